@@ -1,0 +1,19 @@
+//! Pure rules of jianfu (减负). Nothing in this crate performs I/O or reads the clock: time and
+//! data come in as parameters, so every rule can be tested exhaustively and explained by citation.
+
+pub mod audit_chain;
+pub mod citation;
+pub mod clock;
+pub mod org;
+pub mod password_policy;
+pub mod role;
+pub mod scope;
+pub mod security_policy;
+pub mod separation_of_duties;
+pub mod username;
+
+pub use citation::Citation;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use org::{Org, OrgCode, OrgKind};
+pub use role::Role;
+pub use username::Username;
