@@ -13,7 +13,10 @@ pub const CITATIONS: [Citation; 2] = [
         document: GBT_22239,
         clause: "8.1.4.3 c) 应对审计记录进行保护，避免受到未预期的删除、修改或覆盖等",
     },
-    Citation { document: CYBERSECURITY_LAW, clause: "第二十一条 留存相关的网络日志" },
+    Citation {
+        document: CYBERSECURITY_LAW,
+        clause: "第二十一条 留存相关的网络日志",
+    },
 ];
 
 /// The hash before the first record.
@@ -95,7 +98,9 @@ pub struct ChainBreak {
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.kind {
-            BreakKind::Modified => write!(f, "第 {} 条记录内容与其哈希不符（记录被修改）", self.seq),
+            BreakKind::Modified => {
+                write!(f, "第 {} 条记录内容与其哈希不符（记录被修改）", self.seq)
+            }
             BreakKind::NotLinked => write!(
                 f,
                 "第 {} 条记录未接续上一条（其前有记录被删除、插入或调换）",
@@ -129,22 +134,34 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { next_seq: 1, prev_hash: GENESIS.to_string(), checked: 0 }
+        Self {
+            next_seq: 1,
+            prev_hash: GENESIS.to_string(),
+            checked: 0,
+        }
     }
 }
 
 impl ChainVerifier {
     pub fn push(&mut self, r: &AuditRecord) -> Result<(), ChainBreak> {
         if r.expected_hash() != r.hash {
-            return Err(ChainBreak { seq: r.seq, kind: BreakKind::Modified });
+            return Err(ChainBreak {
+                seq: r.seq,
+                kind: BreakKind::Modified,
+            });
         }
         if r.prev_hash != self.prev_hash {
-            return Err(ChainBreak { seq: r.seq, kind: BreakKind::NotLinked });
+            return Err(ChainBreak {
+                seq: r.seq,
+                kind: BreakKind::NotLinked,
+            });
         }
         if r.seq != self.next_seq {
             return Err(ChainBreak {
                 seq: r.seq,
-                kind: BreakKind::SequenceGap { expected: self.next_seq },
+                kind: BreakKind::SequenceGap {
+                    expected: self.next_seq,
+                },
             });
         }
         self.next_seq += 1;
@@ -163,7 +180,10 @@ impl ChainVerifier {
                 kind: BreakKind::Truncated { head_seq: seq },
             }),
             Some((seq, hash)) if seq == last && hash == self.prev_hash => Ok(self.checked),
-            _ => Err(ChainBreak { seq: last, kind: BreakKind::HeadMismatch }),
+            _ => Err(ChainBreak {
+                seq: last,
+                kind: BreakKind::HeadMismatch,
+            }),
         }
     }
 }
@@ -223,7 +243,13 @@ mod tests {
         let h = head(&c).map(|(s, h)| (s, h.to_string()));
         c[2].object = "user:999".into();
         let err = verify(&c, h.as_ref().map(|(s, h)| (*s, h.as_str()))).unwrap_err();
-        assert_eq!(err, ChainBreak { seq: 3, kind: BreakKind::Modified });
+        assert_eq!(
+            err,
+            ChainBreak {
+                seq: 3,
+                kind: BreakKind::Modified
+            }
+        );
     }
 
     #[test]
@@ -242,14 +268,28 @@ mod tests {
 
         // An inserted record with a valid hash of its own still breaks the link after it.
         let mut inserted = c.clone();
-        let forged = AuditRecord { seq: 3, id: "forged".into(), ..c[2].clone() }.seal(&c[1].hash);
+        let forged = AuditRecord {
+            seq: 3,
+            id: "forged".into(),
+            ..c[2].clone()
+        }
+        .seal(&c[1].hash);
         inserted.insert(2, forged);
-        assert_eq!(verify(&inserted, hd).unwrap_err(), ChainBreak { seq: 3, kind: BreakKind::NotLinked });
+        assert_eq!(
+            verify(&inserted, hd).unwrap_err(),
+            ChainBreak {
+                seq: 3,
+                kind: BreakKind::NotLinked
+            }
+        );
 
         let truncated = &c[..3];
         assert_eq!(
             verify(truncated, hd).unwrap_err(),
-            ChainBreak { seq: 3, kind: BreakKind::Truncated { head_seq: 5 } }
+            ChainBreak {
+                seq: 3,
+                kind: BreakKind::Truncated { head_seq: 5 }
+            }
         );
     }
 }

@@ -6,6 +6,7 @@ pub mod citation;
 pub mod clock;
 pub mod org;
 pub mod password_policy;
+pub mod permission;
 pub mod role;
 pub mod scope;
 pub mod security_policy;

@@ -194,10 +194,30 @@ mod tests {
     #[test]
     fn within_follows_parents() {
         let t = OrgTree::new(vec![
-            Org { code: code("110115"), name: "区".into(), kind: OrgKind::District, parent: None },
-            Org { code: code("110115001"), name: "街".into(), kind: OrgKind::Street, parent: Some(code("110115")) },
-            Org { code: code("110115001901"), name: "社区".into(), kind: OrgKind::Community, parent: Some(code("110115001")) },
-            Org { code: code("110115002901"), name: "别的社区".into(), kind: OrgKind::Community, parent: Some(code("110115002")) },
+            Org {
+                code: code("110115"),
+                name: "区".into(),
+                kind: OrgKind::District,
+                parent: None,
+            },
+            Org {
+                code: code("110115001"),
+                name: "街".into(),
+                kind: OrgKind::Street,
+                parent: Some(code("110115")),
+            },
+            Org {
+                code: code("110115001901"),
+                name: "社区".into(),
+                kind: OrgKind::Community,
+                parent: Some(code("110115001")),
+            },
+            Org {
+                code: code("110115002901"),
+                name: "别的社区".into(),
+                kind: OrgKind::Community,
+                parent: Some(code("110115002")),
+            },
         ]);
         assert!(t.is_within(&code("110115001901"), &code("110115001")));
         assert!(t.is_within(&code("110115001901"), &code("110115")));

@@ -21,7 +21,10 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self { min_length: MIN_LENGTH_FLOOR, min_classes: MIN_CLASSES_FLOOR }
+        Self {
+            min_length: MIN_LENGTH_FLOOR,
+            min_classes: MIN_CLASSES_FLOOR,
+        }
     }
 }
 
@@ -38,9 +41,9 @@ impl PasswordProblem {
         match self {
             Self::TooShort { min } => format!("密码至少需要 {min} 个字符"),
             Self::TooLong => format!("密码不能超过 {MAX_LENGTH} 个字符"),
-            Self::TooFewClasses { min } => format!(
-                "密码须至少包含大写字母、小写字母、数字、符号中的 {min} 类"
-            ),
+            Self::TooFewClasses { min } => {
+                format!("密码须至少包含大写字母、小写字母、数字、符号中的 {min} 类")
+            }
             Self::ContainsUsername => "密码不能与用户名相同，也不能包含用户名".to_string(),
         }
     }
@@ -59,7 +62,9 @@ impl PasswordPolicy {
         let mut problems = Vec::new();
         let len = password.chars().count();
         if len < self.min_length {
-            problems.push(PasswordProblem::TooShort { min: self.min_length });
+            problems.push(PasswordProblem::TooShort {
+                min: self.min_length,
+            });
         }
         if len > MAX_LENGTH {
             problems.push(PasswordProblem::TooLong);
@@ -74,13 +79,19 @@ impl PasswordPolicy {
         .filter(|&&b| b)
         .count();
         if classes < self.min_classes {
-            problems.push(PasswordProblem::TooFewClasses { min: self.min_classes });
+            problems.push(PasswordProblem::TooFewClasses {
+                min: self.min_classes,
+            });
         }
         let user = username.trim().to_lowercase();
         if !user.is_empty() && password.to_lowercase().contains(&user) {
             problems.push(PasswordProblem::ContainsUsername);
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 }
 
@@ -92,7 +103,10 @@ mod tests {
     fn default_policy_enforces_length_classes_and_username() {
         let p = PasswordPolicy::default();
         assert!(p.check("shegong", "Jianfu@2026").is_ok());
-        assert_eq!(p.check("x", "Ab1!").unwrap_err(), vec![PasswordProblem::TooShort { min: 8 }]);
+        assert_eq!(
+            p.check("x", "Ab1!").unwrap_err(),
+            vec![PasswordProblem::TooShort { min: 8 }]
+        );
         assert_eq!(
             p.check("x", "abcdefgh1").unwrap_err(),
             vec![PasswordProblem::TooFewClasses { min: 3 }]

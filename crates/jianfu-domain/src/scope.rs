@@ -88,7 +88,12 @@ mod tests {
         OrgCode::parse(s).unwrap()
     }
     fn org(code: &str, kind: OrgKind, parent: Option<&str>) -> Org {
-        Org { code: c(code), name: code.into(), kind, parent: parent.map(c) }
+        Org {
+            code: c(code),
+            name: code.into(),
+            kind,
+            parent: parent.map(c),
+        }
     }
     fn tree() -> OrgTree {
         OrgTree::new(vec![
@@ -104,12 +109,19 @@ mod tests {
     }
     fn seen(s: &Scope) -> Vec<String> {
         let t = tree();
-        s.visible_orgs(&t).iter().map(|o| o.code.to_string()).collect()
+        s.visible_orgs(&t)
+            .iter()
+            .map(|o| o.code.to_string())
+            .collect()
     }
 
     #[test]
     fn community_roles_see_only_their_community() {
-        for role in [Role::CommunityWorker, Role::CommunityDirector, Role::Resident] {
+        for role in [
+            Role::CommunityWorker,
+            Role::CommunityDirector,
+            Role::Resident,
+        ] {
             let s = scope_for(&[role], &c("110115001901"));
             assert_eq!(seen(&s), vec!["110115001901"]);
             assert!(!s.can_read_records_of(&c("110115001902"), &tree()));

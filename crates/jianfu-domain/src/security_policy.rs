@@ -21,7 +21,10 @@ pub struct LockoutPolicy {
 
 impl Default for LockoutPolicy {
     fn default() -> Self {
-        Self { max_failures: 5, lock_for: Duration::minutes(15) }
+        Self {
+            max_failures: 5,
+            lock_for: Duration::minutes(15),
+        }
     }
 }
 
@@ -50,7 +53,10 @@ impl LockoutPolicy {
                 locked_until: Some(now + self.lock_for.whole_milliseconds() as i64),
             }
         } else {
-            LoginState { failures, locked_until: None }
+            LoginState {
+                failures,
+                locked_until: None,
+            }
         }
     }
 }
@@ -65,7 +71,10 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        Self { idle: Duration::minutes(30), absolute: Duration::hours(12) }
+        Self {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
     }
 }
 

@@ -25,11 +25,9 @@ impl RoleProblem {
                 a.label_zh(),
                 b.label_zh()
             ),
-            Self::WrongOrgKind { role, kind } => format!(
-                "“{}”不能属于{}类机构",
-                role.label_zh(),
-                kind.label_zh()
-            ),
+            Self::WrongOrgKind { role, kind } => {
+                format!("“{}”不能属于{}类机构", role.label_zh(), kind.label_zh())
+            }
         }
     }
 }
@@ -68,12 +66,20 @@ mod tests {
 
     #[test]
     fn roles_must_fit_the_home_organisation() {
-        assert!(check_account_roles(&[CommunityWorker, CommunityDirector], OrgKind::Community).is_ok());
+        assert!(
+            check_account_roles(&[CommunityWorker, CommunityDirector], OrgKind::Community).is_ok()
+        );
         assert_eq!(
             check_account_roles(&[CommunityWorker], OrgKind::Department),
-            Err(RoleProblem::WrongOrgKind { role: CommunityWorker, kind: OrgKind::Department })
+            Err(RoleProblem::WrongOrgKind {
+                role: CommunityWorker,
+                kind: OrgKind::Department
+            })
         );
         assert!(check_account_roles(&[StreetOfficer], OrgKind::Town).is_ok());
-        assert_eq!(check_account_roles(&[], OrgKind::District), Err(RoleProblem::NoRole));
+        assert_eq!(
+            check_account_roles(&[], OrgKind::District),
+            Err(RoleProblem::NoRole)
+        );
     }
 }

@@ -18,7 +18,11 @@ impl Username {
             && t.starts_with(|c: char| c.is_ascii_lowercase())
             && t.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
-        if ok { Ok(Self(t)) } else { Err(InvalidUsername) }
+        if ok {
+            Ok(Self(t))
+        } else {
+            Err(InvalidUsername)
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -47,7 +51,12 @@ mod tests {
     use super::*;
     #[test]
     fn usernames_are_normalised_and_checked() {
-        assert_eq!(Username::parse(" ShеGong".replace('е', "e").as_str()).unwrap().as_str(), "shegong");
+        assert_eq!(
+            Username::parse(" ShеGong".replace('е', "e").as_str())
+                .unwrap()
+                .as_str(),
+            "shegong"
+        );
         for bad in ["ab", "1abc", "a b c", "张三", "a;b--", &"a".repeat(33)] {
             assert!(Username::parse(bad).is_err(), "{bad:?}");
         }

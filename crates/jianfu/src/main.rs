@@ -1,1 +1,383 @@
-fn main(){}
+//! `jianfu`: the one binary. `serve` runs the web server; the other subcommands work on the same
+//! database, also while the server runs.
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use jianfu_domain::SystemClock;
+use jianfu_server::service::accounts::NewAccount;
+use jianfu_server::service::audit::verify_chain;
+use jianfu_server::service::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use jianfu_server::service::{Actor, RequestMeta};
+use jianfu_server::{App, Config};
+use jianfu_store::DatabaseUrl;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "jianfu", version, about = "减负：社区工作准入平台")]
+struct Cli {
+    /// Configuration file (TOML). Default: ./jianfu.toml when it exists.
+    #[arg(long, global = true, env = "JIANFU_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct DbArgs {
+    /// Directory for the SQLite file and other local data [default: ./jianfu-data]
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// `sqlite:PATH` or `postgres://…` [env: JIANFU_DATABASE_URL]
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies migrations first).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo district (Daxing) and one account per role, once.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Write the whole database to a portable JSON Lines file.
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output file; `-` for standard output.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Load an export file into a new, empty database.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Input file written by `jianfu export`.
+        #[arg(long, short)]
+        input: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        /// Role; repeat for more than one. One of: resident, community_worker,
+        /// community_director, street_officer, department_clerk, district_approver, supervisor,
+        /// system_admin, security_admin, audit_admin.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Code of the community, street/town or department; default: the district.
+        #[arg(long)]
+        org: Option<String>,
+        /// Name shown on screen.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Re-enable a disabled account.
+    Enable {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password (ends the account's sessions and lifts any lock).
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Check the hash chain; exit 0 when intact, 1 naming the first bad record.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Keys a `JIANFU_*` environment variable may set.
+const CONFIG_KEYS: &[&str] = &[
+    "bind",
+    "data_dir",
+    "database_url",
+    "log_format",
+    "secure_cookies",
+    "session_idle_minutes",
+    "session_absolute_hours",
+    "lockout_max_failures",
+    "lockout_minutes",
+    "password_min_length",
+    "password_min_classes",
+    "max_json_bytes",
+];
+
+fn load_config(path: Option<&PathBuf>, db: &DbArgs) -> anyhow::Result<Config> {
+    let mut fig = Figment::from(Serialized::defaults(Config::default()));
+    match path {
+        Some(p) => {
+            if !p.exists() {
+                bail!("配置文件 {} 不存在", p.display());
+            }
+            fig = fig.merge(Toml::file(p));
+        }
+        None => fig = fig.merge(Toml::file("jianfu.toml")),
+    }
+    fig = fig.merge(
+        Env::prefixed("JIANFU_")
+            .filter(|k| CONFIG_KEYS.contains(&k.as_str().to_lowercase().as_str())),
+    );
+    let mut config: Config = fig.extract().context("配置有误")?;
+    if let Some(d) = &db.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(u) = &db.database_url {
+        config.database_url = Some(u.clone());
+    }
+    Ok(config)
+}
+
+fn database_url(config: &Config) -> anyhow::Result<DatabaseUrl> {
+    match config
+        .database_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(u) => Ok(DatabaseUrl::parse(u)?),
+        None => Ok(DatabaseUrl::sqlite_in(&config.data_dir)),
+    }
+}
+
+async fn open_app(config: Config) -> anyhow::Result<App> {
+    let url = database_url(&config)?;
+    let store = jianfu_store::open(&url).await?;
+    Ok(App::new(store, Arc::new(SystemClock), config))
+}
+
+fn init_logs(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let console = Actor::console();
+    let meta = RequestMeta::console();
+    match cli.command {
+        Command::Serve { db, bind, demo } => {
+            let mut config = load_config(cli.config.as_ref(), &db)?;
+            if let Some(b) = bind {
+                config.bind = b;
+            }
+            init_logs(&config);
+            serve(config, demo).await?;
+        }
+        Command::Migrate { db } => {
+            let config = load_config(cli.config.as_ref(), &db)?;
+            let url = database_url(&config)?;
+            jianfu_store::open(&url).await?;
+            println!("数据库已是最新结构：{url}");
+        }
+        Command::User { action } => match action {
+            UserAction::Create {
+                db,
+                username,
+                password,
+                roles,
+                org,
+                display_name,
+            } => {
+                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                let org = match org {
+                    Some(o) => o,
+                    None => district_code(&app).await?,
+                };
+                let new = NewAccount {
+                    username: username.clone(),
+                    display_name: display_name.unwrap_or_default(),
+                    password,
+                    roles,
+                    org,
+                };
+                app.create_account(&console, &meta, &new).await?;
+                println!("已创建账号 {username}");
+            }
+            UserAction::Disable { db, username } => {
+                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                app.set_account_disabled(&console, &meta, &username, true)
+                    .await?;
+                println!("已停用账号 {username}，其登录会话已结束");
+            }
+            UserAction::Enable { db, username } => {
+                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                app.set_account_disabled(&console, &meta, &username, false)
+                    .await?;
+                println!("已启用账号 {username}");
+            }
+            UserAction::ResetPassword {
+                db,
+                username,
+                password,
+            } => {
+                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                app.reset_password(&console, &meta, &username, &password)
+                    .await?;
+                println!("已重置账号 {username} 的密码");
+            }
+        },
+        Command::Audit {
+            action: AuditAction::Verify { db },
+        } => {
+            let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+            match verify_chain(app.store.as_ref()).await? {
+                Ok(n) => println!("审计日志完整：共 {n} 条记录，哈希链无断裂。"),
+                Err(b) => {
+                    println!("审计日志校验失败：{b}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Export { db, output } => {
+            let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+            let n = if output.as_os_str() == "-" {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                jianfu_store::portable::export(app.store.as_ref(), &mut out).await?
+            } else {
+                let f = std::fs::File::create(&output)
+                    .with_context(|| format!("无法创建 {}", output.display()))?;
+                let mut out = std::io::BufWriter::new(f);
+                jianfu_store::portable::export(app.store.as_ref(), &mut out).await?
+            };
+            eprintln!("已导出 {n} 行");
+        }
+        Command::Import { db, input } => {
+            let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+            let f = std::fs::File::open(&input)
+                .with_context(|| format!("无法打开 {}", input.display()))?;
+            let n =
+                jianfu_store::portable::import(app.store.as_ref(), &mut std::io::BufReader::new(f))
+                    .await?;
+            let mut a = app.audit(&console, &meta, "data.import", "database");
+            a.detail = serde_json::json!({"rows": n}).to_string();
+            app.store.append_audit(a).await?;
+            println!("已导入 {n} 行");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn district_code(app: &App) -> anyhow::Result<String> {
+    let tree = app.org_tree().await?;
+    match tree
+        .all()
+        .iter()
+        .find(|o| o.kind == jianfu_domain::OrgKind::District)
+    {
+        Some(d) => Ok(d.code.to_string()),
+        None => bail!(
+            "数据库中还没有区级机构，请用 --org 指定所属机构，或先以 serve --demo 载入演示数据"
+        ),
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let bind = config.bind.clone();
+    let app = open_app(config).await?;
+    tracing::info!(database = app.store.backend(), "database ready");
+    if demo && app.load_demo(&RequestMeta::console()).await? {
+        println!("已载入演示数据（北京市大兴区）。演示账号（密码均为 {DEMO_PASSWORD}）：");
+        for (user, name, role, _) in DEMO_ACCOUNTS {
+            println!("  {user:<11} {role:<19} {name}");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("无法监听 {bind}"))?;
+    let addr = listener.local_addr()?;
+    println!("jianfu 已启动：http://{addr}/");
+    axum::serve(
+        listener,
+        jianfu_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}

@@ -1,0 +1,76 @@
+//! Least privilege: what each role may do. Handlers ask for a permission, never for a role, so the
+//! whole grant table is here in one place and tested.
+//!
+//! The three administrators are kept apart (三权分立, GB/T 22239-2019 8.1.4.2 d):
+//! the system administrator runs accounts and API tokens, the security administrator handles
+//! credentials and lockouts, the audit administrator reads the audit trail. Nobody may edit the
+//! audit trail: there is no permission for it.
+
+use crate::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See the organisation tree (within the account's scope).
+    ViewOrgs,
+    /// See the account list.
+    ViewUsers,
+    /// Create, disable and re-enable accounts.
+    ManageUsers,
+    /// Reset passwords and lift login locks.
+    ManageCredentials,
+    /// Issue and revoke long-lived API tokens for department systems.
+    ManageApiTokens,
+    /// Search and verify the audit trail.
+    ReadAudit,
+}
+
+pub fn grants(role: Role) -> &'static [Permission] {
+    use Permission::*;
+    match role {
+        Role::SystemAdmin => &[ViewOrgs, ViewUsers, ManageUsers, ManageApiTokens],
+        Role::SecurityAdmin => &[ViewOrgs, ViewUsers, ManageCredentials],
+        Role::AuditAdmin => &[ViewOrgs, ReadAudit],
+        Role::Resident
+        | Role::CommunityWorker
+        | Role::CommunityDirector
+        | Role::StreetOfficer
+        | Role::DepartmentClerk
+        | Role::DistrictApprover
+        | Role::Supervisor => &[ViewOrgs],
+    }
+}
+
+pub fn allows(roles: &[Role], p: Permission) -> bool {
+    roles.iter().any(|r| grants(*r).contains(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Permission::*;
+
+    #[test]
+    fn only_the_audit_admin_reads_the_audit_trail() {
+        for r in Role::ALL {
+            assert_eq!(allows(&[r], ReadAudit), r == Role::AuditAdmin, "{r}");
+        }
+    }
+
+    #[test]
+    fn admin_duties_do_not_overlap() {
+        let duties = [ManageUsers, ManageCredentials, ManageApiTokens, ReadAudit];
+        for p in duties {
+            let holders: Vec<Role> = Role::ALL.into_iter().filter(|r| allows(&[*r], p)).collect();
+            assert_eq!(holders.len(), 1, "{p:?} held by {holders:?}");
+        }
+        assert!(!allows(&[Role::SystemAdmin], ManageCredentials));
+        assert!(!allows(&[Role::SecurityAdmin], ManageUsers));
+    }
+
+    #[test]
+    fn business_roles_hold_no_admin_power() {
+        for r in Role::ALL.into_iter().filter(|r| !r.is_admin()) {
+            assert_eq!(grants(r), &[ViewOrgs], "{r}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+use super::extract::{ApiCaller, ApiJson};
+use crate::App;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::service::RequestMeta;
+use crate::service::auth::SessionKind;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Credentials of a jianfu account.
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// A session token for `Authorization: Bearer`. It ends after the configured idle time
+/// (30 minutes by default); long-lived tokens for systems are issued by a system administrator.
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    /// Minutes of inactivity after which the token stops working.
+    pub idle_timeout_minutes: i64,
+}
+
+/// Log in and receive a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "用户名或密码不正确 (`wrong_credentials`)", body = ErrorBody),
+        (status = 423, description = "账号已锁定 (`account_locked`)", body = ErrorBody),
+        (status = 400, description = "JSON 格式不正确 (`invalid_json`)", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(app): State<App>,
+    meta: RequestMeta,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let ok = app
+        .login(&req.username, &req.password, SessionKind::Api, &meta)
+        .await?;
+    Ok(Json(LoginResponse {
+        token: ok.token,
+        idle_timeout_minutes: app.config.session_idle_minutes,
+    }))
+}
+
+/// End the session of the presented token.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(
+    State(app): State<App>,
+    meta: RequestMeta,
+    ApiCaller(caller): ApiCaller,
+) -> Result<StatusCode, ApiError> {
+    app.logout(&caller, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account behind the token.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub username: String,
+    pub display_name: String,
+    /// Role codes, e.g. `community_worker`.
+    pub roles: Vec<String>,
+    /// Code of the organisation the account belongs to.
+    pub org: Option<String>,
+}
+
+/// Who am I?
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
+    let a = caller.actor;
+    Json(Me {
+        username: a.username.unwrap_or_default(),
+        display_name: a.display_name,
+        roles: a.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        org: a.org.map(|o| o.to_string()),
+    })
+}

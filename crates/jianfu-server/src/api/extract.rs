@@ -1,0 +1,86 @@
+//! Extractors that turn every rejection into the API's one error shape.
+
+use crate::App;
+use crate::http::error::ApiError;
+use crate::service::ServiceError;
+use crate::service::auth::Caller;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+
+/// The caller, recognised by `Authorization: Bearer <token>`.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<App> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "缺少身份令牌：请在请求头中提供 Authorization: Bearer <令牌>",
+                )
+            })?;
+        Ok(ApiCaller(app.authenticate(token).await.map_err(
+            |e| match e {
+                ServiceError::Unauthenticated => ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    "令牌无效或已被吊销，请重新登录或联系系统管理员",
+                ),
+                other => ApiError::from(other),
+            },
+        )?))
+    }
+}
+
+/// JSON body; malformed, oversized or mistyped bodies get a Chinese message and a stable code.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequest<App> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, app).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(r) => Err(json_rejection(r, app.config.max_json_bytes)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection, limit: usize) -> ApiError {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请求体须为 JSON，并带有 Content-Type: application/json",
+        ),
+        JsonRejection::JsonDataError(e) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("JSON 字段不符合要求：{}", e.body_text()),
+        ),
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "JSON 格式不正确，请检查括号、引号和逗号",
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("请求体过大，上限为 {} KB", limit / 1024),
+        ),
+        other => ApiError::new(other.status(), "invalid_body", "无法读取请求体"),
+    }
+}

@@ -1,0 +1,54 @@
+//! The JSON API for department systems, under `/api/v1`. Request and response types sit next to
+//! their handlers; their doc comments become the OpenAPI description served at
+//! `/api/v1/openapi.json` (and rendered for people at `/api/v1/docs`).
+
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod orgs;
+pub mod tokens;
+
+use crate::App;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "jianfu 减负 API",
+        description = "社区工作准入平台对外接口。除登录和健康检查外，所有接口都需要 `Authorization: Bearer <令牌>`。\
+                       错误统一返回 `{\"code\": \"机器可读代码\", \"message\": \"中文说明\"}`。"
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "auth", description = "登录与令牌"), (name = "orgs", description = "组织机构"),
+         (name = "ops", description = "运行状态"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The API routes and the OpenAPI document generated from them.
+pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(orgs::list_orgs))
+        .routes(routes!(tokens::list_tokens, tokens::issue_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .split_for_parts()
+}

@@ -1,0 +1,91 @@
+use super::extract::{ApiCaller, ApiJson};
+use crate::App;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::service::RequestMeta;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A long-lived API token (the secret itself is never shown again after issue).
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    pub id: String,
+    pub name: String,
+    /// The account the token acts as.
+    pub username: String,
+    pub created_by: String,
+    /// Epoch milliseconds.
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Issue a token for a department system acting as an existing (non-administrator) account.
+#[derive(Deserialize, ToSchema)]
+pub struct IssueTokenRequest {
+    /// What the token is for, e.g. "民政局业务系统".
+    pub name: String,
+    /// The account the token acts as.
+    pub username: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedToken {
+    pub id: String,
+    /// The secret, shown once. Use as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// List API tokens (system administrator).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Vec<TokenOut>), (status = 403, body = ErrorBody)))]
+pub async fn list_tokens(
+    State(app): State<App>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<TokenOut>>, ApiError> {
+    let list = app.list_api_tokens(&caller.actor).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|t| TokenOut {
+                id: t.id,
+                name: t.name,
+                username: t.username,
+                created_by: t.created_by,
+                created_at: t.created_at,
+                revoked_at: t.revoked_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Issue a long-lived API token (system administrator).
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", security(("bearer" = [])),
+    request_body = IssueTokenRequest,
+    responses((status = 201, body = IssuedToken), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn issue_token(
+    State(app): State<App>,
+    meta: RequestMeta,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(req): ApiJson<IssueTokenRequest>,
+) -> Result<(StatusCode, Json<IssuedToken>), ApiError> {
+    let (id, token) = app
+        .issue_api_token(&caller.actor, &meta, &req.name, &req.username)
+        .await?;
+    Ok((StatusCode::CREATED, Json(IssuedToken { id, token })))
+}
+
+/// Revoke an API token (system administrator).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Token id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(
+    State(app): State<App>,
+    meta: RequestMeta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.revoke_api_token(&caller.actor, &meta, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

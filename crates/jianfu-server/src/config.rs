@@ -1,0 +1,68 @@
+//! Settings. The CLI fills this from defaults, then `jianfu.toml` (or `--config`), then
+//! `JIANFU_*` environment variables, then command-line flags.
+
+use jianfu_domain::password_policy::PasswordPolicy;
+use jianfu_domain::security_policy::{LockoutPolicy, SessionPolicy};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use time::Duration;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// Where the SQLite file and other local data live.
+    pub data_dir: PathBuf,
+    /// `sqlite:…` or `postgres://…`; when empty, SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Mark cookies `Secure`; turn on when served over HTTPS.
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub lockout_max_failures: u32,
+    pub lockout_minutes: i64,
+    pub password_min_length: usize,
+    pub password_min_classes: usize,
+    /// Largest JSON body the API accepts.
+    pub max_json_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./jianfu-data"),
+            database_url: None,
+            log_format: "text".into(),
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            lockout_max_failures: 5,
+            lockout_minutes: 15,
+            password_min_length: 8,
+            password_min_classes: 3,
+            max_json_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Config {
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy::new(self.password_min_length, self.password_min_classes)
+    }
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            max_failures: self.lockout_max_failures.max(1),
+            lock_for: Duration::minutes(self.lockout_minutes.max(1)),
+        }
+    }
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            idle: Duration::minutes(self.session_idle_minutes.max(1)),
+            absolute: Duration::hours(self.session_absolute_hours.max(1)),
+        }
+    }
+}

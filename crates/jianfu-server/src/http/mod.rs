@@ -1,0 +1,8 @@
+//! What pages and API share: request context, errors, cookies, security headers, assets, router.
+
+pub mod assets;
+pub mod context;
+pub mod cookies;
+pub mod error;
+pub mod router;
+pub mod security_headers;

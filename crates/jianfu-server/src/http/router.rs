@@ -1,0 +1,57 @@
+//! All routes in one place: pages, the API, assets, health, and what every response shares.
+
+use crate::App;
+use crate::http::{assets, context::MakeRequestId, security_headers};
+use crate::{api, web};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub fn router(app: App) -> Router {
+    let (api_routes, openapi) = api::routes();
+    let openapi = Arc::new(openapi);
+    let limit = app.config.max_json_bytes;
+    let mut r = Router::new()
+        .merge(web::routes())
+        .merge(api_routes)
+        .route("/assets/{*path}", get(assets::serve))
+        .route(
+            "/api/v1/openapi.json",
+            get({
+                let doc = openapi.clone();
+                move || async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route(
+            "/api/v1/docs",
+            get({
+                let doc = openapi.clone();
+                move |page: web::PageContext| async move { web::api_docs::page(page, &doc) }
+            }),
+        )
+        .fallback(web::not_found)
+        .method_not_allowed_fallback(web::method_not_allowed)
+        .with_state(app)
+        .layer(DefaultBodyLimit::max(limit));
+    for layer in security_headers::layers() {
+        r = r.layer(layer);
+    }
+    r.layer(CatchPanicLayer::custom(web::panic_page))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // Path only: query strings may carry personal data.
+                let id = req
+                    .headers()
+                    .get(crate::http::context::REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestId))
+}

@@ -1,0 +1,163 @@
+//! Use cases. Each takes who is acting ([`Actor`]) and where from ([`RequestMeta`]), checks
+//! permissions and policy, and writes through the store with an audit record.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod orgs;
+pub mod tokens;
+
+pub use error::ServiceError;
+
+use crate::Config;
+use jianfu_domain::clock::to_millis;
+use jianfu_domain::permission::{self, Permission};
+use jianfu_domain::scope::{Scope, scope_for};
+use jianfu_domain::{Clock, OrgCode, Role};
+use jianfu_store::{AuditDraft, Store};
+use std::sync::Arc;
+
+/// Everything a use case needs. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    pub orgs: Arc<orgs::OrgCache>,
+    pub sessions: Arc<auth::SessionCache>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            orgs: Arc::new(orgs::OrgCache::default()),
+            sessions: Arc::new(auth::SessionCache::default()),
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        to_millis(self.clock.now())
+    }
+
+    /// Starts an audit record stamped with the current time and a fresh id.
+    pub fn audit(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        action: &str,
+        object: impl Into<String>,
+    ) -> AuditDraft {
+        AuditDraft {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: self.now_ms(),
+            actor: actor.username.clone(),
+            actor_role: actor.role_label(),
+            action: action.to_string(),
+            object: object.into(),
+            result: "success".into(),
+            client_addr: meta.client_addr.clone(),
+            request_id: meta.request_id.clone(),
+            detail: "{}".into(),
+        }
+    }
+}
+
+/// Who is acting. The console (CLI) acts as an operator with no account.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub org: Option<OrgCode>,
+}
+
+impl Actor {
+    /// The operator at the server's console, who can run `jianfu user …` and such.
+    pub fn console() -> Self {
+        Self {
+            user_id: None,
+            username: Some("console".into()),
+            display_name: "控制台".into(),
+            roles: vec![],
+            org: None,
+        }
+    }
+    pub fn anonymous() -> Self {
+        Self {
+            user_id: None,
+            username: None,
+            display_name: "访客".into(),
+            roles: vec![],
+            org: None,
+        }
+    }
+    pub fn is_console(&self) -> bool {
+        self.user_id.is_none() && self.username.as_deref() == Some("console")
+    }
+    pub fn role_label(&self) -> Option<String> {
+        if self.is_console() {
+            return Some("console".into());
+        }
+        (!self.roles.is_empty()).then(|| {
+            self.roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    }
+    pub fn scope(&self) -> Scope {
+        match &self.org {
+            Some(org) => scope_for(&self.roles, org),
+            None if self.is_console() => Scope::District,
+            None => Scope::Nothing,
+        }
+    }
+    /// The console may do everything an operator with shell access could do anyway.
+    pub fn may(&self, p: Permission) -> bool {
+        self.is_console() || permission::allows(&self.roles, p)
+    }
+    pub fn require(&self, p: Permission) -> Result<(), ServiceError> {
+        if self.may(p) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+}
+
+/// Where a request came from, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl RequestMeta {
+    pub fn console() -> Self {
+        Self {
+            client_addr: Some("console".into()),
+            request_id: None,
+        }
+    }
+}
+
+/// Random secrets (session tokens, CSRF tokens, API tokens): 32 bytes, URL-safe base64.
+pub fn random_token() -> String {
+    use base64::Engine;
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the operating system's random source is available");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Tokens are stored only as their SHA-256, so a leaked database leaks no usable token.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}

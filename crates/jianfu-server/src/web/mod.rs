@@ -1,0 +1,256 @@
+//! Server-rendered pages in Chinese. Every page is an askama template in `templates/` that
+//! extends `base.html`; handlers build a [`PageContext`] (who is looking, what they may open) and
+//! render with [`render`]. Forms post back to the same page and, when refused, are shown again
+//! with everything the user typed.
+
+pub mod api_docs;
+pub mod audit;
+pub mod home;
+pub mod login;
+pub mod orgs;
+pub mod prefs;
+pub mod tokens;
+pub mod users;
+
+use crate::App;
+use crate::http::cookies;
+use crate::http::error::PageError;
+use crate::service::auth::Caller;
+use crate::service::{Actor, ServiceError};
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::{StatusCode, request::Parts};
+use axum::response::{Html, IntoResponse, Response};
+use jianfu_domain::permission::Permission;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .merge(login::routes())
+        .merge(home::routes())
+        .merge(orgs::routes())
+        .merge(users::routes())
+        .merge(tokens::routes())
+        .merge(audit::routes())
+        .merge(prefs::routes())
+}
+
+/// One entry of the top navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What every page's frame needs: the viewer (if logged in), navigation, CSRF token, demo flag.
+pub struct PageContext {
+    pub caller: Option<Caller>,
+    pub org_name: String,
+    pub demo: bool,
+    pub large_text: bool,
+    pub path: String,
+}
+
+impl PageContext {
+    pub fn actor(&self) -> Actor {
+        self.caller
+            .as_ref()
+            .map(|c| c.actor.clone())
+            .unwrap_or_else(Actor::anonymous)
+    }
+    pub fn csrf(&self) -> &str {
+        self.caller
+            .as_ref()
+            .and_then(|c| c.csrf.as_deref())
+            .unwrap_or("")
+    }
+    pub fn user_label(&self) -> String {
+        match &self.caller {
+            Some(c) => {
+                let roles: Vec<&str> = c.actor.roles.iter().map(|r| r.label_zh()).collect();
+                format!(
+                    "{} · {} · {}",
+                    c.actor.display_name,
+                    roles.join("、"),
+                    self.org_name
+                )
+            }
+            None => String::new(),
+        }
+    }
+    pub fn nav(&self) -> Vec<NavItem> {
+        let Some(c) = &self.caller else { return vec![] };
+        let a = &c.actor;
+        let mut items = vec![
+            ("/", "首页", true),
+            ("/orgs", "组织机构", a.may(Permission::ViewOrgs)),
+        ];
+        items.push(("/users", "用户管理", a.may(Permission::ViewUsers)));
+        items.push(("/tokens", "API 令牌", a.may(Permission::ManageApiTokens)));
+        items.push(("/audit", "审计日志", a.may(Permission::ReadAudit)));
+        items.push(("/api/v1/docs", "接口文档", true));
+        items
+            .into_iter()
+            .filter(|(_, _, ok)| *ok)
+            .map(|(href, label, _)| NavItem {
+                href,
+                label,
+                active: if href == "/" {
+                    self.path == "/"
+                } else {
+                    self.path.starts_with(href)
+                },
+            })
+            .collect()
+    }
+    /// The logged-in caller, or the error that sends the browser to the login page.
+    pub fn require_caller(&self) -> Result<&Caller, PageError> {
+        self.caller
+            .as_ref()
+            .ok_or(PageError(ServiceError::Unauthenticated))
+    }
+    /// Checks the CSRF token a form sent back against the session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
+        let expected = self.csrf();
+        if !expected.is_empty() && constant_time_eq(expected.as_bytes(), sent.as_bytes()) {
+            Ok(())
+        } else {
+            Err(PageError(ServiceError::CsrfFailed))
+        }
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Builds the page context. Never fails: an absent or expired session just means "not logged in";
+/// handlers that need a user call [`PageContext::require_caller`].
+impl FromRequestParts<App> for PageContext {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map(|u| u.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        let large_text = cookies::get(&parts.headers, cookies::TEXT_SIZE) == Some("large");
+        let caller = match cookies::get(&parts.headers, cookies::SESSION) {
+            Some(token) => match app.authenticate(token).await {
+                Ok(c) => Some(c),
+                Err(e @ (ServiceError::SessionExpired | ServiceError::Disabled)) => {
+                    return Err(PageError(e));
+                }
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let org_name = match caller.as_ref().and_then(|c| c.actor.org.clone()) {
+            Some(code) => app
+                .org_tree()
+                .await
+                .ok()
+                .and_then(|t| t.get(&code).map(|o| o.name.clone()))
+                .unwrap_or_else(|| code.to_string()),
+            None => String::new(),
+        };
+        Ok(PageContext {
+            caller,
+            org_name,
+            demo: app.is_demo().await,
+            large_text,
+            path,
+        })
+    }
+}
+
+/// Renders a template, or the 500 page if rendering fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "页面生成失败，请稍后再试",
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// The Chinese error page (403, 404, 500 and the rest). It has no navigation so it can be
+/// rendered anywhere, even without a database.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let title = match status.as_u16() {
+        400 | 422 => "提交的内容有误",
+        401 => "请先登录",
+        403 => "无权访问",
+        404 => "页面不存在",
+        405 => "不支持的操作",
+        423 => "账号已锁定",
+        503 => "服务暂时不可用",
+        _ => "系统出错了",
+    };
+    let html = ErrorPage {
+        status: status.as_u16(),
+        title,
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
+    (status, Html(html)).into_response()
+}
+
+pub async fn not_found(OriginalUri(uri): OriginalUri, method: axum::http::Method) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::http::error::ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("接口不存在：{method} {}", uri.path()),
+        )
+        .into_response()
+    } else {
+        error_page(
+            StatusCode::NOT_FOUND,
+            "您访问的页面不存在，可能地址有误或页面已移除。",
+        )
+    }
+}
+
+pub async fn method_not_allowed(
+    OriginalUri(uri): OriginalUri,
+    method: axum::http::Method,
+) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::http::error::ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("该接口不支持 {method} 方法"),
+        )
+        .into_response()
+    } else {
+        error_page(StatusCode::METHOD_NOT_ALLOWED, "该页面不支持这种操作。")
+    }
+}
+
+pub fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "系统内部错误，请稍后再试。错误已记录。",
+    )
+}
+
+/// Formats epoch milliseconds as Beijing time for templates.
+pub fn when(ms: &i64) -> String {
+    jianfu_domain::clock::format_beijing(*ms)
+}

@@ -1,0 +1,127 @@
+//! Long-lived API tokens for department systems (system administrator).
+
+use super::{PageContext, render};
+use crate::App;
+use crate::http::error::PageError;
+use crate::service::tokens::TokenView;
+use crate::service::{RequestMeta, ServiceError};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use jianfu_domain::permission::Permission;
+use serde::Deserialize;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/tokens", get(list).post(issue))
+        .route("/tokens/{id}/revoke", post(revoke))
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+pub struct TokensPage {
+    pub ctx: PageContext,
+    pub tokens: Vec<TokenView>,
+    pub name: String,
+    pub username: String,
+    pub issued: Option<String>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct IssueForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn page(
+    app: &App,
+    ctx: PageContext,
+    form: IssueForm,
+    issued: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    actor.require(Permission::ManageApiTokens)?;
+    let tokens = app.list_api_tokens(&actor).await?;
+    let failed = error.is_some();
+    let mut resp = render(&TokensPage {
+        ctx,
+        tokens,
+        name: form.name,
+        username: form.username,
+        issued,
+        error,
+        notice,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
+    page(&app, ctx, IssueForm::default(), None, None, None).await
+}
+
+async fn issue(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    Form(form): Form<IssueForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let actor = ctx.require_caller()?.actor.clone();
+    match app
+        .issue_api_token(&actor, &meta, &form.name, &form.username)
+        .await
+    {
+        Ok((_, secret)) => page(&app, ctx, IssueForm::default(), Some(secret), None, None).await,
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::NotFound(_))) => {
+            page(&app, ctx, form, None, Some(e.message()), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn revoke(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let actor = ctx.require_caller()?.actor.clone();
+    app.revoke_api_token(&actor, &meta, &id).await?;
+    page(
+        &app,
+        ctx,
+        IssueForm::default(),
+        None,
+        None,
+        Some("令牌已吊销，使用它的系统将立即无法访问".into()),
+    )
+    .await
+}
+
+impl TokensPage {
+    pub fn time_of(&self, ms: &i64) -> String {
+        super::when(ms)
+    }
+}

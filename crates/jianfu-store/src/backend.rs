@@ -1,0 +1,548 @@
+//! The SQL shared by both backends. The statements are portable (`$n` parameters work in SQLite
+//! and PostgreSQL alike), so one macro body implements [`crate::Store`] for each pool type; where a
+//! backend differs, it differs in its own module (connection setup, migrations).
+
+use crate::AuditRecord;
+
+/// The audit chain this deployment writes. One chain per deployment; see docs/storage.md.
+pub(crate) const AUDIT_CHAIN: &str = "audit";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub id: String,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub object: String,
+    pub result: String,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<AuditRow> for AuditRecord {
+    fn from(r: AuditRow) -> Self {
+        AuditRecord {
+            seq: r.seq,
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            actor_role: r.actor_role,
+            action: r.action,
+            object: r.object,
+            result: r.result,
+            client_addr: r.client_addr,
+            request_id: r.request_id,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+pub(crate) const AUDIT_COLUMNS: &str = "seq, id, at, actor, actor_role, action, object, result, \
+     client_addr, request_id, detail, prev_hash, hash";
+
+macro_rules! impl_store {
+    ($store:ident, $db:ty, $name:literal) => {
+        mod shared_sql {
+        use super::$store;
+        use $crate::backend::{AUDIT_CHAIN, AuditRow};
+        use $crate::store::Result;
+        use $crate::{
+            ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, MetaRow, OrgRow, SessionRow,
+            StoreError, UserRow,
+        };
+        use sqlx::Transaction;
+
+        /// Starts a transaction whose first act is to lock the audit chain head, so appends are
+        /// serialised across every process using the database. Returns the next sequence number
+        /// and the previous hash.
+        async fn begin_audited(
+            pool: &sqlx::Pool<$db>,
+        ) -> Result<(Transaction<'static, $db>, i64, String)> {
+            let mut tx = pool.begin().await?;
+            let (seq, hash): (i64, String) = sqlx::query_as(
+                "UPDATE audit_head SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash",
+            )
+            .bind(AUDIT_CHAIN)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok((tx, seq, hash))
+        }
+
+        async fn commit_audited(
+            mut tx: Transaction<'static, $db>,
+            seq: i64,
+            prev_hash: String,
+            d: AuditDraft,
+        ) -> Result<()> {
+            let record = AuditRecord {
+                seq,
+                id: d.id,
+                at: d.at,
+                actor: d.actor,
+                actor_role: d.actor_role,
+                action: d.action,
+                object: d.object,
+                result: d.result,
+                client_addr: d.client_addr,
+                request_id: d.request_id,
+                detail: d.detail,
+                prev_hash: String::new(),
+                hash: String::new(),
+            }
+            .seal(&prev_hash);
+            insert_audit_record(&mut tx, &record).await?;
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE chain = $2")
+                .bind(&record.hash)
+                .bind(AUDIT_CHAIN)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn insert_audit_record(
+            tx: &mut Transaction<'static, $db>,
+            r: &AuditRecord,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO audit_log (chain, seq, id, at, actor, actor_role, action, object, \
+                 result, client_addr, request_id, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(AUDIT_CHAIN)
+            .bind(r.seq)
+            .bind(&r.id)
+            .bind(r.at)
+            .bind(&r.actor)
+            .bind(&r.actor_role)
+            .bind(&r.action)
+            .bind(&r.object)
+            .bind(&r.result)
+            .bind(&r.client_addr)
+            .bind(&r.request_id)
+            .bind(&r.detail)
+            .bind(&r.prev_hash)
+            .bind(&r.hash)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_org(tx: &mut Transaction<'static, $db>, o: &OrgRow) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO orgs (code, name, kind, parent_code, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&o.code)
+            .bind(&o.name)
+            .bind(&o.kind)
+            .bind(&o.parent_code)
+            .bind(o.created_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| StoreError::from_write(e, &format!("机构 {}", o.code)))?;
+            Ok(())
+        }
+
+        async fn insert_user_row(tx: &mut Transaction<'static, $db>, u: &UserRow) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO users (id, username, display_name, org_code, roles, password_hash, \
+                 disabled, failed_logins, locked_until, created_at, password_changed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&u.id)
+            .bind(&u.username)
+            .bind(&u.display_name)
+            .bind(&u.org_code)
+            .bind(&u.roles)
+            .bind(&u.password_hash)
+            .bind(u.disabled)
+            .bind(u.failed_logins)
+            .bind(u.locked_until)
+            .bind(u.created_at)
+            .bind(u.password_changed_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| StoreError::from_write(e, &format!("用户名 {}", u.username)))?;
+            Ok(())
+        }
+
+        async fn insert_token_row(
+            tx: &mut Transaction<'static, $db>,
+            t: &ApiTokenRow,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO api_tokens (id, token_hash, name, user_id, created_by, created_at, \
+                 revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&t.id)
+            .bind(&t.token_hash)
+            .bind(&t.name)
+            .bind(&t.user_id)
+            .bind(&t.created_by)
+            .bind(t.created_at)
+            .bind(t.revoked_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| StoreError::from_write(e, "API 令牌"))?;
+            Ok(())
+        }
+
+        fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
+            if affected == 0 { Err(StoreError::NotFound(what.to_string())) } else { Ok(()) }
+        }
+
+        const USER_COLUMNS: &str = "id, username, display_name, org_code, roles, password_hash, \
+             disabled, failed_logins, locked_until, created_at, password_changed_at";
+
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                Self::MIGRATOR
+                    .run(&self.pool)
+                    .await
+                    .map_err(|e| StoreError::Migration(e.to_string()))
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn list_orgs(&self) -> Result<Vec<OrgRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT code, name, kind, parent_code, created_at FROM orgs ORDER BY code",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn insert_orgs(&self, orgs: &[OrgRow], audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                for o in orgs {
+                    insert_org(&mut tx, o).await?;
+                }
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn get_meta(&self, key: &str) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_meta(&self, key: &str, value: &str, audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn insert_user(&self, user: &UserRow, audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                insert_user_row(&mut tx, user).await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+                ));
+                Ok(sqlx::query_as(sql).bind(username).fetch_optional(&self.pool).await?)
+            }
+
+            async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
+                let sql =
+                    sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+                Ok(sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?)
+            }
+
+            async fn list_users(&self) -> Result<Vec<UserRow>> {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {USER_COLUMNS} FROM users ORDER BY org_code, username"
+                ));
+                Ok(sqlx::query_as(sql).fetch_all(&self.pool).await?)
+            }
+
+            async fn set_user_disabled(
+                &self,
+                id: &str,
+                disabled: bool,
+                audit: AuditDraft,
+            ) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                    .bind(disabled)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                not_found_unless_one(n, "用户")?;
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn set_password(
+                &self,
+                id: &str,
+                hash: &str,
+                at: i64,
+                audit: AuditDraft,
+            ) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let n = sqlx::query(
+                    "UPDATE users SET password_hash = $1, password_changed_at = $2, \
+                     failed_logins = 0, locked_until = NULL WHERE id = $3",
+                )
+                .bind(hash)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                not_found_unless_one(n, "用户")?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn set_login_state(
+                &self,
+                id: &str,
+                failed_logins: i64,
+                locked_until: Option<i64>,
+                audit: AuditDraft,
+            ) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                    .bind(failed_logins)
+                    .bind(locked_until)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn insert_session(&self, s: &SessionRow, audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, \
+                     last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&s.token_hash)
+                .bind(&s.user_id)
+                .bind(&s.kind)
+                .bind(&s.csrf_token)
+                .bind(s.created_at)
+                .bind(s.last_seen_at)
+                .execute(&mut *tx)
+                .await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT token_hash, user_id, kind, csrf_token, created_at, last_seen_at \
+                     FROM sessions WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn touch_session(&self, token_hash: &str, at: i64) -> Result<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                    .bind(at)
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, token_hash: &str, audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn insert_api_token(&self, t: &ApiTokenRow, audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                insert_token_row(&mut tx, t).await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiTokenRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, token_hash, name, user_id, created_by, created_at, revoked_at \
+                     FROM api_tokens WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn list_api_tokens(&self) -> Result<Vec<ApiTokenRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, token_hash, name, user_id, created_by, created_at, revoked_at \
+                     FROM api_tokens ORDER BY created_at DESC, id",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn revoke_api_token(&self, id: &str, at: i64, audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let n = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                not_found_unless_one(n, "有效的 API 令牌")?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn append_audit(&self, audit: AuditDraft) -> Result<()> {
+                let (tx, seq, prev) = begin_audited(&self.pool).await?;
+                commit_audited(tx, seq, prev, audit).await
+            }
+
+            async fn audit_after(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>> {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM audit_log WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    $crate::backend::AUDIT_COLUMNS
+                ));
+                let rows: Vec<AuditRow> = sqlx::query_as(sql)
+                    .bind(AUDIT_CHAIN)
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn audit_head(&self) -> Result<(i64, String)> {
+                Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
+                    .bind(AUDIT_CHAIN)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
+                // Every filter is always bound; an empty one matches everything. This keeps one
+                // static statement for both backends instead of assembling SQL from input.
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM audit_log WHERE chain = $1 \
+                     AND ($2 = '' OR actor = $2) \
+                     AND ($3 = '' OR action LIKE $3 || '%') \
+                     AND ($4 = '' OR object LIKE '%' || $4 || '%') \
+                     AND at >= $5 AND at < $6 AND seq < $7 \
+                     ORDER BY seq DESC LIMIT $8",
+                    $crate::backend::AUDIT_COLUMNS
+                ));
+                let rows: Vec<AuditRow> = sqlx::query_as(sql)
+                    .bind(AUDIT_CHAIN)
+                    .bind(q.actor.clone().unwrap_or_default())
+                    .bind(q.action.clone().unwrap_or_default())
+                    .bind(q.object.clone().unwrap_or_default())
+                    .bind(q.from.unwrap_or(i64::MIN))
+                    .bind(q.to.unwrap_or(i64::MAX))
+                    .bind(q.before_seq.unwrap_or(i64::MAX))
+                    .bind(q.limit.clamp(1, 1000))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn list_meta(&self) -> Result<Vec<MetaRow>> {
+                Ok(sqlx::query_as("SELECT key, value FROM meta ORDER BY key")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn import_rows(&self, t: $crate::portable::Tables) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let head: i64 =
+                    sqlx::query_scalar("SELECT seq FROM audit_head WHERE chain = $1")
+                        .bind(AUDIT_CHAIN)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if existing > 0 || head > 0 {
+                    return Err(StoreError::Conflict(
+                        "目标数据库不是空库，导入只能写入新建的数据库".into(),
+                    ));
+                }
+                // Parents before children, so foreign keys hold throughout.
+                let mut orgs = t.orgs.clone();
+                orgs.sort_by_key(|o| match o.kind.as_str() {
+                    "district" => 0,
+                    "community" => 2,
+                    _ => 1,
+                });
+                for o in &orgs {
+                    insert_org(&mut tx, o).await?;
+                }
+                for u in &t.users {
+                    insert_user_row(&mut tx, u).await?;
+                }
+                for tok in &t.api_tokens {
+                    insert_token_row(&mut tx, tok).await?;
+                }
+                for m in &t.meta {
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+                        .bind(&m.key)
+                        .bind(&m.value)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for r in &t.audit {
+                    insert_audit_record(&mut tx, r).await?;
+                }
+                sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE chain = $3")
+                    .bind(t.audit_head.0)
+                    .bind(&t.audit_head.1)
+                    .bind(AUDIT_CHAIN)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+        }
+    };
+}
+
+pub(crate) use impl_store;

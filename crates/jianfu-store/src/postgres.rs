@@ -1,0 +1,50 @@
+//! PostgreSQL, chosen by a `postgres://` URL. The schema keeps the distribution column in every
+//! primary key of a large table so a sharded PostgreSQL (Citus) can take it later.
+
+use crate::{DatabaseUrl, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl PgStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        let DatabaseUrl::Postgres { url: raw } = url else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let unavailable = |e: sqlx::Error| StoreError::Unavailable {
+            url: url.to_string(),
+            reason: scrub(&e, raw),
+        };
+        let options = PgConnectOptions::from_str(raw).map_err(unavailable)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(unavailable)?;
+        Ok(Self { pool })
+    }
+}
+
+/// Driver messages can quote the URL; never let the password through.
+fn scrub(e: &sqlx::Error, raw: &str) -> String {
+    let msg = e.to_string();
+    match raw
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+    {
+        Some((userinfo, _)) => match userinfo.split_once(':') {
+            Some((_, pw)) if !pw.is_empty() => msg.replace(pw, "***"),
+            _ => msg,
+        },
+        None => msg,
+    }
+}
+
+crate::backend::impl_store!(PgStore, sqlx::Postgres, "postgres");

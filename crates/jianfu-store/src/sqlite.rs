@@ -1,0 +1,44 @@
+//! The embedded default: one SQLite file in the data directory, in WAL mode with a busy timeout and
+//! foreign keys on, so the server and the CLI can use it at the same time.
+
+use crate::{DatabaseUrl, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+impl SqliteStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        let DatabaseUrl::Sqlite { path } = url else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable {
+                url: url.to_string(),
+                reason: format!("无法创建数据目录：{e}"),
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self { pool })
+    }
+}
+
+crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");

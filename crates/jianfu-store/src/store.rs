@@ -1,0 +1,66 @@
+use crate::{
+    ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, MetaRow, OrgRow, SessionRow, StoreError,
+    UserRow,
+};
+use async_trait::async_trait;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One method per use case. Methods that change state take the audit draft that describes the
+/// change and commit both together, or neither.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> Result<()>;
+    async fn ping(&self) -> Result<()>;
+
+    // Organisations
+    async fn list_orgs(&self) -> Result<Vec<OrgRow>>;
+    async fn insert_orgs(&self, orgs: &[OrgRow], audit: AuditDraft) -> Result<()>;
+
+    // Settings that belong to the database (e.g. whether demo data was loaded)
+    async fn get_meta(&self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str, audit: AuditDraft) -> Result<()>;
+
+    // Accounts
+    async fn insert_user(&self, user: &UserRow, audit: AuditDraft) -> Result<()>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>>;
+    async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>>;
+    async fn list_users(&self) -> Result<Vec<UserRow>>;
+    /// Disabling also ends the account's sessions and revokes nothing else.
+    async fn set_user_disabled(&self, id: &str, disabled: bool, audit: AuditDraft) -> Result<()>;
+    /// A new password ends every session of the account and clears any lock.
+    async fn set_password(&self, id: &str, hash: &str, at: i64, audit: AuditDraft) -> Result<()>;
+    async fn set_login_state(
+        &self,
+        id: &str,
+        failed_logins: i64,
+        locked_until: Option<i64>,
+        audit: AuditDraft,
+    ) -> Result<()>;
+
+    // Sessions (web cookies and API login tokens)
+    async fn insert_session(&self, s: &SessionRow, audit: AuditDraft) -> Result<()>;
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
+    /// Records activity; not audited, it changes no business state.
+    async fn touch_session(&self, token_hash: &str, at: i64) -> Result<()>;
+    async fn delete_session(&self, token_hash: &str, audit: AuditDraft) -> Result<()>;
+
+    // Long-lived API tokens for department systems
+    async fn insert_api_token(&self, t: &ApiTokenRow, audit: AuditDraft) -> Result<()>;
+    async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiTokenRow>>;
+    async fn list_api_tokens(&self) -> Result<Vec<ApiTokenRow>>;
+    async fn revoke_api_token(&self, id: &str, at: i64, audit: AuditDraft) -> Result<()>;
+
+    // Audit trail
+    /// For events that change nothing else, e.g. a refused login for an unknown name.
+    async fn append_audit(&self, audit: AuditDraft) -> Result<()>;
+    async fn audit_after(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;
+    async fn audit_head(&self) -> Result<(i64, String)>;
+    async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>>;
+
+    // Portable export/import (see `portable`)
+    async fn list_meta(&self) -> Result<Vec<MetaRow>>;
+    /// Loads exported rows into an empty database, keeping IDs, sequence numbers and hashes.
+    async fn import_rows(&self, rows: crate::portable::Tables) -> Result<()>;
+}
