@@ -25,7 +25,7 @@ pub struct LoginResponse {
     pub idle_timeout_minutes: i64,
 }
 
-/// Log in and receive a bearer token.
+/// 登录，取得访问令牌（Bearer）。
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
@@ -47,7 +47,7 @@ pub async fn login(
     }))
 }
 
-/// End the session of the presented token.
+/// 退出登录，使当前令牌失效。
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(
@@ -70,7 +70,7 @@ pub struct Me {
     pub org: Option<String>,
 }
 
-/// Who am I?
+/// 查询当前令牌对应的账号、角色和所属机构。
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {

@@ -11,13 +11,13 @@ pub struct Health {
     pub status: &'static str,
 }
 
-/// Liveness: the process answers.
+/// 存活检查：进程在运行。
 #[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers.
+/// 就绪检查：数据库可以访问。
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 pub async fn readyz(State(app): State<App>) -> Result<Json<Health>, ApiError> {

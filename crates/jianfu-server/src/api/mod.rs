@@ -18,8 +18,8 @@ use utoipa_axum::routes;
 #[openapi(
     info(
         title = "jianfu 减负 API",
-        description = "社区工作准入平台对外接口。除登录和健康检查外，所有接口都需要 `Authorization: Bearer <令牌>`。\
-                       错误统一返回 `{\"code\": \"机器可读代码\", \"message\": \"中文说明\"}`。"
+        description = "社区工作准入平台对外接口。除登录和健康检查外，所有接口都需要 Authorization: Bearer 令牌。\
+                       出错时统一返回 {\"code\": \"机器可读代码\", \"message\": \"中文说明\"}。"
     ),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "登录与令牌"), (name = "orgs", description = "组织机构"),

@@ -18,8 +18,10 @@ pub struct OrgOut {
     pub parent: Option<String>,
 }
 
-/// The organisations the caller may see: a community's accounts see their community, a street
-/// officer their street, a department itself and the district's streets, towns and communities.
+/// 列出调用者可见的组织机构。
+///
+/// 社区账号只能看到本社区；街道(镇)干部看到本街道(镇)及其社区；部门看到本部门和全区街道、镇、社区，
+/// 看不到其他部门；区级审批、督查和管理员看到全区。
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = [])),
     responses((status = 200, body = Vec<OrgOut>), (status = 401, body = ErrorBody)))]
 pub async fn list_orgs(

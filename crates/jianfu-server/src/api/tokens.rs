@@ -37,7 +37,7 @@ pub struct IssuedToken {
     pub token: String,
 }
 
-/// List API tokens (system administrator).
+/// 列出长期 API 令牌（系统管理员）。
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Vec<TokenOut>), (status = 403, body = ErrorBody)))]
 pub async fn list_tokens(
@@ -59,7 +59,7 @@ pub async fn list_tokens(
     ))
 }
 
-/// Issue a long-lived API token (system administrator).
+/// 为部门业务系统签发长期 API 令牌（系统管理员）。令牌以指定业务账号的身份和权限访问，明文只返回一次。
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", security(("bearer" = [])),
     request_body = IssueTokenRequest,
     responses((status = 201, body = IssuedToken), (status = 403, body = ErrorBody),
@@ -76,7 +76,7 @@ pub async fn issue_token(
     Ok((StatusCode::CREATED, Json(IssuedToken { id, token })))
 }
 
-/// Revoke an API token (system administrator).
+/// 吊销长期 API 令牌（系统管理员），立即生效。
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = String, Path, description = "Token id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

@@ -41,6 +41,8 @@ pub struct AuditPage {
     pub older: Option<String>,
     pub verify_result: Option<(bool, String)>,
     pub error: Option<String>,
+    /// Account id → username, so objects read "用户 shegong" instead of an id.
+    pub usernames: std::collections::HashMap<String, String>,
 }
 
 /// Start of a Beijing calendar day, in epoch milliseconds.
@@ -106,6 +108,13 @@ async fn search(
         ])
         .unwrap_or_default()
     });
+    let usernames = app
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
     Ok(render(&AuditPage {
         ctx,
         f,
@@ -113,11 +122,54 @@ async fn search(
         older,
         verify_result,
         error,
+        usernames,
     }))
 }
 
 impl AuditPage {
     pub fn time_of(&self, ms: &i64) -> String {
         super::when(ms)
+    }
+
+    /// Chinese name of an action code; unknown codes are shown as they are.
+    pub fn action_label<'a>(&self, code: &'a str) -> &'a str {
+        match code {
+            "auth.login" => "登录",
+            "auth.logout" => "退出登录",
+            "auth.reset_failures" => "清除登录失败计数",
+            "user.create" => "新建账号",
+            "user.disable" => "停用账号",
+            "user.enable" => "启用账号",
+            "user.reset_password" => "重置密码",
+            "user.unlock" => "解锁账号",
+            "api_token.issue" => "签发 API 令牌",
+            "api_token.revoke" => "吊销 API 令牌",
+            "org.import" => "导入组织机构",
+            "demo.load" => "载入演示数据",
+            "data.import" => "导入数据库",
+            other => other,
+        }
+    }
+
+    pub fn role_label(&self, roles: &Option<String>) -> String {
+        match roles.as_deref() {
+            None => String::new(),
+            Some("console") => "控制台".into(),
+            Some(s) => s
+                .split(',')
+                .map(|r| jianfu_domain::Role::parse(r).map_or(r, |r| r.label_zh()))
+                .collect::<Vec<_>>()
+                .join("、"),
+        }
+    }
+
+    pub fn object_label(&self, object: &str) -> String {
+        match object
+            .strip_prefix("user:")
+            .and_then(|id| self.usernames.get(id))
+        {
+            Some(name) => format!("用户 {name}"),
+            None => object.to_string(),
+        }
     }
 }

@@ -18,6 +18,8 @@ pub fn routes() -> Router<App> {
 
 pub struct Card {
     pub value: String,
+    /// Names (not figures) are shown smaller.
+    pub is_text: bool,
     pub label: String,
     pub href: Option<&'static str>,
 }
@@ -37,8 +39,11 @@ pub struct HomePage {
 }
 
 fn card(value: impl ToString, label: &str, href: Option<&'static str>) -> Card {
+    let value = value.to_string();
+    let is_text = !value.chars().all(|c| c.is_ascii_digit());
     Card {
-        value: value.to_string(),
+        value,
+        is_text,
         label: label.to_string(),
         href,
     }

@@ -249,3 +249,14 @@ async fn reset_password(
 ) -> Result<Response, PageError> {
     act(&app, ctx, meta, f, id, "password").await
 }
+
+impl UsersPage {
+    /// The viewer's own row gets no disable button (the service refuses it anyway).
+    pub fn is_me(&self, id: &str) -> bool {
+        self.ctx
+            .caller
+            .as_ref()
+            .and_then(|c| c.actor.user_id.as_deref())
+            == Some(id)
+    }
+}

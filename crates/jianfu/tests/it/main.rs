@@ -1,0 +1,13 @@
+//! All integration tests in one binary (one link on a 2-core machine). Each module tests one
+//! capability end to end against real parts: SQLite, PostgreSQL when reachable, the real HTTP
+//! server on a free port, the real `jianfu` binary, and headless Chromium.
+
+mod helpers;
+
+mod audit_tamper;
+mod browser;
+mod cli;
+mod http_api;
+mod http_pages;
+mod portable;
+mod store_contract;
