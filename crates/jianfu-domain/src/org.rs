@@ -50,14 +50,15 @@ impl OrgKind {
 
     /// Which kinds may be this kind's parent. `None` in the result list means "no parent".
     pub fn allowed_parent(self, parent: Option<OrgKind>) -> bool {
-        match (self, parent) {
-            (OrgKind::District, None) => true,
-            (OrgKind::Street | OrgKind::Town | OrgKind::Department, Some(OrgKind::District)) => {
-                true
-            }
-            (OrgKind::Community, Some(OrgKind::Street | OrgKind::Town)) => true,
-            _ => false,
-        }
+        matches!(
+            (self, parent),
+            (OrgKind::District, None)
+                | (
+                    OrgKind::Street | OrgKind::Town | OrgKind::Department,
+                    Some(OrgKind::District)
+                )
+                | (OrgKind::Community, Some(OrgKind::Street | OrgKind::Town))
+        )
     }
 }
 

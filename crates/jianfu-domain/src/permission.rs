@@ -44,6 +44,13 @@ pub fn allows(roles: &[Role], p: Permission) -> bool {
     roles.iter().any(|r| grants(*r).contains(&p))
 }
 
+/// Administrator roles are granted only at the server console (`jianfu user create`), never by
+/// another administrator through the web: otherwise the system administrator could create an
+/// audit administrator whose password they know and review their own actions (三权分立).
+pub fn grantable_through_web(role: Role) -> bool {
+    !role.is_admin()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +72,13 @@ mod tests {
         }
         assert!(!allows(&[Role::SystemAdmin], ManageCredentials));
         assert!(!allows(&[Role::SecurityAdmin], ManageUsers));
+    }
+
+    #[test]
+    fn admin_roles_are_never_granted_through_the_web() {
+        for r in Role::ALL {
+            assert_eq!(grantable_through_web(r), !r.is_admin(), "{r}");
+        }
     }
 
     #[test]

@@ -38,10 +38,10 @@ pub fn check_account_roles(roles: &[Role], kind: OrgKind) -> Result<(), RoleProb
         return Err(RoleProblem::NoRole);
     }
     let admins: Vec<Role> = roles.iter().copied().filter(|r| r.is_admin()).collect();
-    if let [a, b, ..] = admins[..] {
-        if a != b {
-            return Err(RoleProblem::TwoAdminRoles(a, b));
-        }
+    if let [a, b, ..] = admins[..]
+        && a != b
+    {
+        return Err(RoleProblem::TwoAdminRoles(a, b));
     }
     if let Some(&role) = roles.iter().find(|r| !r.home_org_kinds().contains(&kind)) {
         return Err(RoleProblem::WrongOrgKind { role, kind });

@@ -7,7 +7,6 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use jianfu_domain::SystemClock;
 use jianfu_server::service::accounts::NewAccount;
-use jianfu_server::service::audit::verify_chain;
 use jianfu_server::service::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use jianfu_server::service::{Actor, RequestMeta};
 use jianfu_server::{App, Config};
@@ -292,7 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action: AuditAction::Verify { db },
         } => {
             let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
-            match verify_chain(app.store.as_ref()).await? {
+            match app.verify_audit(&console).await? {
                 Ok(n) => println!("审计日志完整：共 {n} 条记录，哈希链无断裂。"),
                 Err(b) => {
                     println!("审计日志校验失败：{b}");
@@ -303,13 +302,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export { db, output } => {
             let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
             let n = if output.as_os_str() == "-" {
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                jianfu_store::portable::export(app.store.as_ref(), &mut out).await?
+                app.export(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+                    .await?
             } else {
                 let f = std::fs::File::create(&output)
                     .with_context(|| format!("无法创建 {}", output.display()))?;
-                let mut out = std::io::BufWriter::new(f);
-                jianfu_store::portable::export(app.store.as_ref(), &mut out).await?
+                app.export(&mut std::io::BufWriter::new(f)).await?
             };
             eprintln!("已导出 {n} 行");
         }
@@ -317,12 +315,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
             let f = std::fs::File::open(&input)
                 .with_context(|| format!("无法打开 {}", input.display()))?;
-            let n =
-                jianfu_store::portable::import(app.store.as_ref(), &mut std::io::BufReader::new(f))
-                    .await?;
-            let mut a = app.audit(&console, &meta, "data.import", "database");
-            a.detail = serde_json::json!({"rows": n}).to_string();
-            app.store.append_audit(a).await?;
+            let n = app
+                .import(&console, &meta, &mut std::io::BufReader::new(f))
+                .await?;
             println!("已导入 {n} 行");
         }
     }

@@ -27,7 +27,7 @@ impl FromRequestParts<App> for RequestMeta {
     }
 }
 
-/// Gives every request an id (UUIDv7) unless a trusted proxy already set one.
+/// Gives every request an id (UUIDv7); any id the client sent was removed before (router.rs).
 #[derive(Clone, Copy, Default)]
 pub struct MakeRequestId;
 

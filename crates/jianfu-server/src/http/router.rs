@@ -54,4 +54,11 @@ pub fn router(app: App) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestId))
+        // The audit trail records the request id; a client must not choose it.
+        .layer(axum::middleware::map_request(strip_request_id))
+}
+
+async fn strip_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    req.headers_mut().remove(crate::http::context::REQUEST_ID);
+    req
 }

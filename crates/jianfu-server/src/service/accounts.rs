@@ -2,7 +2,7 @@
 
 use super::auth::hash_password;
 use super::{Actor, App, RequestMeta, ServiceError};
-use jianfu_domain::permission::Permission;
+use jianfu_domain::permission::{Permission, grantable_through_web};
 use jianfu_domain::separation_of_duties::check_account_roles;
 use jianfu_domain::{OrgCode, Role, Username};
 use jianfu_store::UserRow;
@@ -56,6 +56,11 @@ impl App {
             .get(&org_code)
             .ok_or_else(|| ServiceError::Invalid(format!("机构代码“{org_code}”不存在")))?;
         check_account_roles(&roles, org.kind).map_err(|p| ServiceError::Invalid(p.message_zh()))?;
+        if !actor.is_console() && !roles.iter().all(|r| grantable_through_web(*r)) {
+            return Err(ServiceError::Invalid(
+                "三权分立：管理员角色只能在服务器控制台用 jianfu user create 授予".into(),
+            ));
+        }
         self.config
             .password_policy()
             .check(username.as_str(), &new.password)

@@ -41,6 +41,21 @@ impl App {
         Ok(self.store.search_audit(q).await?)
     }
 
+    /// Account id → username, so the audit page can name the accounts records refer to.
+    pub async fn audit_usernames(
+        &self,
+        actor: &Actor,
+    ) -> Result<std::collections::HashMap<String, String>, ServiceError> {
+        actor.require(Permission::ReadAudit)?;
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect())
+    }
+
     pub async fn verify_audit(
         &self,
         actor: &Actor,

@@ -233,21 +233,21 @@ impl App {
         let h = token_hash(token);
         let now = self.now_ms();
         let policy = self.config.session_policy();
-        if let Some(mut c) = self.sessions.get(&h) {
-            if now - c.checked < RECHECK_MS {
-                if c.is_session && !policy.is_live(c.created_at, c.last_seen, now) {
-                    self.sessions.forget(&h);
-                    return Err(ServiceError::SessionExpired);
-                }
-                c.last_seen = now;
-                if c.is_session && now - c.touched >= TOUCH_MS {
-                    c.touched = now;
-                    self.store.touch_session(&h, now).await?;
-                }
-                let caller = c.caller.clone();
-                self.sessions.put(h, c);
-                return Ok(caller);
+        if let Some(mut c) = self.sessions.get(&h)
+            && now - c.checked < RECHECK_MS
+        {
+            if c.is_session && !policy.is_live(c.created_at, c.last_seen, now) {
+                self.sessions.forget(&h);
+                return Err(ServiceError::SessionExpired);
             }
+            c.last_seen = now;
+            if c.is_session && now - c.touched >= TOUCH_MS {
+                c.touched = now;
+                self.store.touch_session(&h, now).await?;
+            }
+            let caller = c.caller.clone();
+            self.sessions.put(h, c);
+            return Ok(caller);
         }
         // Not cached or due for a re-check: ask the database.
         if let Some(s) = self.store.session(&h).await? {

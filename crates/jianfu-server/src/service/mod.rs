@@ -4,9 +4,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod orgs;
+pub mod portable;
 pub mod tokens;
 
 pub use error::ServiceError;

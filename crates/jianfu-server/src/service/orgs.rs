@@ -19,10 +19,10 @@ impl OrgCache {
 impl App {
     pub async fn org_tree(&self) -> Result<Arc<OrgTree>, ServiceError> {
         let now = self.now_ms();
-        if let Some((tree, at)) = &*self.orgs.0.read().unwrap_or_else(|e| e.into_inner()) {
-            if now - at < TTL_MS {
-                return Ok(tree.clone());
-            }
+        if let Some((tree, at)) = &*self.orgs.0.read().unwrap_or_else(|e| e.into_inner())
+            && now - at < TTL_MS
+        {
+            return Ok(tree.clone());
         }
         let rows = self.store.list_orgs().await?;
         let tree = Arc::new(OrgTree::new(

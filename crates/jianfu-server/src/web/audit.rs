@@ -108,13 +108,7 @@ async fn search(
         ])
         .unwrap_or_default()
     });
-    let usernames = app
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let usernames = app.audit_usernames(&actor).await?;
     Ok(render(&AuditPage {
         ctx,
         f,

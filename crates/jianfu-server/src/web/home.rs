@@ -9,8 +9,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use jianfu_domain::permission::Permission;
-use jianfu_domain::{OrgKind, Role};
+use jianfu_domain::Role;
 
 pub fn routes() -> Router<App> {
     Router::new().route("/", get(home))
@@ -50,28 +49,14 @@ fn card(value: impl ToString, label: &str, href: Option<&'static str>) -> Card {
 }
 
 async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
-    let caller = ctx.require_caller()?;
-    let actor = caller.actor.clone();
-    let tree = app.org_tree().await?;
-    let scope = actor.scope();
-    let visible = scope.visible_orgs(&tree);
-    let count = |k: OrgKind| visible.iter().filter(|o| o.kind == k).count();
-    let users = app.store.list_users().await?;
-    let now = app.now_ms();
-    let in_scope: Vec<_> = users
-        .iter()
-        .filter(|u| {
-            jianfu_domain::OrgCode::parse(&u.org_code)
-                .map(|c| scope.can_read_records_of(&c, &tree))
-                .unwrap_or(false)
-        })
-        .collect();
+    let actor = ctx.require_caller()?.actor.clone();
+    let d = app.dashboard(&actor).await?;
+    let here = ctx.org_name.clone();
     let mut sections = Vec::new();
     for role in &actor.roles {
-        let title = format!("{}工作台", role.label_zh());
         let (cards, coming): (Vec<Card>, Vec<&'static str>) = match role {
             Role::Resident => (
-                vec![card(&ctx.org_name, "我所在的社区", None)],
+                vec![card(&here, "我所在的社区", None)],
                 vec![
                     "申请开具证明",
                     "参与满意度调查",
@@ -81,16 +66,9 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             ),
             Role::CommunityWorker | Role::CommunityDirector => (
                 vec![
-                    card(&ctx.org_name, "本社区", Some("/orgs")),
-                    card(
-                        in_scope
-                            .iter()
-                            .filter(|u| u.role_list().contains(&Role::Resident))
-                            .count(),
-                        "本社区居民账号",
-                        None,
-                    ),
-                    card(in_scope.len(), "本社区账号总数", None),
+                    card(&here, "本社区", Some("/orgs")),
+                    card(d.residents_in_scope, "本社区居民账号", None),
+                    card(d.accounts_in_scope, "本社区账号总数", None),
                 ],
                 if *role == Role::CommunityDirector {
                     vec!["审批用印", "组织议事协商", "查看本社区准入事项"]
@@ -105,16 +83,16 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             ),
             Role::StreetOfficer => (
                 vec![
-                    card(&ctx.org_name, "本街道(镇)", Some("/orgs")),
-                    card(count(OrgKind::Community), "辖区社区", Some("/orgs")),
-                    card(in_scope.len(), "辖区账号", None),
+                    card(&here, "本街道(镇)", Some("/orgs")),
+                    card(d.communities, "辖区社区", Some("/orgs")),
+                    card(d.accounts_in_scope, "辖区账号", None),
                 ],
                 vec!["准入事项街道初审", "推荐社区参加综合考评"],
             ),
             Role::DepartmentClerk => (
                 vec![
-                    card(&ctx.org_name, "本部门", Some("/orgs")),
-                    card(count(OrgKind::Community), "可申请下派的社区", Some("/orgs")),
+                    card(&here, "本部门", Some("/orgs")),
+                    card(d.communities, "可申请下派的社区", Some("/orgs")),
                 ],
                 vec![
                     "提交社区工作准入申请（附经费与依据）",
@@ -124,10 +102,10 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             ),
             Role::DistrictApprover | Role::Supervisor => (
                 vec![
-                    card(count(OrgKind::Street), "街道", Some("/orgs")),
-                    card(count(OrgKind::Town), "镇", Some("/orgs")),
-                    card(count(OrgKind::Community), "社区", Some("/orgs")),
-                    card(count(OrgKind::Department), "区级部门", Some("/orgs")),
+                    card(d.streets, "街道", Some("/orgs")),
+                    card(d.towns, "镇", Some("/orgs")),
+                    card(d.communities, "社区", Some("/orgs")),
+                    card(d.departments, "区级部门", Some("/orgs")),
                 ],
                 if *role == Role::Supervisor {
                     vec!["社区负担指标", "部门评议排名", "违规下派核查"]
@@ -135,38 +113,32 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
                     vec!["审批清单外事项（15 个工作日内）", "核定经费与依据"]
                 },
             ),
-            Role::SystemAdmin => {
-                let tokens = app.store.list_api_tokens().await?;
-                (
-                    vec![
-                        card(users.len(), "账号总数", Some("/users")),
-                        card(
-                            users.iter().filter(|u| u.disabled).count(),
-                            "已停用账号",
-                            Some("/users"),
-                        ),
-                        card(
-                            tokens.iter().filter(|t| t.revoked_at.is_none()).count(),
-                            "有效 API 令牌",
-                            Some("/tokens"),
-                        ),
-                        card(tree.all().len(), "组织机构", Some("/orgs")),
-                    ],
-                    vec![],
-                )
-            }
+            Role::SystemAdmin => (
+                vec![
+                    card(d.accounts_in_scope, "账号总数", Some("/users")),
+                    card(
+                        d.accounts_disabled.unwrap_or_default(),
+                        "已停用账号",
+                        Some("/users"),
+                    ),
+                    card(
+                        d.active_api_tokens.unwrap_or_default(),
+                        "有效 API 令牌",
+                        Some("/tokens"),
+                    ),
+                    card(d.orgs_total, "组织机构", Some("/orgs")),
+                ],
+                vec![],
+            ),
             Role::SecurityAdmin => (
                 vec![
                     card(
-                        users
-                            .iter()
-                            .filter(|u| u.locked_until.is_some_and(|t| t > now))
-                            .count(),
+                        d.accounts_locked.unwrap_or_default(),
                         "当前锁定的账号",
                         Some("/users"),
                     ),
                     card(
-                        users.iter().filter(|u| u.failed_logins > 0).count(),
+                        d.accounts_with_failures.unwrap_or_default(),
                         "近期有登录失败的账号",
                         Some("/users"),
                     ),
@@ -179,23 +151,23 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
                 ],
                 vec![],
             ),
-            Role::AuditAdmin => {
-                let (seq, _) = app.store.audit_head().await?;
-                (
-                    vec![
-                        card(seq, "审计记录总数", Some("/audit")),
-                        card("可校验", "哈希链完整性", Some("/audit?verify=1")),
-                    ],
-                    vec![],
-                )
-            }
+            Role::AuditAdmin => (
+                vec![
+                    card(
+                        d.audit_records.unwrap_or_default(),
+                        "审计记录总数",
+                        Some("/audit"),
+                    ),
+                    card("校验", "哈希链完整性", Some("/audit?verify=1")),
+                ],
+                vec![],
+            ),
         };
         sections.push(Section {
-            title,
+            title: format!("{}工作台", role.label_zh()),
             cards,
             coming,
         });
     }
-    debug_assert!(actor.may(Permission::ViewOrgs) || actor.roles.is_empty());
     Ok(render(&HomePage { ctx, sections }))
 }

@@ -80,13 +80,16 @@ async fn show(
         ctx,
         String::new(),
         None,
-        expired.then(|| "登录已过期（超过 30 分钟未操作），请重新登录。".to_string()),
+        expired.then(|| {
+            format!(
+                "登录已过期（{} 分钟内无操作，或登录已满 {} 小时），请重新登录。",
+                app.config.session_idle_minutes, app.config.session_absolute_hours
+            )
+        }),
         StatusCode::OK,
     );
-    if expired {
-        if let Ok(v) = cookies::clear(cookies::SESSION).parse() {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if expired && let Ok(v) = cookies::clear(cookies::SESSION).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
 }

@@ -48,7 +48,7 @@ CREATE TABLE api_tokens (
 CREATE TABLE audit_log (
     chain       TEXT NOT NULL,
     seq         BIGINT NOT NULL,
-    id          TEXT NOT NULL UNIQUE,
+    id          TEXT NOT NULL,
     at          BIGINT NOT NULL,
     actor       TEXT,
     actor_role  TEXT,
@@ -60,7 +60,8 @@ CREATE TABLE audit_log (
     detail      TEXT NOT NULL,
     prev_hash   TEXT NOT NULL,
     hash        TEXT NOT NULL,
-    PRIMARY KEY (chain, seq)
+    PRIMARY KEY (chain, seq),
+    UNIQUE (chain, id)
 );
 CREATE INDEX audit_log_at ON audit_log (chain, at);
 CREATE INDEX audit_log_actor ON audit_log (chain, actor);
