@@ -1,0 +1,303 @@
+//! Moving a district between backends: SQLite → export → PostgreSQL → export again gives the same
+//! file, the audit chain still verifies, and people can still log in. Refusals: a non-empty target
+//! and a damaged file. When PostgreSQL is unreachable the copy goes into a second SQLite file
+//! (helpers prints the SKIP line), so the round trip is still checked.
+
+use crate::cli::jianfu;
+use crate::helpers::{self, TestDb};
+use jianfu_domain::Clock;
+use jianfu_server::service::audit::verify_chain;
+use jianfu_server::service::auth::SessionKind;
+use jianfu_server::service::{Actor, RequestMeta, ServiceError};
+use jianfu_server::{App, Config};
+use jianfu_store::portable::{export, import};
+use jianfu_store::{Store, StoreError};
+use std::sync::Arc;
+
+async fn target_db() -> TestDb {
+    match helpers::pg_db().await {
+        Some(db) => db,
+        None => helpers::sqlite_db(),
+    }
+}
+
+fn lines(b: &[u8]) -> Vec<String> {
+    std::str::from_utf8(b)
+        .expect("exports are UTF-8")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The header without `source_backend`, which is the one thing allowed to differ.
+fn header_without_source(line: &str) -> (serde_json::Value, String) {
+    let mut v: serde_json::Value = serde_json::from_str(line).expect("header is JSON");
+    let source = v["source_backend"]
+        .as_str()
+        .expect("source_backend")
+        .to_string();
+    v.as_object_mut().unwrap().remove("source_backend");
+    (v, source)
+}
+
+async fn export_bytes(store: &dyn Store) -> Vec<u8> {
+    let mut out = Vec::new();
+    export(store, &mut out).await.expect("export");
+    out
+}
+
+#[tokio::test]
+async fn sqlite_to_postgres_round_trip_keeps_everything() {
+    let src = helpers::sqlite_db();
+    let (app, clock) = helpers::app(&src, true).await;
+    let console = Actor::console();
+    let cmeta = RequestMeta::console();
+    let meta = RequestMeta {
+        client_addr: Some("192.0.2.10".into()),
+        request_id: Some("r1".into()),
+    };
+    // Some state beyond the demo: an API token, a failed login, a disabled account, a session.
+    let (_token_id, secret) = app
+        .issue_api_token(&console, &cmeta, "民政局业务系统", "minzheng")
+        .await
+        .expect("token issued");
+    assert!(
+        app.login("jumin", "Wrong#Pass1", SessionKind::Web, &meta)
+            .await
+            .is_err()
+    );
+    app.set_account_disabled(&console, &cmeta, "shegong2", true)
+        .await
+        .unwrap();
+    app.login("shegong", helpers::DEMO_PASSWORD, SessionKind::Web, &meta)
+        .await
+        .map_err(|e| e.to_string())
+        .expect("login");
+    let (head_seq, head_hash) = app.store.audit_head().await.unwrap();
+
+    let first = export_bytes(app.store.as_ref()).await;
+    let first_lines = lines(&first);
+    let orgs = app.store.list_orgs().await.unwrap();
+    let users = app.store.list_users().await.unwrap();
+    // header + orgs + users + 1 token + 1 meta + audit records + head
+    assert_eq!(
+        first_lines.len(),
+        1 + orgs.len() + users.len() + 1 + 1 + head_seq as usize + 1,
+        "every row is exported, sessions are not"
+    );
+    assert!(
+        !first.windows(10).any(|w| w == &b"csrf_token"[..]),
+        "no session in the export"
+    );
+
+    let dst = target_db().await;
+    let dst_store = jianfu_store::open(&dst.url).await.unwrap();
+    let imported = import(dst_store.as_ref(), &mut &first[..])
+        .await
+        .expect("import");
+    assert_eq!(
+        imported as usize,
+        first_lines.len() - 1,
+        "every line after the header"
+    );
+
+    let second = export_bytes(dst_store.as_ref()).await;
+    let second_lines = lines(&second);
+    let (h1, s1) = header_without_source(&first_lines[0]);
+    let (h2, s2) = header_without_source(&second_lines[0]);
+    assert_eq!((s1.as_str(), s2.as_str()), ("sqlite", dst.label));
+    assert_eq!(h1, h2, "headers differ only in the source backend");
+    assert_eq!(h1["format"], "jianfu-export");
+    assert_eq!(
+        first_lines[1..],
+        second_lines[1..],
+        "the two exports are identical"
+    );
+
+    // The copy holds the same rows and the same chain.
+    assert_eq!(dst_store.list_orgs().await.unwrap(), orgs);
+    assert_eq!(dst_store.list_users().await.unwrap(), users);
+    assert_eq!(
+        dst_store.list_api_tokens().await.unwrap(),
+        app.store.list_api_tokens().await.unwrap()
+    );
+    assert_eq!(dst_store.audit_head().await.unwrap(), (head_seq, head_hash));
+    assert_eq!(
+        verify_chain(dst_store.as_ref()).await.unwrap(),
+        Ok(head_seq as u64),
+        "the audit chain verifies on the copy"
+    );
+
+    // People and department systems carry on with the copy.
+    let copy = App::new(
+        dst_store.clone(),
+        clock.clone() as Arc<dyn Clock>,
+        Config::default(),
+    );
+    let ok = copy
+        .login("shegong", helpers::DEMO_PASSWORD, SessionKind::Web, &meta)
+        .await
+        .map_err(|e| e.to_string())
+        .expect("demo password works on the copy");
+    copy.authenticate(&ok.token)
+        .await
+        .expect("new session on the copy");
+    let disabled = copy
+        .login("shegong2", helpers::DEMO_PASSWORD, SessionKind::Web, &meta)
+        .await;
+    assert!(
+        matches!(disabled.map(|_| ()), Err(ServiceError::Disabled)),
+        "still disabled"
+    );
+    let jumin = dst_store.user_by_username("jumin").await.unwrap().unwrap();
+    assert_eq!(jumin.failed_logins, 1, "the failure count moved along");
+    let system = copy
+        .authenticate(&secret)
+        .await
+        .expect("the API token works on the copy");
+    assert_eq!(system.actor.username.as_deref(), Some("minzheng"));
+    let now = dst_store.audit_head().await.unwrap().0;
+    assert_eq!(
+        now,
+        head_seq + 2,
+        "the two logins on the copy are audited there"
+    );
+    assert_eq!(
+        verify_chain(dst_store.as_ref()).await.unwrap(),
+        Ok(now as u64),
+        "the copy's chain continues from the imported head"
+    );
+
+    // A second import into the now non-empty database is refused and changes nothing.
+    let head_before = dst_store.audit_head().await.unwrap();
+    let again = import(dst_store.as_ref(), &mut &first[..]).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert!(again.unwrap_err().to_string().contains("不是空库"));
+    assert_eq!(dst_store.audit_head().await.unwrap(), head_before);
+}
+
+#[tokio::test]
+async fn damaged_files_are_refused_with_the_line_number() {
+    let src = helpers::sqlite_db();
+    let (app, _clock) = helpers::app(&src, true).await;
+    let good = export_bytes(app.store.as_ref()).await;
+    let mut good_lines = lines(&good);
+
+    let mut bad_json = good_lines.clone();
+    bad_json[2] = r#"{"table":"org","row":{"code":"110115001""#.into();
+    let bad_json = bad_json.join("\n");
+    let empty = helpers::sqlite_db();
+    let store = jianfu_store::open(&empty.url).await.unwrap();
+    let e = import(store.as_ref(), &mut bad_json.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::BadImport { line: 3, .. }), "{e:?}");
+    assert!(e.to_string().contains("第 3 行"), "{e}");
+
+    let mut unknown_table = good_lines.clone();
+    unknown_table[4] = r#"{"table":"secrets","row":{}}"#.into();
+    let e = import(store.as_ref(), &mut unknown_table.join("\n").as_bytes())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::BadImport { line: 5, .. }), "{e:?}");
+
+    let e = import(store.as_ref(), &mut &b"{\"hello\":1}\n"[..])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::BadImport { line: 1, .. }),
+        "not an export: {e:?}"
+    );
+
+    good_lines.pop(); // the audit head: the file was cut short
+    let e = import(store.as_ref(), &mut good_lines.join("\n").as_bytes())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("缺少审计链头"), "{e}");
+
+    // Nothing of the refused files reached the database.
+    assert!(store.list_orgs().await.unwrap().is_empty());
+    assert!(store.list_users().await.unwrap().is_empty());
+    assert_eq!(store.audit_head().await.unwrap().0, 0);
+}
+
+#[tokio::test]
+async fn round_trip_through_the_binary() {
+    let src = helpers::sqlite_db();
+    let (app, _clock) = helpers::app(&src, true).await;
+    let dir = helpers::temp_dir();
+    let a = dir.0.join("a.jsonl");
+    let b = dir.0.join("b.jsonl");
+    let (a_s, b_s) = (a.to_str().unwrap(), b.to_str().unwrap());
+
+    let r = jianfu(&["export", "--database-url", &src.raw_url, "-o", a_s], &[]).await;
+    assert!(r.ok(), "{r:?}");
+    let a_bytes = std::fs::read(&a).unwrap();
+    let a_lines = lines(&a_bytes);
+    assert!(
+        r.stderr
+            .contains(&format!("已导出 {} 行", a_lines.len() - 1)),
+        "{r:?}"
+    );
+    let to_stdout = jianfu(&["export", "--database-url", &src.raw_url, "-o", "-"], &[]).await;
+    assert!(to_stdout.ok(), "{to_stdout:?}");
+    assert_eq!(
+        to_stdout.stdout.as_bytes(),
+        &a_bytes[..],
+        "`-o -` writes the same export"
+    );
+
+    let dst = target_db().await;
+    let r = jianfu(&["import", "--database-url", &dst.raw_url, "-i", a_s], &[]).await;
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        r.stdout
+            .contains(&format!("已导入 {} 行", a_lines.len() - 1)),
+        "{r:?}"
+    );
+    let r = jianfu(&["export", "--database-url", &dst.raw_url, "-o", b_s], &[]).await;
+    assert!(r.ok(), "{r:?}");
+    let b_bytes = std::fs::read(&b).unwrap();
+    let b_lines = lines(&b_bytes);
+
+    // Identical, except the header's source and the import's own audit record (and so the head).
+    let head_a = app.store.audit_head().await.unwrap().0;
+    assert_eq!(b_lines.len(), a_lines.len() + 1);
+    assert_eq!(
+        header_without_source(&a_lines[0]).0,
+        header_without_source(&b_lines[0]).0
+    );
+    assert_eq!(header_without_source(&b_lines[0]).1, dst.label);
+    assert_eq!(a_lines[1..a_lines.len() - 1], b_lines[1..b_lines.len() - 2]);
+    let import_record: serde_json::Value =
+        serde_json::from_str(&b_lines[b_lines.len() - 2]).unwrap();
+    assert_eq!(import_record["table"], "audit");
+    assert_eq!(import_record["row"]["action"], "data.import");
+    assert_eq!(import_record["row"]["actor"], "console");
+    assert_eq!(import_record["row"]["seq"], head_a + 1);
+    let head_line: serde_json::Value = serde_json::from_str(b_lines.last().unwrap()).unwrap();
+    assert_eq!(head_line["table"], "audit_head");
+    assert_eq!(head_line["row"]["seq"], head_a + 1);
+
+    let r = jianfu(&["audit", "verify", "--database-url", &dst.raw_url], &[]).await;
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        r.stdout.contains(&format!("共 {} 条记录", head_a + 1)),
+        "{r:?}"
+    );
+
+    let r = jianfu(&["import", "--database-url", &dst.raw_url, "-i", a_s], &[]).await;
+    assert!(!r.ok(), "{r:?}");
+    assert!(r.stderr.contains("不是空库"), "{r:?}");
+
+    let (copy, _clock) = helpers::app(&dst, false).await;
+    copy.login(
+        "jiedao",
+        helpers::DEMO_PASSWORD,
+        SessionKind::Web,
+        &RequestMeta::console(),
+    )
+    .await
+    .map_err(|e| e.to_string())
+    .expect("logs in on the copy");
+}
