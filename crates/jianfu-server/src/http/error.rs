@@ -89,9 +89,8 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self.0 {
             ServiceError::Unauthenticated => Redirect::to("/login").into_response(),
-            ServiceError::SessionExpired | ServiceError::Disabled => {
-                Redirect::to("/login?expired=1").into_response()
-            }
+            ServiceError::SessionExpired => Redirect::to("/login?expired=1").into_response(),
+            ServiceError::Disabled => Redirect::to("/login?disabled=1").into_response(),
             e => crate::web::error_page(status_of(&e), &e.message()),
         }
     }

@@ -1,16 +1,16 @@
 //! The login page. Its form has no session yet, so CSRF uses a double-submit cookie. A refused
 //! login shows the reason in Chinese and keeps the username that was typed.
 
-use super::{PageContext, constant_time_eq, render};
+use super::{PageContext, PageForm, constant_time_eq, render};
 use crate::App;
 use crate::http::cookies;
-use crate::service::{RequestMeta, random_token};
+use crate::service::{RequestMeta, ServiceError, random_token};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
@@ -32,6 +32,7 @@ pub struct LoginPage {
 #[derive(Deserialize)]
 pub struct LoginQuery {
     expired: Option<String>,
+    disabled: Option<String>,
 }
 
 fn page(
@@ -63,7 +64,12 @@ async fn show(
     Query(q): Query<LoginQuery>,
     ctx: Result<PageContext, crate::http::error::PageError>,
 ) -> Response {
-    let expired = q.expired.is_some() || ctx.is_err();
+    let disabled = q.disabled.is_some()
+        || matches!(
+            &ctx,
+            Err(crate::http::error::PageError(ServiceError::Disabled))
+        );
+    let expired = !disabled && (q.expired.is_some() || ctx.is_err());
     let ctx = match ctx {
         Ok(c) if c.caller.is_some() => return Redirect::to("/").into_response(),
         Ok(c) => c,
@@ -75,19 +81,18 @@ async fn show(
             path: "/login".into(),
         },
     };
-    let mut resp = page(
-        &app,
-        ctx,
-        String::new(),
-        None,
-        expired.then(|| {
-            format!(
-                "登录已过期（{} 分钟内无操作，或登录已满 {} 小时），请重新登录。",
-                app.config.session_idle_minutes, app.config.session_absolute_hours
-            )
-        }),
-        StatusCode::OK,
-    );
+    let notice = if disabled {
+        Some(ServiceError::Disabled.message())
+    } else if expired {
+        Some(format!(
+            "登录已过期（{} 分钟内无操作，或登录已满 {} 小时），请重新登录。",
+            app.config.session_idle_minutes, app.config.session_absolute_hours
+        ))
+    } else {
+        None
+    };
+    let mut resp = page(&app, ctx, String::new(), None, notice, StatusCode::OK);
+    let expired = expired || disabled;
     if expired && let Ok(v) = cookies::clear(cookies::SESSION).parse() {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -108,7 +113,7 @@ async fn submit(
     State(app): State<App>,
     headers: HeaderMap,
     meta: RequestMeta,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     let ctx = PageContext {
         caller: None,
@@ -177,7 +182,7 @@ async fn logout(
     State(app): State<App>,
     ctx: PageContext,
     meta: RequestMeta,
-    Form(form): Form<CsrfOnly>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, crate::http::error::PageError> {
     let caller = ctx.require_caller()?;
     ctx.check_csrf(&form.csrf)?;

@@ -111,6 +111,8 @@ impl PageContext {
     }
     /// Checks the CSRF token a form sent back against the session's.
     pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
+        // Not logged in at all: the login page, not a CSRF complaint.
+        self.require_caller()?;
         let expected = self.csrf();
         if !expected.is_empty() && constant_time_eq(expected.as_bytes(), sent.as_bytes()) {
             Ok(())
@@ -253,4 +255,27 @@ pub fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// Formats epoch milliseconds as Beijing time for templates.
 pub fn when(ms: &i64) -> String {
     jianfu_domain::clock::format_beijing(*ms)
+}
+
+/// A posted form. Unreadable bodies (wrong content type, too large, malformed) get the Chinese
+/// error page instead of the framework's English text.
+pub struct PageForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<App> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, app: &App) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, app).await {
+            Ok(axum::Form(v)) => Ok(PageForm(v)),
+            Err(r) => {
+                let status = r.status();
+                let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "提交的内容过大，请精简后重试。"
+                } else {
+                    "提交的表单无法读取，请返回上一页刷新后重试。"
+                };
+                Err(error_page(status, message))
+            }
+        }
+    }
 }

@@ -1,16 +1,16 @@
 //! Long-lived API tokens for department systems (system administrator).
 
-use super::{PageContext, render};
+use super::{PageContext, PageForm, render};
 use crate::App;
 use crate::http::error::PageError;
 use crate::service::tokens::TokenView;
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use jianfu_domain::permission::Permission;
 use serde::Deserialize;
 
@@ -77,7 +77,7 @@ async fn issue(
     State(app): State<App>,
     ctx: PageContext,
     meta: RequestMeta,
-    Form(form): Form<IssueForm>,
+    PageForm(form): PageForm<IssueForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     let actor = ctx.require_caller()?.actor.clone();
@@ -104,7 +104,7 @@ async fn revoke(
     ctx: PageContext,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     let actor = ctx.require_caller()?.actor.clone();

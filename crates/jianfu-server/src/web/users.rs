@@ -2,17 +2,17 @@
 //! security administrator resets passwords and lifts locks. Each sees only the actions that are
 //! theirs (三权分立).
 
-use super::{PageContext, render};
+use super::{PageContext, PageForm, render};
 use crate::App;
 use crate::http::error::PageError;
 use crate::service::accounts::{AccountView, NewAccount};
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::{Org, Role};
 use serde::Deserialize;
@@ -218,7 +218,7 @@ async fn disable(
     ctx: PageContext,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    PageForm(f): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     act(&app, ctx, meta, f, id, "disable").await
 }
@@ -227,7 +227,7 @@ async fn enable(
     ctx: PageContext,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    PageForm(f): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     act(&app, ctx, meta, f, id, "enable").await
 }
@@ -236,7 +236,7 @@ async fn unlock(
     ctx: PageContext,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    PageForm(f): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     act(&app, ctx, meta, f, id, "unlock").await
 }
@@ -245,7 +245,7 @@ async fn reset_password(
     ctx: PageContext,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    PageForm(f): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     act(&app, ctx, meta, f, id, "password").await
 }
