@@ -301,3 +301,79 @@ async fn round_trip_through_the_binary() {
     .map_err(|e| e.to_string())
     .expect("logs in on the copy");
 }
+
+/// A source database with one audit record, its export, and the export with line 3 damaged.
+async fn small_export() -> (
+    TestDb,
+    App,
+    helpers::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    let src = helpers::sqlite_db();
+    let (app, _clock) = helpers::app(&src, false).await;
+    let a = app.audit(
+        &Actor::console(),
+        &RequestMeta::console(),
+        "test.event",
+        "event:1",
+    );
+    app.store.append_audit(a).await.unwrap();
+    let good = export_bytes(app.store.as_ref()).await;
+    let dir = helpers::temp_dir();
+    let good_path = dir.0.join("good.jsonl");
+    std::fs::write(&good_path, &good).unwrap();
+    let mut bad = lines(&good);
+    assert_eq!(bad.len(), 3, "header, one audit record, the head");
+    bad[2] = "{not json".into();
+    let bad_path = dir.0.join("bad.jsonl");
+    std::fs::write(&bad_path, bad.join("\n")).unwrap();
+    (src, app, dir, good_path, bad_path)
+}
+
+/// The operator running `jianfu import` on a damaged file is told which line is damaged.
+#[tokio::test]
+async fn the_binary_names_the_damaged_line() {
+    let (_src, app, _dir, good_path, bad_path) = small_export().await;
+    // Only the console may import.
+    let good = std::fs::read(&good_path).unwrap();
+    let e = app
+        .import(&Actor::anonymous(), &RequestMeta::default(), &mut &good[..])
+        .await;
+    assert!(matches!(e, Err(ServiceError::Forbidden)), "{e:?}");
+
+    let empty = helpers::sqlite_db();
+    let args = [
+        "import",
+        "--database-url",
+        &empty.raw_url,
+        "-i",
+        bad_path.to_str().unwrap(),
+    ];
+    let r = jianfu(&args, &[]).await;
+    assert!(!r.ok(), "{r:?}");
+    assert!(
+        r.stderr.contains("第 3 行"),
+        "the damaged line is named: {r:?}"
+    );
+}
+
+/// Importing into a database in use is refused in a sentence that makes sense.
+#[tokio::test]
+async fn the_binary_refuses_a_non_empty_target_in_plain_words() {
+    let (src, _app, _dir, good_path, _bad_path) = small_export().await;
+    let args = [
+        "import",
+        "--database-url",
+        &src.raw_url,
+        "-i",
+        good_path.to_str().unwrap(),
+    ];
+    let r = jianfu(&args, &[]).await;
+    assert!(!r.ok(), "{r:?}");
+    assert!(r.stderr.contains("目标数据库不是空库"), "{r:?}");
+    assert!(
+        !r.stderr.contains("已存在"),
+        "not “…新建的数据库已存在”: {r:?}"
+    );
+}
