@@ -7,6 +7,8 @@ pub mod clock;
 pub mod org;
 pub mod password_policy;
 pub mod permission;
+#[cfg(test)]
+mod properties;
 pub mod role;
 pub mod scope;
 pub mod security_policy;
