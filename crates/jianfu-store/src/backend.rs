@@ -331,20 +331,46 @@ macro_rules! impl_store {
                 commit_audited(tx, seq, prev, audit).await
             }
 
-            async fn set_login_state(
+            async fn record_login_failure(
                 &self,
                 id: &str,
-                failed_logins: i64,
-                locked_until: Option<i64>,
+                policy: jianfu_domain::security_policy::LockoutPolicy,
+                now: i64,
                 audit: AuditDraft,
-            ) -> Result<()> {
+            ) -> Result<jianfu_domain::security_policy::LoginState> {
                 let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT failed_logins, locked_until FROM users WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound("用户".into()))?;
+                let current = jianfu_domain::security_policy::LoginState {
+                    failures: failures.clamp(0, u32::MAX as i64) as u32,
+                    locked_until,
+                };
+                let next = policy.after_failure(current, now);
                 sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                    .bind(failed_logins)
-                    .bind(locked_until)
+                    .bind(next.failures as i64)
+                    .bind(next.locked_until)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                commit_audited(tx, seq, prev, audit).await?;
+                Ok(next)
+            }
+
+            async fn clear_login_failures(&self, id: &str, audit: AuditDraft) -> Result<()> {
+                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let n = sqlx::query(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                not_found_unless_one(n, "用户")?;
                 commit_audited(tx, seq, prev, audit).await
             }
 
@@ -463,9 +489,9 @@ macro_rules! impl_store {
                 // static statement for both backends instead of assembling SQL from input.
                 let sql = sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM audit_log WHERE chain = $1 \
-                     AND ($2 = '' OR actor = $2) \
-                     AND ($3 = '' OR action LIKE $3 || '%') \
-                     AND ($4 = '' OR object LIKE '%' || $4 || '%') \
+                     AND ($2 = '' OR lower(actor) = lower($2)) \
+                     AND ($3 = '' OR lower(action) LIKE lower($3) || '%') \
+                     AND ($4 = '' OR lower(object) LIKE '%' || lower($4) || '%') \
                      AND at >= $5 AND at < $6 AND seq < $7 \
                      ORDER BY seq DESC LIMIT $8",
                     $crate::backend::AUDIT_COLUMNS
@@ -501,9 +527,7 @@ macro_rules! impl_store {
                         .fetch_one(&mut *tx)
                         .await?;
                 if existing > 0 || head > 0 {
-                    return Err(StoreError::Conflict(
-                        "目标数据库不是空库，导入只能写入新建的数据库".into(),
-                    ));
+                    return Err(StoreError::NotEmpty);
                 }
                 // Parents before children, so foreign keys hold throughout.
                 let mut orgs = t.orgs.clone();

@@ -10,6 +10,10 @@ pub enum StoreError {
     Unavailable { url: String, reason: String },
     #[error("记录已存在：{0}")]
     Conflict(String),
+    #[error("目标数据库不是空库：导入只能写入新建的数据库")]
+    NotEmpty,
+    #[error("数据库文件 {0} 不存在。请检查 --data-dir 或 --database-url 是否写错")]
+    Missing(String),
     #[error("记录不存在：{0}")]
     NotFound(String),
     #[error("数据迁移失败：{0}")]

@@ -20,7 +20,19 @@ pub use url::DatabaseUrl;
 
 use std::sync::Arc;
 
-/// Opens the database named by `url` and applies its migrations.
+/// Like [`open`], but refuses to create a new SQLite file: for commands that read or change an
+/// existing database, where a mistyped path must not quietly yield an empty one.
+pub async fn open_existing(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
+    if let DatabaseUrl::Sqlite { path } = url
+        && !path.exists()
+    {
+        return Err(StoreError::Missing(path.display().to_string()));
+    }
+    open(url).await
+}
+
+/// Opens the database named by `url` (creating an SQLite file if needed) and applies its
+/// migrations.
 pub async fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = match url {
         DatabaseUrl::Sqlite { .. } => Arc::new(sqlite::SqliteStore::connect(url).await?),

@@ -69,16 +69,26 @@ pub async fn export(store: &dyn Store, out: &mut dyn Write) -> Result<u64, Store
     out.write_all(b"\n").map_err(io)?;
     // The head is read first: records appended while exporting are then simply not included.
     let (head_seq, head_hash) = store.audit_head().await?;
-    for o in store.list_orgs().await? {
+    // Sorted here, not by the database, whose collation may differ between backends: the same
+    // content always gives the same file.
+    let mut orgs = store.list_orgs().await?;
+    orgs.sort_by(|a, b| a.code.cmp(&b.code));
+    for o in orgs {
         put(out, &Line::Org(o))?;
     }
-    for u in store.list_users().await? {
+    let mut users = store.list_users().await?;
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    for u in users {
         put(out, &Line::User(u))?;
     }
-    for t in store.list_api_tokens().await? {
+    let mut tokens = store.list_api_tokens().await?;
+    tokens.sort_by(|a, b| a.id.cmp(&b.id));
+    for t in tokens {
         put(out, &Line::ApiToken(t))?;
     }
-    for m in store.list_meta().await? {
+    let mut meta = store.list_meta().await?;
+    meta.sort_by(|a, b| a.key.cmp(&b.key));
+    for m in meta {
         put(out, &Line::Meta(m))?;
     }
     let mut after = 0;

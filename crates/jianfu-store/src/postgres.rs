@@ -37,7 +37,7 @@ fn scrub(e: &sqlx::Error, raw: &str) -> String {
     let msg = e.to_string();
     match raw
         .split_once("://")
-        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(_, rest)| rest.rsplit_once('@'))
     {
         Some((userinfo, _)) => match userinfo.split_once(':') {
             Some((_, pw)) if !pw.is_empty() => msg.replace(pw, "***"),

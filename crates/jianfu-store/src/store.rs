@@ -3,6 +3,7 @@ use crate::{
     UserRow,
 };
 use async_trait::async_trait;
+use jianfu_domain::security_policy::{LockoutPolicy, LoginState};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -31,13 +32,17 @@ pub trait Store: Send + Sync + 'static {
     async fn set_user_disabled(&self, id: &str, disabled: bool, audit: AuditDraft) -> Result<()>;
     /// A new password ends every session of the account and clears any lock.
     async fn set_password(&self, id: &str, hash: &str, at: i64, audit: AuditDraft) -> Result<()>;
-    async fn set_login_state(
+    /// Counts one more failed login and locks the account when the policy says so. The count is
+    /// read and written inside the audited transaction, so parallel guesses cannot lose updates.
+    async fn record_login_failure(
         &self,
         id: &str,
-        failed_logins: i64,
-        locked_until: Option<i64>,
+        policy: LockoutPolicy,
+        now: i64,
         audit: AuditDraft,
-    ) -> Result<()>;
+    ) -> Result<LoginState>;
+    /// Clears the failure count and any lock.
+    async fn clear_login_failures(&self, id: &str, audit: AuditDraft) -> Result<()>;
 
     // Sessions (web cookies and API login tokens)
     async fn insert_session(&self, s: &SessionRow, audit: AuditDraft) -> Result<()>;

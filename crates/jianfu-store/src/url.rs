@@ -56,13 +56,13 @@ fn mask(url: &str) -> String {
         return url.to_string();
     };
     let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
+    // The last '@' anywhere: a password may itself contain '/', '?' or '@'. Masking too much is
+    // safe; masking too little is not.
+    match (rest.rfind('@'), rest.find(':')) {
         (Some(at), Some(colon)) if colon < at => format!(
             "{}{}:***{}",
             &url[..scheme_end + 3],
-            &authority[..colon],
+            &rest[..colon],
             &rest[at..]
         ),
         _ => url.to_string(),
@@ -98,6 +98,8 @@ mod tests {
             "postgres://jianfu:***@db.example:5432/jianfu?sslmode=disable"
         );
         assert!(!format!("{u:?}").contains("s3cret"));
+        let odd = DatabaseUrl::parse("postgres://jianfu:Sec/re?t@12@127.0.0.1:1/jianfu").unwrap();
+        assert_eq!(odd.to_string(), "postgres://jianfu:***@127.0.0.1:1/jianfu");
         let no_pw = DatabaseUrl::parse("postgres://postgres@127.0.0.1/test").unwrap();
         assert_eq!(no_pw.to_string(), "postgres://postgres@127.0.0.1/test");
     }

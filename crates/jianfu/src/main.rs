@@ -191,9 +191,15 @@ fn database_url(config: &Config) -> anyhow::Result<DatabaseUrl> {
     }
 }
 
-async fn open_app(config: Config) -> anyhow::Result<App> {
+/// Opens the database, creating it when `create` (serve, import); other commands need an
+/// existing one, so a mistyped path is an error rather than a new empty database.
+async fn open_app(config: Config, create: bool) -> anyhow::Result<App> {
     let url = database_url(&config)?;
-    let store = jianfu_store::open(&url).await?;
+    let store = if create {
+        jianfu_store::open(&url).await?
+    } else {
+        jianfu_store::open_existing(&url).await?
+    };
     Ok(App::new(store, Arc::new(SystemClock), config))
 }
 
@@ -249,7 +255,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 org,
                 display_name,
             } => {
-                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
                 let org = match org {
                     Some(o) => o,
                     None => district_code(&app).await?,
@@ -265,13 +271,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("已创建账号 {username}");
             }
             UserAction::Disable { db, username } => {
-                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
                 app.set_account_disabled(&console, &meta, &username, true)
                     .await?;
                 println!("已停用账号 {username}，其登录会话已结束");
             }
             UserAction::Enable { db, username } => {
-                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
                 app.set_account_disabled(&console, &meta, &username, false)
                     .await?;
                 println!("已启用账号 {username}");
@@ -281,7 +287,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 username,
                 password,
             } => {
-                let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
                 app.reset_password(&console, &meta, &username, &password)
                     .await?;
                 println!("已重置账号 {username} 的密码");
@@ -290,7 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             action: AuditAction::Verify { db },
         } => {
-            let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+            let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
             match app.verify_audit(&console).await? {
                 Ok(n) => println!("审计日志完整：共 {n} 条记录，哈希链无断裂。"),
                 Err(b) => {
@@ -300,7 +306,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Export { db, output } => {
-            let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+            let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
             let n = if output.as_os_str() == "-" {
                 app.export(&mut std::io::BufWriter::new(std::io::stdout().lock()))
                     .await?
@@ -312,7 +318,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("已导出 {n} 行");
         }
         Command::Import { db, input } => {
-            let app = open_app(load_config(cli.config.as_ref(), &db)?).await?;
+            let app = open_app(load_config(cli.config.as_ref(), &db)?, true).await?;
             let f = std::fs::File::open(&input)
                 .with_context(|| format!("无法打开 {}", input.display()))?;
             let n = app
@@ -340,7 +346,7 @@ async fn district_code(app: &App) -> anyhow::Result<String> {
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.bind.clone();
-    let app = open_app(config).await?;
+    let app = open_app(config, true).await?;
     tracing::info!(database = app.store.backend(), "database ready");
     if demo && app.load_demo(&RequestMeta::console()).await? {
         println!("已载入演示数据（北京市大兴区）。演示账号（密码均为 {DEMO_PASSWORD}）：");

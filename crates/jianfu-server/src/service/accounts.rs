@@ -198,7 +198,7 @@ impl App {
         actor.require(Permission::ManageCredentials)?;
         let user = self.find_account(actor, key).await?;
         let a = self.audit(actor, meta, "user.unlock", format!("user:{}", user.id));
-        self.store.set_login_state(&user.id, 0, None, a).await?;
+        self.store.clear_login_failures(&user.id, a).await?;
         Ok(())
     }
 

@@ -172,16 +172,12 @@ impl App {
             });
         }
         if !verify_blocking(password.to_string(), user.password_hash.clone()).await {
-            let next = policy.after_failure(state, now);
             let mut a = self.audit(&actor, meta, "auth.login", &object);
             a.result = "failure".into();
-            a.detail = format!(
-                r#"{{"reason":"wrong_password","failures":{},"locked":{}}}"#,
-                next.failures,
-                next.locked_until.is_some()
-            );
-            self.store
-                .set_login_state(&user.id, next.failures as i64, next.locked_until, a)
+            a.detail = r#"{"reason":"wrong_password"}"#.into();
+            let next = self
+                .store
+                .record_login_failure(&user.id, policy, now, a)
                 .await?;
             return Err(match policy.locked_until(next, now) {
                 Some(until) => ServiceError::Locked {
@@ -201,7 +197,7 @@ impl App {
         }
         if user.failed_logins != 0 || user.locked_until.is_some() {
             let a = self.audit(&actor, meta, "auth.reset_failures", &object);
-            self.store.set_login_state(&user.id, 0, None, a).await?;
+            self.store.clear_login_failures(&user.id, a).await?;
         }
         let token = random_token();
         let csrf = random_token();

@@ -68,6 +68,11 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(what) => Self::Conflict(format!("{what}已存在")),
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Unavailable { .. } => Self::Unavailable(e.to_string()),
+            StoreError::BadImport { .. }
+            | StoreError::NotEmpty
+            | StoreError::Missing(_)
+            | StoreError::BadUrl(_)
+            | StoreError::Migration(_) => Self::Invalid(e.to_string()),
             other => {
                 tracing::error!(error = %other, "storage error");
                 Self::Internal(other.to_string())

@@ -102,6 +102,16 @@ async fn user_management_from_the_console() {
     let db = helpers::sqlite_db();
     let worker = ["--role", "community_worker", "--org", "110115001901"];
 
+    // A mistyped database path is an error, not a new empty database.
+    let r = create_user1(&db, &worker).await;
+    assert!(!r.ok(), "{r:?}");
+    assert!(
+        r.stderr.contains("不存在") && r.stderr.contains("jianfu.db"),
+        "{r:?}"
+    );
+    let migrated = jianfu(&with_db(&db.raw_url, &["migrate"], &[]), &[]).await;
+    assert!(migrated.ok(), "{migrated:?}");
+
     // Before the demo district exists the organisation is unknown.
     let r = create_user1(&db, &worker).await;
     assert!(!r.ok(), "{r:?}");

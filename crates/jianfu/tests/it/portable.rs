@@ -171,7 +171,7 @@ async fn sqlite_to_postgres_round_trip_keeps_everything() {
     // A second import into the now non-empty database is refused and changes nothing.
     let head_before = dst_store.audit_head().await.unwrap();
     let again = import(dst_store.as_ref(), &mut &first[..]).await;
-    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert!(matches!(again, Err(StoreError::NotEmpty)), "{again:?}");
     assert!(again.unwrap_err().to_string().contains("不是空库"));
     assert_eq!(dst_store.audit_head().await.unwrap(), head_before);
 }
