@@ -10,7 +10,7 @@
 
 use crate::{Org, OrgCode, OrgKind, Role, org::OrgTree};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// The whole district.
     District,

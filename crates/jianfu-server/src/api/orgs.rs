@@ -1,21 +1,23 @@
 use super::extract::ApiCaller;
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
-use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// An organisation: the district, a street or town, a community or a district department.
+/// Borrowed from the cached tree: the list is serialised without copying it.
 #[derive(Serialize, ToSchema)]
-pub struct OrgOut {
+pub struct OrgOut<'a> {
     /// Statistical division code (e.g. `110115001901`) or department code (e.g. `110115-MZJ`).
-    pub code: String,
-    pub name: String,
+    pub code: &'a str,
+    pub name: &'a str,
     /// `district`, `street`, `town`, `community` or `department`.
-    pub kind: String,
+    pub kind: &'static str,
     /// Code of the parent organisation; `null` for the district.
-    pub parent: Option<String>,
+    pub parent: Option<&'a str>,
 }
 
 /// 列出调用者可见的组织机构。
@@ -27,16 +29,18 @@ pub struct OrgOut {
 pub async fn list_orgs(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-) -> Result<Json<Vec<OrgOut>>, ApiError> {
+) -> Result<Response, ApiError> {
     let orgs = app.visible_orgs(&caller.actor).await?;
-    Ok(Json(
-        orgs.into_iter()
-            .map(|o| OrgOut {
-                code: o.code.to_string(),
-                name: o.name,
-                kind: o.kind.as_str().to_string(),
-                parent: o.parent.map(|p| p.to_string()),
-            })
-            .collect(),
-    ))
+    let out: Vec<OrgOut<'_>> = orgs
+        .iter()
+        .map(|o| OrgOut {
+            code: o.code.as_str(),
+            name: &o.name,
+            kind: o.kind.as_str(),
+            parent: o.parent.as_ref().map(|p| p.as_str()),
+        })
+        .collect();
+    let body = serde_json::to_vec(&out)
+        .map_err(|e| crate::service::ServiceError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

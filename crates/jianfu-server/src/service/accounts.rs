@@ -1,7 +1,6 @@
 //! Account lifecycle: create, disable, re-enable, reset password, lift a lock.
 
-use super::auth::hash_password;
-use super::{Actor, App, RequestMeta, ServiceError};
+use super::{Actor, App, RequestMeta, ServiceError, password};
 use jianfu_domain::permission::{Permission, grantable_through_web};
 use jianfu_domain::separation_of_duties::check_account_roles;
 use jianfu_domain::{OrgCode, Role, Username};
@@ -77,10 +76,7 @@ impl App {
             n => n.chars().take(40).collect(),
         };
         let now = self.now_ms();
-        let password = new.password.clone();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        let hash = password::hash(&new.password).await?;
         let row = UserRow {
             id: uuid::Uuid::now_v7().to_string(),
             username: username.to_string(),
@@ -172,10 +168,7 @@ impl App {
                         .join("；"),
                 )
             })?;
-        let pw = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        let hash = password::hash(password).await?;
         let a = self.audit(
             actor,
             meta,

@@ -5,8 +5,7 @@
 //! recent lookups are kept in memory for a few seconds and activity is written back at most once a
 //! minute; a disabled account or revoked token is noticed within [`RECHECK_MS`].
 
-use super::{Actor, App, RequestMeta, ServiceError, random_token, token_hash};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use super::{Actor, App, RequestMeta, ServiceError, password, random_token, token_hash};
 use jianfu_domain::clock::format_beijing;
 use jianfu_domain::security_policy::LoginState;
 use jianfu_domain::{OrgCode, Username};
@@ -79,41 +78,6 @@ impl SessionCache {
     }
 }
 
-pub fn hash_password(password: &str) -> Result<String, ServiceError> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ServiceError::Internal(e.to_string()))
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A hash to verify against when the account does not exist, so the answer takes as long as for
-/// a real account and does not reveal which names exist.
-fn dummy_hash() -> String {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY
-        .get_or_init(|| hash_password("jianfu-dummy-password").unwrap_or_default())
-        .clone()
-}
-
-async fn verify_blocking(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
-}
-
 pub fn actor_of(u: &UserRow) -> Actor {
     Actor {
         user_id: Some(u.id.clone()),
@@ -148,7 +112,7 @@ impl App {
             Err(_) => None,
         };
         let Some(user) = user else {
-            verify_blocking(password.to_string(), dummy_hash()).await;
+            password::verify_dummy(password).await;
             let mut a = self.audit(&anon, meta, "auth.login", format!("username:{shown}"));
             a.result = "failure".into();
             a.detail = r#"{"reason":"unknown_user"}"#.into();
@@ -171,7 +135,7 @@ impl App {
                 until: format_beijing(until),
             });
         }
-        if !verify_blocking(password.to_string(), user.password_hash.clone()).await {
+        if !password::verify(password, &user.password_hash).await {
             let mut a = self.audit(&actor, meta, "auth.login", &object);
             a.result = "failure".into();
             a.detail = r#"{"reason":"wrong_password"}"#.into();

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod orgs;
+pub mod password;
 pub mod portable;
 pub mod tokens;
 

@@ -3,23 +3,33 @@
 use super::{Actor, App, ServiceError};
 use jianfu_domain::Org;
 use jianfu_domain::org::OrgTree;
-use std::sync::{Arc, RwLock};
+use jianfu_domain::scope::Scope;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 const TTL_MS: i64 = 30_000;
 
+/// The tree, and per scope the list of organisations visible in it (computed on first use).
 #[derive(Default)]
-pub struct OrgCache(RwLock<Option<(Arc<OrgTree>, i64)>>);
+pub struct OrgCache {
+    tree: RwLock<Option<(Arc<OrgTree>, i64)>>,
+    visible: Mutex<HashMap<Scope, Arc<[Org]>>>,
+}
 
 impl OrgCache {
     pub fn invalidate(&self) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.tree.write().unwrap_or_else(|e| e.into_inner()) = None;
+        self.visible
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
 impl App {
     pub async fn org_tree(&self) -> Result<Arc<OrgTree>, ServiceError> {
         let now = self.now_ms();
-        if let Some((tree, at)) = &*self.orgs.0.read().unwrap_or_else(|e| e.into_inner())
+        if let Some((tree, at)) = &*self.orgs.tree.read().unwrap_or_else(|e| e.into_inner())
             && now - at < TTL_MS
         {
             return Ok(tree.clone());
@@ -28,18 +38,24 @@ impl App {
         let tree = Arc::new(OrgTree::new(
             rows.iter().filter_map(|r| r.to_org()).collect(),
         ));
-        *self.orgs.0.write().unwrap_or_else(|e| e.into_inner()) = Some((tree.clone(), now));
+        *self.orgs.tree.write().unwrap_or_else(|e| e.into_inner()) = Some((tree.clone(), now));
+        self.orgs
+            .visible
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(tree)
     }
 
-    /// The organisations the actor may see, in code order.
-    pub async fn visible_orgs(&self, actor: &Actor) -> Result<Vec<Org>, ServiceError> {
+    /// The organisations the actor may see, in code order. Shared: the list is computed once per
+    /// scope while the tree stays cached.
+    pub async fn visible_orgs(&self, actor: &Actor) -> Result<Arc<[Org]>, ServiceError> {
         let tree = self.org_tree().await?;
-        Ok(actor
-            .scope()
-            .visible_orgs(&tree)
-            .into_iter()
-            .cloned()
-            .collect())
+        let scope = actor.scope();
+        let mut cache = self.orgs.visible.lock().unwrap_or_else(|e| e.into_inner());
+        let list = cache
+            .entry(scope)
+            .or_insert_with_key(|scope| scope.visible_orgs(&tree).into_iter().cloned().collect());
+        Ok(list.clone())
     }
 }

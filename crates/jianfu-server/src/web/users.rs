@@ -37,7 +37,7 @@ pub struct RoleOption {
 pub struct UsersPage {
     pub ctx: PageContext,
     pub accounts: Vec<AccountView>,
-    pub orgs: Vec<Org>,
+    pub orgs: std::sync::Arc<[Org]>,
     pub can_manage: bool,
     pub can_credentials: bool,
     pub form: NewAccountForm,

@@ -64,7 +64,7 @@ async fn visible_codes(app: &App, username: &str) -> BTreeSet<String> {
     app.visible_orgs(&actor)
         .await
         .unwrap()
-        .into_iter()
+        .iter()
         .map(|o| o.code.to_string())
         .collect()
 }
