@@ -4,6 +4,7 @@
 pub mod audit_chain;
 pub mod citation;
 pub mod clock;
+pub mod gate;
 pub mod org;
 pub mod password_policy;
 pub mod permission;

@@ -1,0 +1,273 @@
+//! The lists a community works from, as versioned data (data/catalog/*.toml). Each item carries
+//! its legal bases with the law's version, because the 城市居民委员会组织法 was renumbered when
+//! its 2025 revision came into force on 2026-01-01: "第三条" means different things before and after.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// 社区依法履行职责事项
+    Duty,
+    /// 社区依法协助政府工作事项
+    Assist,
+    /// 取消和禁入事项
+    Negative,
+    /// A department's or street's own duty (部门职责), which it may not pass on.
+    DepartmentDuty,
+    /// 社区日常出具证明事项 (retained certificates)
+    Certificate,
+    /// 不应由社区出具的证明事项
+    CertificateNegative,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 6] = [
+        ItemKind::Duty,
+        ItemKind::Assist,
+        ItemKind::Negative,
+        ItemKind::DepartmentDuty,
+        ItemKind::Certificate,
+        ItemKind::CertificateNegative,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Duty => "duty",
+            ItemKind::Assist => "assist",
+            ItemKind::Negative => "negative",
+            ItemKind::DepartmentDuty => "department_duty",
+            ItemKind::Certificate => "certificate",
+            ItemKind::CertificateNegative => "certificate_negative",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ItemKind::Duty => "依法履行职责事项",
+            ItemKind::Assist => "依法协助政府工作事项",
+            ItemKind::Negative => "取消和禁入事项",
+            ItemKind::DepartmentDuty => "部门职责事项",
+            ItemKind::Certificate => "社区出具证明事项",
+            ItemKind::CertificateNegative => "不应由社区出具的证明",
+        }
+    }
+}
+
+/// A law or regulation in a particular version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Law {
+    /// Stable key used by items, e.g. `jwh-1989`.
+    pub key: String,
+    /// Full name, e.g. 中华人民共和国城市居民委员会组织法.
+    pub name: String,
+    /// Which text: e.g. "1989年通过、2018年修正".
+    pub version: String,
+    /// In force from/to (YYYY-MM-DD); `to` empty while in force.
+    #[serde(default)]
+    pub effective_from: String,
+    #[serde(default)]
+    pub effective_to: String,
+}
+
+/// One legal basis of an item: a law (by key) and an article in that version's numbering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalBasis {
+    pub law: String,
+    pub article: String,
+}
+
+/// A document an item comes from, with issuer and 文号.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceDoc {
+    pub title: String,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub code: String,
+    pub kind: ItemKind,
+    pub name: String,
+    #[serde(default)]
+    pub legal_basis: Vec<LegalBasis>,
+    #[serde(default)]
+    pub sources: Vec<SourceDoc>,
+    /// Org code of the department responsible (for assist and department-duty items).
+    #[serde(default)]
+    pub responsible_department: String,
+    /// Assist work must bring funding (费随事转).
+    #[serde(default)]
+    pub funding_required: bool,
+    /// Words that identify this item in free text (negative items are screened by them).
+    #[serde(default)]
+    pub terms: Vec<String>,
+    /// Negative items that are banned only when the community is made the responsible subject
+    /// (执法、拆迁拆违、城市管理), as opposed to targets that are banned outright.
+    #[serde(default)]
+    pub only_as_responsible: bool,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// One version of the catalog: its issuing document and validity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    /// e.g. `daxing-demo-2026.1`
+    pub id: String,
+    pub title: String,
+    /// Issuing document, e.g. 大兴区社区工作事项清单（2026年版）.
+    pub document: String,
+    pub effective_from: String,
+    #[serde(default)]
+    pub effective_to: String,
+    /// Shown on every page of the catalog: where the data comes from and that a district
+    /// replaces it with its own.
+    #[serde(default)]
+    pub notice: String,
+}
+
+/// A whole catalog version as shipped in a data file or stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub version: VersionInfo,
+    #[serde(default)]
+    pub laws: Vec<Law>,
+    pub items: Vec<CatalogItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("清单文件格式有误：{0}")]
+    Format(String),
+    #[error("事项编码“{0}”重复")]
+    DuplicateCode(String),
+    #[error("事项“{item}”引用了未登记的法律“{law}”")]
+    UnknownLaw { item: String, law: String },
+    #[error("事项“{0}”的名称为空")]
+    EmptyName(String),
+    #[error("事项“{0}”是禁入事项，但没有用于甄别的关键词（terms）")]
+    NegativeWithoutTerms(String),
+}
+
+impl Catalog {
+    /// Parses and checks a catalog data file (TOML).
+    pub fn from_toml(text: &str) -> Result<Self, CatalogError> {
+        let c: Catalog = toml_parse(text)?;
+        c.check()?;
+        Ok(c)
+    }
+
+    /// Consistency rules every stored catalog satisfies.
+    pub fn check(&self) -> Result<(), CatalogError> {
+        let mut seen = std::collections::HashSet::new();
+        for it in &self.items {
+            if !seen.insert(it.code.as_str()) {
+                return Err(CatalogError::DuplicateCode(it.code.clone()));
+            }
+            if it.name.trim().is_empty() {
+                return Err(CatalogError::EmptyName(it.code.clone()));
+            }
+            if it.kind == ItemKind::Negative && it.terms.is_empty() {
+                return Err(CatalogError::NegativeWithoutTerms(it.code.clone()));
+            }
+            for b in &it.legal_basis {
+                if !self.laws.iter().any(|l| l.key == b.law) {
+                    return Err(CatalogError::UnknownLaw {
+                        item: it.code.clone(),
+                        law: b.law.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn item(&self, code: &str) -> Option<&CatalogItem> {
+        self.items.iter().find(|i| i.code == code.trim())
+    }
+
+    pub fn law(&self, key: &str) -> Option<&Law> {
+        self.laws.iter().find(|l| l.key == key)
+    }
+
+    pub fn items_of(&self, kind: ItemKind) -> impl Iterator<Item = &CatalogItem> {
+        self.items.iter().filter(move |i| i.kind == kind)
+    }
+
+    /// A citation in words: 《中华人民共和国城市居民委员会组织法》（1989年通过、2018年修正）第三条.
+    pub fn cite(&self, b: &LegalBasis) -> String {
+        match self.law(&b.law) {
+            Some(l) => format!("《{}》（{}）{}", l.name, l.version, b.article),
+            None => format!("{} {}", b.law, b.article),
+        }
+    }
+
+    /// Search by text and kind: every whitespace-separated word must appear in the code, name,
+    /// notes or a citation.
+    pub fn search(&self, q: &str, kind: Option<ItemKind>) -> Vec<&CatalogItem> {
+        let words: Vec<String> = q.split_whitespace().map(|w| w.to_lowercase()).collect();
+        self.items
+            .iter()
+            .filter(|i| kind.is_none_or(|k| i.kind == k))
+            .filter(|i| {
+                let hay = format!(
+                    "{} {} {} {}",
+                    i.code,
+                    i.name,
+                    i.notes,
+                    i.legal_basis
+                        .iter()
+                        .map(|b| self.cite(b))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+                .to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            })
+            .collect()
+    }
+
+    /// What changed from `old` to `self`, item by item (for the version diff view).
+    pub fn diff(&self, old: &Catalog) -> Vec<ItemChange> {
+        let old_items: BTreeMap<&str, &CatalogItem> =
+            old.items.iter().map(|i| (i.code.as_str(), i)).collect();
+        let new_items: BTreeMap<&str, &CatalogItem> =
+            self.items.iter().map(|i| (i.code.as_str(), i)).collect();
+        let mut out = Vec::new();
+        for (code, new) in &new_items {
+            match old_items.get(code) {
+                None => out.push(ItemChange::Added((*new).clone())),
+                Some(old) if old != new => out.push(ItemChange::Changed {
+                    old: (*old).clone(),
+                    new: (*new).clone(),
+                }),
+                _ => {}
+            }
+        }
+        for (code, old) in &old_items {
+            if !new_items.contains_key(code) {
+                out.push(ItemChange::Removed((*old).clone()));
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemChange {
+    Added(CatalogItem),
+    Removed(CatalogItem),
+    Changed { old: CatalogItem, new: CatalogItem },
+}
+
+fn toml_parse(text: &str) -> Result<Catalog, CatalogError> {
+    toml::from_str(text).map_err(|e| CatalogError::Format(e.to_string()))
+}
