@@ -22,6 +22,20 @@ pub enum Permission {
     ManageApiTokens,
     /// Search and verify the audit trail.
     ReadAudit,
+    /// Publish a new version of the work and certificate lists (区社会办).
+    ManageCatalog,
+    /// Ask for work to be put on communities, through the gate (departments and streets).
+    SubmitAssignments,
+    /// Street pre-review of work that needs district approval.
+    ReviewAssignments,
+    /// Approve or refuse work that needs district approval (区委区政府/区社会办).
+    ApproveAssignments,
+    /// Report work that reached the community outside the gate (违规下派).
+    ReportViolations,
+    /// Confirm or dismiss such reports; confirmed work is revoked (督查).
+    ConfirmViolations,
+    /// See admitted work, its funding and the funding ledger (within the account's scope).
+    ViewAssignments,
 }
 
 pub fn grants(role: Role) -> &'static [Permission] {
@@ -30,13 +44,19 @@ pub fn grants(role: Role) -> &'static [Permission] {
         Role::SystemAdmin => &[ViewOrgs, ViewUsers, ManageUsers, ManageApiTokens],
         Role::SecurityAdmin => &[ViewOrgs, ViewUsers, ManageCredentials],
         Role::AuditAdmin => &[ViewOrgs, ReadAudit],
-        Role::Resident
-        | Role::CommunityWorker
-        | Role::CommunityDirector
-        | Role::StreetOfficer
-        | Role::DepartmentClerk
-        | Role::DistrictApprover
-        | Role::Supervisor => &[ViewOrgs],
+        Role::Resident => &[ViewOrgs],
+        Role::CommunityWorker | Role::CommunityDirector => {
+            &[ViewOrgs, ViewAssignments, ReportViolations]
+        }
+        Role::StreetOfficer => &[
+            ViewOrgs,
+            ViewAssignments,
+            SubmitAssignments,
+            ReviewAssignments,
+        ],
+        Role::DepartmentClerk => &[ViewOrgs, ViewAssignments, SubmitAssignments],
+        Role::DistrictApprover => &[ViewOrgs, ViewAssignments, ApproveAssignments, ManageCatalog],
+        Role::Supervisor => &[ViewOrgs, ViewAssignments, ConfirmViolations],
     }
 }
 
@@ -83,8 +103,44 @@ mod tests {
 
     #[test]
     fn business_roles_hold_no_admin_power() {
+        let admin = [
+            ViewUsers,
+            ManageUsers,
+            ManageCredentials,
+            ManageApiTokens,
+            ReadAudit,
+        ];
         for r in Role::ALL.into_iter().filter(|r| !r.is_admin()) {
-            assert_eq!(grants(r), &[ViewOrgs], "{r}");
+            assert!(admin.iter().all(|p| !allows(&[r], *p)), "{r}");
         }
+    }
+
+    #[test]
+    fn administrators_hold_no_business_power() {
+        let business = [
+            ManageCatalog,
+            SubmitAssignments,
+            ReviewAssignments,
+            ApproveAssignments,
+            ReportViolations,
+            ConfirmViolations,
+            ViewAssignments,
+        ];
+        for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
+            assert!(business.iter().all(|p| !allows(&[r], *p)), "{r}");
+        }
+    }
+
+    #[test]
+    fn who_submits_approves_and_confirms() {
+        assert!(allows(&[Role::DepartmentClerk], SubmitAssignments));
+        assert!(allows(&[Role::StreetOfficer], ReviewAssignments));
+        assert!(!allows(&[Role::DepartmentClerk], ApproveAssignments));
+        assert!(allows(&[Role::DistrictApprover], ApproveAssignments));
+        assert!(!allows(&[Role::CommunityWorker], SubmitAssignments));
+        assert!(allows(&[Role::CommunityWorker], ReportViolations));
+        assert!(allows(&[Role::Supervisor], ConfirmViolations));
+        assert!(!allows(&[Role::DepartmentClerk], ConfirmViolations));
+        assert!(!allows(&[Role::Resident], ViewAssignments));
     }
 }

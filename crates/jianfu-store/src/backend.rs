@@ -62,7 +62,7 @@ macro_rules! impl_store {
         /// Starts a transaction whose first act is to lock the audit chain head, so appends are
         /// serialised across every process using the database. Returns the next sequence number
         /// and the previous hash.
-        async fn begin_audited(
+        pub(crate) async fn begin_audited(
             pool: &sqlx::Pool<$db>,
         ) -> Result<(Transaction<'static, $db>, i64, String)> {
             let mut tx = pool.begin().await?;
@@ -75,7 +75,7 @@ macro_rules! impl_store {
             Ok((tx, seq, hash))
         }
 
-        async fn commit_audited(
+        pub(crate) async fn commit_audited(
             mut tx: Transaction<'static, $db>,
             seq: i64,
             prev_hash: String,
@@ -195,7 +195,7 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
+        pub(crate) fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
             if affected == 0 { Err(StoreError::NotFound(what.to_string())) } else { Ok(()) }
         }
 
@@ -203,7 +203,7 @@ macro_rules! impl_store {
              disabled, failed_logins, locked_until, created_at, password_changed_at";
 
         #[async_trait::async_trait]
-        impl $crate::Store for $store {
+        impl $crate::CoreStore for $store {
             fn backend(&self) -> &'static str {
                 $name
             }

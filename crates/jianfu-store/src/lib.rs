@@ -3,20 +3,28 @@
 //! Every state-changing method takes an [`AuditDraft`] and writes the audit record in the same
 //! transaction as the change.
 
+mod assignment_store;
 mod backend;
+mod catalog_store;
 mod error;
 mod model;
+mod notice_store;
 pub mod portable;
 mod postgres;
 mod sqlite;
 mod store;
 mod url;
+mod violation_store;
 
+pub use assignment_store::AssignmentStore;
+pub use catalog_store::CatalogStore;
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use model::*;
-pub use store::Store;
+pub use notice_store::{NoticeRow, NoticeStore};
+pub use store::{CoreStore, Store};
 pub use url::DatabaseUrl;
+pub use violation_store::ViolationStore;
 
 use std::sync::Arc;
 

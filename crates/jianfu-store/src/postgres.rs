@@ -48,3 +48,7 @@ fn scrub(e: &sqlx::Error, raw: &str) -> String {
 }
 
 crate::backend::impl_store!(PgStore, sqlx::Postgres, "postgres");
+crate::catalog_store::impl_catalog_store!(PgStore, sqlx::Postgres);
+crate::assignment_store::impl_assignment_store!(PgStore, sqlx::Postgres);
+crate::violation_store::impl_violation_store!(PgStore, sqlx::Postgres);
+crate::notice_store::impl_notice_store!(PgStore, sqlx::Postgres);

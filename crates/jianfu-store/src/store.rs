@@ -7,10 +7,30 @@ use jianfu_domain::security_policy::{LockoutPolicy, LoginState};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// One method per use case. Methods that change state take the audit draft that describes the
-/// change and commit both together, or neither.
+/// All of storage: one narrow trait per capability, composed. Every backend implements each part
+/// (see `backend.rs` and the `*_store.rs` modules); `Arc<dyn Store>` reaches every method.
+pub trait Store:
+    CoreStore
+    + crate::CatalogStore
+    + crate::AssignmentStore
+    + crate::ViolationStore
+    + crate::NoticeStore
+{
+}
+impl<T> Store for T where
+    T: CoreStore
+        + crate::CatalogStore
+        + crate::AssignmentStore
+        + crate::ViolationStore
+        + crate::NoticeStore
+{
+}
+
+/// Accounts, organisations, sessions, tokens and the audit trail. One method per use case.
+/// Methods that change state take the audit draft that describes the change and commit both
+/// together, or neither.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait CoreStore: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;

@@ -2,11 +2,15 @@
 //! their handlers; their doc comments become the OpenAPI description served at
 //! `/api/v1/openapi.json` (and rendered for people at `/api/v1/docs`).
 
+pub mod assignments;
 pub mod auth;
+pub mod catalog;
 pub mod extract;
 pub mod health;
+pub mod notices;
 pub mod orgs;
 pub mod tokens;
+pub mod violations;
 
 use crate::App;
 use utoipa::OpenApi;
@@ -23,6 +27,10 @@ use utoipa_axum::routes;
     ),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "登录与令牌"), (name = "orgs", description = "组织机构"),
+         (name = "catalog", description = "社区工作清单（公开）"),
+         (name = "gate", description = "准入检查、准入申请与审批"),
+         (name = "violations", description = "违规下派举报与撤销"),
+         (name = "notices", description = "站内通知"),
          (name = "ops", description = "运行状态"))
 )]
 struct ApiDoc;
@@ -50,5 +58,9 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .merge(notices::routes())
+        .merge(catalog::routes())
+        .merge(assignments::routes())
+        .merge(violations::routes())
         .split_for_parts()
 }

@@ -44,7 +44,9 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Disabled | ServiceError::Forbidden | ServiceError::CsrfFailed => {
             StatusCode::FORBIDDEN
         }
-        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Invalid(_) | ServiceError::Rejected { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

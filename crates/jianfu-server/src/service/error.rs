@@ -23,6 +23,9 @@ pub enum ServiceError {
     CsrfFailed,
     #[error("{0}")]
     Invalid(String),
+    /// Bad input with its own stable machine code, e.g. `unknown_item`, `period_reversed`.
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
     #[error("{0}")]
     Conflict(String),
     #[error("未找到：{0}")]
@@ -44,6 +47,7 @@ impl ServiceError {
             Self::Forbidden => "forbidden",
             Self::CsrfFailed => "csrf_failed",
             Self::Invalid(_) => "invalid_input",
+            Self::Rejected { code, .. } => code,
             Self::Conflict(_) => "conflict",
             Self::NotFound(_) => "not_found",
             Self::Unavailable(_) => "unavailable",

@@ -2,15 +2,19 @@
 //! permissions and policy, and writes through the store with an audit record.
 
 pub mod accounts;
+pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod notices;
 pub mod orgs;
 pub mod password;
 pub mod portable;
 pub mod tokens;
+pub mod violations;
 
 pub use error::ServiceError;
 

@@ -4,13 +4,17 @@
 //! with everything the user typed.
 
 pub mod api_docs;
+pub mod assignments;
 pub mod audit;
+pub mod catalog;
 pub mod home;
 pub mod login;
+pub mod notices;
 pub mod orgs;
 pub mod prefs;
 pub mod tokens;
 pub mod users;
+pub mod violations;
 
 use crate::App;
 use crate::http::cookies;
@@ -33,6 +37,10 @@ pub fn routes() -> Router<App> {
         .merge(tokens::routes())
         .merge(audit::routes())
         .merge(prefs::routes())
+        .merge(notices::routes())
+        .merge(catalog::routes())
+        .merge(assignments::routes())
+        .merge(violations::routes())
 }
 
 /// One entry of the top navigation.
@@ -79,16 +87,42 @@ impl PageContext {
         }
     }
     pub fn nav(&self) -> Vec<NavItem> {
-        let Some(c) = &self.caller else { return vec![] };
+        // The lists and the register of revoked work are public (居务公开、政务公开).
+        let Some(c) = &self.caller else {
+            return self.items(vec![
+                ("/catalog", "工作清单", true),
+                ("/public/revocations", "撤销公示", true),
+                ("/login", "登录", true),
+            ]);
+        };
         let a = &c.actor;
         let mut items = vec![
             ("/", "首页", true),
+            ("/catalog", "工作清单", true),
+            (
+                "/assignments",
+                "准入事项",
+                a.may(Permission::ViewAssignments),
+            ),
+            (
+                "/violations",
+                "违规下派",
+                a.may(Permission::ReportViolations)
+                    || a.may(Permission::ConfirmViolations)
+                    || a.may(Permission::SubmitAssignments),
+            ),
+            ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
+            ("/notices", "通知", true),
             ("/orgs", "组织机构", a.may(Permission::ViewOrgs)),
         ];
         items.push(("/users", "用户管理", a.may(Permission::ViewUsers)));
         items.push(("/tokens", "API 令牌", a.may(Permission::ManageApiTokens)));
         items.push(("/audit", "审计日志", a.may(Permission::ReadAudit)));
         items.push(("/api/v1/docs", "接口文档", true));
+        self.items(items)
+    }
+
+    fn items(&self, items: Vec<(&'static str, &'static str, bool)>) -> Vec<NavItem> {
         items
             .into_iter()
             .filter(|(_, _, ok)| *ok)

@@ -1,0 +1,8 @@
+//! (to be written: the violations API)
+
+use crate::App;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+}

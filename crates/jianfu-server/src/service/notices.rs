@@ -1,0 +1,65 @@
+//! In-app notices: sending them (from other use cases) and reading one's own.
+
+use super::{Actor, App, RequestMeta, ServiceError};
+use jianfu_domain::Role;
+use jianfu_store::NoticeRow;
+
+/// Who a notice is for: everyone in an organisation, or one role there.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub org_code: String,
+    pub role: Option<Role>,
+}
+
+impl App {
+    /// Sends a notice. Called by other use cases (e.g. a report against a department); audited
+    /// like any state change.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn notify(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        to: &Recipient,
+        kind: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<(), ServiceError> {
+        let n = NoticeRow {
+            org_code: to.org_code.clone(),
+            id: uuid::Uuid::now_v7().to_string(),
+            role: to.role.map(|r| r.as_str().to_string()),
+            kind: kind.into(),
+            title: title.chars().take(120).collect(),
+            body: body.chars().take(2000).collect(),
+            link: link.into(),
+            created_at: self.now_ms(),
+            read_at: None,
+        };
+        let mut a = self.audit(actor, meta, "notice.send", format!("notice:{}", n.id));
+        a.detail =
+            serde_json::json!({"to": n.org_code, "role": n.role, "kind": n.kind}).to_string();
+        self.store.insert_notice(&n, a).await?;
+        Ok(())
+    }
+
+    /// The actor's notices: those addressed to their organisation, or to a role they hold there.
+    pub async fn my_notices(&self, actor: &Actor) -> Result<Vec<NoticeRow>, ServiceError> {
+        let Some(org) = &actor.org else {
+            return Ok(vec![]);
+        };
+        let roles: Vec<String> = actor.roles.iter().map(|r| r.as_str().to_string()).collect();
+        Ok(self.store.notices_for(org.as_str(), &roles, 200).await?)
+    }
+
+    pub async fn mark_notice_read(&self, actor: &Actor, id: &str) -> Result<(), ServiceError> {
+        let Some(org) = &actor.org else {
+            return Err(ServiceError::Forbidden);
+        };
+        // Reading state is not business state: not audited.
+        Ok(self
+            .store
+            .mark_notice_read(org.as_str(), id, self.now_ms())
+            .await?)
+    }
+}

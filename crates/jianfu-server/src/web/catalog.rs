@@ -1,0 +1,8 @@
+//! (to be written: the catalog pages)
+
+use crate::App;
+use axum::Router;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+}
