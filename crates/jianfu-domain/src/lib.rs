@@ -1,6 +1,7 @@
 //! Pure rules of jianfu (减负). Nothing in this crate performs I/O or reads the clock: time and
 //! data come in as parameters, so every rule can be tested exhaustively and explained by citation.
 
+pub mod assignment;
 pub mod audit_chain;
 pub mod citation;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod scope;
 pub mod security_policy;
 pub mod separation_of_duties;
 pub mod username;
+pub mod violation;
 
 pub use citation::Citation;
 pub use clock::{Clock, ManualClock, SystemClock};
