@@ -17,14 +17,17 @@ mod url;
 mod violation_store;
 
 pub use assignment_store::AssignmentStore;
-pub use catalog_store::CatalogStore;
+pub use catalog_store::{CatalogStore, CatalogVersionRow};
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use model::*;
 pub use notice_store::{NoticeRow, NoticeStore};
 pub use store::{CoreStore, Store};
 pub use url::DatabaseUrl;
-pub use violation_store::ViolationStore;
+pub use violation_store::{
+    DepartmentCount, EvidenceMeta, EvidenceRow, ViolationDecision, ViolationFilter, ViolationRow,
+    ViolationStore,
+};
 
 use std::sync::Arc;
 

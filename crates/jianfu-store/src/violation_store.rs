@@ -1,19 +1,340 @@
-//! Storage for the violation capability: its own trait, implemented for both backends by the macro
-//! below from portable SQL (see backend.rs for the audited-transaction helpers
-//! `super::shared_sql::{begin_audited, commit_audited}`).
+//! Storage for work that bypassed the gate (违规下派): reports, their evidence files, supervisors'
+//! decisions. A report and its evidence are inserted in one audited transaction.
 
+use crate::AuditDraft;
+use crate::store::Result;
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct ViolationRow {
+    pub community_code: String,
+    pub id: String,
+    pub department_code: String,
+    pub title: String,
+    pub description: String,
+    pub channel: String,
+    /// `YYYY-MM-DD`.
+    pub received_on: String,
+    /// Username of the reporter.
+    pub reported_by: String,
+    pub reported_at: i64,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_comment: Option<String>,
+    pub revoked: bool,
+    pub department_response: Option<String>,
+    pub department_responded_at: Option<i64>,
+}
+
+/// One evidence file with its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct EvidenceRow {
+    pub community_code: String,
+    pub report_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub size: i64,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An evidence file's description, without its content (for lists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct EvidenceMeta {
+    pub seq: i64,
+    pub kind: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Filters for listing reports. Empty fields do not filter; the service always sets the field
+/// that scopes the reader (community or department).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViolationFilter {
+    pub community: Option<String>,
+    pub department: Option<String>,
+    pub status: Option<String>,
+    pub limit: i64,
+}
+
+/// Per department (or street): how many reports were confirmed against it, and how many wait.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct DepartmentCount {
+    pub department_code: String,
+    pub confirmed: i64,
+    pub pending: i64,
+    pub dismissed: i64,
+}
+
+/// The decision to record on a `reported` report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViolationDecision {
+    pub status: String,
+    pub revoked: bool,
+    pub decided_by: String,
+    pub decided_at: i64,
+    pub comment: Option<String>,
+}
 
 #[async_trait]
-pub trait ViolationStore: Send + Sync + 'static {}
+pub trait ViolationStore: Send + Sync + 'static {
+    /// Stores a report and all its evidence, with the audit record, in one transaction.
+    async fn insert_violation(
+        &self,
+        report: &ViolationRow,
+        evidence: &[EvidenceRow],
+        audit: AuditDraft,
+    ) -> Result<()>;
+    async fn violation(&self, community: &str, id: &str) -> Result<Option<ViolationRow>>;
+    /// Newest first.
+    async fn list_violations(&self, filter: &ViolationFilter) -> Result<Vec<ViolationRow>>;
+    async fn violation_evidence_list(
+        &self,
+        community: &str,
+        report_id: &str,
+    ) -> Result<Vec<EvidenceMeta>>;
+    async fn violation_evidence(
+        &self,
+        community: &str,
+        report_id: &str,
+        seq: i64,
+    ) -> Result<Option<EvidenceRow>>;
+    /// Records a decision, only if the report is still `reported`. Returns false (and changes
+    /// nothing, audits nothing) when it was decided meanwhile.
+    async fn decide_violation(
+        &self,
+        community: &str,
+        id: &str,
+        decision: &ViolationDecision,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// The department's written response to a report against it.
+    async fn respond_violation(
+        &self,
+        community: &str,
+        id: &str,
+        response: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Counts per department (or street) that has any report against it.
+    async fn violation_counts(&self) -> Result<Vec<DepartmentCount>>;
+}
 
 macro_rules! impl_violation_store {
     ($store:ident, $db:ty) => {
         mod violation_sql {
             use super::$store;
+            use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::store::Result;
+            use $crate::{
+                AuditDraft, DepartmentCount, EvidenceMeta, EvidenceRow, StoreError,
+                ViolationDecision, ViolationFilter, ViolationRow,
+            };
+
+            const COLUMNS: &str = "community_code, id, department_code, title, description, \
+                channel, received_on, reported_by, reported_at, status, decided_by, decided_at, \
+                decision_comment, revoked, department_response, department_responded_at";
 
             #[async_trait::async_trait]
-            impl $crate::ViolationStore for $store {}
+            impl $crate::ViolationStore for $store {
+                async fn insert_violation(
+                    &self,
+                    r: &ViolationRow,
+                    evidence: &[EvidenceRow],
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                    sqlx::query(
+                        "INSERT INTO violation_reports (community_code, id, department_code, \
+                         title, description, channel, received_on, reported_by, reported_at, \
+                         status, decided_by, decided_at, decision_comment, revoked, \
+                         department_response, department_responded_at) VALUES ($1, $2, $3, $4, \
+                         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    )
+                    .bind(&r.community_code)
+                    .bind(&r.id)
+                    .bind(&r.department_code)
+                    .bind(&r.title)
+                    .bind(&r.description)
+                    .bind(&r.channel)
+                    .bind(&r.received_on)
+                    .bind(&r.reported_by)
+                    .bind(r.reported_at)
+                    .bind(&r.status)
+                    .bind(&r.decided_by)
+                    .bind(r.decided_at)
+                    .bind(&r.decision_comment)
+                    .bind(r.revoked)
+                    .bind(&r.department_response)
+                    .bind(r.department_responded_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::from_write(e, "举报"))?;
+                    for e in evidence {
+                        sqlx::query(
+                            "INSERT INTO violation_evidence (community_code, report_id, seq, \
+                             kind, size, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(&e.community_code)
+                        .bind(&e.report_id)
+                        .bind(e.seq)
+                        .bind(&e.kind)
+                        .bind(e.size)
+                        .bind(&e.sha256)
+                        .bind(&e.bytes)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn violation(
+                    &self,
+                    community: &str,
+                    id: &str,
+                ) -> Result<Option<ViolationRow>> {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM violation_reports \
+                         WHERE community_code = $1 AND id = $2"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn list_violations(
+                    &self,
+                    f: &ViolationFilter,
+                ) -> Result<Vec<ViolationRow>> {
+                    // Unused filters compare a column with itself through `$n IS NULL OR …`,
+                    // so one statement serves every combination.
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM violation_reports \
+                         WHERE ($1 IS NULL OR community_code = $1) \
+                         AND ($2 IS NULL OR department_code = $2) \
+                         AND ($3 IS NULL OR status = $3) \
+                         ORDER BY reported_at DESC, id DESC LIMIT $4"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(&f.community)
+                        .bind(&f.department)
+                        .bind(&f.status)
+                        .bind(if f.limit <= 0 { 500 } else { f.limit.min(2000) })
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn violation_evidence_list(
+                    &self,
+                    community: &str,
+                    report_id: &str,
+                ) -> Result<Vec<EvidenceMeta>> {
+                    Ok(sqlx::query_as(
+                        "SELECT seq, kind, size, sha256 FROM violation_evidence \
+                         WHERE community_code = $1 AND report_id = $2 ORDER BY seq",
+                    )
+                    .bind(community)
+                    .bind(report_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn violation_evidence(
+                    &self,
+                    community: &str,
+                    report_id: &str,
+                    seq: i64,
+                ) -> Result<Option<EvidenceRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT community_code, report_id, seq, kind, size, sha256, bytes \
+                         FROM violation_evidence \
+                         WHERE community_code = $1 AND report_id = $2 AND seq = $3",
+                    )
+                    .bind(community)
+                    .bind(report_id)
+                    .bind(seq)
+                    .fetch_optional(&self.pool)
+                    .await?)
+                }
+
+                async fn decide_violation(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    d: &ViolationDecision,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                    let done = sqlx::query(
+                        "UPDATE violation_reports SET status = $1, revoked = $2, \
+                         decided_by = $3, decided_at = $4, decision_comment = $5 \
+                         WHERE community_code = $6 AND id = $7 AND status = 'reported'",
+                    )
+                    .bind(&d.status)
+                    .bind(d.revoked)
+                    .bind(&d.decided_by)
+                    .bind(d.decided_at)
+                    .bind(&d.comment)
+                    .bind(community)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        // Dropping the transaction rolls back the audit head's increment too.
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(true)
+                }
+
+                async fn respond_violation(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    response: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                    let done = sqlx::query(
+                        "UPDATE violation_reports SET department_response = $1, \
+                         department_responded_at = $2 WHERE community_code = $3 AND id = $4",
+                    )
+                    .bind(response)
+                    .bind(at)
+                    .bind(community)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(true)
+                }
+
+                async fn violation_counts(&self) -> Result<Vec<DepartmentCount>> {
+                    Ok(sqlx::query_as(
+                        "SELECT department_code, \
+                         SUM(CASE WHEN status = 'confirmed' THEN 1 ELSE 0 END) AS confirmed, \
+                         SUM(CASE WHEN status = 'reported' THEN 1 ELSE 0 END) AS pending, \
+                         SUM(CASE WHEN status = 'dismissed' THEN 1 ELSE 0 END) AS dismissed \
+                         FROM violation_reports GROUP BY department_code \
+                         ORDER BY confirmed DESC, pending DESC, department_code",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+            }
         }
     };
 }
