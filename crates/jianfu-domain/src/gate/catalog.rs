@@ -261,6 +261,157 @@ impl Catalog {
     }
 }
 
+/// 清单管理 (三(一)): items are managed as a list, and a request is judged against the list in
+/// force on its date. This is the rule that picks that version.
+pub const CITE_VERSION_IN_FORCE: crate::citation::Citation = crate::citation::Citation {
+    document: crate::citation::DAXING_2016,
+    clause: "三(一) 依照《社区依法履行职责主要事项》《社区依法协助政府工作主要事项》实行清单管理",
+};
+
+/// Whether `s` is a calendar date written `YYYY-MM-DD` (e.g. `2026-01-01`; not `2026-2-30`).
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = &s[r];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return false;
+    };
+    let Ok(month) = time::Month::try_from(m as u8) else {
+        return false;
+    };
+    d >= 1 && (y as i32) >= 1 && d <= u32::from(time::util::days_in_month(month, y as i32))
+}
+
+impl VersionInfo {
+    /// In force on `date` (YYYY-MM-DD): started on or before it and not ended before it.
+    pub fn in_force_on(&self, date: &str) -> bool {
+        self.effective_from.as_str() <= date
+            && (self.effective_to.trim().is_empty() || self.effective_to.as_str() >= date)
+    }
+}
+
+/// The version in force on `date` (YYYY-MM-DD): of the versions in force that day, the one that
+/// took effect last; between two with the same start, the one published last (later in
+/// `versions`, which is in publication order). `None` when no version covers the date.
+/// Rule [`CITE_VERSION_IN_FORCE`].
+pub fn version_in_force<'a, I>(versions: I, date: &str) -> Option<&'a VersionInfo>
+where
+    I: IntoIterator<Item = &'a VersionInfo>,
+{
+    let mut best: Option<&VersionInfo> = None;
+    for v in versions {
+        if v.in_force_on(date) && best.is_none_or(|b| v.effective_from >= b.effective_from) {
+            best = Some(v);
+        }
+    }
+    best
+}
+
+impl CatalogItem {
+    /// The fields (in Chinese) that differ between two versions of an item, for the diff view.
+    pub fn changed_fields(&self, new: &CatalogItem) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut check = |differs: bool, label: &'static str| {
+            if differs {
+                out.push(label);
+            }
+        };
+        check(self.code != new.code, "编码");
+        check(self.kind != new.kind, "类别");
+        check(self.name != new.name, "名称");
+        check(self.legal_basis != new.legal_basis, "法律依据");
+        check(self.sources != new.sources, "来源文件");
+        check(
+            self.responsible_department != new.responsible_department,
+            "责任部门",
+        );
+        check(self.funding_required != new.funding_required, "须配经费");
+        check(self.terms != new.terms, "甄别词");
+        check(
+            self.only_as_responsible != new.only_as_responsible,
+            "仅限责任主体",
+        );
+        check(self.notes != new.notes, "备注");
+        out
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn v(id: &str, from: &str, to: &str) -> VersionInfo {
+        VersionInfo {
+            id: id.into(),
+            title: String::new(),
+            document: String::new(),
+            effective_from: from.into(),
+            effective_to: to.into(),
+            notice: String::new(),
+        }
+    }
+
+    #[test]
+    fn dates_are_checked_as_calendar_dates() {
+        assert!(is_iso_date("2026-01-01"));
+        assert!(is_iso_date("2024-02-29"));
+        assert!(!is_iso_date("2026-02-29"));
+        assert!(!is_iso_date("2026-13-01"));
+        assert!(!is_iso_date("2026-1-01"));
+        assert!(!is_iso_date("2026-01-00"));
+        assert!(!is_iso_date("２０２６-01-01"));
+        assert!(!is_iso_date(""));
+    }
+
+    #[test]
+    fn the_latest_started_version_in_force_wins() {
+        let vs = [
+            v("a", "2026-01-01", ""),
+            v("b", "2027-01-01", ""),
+            v("c", "2026-06-01", "2026-06-30"),
+        ];
+        let at = |d: &str| version_in_force(&vs, d).map(|v| v.id.as_str());
+        assert_eq!(at("2025-12-31"), None);
+        assert_eq!(at("2026-01-01"), Some("a"));
+        assert_eq!(at("2026-06-15"), Some("c"));
+        assert_eq!(at("2026-06-30"), Some("c"));
+        // c has ended: back to a, which never did.
+        assert_eq!(at("2026-07-01"), Some("a"));
+        assert_eq!(at("2027-01-01"), Some("b"));
+    }
+
+    #[test]
+    fn same_start_the_later_publication_wins() {
+        let vs = [v("first", "2026-01-01", ""), v("second", "2026-01-01", "")];
+        assert_eq!(
+            version_in_force(&vs, "2026-03-01").map(|v| v.id.as_str()),
+            Some("second")
+        );
+    }
+
+    #[test]
+    fn changed_fields_name_what_differs() {
+        let c = Catalog::from_toml(include_str!(
+            "../../../../data/catalog/daxing-demo-2026.1.toml"
+        ))
+        .expect("shipped catalog");
+        let old = c.item("A01").expect("A01").clone();
+        let mut new = old.clone();
+        assert!(old.changed_fields(&new).is_empty());
+        new.funding_required = !new.funding_required;
+        new.notes.push('x');
+        assert_eq!(old.changed_fields(&new), vec!["须配经费", "备注"]);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemChange {
     Added(CatalogItem),

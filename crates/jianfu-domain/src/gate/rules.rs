@@ -64,6 +64,7 @@ pub fn item_rules(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
         Some(i) => format!("{} {}", req.title, i.name),
         None => req.title.clone(),
     };
+    let text = screening::Screened::new(&text);
     out.extend(negative(req, cat, item.map(|i| i.code.as_str()), &text));
     out.extend(not_ours_to_pass_on(req, cat, &text));
     match item.map(|i| i.kind) {
@@ -91,7 +92,7 @@ pub fn item_rules(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
         Some(ItemKind::Negative | ItemKind::DepartmentDuty) => {}
         None => out.extend(off_the_lists(req)),
     }
-    if let Some(w) = screening::service_word(&text) {
+    if let Some(w) = text.service_word() {
         out.push(reason(
             "purchase_of_services",
             clause::SERVICES,
@@ -107,7 +108,12 @@ pub fn item_rules(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
 /// 取消和禁入事项: chosen by code, or found in the text. Targets (招商引资…) are banned
 /// outright; enforcement, demolition and city management only when the community would be the
 /// responsible subject — by its declared role or by the words of the text.
-pub fn negative(req: &GateRequest, cat: &Catalog, code: Option<&str>, text: &str) -> Vec<Reason> {
+pub fn negative(
+    req: &GateRequest,
+    cat: &Catalog,
+    code: Option<&str>,
+    text: &screening::Screened,
+) -> Vec<Reason> {
     let mut out = Vec::new();
     for neg in cat.items_of(ItemKind::Negative) {
         if code == Some(neg.code.as_str()) {
@@ -121,10 +127,10 @@ pub fn negative(req: &GateRequest, cat: &Catalog, code: Option<&str>, text: &str
             ));
             continue;
         }
-        let Some(term) = screening::find_term(text, &neg.terms) else {
+        let Some(term) = text.find_term(&neg.terms) else {
             continue;
         };
-        let responsible_word = screening::responsibility_word(text);
+        let responsible_word = text.responsibility_word();
         if neg.only_as_responsible
             && req.community_role != CommunityRole::Responsible
             && responsible_word.is_none()
@@ -153,12 +159,16 @@ pub fn negative(req: &GateRequest, cat: &Catalog, code: Option<&str>, text: &str
 }
 
 /// A department's or street's own duty may not be passed to the community.
-pub fn not_ours_to_pass_on(req: &GateRequest, cat: &Catalog, text: &str) -> Vec<Reason> {
+pub fn not_ours_to_pass_on(
+    req: &GateRequest,
+    cat: &Catalog,
+    text: &screening::Screened,
+) -> Vec<Reason> {
     cat.items_of(ItemKind::DepartmentDuty)
         .filter(|d| {
             req.item_code.as_deref() == Some(d.code.as_str())
                 || (d.responsible_department == req.department
-                    && screening::find_term(text, &d.terms).is_some())
+                    && text.find_term(&d.terms).is_some())
         })
         .map(|d| {
             reason(

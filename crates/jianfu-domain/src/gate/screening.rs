@@ -11,13 +11,38 @@ pub fn normalise(text: &str) -> String {
         .collect()
 }
 
-/// The first term of `terms` found in `text`, if any.
-pub fn find_term<'a>(text: &str, terms: &'a [String]) -> Option<&'a str> {
-    let hay = normalise(text);
-    terms.iter().map(String::as_str).find(|t| {
-        let t = normalise(t);
-        !t.is_empty() && hay.contains(&t)
-    })
+/// A text normalised once, then searched many times (every negative item, every department duty,
+/// the responsibility and service words).
+#[derive(Debug, Clone)]
+pub struct Screened(String);
+
+impl Screened {
+    pub fn new(text: &str) -> Self {
+        Self(normalise(text))
+    }
+
+    fn has(&self, term: &str) -> bool {
+        // Terms are normally written without punctuation; normalise only when they are not.
+        if term.chars().all(char::is_alphanumeric) {
+            !term.is_empty() && self.0.contains(term)
+        } else {
+            let t = normalise(term);
+            !t.is_empty() && self.0.contains(&t)
+        }
+    }
+
+    /// The first term of `terms` found in the text, if any.
+    pub fn find_term<'a>(&self, terms: &'a [String]) -> Option<&'a str> {
+        terms.iter().map(String::as_str).find(|t| self.has(t))
+    }
+
+    pub fn responsibility_word(&self) -> Option<&'static str> {
+        RESPONSIBILITY_WORDS.into_iter().find(|w| self.has(w))
+    }
+
+    pub fn service_word(&self) -> Option<&'static str> {
+        SERVICE_WORDS.into_iter().find(|w| self.has(w))
+    }
 }
 
 /// Words that put the community in charge rather than assisting.
@@ -31,11 +56,6 @@ pub const RESPONSIBILITY_WORDS: [&str; 8] = [
     "组织实施",
     "具体实施",
 ];
-
-pub fn responsibility_word(text: &str) -> Option<&'static str> {
-    let hay = normalise(text);
-    RESPONSIBILITY_WORDS.into_iter().find(|w| hay.contains(w))
-}
 
 /// Public-interest, professional or technical services, for which the policy advises purchase
 /// of services instead of handing them to the community.
@@ -52,25 +72,27 @@ pub const SERVICE_WORDS: [&str; 10] = [
     "社工服务",
 ];
 
-pub fn service_word(text: &str) -> Option<&'static str> {
-    let hay = normalise(text);
-    SERVICE_WORDS.into_iter().find(|w| hay.contains(w))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn spacing_and_punctuation_do_not_hide_a_term() {
-        let terms = vec!["招商引资".to_string()];
+        let terms = vec!["招商引资".to_string(), "招·商".to_string()];
         assert_eq!(
-            find_term("协助开展 招 商·引 资 工作", &terms),
+            Screened::new("协助开展 招 商·引 资 工作").find_term(&terms),
             Some("招商引资")
         );
-        assert_eq!(find_term("协助开展人口普查", &terms), None);
-        assert_eq!(responsibility_word("由社区负责违建拆除"), Some("负责"));
-        assert_eq!(responsibility_word("协助做好宣传"), None);
-        assert_eq!(service_word("为老人提供心理咨询"), Some("心理咨询"));
+        assert_eq!(Screened::new("协助开展人口普查").find_term(&terms), None);
+        assert_eq!(Screened::new("招商").find_term(&terms), Some("招·商"));
+        assert_eq!(
+            Screened::new("由社区负责违建拆除").responsibility_word(),
+            Some("负责")
+        );
+        assert_eq!(Screened::new("协助做好宣传").responsibility_word(), None);
+        assert_eq!(
+            Screened::new("为老人提供心理咨询").service_word(),
+            Some("心理咨询")
+        );
     }
 }
