@@ -1,19 +1,589 @@
-//! Storage for the assignment capability: its own trait, implemented for both backends by the macro
-//! below from portable SQL (see backend.rs for the audited-transaction helpers
-//! `super::shared_sql::{begin_audited, commit_audited}`).
+//! Storage for the assignment capability: cases (准入事项) with their target communities and
+//! events, the access-number counter and the funding ledger (费随事转). Implemented for both
+//! backends by the macro below from portable SQL; every change is written in the same
+//! transaction as its audit record.
+//!
+//! Two invariants are enforced here as well as in the service, so no caller can skip them:
+//! a case only moves from the state it was read in (compare-and-set on `status`), and work that
+//! requires funding is put in force only when every target community has a funding row.
 
+use crate::AuditDraft;
+use crate::store::Result;
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AssignmentRow {
+    pub department_code: String,
+    pub id: String,
+    pub title: String,
+    pub item_code: Option<String>,
+    pub community_role: String,
+    pub status: String,
+    /// The gate's outcome at submission: admitted / needs_approval / refused.
+    pub outcome: String,
+    pub catalog_version: String,
+    /// The parsed request (`jianfu_domain::gate::GateRequest`) as JSON.
+    pub request_json: String,
+    /// The gate's decision at submission as JSON.
+    pub decision_json: String,
+    /// The department addressed every community in its reach ("all").
+    pub all_communities: bool,
+    /// Funding must reach every target community before the work is put in force.
+    pub requires_funding: bool,
+    pub period_from: String,
+    pub period_to: String,
+    pub access_number: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    /// Approval deadline (epoch ms) for pending cases.
+    pub deadline_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+    /// Street pre-review: `agree` or `disagree`.
+    pub review_outcome: Option<String>,
+    pub review_comment: Option<String>,
+    pub submitted_by: String,
+    pub submitted_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AssignmentTarget {
+    pub community_code: String,
+    pub assignment_id: String,
+    /// The street or town the community belongs to (for the street's scope).
+    pub street_code: String,
+}
+
+/// One step in a case's history: who, when, what, with what comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AssignmentEvent {
+    pub assignment_id: String,
+    pub id: String,
+    pub at: i64,
+    pub actor: String,
+    pub actor_name: String,
+    pub actor_org: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub comment: String,
+}
+
+/// One row of the funding ledger: what one community receives for one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct FundingRow {
+    pub community_code: String,
+    pub assignment_id: String,
+    pub department_code: String,
+    pub amount_fen: i64,
+    pub channel: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub created_at: i64,
+}
+
+/// A funding row with the case it belongs to, for the ledger page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct FundingLine {
+    pub community_code: String,
+    pub assignment_id: String,
+    pub department_code: String,
+    pub amount_fen: i64,
+    pub channel: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub title: String,
+    pub status: String,
+    pub access_number: Option<String>,
+}
+
+/// Putting work in force: the access number's year, the validity, and the funding rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admission {
+    pub year: i32,
+    pub valid_from: String,
+    pub valid_to: String,
+    pub funding: Vec<FundingRow>,
+}
+
+/// A state change of a case, applied only if the case is still in `from_status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseChange {
+    pub id: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub at: i64,
+    /// Street pre-review (outcome, comment).
+    pub review: Option<(String, String)>,
+    pub admission: Option<Admission>,
+}
+
+/// What a case write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseWrite {
+    Done {
+        access_number: Option<String>,
+    },
+    /// The case was not in the expected state (or does not exist); nothing was written.
+    WrongState {
+        current: Option<String>,
+    },
+    /// Work that requires funding lacks it for these communities; nothing was written.
+    FundingMissing {
+        communities: Vec<String>,
+    },
+}
+
+/// Which cases (or funding rows) a reader may see; decided by the service from the actor's scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentScope {
+    All,
+    /// Cases submitted by this department (or street, when it submits).
+    Department(String),
+    /// Cases submitted by this street or addressed to communities under it.
+    Street(String),
+    /// Work in force addressed to this community.
+    CommunityInForce(String),
+}
 
 #[async_trait]
-pub trait AssignmentStore: Send + Sync + 'static {}
+pub trait AssignmentStore: Send + Sync + 'static {
+    /// Stores a new case with its targets and events; when `admission` is given the case is put
+    /// in force in the same transaction (access number, validity, funding rows).
+    async fn insert_assignment(
+        &self,
+        a: &AssignmentRow,
+        targets: &[AssignmentTarget],
+        events: &[AssignmentEvent],
+        admission: Option<&Admission>,
+        audit: AuditDraft,
+    ) -> Result<CaseWrite>;
+    /// Moves a case from `change.from_status` to `change.to_status`, recording the event.
+    async fn change_assignment(
+        &self,
+        change: &CaseChange,
+        event: &AssignmentEvent,
+        audit: AuditDraft,
+    ) -> Result<CaseWrite>;
+    /// Marks a pending case as escalated; `false` if it was already escalated or is no longer
+    /// pending.
+    async fn mark_escalated(
+        &self,
+        id: &str,
+        at: i64,
+        event: &AssignmentEvent,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    async fn assignment(&self, id: &str) -> Result<Option<AssignmentRow>>;
+    async fn assignment_targets(&self, id: &str) -> Result<Vec<AssignmentTarget>>;
+    async fn assignment_events(&self, id: &str) -> Result<Vec<AssignmentEvent>>;
+    async fn assignment_funding(&self, id: &str) -> Result<Vec<FundingRow>>;
+    /// Newest first.
+    async fn list_assignments(
+        &self,
+        scope: &AssignmentScope,
+        limit: i64,
+    ) -> Result<Vec<AssignmentRow>>;
+    /// Pending cases whose deadline has passed and that were not escalated yet.
+    async fn overdue_assignments(&self, now: i64) -> Result<Vec<AssignmentRow>>;
+    /// Funding rows of work in force (or expired), in scope.
+    async fn funding_lines(&self, scope: &AssignmentScope) -> Result<Vec<FundingLine>>;
+}
 
 macro_rules! impl_assignment_store {
     ($store:ident, $db:ty) => {
         mod assignment_sql {
             use super::$store;
+            use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::assignment_store::{
+                Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget,
+                CaseChange, CaseWrite, FundingLine, FundingRow,
+            };
+            use $crate::store::Result;
+            use $crate::{AuditDraft, StoreError};
+            use jianfu_domain::assignment::{AccessNumber, unfunded_communities};
+            use sqlx::Transaction;
+
+            const COLUMNS: &str = "department_code, id, title, item_code, community_role, status, \
+                outcome, catalog_version, request_json, decision_json, all_communities, \
+                requires_funding, period_from, period_to, access_number, valid_from, valid_to, \
+                deadline_at, escalated_at, review_outcome, review_comment, submitted_by, \
+                submitted_at, updated_at";
+
+            fn a_columns() -> String {
+                COLUMNS
+                    .split(", ")
+                    .map(|c| format!("a.{}", c.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+
+            async fn insert_event(
+                tx: &mut Transaction<'static, $db>,
+                e: &AssignmentEvent,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO assignment_events (assignment_id, id, at, actor, actor_name, \
+                     actor_org, action, from_status, to_status, comment) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&e.assignment_id)
+                .bind(&e.id)
+                .bind(e.at)
+                .bind(&e.actor)
+                .bind(&e.actor_name)
+                .bind(&e.actor_org)
+                .bind(&e.action)
+                .bind(&e.from_status)
+                .bind(&e.to_status)
+                .bind(&e.comment)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// Funding rows, the funding check, the access number and the validity, inside the
+            /// caller's transaction. `Err(list)`: communities without funding (caller rolls back).
+            async fn admit(
+                tx: &mut Transaction<'static, $db>,
+                id: &str,
+                adm: &Admission,
+            ) -> Result<std::result::Result<String, Vec<String>>> {
+                for f in &adm.funding {
+                    sqlx::query(
+                        "INSERT INTO funding_ledger (community_code, assignment_id, \
+                         department_code, amount_fen, channel, period_from, period_to, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&f.community_code)
+                    .bind(id)
+                    .bind(&f.department_code)
+                    .bind(f.amount_fen)
+                    .bind(&f.channel)
+                    .bind(&f.period_from)
+                    .bind(&f.period_to)
+                    .bind(f.created_at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| StoreError::from_write(e, "经费台账记录"))?;
+                }
+                let (requires,): (bool,) =
+                    sqlx::query_as("SELECT requires_funding FROM assignments WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                let targets: Vec<(String,)> = sqlx::query_as(
+                    "SELECT community_code FROM assignment_targets WHERE assignment_id = $1",
+                )
+                .bind(id)
+                .fetch_all(&mut **tx)
+                .await?;
+                let targets: Vec<String> = targets.into_iter().map(|(c,)| c).collect();
+                let funded: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT community_code, amount_fen FROM funding_ledger WHERE assignment_id = $1",
+                )
+                .bind(id)
+                .fetch_all(&mut **tx)
+                .await?;
+                let missing = unfunded_communities(requires, &targets, &funded);
+                if targets.is_empty() || !missing.is_empty() {
+                    return Ok(Err(missing.into_iter().map(str::to_string).collect()));
+                }
+                let (seq,): (i64,) = sqlx::query_as(
+                    "INSERT INTO access_number_counters (year, last_seq) VALUES ($1, 1) \
+                     ON CONFLICT (year) DO UPDATE SET last_seq = access_number_counters.last_seq + 1 \
+                     RETURNING last_seq",
+                )
+                .bind(adm.year as i64)
+                .fetch_one(&mut **tx)
+                .await?;
+                let number = u32::try_from(seq)
+                    .ok()
+                    .and_then(|s| AccessNumber::new(adm.year, s))
+                    .ok_or_else(|| StoreError::Conflict(format!("准入编号（{}年）", adm.year)))?
+                    .to_string();
+                sqlx::query(
+                    "UPDATE assignments SET access_number = $1, valid_from = $2, valid_to = $3 \
+                     WHERE id = $4",
+                )
+                .bind(&number)
+                .bind(&adm.valid_from)
+                .bind(&adm.valid_to)
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| StoreError::from_write(e, "准入编号"))?;
+                Ok(Ok(number))
+            }
+
+            fn scope_clause(scope: &AssignmentScope) -> (&'static str, Option<String>) {
+                match scope {
+                    AssignmentScope::All => ("1 = 1", None),
+                    AssignmentScope::Department(d) => ("a.department_code = $1", Some(d.clone())),
+                    AssignmentScope::Street(s) => (
+                        "(a.department_code = $1 OR EXISTS (SELECT 1 FROM assignment_targets t \
+                         WHERE t.assignment_id = a.id AND t.street_code = $1))",
+                        Some(s.clone()),
+                    ),
+                    AssignmentScope::CommunityInForce(c) => (
+                        "a.status IN ('admitted', 'approved') AND EXISTS (SELECT 1 FROM \
+                         assignment_targets t WHERE t.assignment_id = a.id AND t.community_code = $1)",
+                        Some(c.clone()),
+                    ),
+                }
+            }
 
             #[async_trait::async_trait]
-            impl $crate::AssignmentStore for $store {}
+            impl $crate::AssignmentStore for $store {
+                async fn insert_assignment(
+                    &self,
+                    a: &AssignmentRow,
+                    targets: &[AssignmentTarget],
+                    events: &[AssignmentEvent],
+                    admission: Option<&Admission>,
+                    audit: AuditDraft,
+                ) -> Result<CaseWrite> {
+                    let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                    let sql = format!(
+                        "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+                         $23, $24)"
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(&a.department_code)
+                        .bind(&a.id)
+                        .bind(&a.title)
+                        .bind(&a.item_code)
+                        .bind(&a.community_role)
+                        .bind(&a.status)
+                        .bind(&a.outcome)
+                        .bind(&a.catalog_version)
+                        .bind(&a.request_json)
+                        .bind(&a.decision_json)
+                        .bind(a.all_communities)
+                        .bind(a.requires_funding)
+                        .bind(&a.period_from)
+                        .bind(&a.period_to)
+                        .bind(&a.access_number)
+                        .bind(&a.valid_from)
+                        .bind(&a.valid_to)
+                        .bind(a.deadline_at)
+                        .bind(a.escalated_at)
+                        .bind(&a.review_outcome)
+                        .bind(&a.review_comment)
+                        .bind(&a.submitted_by)
+                        .bind(a.submitted_at)
+                        .bind(a.updated_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, &format!("准入事项 {}", a.id)))?;
+                    for t in targets {
+                        sqlx::query(
+                            "INSERT INTO assignment_targets (community_code, assignment_id, \
+                             street_code) VALUES ($1, $2, $3)",
+                        )
+                        .bind(&t.community_code)
+                        .bind(&a.id)
+                        .bind(&t.street_code)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, "目标社区"))?;
+                    }
+                    for e in events {
+                        insert_event(&mut tx, e).await?;
+                    }
+                    let mut access_number = None;
+                    if let Some(adm) = admission {
+                        match admit(&mut tx, &a.id, adm).await? {
+                            Ok(n) => access_number = Some(n),
+                            Err(communities) => {
+                                tx.rollback().await?;
+                                return Ok(CaseWrite::FundingMissing { communities });
+                            }
+                        }
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(CaseWrite::Done { access_number })
+                }
+
+                async fn change_assignment(
+                    &self,
+                    c: &CaseChange,
+                    event: &AssignmentEvent,
+                    audit: AuditDraft,
+                ) -> Result<CaseWrite> {
+                    let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                    let (review_outcome, review_comment) = match &c.review {
+                        Some((o, m)) => (Some(o.clone()), Some(m.clone())),
+                        None => (None, None),
+                    };
+                    let done = sqlx::query(
+                        "UPDATE assignments SET status = $1, updated_at = $2, \
+                         review_outcome = COALESCE($3, review_outcome), \
+                         review_comment = COALESCE($4, review_comment) \
+                         WHERE id = $5 AND status = $6",
+                    )
+                    .bind(&c.to_status)
+                    .bind(c.at)
+                    .bind(review_outcome)
+                    .bind(review_comment)
+                    .bind(&c.id)
+                    .bind(&c.from_status)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        let current: Option<(String,)> =
+                            sqlx::query_as("SELECT status FROM assignments WHERE id = $1")
+                                .bind(&c.id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        tx.rollback().await?;
+                        return Ok(CaseWrite::WrongState {
+                            current: current.map(|(s,)| s),
+                        });
+                    }
+                    insert_event(&mut tx, event).await?;
+                    let mut access_number = None;
+                    if let Some(adm) = &c.admission {
+                        match admit(&mut tx, &c.id, adm).await? {
+                            Ok(n) => access_number = Some(n),
+                            Err(communities) => {
+                                tx.rollback().await?;
+                                return Ok(CaseWrite::FundingMissing { communities });
+                            }
+                        }
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(CaseWrite::Done { access_number })
+                }
+
+                async fn mark_escalated(
+                    &self,
+                    id: &str,
+                    at: i64,
+                    event: &AssignmentEvent,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                    let done = sqlx::query(
+                        "UPDATE assignments SET escalated_at = $1 WHERE id = $2 \
+                         AND status = 'pending_approval' AND escalated_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    insert_event(&mut tx, event).await?;
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(true)
+                }
+
+                async fn assignment(&self, id: &str) -> Result<Option<AssignmentRow>> {
+                    let sql = format!("SELECT {COLUMNS} FROM assignments WHERE id = $1");
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn assignment_targets(&self, id: &str) -> Result<Vec<AssignmentTarget>> {
+                    Ok(sqlx::query_as(
+                        "SELECT community_code, assignment_id, street_code FROM assignment_targets \
+                         WHERE assignment_id = $1 ORDER BY community_code",
+                    )
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn assignment_events(&self, id: &str) -> Result<Vec<AssignmentEvent>> {
+                    Ok(sqlx::query_as(
+                        "SELECT assignment_id, id, at, actor, actor_name, actor_org, action, \
+                         from_status, to_status, comment FROM assignment_events \
+                         WHERE assignment_id = $1 ORDER BY at, id",
+                    )
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn assignment_funding(&self, id: &str) -> Result<Vec<FundingRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT community_code, assignment_id, department_code, amount_fen, \
+                         channel, period_from, period_to, created_at FROM funding_ledger \
+                         WHERE assignment_id = $1 ORDER BY community_code",
+                    )
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn list_assignments(
+                    &self,
+                    scope: &AssignmentScope,
+                    limit: i64,
+                ) -> Result<Vec<AssignmentRow>> {
+                    let (clause, param) = scope_clause(scope);
+                    let limit_param = if param.is_some() { "$2" } else { "$1" };
+                    let sql = format!(
+                        "SELECT {} FROM assignments a WHERE {clause} \
+                         ORDER BY a.submitted_at DESC, a.id DESC LIMIT {limit_param}",
+                        a_columns()
+                    );
+                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                    if let Some(p) = param {
+                        q = q.bind(p);
+                    }
+                    Ok(q.bind(limit.clamp(1, 2000)).fetch_all(&self.pool).await?)
+                }
+
+                async fn overdue_assignments(&self, now: i64) -> Result<Vec<AssignmentRow>> {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM assignments WHERE status = 'pending_approval' \
+                         AND deadline_at IS NOT NULL AND deadline_at <= $1 AND escalated_at IS NULL \
+                         ORDER BY deadline_at LIMIT 500"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(now)
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn funding_lines(&self, scope: &AssignmentScope) -> Result<Vec<FundingLine>> {
+                    let clause = match scope {
+                        AssignmentScope::All => "1 = 1",
+                        AssignmentScope::Department(_) => "f.department_code = $1",
+                        AssignmentScope::Street(_) => {
+                            "EXISTS (SELECT 1 FROM assignment_targets t WHERE \
+                             t.assignment_id = f.assignment_id AND t.community_code = \
+                             f.community_code AND t.street_code = $1)"
+                        }
+                        AssignmentScope::CommunityInForce(_) => "f.community_code = $1",
+                    };
+                    let sql = format!(
+                        "SELECT f.community_code, f.assignment_id, f.department_code, f.amount_fen, \
+                         f.channel, f.period_from, f.period_to, a.title, a.status, a.access_number \
+                         FROM funding_ledger f JOIN assignments a ON a.id = f.assignment_id \
+                         WHERE a.status IN ('admitted', 'approved', 'expired') AND {clause} \
+                         ORDER BY f.period_from DESC, f.community_code, f.assignment_id LIMIT 5000"
+                    );
+                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                    match scope {
+                        AssignmentScope::All => {}
+                        AssignmentScope::Department(p)
+                        | AssignmentScope::Street(p)
+                        | AssignmentScope::CommunityInForce(p) => q = q.bind(p.clone()),
+                    }
+                    Ok(q.fetch_all(&self.pool).await?)
+                }
+            }
         }
     };
 }

@@ -16,7 +16,10 @@ mod store;
 mod url;
 mod violation_store;
 
-pub use assignment_store::AssignmentStore;
+pub use assignment_store::{
+    Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentStore, AssignmentTarget,
+    CaseChange, CaseWrite, FundingLine, FundingRow,
+};
 pub use catalog_store::{CatalogStore, CatalogVersionRow};
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
