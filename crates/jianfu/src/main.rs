@@ -152,6 +152,7 @@ const CONFIG_KEYS: &[&str] = &[
     "password_min_length",
     "password_min_classes",
     "max_json_bytes",
+    "approval_working_days",
 ];
 
 fn load_config(path: Option<&PathBuf>, db: &DbArgs) -> anyhow::Result<Config> {
@@ -348,6 +349,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.bind.clone();
     let app = open_app(config, true).await?;
     tracing::info!(database = app.store.backend(), "database ready");
+    app.ensure_catalog(&RequestMeta::console()).await?;
     if demo && app.load_demo(&RequestMeta::console()).await? {
         println!("已载入演示数据（北京市大兴区）。演示账号（密码均为 {DEMO_PASSWORD}）：");
         for (user, name, role, _) in DEMO_ACCOUNTS {

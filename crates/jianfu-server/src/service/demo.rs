@@ -118,6 +118,7 @@ pub fn demo_orgs(now: i64) -> Result<Vec<OrgRow>, ServiceError> {
 impl App {
     /// Loads the demo district unless it was loaded before. Returns whether it loaded now.
     pub async fn load_demo(&self, meta: &RequestMeta) -> Result<bool, ServiceError> {
+        self.ensure_catalog(meta).await?;
         if self.store.get_meta(LOADED_KEY).await?.is_some() {
             return Ok(false);
         }

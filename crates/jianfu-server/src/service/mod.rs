@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod catalog_xlsx;
 pub mod dashboard;
 pub mod demo;
 pub mod error;

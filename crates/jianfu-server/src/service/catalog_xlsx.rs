@@ -1,0 +1,594 @@
+//! The catalog as an Excel workbook (.xlsx), the form in which districts keep their lists.
+//!
+//! Layout (export writes it, import reads exactly it back):
+//! - sheet 「说明」: two columns, label and value — 版本编号, 标题, 发布文件, 生效日期, 失效日期, 说明;
+//! - sheet 「事项」: one row per item under the header 编码, 类别 (kind code, e.g. `duty`), 名称,
+//!   法律依据 (`law_key:条款; law_key:条款`), 来源文件 (`标题|发文机关|文号` separated by `; `, a
+//!   fourth `|网址` part when the source has one), 责任部门, 须配经费 (是/否), 甄别词 (、-separated),
+//!   仅限责任主体 (是/否), 备注;
+//! - sheet 「法律」: 代号, 名称, 版本, 施行日期, 失效日期.
+//!
+//! A file that cannot be read gets a Chinese message naming the sheet, row and column.
+
+use super::ServiceError;
+use calamine::{Data, Range, Reader, Xlsx};
+use jianfu_domain::gate::catalog::{Law, LegalBasis, SourceDoc, VersionInfo};
+use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use std::collections::{HashMap, HashSet};
+use std::io::Cursor;
+
+/// Largest workbook accepted for import.
+pub const MAX_XLSX_BYTES: usize = 5 * 1024 * 1024;
+
+pub const SHEET_INFO: &str = "说明";
+pub const SHEET_ITEMS: &str = "事项";
+pub const SHEET_LAWS: &str = "法律";
+
+const INFO_LABELS: [&str; 6] = [
+    "版本编号",
+    "标题",
+    "发布文件",
+    "生效日期",
+    "失效日期",
+    "说明",
+];
+const ITEM_HEADERS: [&str; 10] = [
+    "编码",
+    "类别",
+    "名称",
+    "法律依据",
+    "来源文件",
+    "责任部门",
+    "须配经费",
+    "甄别词",
+    "仅限责任主体",
+    "备注",
+];
+const LAW_HEADERS: [&str; 5] = ["代号", "名称", "版本", "施行日期", "失效日期"];
+
+fn rejected(code: &'static str, message: String) -> ServiceError {
+    ServiceError::Rejected { code, message }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Export
+
+/// Writes a catalog version as an .xlsx workbook.
+pub fn export_xlsx(c: &Catalog) -> Result<Vec<u8>, ServiceError> {
+    write_workbook(c).map_err(|e| ServiceError::Internal(format!("xlsx export: {e}")))
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "是" } else { "否" }
+}
+
+/// 法律依据 as written in the sheet: `law_key:条款; law_key:条款`.
+pub fn format_legal_basis(bases: &[LegalBasis]) -> String {
+    bases
+        .iter()
+        .map(|b| format!("{}:{}", b.law, b.article))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// 来源文件 as written in the sheet: `标题|发文机关|文号[|网址]; …`.
+pub fn format_sources(sources: &[SourceDoc]) -> String {
+    sources
+        .iter()
+        .map(|s| {
+            let mut t = format!("{}|{}|{}", s.title, s.issuer, s.number);
+            if !s.url.is_empty() {
+                t.push('|');
+                t.push_str(&s.url);
+            }
+            t
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn header(ws: &mut Worksheet, names: &[&str], widths: &[f64]) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    for (i, (name, width)) in names.iter().zip(widths).enumerate() {
+        let col = i as u16;
+        ws.write_string_with_format(0, col, *name, &bold)?;
+        ws.set_column_width(col, *width)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn write_workbook(c: &Catalog) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let wrap = Format::new().set_text_wrap();
+
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEET_INFO)?;
+    let v = &c.version;
+    let values = [
+        &v.id,
+        &v.title,
+        &v.document,
+        &v.effective_from,
+        &v.effective_to,
+        &v.notice,
+    ];
+    let bold = Format::new().set_bold();
+    ws.set_column_width(0, 12)?;
+    ws.set_column_width(1, 90)?;
+    for (row, (label, value)) in INFO_LABELS.iter().zip(values).enumerate() {
+        ws.write_string_with_format(row as u32, 0, *label, &bold)?;
+        ws.write_string_with_format(row as u32, 1, value.as_str(), &wrap)?;
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEET_ITEMS)?;
+    header(
+        ws,
+        &ITEM_HEADERS,
+        &[8.0, 16.0, 40.0, 40.0, 40.0, 14.0, 10.0, 30.0, 12.0, 40.0],
+    )?;
+    for (i, it) in c.items.iter().enumerate() {
+        let row = i as u32 + 1;
+        let cells = [
+            it.code.clone(),
+            it.kind.as_str().to_string(),
+            it.name.clone(),
+            format_legal_basis(&it.legal_basis),
+            format_sources(&it.sources),
+            it.responsible_department.clone(),
+            yes_no(it.funding_required).to_string(),
+            it.terms.join("、"),
+            yes_no(it.only_as_responsible).to_string(),
+            it.notes.clone(),
+        ];
+        for (col, text) in cells.into_iter().enumerate() {
+            ws.write_string_with_format(row, col as u16, text, &wrap)?;
+        }
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEET_LAWS)?;
+    header(ws, &LAW_HEADERS, &[14.0, 44.0, 40.0, 12.0, 12.0])?;
+    for (i, l) in c.laws.iter().enumerate() {
+        let row = i as u32 + 1;
+        let cells = [
+            &l.key,
+            &l.name,
+            &l.version,
+            &l.effective_from,
+            &l.effective_to,
+        ];
+        for (col, text) in cells.into_iter().enumerate() {
+            ws.write_string(row, col as u16, text.as_str())?;
+        }
+    }
+    wb.save_to_buffer()
+}
+
+// ------------------------------------------------------------------------------------------------
+// Import
+
+/// Whether the bytes start like a ZIP archive (every .xlsx is one).
+pub fn looks_like_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Spreadsheet column letters for a 0-based index: 0 → A, 26 → AA.
+pub fn column_letters(mut col: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// Where a bad cell is, for the message: 工作表“事项”第 5 行 B 列（类别）.
+struct At<'a> {
+    sheet: &'a str,
+    row: u32,
+    col: u32,
+    header: &'a str,
+}
+
+impl At<'_> {
+    fn err(&self, code: &'static str, what: impl std::fmt::Display) -> ServiceError {
+        rejected(
+            code,
+            format!(
+                "工作表“{}”第 {} 行 {} 列（{}）：{}",
+                self.sheet,
+                self.row + 1,
+                column_letters(self.col),
+                self.header,
+                what
+            ),
+        )
+    }
+}
+
+/// A cell as text, trimmed: whole numbers without ".0", dates as YYYY-MM-DD.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::DateTime(dt) => {
+            let (y, m, day, ..) = dt.to_ymd_hms_milli();
+            format!("{y:04}-{m:02}-{day:02}")
+        }
+        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+/// A sheet's rows as text with their absolute 0-based row numbers; wholly empty rows skipped.
+fn sheet_rows(range: &Range<Data>) -> Vec<(u32, Vec<String>)> {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| {
+            // Pad on the left so that index = absolute column.
+            let mut v = vec![String::new(); col0 as usize];
+            v.extend(cells.iter().map(cell_text));
+            (row0 + i as u32, v)
+        })
+        .filter(|(_, v)| v.iter().any(|c| !c.is_empty()))
+        .collect()
+}
+
+/// Finds each expected header in the first row; returns their absolute column indices.
+fn header_columns<'a>(
+    sheet: &str,
+    rows: &'a [(u32, Vec<String>)],
+    expected: &[&str],
+) -> Result<(Vec<usize>, &'a [(u32, Vec<String>)]), ServiceError> {
+    let Some(((_, first), rest)) = rows.split_first() else {
+        return Err(rejected(
+            "xlsx_missing_column",
+            format!(
+                "工作表“{sheet}”是空的。第 1 行应为表头：{}",
+                expected.join("、")
+            ),
+        ));
+    };
+    let mut cols = Vec::with_capacity(expected.len());
+    for name in expected {
+        match first.iter().position(|h| h == name) {
+            Some(i) => cols.push(i),
+            None => {
+                return Err(rejected(
+                    "xlsx_missing_column",
+                    format!(
+                        "工作表“{sheet}”缺少“{name}”列。第 1 行应为表头：{}",
+                        expected.join("、")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((cols, rest))
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "是" | "true" | "1" | "y" | "yes" | "√" => Some(true),
+        "否" | "false" | "0" | "n" | "no" | "" => Some(false),
+        _ => None,
+    }
+}
+
+fn split_list(s: &str, seps: &[char]) -> Vec<String> {
+    s.split(seps)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn open(bytes: &[u8]) -> Result<Xlsx<Cursor<&[u8]>>, ServiceError> {
+    if bytes.len() > MAX_XLSX_BYTES {
+        return Err(rejected(
+            "file_too_large",
+            format!(
+                "文件过大（{:.1} MB），清单文件不能超过 5 MB。",
+                bytes.len() as f64 / 1024.0 / 1024.0
+            ),
+        ));
+    }
+    if !looks_like_xlsx(bytes) {
+        return Err(rejected(
+            "not_xlsx",
+            "这不是 Excel 工作簿（.xlsx）文件。请在 Excel 或 WPS 中“另存为 .xlsx”后再上传。".into(),
+        ));
+    }
+    calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| {
+        rejected(
+            "not_xlsx",
+            "文件无法作为 Excel 工作簿（.xlsx）读取，可能已损坏。请在 Excel 或 WPS 中重新“另存为 .xlsx”后再上传。"
+                .into(),
+        )
+    })
+}
+
+fn sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Option<Range<Data>>, ServiceError> {
+    if !wb.sheet_names().iter().any(|n| n == name) {
+        return Ok(None);
+    }
+    wb.worksheet_range(name).map(Some).map_err(|_| {
+        rejected(
+            "not_xlsx",
+            format!("工作表“{name}”无法读取，文件可能已损坏。"),
+        )
+    })
+}
+
+fn required_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Range<Data>, ServiceError> {
+    sheet(wb, name)?.ok_or_else(|| {
+        rejected(
+            "xlsx_missing_sheet",
+            format!(
+                "文件中没有名为“{name}”的工作表。清单文件应包含“{SHEET_INFO}”“{SHEET_ITEMS}”“{SHEET_LAWS}”三个工作表，可先下载现行清单作为模板。"
+            ),
+        )
+    })
+}
+
+/// Reads a workbook in the layout [`export_xlsx`] writes. Sheet 「说明」 is optional (the publish
+/// form can supply the version's details); 「事项」 and 「法律」 are required.
+pub fn import_xlsx(bytes: &[u8]) -> Result<Catalog, ServiceError> {
+    let mut wb = open(bytes)?;
+    let version = match sheet(&mut wb, SHEET_INFO)? {
+        Some(r) => read_info(&r),
+        None => VersionInfo {
+            id: String::new(),
+            title: String::new(),
+            document: String::new(),
+            effective_from: String::new(),
+            effective_to: String::new(),
+            notice: String::new(),
+        },
+    };
+    let laws = read_laws(&required_sheet(&mut wb, SHEET_LAWS)?)?;
+    let items = read_items(&required_sheet(&mut wb, SHEET_ITEMS)?, &laws)?;
+    let c = Catalog {
+        version,
+        laws,
+        items,
+    };
+    c.check()
+        .map_err(|e| rejected("invalid_catalog", e.to_string()))?;
+    Ok(c)
+}
+
+fn read_info(r: &Range<Data>) -> VersionInfo {
+    let mut map: HashMap<String, String> = HashMap::new();
+    for (_, row) in sheet_rows(r) {
+        let mut cells = row.into_iter().filter(|c| !c.is_empty());
+        if let Some(label) = cells.next() {
+            map.insert(label, cells.next().unwrap_or_default());
+        }
+    }
+    let mut get = |k: &str| map.remove(k).unwrap_or_default();
+    VersionInfo {
+        id: get(INFO_LABELS[0]),
+        title: get(INFO_LABELS[1]),
+        document: get(INFO_LABELS[2]),
+        effective_from: get(INFO_LABELS[3]),
+        effective_to: get(INFO_LABELS[4]),
+        notice: get(INFO_LABELS[5]),
+    }
+}
+
+fn read_laws(r: &Range<Data>) -> Result<Vec<Law>, ServiceError> {
+    let rows = sheet_rows(r);
+    let (cols, rest) = header_columns(SHEET_LAWS, &rows, &LAW_HEADERS)?;
+    let mut laws: Vec<Law> = Vec::new();
+    for (row, cells) in rest {
+        let get = |i: usize| cells.get(cols[i]).cloned().unwrap_or_default();
+        let at = |i: usize| At {
+            sheet: SHEET_LAWS,
+            row: *row,
+            col: cols[i] as u32,
+            header: LAW_HEADERS[i],
+        };
+        let key = get(0);
+        if key.is_empty() {
+            return Err(at(0).err("xlsx_bad_cell", "代号不能为空"));
+        }
+        if laws.iter().any(|l| l.key == key) {
+            return Err(at(0).err("xlsx_duplicate_law", format!("代号“{key}”重复")));
+        }
+        let name = get(1);
+        if name.is_empty() {
+            return Err(at(1).err("xlsx_bad_cell", "法律名称不能为空"));
+        }
+        for i in [3, 4] {
+            let d = get(i);
+            if !d.is_empty() && !jianfu_domain::gate::catalog::is_iso_date(&d) {
+                return Err(at(i).err(
+                    "xlsx_bad_cell",
+                    format!("日期“{d}”有误，应写成 2026-01-01 这样的格式"),
+                ));
+            }
+        }
+        laws.push(Law {
+            key,
+            name,
+            version: get(2),
+            effective_from: get(3),
+            effective_to: get(4),
+        });
+    }
+    Ok(laws)
+}
+
+fn read_items(r: &Range<Data>, laws: &[Law]) -> Result<Vec<CatalogItem>, ServiceError> {
+    let rows = sheet_rows(r);
+    let (cols, rest) = header_columns(SHEET_ITEMS, &rows, &ITEM_HEADERS)?;
+    let mut items = Vec::new();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let law_keys: HashSet<&str> = laws.iter().map(|l| l.key.as_str()).collect();
+    for (row, cells) in rest {
+        let get = |i: usize| cells.get(cols[i]).cloned().unwrap_or_default();
+        let at = |i: usize| At {
+            sheet: SHEET_ITEMS,
+            row: *row,
+            col: cols[i] as u32,
+            header: ITEM_HEADERS[i],
+        };
+
+        let code = get(0);
+        if code.is_empty() {
+            return Err(at(0).err("xlsx_bad_cell", "编码不能为空"));
+        }
+        if let Some(first) = seen.get(&code) {
+            return Err(at(0).err(
+                "duplicate_code",
+                format!("编码“{code}”与第 {} 行重复", first + 1),
+            ));
+        }
+        seen.insert(code.clone(), *row);
+
+        let kind_text = get(1);
+        let kind = ItemKind::parse(&kind_text)
+            .or_else(|| {
+                ItemKind::ALL
+                    .into_iter()
+                    .find(|k| k.label_zh() == kind_text)
+            })
+            .ok_or_else(|| {
+                let allowed = ItemKind::ALL
+                    .iter()
+                    .map(|k| format!("{}（{}）", k.as_str(), k.label_zh()))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                at(1).err(
+                    "unknown_kind",
+                    format!("未知的类别“{kind_text}”，应为以下之一：{allowed}"),
+                )
+            })?;
+
+        let name = get(2);
+        if name.is_empty() {
+            return Err(at(2).err("xlsx_bad_cell", "名称不能为空"));
+        }
+
+        let mut legal_basis = Vec::new();
+        for part in split_list(&get(3), &[';', '；']) {
+            let Some((law, article)) = part.split_once([':', '：']) else {
+                return Err(at(3).err(
+                    "xlsx_bad_cell",
+                    format!("“{part}”应写成“法律代号:条款”，例如 jwh-2025:第三条"),
+                ));
+            };
+            let (law, article) = (law.trim(), article.trim());
+            if !law_keys.contains(law) {
+                return Err(at(3).err(
+                    "unknown_law",
+                    format!("法律代号“{law}”未在“{SHEET_LAWS}”工作表中登记"),
+                ));
+            }
+            if article.is_empty() {
+                return Err(at(3).err(
+                    "xlsx_bad_cell",
+                    format!("“{part}”缺少条款，例如 {law}:第三条"),
+                ));
+            }
+            legal_basis.push(LegalBasis {
+                law: law.to_string(),
+                article: article.to_string(),
+            });
+        }
+
+        let mut sources = Vec::new();
+        for part in split_list(&get(4), &[';', '；']) {
+            let mut p = part.split('|').map(|s| s.trim().to_string());
+            let title = p.next().unwrap_or_default();
+            if title.is_empty() {
+                return Err(at(4).err(
+                    "xlsx_bad_cell",
+                    format!("“{part}”缺少文件标题，应写成“标题|发文机关|文号”"),
+                ));
+            }
+            sources.push(SourceDoc {
+                title,
+                issuer: p.next().unwrap_or_default(),
+                number: p.next().unwrap_or_default(),
+                url: p.next().unwrap_or_default(),
+            });
+        }
+
+        let bool_at = |i: usize| {
+            let t = get(i);
+            parse_bool(&t)
+                .ok_or_else(|| at(i).err("xlsx_bad_cell", format!("应填“是”或“否”，而不是“{t}”")))
+        };
+        let funding_required = bool_at(6)?;
+        let only_as_responsible = bool_at(8)?;
+        let terms = split_list(&get(7), &['、', ',', '，']);
+        if kind == ItemKind::Negative && terms.is_empty() {
+            return Err(at(7).err(
+                "xlsx_bad_cell",
+                "取消和禁入事项必须填写甄别词（用于识别换了名目的同类任务），多个词用顿号“、”分隔",
+            ));
+        }
+
+        items.push(CatalogItem {
+            code,
+            kind,
+            name,
+            legal_basis,
+            sources,
+            responsible_department: get(5),
+            funding_required,
+            terms,
+            only_as_responsible,
+            notes: get(9),
+        });
+    }
+    if items.is_empty() {
+        return Err(rejected(
+            "empty_catalog",
+            format!("工作表“{SHEET_ITEMS}”中没有任何事项。"),
+        ));
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_count_like_a_spreadsheet() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn shipped_catalog_round_trips() {
+        let c = Catalog::from_toml(super::super::catalog::SHIPPED_CATALOG).expect("shipped");
+        let bytes = export_xlsx(&c).expect("export");
+        assert!(looks_like_xlsx(&bytes));
+        assert_eq!(import_xlsx(&bytes).expect("import"), c);
+    }
+
+    #[test]
+    fn garbage_is_refused_in_chinese() {
+        let e = import_xlsx(b"hello, not a workbook").unwrap_err();
+        assert_eq!(e.code(), "not_xlsx");
+        let e = import_xlsx(b"PK\x03\x04broken zip").unwrap_err();
+        assert_eq!(e.code(), "not_xlsx");
+        assert!(e.message().contains("xlsx"));
+    }
+}
