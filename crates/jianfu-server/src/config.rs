@@ -28,6 +28,9 @@ pub struct Config {
     pub password_min_classes: usize,
     /// Largest JSON body the API accepts.
     pub max_json_bytes: usize,
+    /// Working days the district has to approve or refuse work that needs approval (default 15);
+    /// missed deadlines are escalated to the supervisors.
+    pub approval_working_days: i64,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             password_min_length: 8,
             password_min_classes: 3,
             max_json_bytes: 64 * 1024,
+            approval_working_days: 15,
         }
     }
 }

@@ -1,1 +1,1674 @@
-//! (to be written: the assignments use cases)
+//! Requests from departments through the gate (准入), district approval, access numbers, what
+//! communities see, and the funding ledger (费随事转). Issue 3 §2–§5, §7, §8.
+//!
+//! A request arrives in the API's shape ([`RequestInput`]), is parsed at this edge into a
+//! [`GateRequest`] (every bad input gets its own stable code), judged by the pure gate, and — when
+//! submitted — stored with its decision and the catalog version used. State changes follow
+//! `jianfu_domain::assignment::transition`; storage re-checks the state and the funding inside the
+//! audited transaction.
+
+use super::notices::Recipient;
+use super::{Actor, App, RequestMeta, ServiceError};
+use jianfu_domain::assignment::working_days::{format_date, parse_date};
+use jianfu_domain::assignment::{
+    self as case, AmountError, CaseAction, CaseState, WorkCalendar, add_working_days,
+    unfunded_communities,
+};
+use jianfu_domain::clock::{beijing, to_millis};
+use jianfu_domain::gate::citation::LegalCitation;
+use jianfu_domain::gate::{
+    self, Burden, BurdenKind, Catalog, CommunityRole, Decision, Funding, GateRequest, ItemKind,
+    Mandate, Outcome,
+};
+use jianfu_domain::org::OrgTree;
+use jianfu_domain::permission::Permission;
+use jianfu_domain::scope::Scope;
+use jianfu_domain::{Org, OrgCode, OrgKind, Role};
+use jianfu_store::{
+    Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget, CaseChange,
+    CaseWrite, FundingLine, FundingRow,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use time::Date;
+use utoipa::ToSchema;
+
+/// China's 2026 public holidays and adjusted working days (State Council notice).
+pub const CALENDAR_2026: &str = include_str!("../../../../data/calendar/cn-workdays-2026.toml");
+
+/// The working-day calendar used for approval deadlines.
+pub fn calendar() -> Arc<WorkCalendar> {
+    static CAL: OnceLock<Arc<WorkCalendar>> = OnceLock::new();
+    CAL.get_or_init(|| {
+        Arc::new(WorkCalendar::from_toml(CALENDAR_2026).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "holiday calendar unreadable; counting weekends only");
+            WorkCalendar::weekends_only()
+        }))
+    })
+    .clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request as it arrives (API JSON and the web form both produce this).
+
+/// 一份准入申请，与 `POST /api/v1/gate/evaluate` 的请求体相同。
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RequestInput {
+    /// 申请单位的机构代码（区级部门或街道），须为调用者本人所在单位，例如 `110115-MZJ`。
+    #[serde(default)]
+    pub department: String,
+    /// 清单事项编码（如 `A03`）；清单外事项填 `null`。
+    #[serde(default)]
+    pub item_code: Option<String>,
+    /// 工作事项名称。系统会对名称做文本甄别，不以标题为准。
+    #[serde(default)]
+    pub title: String,
+    /// 法律依据，每条写明法律名称和条款，例如 `《中华人民共和国禁毒法》第十七条`。
+    #[serde(default)]
+    pub legal_basis: Vec<String>,
+    /// 社区角色：`assist`（协助）或 `responsible`（责任主体）。
+    #[serde(default)]
+    pub community_role: String,
+    /// 目标社区的机构代码列表，或字符串 `"all"`（本单位可下达的全部社区）。
+    #[serde(default)]
+    pub communities: CommunitiesInput,
+    /// 工作期限。
+    #[serde(default)]
+    pub period: PeriodInput,
+    /// 每个社区的经费及来源渠道；没有经费填 `null`。
+    #[serde(default)]
+    pub funding: Option<FundingInput>,
+    /// 附带要求（台账、报表、挂牌、考核评比等）。
+    #[serde(default)]
+    pub burdens: Vec<BurdenInput>,
+    /// 交给社区的职责权限（权随责走）；不填视为空。
+    #[serde(default)]
+    pub authority: Option<String>,
+}
+
+/// `"all"` 或机构代码列表。
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CommunitiesInput {
+    /// 只能是 `"all"`。
+    All(String),
+    List(Vec<String>),
+}
+
+impl Default for CommunitiesInput {
+    fn default() -> Self {
+        CommunitiesInput::List(vec![])
+    }
+}
+
+/// 工作期限（含首尾两天），日期格式 `YYYY-MM-DD`。
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct PeriodInput {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+/// 经费：每个社区的金额（元，最多两位小数）及经费渠道。
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct FundingInput {
+    /// 每个社区的金额，单位元，例如 `1200` 或 `1200.50`（也接受字符串）。
+    #[schema(value_type = f64)]
+    #[serde(default)]
+    pub amount_yuan: serde_json::Value,
+    /// 经费渠道，例如“区财政专项”。
+    #[serde(default)]
+    pub channel: String,
+}
+
+/// 一项附带要求。
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct BurdenInput {
+    /// `ledger` 台账、`report` 报表、`sign` 挂牌、`institution` 工作机构、`premises` 专门场所、
+    /// `staff` 专职人员、`responsibility_letter` 责任书、`evaluation` 考核评比、`creation` 创建达标、
+    /// `data_collection` 信息采集、`secondment` 借调社区工作人员。
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub title: String,
+    /// 由谁要求：`central`、`municipal`、`district`、`department` 或 `null`。
+    #[serde(default)]
+    pub mandate: Option<String>,
+    /// 是否设“一票否决”。
+    #[serde(default)]
+    pub one_vote_veto: bool,
+}
+
+/// A request after parsing: the gate's input plus what the gate does not judge.
+#[derive(Debug, Clone)]
+pub struct ParsedRequest {
+    pub gate: GateRequest,
+    pub department: Org,
+    pub communities: Vec<Org>,
+    pub all: bool,
+    pub from: Date,
+    pub to: Date,
+}
+
+fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Rejected {
+        code,
+        message: message.into(),
+    }
+}
+
+fn bad_transition(e: case::TransitionError) -> ServiceError {
+    rejected("invalid_transition", e.to_string())
+}
+
+pub const BURDEN_KINDS: [(&str, BurdenKind); 11] = [
+    ("ledger", BurdenKind::Ledger),
+    ("report", BurdenKind::Report),
+    ("sign", BurdenKind::Sign),
+    ("institution", BurdenKind::Institution),
+    ("premises", BurdenKind::Premises),
+    ("staff", BurdenKind::Staff),
+    ("responsibility_letter", BurdenKind::ResponsibilityLetter),
+    ("evaluation", BurdenKind::Evaluation),
+    ("creation", BurdenKind::Creation),
+    ("data_collection", BurdenKind::DataCollection),
+    ("secondment", BurdenKind::Secondment),
+];
+
+pub const MANDATES: [(&str, Mandate, &str); 4] = [
+    ("central", Mandate::Central, "中央或法律法规明确要求"),
+    ("municipal", Mandate::Municipal, "市委市政府明确要求"),
+    ("district", Mandate::District, "区级要求"),
+    ("department", Mandate::Department, "本部门要求"),
+];
+
+const MAX_BURDENS: usize = 20;
+const MAX_TITLE: usize = 200;
+const MAX_TEXT: usize = 2000;
+
+/// The communities a department (or street) may address: a street only its own communities,
+/// a district department every community of the district.
+pub fn reachable_communities<'a>(tree: &'a OrgTree, department: &Org) -> Vec<&'a Org> {
+    tree.all()
+        .iter()
+        .filter(|o| o.kind == OrgKind::Community)
+        .filter(|o| match department.kind {
+            OrgKind::Street | OrgKind::Town => tree.is_within(&o.code, &department.code),
+            _ => true,
+        })
+        .collect()
+}
+
+/// Parses a request at the edge. `for_any_department`: a district-wide reader (the approver)
+/// may dry-run on behalf of any department; submissions are always in the actor's own name.
+pub fn parse_request(
+    actor: &Actor,
+    input: &RequestInput,
+    tree: &OrgTree,
+    cat: &Catalog,
+    for_any_department: bool,
+) -> Result<ParsedRequest, ServiceError> {
+    // Department: must exist, be a department or a street/town, and be the actor's own.
+    let shown_dept: String = input.department.trim().chars().take(40).collect();
+    let department = OrgCode::parse(&input.department)
+        .ok()
+        .and_then(|c| tree.get(&c))
+        .filter(|o| {
+            matches!(
+                o.kind,
+                OrgKind::Department | OrgKind::Street | OrgKind::Town
+            )
+        })
+        .cloned()
+        .ok_or_else(|| {
+            rejected(
+                "unknown_department",
+                if shown_dept.is_empty() {
+                    "请填写申请单位的机构代码（department），例如 110115-MZJ".to_string()
+                } else {
+                    format!("申请单位“{shown_dept}”不存在，或不是区级部门、街道（镇）")
+                },
+            )
+        })?;
+    let may_act_for_any =
+        actor.is_console() || (for_any_department && actor.scope() == Scope::District);
+    if !may_act_for_any && actor.org.as_ref() != Some(&department.code) {
+        let own = actor
+            .org
+            .as_ref()
+            .and_then(|c| tree.get(c))
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| "（无）".into());
+        return Err(rejected(
+            "department_mismatch",
+            format!(
+                "只能以本单位名义提出申请：您属于“{own}”，申请中填写的是“{}”",
+                department.name
+            ),
+        ));
+    }
+
+    let title = input.title.trim().to_string();
+    if title.is_empty() {
+        return Err(rejected("empty_title", "请填写工作事项名称（title）"));
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(rejected(
+            "title_too_long",
+            format!("工作事项名称不能超过 {MAX_TITLE} 个字"),
+        ));
+    }
+
+    let item_code = match input.item_code.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(code) => match cat.item(code) {
+            Some(it) => Some(it.code.clone()),
+            None => {
+                let shown: String = code.chars().take(40).collect();
+                return Err(rejected(
+                    "unknown_item",
+                    format!(
+                        "清单（版本 {}）中没有编码为“{shown}”的事项。请从清单中选择，或不选事项、按清单外事项申请",
+                        cat.version.id
+                    ),
+                ));
+            }
+        },
+    };
+
+    let mut legal_basis = Vec::new();
+    for line in input.legal_basis.iter().map(|s| s.trim()) {
+        if line.is_empty() {
+            continue;
+        }
+        let c = LegalCitation::parse(line).map_err(|e| rejected(e.code(), e.to_string()))?;
+        legal_basis.push(c);
+    }
+
+    let community_role = match input.community_role.trim() {
+        "assist" => CommunityRole::Assist,
+        "responsible" => CommunityRole::Responsible,
+        _ => {
+            return Err(rejected(
+                "invalid_role",
+                "社区角色（community_role）只能是 assist（协助）或 responsible（责任主体）",
+            ));
+        }
+    };
+
+    let reachable = reachable_communities(tree, &department);
+    let (communities, all) = match &input.communities {
+        CommunitiesInput::All(s) if s.trim().eq_ignore_ascii_case("all") => (
+            reachable.iter().map(|o| (*o).clone()).collect::<Vec<_>>(),
+            true,
+        ),
+        CommunitiesInput::All(s) => (
+            vec![find_community(tree, &department, &reachable, s)?],
+            false,
+        ),
+        CommunitiesInput::List(list) => {
+            let mut out: Vec<Org> = Vec::new();
+            for s in list {
+                let o = find_community(tree, &department, &reachable, s)?;
+                if !out.iter().any(|x| x.code == o.code) {
+                    out.push(o);
+                }
+            }
+            (out, false)
+        }
+    };
+    if communities.is_empty() {
+        return Err(rejected(
+            "no_communities",
+            "请至少选择一个社区，或选择“全部社区”（communities: \"all\"）",
+        ));
+    }
+
+    let date = |s: &str, which: &str| {
+        parse_date(s).ok_or_else(|| {
+            let shown: String = s.trim().chars().take(20).collect();
+            rejected(
+                "invalid_date",
+                if shown.is_empty() {
+                    format!("请填写工作期限的{which}，格式 YYYY-MM-DD，例如 2026-01-01")
+                } else {
+                    format!("{which}“{shown}”不是有效日期，应为 YYYY-MM-DD，例如 2026-01-01")
+                },
+            )
+        })
+    };
+    let from = date(&input.period.from, "开始日期")?;
+    let to = date(&input.period.to, "结束日期")?;
+    if to < from {
+        return Err(rejected(
+            "period_reversed",
+            format!(
+                "工作期限的结束日期 {} 早于开始日期 {}，请检查",
+                format_date(to),
+                format_date(from)
+            ),
+        ));
+    }
+
+    let funding = match &input.funding {
+        None => None,
+        Some(f) => {
+            let text = match &f.amount_yuan {
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            let amount_fen = case::parse_yuan(&text).map_err(|e| match e {
+                AmountError::Negative => rejected("negative_amount", "经费金额不能为负数"),
+                AmountError::Invalid => {
+                    let shown: String = text.chars().take(30).collect();
+                    rejected(
+                        e.code(),
+                        format!(
+                            "经费金额“{shown}”无效：请填写以元为单位的数字，最多两位小数，例如 1200 或 1200.50"
+                        ),
+                    )
+                }
+            })?;
+            let channel = f.channel.trim().chars().take(200).collect::<String>();
+            Some(Funding {
+                amount_fen,
+                channel,
+            })
+        }
+    };
+
+    if input.burdens.len() > MAX_BURDENS {
+        return Err(rejected(
+            "too_many_burdens",
+            format!("附带要求最多 {MAX_BURDENS} 项"),
+        ));
+    }
+    let mut burdens = Vec::new();
+    for (i, b) in input.burdens.iter().enumerate() {
+        let kind = BURDEN_KINDS
+            .iter()
+            .find(|(k, _)| *k == b.kind.trim())
+            .map(|(_, k)| *k)
+            .ok_or_else(|| {
+                rejected(
+                    "invalid_burden_kind",
+                    format!(
+                        "第 {} 项附带要求的类型“{}”无效，可选：{}",
+                        i + 1,
+                        b.kind.chars().take(30).collect::<String>(),
+                        BURDEN_KINDS.map(|(k, _)| k).join("、")
+                    ),
+                )
+            })?;
+        let mandate = match b.mandate.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(m) => Some(
+                MANDATES
+                    .iter()
+                    .find(|(k, _, _)| *k == m)
+                    .map(|(_, v, _)| *v)
+                    .ok_or_else(|| {
+                        rejected(
+                            "invalid_mandate",
+                            format!(
+                                "第 {} 项附带要求的依据层级“{}”无效，可选：central、municipal、district、department",
+                                i + 1,
+                                m.chars().take(30).collect::<String>()
+                            ),
+                        )
+                    })?,
+            ),
+        };
+        let title = b.title.trim().chars().take(MAX_TITLE).collect::<String>();
+        burdens.push(Burden {
+            kind,
+            title: if title.is_empty() {
+                kind.label_zh().to_string()
+            } else {
+                title
+            },
+            mandate,
+            one_vote_veto: b.one_vote_veto,
+        });
+    }
+
+    let authority = input
+        .authority
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(MAX_TEXT)
+        .collect();
+
+    Ok(ParsedRequest {
+        gate: GateRequest {
+            department: department.code.to_string(),
+            item_code,
+            title,
+            legal_basis,
+            community_role,
+            authority,
+            funding,
+            burdens,
+        },
+        department,
+        communities,
+        all,
+        from,
+        to,
+    })
+}
+
+fn find_community(
+    tree: &OrgTree,
+    department: &Org,
+    reachable: &[&Org],
+    s: &str,
+) -> Result<Org, ServiceError> {
+    let shown: String = s.trim().chars().take(40).collect();
+    let org = OrgCode::parse(s)
+        .ok()
+        .and_then(|c| tree.get(&c))
+        .filter(|o| o.kind == OrgKind::Community)
+        .ok_or_else(|| {
+            rejected(
+                "unknown_community",
+                format!("“{shown}”不是本区的社区代码，请从社区列表中选择"),
+            )
+        })?;
+    if !reachable.iter().any(|o| o.code == org.code) {
+        return Err(rejected(
+            "unknown_community",
+            format!(
+                "社区“{}”不属于{}，街道（镇）只能向本辖区的社区提出工作事项",
+                org.name, department.name
+            ),
+        ));
+    }
+    Ok(org.clone())
+}
+
+/// Funding must reach every community for assist work, for work off the lists, and for items the
+/// catalog marks as needing it (费随事转).
+pub fn requires_funding(req: &GateRequest, cat: &Catalog) -> bool {
+    match req.item_code.as_deref().and_then(|c| cat.item(c)) {
+        None => true,
+        Some(it) => it.kind == ItemKind::Assist || it.funding_required,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What readers get back.
+
+/// 提交结果。
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubmitResult {
+    pub id: String,
+    /// `admitted` 已准入、`pending_approval` 待区级审批、`refused` 不予准入。
+    pub status: String,
+    /// 准入检查结论：`admitted`、`needs_approval`、`refused`。
+    pub outcome: String,
+    /// 准入编号（仅已准入时）。
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_number: Option<String>,
+    /// 审批期限（毫秒时间戳，仅待审批时）。
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_at: Option<i64>,
+}
+
+/// 一个目标社区。
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommunityRef {
+    pub code: String,
+    pub name: String,
+    /// 所属街道（镇）名称。
+    pub street: String,
+}
+
+/// 一条经费记录。
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundingOut {
+    pub community_code: String,
+    pub community_name: String,
+    /// 金额（分）。
+    pub amount_fen: i64,
+    /// 金额（元，两位小数的字符串）。
+    pub amount_yuan: String,
+    pub channel: String,
+    pub period_from: String,
+    pub period_to: String,
+}
+
+/// 办理过程中的一步。
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventOut {
+    /// 毫秒时间戳。
+    pub at: i64,
+    pub actor: String,
+    pub actor_name: String,
+    pub action: String,
+    /// 操作的中文名称。
+    pub action_label: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub comment: String,
+}
+
+/// 一件准入事项的全部信息。
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseOut {
+    pub id: String,
+    pub department: String,
+    pub department_name: String,
+    pub title: String,
+    pub item_code: Option<String>,
+    pub item_name: Option<String>,
+    /// 当前状态：draft、submitted、admitted、pending_approval、approved、refused、revoked、expired、withdrawn。
+    pub status: String,
+    pub status_label: String,
+    /// 提交时的准入检查结论。
+    pub outcome: String,
+    pub catalog_version: String,
+    pub community_role: String,
+    pub authority: String,
+    pub legal_basis: Vec<String>,
+    /// 是否为“全部社区”。
+    pub all_communities: bool,
+    pub communities: Vec<CommunityRef>,
+    pub period_from: String,
+    pub period_to: String,
+    /// 申请中每个社区的经费（分）；无经费时为 null。
+    pub funding_fen: Option<i64>,
+    pub funding_channel: Option<String>,
+    pub access_number: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    /// 审批期限（毫秒时间戳）。
+    pub deadline_at: Option<i64>,
+    /// 超期已提醒督查的时间。
+    pub escalated_at: Option<i64>,
+    /// 街道预审：agree / disagree。
+    pub review_outcome: Option<String>,
+    pub review_comment: Option<String>,
+    pub submitted_by: String,
+    pub submitted_at: i64,
+    /// 提交时的准入检查结论和理由。
+    #[schema(value_type = Object)]
+    pub decision: Decision,
+    /// 附带要求。
+    #[schema(value_type = Vec<Object>)]
+    pub burdens: Vec<Burden>,
+    pub events: Vec<EventOut>,
+    /// 已落实的经费台账。
+    pub funding: Vec<FundingOut>,
+}
+
+/// A case in a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub id: String,
+    pub department: String,
+    pub department_name: String,
+    pub title: String,
+    pub status: String,
+    pub status_label: String,
+    /// CSS tone: on / warn / off.
+    pub tone: String,
+    pub outcome: String,
+    pub access_number: Option<String>,
+    pub period_from: String,
+    pub period_to: String,
+    pub communities: usize,
+    pub all_communities: bool,
+    pub authority: String,
+    pub funding_fen: Option<i64>,
+    pub funding_channel: Option<String>,
+    pub deadline_at: Option<i64>,
+    pub escalated: bool,
+    pub submitted_at: i64,
+}
+
+/// One total of the ledger.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundingTotal {
+    pub key: String,
+    pub label: String,
+    pub amount_fen: i64,
+    pub amount_yuan: String,
+    /// Number of ledger rows.
+    pub rows: usize,
+}
+
+/// One ledger row with names.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundingLineOut {
+    pub community_code: String,
+    pub community_name: String,
+    pub department_code: String,
+    pub department_name: String,
+    pub assignment_id: String,
+    pub title: String,
+    pub access_number: Option<String>,
+    pub status: String,
+    pub amount_fen: i64,
+    pub amount_yuan: String,
+    pub channel: String,
+    pub period_from: String,
+    pub period_to: String,
+}
+
+/// 经费台账：逐条记录及按社区、部门、年度的合计。
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundingLedger {
+    pub lines: Vec<FundingLineOut>,
+    pub by_community: Vec<FundingTotal>,
+    pub by_department: Vec<FundingTotal>,
+    pub by_year: Vec<FundingTotal>,
+    pub total_fen: i64,
+    pub total_yuan: String,
+}
+
+fn org_name(tree: &OrgTree, code: &str) -> String {
+    OrgCode::parse(code)
+        .ok()
+        .and_then(|c| tree.get(&c).map(|o| o.name.clone()))
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn event_label(action: &str) -> &'static str {
+    match action {
+        "submit" => "提交申请",
+        "gate" => "自动准入检查",
+        "review" => "街道预审",
+        "approve" => "区级批准",
+        "refuse" => "区级不予准入",
+        "withdraw" => "撤回",
+        "revoke" => "撤销",
+        "escalate" => "超期提醒督查",
+        _ => "其他",
+    }
+}
+
+fn state_of(row: &AssignmentRow) -> Result<CaseState, ServiceError> {
+    CaseState::parse(&row.status)
+        .ok_or_else(|| ServiceError::Internal(format!("unknown case status {}", row.status)))
+}
+
+fn request_of(row: &AssignmentRow) -> Result<GateRequest, ServiceError> {
+    serde_json::from_str(&row.request_json)
+        .map_err(|e| ServiceError::Internal(format!("stored request {}: {e}", row.id)))
+}
+
+/// Beijing midnight at the start of `d`, in epoch ms.
+fn beijing_midnight_ms(d: Date) -> i64 {
+    to_millis(d.midnight().assume_offset(time::macros::offset!(+8)))
+}
+
+fn system_actor() -> Actor {
+    Actor {
+        user_id: None,
+        username: Some("system".into()),
+        display_name: "系统（审批期限提醒）".into(),
+        roles: vec![],
+        org: None,
+    }
+}
+
+impl App {
+    fn event(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: &str,
+        from: Option<CaseState>,
+        to: CaseState,
+        comment: &str,
+        at: i64,
+    ) -> AssignmentEvent {
+        AssignmentEvent {
+            assignment_id: id.to_string(),
+            id: uuid::Uuid::now_v7().to_string(),
+            at,
+            actor: actor.username.clone().unwrap_or_default(),
+            actor_name: actor.display_name.clone(),
+            actor_org: actor.org.as_ref().map(|o| o.to_string()),
+            action: action.into(),
+            from_status: from.map(|s| s.as_str().to_string()),
+            to_status: to.as_str().to_string(),
+            comment: comment.chars().take(MAX_TEXT).collect(),
+        }
+    }
+
+    /// Today's date in Beijing.
+    fn case_today(&self) -> Date {
+        beijing(self.clock.now()).date()
+    }
+
+    /// 准入检查（试算）: the gate's decision on a request; stores nothing.
+    pub async fn evaluate_request(
+        &self,
+        actor: &Actor,
+        input: &RequestInput,
+    ) -> Result<Decision, ServiceError> {
+        if !(actor.may(Permission::SubmitAssignments) || actor.may(Permission::ApproveAssignments))
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        let tree = self.org_tree().await?;
+        let cat = self.current_catalog().await?;
+        let p = parse_request(actor, input, &tree, &cat, true)?;
+        Ok(gate::decide(&p.gate, &cat))
+    }
+
+    /// Submits a request: judged by the gate and stored with its decision and catalog version.
+    pub async fn submit_assignment(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        input: &RequestInput,
+    ) -> Result<SubmitResult, ServiceError> {
+        actor.require(Permission::SubmitAssignments)?;
+        let tree = self.org_tree().await?;
+        let cat = self.current_catalog().await?;
+        let p = parse_request(actor, input, &tree, &cat, false)?;
+        let decision = gate::decide(&p.gate, &cat);
+        let submitted =
+            case::transition(CaseState::Draft, CaseAction::Submit).map_err(bad_transition)?;
+        let status = case::transition(
+            submitted,
+            match decision.outcome {
+                Outcome::Admitted => CaseAction::Admit,
+                Outcome::NeedsApproval => CaseAction::RequireApproval,
+                Outcome::Refused => CaseAction::Refuse,
+            },
+        )
+        .map_err(bad_transition)?;
+        let now = self.now_ms();
+        let id = uuid::Uuid::now_v7().to_string();
+        let deadline_at = (status == CaseState::PendingApproval).then(|| {
+            let due = add_working_days(
+                self.case_today(),
+                self.config.approval_working_days.max(1),
+                &calendar(),
+            );
+            // The end of the last working day, Beijing time.
+            beijing_midnight_ms(due.next_day().unwrap_or(due))
+        });
+        let needs_funding = requires_funding(&p.gate, &cat);
+        let row = AssignmentRow {
+            department_code: p.department.code.to_string(),
+            id: id.clone(),
+            title: p.gate.title.clone(),
+            item_code: p.gate.item_code.clone(),
+            community_role: match p.gate.community_role {
+                CommunityRole::Assist => "assist".into(),
+                CommunityRole::Responsible => "responsible".into(),
+            },
+            status: status.as_str().into(),
+            outcome: decision.outcome.as_str().into(),
+            catalog_version: cat.version.id.clone(),
+            request_json: serde_json::to_string(&p.gate)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            decision_json: serde_json::to_string(&decision)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            all_communities: p.all,
+            requires_funding: needs_funding,
+            period_from: format_date(p.from),
+            period_to: format_date(p.to),
+            access_number: None,
+            valid_from: None,
+            valid_to: None,
+            deadline_at,
+            escalated_at: None,
+            review_outcome: None,
+            review_comment: None,
+            submitted_by: actor.username.clone().unwrap_or_default(),
+            submitted_at: now,
+            updated_at: now,
+        };
+        let targets: Vec<AssignmentTarget> = p
+            .communities
+            .iter()
+            .map(|c| AssignmentTarget {
+                community_code: c.code.to_string(),
+                assignment_id: id.clone(),
+                street_code: c.parent.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        let gate_comment = format!(
+            "{}（清单版本 {}）",
+            decision.outcome.label_zh(),
+            cat.version.id
+        );
+        let events = vec![
+            self.event(
+                actor,
+                &id,
+                "submit",
+                Some(CaseState::Draft),
+                submitted,
+                "",
+                now,
+            ),
+            self.event(
+                actor,
+                &id,
+                "gate",
+                Some(submitted),
+                status,
+                &gate_comment,
+                now + 1,
+            ),
+        ];
+        let admission = if status.in_force() {
+            Some(self.admission(&row, &p.gate, &targets, needs_funding)?)
+        } else {
+            None
+        };
+        let mut audit = self.audit(actor, meta, "assignment.submit", format!("assignment:{id}"));
+        audit.detail = serde_json::json!({
+            "department": row.department_code,
+            "outcome": row.outcome,
+            "status": row.status,
+            "catalog_version": row.catalog_version,
+            "communities": targets.len(),
+        })
+        .to_string();
+        let written = self
+            .store
+            .insert_assignment(&row, &targets, &events, admission.as_ref(), audit)
+            .await?;
+        let access_number = self.written(written)?;
+        Ok(SubmitResult {
+            id,
+            status: status.as_str().into(),
+            outcome: decision.outcome.as_str().into(),
+            access_number,
+            deadline_at,
+        })
+    }
+
+    /// The admission of a case: validity = the period, one funding row per community; refused
+    /// here (before storage checks again) when required funding is missing.
+    fn admission(
+        &self,
+        row: &AssignmentRow,
+        req: &GateRequest,
+        targets: &[AssignmentTarget],
+        needs_funding: bool,
+    ) -> Result<Admission, ServiceError> {
+        let now = self.now_ms();
+        let funding: Vec<FundingRow> = match &req.funding {
+            Some(f) if f.amount_fen > 0 && !f.channel.trim().is_empty() => targets
+                .iter()
+                .map(|t| FundingRow {
+                    community_code: t.community_code.clone(),
+                    assignment_id: row.id.clone(),
+                    department_code: row.department_code.clone(),
+                    amount_fen: f.amount_fen,
+                    channel: f.channel.clone(),
+                    period_from: row.period_from.clone(),
+                    period_to: row.period_to.clone(),
+                    created_at: now,
+                })
+                .collect(),
+            _ => vec![],
+        };
+        let codes: Vec<String> = targets.iter().map(|t| t.community_code.clone()).collect();
+        let funded: Vec<(String, i64)> = funding
+            .iter()
+            .map(|f| (f.community_code.clone(), f.amount_fen))
+            .collect();
+        let missing = unfunded_communities(needs_funding, &codes, &funded);
+        if !missing.is_empty() {
+            return Err(funding_missing(&missing));
+        }
+        Ok(Admission {
+            year: self.case_today().year(),
+            valid_from: row.period_from.clone(),
+            valid_to: row.period_to.clone(),
+            funding,
+        })
+    }
+
+    fn written(&self, w: CaseWrite) -> Result<Option<String>, ServiceError> {
+        match w {
+            CaseWrite::Done { access_number } => Ok(access_number),
+            CaseWrite::FundingMissing { communities } => Err(funding_missing(&communities)),
+            CaseWrite::WrongState { current } => Err(rejected(
+                "invalid_transition",
+                format!(
+                    "该事项的状态已变为“{}”，请刷新后再操作",
+                    current
+                        .as_deref()
+                        .and_then(CaseState::parse)
+                        .map(|s| s.label_zh())
+                        .unwrap_or("不存在")
+                ),
+            )),
+        }
+    }
+
+    /// The scope of an actor for cases, or Forbidden.
+    fn case_scope(&self, actor: &Actor) -> Result<AssignmentScope, ServiceError> {
+        actor.require(Permission::ViewAssignments)?;
+        Ok(match actor.scope() {
+            Scope::District => AssignmentScope::All,
+            Scope::Subtree(s) => AssignmentScope::Street(s.to_string()),
+            Scope::Department(d) => AssignmentScope::Department(d.to_string()),
+            Scope::Community(c) => AssignmentScope::CommunityInForce(c.to_string()),
+            Scope::Nothing => return Err(ServiceError::Forbidden),
+        })
+    }
+
+    /// A case the actor may read, or 404 (never 403: a case outside one's scope does not exist
+    /// for them).
+    async fn visible_case(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<(AssignmentRow, Vec<AssignmentTarget>), ServiceError> {
+        let scope = self.case_scope(actor)?;
+        let not_found = || {
+            ServiceError::NotFound(format!(
+                "准入事项 {}",
+                id.chars().take(40).collect::<String>()
+            ))
+        };
+        let row = self.store.assignment(id).await?.ok_or_else(not_found)?;
+        let targets = self.store.assignment_targets(id).await?;
+        let ok = match &scope {
+            AssignmentScope::All => true,
+            AssignmentScope::Department(d) => &row.department_code == d,
+            AssignmentScope::Street(s) => {
+                &row.department_code == s || targets.iter().any(|t| &t.street_code == s)
+            }
+            AssignmentScope::CommunityInForce(c) => {
+                state_of(&row)?.in_force() && targets.iter().any(|t| &t.community_code == c)
+            }
+        };
+        if ok {
+            Ok((row, targets))
+        } else {
+            Err(not_found())
+        }
+    }
+
+    /// Cases in the actor's scope, newest first. Community roles see only work in force for
+    /// their community (本社区准入事项).
+    pub async fn list_assignments(&self, actor: &Actor) -> Result<Vec<CaseSummary>, ServiceError> {
+        let scope = self.case_scope(actor)?;
+        let tree = self.org_tree().await?;
+        let rows = self.store.list_assignments(&scope, 500).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let state = state_of(&r)?;
+            let req = request_of(&r)?;
+            let communities = if r.all_communities {
+                0
+            } else {
+                self.store.assignment_targets(&r.id).await?.len()
+            };
+            out.push(CaseSummary {
+                department_name: org_name(&tree, &r.department_code),
+                status_label: state.label_zh().into(),
+                tone: state.tone().into(),
+                communities,
+                authority: req.authority.clone(),
+                funding_fen: req.funding.as_ref().map(|f| f.amount_fen),
+                funding_channel: req.funding.as_ref().map(|f| f.channel.clone()),
+                escalated: r.escalated_at.is_some(),
+                id: r.id,
+                department: r.department_code,
+                title: r.title,
+                status: r.status,
+                outcome: r.outcome,
+                access_number: r.access_number,
+                period_from: r.period_from,
+                period_to: r.period_to,
+                all_communities: r.all_communities,
+                deadline_at: r.deadline_at,
+                submitted_at: r.submitted_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One case with its decision, targets, events and funding.
+    pub async fn assignment(&self, actor: &Actor, id: &str) -> Result<CaseOut, ServiceError> {
+        let (r, targets) = self.visible_case(actor, id).await?;
+        let tree = self.org_tree().await?;
+        let state = state_of(&r)?;
+        let req = request_of(&r)?;
+        let decision: Decision = serde_json::from_str(&r.decision_json)
+            .map_err(|e| ServiceError::Internal(format!("stored decision {}: {e}", r.id)))?;
+        let item_name = match &r.item_code {
+            Some(code) => self
+                .catalog_version(&r.catalog_version)
+                .await?
+                .and_then(|c| c.item(code).map(|i| i.name.clone())),
+            None => None,
+        };
+        let events = self
+            .store
+            .assignment_events(id)
+            .await?
+            .into_iter()
+            .map(|e| EventOut {
+                action_label: event_label(&e.action).into(),
+                at: e.at,
+                actor: e.actor,
+                actor_name: e.actor_name,
+                action: e.action,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                comment: e.comment,
+            })
+            .collect();
+        let funding = self
+            .store
+            .assignment_funding(id)
+            .await?
+            .into_iter()
+            .map(|f| FundingOut {
+                community_name: org_name(&tree, &f.community_code),
+                amount_yuan: case::format_fen(f.amount_fen),
+                community_code: f.community_code,
+                amount_fen: f.amount_fen,
+                channel: f.channel,
+                period_from: f.period_from,
+                period_to: f.period_to,
+            })
+            .collect();
+        Ok(CaseOut {
+            department_name: org_name(&tree, &r.department_code),
+            status_label: state.label_zh().into(),
+            item_name,
+            communities: targets
+                .iter()
+                .map(|t| CommunityRef {
+                    name: org_name(&tree, &t.community_code),
+                    street: org_name(&tree, &t.street_code),
+                    code: t.community_code.clone(),
+                })
+                .collect(),
+            authority: req.authority.clone(),
+            legal_basis: req.legal_basis.iter().map(|c| c.to_string()).collect(),
+            funding_fen: req.funding.as_ref().map(|f| f.amount_fen),
+            funding_channel: req.funding.as_ref().map(|f| f.channel.clone()),
+            burdens: req.burdens.clone(),
+            decision,
+            events,
+            funding,
+            id: r.id,
+            department: r.department_code,
+            title: r.title,
+            item_code: r.item_code,
+            status: r.status,
+            outcome: r.outcome,
+            catalog_version: r.catalog_version,
+            community_role: r.community_role,
+            all_communities: r.all_communities,
+            period_from: r.period_from,
+            period_to: r.period_to,
+            access_number: r.access_number,
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+            deadline_at: r.deadline_at,
+            escalated_at: r.escalated_at,
+            review_outcome: r.review_outcome,
+            review_comment: r.review_comment,
+            submitted_by: r.submitted_by,
+            submitted_at: r.submitted_at,
+        })
+    }
+
+    /// Re-runs the gate on a stored case against the catalog version it was decided with.
+    pub async fn explain_assignment(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Decision, ServiceError> {
+        let (r, _) = self.visible_case(actor, id).await?;
+        let cat = self
+            .catalog_version(&r.catalog_version)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("清单版本 {}", r.catalog_version)))?;
+        Ok(gate::decide(&request_of(&r)?, &cat))
+    }
+
+    /// What the viewer may do with a case now (for the page's buttons).
+    pub async fn case_actions(&self, actor: &Actor, c: &CaseOut) -> CaseActions {
+        let state = CaseState::parse(&c.status).unwrap_or(CaseState::Refused);
+        let can = |a: CaseAction| case::transition(state, a).is_ok();
+        let own =
+            actor.is_console() || actor.org.as_ref().map(|o| o.as_str()) == Some(&c.department);
+        let street = match actor.scope() {
+            Scope::Subtree(s) => self
+                .org_tree()
+                .await
+                .map(|t| {
+                    c.communities
+                        .iter()
+                        .any(|x| OrgCode::parse(&x.code).is_ok_and(|code| t.is_within(&code, &s)))
+                })
+                .unwrap_or(false),
+            _ => actor.is_console(),
+        };
+        CaseActions {
+            review: actor.may(Permission::ReviewAssignments)
+                && street
+                && can(CaseAction::Review)
+                && c.review_outcome.is_none(),
+            approve: actor.may(Permission::ApproveAssignments) && can(CaseAction::Approve),
+            refuse: actor.may(Permission::ApproveAssignments)
+                && state == CaseState::PendingApproval,
+            withdraw: actor.may(Permission::SubmitAssignments) && own && can(CaseAction::Withdraw),
+            revoke: (actor.may(Permission::ApproveAssignments)
+                || actor.may(Permission::ConfirmViolations))
+                && can(CaseAction::Revoke),
+        }
+    }
+
+    /// 街道预审: the street records whether it agrees; the case stays pending for the district.
+    pub async fn review_assignment(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: &str,
+        agree: bool,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::ReviewAssignments)?;
+        let (row, targets) = self.visible_case(actor, id).await?;
+        if !actor.is_console() {
+            let Scope::Subtree(street) = actor.scope() else {
+                return Err(ServiceError::Forbidden);
+            };
+            if !targets.iter().any(|t| t.street_code == street.as_str()) {
+                return Err(rejected(
+                    "not_your_street",
+                    "只能预审发往本街道（镇）社区的事项",
+                ));
+            }
+        }
+        let comment = comment.trim();
+        if !agree && comment.is_empty() {
+            return Err(rejected(
+                "comment_required",
+                "不同意时请写明预审意见，供区级审批参考",
+            ));
+        }
+        if row.review_outcome.is_some() {
+            return Err(rejected("already_reviewed", "该事项已有街道预审意见"));
+        }
+        let from = state_of(&row)?;
+        let to = case::transition(from, CaseAction::Review).map_err(bad_transition)?;
+        let outcome = if agree { "agree" } else { "disagree" };
+        let shown = format!(
+            "{}{}{}",
+            if agree { "同意" } else { "不同意" },
+            if comment.is_empty() { "" } else { "：" },
+            comment
+        );
+        self.apply(
+            actor,
+            meta,
+            &row,
+            from,
+            to,
+            "review",
+            &shown,
+            Some((outcome.to_string(), comment.to_string())),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// District approval: the work is put in force with an access number, its validity and its
+    /// funding rows; the department is told.
+    pub async fn approve_assignment(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: &str,
+        comment: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        actor.require(Permission::ApproveAssignments)?;
+        let (row, targets) = self.visible_case(actor, id).await?;
+        let from = state_of(&row)?;
+        let to = case::transition(from, CaseAction::Approve).map_err(bad_transition)?;
+        let req = request_of(&row)?;
+        let admission = self.admission(&row, &req, &targets, row.requires_funding)?;
+        let number = self
+            .apply(
+                actor,
+                meta,
+                &row,
+                from,
+                to,
+                "approve",
+                comment.trim(),
+                None,
+                Some(admission),
+            )
+            .await?;
+        let body = format!(
+            "“{}”已经区级批准准入，准入编号 {}，有效期 {} 至 {}。{}",
+            row.title,
+            number.as_deref().unwrap_or(""),
+            row.period_from,
+            row.period_to,
+            comment.trim()
+        );
+        self.tell_department(
+            actor,
+            meta,
+            &row,
+            "assignment.approved",
+            "准入申请已批准",
+            &body,
+        )
+        .await?;
+        Ok(number)
+    }
+
+    /// District refusal, with the reasons the department will read.
+    pub async fn refuse_assignment(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: &str,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::ApproveAssignments)?;
+        let (row, _) = self.visible_case(actor, id).await?;
+        let comment = comment.trim();
+        if comment.is_empty() {
+            return Err(rejected(
+                "comment_required",
+                "不予准入时请写明理由，申请部门会看到这些理由",
+            ));
+        }
+        let from = state_of(&row)?;
+        if from != CaseState::PendingApproval {
+            return Err(bad_transition(case::TransitionError {
+                from,
+                action: CaseAction::Refuse,
+            }));
+        }
+        let to = case::transition(from, CaseAction::Refuse).map_err(bad_transition)?;
+        self.apply(actor, meta, &row, from, to, "refuse", comment, None, None)
+            .await?;
+        let body = format!("“{}”经区级审批不予准入。理由：{comment}", row.title);
+        self.tell_department(
+            actor,
+            meta,
+            &row,
+            "assignment.refused",
+            "准入申请未获批准",
+            &body,
+        )
+        .await
+    }
+
+    /// The submitting department withdraws its request before a final decision.
+    pub async fn withdraw_assignment(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: &str,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::SubmitAssignments)?;
+        let (row, _) = self.visible_case(actor, id).await?;
+        if !actor.is_console()
+            && actor.org.as_ref().map(|o| o.as_str()) != Some(row.department_code.as_str())
+        {
+            return Err(rejected("not_your_request", "只有申请单位可以撤回申请"));
+        }
+        let from = state_of(&row)?;
+        let to = case::transition(from, CaseAction::Withdraw).map_err(bad_transition)?;
+        self.apply(
+            actor,
+            meta,
+            &row,
+            from,
+            to,
+            "withdraw",
+            comment.trim(),
+            None,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Work in force is revoked (the approver's decision, or a confirmed violation); the
+    /// department and the communities are told.
+    pub async fn revoke_assignment(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        if !(actor.may(Permission::ApproveAssignments) || actor.may(Permission::ConfirmViolations))
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        let (row, targets) = self.visible_case(actor, id).await?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(rejected("reason_required", "撤销时请写明理由"));
+        }
+        let from = state_of(&row)?;
+        let to = case::transition(from, CaseAction::Revoke).map_err(bad_transition)?;
+        self.apply(actor, meta, &row, from, to, "revoke", reason, None, None)
+            .await?;
+        let body = format!(
+            "“{}”（准入编号 {}）已撤销，社区不再承担。理由：{reason}",
+            row.title,
+            row.access_number.as_deref().unwrap_or("无")
+        );
+        self.tell_department(
+            actor,
+            meta,
+            &row,
+            "assignment.revoked",
+            "准入事项已撤销",
+            &body,
+        )
+        .await?;
+        for t in &targets {
+            self.notify(
+                actor,
+                meta,
+                &Recipient {
+                    org_code: t.community_code.clone(),
+                    role: None,
+                },
+                "assignment.revoked",
+                "准入事项已撤销",
+                &body,
+                "/assignments",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn apply(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        row: &AssignmentRow,
+        from: CaseState,
+        to: CaseState,
+        action: &str,
+        comment: &str,
+        review: Option<(String, String)>,
+        admission: Option<Admission>,
+    ) -> Result<Option<String>, ServiceError> {
+        let now = self.now_ms();
+        let change = CaseChange {
+            id: row.id.clone(),
+            from_status: from.as_str().into(),
+            to_status: to.as_str().into(),
+            at: now,
+            review,
+            admission,
+        };
+        let event = self.event(actor, &row.id, action, Some(from), to, comment, now);
+        let mut audit = self.audit(
+            actor,
+            meta,
+            &format!("assignment.{action}"),
+            format!("assignment:{}", row.id),
+        );
+        audit.detail = serde_json::json!({
+            "department": row.department_code,
+            "from": from.as_str(),
+            "to": to.as_str(),
+        })
+        .to_string();
+        let w = self.store.change_assignment(&change, &event, audit).await?;
+        self.written(w)
+    }
+
+    async fn tell_department(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        row: &AssignmentRow,
+        kind: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<(), ServiceError> {
+        self.notify(
+            actor,
+            meta,
+            &Recipient {
+                org_code: row.department_code.clone(),
+                role: None,
+            },
+            kind,
+            title,
+            body,
+            &format!("/assignments/{}", row.id),
+        )
+        .await
+    }
+
+    /// Pending cases past their deadline: marked escalated (once, audited) and the supervisors
+    /// and the approvers are told. Run every minute by `serve` and directly by tests.
+    pub async fn escalate_overdue(&self, meta: &RequestMeta) -> Result<usize, ServiceError> {
+        let now = self.now_ms();
+        let overdue = self.store.overdue_assignments(now).await?;
+        if overdue.is_empty() {
+            return Ok(0);
+        }
+        let tree = self.org_tree().await?;
+        let district = tree
+            .all()
+            .iter()
+            .find(|o| o.kind == OrgKind::District)
+            .map(|o| o.code.to_string());
+        let mut approver_orgs: Vec<String> = self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && u.role_list().contains(&Role::DistrictApprover))
+            .map(|u| u.org_code)
+            .collect();
+        approver_orgs.sort();
+        approver_orgs.dedup();
+        let actor = system_actor();
+        let mut count = 0;
+        for row in overdue {
+            let event = self.event(
+                &actor,
+                &row.id,
+                "escalate",
+                Some(CaseState::PendingApproval),
+                CaseState::PendingApproval,
+                "已超过审批期限，已提醒督查和区级审批",
+                now,
+            );
+            let audit = self.audit(
+                &actor,
+                meta,
+                "assignment.escalate",
+                format!("assignment:{}", row.id),
+            );
+            if !self
+                .store
+                .mark_escalated(&row.id, now, &event, audit)
+                .await?
+            {
+                continue;
+            }
+            count += 1;
+            let body = format!(
+                "{}提交的“{}”已超过审批期限（{}），尚未审批。",
+                org_name(&tree, &row.department_code),
+                row.title,
+                row.deadline_at
+                    .map(jianfu_domain::clock::format_beijing)
+                    .unwrap_or_default()
+            );
+            let link = format!("/assignments/{}", row.id);
+            if let Some(d) = &district {
+                self.notify(
+                    &actor,
+                    meta,
+                    &Recipient {
+                        org_code: d.clone(),
+                        role: Some(Role::Supervisor),
+                    },
+                    "assignment.overdue",
+                    "准入审批超期",
+                    &body,
+                    &link,
+                )
+                .await?;
+            }
+            for org in &approver_orgs {
+                self.notify(
+                    &actor,
+                    meta,
+                    &Recipient {
+                        org_code: org.clone(),
+                        role: Some(Role::DistrictApprover),
+                    },
+                    "assignment.overdue",
+                    "准入审批超期",
+                    &body,
+                    &link,
+                )
+                .await?;
+            }
+        }
+        Ok(count)
+    }
+
+    /// The funding ledger in the actor's scope, with totals per community, department and year.
+    pub async fn funding_ledger(&self, actor: &Actor) -> Result<FundingLedger, ServiceError> {
+        let scope = self.case_scope(actor)?;
+        let tree = self.org_tree().await?;
+        let lines: Vec<FundingLine> = self.store.funding_lines(&scope).await?;
+        let mut by_community: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+        let mut by_department: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+        let mut by_year: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+        let mut total = 0i64;
+        for l in &lines {
+            for (map, key) in [
+                (&mut by_community, l.community_code.clone()),
+                (&mut by_department, l.department_code.clone()),
+                (&mut by_year, l.period_from.chars().take(4).collect()),
+            ] {
+                let e = map.entry(key).or_insert((0, 0));
+                e.0 = e.0.saturating_add(l.amount_fen);
+                e.1 += 1;
+            }
+            total = total.saturating_add(l.amount_fen);
+        }
+        let totals = |m: BTreeMap<String, (i64, usize)>, label: &dyn Fn(&str) -> String| {
+            m.into_iter()
+                .map(|(k, (fen, rows))| FundingTotal {
+                    label: label(&k),
+                    amount_yuan: case::format_fen(fen),
+                    amount_fen: fen,
+                    rows,
+                    key: k,
+                })
+                .collect::<Vec<_>>()
+        };
+        Ok(FundingLedger {
+            by_community: totals(by_community, &|k| org_name(&tree, k)),
+            by_department: totals(by_department, &|k| org_name(&tree, k)),
+            by_year: totals(by_year, &|k| format!("{k}年")),
+            total_fen: total,
+            total_yuan: case::format_fen(total),
+            lines: lines
+                .into_iter()
+                .map(|l| FundingLineOut {
+                    community_name: org_name(&tree, &l.community_code),
+                    department_name: org_name(&tree, &l.department_code),
+                    amount_yuan: case::format_fen(l.amount_fen),
+                    community_code: l.community_code,
+                    department_code: l.department_code,
+                    assignment_id: l.assignment_id,
+                    title: l.title,
+                    access_number: l.access_number,
+                    status: l.status,
+                    amount_fen: l.amount_fen,
+                    channel: l.channel,
+                    period_from: l.period_from,
+                    period_to: l.period_to,
+                })
+                .collect(),
+        })
+    }
+
+    /// The communities the actor may address, grouped by street/town (for the request form).
+    pub async fn addressable_communities(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(Org, Vec<Org>)>, ServiceError> {
+        actor.require(Permission::SubmitAssignments)?;
+        let tree = self.org_tree().await?;
+        let Some(home) = actor.org.as_ref().and_then(|c| tree.get(c)) else {
+            return Ok(vec![]);
+        };
+        let mut groups: Vec<(Org, Vec<Org>)> = Vec::new();
+        for c in reachable_communities(&tree, home) {
+            let Some(parent) = c.parent.as_ref().and_then(|p| tree.get(p)) else {
+                continue;
+            };
+            match groups.iter_mut().find(|(p, _)| p.code == parent.code) {
+                Some((_, list)) => list.push(c.clone()),
+                None => groups.push((parent.clone(), vec![c.clone()])),
+            }
+        }
+        Ok(groups)
+    }
+}
+
+/// What the viewer may do with a case now.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CaseActions {
+    pub review: bool,
+    pub approve: bool,
+    pub refuse: bool,
+    pub withdraw: bool,
+    pub revoke: bool,
+}
+
+impl CaseActions {
+    pub fn any(&self) -> bool {
+        self.review || self.approve || self.refuse || self.withdraw || self.revoke
+    }
+}
+
+fn funding_missing<S: AsRef<str>>(communities: &[S]) -> ServiceError {
+    rejected(
+        "funding_missing",
+        format!(
+            "费随事转：须为每个社区落实经费后才能准入，以下社区没有经费：{}",
+            communities
+                .iter()
+                .map(|s| s.as_ref())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    )
+}
