@@ -56,7 +56,8 @@ fn rejected(code: &'static str, message: String) -> ServiceError {
 
 /// Writes a catalog version as an .xlsx workbook.
 pub fn export_xlsx(c: &Catalog) -> Result<Vec<u8>, ServiceError> {
-    write_workbook(c).map_err(|e| ServiceError::Internal(format!("xlsx export: {e}")))
+    write_sheets(&catalog_sheets(c))
+        .map_err(|e| ServiceError::Internal(format!("xlsx export: {e}")))
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -88,23 +89,46 @@ pub fn format_sources(sources: &[SourceDoc]) -> String {
         .join("; ")
 }
 
-fn header(ws: &mut Worksheet, names: &[&str], widths: &[f64]) -> Result<(), XlsxError> {
-    let bold = Format::new().set_bold();
-    for (i, (name, width)) in names.iter().zip(widths).enumerate() {
-        let col = i as u16;
-        ws.write_string_with_format(0, col, *name, &bold)?;
-        ws.set_column_width(col, *width)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    Ok(())
+/// One worksheet to write: its name, column widths and rows of text. With `header`, the first row
+/// is bold and frozen.
+pub struct SheetData {
+    pub name: String,
+    pub widths: Vec<f64>,
+    pub header: bool,
+    pub rows: Vec<Vec<String>>,
 }
 
-fn write_workbook(c: &Catalog) -> Result<Vec<u8>, XlsxError> {
+/// Writes worksheets of plain text cells. Export uses it; so can anyone who needs a workbook in
+/// another shape (e.g. tests of the import's error messages).
+pub fn write_sheets(sheets: &[SheetData]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let wrap = Format::new().set_text_wrap();
+    let bold = Format::new().set_bold().set_text_wrap();
+    for sheet in sheets {
+        let ws: &mut Worksheet = wb.add_worksheet();
+        ws.set_name(sheet.name.as_str())?;
+        for (col, w) in sheet.widths.iter().enumerate() {
+            ws.set_column_width(col as u16, *w)?;
+        }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            for (col, text) in row.iter().enumerate() {
+                let fmt = if sheet.header && r == 0 { &bold } else { &wrap };
+                ws.write_string_with_format(r as u32, col as u16, text.as_str(), fmt)?;
+            }
+        }
+        if sheet.header {
+            ws.set_freeze_panes(1, 0)?;
+        }
+    }
+    wb.save_to_buffer()
+}
 
-    let ws = wb.add_worksheet();
-    ws.set_name(SHEET_INFO)?;
+fn strings<const N: usize>(a: [&str; N]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+/// The three sheets of a catalog, as [`export_xlsx`] writes them.
+pub fn catalog_sheets(c: &Catalog) -> Vec<SheetData> {
     let v = &c.version;
     let values = [
         &v.id,
@@ -114,24 +138,19 @@ fn write_workbook(c: &Catalog) -> Result<Vec<u8>, XlsxError> {
         &v.effective_to,
         &v.notice,
     ];
-    let bold = Format::new().set_bold();
-    ws.set_column_width(0, 12)?;
-    ws.set_column_width(1, 90)?;
-    for (row, (label, value)) in INFO_LABELS.iter().zip(values).enumerate() {
-        ws.write_string_with_format(row as u32, 0, *label, &bold)?;
-        ws.write_string_with_format(row as u32, 1, value.as_str(), &wrap)?;
-    }
-
-    let ws = wb.add_worksheet();
-    ws.set_name(SHEET_ITEMS)?;
-    header(
-        ws,
-        &ITEM_HEADERS,
-        &[8.0, 16.0, 40.0, 40.0, 40.0, 14.0, 10.0, 30.0, 12.0, 40.0],
-    )?;
-    for (i, it) in c.items.iter().enumerate() {
-        let row = i as u32 + 1;
-        let cells = [
+    let info = SheetData {
+        name: SHEET_INFO.into(),
+        widths: vec![12.0, 90.0],
+        header: false,
+        rows: INFO_LABELS
+            .iter()
+            .zip(values)
+            .map(|(l, v)| vec![l.to_string(), v.clone()])
+            .collect(),
+    };
+    let mut item_rows = vec![strings(ITEM_HEADERS)];
+    item_rows.extend(c.items.iter().map(|it| {
+        vec![
             it.code.clone(),
             it.kind.as_str().to_string(),
             it.name.clone(),
@@ -142,29 +161,31 @@ fn write_workbook(c: &Catalog) -> Result<Vec<u8>, XlsxError> {
             it.terms.join("、"),
             yes_no(it.only_as_responsible).to_string(),
             it.notes.clone(),
-        ];
-        for (col, text) in cells.into_iter().enumerate() {
-            ws.write_string_with_format(row, col as u16, text, &wrap)?;
-        }
-    }
-
-    let ws = wb.add_worksheet();
-    ws.set_name(SHEET_LAWS)?;
-    header(ws, &LAW_HEADERS, &[14.0, 44.0, 40.0, 12.0, 12.0])?;
-    for (i, l) in c.laws.iter().enumerate() {
-        let row = i as u32 + 1;
-        let cells = [
-            &l.key,
-            &l.name,
-            &l.version,
-            &l.effective_from,
-            &l.effective_to,
-        ];
-        for (col, text) in cells.into_iter().enumerate() {
-            ws.write_string(row, col as u16, text.as_str())?;
-        }
-    }
-    wb.save_to_buffer()
+        ]
+    }));
+    let items = SheetData {
+        name: SHEET_ITEMS.into(),
+        widths: vec![8.0, 16.0, 40.0, 40.0, 40.0, 14.0, 10.0, 30.0, 12.0, 40.0],
+        header: true,
+        rows: item_rows,
+    };
+    let mut law_rows = vec![strings(LAW_HEADERS)];
+    law_rows.extend(c.laws.iter().map(|l| {
+        vec![
+            l.key.clone(),
+            l.name.clone(),
+            l.version.clone(),
+            l.effective_from.clone(),
+            l.effective_to.clone(),
+        ]
+    }));
+    let laws = SheetData {
+        name: SHEET_LAWS.into(),
+        widths: vec![14.0, 44.0, 40.0, 12.0, 12.0],
+        header: true,
+        rows: law_rows,
+    };
+    vec![info, items, laws]
 }
 
 // ------------------------------------------------------------------------------------------------
