@@ -60,6 +60,8 @@ pub struct ViolationView {
     pub channel: Channel,
     pub received_on: String,
     pub reported_by: Option<String>,
+    /// The reporter's display name, filled for a single report when `reported_by` is shown.
+    pub reporter_name: Option<String>,
     pub reported_at: i64,
     pub status: Status,
     pub decided_by: Option<String>,
@@ -132,6 +134,7 @@ fn view(r: ViolationRow, tree: &OrgTree, readers: &Readers) -> ViolationView {
         channel: Channel::parse(&r.channel).unwrap_or(Channel::Other),
         received_on: r.received_on,
         reported_by: show.then_some(r.reported_by),
+        reporter_name: None,
         reported_at: r.reported_at,
         status: Status::parse(&r.status).unwrap_or(Status::Reported),
         decided_by: r.decided_by,
@@ -396,10 +399,15 @@ impl App {
             .violation_evidence_list(&row.community_code, &row.id)
             .await?;
         let tree = self.org_tree().await?;
-        Ok(ViolationDetail {
-            report: view(row, &tree, &readers),
-            evidence,
-        })
+        let mut report = view(row, &tree, &readers);
+        if let Some(u) = &report.reported_by {
+            report.reporter_name = self
+                .store
+                .user_by_username(u)
+                .await?
+                .map(|u| u.display_name);
+        }
+        Ok(ViolationDetail { report, evidence })
     }
 
     /// One evidence file, for readers of the report only. Reading is not audited.
