@@ -221,6 +221,8 @@ async fn new_form(
             .take(violation::MAX_TITLE_CHARS)
             .collect(),
         department: prefill.department.chars().take(32).collect(),
+        // Most reports are made the day the work arrives.
+        received_on: violation::format_date(jianfu_domain::clock::beijing(app.clock.now()).date()),
         ..Default::default()
     };
     new_page(&app, ctx, form, None).await

@@ -650,6 +650,13 @@ async fn run_page(db: TestDb) {
     let html = r.text().await.unwrap();
     assert!(html.contains("第 2 个文件过大"), "{label}");
     assert!(html.contains("value=\"微信群通知填报消防台账\""));
+    // More than the whole form may carry (five files of 5 MB): the typed text still comes back.
+    let huge = vec![0u8; 27 * 1024 * 1024];
+    let r = post_form(&s, &web, &f, &[("a.pdf", &huge)]).await;
+    assert_eq!(r.status(), 422, "{label}");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("总量过大"), "{label}");
+    assert!(html.contains("value=\"微信群通知填报消防台账\""), "{label}");
     // No CSRF token: refused.
     let no_csrf: Vec<(&str, &str)> = f.iter().filter(|(k, _)| *k != "csrf").cloned().collect();
     let r = post_form(&s, &web, &no_csrf, &[("a.png", PNG)]).await;
