@@ -361,6 +361,17 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("无法监听 {bind}"))?;
     let addr = listener.local_addr()?;
     println!("jianfu 已启动：http://{addr}/");
+    // Approval deadlines: every minute, escalate pending cases past their deadline.
+    let escalator = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = escalator.escalate_overdue(&RequestMeta::console()).await {
+                tracing::warn!(error = %e, "approval deadline escalation failed");
+            }
+        }
+    });
     axum::serve(
         listener,
         jianfu_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),

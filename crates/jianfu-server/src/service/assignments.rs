@@ -862,7 +862,7 @@ impl App {
                 Some(submitted),
                 status,
                 &gate_comment,
-                now + 1,
+                now,
             ),
         ];
         let admission = if status.in_force() {

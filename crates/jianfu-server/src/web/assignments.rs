@@ -1,8 +1,637 @@
-//! (to be written: the assignments pages)
+//! 准入事项: the request form with its dry run (「检查是否可以准入」) and submission, the list in
+//! scope (for a community: 本社区准入事项), the case page with the viewer's actions, and the
+//! funding ledger (经费台账, 费随事转). Everything works without JavaScript; a refused form comes
+//! back with everything typed.
 
+use super::{PageContext, render, when};
 use crate::App;
+use crate::http::error::PageError;
+use crate::service::assignments::{
+    BURDEN_KINDS, CaseActions, CaseOut, CaseSummary, FundingInput, FundingLedger, MANDATES,
+    PeriodInput, RequestInput,
+};
+use crate::service::{RequestMeta, ServiceError};
+use askama::Template;
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jianfu_domain::Org;
+use jianfu_domain::gate::{Decision, ItemKind};
+use jianfu_domain::permission::Permission;
+use jianfu_domain::scope::Scope;
 
 pub fn routes() -> Router<App> {
     Router::new()
+        .route("/assignments", get(list))
+        .route("/assignments/new", get(new_form).post(new_post))
+        .route("/assignments/{id}", get(detail))
+        .route("/assignments/{id}/{action}", post(act))
+        .route("/funding", get(funding))
+}
+
+/// Rows of burdens the form offers.
+const BURDEN_ROWS: usize = 5;
+
+fn pairs(body: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
+fn fen(f: i64) -> String {
+    jianfu_domain::assignment::format_fen(f)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request form.
+
+#[derive(Debug, Clone, Default)]
+pub struct BurdenRow {
+    pub kind: String,
+    pub title: String,
+    pub mandate: String,
+    pub veto: bool,
+}
+
+/// The form as typed; shown again as is when refused.
+#[derive(Debug, Clone, Default)]
+pub struct RequestForm {
+    pub item_code: String,
+    pub title: String,
+    pub legal_basis: String,
+    pub community_role: String,
+    pub all: bool,
+    pub communities: Vec<String>,
+    pub period_from: String,
+    pub period_to: String,
+    pub amount_yuan: String,
+    pub channel: String,
+    pub authority: String,
+    pub burdens: Vec<BurdenRow>,
+}
+
+impl RequestForm {
+    fn parse(body: &str) -> (Self, String, String) {
+        let mut f = RequestForm::default();
+        let (mut csrf, mut action) = (String::new(), String::new());
+        let (mut kinds, mut titles, mut mandates, mut vetos) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (k, v) in pairs(body) {
+            match k.as_str() {
+                "csrf" => csrf = v,
+                "action" => action = v,
+                "item_code" => f.item_code = v,
+                "title" => f.title = v,
+                "legal_basis" => f.legal_basis = v,
+                "community_role" => f.community_role = v,
+                "all_communities" => f.all = v == "yes",
+                "community" => f.communities.push(v),
+                "period_from" => f.period_from = v,
+                "period_to" => f.period_to = v,
+                "amount_yuan" => f.amount_yuan = v,
+                "channel" => f.channel = v,
+                "authority" => f.authority = v,
+                "burden_kind" => kinds.push(v),
+                "burden_title" => titles.push(v),
+                "burden_mandate" => mandates.push(v),
+                "burden_veto" => vetos.push(v),
+                _ => {}
+            }
+        }
+        for (i, kind) in kinds.into_iter().enumerate().take(BURDEN_ROWS) {
+            f.burdens.push(BurdenRow {
+                kind,
+                title: titles.get(i).cloned().unwrap_or_default(),
+                mandate: mandates.get(i).cloned().unwrap_or_default(),
+                veto: vetos.get(i).is_some_and(|v| v == "yes"),
+            });
+        }
+        (f, csrf, action)
+    }
+
+    fn input(&self, department: &str) -> RequestInput {
+        let amount = self.amount_yuan.trim();
+        let funding =
+            (!amount.is_empty() || !self.channel.trim().is_empty()).then(|| FundingInput {
+                amount_yuan: serde_json::Value::String(if amount.is_empty() {
+                    "0".into()
+                } else {
+                    amount.to_string()
+                }),
+                channel: self.channel.clone(),
+            });
+        RequestInput {
+            department: department.to_string(),
+            item_code: Some(self.item_code.clone()).filter(|c| !c.trim().is_empty()),
+            title: self.title.clone(),
+            legal_basis: self.legal_basis.lines().map(str::to_string).collect(),
+            community_role: self.community_role.clone(),
+            communities: if self.all {
+                crate::service::assignments::CommunitiesInput::All("all".into())
+            } else {
+                crate::service::assignments::CommunitiesInput::List(self.communities.clone())
+            },
+            period: PeriodInput {
+                from: self.period_from.clone(),
+                to: self.period_to.clone(),
+            },
+            funding,
+            burdens: self
+                .burdens
+                .iter()
+                .filter(|b| !b.kind.trim().is_empty())
+                .map(|b| crate::service::assignments::BurdenInput {
+                    kind: b.kind.clone(),
+                    title: b.title.clone(),
+                    mandate: Some(b.mandate.clone()).filter(|m| !m.is_empty()),
+                    one_vote_veto: b.veto,
+                })
+                .collect(),
+            authority: Some(self.authority.clone()),
+        }
+    }
+
+    pub fn has_community(&self, code: &str) -> bool {
+        self.communities.iter().any(|c| c == code)
+    }
+
+    /// Always five rows, filled with what was typed.
+    pub fn burden_rows(&self) -> Vec<BurdenRow> {
+        let mut rows = self.burdens.clone();
+        rows.resize(BURDEN_ROWS, BurdenRow::default());
+        rows
+    }
+}
+
+pub struct ItemGroup {
+    pub label: &'static str,
+    pub items: Vec<(String, String)>,
+}
+
+pub struct CommunityGroup {
+    pub street: Org,
+    pub communities: Vec<Org>,
+}
+
+/// A reason as shown: which part, the message, the clause, the change asked for.
+pub struct ReasonView {
+    pub part: String,
+    pub message: String,
+    pub citation: String,
+    pub change: String,
+    pub tone: &'static str,
+}
+
+pub struct DecisionView {
+    pub outcome: String,
+    pub tone: &'static str,
+    pub catalog_version: String,
+    pub reasons: Vec<ReasonView>,
+    pub required_changes: Vec<String>,
+}
+
+fn decision_view(d: &Decision, burden_titles: &[String]) -> DecisionView {
+    use jianfu_domain::gate::{Effect, Outcome};
+    DecisionView {
+        outcome: d.outcome.label_zh().to_string(),
+        tone: match d.outcome {
+            Outcome::Admitted => "on",
+            Outcome::NeedsApproval => "warn",
+            Outcome::Refused => "off",
+        },
+        catalog_version: d.catalog_version.clone(),
+        reasons: d
+            .reasons
+            .iter()
+            .map(|r| ReasonView {
+                part: match r.part {
+                    None => "事项本身".into(),
+                    Some(i) => match burden_titles.get(i) {
+                        Some(t) => format!("附带要求 {}：{t}", i + 1),
+                        None => format!("附带要求 {}", i + 1),
+                    },
+                },
+                message: r.message.clone(),
+                citation: r.citation.clone(),
+                change: r.change.clone().unwrap_or_default(),
+                tone: match r.effect {
+                    Effect::Refuse => "off",
+                    Effect::NeedsApproval => "warn",
+                    Effect::Admit => "on",
+                    Effect::Advice => "info",
+                },
+            })
+            .collect(),
+        required_changes: d.required_changes.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "assignment_new.html")]
+pub struct NewPage {
+    pub ctx: PageContext,
+    pub form: RequestForm,
+    pub department: String,
+    pub item_groups: Vec<ItemGroup>,
+    pub community_groups: Vec<CommunityGroup>,
+    pub burden_kinds: Vec<(&'static str, &'static str)>,
+    pub mandates: Vec<(&'static str, &'static str)>,
+    pub decision: Option<DecisionView>,
+    pub error: Option<String>,
+    pub catalog_version: String,
+}
+
+impl NewPage {
+    /// Whether a select option is the one typed.
+    pub fn is(&self, typed: &str, option: &str) -> bool {
+        typed == option
+    }
+}
+
+async fn new_page(
+    app: &App,
+    ctx: PageContext,
+    form: RequestForm,
+    decision: Option<DecisionView>,
+    error: Option<String>,
+) -> Result<NewPage, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let cat = app.current_catalog().await?;
+    let groups = app.addressable_communities(&actor).await?;
+    let item_groups = [ItemKind::Duty, ItemKind::Assist]
+        .into_iter()
+        .map(|k| ItemGroup {
+            label: k.label_zh(),
+            items: cat
+                .items_of(k)
+                .map(|i| (i.code.clone(), i.name.clone()))
+                .collect(),
+        })
+        .collect();
+    Ok(NewPage {
+        department: ctx.org_name.clone(),
+        ctx,
+        form,
+        item_groups,
+        community_groups: groups
+            .into_iter()
+            .map(|(street, communities)| CommunityGroup {
+                street,
+                communities,
+            })
+            .collect(),
+        burden_kinds: BURDEN_KINDS
+            .iter()
+            .map(|(code, k)| (*code, k.label_zh()))
+            .collect(),
+        mandates: MANDATES.iter().map(|(c, _, l)| (*c, *l)).collect(),
+        decision,
+        error,
+        catalog_version: cat.version.id.clone(),
+    })
+}
+
+async fn new_form(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    actor.require(Permission::SubmitAssignments)?;
+    let form = RequestForm {
+        community_role: "assist".into(),
+        ..Default::default()
+    };
+    Ok(render(&new_page(&app, ctx, form, None, None).await?))
+}
+
+async fn new_post(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    body: String,
+) -> Result<Response, PageError> {
+    let (form, csrf, action) = RequestForm::parse(&body);
+    ctx.check_csrf(&csrf)?;
+    let actor = ctx.require_caller()?.actor.clone();
+    actor.require(Permission::SubmitAssignments)?;
+    let department = actor
+        .org
+        .as_ref()
+        .map(|o| o.to_string())
+        .unwrap_or_default();
+    let input = form.input(&department);
+    let titles: Vec<String> = input
+        .burdens
+        .iter()
+        .map(|b| b.title.trim().to_string())
+        .collect();
+    let result = if action == "submit" {
+        match app.submit_assignment(&actor, &meta, &input).await {
+            Ok(r) => {
+                return Ok(
+                    Redirect::to(&format!("/assignments/{}?submitted=1", r.id)).into_response()
+                );
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        app.evaluate_request(&actor, &input).await
+    };
+    match result {
+        Ok(d) => {
+            let view = decision_view(&d, &titles);
+            Ok(render(&new_page(&app, ctx, form, Some(view), None).await?))
+        }
+        Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
+            let page = new_page(&app, ctx, form, None, Some(e.message())).await?;
+            let mut resp = render(&page);
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(other) => Err(PageError(other)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list.
+
+pub struct SummaryView {
+    pub c: CaseSummary,
+    pub period: String,
+    pub funding: String,
+    pub deadline: String,
+    pub submitted: String,
+    pub communities: String,
+}
+
+#[derive(Template)]
+#[template(path = "assignments.html")]
+pub struct ListPage {
+    pub ctx: PageContext,
+    pub community: bool,
+    pub can_submit: bool,
+    pub cases: Vec<SummaryView>,
+}
+
+async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let cases = app.list_assignments(&actor).await?;
+    let community = matches!(actor.scope(), Scope::Community(_));
+    let cases = cases
+        .into_iter()
+        .map(|c| SummaryView {
+            period: format!("{} 至 {}", c.period_from, c.period_to),
+            funding: match (&c.funding_fen, &c.funding_channel) {
+                (Some(f), Some(ch)) if *f > 0 => format!("每个社区 {} 元（{ch}）", fen(*f)),
+                _ => "无经费".into(),
+            },
+            deadline: c.deadline_at.as_ref().map(when).unwrap_or_default(),
+            submitted: when(&c.submitted_at),
+            communities: if c.all_communities {
+                "全部社区".into()
+            } else {
+                format!("{} 个社区", c.communities)
+            },
+            c,
+        })
+        .collect();
+    Ok(render(&ListPage {
+        can_submit: actor.may(Permission::SubmitAssignments),
+        ctx,
+        community,
+        cases,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One case.
+
+pub struct EventView {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub status: String,
+    pub comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "assignment_detail.html")]
+pub struct DetailPage {
+    pub ctx: PageContext,
+    pub c: CaseOut,
+    pub decision: DecisionView,
+    pub events: Vec<EventView>,
+    pub actions: CaseActions,
+    pub deadline: String,
+    pub submitted_at: String,
+    pub funding_request: String,
+    pub role_label: String,
+    pub burdens: Vec<String>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    /// What was typed into the action that was refused: (action, comment).
+    pub typed: (String, String),
+    pub community_viewer: bool,
+}
+
+impl DetailPage {
+    pub fn tone(&self) -> &'static str {
+        jianfu_domain::assignment::CaseState::parse(&self.c.status)
+            .map(|s| s.tone())
+            .unwrap_or("off")
+    }
+    pub fn typed_for(&self, action: &str) -> &str {
+        if self.typed.0 == action {
+            &self.typed.1
+        } else {
+            ""
+        }
+    }
+}
+
+async fn detail_page(
+    app: &App,
+    ctx: PageContext,
+    id: &str,
+    notice: Option<String>,
+    error: Option<String>,
+    typed: (String, String),
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let c = app.assignment(&actor, id).await?;
+    let actions = app.case_actions(&actor, &c).await;
+    let titles: Vec<String> = c.burdens.iter().map(|b| b.title.clone()).collect();
+    let status_label = |s: &str| {
+        jianfu_domain::assignment::CaseState::parse(s)
+            .map(|x| x.label_zh())
+            .unwrap_or("")
+            .to_string()
+    };
+    let page = DetailPage {
+        decision: decision_view(&c.decision, &titles),
+        events: c
+            .events
+            .iter()
+            .map(|e| EventView {
+                at: when(&e.at),
+                who: e.actor_name.clone(),
+                action: e.action_label.clone(),
+                status: status_label(&e.to_status),
+                comment: e.comment.clone(),
+            })
+            .collect(),
+        actions,
+        deadline: c.deadline_at.as_ref().map(when).unwrap_or_default(),
+        submitted_at: when(&c.submitted_at),
+        funding_request: match (&c.funding_fen, &c.funding_channel) {
+            (Some(f), Some(ch)) if *f > 0 => format!("每个社区 {} 元，经费渠道：{ch}", fen(*f)),
+            (Some(f), Some(ch)) => format!(
+                "每个社区 {} 元，经费渠道：{}",
+                fen(*f),
+                if ch.is_empty() { "未写明" } else { ch }
+            ),
+            _ => "未安排经费".into(),
+        },
+        role_label: if c.community_role == "responsible" {
+            "责任主体".into()
+        } else {
+            "协助".into()
+        },
+        burdens: c
+            .burdens
+            .iter()
+            .map(|b| {
+                format!(
+                    "{}：{}{}{}",
+                    b.kind.label_zh(),
+                    b.title,
+                    b.mandate
+                        .and_then(|m| MANDATES.iter().find(|(_, v, _)| *v == m))
+                        .map(|(_, _, l)| format!("（{l}）"))
+                        .unwrap_or_default(),
+                    if b.one_vote_veto {
+                        "，设一票否决"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect(),
+        community_viewer: matches!(actor.scope(), Scope::Community(_)),
+        c,
+        ctx,
+        notice,
+        error,
+        typed,
+    };
+    let mut resp = render(&page);
+    if page.error.is_some() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+#[derive(serde::Deserialize, Default)]
+struct DetailQuery {
+    #[serde(default)]
+    submitted: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn detail(
+    State(app): State<App>,
+    ctx: PageContext,
+    Path(id): Path<String>,
+    query: axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    let q: DetailQuery = query
+        .0
+        .as_deref()
+        .and_then(|s| serde_urlencoded::from_str(s).ok())
+        .unwrap_or_default();
+    let notice = if q.submitted.is_some() {
+        Some("申请已提交，准入检查结果见下方。".to_string())
+    } else {
+        q.done.map(|_| "已办理。".to_string())
+    };
+    detail_page(&app, ctx, &id, notice, None, Default::default()).await
+}
+
+async fn act(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    Path((id, action)): Path<(String, String)>,
+    body: String,
+) -> Result<Response, PageError> {
+    let mut csrf = String::new();
+    let (mut comment, mut agree) = (String::new(), None);
+    for (k, v) in pairs(&body) {
+        match k.as_str() {
+            "csrf" => csrf = v,
+            "comment" | "reason" => comment = v,
+            "agree" => agree = Some(v == "yes"),
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let actor = ctx.require_caller()?.actor.clone();
+    let result = match action.as_str() {
+        "review" => {
+            app.review_assignment(&actor, &meta, &id, agree.unwrap_or(true), &comment)
+                .await
+        }
+        "approve" => app
+            .approve_assignment(&actor, &meta, &id, &comment)
+            .await
+            .map(|_| ()),
+        "refuse" => app.refuse_assignment(&actor, &meta, &id, &comment).await,
+        "withdraw" => app.withdraw_assignment(&actor, &meta, &id, &comment).await,
+        "revoke" => app.revoke_assignment(&actor, &meta, &id, &comment).await,
+        _ => {
+            return Err(PageError(ServiceError::NotFound("页面".into())));
+        }
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/assignments/{id}?done=1")).into_response()),
+        Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
+            detail_page(&app, ctx, &id, None, Some(e.message()), (action, comment)).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The funding ledger.
+
+#[derive(Template)]
+#[template(path = "funding.html")]
+pub struct FundingPage {
+    pub ctx: PageContext,
+    pub ledger: FundingLedger,
+    pub community: bool,
+}
+
+impl FundingPage {
+    /// The three groupings of the totals, each with its heading.
+    pub fn groups(
+        &self,
+    ) -> Vec<(
+        &'static str,
+        &Vec<crate::service::assignments::FundingTotal>,
+    )> {
+        vec![
+            ("按社区", &self.ledger.by_community),
+            ("按部门", &self.ledger.by_department),
+            ("按年度", &self.ledger.by_year),
+        ]
+    }
+}
+
+async fn funding(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let ledger = app.funding_ledger(&actor).await?;
+    Ok(render(&FundingPage {
+        community: matches!(actor.scope(), Scope::Community(_)),
+        ctx,
+        ledger,
+    }))
 }
