@@ -247,8 +247,11 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// A row of text cells with its absolute 0-based row number.
+type Row = (u32, Vec<String>);
+
 /// A sheet's rows as text with their absolute 0-based row numbers; wholly empty rows skipped.
-fn sheet_rows(range: &Range<Data>) -> Vec<(u32, Vec<String>)> {
+fn sheet_rows(range: &Range<Data>) -> Vec<Row> {
     let (row0, col0) = range.start().unwrap_or((0, 0));
     range
         .rows()
@@ -266,9 +269,9 @@ fn sheet_rows(range: &Range<Data>) -> Vec<(u32, Vec<String>)> {
 /// Finds each expected header in the first row; returns their absolute column indices.
 fn header_columns<'a>(
     sheet: &str,
-    rows: &'a [(u32, Vec<String>)],
+    rows: &'a [Row],
     expected: &[&str],
-) -> Result<(Vec<usize>, &'a [(u32, Vec<String>)]), ServiceError> {
+) -> Result<(Vec<usize>, &'a [Row]), ServiceError> {
     let Some(((_, first), rest)) = rows.split_first() else {
         return Err(rejected(
             "xlsx_missing_column",
