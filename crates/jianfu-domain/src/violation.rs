@@ -488,7 +488,7 @@ mod tests {
             check_evidence(&six).unwrap_err(),
             ViolationError::TooManyFiles(6)
         );
-        assert!(check_evidence(&vec![PNG; 5]).is_ok());
+        assert!(check_evidence(&[PNG; 5]).is_ok());
         let mut big = PDF.to_vec();
         big.resize(MAX_FILE_BYTES, b' ');
         assert!(check_evidence(&[&big[..]]).is_ok());

@@ -613,7 +613,7 @@ impl App {
                 )
             })
             .collect();
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|p| std::cmp::Reverse(p.0));
         Ok(out.into_iter().map(|(_, p)| p).collect())
     }
 }
