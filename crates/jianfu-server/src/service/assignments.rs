@@ -720,6 +720,7 @@ fn system_actor() -> Actor {
 }
 
 impl App {
+    #[allow(clippy::too_many_arguments)]
     fn event(
         &self,
         actor: &Actor,

@@ -38,6 +38,11 @@ fn pairs(body: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(body).unwrap_or_default()
 }
 
+/// The last day of an approval deadline (stored as the next midnight, Beijing time).
+fn deadline_day(ms: i64) -> String {
+    when(&(ms - 1)).chars().take(10).collect()
+}
+
 fn fen(f: i64) -> String {
     jianfu_domain::assignment::format_fen(f)
 }
@@ -382,7 +387,7 @@ async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
                 (Some(f), Some(ch)) if *f > 0 => format!("每个社区 {} 元（{ch}）", fen(*f)),
                 _ => "无经费".into(),
             },
-            deadline: c.deadline_at.as_ref().map(when).unwrap_or_default(),
+            deadline: c.deadline_at.map(deadline_day).unwrap_or_default(),
             submitted: when(&c.submitted_at),
             communities: if c.all_communities {
                 "全部社区".into()
@@ -478,7 +483,7 @@ async fn detail_page(
             })
             .collect(),
         actions,
-        deadline: c.deadline_at.as_ref().map(when).unwrap_or_default(),
+        deadline: c.deadline_at.map(deadline_day).unwrap_or_default(),
         submitted_at: when(&c.submitted_at),
         funding_request: match (&c.funding_fen, &c.funding_channel) {
             (Some(f), Some(ch)) if *f > 0 => format!("每个社区 {} 元，经费渠道：{ch}", fen(*f)),
