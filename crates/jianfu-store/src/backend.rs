@@ -54,7 +54,7 @@ macro_rules! impl_store {
         use $crate::backend::{AUDIT_CHAIN, AuditRow};
         use $crate::store::Result;
         use $crate::{
-            ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, MetaRow, OrgRow, SessionRow,
+            ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, OrgRow, SessionRow,
             StoreError, UserRow,
         };
         use sqlx::Transaction;
@@ -510,13 +510,36 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            async fn list_meta(&self) -> Result<Vec<MetaRow>> {
-                Ok(sqlx::query_as("SELECT key, value FROM meta ORDER BY key")
-                    .fetch_all(&self.pool)
-                    .await?)
+            async fn export_table(
+                &self,
+                table: &'static $crate::portable::Table,
+                sink: &mut (dyn FnMut(Vec<$crate::portable::Cell>) -> Result<()> + Send),
+            ) -> Result<()> {
+                use futures_util::TryStreamExt;
+                use sqlx::Row;
+                use $crate::portable::{Cell, Col};
+                let sql = sqlx::AssertSqlSafe($crate::portable::select_sql(table));
+                let mut rows = sqlx::query(sql).fetch(&self.pool);
+                while let Some(row) = rows.try_next().await? {
+                    let mut cells = Vec::with_capacity(table.columns.len());
+                    for (i, (_, col)) in table.columns.iter().enumerate() {
+                        cells.push(match col {
+                            Col::Text | Col::OptText => Cell::Text(row.try_get(i)?),
+                            Col::Int | Col::OptInt => Cell::Int(row.try_get(i)?),
+                            Col::Bool => Cell::Bool(row.try_get(i)?),
+                            Col::Bytes => Cell::Bytes(row.try_get(i)?),
+                        });
+                    }
+                    sink(cells)?;
+                }
+                Ok(())
             }
 
-            async fn import_rows(&self, t: $crate::portable::Tables) -> Result<()> {
+            async fn import_tables(
+                &self,
+                tables: Vec<(&'static $crate::portable::Table, $crate::portable::Rows)>,
+            ) -> Result<()> {
+                use $crate::portable::Cell;
                 let mut tx = self.pool.begin().await?;
                 let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
                     .fetch_one(&mut *tx)
@@ -529,38 +552,25 @@ macro_rules! impl_store {
                 if existing > 0 || head > 0 {
                     return Err(StoreError::NotEmpty);
                 }
-                // Parents before children, so foreign keys hold throughout.
-                let mut orgs = t.orgs.clone();
-                orgs.sort_by_key(|o| match o.kind.as_str() {
-                    "district" => 0,
-                    "community" => 2,
-                    _ => 1,
-                });
-                for o in &orgs {
-                    insert_org(&mut tx, o).await?;
+                // The first migration created an empty chain head; the file brings the real one.
+                sqlx::query("DELETE FROM audit_head").execute(&mut *tx).await?;
+                for (table, rows) in &tables {
+                    let sql = $crate::portable::insert_sql(table);
+                    for row in rows {
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                        for cell in row {
+                            q = match cell {
+                                Cell::Text(v) => q.bind(v.clone()),
+                                Cell::Int(v) => q.bind(*v),
+                                Cell::Bool(v) => q.bind(*v),
+                                Cell::Bytes(v) => q.bind(v.clone()),
+                            };
+                        }
+                        q.execute(&mut *tx).await.map_err(|e| {
+                            StoreError::from_write(e, &format!("表 {} 的记录", table.name))
+                        })?;
+                    }
                 }
-                for u in &t.users {
-                    insert_user_row(&mut tx, u).await?;
-                }
-                for tok in &t.api_tokens {
-                    insert_token_row(&mut tx, tok).await?;
-                }
-                for m in &t.meta {
-                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
-                        .bind(&m.key)
-                        .bind(&m.value)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for r in &t.audit {
-                    insert_audit_record(&mut tx, r).await?;
-                }
-                sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE chain = $3")
-                    .bind(t.audit_head.0)
-                    .bind(&t.audit_head.1)
-                    .bind(AUDIT_CHAIN)
-                    .execute(&mut *tx)
-                    .await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -1,6 +1,5 @@
 use crate::{
-    ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, MetaRow, OrgRow, SessionRow, StoreError,
-    UserRow,
+    ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, OrgRow, SessionRow, StoreError, UserRow,
 };
 use async_trait::async_trait;
 use jianfu_domain::security_policy::{LockoutPolicy, LoginState};
@@ -85,7 +84,16 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>>;
 
     // Portable export/import (see `portable`)
-    async fn list_meta(&self) -> Result<Vec<MetaRow>>;
-    /// Loads exported rows into an empty database, keeping IDs, sequence numbers and hashes.
-    async fn import_rows(&self, rows: crate::portable::Tables) -> Result<()>;
+    /// Streams every row of `table` to `sink`, in the table's export order.
+    async fn export_table(
+        &self,
+        table: &'static crate::portable::Table,
+        sink: &mut (dyn FnMut(Vec<crate::portable::Cell>) -> Result<()> + Send),
+    ) -> Result<()>;
+    /// Loads exported rows into an empty database in one transaction, keeping IDs, sequence
+    /// numbers and hashes.
+    async fn import_tables(
+        &self,
+        tables: Vec<(&'static crate::portable::Table, crate::portable::Rows)>,
+    ) -> Result<()>;
 }

@@ -309,7 +309,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export { db, output } => {
             let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
             let n = if output.as_os_str() == "-" {
-                app.export(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+                app.export(&mut std::io::BufWriter::new(std::io::stdout()))
                     .await?
             } else {
                 let f = std::fs::File::create(&output)

@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 
 impl App {
     /// Writes the database to `out`; returns the number of lines written.
-    pub async fn export(&self, out: &mut dyn Write) -> Result<u64, ServiceError> {
+    pub async fn export(&self, out: &mut (dyn Write + Send)) -> Result<u64, ServiceError> {
         Ok(jianfu_store::portable::export(self.store.as_ref(), out).await?)
     }
 

@@ -163,7 +163,11 @@ async fn real_trail(db: &TestDb) -> (App, i64) {
         .await
         .expect("disable");
     let n = app.store.audit_head().await.unwrap().0;
-    assert_eq!(n, 13 + 4, "demo (13) + 3 logins + 1 disable");
+    assert_eq!(
+        n,
+        14 + 4,
+        "demo (13) + catalog seed (1) + 3 logins + 1 disable"
+    );
     assert_eq!(
         verify(app.store.as_ref()).await,
         Ok(n as u64),
@@ -396,7 +400,7 @@ async fn the_binary_names_the_first_bad_record() {
         "{r:?}"
     );
 
-    let before = record(app.store.as_ref(), 15).await;
+    let before = record(app.store.as_ref(), 16).await;
     assert_eq!(
         (before.action.as_str(), before.result.as_str()),
         ("auth.login", "failure")
@@ -406,12 +410,12 @@ async fn the_binary_names_the_first_bad_record() {
     // Hide the failed login.
     exec!(
         conn,
-        "UPDATE audit_log SET result = 'success' WHERE seq = 15"
+        "UPDATE audit_log SET result = 'success' WHERE seq = 16"
     )
     .unwrap();
     let r = jianfu(&verify_cmd, &[]).await;
     assert_eq!(r.code, Some(1), "tampered trail: {r:?}");
     assert!(r.stdout.contains("审计日志校验失败"), "{r:?}");
-    assert!(r.stdout.contains("第 15 条"), "names the record: {r:?}");
+    assert!(r.stdout.contains("第 16 条"), "names the record: {r:?}");
     assert!(r.stdout.contains("记录被修改"), "{r:?}");
 }

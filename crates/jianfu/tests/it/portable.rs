@@ -79,10 +79,10 @@ async fn sqlite_to_postgres_round_trip_keeps_everything() {
     let first_lines = lines(&first);
     let orgs = app.store.list_orgs().await.unwrap();
     let users = app.store.list_users().await.unwrap();
-    // header + orgs + users + 1 token + 1 meta + audit records + head
+    // header + orgs + users + 1 token + 1 meta + 1 catalog version + audit records + head
     assert_eq!(
         first_lines.len(),
-        1 + orgs.len() + users.len() + 1 + 1 + head_seq as usize + 1,
+        1 + orgs.len() + users.len() + 1 + 1 + 1 + head_seq as usize + 1,
         "every row is exported, sessions are not"
     );
     assert!(
@@ -271,7 +271,7 @@ async fn round_trip_through_the_binary() {
     assert_eq!(a_lines[1..a_lines.len() - 1], b_lines[1..b_lines.len() - 2]);
     let import_record: serde_json::Value =
         serde_json::from_str(&b_lines[b_lines.len() - 2]).unwrap();
-    assert_eq!(import_record["table"], "audit");
+    assert_eq!(import_record["table"], "audit_log");
     assert_eq!(import_record["row"]["action"], "data.import");
     assert_eq!(import_record["row"]["actor"], "console");
     assert_eq!(import_record["row"]["seq"], head_a + 1);
@@ -376,4 +376,53 @@ async fn the_binary_refuses_a_non_empty_target_in_plain_words() {
         !r.stderr.contains("已存在"),
         "not “…新建的数据库已存在”: {r:?}"
     );
+}
+
+/// The export registry names every table and column of the real schema, on both backends, so a
+/// new table or column cannot silently be left out of a move between databases.
+#[tokio::test]
+async fn export_registry_matches_the_schema() {
+    use jianfu_store::portable::{NOT_EXPORTED, TABLES};
+    use sqlx::Connection;
+    for db in helpers::backends().await {
+        let (_app, _) = helpers::app(&db, false).await;
+        let columns: Vec<(String, String)> = if db.label == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&db.raw_url).await.unwrap();
+            sqlx::query_as(
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+            )
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+        } else {
+            let mut c = sqlx::PgConnection::connect(&db.raw_url).await.unwrap();
+            sqlx::query_as(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+            )
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+        };
+        let mut in_db: Vec<(String, String)> = columns
+            .into_iter()
+            .filter(|(t, _)| !NOT_EXPORTED.contains(&t.as_str()))
+            .collect();
+        in_db.sort();
+        let mut registered: Vec<(String, String)> = TABLES
+            .iter()
+            .flat_map(|t| {
+                t.columns
+                    .iter()
+                    .map(|(c, _)| (t.name.to_string(), c.to_string()))
+            })
+            .collect();
+        registered.sort();
+        assert_eq!(
+            in_db, registered,
+            "{}: portable::TABLES must match the schema",
+            db.label
+        );
+    }
 }

@@ -605,11 +605,10 @@ async fn contract_story(db: &TestDb) {
             .is_some(),
         "{l}"
     );
-    let meta_rows = app.store.list_meta().await.unwrap();
-    assert_eq!(meta_rows.len(), 1, "{l}");
     assert_eq!(
-        (meta_rows[0].key.as_str(), meta_rows[0].value.as_str()),
-        ("demo_loaded", "1")
+        app.store.get_meta("demo_loaded").await.unwrap().as_deref(),
+        Some("1"),
+        "{l}"
     );
     app.store.ping().await.expect("ping");
 
