@@ -53,7 +53,7 @@ proptest! {
         match field {
             0 => r.id.push_str(&text),
             1 => r.at += 1,
-            2 => r.actor = Some(text.clone()),
+            2 => r.actor = Some(format!("{text}-changed")),
             3 => r.actor_role = Some(text.clone()),
             4 => r.action.push_str(&text),
             5 => r.object.push_str(&text),
