@@ -21,6 +21,17 @@ pub struct Dashboard {
     pub accounts_with_failures: Option<usize>,
     pub active_api_tokens: Option<usize>,
     pub audit_records: Option<i64>,
+    /// Work in scope: in force (admitted or approved), waiting for district approval, refused.
+    pub work_in_force: Option<usize>,
+    pub work_pending: Option<usize>,
+    pub work_overdue: Option<usize>,
+    pub work_refused: Option<usize>,
+    /// Committed funding in scope, in fen.
+    pub funding_fen: Option<i64>,
+    /// Reports of work that bypassed the gate, in scope: awaiting a decision, confirmed.
+    pub violations_open: Option<usize>,
+    pub violations_confirmed: Option<usize>,
+    pub notices_unread: usize,
 }
 
 impl App {
@@ -72,6 +83,41 @@ impl App {
         if actor.may(Permission::ReadAudit) {
             d.audit_records = Some(self.store.audit_head().await?.0);
         }
+        if actor.may(Permission::ViewAssignments) {
+            let cases = self.list_assignments(actor).await?;
+            let count = |states: &[&str]| {
+                cases
+                    .iter()
+                    .filter(|c| states.contains(&c.status.as_str()))
+                    .count()
+            };
+            d.work_in_force = Some(count(&["admitted", "approved"]));
+            d.work_pending = Some(count(&["pending_approval"]));
+            d.work_refused = Some(count(&["refused"]));
+            d.work_overdue = Some(
+                cases
+                    .iter()
+                    .filter(|c| c.status == "pending_approval")
+                    .filter(|c| c.deadline_at.is_some_and(|t| t < now))
+                    .count(),
+            );
+            d.funding_fen = Some(self.funding_ledger(actor).await?.total_fen);
+        }
+        if actor.may(Permission::ReportViolations)
+            || actor.may(Permission::ConfirmViolations)
+            || actor.may(Permission::SubmitAssignments)
+        {
+            let reports = self.violations(actor, None, None).await?;
+            let count = |s: &str| reports.iter().filter(|r| r.status.as_str() == s).count();
+            d.violations_open = Some(count("reported"));
+            d.violations_confirmed = Some(count("confirmed"));
+        }
+        d.notices_unread = self
+            .my_notices(actor)
+            .await?
+            .iter()
+            .filter(|n| n.read_at.is_none())
+            .count();
         Ok(d)
     }
 }

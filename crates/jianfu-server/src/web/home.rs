@@ -39,7 +39,7 @@ pub struct HomePage {
 
 fn card(value: impl ToString, label: &str, href: Option<&'static str>) -> Card {
     let value = value.to_string();
-    let is_text = !value.chars().all(|c| c.is_ascii_digit());
+    let is_text = !value.chars().all(|c| c.is_ascii_digit() || c == '.');
     Card {
         value,
         is_text,
@@ -53,10 +53,18 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
     let d = app.dashboard(&actor).await?;
     let here = ctx.org_name.clone();
     let mut sections = Vec::new();
+    let n = |v: Option<usize>| v.unwrap_or_default();
+    let yuan = |fen: Option<i64>| {
+        let f = fen.unwrap_or_default();
+        format!("{}.{:02}", f / 100, f % 100)
+    };
     for role in &actor.roles {
         let (cards, coming): (Vec<Card>, Vec<&'static str>) = match role {
             Role::Resident => (
-                vec![card(&here, "我所在的社区", None)],
+                vec![
+                    card(&here, "我所在的社区", None),
+                    card("查看", "社区工作清单（公开）", Some("/catalog")),
+                ],
                 vec![
                     "申请开具证明",
                     "参与满意度调查",
@@ -67,78 +75,104 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             Role::CommunityWorker | Role::CommunityDirector => (
                 vec![
                     card(&here, "本社区", Some("/orgs")),
+                    card(n(d.work_in_force), "本社区准入事项", Some("/assignments")),
+                    card(yuan(d.funding_fen), "随事下达经费（元）", Some("/funding")),
+                    card(
+                        n(d.violations_open),
+                        "违规下派举报·待核实",
+                        Some("/violations"),
+                    ),
+                    card(
+                        n(d.violations_confirmed),
+                        "违规下派·已撤销",
+                        Some("/violations"),
+                    ),
                     card(d.residents_in_scope, "本社区居民账号", None),
                     card(d.accounts_in_scope, "本社区账号总数", None),
                 ],
                 if *role == Role::CommunityDirector {
-                    vec!["审批用印", "组织议事协商", "查看本社区准入事项"]
+                    vec!["审批用印", "组织议事协商"]
                 } else {
-                    vec![
-                        "查看本社区准入事项",
-                        "举报违规下派工作",
-                        "办理居民证明",
-                        "一次采集、多方共享",
-                    ]
+                    vec!["办理居民证明", "一次采集、多方共享"]
                 },
             ),
             Role::StreetOfficer => (
                 vec![
                     card(&here, "本街道(镇)", Some("/orgs")),
                     card(d.communities, "辖区社区", Some("/orgs")),
+                    card(
+                        n(d.work_pending),
+                        "待区级审批（可预审）",
+                        Some("/assignments"),
+                    ),
+                    card(n(d.work_in_force), "辖区准入事项", Some("/assignments")),
+                    card(yuan(d.funding_fen), "随事下达经费（元）", Some("/funding")),
                     card(d.accounts_in_scope, "辖区账号", None),
                 ],
-                vec!["准入事项街道初审", "推荐社区参加综合考评"],
+                vec!["推荐社区参加综合考评"],
             ),
             Role::DepartmentClerk => (
                 vec![
                     card(&here, "本部门", Some("/orgs")),
+                    card(n(d.work_in_force), "已准入事项", Some("/assignments")),
+                    card(n(d.work_pending), "待区级审批", Some("/assignments")),
+                    card(n(d.work_refused), "未予准入", Some("/assignments")),
+                    card(
+                        n(d.violations_confirmed),
+                        "经核实的违规下派",
+                        Some("/violations"),
+                    ),
+                    card(yuan(d.funding_fen), "已承诺经费（元）", Some("/funding")),
                     card(d.communities, "可申请下派的社区", Some("/orgs")),
                 ],
-                vec![
-                    "提交社区工作准入申请（附经费与依据）",
-                    "定义报表（从共享数据生成）",
-                    "申请居民证明",
-                ],
+                vec!["定义报表（从共享数据生成）", "申请居民证明"],
             ),
-            Role::DistrictApprover | Role::Supervisor => (
+            Role::DistrictApprover => (
                 vec![
+                    card(n(d.work_pending), "待审批", Some("/assignments")),
+                    card(n(d.work_overdue), "已超过审批期限", Some("/assignments")),
+                    card(n(d.work_in_force), "已准入事项", Some("/assignments")),
+                    card(yuan(d.funding_fen), "随事下达经费（元）", Some("/funding")),
+                    card(d.communities, "社区", Some("/orgs")),
+                    card("发布", "社区工作清单新版本", Some("/catalog/publish")),
+                ],
+                vec![],
+            ),
+            Role::Supervisor => (
+                vec![
+                    card(
+                        n(d.violations_open),
+                        "违规下派举报·待核实",
+                        Some("/violations"),
+                    ),
+                    card(
+                        n(d.violations_confirmed),
+                        "已确认并撤销",
+                        Some("/violations"),
+                    ),
+                    card(n(d.work_overdue), "审批超期事项", Some("/assignments")),
+                    card(n(d.work_in_force), "全区准入事项", Some("/assignments")),
                     card(d.streets, "街道", Some("/orgs")),
                     card(d.towns, "镇", Some("/orgs")),
                     card(d.communities, "社区", Some("/orgs")),
                     card(d.departments, "区级部门", Some("/orgs")),
                 ],
-                if *role == Role::Supervisor {
-                    vec!["社区负担指标", "部门评议排名", "违规下派核查"]
-                } else {
-                    vec!["审批清单外事项（15 个工作日内）", "核定经费与依据"]
-                },
+                vec!["社区负担指标", "部门评议排名", "居民满意度"],
             ),
             Role::SystemAdmin => (
                 vec![
                     card(d.accounts_in_scope, "账号总数", Some("/users")),
-                    card(
-                        d.accounts_disabled.unwrap_or_default(),
-                        "已停用账号",
-                        Some("/users"),
-                    ),
-                    card(
-                        d.active_api_tokens.unwrap_or_default(),
-                        "有效 API 令牌",
-                        Some("/tokens"),
-                    ),
+                    card(n(d.accounts_disabled), "已停用账号", Some("/users")),
+                    card(n(d.active_api_tokens), "有效 API 令牌", Some("/tokens")),
                     card(d.orgs_total, "组织机构", Some("/orgs")),
                 ],
                 vec![],
             ),
             Role::SecurityAdmin => (
                 vec![
+                    card(n(d.accounts_locked), "当前锁定的账号", Some("/users")),
                     card(
-                        d.accounts_locked.unwrap_or_default(),
-                        "当前锁定的账号",
-                        Some("/users"),
-                    ),
-                    card(
-                        d.accounts_with_failures.unwrap_or_default(),
+                        n(d.accounts_with_failures),
                         "近期有登录失败的账号",
                         Some("/users"),
                     ),
@@ -168,6 +202,13 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             cards,
             coming,
         });
+    }
+    if d.notices_unread > 0
+        && let Some(first) = sections.first_mut()
+    {
+        first
+            .cards
+            .insert(0, card(d.notices_unread, "未读通知", Some("/notices")));
     }
     Ok(render(&HomePage { ctx, sections }))
 }

@@ -238,6 +238,8 @@ async fn http_pages_home_shows_each_roles_workbench_with_real_counts() {
     assert_eq!(stat(&h, "镇"), "14");
     assert_eq!(stat(&h, "社区"), count("community"));
     assert_eq!(stat(&h, "区级部门"), count("department"));
+    assert_eq!(stat(&h, "违规下派举报·待核实"), "0");
+    assert_eq!(stat(&h, "审批超期事项"), "0");
     assert!(
         h.contains("href=\"/orgs\""),
         "organisations in the navigation"
@@ -264,6 +266,8 @@ async fn http_pages_home_shows_each_roles_workbench_with_real_counts() {
     assert_eq!(stat(&h, "本社区"), "丁香雅苑社区");
     assert_eq!(stat(&h, "本社区居民账号"), "1", "jumin");
     assert_eq!(stat(&h, "本社区账号总数"), "3", "jumin, shegong, shuji");
+    assert_eq!(stat(&h, "本社区准入事项"), "0");
+    assert_eq!(stat(&h, "随事下达经费（元）"), "0.00");
     assert!(!h.contains("兴政东苑社区"));
 
     let h = home("shuji").await;
@@ -287,6 +291,7 @@ async fn http_pages_home_shows_each_roles_workbench_with_real_counts() {
 
     let h = home("shenpi").await;
     assert!(h.contains("区级审批人工作台"));
+    assert_eq!(stat(&h, "待审批"), "0");
     assert_eq!(stat(&h, "社区"), count("community"));
 
     let h = home("jumin").await;
