@@ -6,8 +6,10 @@
 use crate::cli::jianfu;
 use crate::helpers::{self, TestDb};
 use jianfu_domain::Clock;
+use jianfu_server::service::assignments::RequestInput;
 use jianfu_server::service::audit::verify_chain;
-use jianfu_server::service::auth::SessionKind;
+use jianfu_server::service::auth::{SessionKind, actor_of};
+use jianfu_server::service::violations::NewViolation;
 use jianfu_server::service::{Actor, RequestMeta, ServiceError};
 use jianfu_server::{App, Config};
 use jianfu_store::portable::{export, import};
@@ -73,16 +75,82 @@ async fn sqlite_to_postgres_round_trip_keeps_everything() {
         .await
         .map_err(|e| e.to_string())
         .expect("login");
+    // Work through the gate (admitted, with funding) and a report of work that bypassed it,
+    // with binary evidence: every later table has rows to move.
+    let by_name = |name: &'static str| {
+        let store = app.store.clone();
+        async move { actor_of(&store.user_by_username(name).await.unwrap().unwrap()) }
+    };
+    let input: RequestInput = serde_json::from_value(serde_json::json!({
+        "department": "110115-MZJ", "item_code": "A08", "title": "春节走访慰问困难家庭",
+        "legal_basis": [], "community_role": "assist", "communities": ["110115001901"],
+        "period": {"from": "2026-12-01", "to": "2027-02-28"},
+        "funding": {"amount_yuan": 1200.5, "channel": "区财政民生专项"},
+        "authority": "入户走访、登记困难情况", "burdens": []
+    }))
+    .unwrap();
+    let submitted = app
+        .submit_assignment(&by_name("minzheng").await, &meta, &input)
+        .await
+        .expect("admitted work");
+    assert_eq!(submitted.status, "admitted");
+    let png = b"\x89PNG\r\n\x1a\n-evidence-bytes-\x00\xff".to_vec();
+    app.report_violation(
+        &by_name("shegong").await,
+        &meta,
+        &NewViolation {
+            department: "110115-MZJ".into(),
+            title: "要求社区每周报送商户经营情况".into(),
+            description: "工作群内要求，未经准入".into(),
+            channel: "wechat".into(),
+            received_on: "2026-11-20".into(),
+            files: vec![png],
+        },
+    )
+    .await
+    .expect("report");
     let (head_seq, head_hash) = app.store.audit_head().await.unwrap();
 
     let first = export_bytes(app.store.as_ref()).await;
     let first_lines = lines(&first);
     let orgs = app.store.list_orgs().await.unwrap();
     let users = app.store.list_users().await.unwrap();
-    // header + orgs + users + 1 token + 1 meta + 1 catalog version + audit records + head
+    // Every row of every registered table is exported (counted in the database itself);
+    // sessions are not.
+    let mut raw = {
+        use sqlx::Connection;
+        sqlx::SqliteConnection::connect(&src.raw_url).await.unwrap()
+    };
+    let mut expected = 1; // the header
+    for t in jianfu_store::portable::TABLES {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {}",
+            t.name
+        )))
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+        let exported = first_lines
+            .iter()
+            .filter(|l| l.starts_with(&format!("{{\"table\":\"{}\"", t.name)))
+            .count();
+        assert_eq!(exported as i64, n, "table {}", t.name);
+        for busy in [
+            "assignments",
+            "funding_ledger",
+            "violation_evidence",
+            "notices",
+            "catalog_versions",
+        ] {
+            if t.name == busy {
+                assert!(n > 0, "{busy} has rows to move");
+            }
+        }
+        expected += n as usize;
+    }
     assert_eq!(
         first_lines.len(),
-        1 + orgs.len() + users.len() + 1 + 1 + 1 + head_seq as usize + 1,
+        expected,
         "every row is exported, sessions are not"
     );
     assert!(
