@@ -187,6 +187,8 @@ pub trait AssignmentStore: Send + Sync + 'static {
     ) -> Result<Vec<AssignmentRow>>;
     /// Pending cases whose deadline has passed and that were not escalated yet.
     async fn overdue_assignments(&self, now: i64) -> Result<Vec<AssignmentRow>>;
+    /// Work in force whose validity ended before `today` (YYYY-MM-DD).
+    async fn lapsed_assignments(&self, today: &str) -> Result<Vec<AssignmentRow>>;
     /// Funding rows of work in force (or expired), in scope.
     async fn funding_lines(&self, scope: &AssignmentScope) -> Result<Vec<FundingLine>>;
 }
@@ -552,6 +554,19 @@ macro_rules! impl_assignment_store {
                     );
                     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                         .bind(now)
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn lapsed_assignments(&self, today: &str) -> Result<Vec<AssignmentRow>> {
+                    // ISO dates compare correctly as text on both backends.
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM assignments \
+                         WHERE status IN ('admitted', 'approved') \
+                         AND valid_to IS NOT NULL AND valid_to < $1 ORDER BY valid_to LIMIT 500"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(today)
                         .fetch_all(&self.pool)
                         .await?)
                 }

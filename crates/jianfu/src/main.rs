@@ -361,7 +361,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("无法监听 {bind}"))?;
     let addr = listener.local_addr()?;
     println!("jianfu 已启动：http://{addr}/");
-    // Approval deadlines: every minute, escalate pending cases past their deadline.
+    // Every minute: escalate pending cases past their approval deadline, and let work whose
+    // validity has ended expire.
     let escalator = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -369,6 +370,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             tick.tick().await;
             if let Err(e) = escalator.escalate_overdue(&RequestMeta::console()).await {
                 tracing::warn!(error = %e, "approval deadline escalation failed");
+            }
+            if let Err(e) = escalator.expire_lapsed(&RequestMeta::console()).await {
+                tracing::warn!(error = %e, "expiring lapsed work failed");
             }
         }
     });

@@ -690,6 +690,7 @@ fn event_label(action: &str) -> &'static str {
         "withdraw" => "撤回",
         "revoke" => "撤销",
         "escalate" => "超期提醒督查",
+        "expire" => "有效期满失效",
         _ => "其他",
     }
 }
@@ -1556,6 +1557,42 @@ impl App {
                     &link,
                 )
                 .await?;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Work whose validity has ended (the period's last day is past, Beijing time) leaves force:
+    /// admitted/approved → expired, audited, with an event on the case. Run with the escalation
+    /// every minute; returns how many cases expired.
+    pub async fn expire_lapsed(&self, meta: &RequestMeta) -> Result<usize, ServiceError> {
+        let today = jianfu_domain::clock::beijing(self.clock.now()).date();
+        let today = format!(
+            "{:04}-{:02}-{:02}",
+            today.year(),
+            u8::from(today.month()),
+            today.day()
+        );
+        let actor = system_actor();
+        let mut count = 0;
+        for row in self.store.lapsed_assignments(&today).await? {
+            let from = state_of(&row)?;
+            let to = case::transition(from, CaseAction::Expire).map_err(bad_transition)?;
+            let comment = format!(
+                "准入有效期已于 {} 届满",
+                row.valid_to.clone().unwrap_or_default()
+            );
+            // Another process may have changed the case meanwhile; then it is not ours to expire.
+            match self
+                .apply(&actor, meta, &row, from, to, "expire", &comment, None, None)
+                .await
+            {
+                Ok(_) => count += 1,
+                Err(ServiceError::Rejected {
+                    code: "invalid_transition",
+                    ..
+                }) => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(count)

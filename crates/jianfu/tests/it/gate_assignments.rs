@@ -1221,3 +1221,42 @@ async fn pages_list_check_submit_and_act() {
         .unwrap();
     assert!(html.contains("已撤销") && html.contains("重复下派"));
 }
+
+/// Work in force leaves force the day after its period ends: admitted → expired, audited, once,
+/// and the community no longer sees it.
+#[tokio::test]
+async fn work_expires_when_its_period_ends() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let mz = s.api_token("minzheng").await;
+        let admitted = submit(&s, &mz, &assist_request()).await; // period ends 2026-12-31
+        assert_eq!(admitted["status"], "admitted");
+        let id = admitted["id"].as_str().unwrap().to_string();
+        let meta = RequestMeta::console();
+        // The clock starts on 2026-11-28 (Beijing): nothing has lapsed yet.
+        assert_eq!(s.app.expire_lapsed(&meta).await.unwrap(), 0);
+        // 2026-12-31 is still inside the period.
+        s.clock.advance(time::Duration::days(33));
+        assert_eq!(s.app.expire_lapsed(&meta).await.unwrap(), 0);
+        // 2027-01-01: lapsed.
+        s.clock.advance(time::Duration::days(1));
+        assert_eq!(s.app.expire_lapsed(&meta).await.unwrap(), 1);
+        assert_eq!(s.app.expire_lapsed(&meta).await.unwrap(), 0, "only once");
+        // Tokens are re-checked against the clock: log in again after the jump.
+        let mz = s.api_token("minzheng").await;
+        let case = json_ok(
+            get(&s, &mz, &format!("/api/v1/assignments/{id}")).await,
+            200,
+        )
+        .await;
+        assert_eq!(case["status"], "expired", "{case}");
+        assert!(
+            audit_actions(&s, &id)
+                .await
+                .contains(&"assignment.expire".to_string())
+        );
+        let sg = s.api_token("shegong").await;
+        let list = json_ok(get(&s, &sg, "/api/v1/assignments").await, 200).await;
+        assert!(list.as_array().unwrap().is_empty(), "{list}");
+    }
+}
