@@ -229,7 +229,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_orgs(&self, orgs: &[OrgRow], audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 for o in orgs {
                     insert_org(&mut tx, o).await?;
                 }
@@ -244,7 +244,7 @@ macro_rules! impl_store {
             }
 
             async fn set_meta(&self, key: &str, value: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 sqlx::query(
                     "INSERT INTO meta (key, value) VALUES ($1, $2) \
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -257,7 +257,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_user(&self, user: &UserRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 insert_user_row(&mut tx, user).await?;
                 commit_audited(tx, seq, prev, audit).await
             }
@@ -288,7 +288,7 @@ macro_rules! impl_store {
                 disabled: bool,
                 audit: AuditDraft,
             ) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                     .bind(disabled)
                     .bind(id)
@@ -312,7 +312,7 @@ macro_rules! impl_store {
                 at: i64,
                 audit: AuditDraft,
             ) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 let n = sqlx::query(
                     "UPDATE users SET password_hash = $1, password_changed_at = $2, \
                      failed_logins = 0, locked_until = NULL WHERE id = $3",
@@ -338,7 +338,7 @@ macro_rules! impl_store {
                 now: i64,
                 audit: AuditDraft,
             ) -> Result<jianfu_domain::security_policy::LoginState> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
                     "SELECT failed_logins, locked_until FROM users WHERE id = $1",
                 )
@@ -362,7 +362,7 @@ macro_rules! impl_store {
             }
 
             async fn clear_login_failures(&self, id: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 let n = sqlx::query(
                     "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
                 )
@@ -375,7 +375,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_session(&self, s: &SessionRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, \
                      last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -405,13 +405,13 @@ macro_rules! impl_store {
                 sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                     .bind(at)
                     .bind(token_hash)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 Ok(())
             }
 
             async fn delete_session(&self, token_hash: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                     .bind(token_hash)
                     .execute(&mut *tx)
@@ -420,7 +420,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_api_token(&self, t: &ApiTokenRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 insert_token_row(&mut tx, t).await?;
                 commit_audited(tx, seq, prev, audit).await
             }
@@ -445,7 +445,7 @@ macro_rules! impl_store {
             }
 
             async fn revoke_api_token(&self, id: &str, at: i64, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
                 let n = sqlx::query(
                     "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
                 )
@@ -459,7 +459,7 @@ macro_rules! impl_store {
             }
 
             async fn append_audit(&self, audit: AuditDraft) -> Result<()> {
-                let (tx, seq, prev) = begin_audited(&self.pool).await?;
+                let (tx, seq, prev) = begin_audited(self.writer()).await?;
                 commit_audited(tx, seq, prev, audit).await
             }
 
@@ -540,7 +540,7 @@ macro_rules! impl_store {
                 tables: Vec<(&'static $crate::portable::Table, $crate::portable::Rows)>,
             ) -> Result<()> {
                 use $crate::portable::Cell;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer().begin().await?;
                 let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
                     .fetch_one(&mut *tx)
                     .await?;

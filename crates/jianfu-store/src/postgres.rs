@@ -30,6 +30,11 @@ impl PgStore {
             .map_err(unavailable)?;
         Ok(Self { pool })
     }
+
+    /// PostgreSQL handles concurrent writers itself: writes use the common pool.
+    pub(crate) fn writer(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
 }
 
 /// Driver messages can quote the URL; never let the password through.

@@ -5,8 +5,13 @@ use crate::{DatabaseUrl, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::time::Duration;
 
+/// Readers share a pool; all writes go through one connection. SQLite allows one writer at a
+/// time anyway, and queueing writers on the pool (fair, async) is far faster than letting them
+/// collide in SQLite's busy handler, which sleeps and retries (measured: 843 submissions/s with
+/// p99 0.8 s before, see docs). Other processes (the CLI) still wait via busy_timeout.
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    writer: sqlx::SqlitePool,
 }
 
 impl SqliteStore {
@@ -29,15 +34,26 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let unavailable = |e: sqlx::Error| StoreError::Unavailable {
+            url: url.to_string(),
+            reason: e.to_string(),
+        };
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(unavailable)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|e| StoreError::Unavailable {
-                url: url.to_string(),
-                reason: e.to_string(),
-            })?;
-        Ok(Self { pool })
+            .map_err(unavailable)?;
+        Ok(Self { pool, writer })
+    }
+
+    pub(crate) fn writer(&self) -> &sqlx::SqlitePool {
+        &self.writer
     }
 }
 
