@@ -5,7 +5,7 @@
 //! community sees, the funding ledger and the impossibility of unfunded assist work, the pages,
 //! and an audit record for every step.
 
-use crate::helpers::{DEMO_PASSWORD, TestServer, backends, hidden_field};
+use crate::helpers::{DEMO_PASSWORD, TestServer, backends, expect_code, hidden_field, json_ok};
 use jianfu_server::service::accounts::NewAccount;
 use jianfu_server::service::{Actor, RequestMeta};
 use jianfu_store::{
@@ -80,27 +80,6 @@ async fn get(s: &TestServer, token: &str, path: &str) -> Response {
         .send()
         .await
         .unwrap()
-}
-
-async fn json_ok(r: Response, status: u16) -> Value {
-    let got = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-async fn expect_code(r: Response, status: u16, code: &str) -> String {
-    let got = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(got, status, "{code}: {text}");
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    assert_eq!(v["code"], code, "{text}");
-    let msg = v["message"].as_str().unwrap().to_string();
-    assert!(
-        msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-        "Chinese message: {msg}"
-    );
-    msg
 }
 
 async fn submit(s: &TestServer, token: &str, body: &Value) -> Value {

@@ -4,7 +4,7 @@
 //! confirms (the work is revoked and appears in the public register) or dismisses with a reason,
 //! and every step is audited.
 
-use crate::helpers::{TestDb, TestServer, backends, hidden_field};
+use crate::helpers::{TestDb, TestServer, backends, expect_code, hidden_field};
 use jianfu_store::{AuditQuery, ViolationFilter};
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
@@ -16,38 +16,8 @@ const EXE: &[u8] =
 const ELF: &[u8] = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0";
 
 fn b64(data: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-async fn expect_code(r: Response, status: u16, code: &str) -> String {
-    let got = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(got, status, "{code}: {text}");
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    assert_eq!(v["code"], code, "{text}");
-    let msg = v["message"].as_str().unwrap().to_string();
-    assert!(
-        msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-        "Chinese message: {msg}"
-    );
-    msg
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 fn report_body(department: &str, title: &str, files: &[&[u8]]) -> Value {

@@ -240,3 +240,28 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
 pub fn jianfu_bin() -> &'static str {
     env!("CARGO_BIN_EXE_jianfu")
 }
+
+/// An API answer with the expected status, as JSON.
+pub async fn json_ok(r: reqwest::Response, status: u16) -> serde_json::Value {
+    let got = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// An API error with the expected status and stable code, whose message is Chinese; returns
+/// the message.
+pub async fn expect_code(r: reqwest::Response, status: u16, code: &str) -> String {
+    let got = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert_eq!(got, status, "{code}: {text}");
+    let v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(v["code"], code, "{text}");
+    let msg = v["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "Chinese message: {msg}"
+    );
+    msg
+}
