@@ -346,26 +346,27 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
     })?;
     out.write_all(b"\n").map_err(io)?;
     let mut n = 0u64;
+    // The chain head is read first and the trail exported only up to it, so records appended
+    // while exporting (the server may be running) cannot leave the copy's chain unverifiable.
+    let (head_seq, head_hash) = store.audit_head().await?;
     for t in TABLES {
         let mut sink = |row: Vec<Cell>| -> Result<(), StoreError> {
-            let map: Map<String, Value> = t
-                .columns
-                .iter()
-                .zip(&row)
-                .map(|((c, _), v)| (c.to_string(), to_json(v)))
-                .collect();
-            serde_json::to_writer(
-                &mut *out,
-                &Line {
-                    table: t.name.into(),
-                    row: map,
-                },
-            )
-            .map_err(|e| StoreError::BadImport {
-                line: 0,
-                reason: e.to_string(),
-            })?;
-            out.write_all(b"\n").map_err(io)?;
+            match t.name {
+                "audit_log" if matches!(row.get(1), Some(Cell::Int(Some(seq))) if *seq > head_seq) =>
+                {
+                    return Ok(());
+                }
+                "audit_head" => {
+                    let row = vec![
+                        Cell::Text(Some(crate::backend::AUDIT_CHAIN.into())),
+                        Cell::Int(Some(head_seq)),
+                        Cell::Text(Some(head_hash.clone())),
+                    ];
+                    return write_row(&mut *out, t, &row).map(|()| n += 1);
+                }
+                _ => {}
+            }
+            write_row(&mut *out, t, &row)?;
             n += 1;
             Ok(())
         };
@@ -373,6 +374,30 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
     }
     out.flush().map_err(io)?;
     Ok(n)
+}
+
+fn write_row(out: &mut (dyn Write + Send), t: &Table, row: &[Cell]) -> Result<(), StoreError> {
+    let map: Map<String, Value> = t
+        .columns
+        .iter()
+        .zip(row)
+        .map(|((c, _), v)| (c.to_string(), to_json(v)))
+        .collect();
+    serde_json::to_writer(
+        &mut *out,
+        &Line {
+            table: t.name.into(),
+            row: map,
+        },
+    )
+    .map_err(|e| StoreError::BadImport {
+        line: 0,
+        reason: e.to_string(),
+    })?;
+    out.write_all(b"\n").map_err(|e| StoreError::BadImport {
+        line: 0,
+        reason: e.to_string(),
+    })
 }
 
 /// Reads an export and loads it into `store`, which must be freshly migrated and empty.
