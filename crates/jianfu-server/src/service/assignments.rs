@@ -1478,21 +1478,9 @@ impl App {
             return Ok(0);
         }
         let tree = self.org_tree().await?;
-        let district = tree
-            .all()
-            .iter()
-            .find(|o| o.kind == OrgKind::District)
-            .map(|o| o.code.to_string());
-        let mut approver_orgs: Vec<String> = self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .filter(|u| !u.disabled && u.role_list().contains(&Role::DistrictApprover))
-            .map(|u| u.org_code)
-            .collect();
-        approver_orgs.sort();
-        approver_orgs.dedup();
+        // Supervisors and approvers wherever they sit.
+        let mut recipients = self.holders_of(Role::Supervisor).await?;
+        recipients.extend(self.holders_of(Role::DistrictApprover).await?);
         let actor = system_actor();
         let mut count = 0;
         for row in overdue {
@@ -1528,29 +1516,11 @@ impl App {
                     .unwrap_or_default()
             );
             let link = format!("/assignments/{}", row.id);
-            if let Some(d) = &district {
+            for to in &recipients {
                 self.notify(
                     &actor,
                     meta,
-                    &Recipient {
-                        org_code: d.clone(),
-                        role: Some(Role::Supervisor),
-                    },
-                    "assignment.overdue",
-                    "准入审批超期",
-                    &body,
-                    &link,
-                )
-                .await?;
-            }
-            for org in &approver_orgs {
-                self.notify(
-                    &actor,
-                    meta,
-                    &Recipient {
-                        org_code: org.clone(),
-                        role: Some(Role::DistrictApprover),
-                    },
+                    to,
                     "assignment.overdue",
                     "准入审批超期",
                     &body,

@@ -43,6 +43,38 @@ impl App {
         Ok(())
     }
 
+    /// Everyone holding `role`, as recipients: each organisation where an enabled account holds
+    /// it (supervisors may sit in the district office or in a department). With nobody holding it
+    /// yet, the district itself, so the notice waits for whoever is appointed.
+    pub async fn holders_of(&self, role: Role) -> Result<Vec<Recipient>, ServiceError> {
+        let mut orgs: Vec<String> = self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && u.role_list().contains(&role))
+            .map(|u| u.org_code)
+            .collect();
+        orgs.sort();
+        orgs.dedup();
+        if orgs.is_empty() {
+            let tree = self.org_tree().await?;
+            orgs.extend(
+                tree.all()
+                    .iter()
+                    .filter(|o| o.kind == jianfu_domain::OrgKind::District)
+                    .map(|o| o.code.to_string()),
+            );
+        }
+        Ok(orgs
+            .into_iter()
+            .map(|org_code| Recipient {
+                org_code,
+                role: Some(role),
+            })
+            .collect())
+    }
+
     /// The actor's notices: those addressed to their organisation, or to a role they hold there.
     pub async fn my_notices(&self, actor: &Actor) -> Result<Vec<NoticeRow>, ServiceError> {
         let Some(org) = &actor.org else {

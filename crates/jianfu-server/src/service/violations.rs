@@ -288,20 +288,9 @@ impl App {
             &link,
         )
         .await?;
-        if let Some(district) = district_of(&tree) {
-            self.notify(
-                actor,
-                meta,
-                &Recipient {
-                    org_code: district,
-                    role: Some(Role::Supervisor),
-                },
-                "violation_reported",
-                &title,
-                &body,
-                &link,
-            )
-            .await?;
+        for to in self.holders_of(Role::Supervisor).await? {
+            self.notify(actor, meta, &to, "violation_reported", &title, &body, &link)
+                .await?;
         }
         Ok(r)
     }
@@ -616,12 +605,4 @@ impl App {
         out.sort_by_key(|p| std::cmp::Reverse(p.0));
         Ok(out.into_iter().map(|(_, p)| p).collect())
     }
-}
-
-/// The district at the root of the tree, where supervisors sit.
-fn district_of(tree: &OrgTree) -> Option<String> {
-    tree.all()
-        .iter()
-        .find(|o| o.kind == OrgKind::District)
-        .map(|o| o.code.to_string())
 }

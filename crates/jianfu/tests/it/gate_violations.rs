@@ -762,3 +762,57 @@ async fn gate_violations_report_page_keeps_text_and_refuses_disguised_files() {
         run_page(db).await;
     }
 }
+
+/// Supervisors are told wherever they sit: in the district office or in a department.
+#[tokio::test]
+async fn supervisors_in_any_organisation_are_told() {
+    use jianfu_server::service::accounts::NewAccount;
+    use jianfu_server::service::auth::actor_of;
+    use jianfu_server::service::{Actor, RequestMeta};
+    let s = TestServer::sqlite().await;
+    s.app
+        .create_account(
+            &Actor::console(),
+            &RequestMeta::console(),
+            &NewAccount {
+                username: "ducha-wjw".into(),
+                display_name: "卫健委督查（演示）".into(),
+                password: crate::helpers::DEMO_PASSWORD.into(),
+                roles: vec!["supervisor".into()],
+                org: "110115-WJW".into(),
+            },
+        )
+        .await
+        .expect("a supervisor in a department");
+    let sg = s.api_token("shegong").await;
+    let r = post_json(
+        &s,
+        &sg,
+        "/api/v1/violations",
+        &report_body("110115-MZJ", "要求社区每周报送商户情况", &[]),
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    for name in ["ducha", "ducha-wjw"] {
+        let user = s.app.store.user_by_username(name).await.unwrap().unwrap();
+        let notices = s.app.my_notices(&actor_of(&user)).await.unwrap();
+        assert!(
+            notices.iter().any(|n| n.kind == "violation_reported"),
+            "{name} is told: {notices:?}"
+        );
+    }
+    // Others in the department office without the role are not.
+    let clerk = s
+        .app
+        .store
+        .user_by_username("minzheng")
+        .await
+        .unwrap()
+        .unwrap();
+    let mz = s.app.my_notices(&actor_of(&clerk)).await.unwrap();
+    assert_eq!(
+        mz.iter().filter(|n| n.kind == "violation_reported").count(),
+        1,
+        "the department itself, once"
+    );
+}
