@@ -362,6 +362,30 @@ async fn browser_login_in_headless_chromium() {
         .await;
     assert_ne!(styled, "static", "app.css applied");
 
+    // A department clerk sees the gate's decision while filling in the request (htmx, served
+    // by jianfu under the same strict CSP): a mislabelled title is caught without submitting.
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("id=\"username\"").await;
+    b.type_into("#username", "minzheng").await;
+    b.type_into("#password", DEMO_PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_for_text("部门经办人工作台").await;
+    b.goto(&server.url("/assignments/new")).await;
+    b.type_into("#title", "协助开展招商引资").await;
+    b.click("input[name=all_communities]").await;
+    b.script(
+        "document.getElementById('period_from').value='2026-12-01';\
+         const to=document.getElementById('period_to'); to.value='2026-12-31';\
+         to.dispatchEvent(new Event('change',{bubbles:true})); return true",
+    )
+    .await;
+    let live = b.wait_for_text("文本甄别").await;
+    assert!(live.contains("不予准入"), "live decision shown");
+    assert!(
+        !b.current_url().await.contains("/assignments/0"),
+        "nothing was submitted"
+    );
+
     b.delete().await;
     drop(driver);
 }
