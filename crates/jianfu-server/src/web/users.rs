@@ -20,10 +20,8 @@ use serde::Deserialize;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/users", get(list).post(create))
-        .route("/users/{id}/disable", post(disable))
-        .route("/users/{id}/enable", post(enable))
-        .route("/users/{id}/unlock", post(unlock))
-        .route("/users/{id}/password", post(reset_password))
+        // One route for the row actions: disable, enable, unlock, password.
+        .route("/users/{id}/{action}", post(act))
 }
 
 pub struct RoleOption {
@@ -168,16 +166,16 @@ pub struct CsrfForm {
 }
 
 async fn act(
-    app: &App,
+    State(app): State<App>,
     ctx: PageContext,
     meta: RequestMeta,
-    form: CsrfForm,
-    id: String,
-    what: &str,
+    Path((id, what)): Path<(String, String)>,
+    PageForm(form): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
+    let app = &app;
     ctx.check_csrf(&form.csrf)?;
     let actor = ctx.require_caller()?.actor.clone();
-    let result = match what {
+    let result = match what.as_str() {
         "disable" => app
             .set_account_disabled(&actor, &meta, &id, true)
             .await
@@ -190,10 +188,11 @@ async fn act(
             .unlock_account(&actor, &meta, &id)
             .await
             .map(|_| "账号已解锁"),
-        _ => app
+        "password" => app
             .reset_password(&actor, &meta, &id, &form.password)
             .await
             .map(|_| "密码已重置，该账号的登录会话已全部结束"),
+        _ => return Err(PageError(ServiceError::NotFound("操作".into()))),
     };
     match result {
         Ok(notice) => {
@@ -211,43 +210,6 @@ async fn act(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-async fn disable(
-    State(app): State<App>,
-    ctx: PageContext,
-    meta: RequestMeta,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Result<Response, PageError> {
-    act(&app, ctx, meta, f, id, "disable").await
-}
-async fn enable(
-    State(app): State<App>,
-    ctx: PageContext,
-    meta: RequestMeta,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Result<Response, PageError> {
-    act(&app, ctx, meta, f, id, "enable").await
-}
-async fn unlock(
-    State(app): State<App>,
-    ctx: PageContext,
-    meta: RequestMeta,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Result<Response, PageError> {
-    act(&app, ctx, meta, f, id, "unlock").await
-}
-async fn reset_password(
-    State(app): State<App>,
-    ctx: PageContext,
-    meta: RequestMeta,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Result<Response, PageError> {
-    act(&app, ctx, meta, f, id, "password").await
 }
 
 impl UsersPage {
