@@ -14,7 +14,7 @@ use jianfu_domain::assignment::{
     self as case, AmountError, CaseAction, CaseState, WorkCalendar, add_working_days,
     unfunded_communities,
 };
-use jianfu_domain::clock::{beijing, to_millis};
+use jianfu_domain::clock::to_millis;
 use jianfu_domain::gate::citation::LegalCitation;
 use jianfu_domain::gate::{
     self, Burden, BurdenKind, Catalog, CommunityRole, Decision, Funding, GateRequest, ItemKind,
@@ -746,11 +746,6 @@ impl App {
         }
     }
 
-    /// Today's date in Beijing.
-    fn case_today(&self) -> Date {
-        beijing(self.clock.now()).date()
-    }
-
     /// 准入检查（试算）: the gate's decision on a request; stores nothing.
     pub async fn evaluate_request(
         &self,
@@ -794,7 +789,7 @@ impl App {
         let id = uuid::Uuid::now_v7().to_string();
         let deadline_at = (status == CaseState::PendingApproval).then(|| {
             let due = add_working_days(
-                self.case_today(),
+                self.today(),
                 self.config.approval_working_days.max(1),
                 &calendar(),
             );
@@ -931,7 +926,7 @@ impl App {
             return Err(funding_missing(&missing));
         }
         Ok(Admission {
-            year: self.case_today().year(),
+            year: self.today().year(),
             valid_from: row.period_from.clone(),
             valid_to: row.period_to.clone(),
             funding,
@@ -1536,13 +1531,7 @@ impl App {
     /// admitted/approved → expired, audited, with an event on the case. Run with the escalation
     /// every minute; returns how many cases expired.
     pub async fn expire_lapsed(&self, meta: &RequestMeta) -> Result<usize, ServiceError> {
-        let today = jianfu_domain::clock::beijing(self.clock.now()).date();
-        let today = format!(
-            "{:04}-{:02}-{:02}",
-            today.year(),
-            u8::from(today.month()),
-            today.day()
-        );
+        let today = self.today_beijing();
         let actor = system_actor();
         let mut count = 0;
         for row in self.store.lapsed_assignments(&today).await? {

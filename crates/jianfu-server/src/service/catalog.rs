@@ -7,10 +7,10 @@ use super::{Actor, App, RequestMeta, ServiceError};
 use jianfu_domain::gate::catalog::{Law, VersionInfo, is_iso_date, version_in_force};
 use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
 use jianfu_domain::permission::Permission;
-use jianfu_store::{CatalogVersionRow, Store};
+use jianfu_store::CatalogVersionRow;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// The catalog shipped with jianfu (data/catalog), used until a district publishes its own.
 pub const SHIPPED_CATALOG: &str = include_str!("../../../../data/catalog/daxing-demo-2026.1.toml");
@@ -33,31 +33,9 @@ fn shipped() -> Result<Arc<Catalog>, ServiceError> {
 /// Cached per database: the version list (briefly) and parsed bodies (for good: versions never
 /// change).
 #[derive(Default)]
-struct CatalogCache {
+pub struct CatalogCache {
     versions: Option<(i64, Arc<Vec<CatalogVersionRow>>)>,
     bodies: HashMap<String, Arc<Catalog>>,
-}
-
-type CacheEntry = (Weak<dyn Store>, Arc<RwLock<CatalogCache>>);
-
-/// The cache of the store `store`. Keyed by the store's allocation: a `Weak` keeps the address
-/// from being reused while the entry exists, and dead entries are dropped on the next lookup.
-fn cache_of(store: &Arc<dyn Store>) -> Arc<RwLock<CatalogCache>> {
-    static CACHES: OnceLock<Mutex<Vec<CacheEntry>>> = OnceLock::new();
-    let mut all = CACHES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    all.retain(|(w, _)| w.strong_count() > 0);
-    if let Some((_, c)) = all
-        .iter()
-        .find(|(w, _)| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(store)))
-    {
-        return c.clone();
-    }
-    let c = Arc::new(RwLock::new(CatalogCache::default()));
-    all.push((Arc::downgrade(store), c.clone()));
-    c
 }
 
 pub fn version_info(r: &CatalogVersionRow) -> VersionInfo {
@@ -178,12 +156,12 @@ fn valid_version_id(id: &str) -> bool {
 
 impl App {
     fn catalog_cache(&self) -> Arc<RwLock<CatalogCache>> {
-        cache_of(&self.store)
+        self.catalog.clone()
     }
 
     /// Today's date in Beijing, YYYY-MM-DD.
     pub fn today_beijing(&self) -> String {
-        let d = jianfu_domain::clock::beijing(self.clock.now()).date();
+        let d = self.today();
         format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
     }
 

@@ -145,7 +145,15 @@ impl App {
     }
 
     pub async fn is_demo(&self) -> bool {
-        matches!(self.store.get_meta(LOADED_KEY).await, Ok(Some(_)))
+        use std::sync::atomic::Ordering;
+        if self.demo_seen.load(Ordering::Relaxed) {
+            return true;
+        }
+        let loaded = matches!(self.store.get_meta(LOADED_KEY).await, Ok(Some(_)));
+        if loaded {
+            self.demo_seen.store(true, Ordering::Relaxed);
+        }
+        loaded
     }
 }
 

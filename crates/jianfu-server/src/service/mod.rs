@@ -35,6 +35,10 @@ pub struct App {
     pub config: Arc<Config>,
     pub orgs: Arc<orgs::OrgCache>,
     pub sessions: Arc<auth::SessionCache>,
+    pub catalog: Arc<std::sync::RwLock<catalog::CatalogCache>>,
+    /// Set once the demo district is known to be loaded (it is never unloaded), so pages stop
+    /// asking the database on every request.
+    pub demo_seen: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl App {
@@ -45,11 +49,19 @@ impl App {
             config: Arc::new(config),
             orgs: Arc::new(orgs::OrgCache::default()),
             sessions: Arc::new(auth::SessionCache::default()),
+            catalog: Arc::default(),
+            demo_seen: Arc::default(),
         }
     }
 
     pub fn now_ms(&self) -> i64 {
         to_millis(self.clock.now())
+    }
+
+    /// Today's date in Beijing: dates of the policy (periods, deadlines, lists in force) are
+    /// Beijing calendar days.
+    pub fn today(&self) -> time::Date {
+        jianfu_domain::clock::beijing(self.clock.now()).date()
     }
 
     /// Starts an audit record stamped with the current time and a fresh id.

@@ -154,11 +154,6 @@ impl App {
         violation::readers_for(&actor.roles, actor.org.as_ref())
     }
 
-    /// Today's date in Beijing.
-    fn today(&self) -> time::Date {
-        beijing(self.clock.now()).date()
-    }
-
     /// The organisations a report may name: departments, streets and towns, in code order
     /// (departments first).
     pub async fn violation_targets(&self) -> Result<Vec<Org>, ServiceError> {

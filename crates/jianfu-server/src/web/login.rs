@@ -62,6 +62,7 @@ fn page(
 async fn show(
     State(app): State<App>,
     Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
     ctx: Result<PageContext, crate::http::error::PageError>,
 ) -> Response {
     let disabled = q.disabled.is_some()
@@ -73,13 +74,7 @@ async fn show(
     let ctx = match ctx {
         Ok(c) if c.caller.is_some() => return Redirect::to("/").into_response(),
         Ok(c) => c,
-        Err(_) => PageContext {
-            caller: None,
-            org_name: String::new(),
-            demo: app.is_demo().await,
-            large_text: false,
-            path: "/login".into(),
-        },
+        Err(_) => PageContext::anonymous(&app, &headers, "/login").await,
     };
     let notice = if disabled {
         Some(ServiceError::Disabled.message())
@@ -115,13 +110,7 @@ async fn submit(
     meta: RequestMeta,
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
-    let ctx = PageContext {
-        caller: None,
-        org_name: String::new(),
-        demo: app.is_demo().await,
-        large_text: cookies::get(&headers, cookies::TEXT_SIZE) == Some("large"),
-        path: "/login".into(),
-    };
+    let ctx = PageContext::anonymous(&app, &headers, "/login").await;
     let cookie_token = cookies::get(&headers, cookies::LOGIN_CSRF).unwrap_or("");
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), form.csrf.as_bytes()) {
         return page(

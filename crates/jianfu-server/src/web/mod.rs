@@ -60,6 +60,17 @@ pub struct PageContext {
 }
 
 impl PageContext {
+    /// The frame for someone not (or no longer) logged in, keeping their large-text choice.
+    pub async fn anonymous(app: &App, headers: &axum::http::HeaderMap, path: &str) -> Self {
+        PageContext {
+            caller: None,
+            org_name: String::new(),
+            demo: app.is_demo().await,
+            large_text: cookies::get(headers, cookies::TEXT_SIZE) == Some("large"),
+            path: path.into(),
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         self.caller
             .as_ref()
@@ -171,7 +182,6 @@ impl FromRequestParts<App> for PageContext {
             .get::<OriginalUri>()
             .map(|u| u.path().to_string())
             .unwrap_or_else(|| parts.uri.path().to_string());
-        let large_text = cookies::get(&parts.headers, cookies::TEXT_SIZE) == Some("large");
         let caller = match cookies::get(&parts.headers, cookies::SESSION) {
             Some(token) => match app.authenticate(token).await {
                 Ok(c) => Some(c),
@@ -191,13 +201,10 @@ impl FromRequestParts<App> for PageContext {
                 .unwrap_or_else(|| code.to_string()),
             None => String::new(),
         };
-        Ok(PageContext {
-            caller,
-            org_name,
-            demo: app.is_demo().await,
-            large_text,
-            path,
-        })
+        let mut ctx = PageContext::anonymous(app, &parts.headers, &path).await;
+        ctx.caller = caller;
+        ctx.org_name = org_name;
+        Ok(ctx)
     }
 }
 
