@@ -3,6 +3,7 @@
 
 pub mod assignment;
 pub mod audit_chain;
+pub mod certificate;
 pub mod citation;
 pub mod clock;
 pub mod gate;
@@ -13,6 +14,7 @@ pub mod permission;
 mod properties;
 pub mod role;
 pub mod scope;
+pub mod seal;
 pub mod security_policy;
 pub mod separation_of_duties;
 pub mod username;

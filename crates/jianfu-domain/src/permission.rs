@@ -36,6 +36,19 @@ pub enum Permission {
     ConfirmViolations,
     /// See admitted work, its funding and the funding ledger (within the account's scope).
     ViewAssignments,
+    /// Apply online for a certificate about oneself (居民).
+    ApplyCertificate,
+    /// Enter applications at the window, check the facts, issue approved certificates and record
+    /// other uses of the seal (社区工作者).
+    HandleCertificates,
+    /// Approve or refuse use of the community seal, revoke (作废) issued certificates
+    /// (社区书记/主任 keeps the seal).
+    ApproveSealUse,
+    /// See an applicant's full ID number; every such view is audited. Everyone else sees the last
+    /// four characters only.
+    ViewFullIdNumber,
+    /// Read the seal-use log (用印登记) within the account's scope.
+    ViewSealLog,
 }
 
 pub fn grants(role: Role) -> &'static [Permission] {
@@ -44,10 +57,23 @@ pub fn grants(role: Role) -> &'static [Permission] {
         Role::SystemAdmin => &[ViewOrgs, ViewUsers, ManageUsers, ManageApiTokens],
         Role::SecurityAdmin => &[ViewOrgs, ViewUsers, ManageCredentials],
         Role::AuditAdmin => &[ViewOrgs, ReadAudit],
-        Role::Resident => &[ViewOrgs],
-        Role::CommunityWorker | Role::CommunityDirector => {
-            &[ViewOrgs, ViewAssignments, ReportViolations]
-        }
+        Role::Resident => &[ViewOrgs, ApplyCertificate],
+        Role::CommunityWorker => &[
+            ViewOrgs,
+            ViewAssignments,
+            ReportViolations,
+            HandleCertificates,
+            ViewSealLog,
+        ],
+        Role::CommunityDirector => &[
+            ViewOrgs,
+            ViewAssignments,
+            ReportViolations,
+            HandleCertificates,
+            ApproveSealUse,
+            ViewFullIdNumber,
+            ViewSealLog,
+        ],
         Role::StreetOfficer => &[
             ViewOrgs,
             ViewAssignments,
@@ -56,7 +82,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
         ],
         Role::DepartmentClerk => &[ViewOrgs, ViewAssignments, SubmitAssignments],
         Role::DistrictApprover => &[ViewOrgs, ViewAssignments, ApproveAssignments, ManageCatalog],
-        Role::Supervisor => &[ViewOrgs, ViewAssignments, ConfirmViolations],
+        Role::Supervisor => &[ViewOrgs, ViewAssignments, ConfirmViolations, ViewSealLog],
     }
 }
 
@@ -125,6 +151,11 @@ mod tests {
             ReportViolations,
             ConfirmViolations,
             ViewAssignments,
+            ApplyCertificate,
+            HandleCertificates,
+            ApproveSealUse,
+            ViewFullIdNumber,
+            ViewSealLog,
         ];
         for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
             assert!(business.iter().all(|p| !allows(&[r], *p)), "{r}");
@@ -142,5 +173,18 @@ mod tests {
         assert!(allows(&[Role::Supervisor], ConfirmViolations));
         assert!(!allows(&[Role::DepartmentClerk], ConfirmViolations));
         assert!(!allows(&[Role::Resident], ViewAssignments));
+    }
+
+    #[test]
+    fn only_the_director_approves_seal_use_and_sees_full_id_numbers() {
+        for r in Role::ALL {
+            let director = r == Role::CommunityDirector;
+            assert_eq!(allows(&[r], ApproveSealUse), director, "{r}");
+            assert_eq!(allows(&[r], ViewFullIdNumber), director, "{r}");
+        }
+        assert!(allows(&[Role::Resident], ApplyCertificate));
+        assert!(!allows(&[Role::Resident], HandleCertificates));
+        assert!(allows(&[Role::CommunityWorker], HandleCertificates));
+        assert!(!allows(&[Role::DepartmentClerk], ViewSealLog));
     }
 }

@@ -1,0 +1,1 @@
+//! Resident certificates (三(四)): who may ask, what the community may stamp. (being built)
