@@ -11,6 +11,7 @@ mod model;
 mod notice_store;
 pub mod portable;
 mod postgres;
+mod seal_store;
 mod sqlite;
 mod store;
 mod url;
@@ -25,6 +26,7 @@ pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use model::*;
 pub use notice_store::{NoticeRow, NoticeStore};
+pub use seal_store::{SealAppended, SealDraft, SealEntryRow, SealFilter, SealStore};
 pub use store::{CoreStore, Store};
 pub use url::DatabaseUrl;
 pub use violation_store::{

@@ -11,6 +11,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub trait Store:
     CoreStore
     + crate::CatalogStore
+    + crate::SealStore
     + crate::AssignmentStore
     + crate::ViolationStore
     + crate::NoticeStore
@@ -19,6 +20,7 @@ pub trait Store:
 impl<T> Store for T where
     T: CoreStore
         + crate::CatalogStore
+        + crate::SealStore
         + crate::AssignmentStore
         + crate::ViolationStore
         + crate::NoticeStore
