@@ -227,6 +227,66 @@ pub const TABLES: &[Table] = &[
         ],
         order_by: "community_code, report_id, seq",
     },
+    // The seal-use log. Exported only up to the head read when the export starts (see `export`).
+    Table {
+        name: "seal_entries",
+        columns: &[
+            ("seq", Int),
+            ("id", Text),
+            ("used_at", Int),
+            ("community_code", Text),
+            ("kind", Text),
+            ("subject", Text),
+            ("content", Text),
+            ("copies", Int),
+            ("approver", Text),
+            ("handler", Text),
+            ("personal_digest", Text),
+            ("hash_alg", Text),
+            ("leaf_hash", Text),
+            ("prev_hash", Text),
+            ("entry_hash", Text),
+        ],
+        order_by: "seq",
+    },
+    Table {
+        name: "seal_personal",
+        columns: &[
+            ("seq", Int),
+            ("salt", Text),
+            ("applicant", Text),
+            ("contact", Text),
+        ],
+        order_by: "seq",
+    },
+    Table {
+        name: "seal_nodes",
+        columns: &[("node", Int), ("hash", Text)],
+        order_by: "node",
+    },
+    Table {
+        name: "seal_head",
+        columns: &[
+            ("log", Text),
+            ("size", Int),
+            ("hash", Text),
+            ("hash_alg", Text),
+            ("frontier", Text),
+        ],
+        order_by: "log",
+    },
+    Table {
+        name: "seal_checkpoints",
+        columns: &[
+            ("size", Int),
+            ("signed_at", Int),
+            ("root", Text),
+            ("hash_alg", Text),
+            ("key_id", Text),
+            ("signature", Text),
+        ],
+        order_by: "size, signed_at",
+    },
     Table {
         name: "audit_log",
         columns: &[
@@ -349,6 +409,13 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
     // The chain head is read first and the trail exported only up to it, so records appended
     // while exporting (the server may be running) cannot leave the copy's chain unverifiable.
     let (head_seq, head_hash) = store.audit_head().await?;
+    // Likewise the seal log: rows past its head (appended meanwhile) stay out of the copy.
+    let seal_head = store.seal_head().await?;
+    let seal_size = seal_head.as_ref().map_or(0, |h| h.size);
+    let int_at = |row: &[Cell], i: usize| match row.get(i) {
+        Some(Cell::Int(Some(v))) => *v,
+        _ => 0,
+    };
     for t in TABLES {
         let mut sink = |row: Vec<Cell>| -> Result<(), StoreError> {
             match t.name {
@@ -361,6 +428,23 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
                         Cell::Text(Some(crate::backend::AUDIT_CHAIN.into())),
                         Cell::Int(Some(head_seq)),
                         Cell::Text(Some(head_hash.clone())),
+                    ];
+                    return write_row(&mut *out, t, &row).map(|()| n += 1);
+                }
+                "seal_entries" | "seal_personal" | "seal_checkpoints"
+                    if int_at(&row, 0) > seal_size =>
+                {
+                    return Ok(());
+                }
+                "seal_nodes" if int_at(&row, 0) >= (seal_size + 1) * 64 => return Ok(()),
+                "seal_head" => {
+                    let Some(h) = &seal_head else { return Ok(()) };
+                    let row = vec![
+                        Cell::Text(Some(crate::seal_store::SEAL_LOG.into())),
+                        Cell::Int(Some(h.size)),
+                        Cell::Text(Some(h.hash.clone())),
+                        Cell::Text(Some(h.hash_alg.clone())),
+                        Cell::Text(Some(h.frontier.clone())),
                     ];
                     return write_row(&mut *out, t, &row).map(|()| n += 1);
                 }
