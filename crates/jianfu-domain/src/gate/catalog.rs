@@ -115,6 +115,107 @@ pub struct CatalogItem {
     pub only_as_responsible: bool,
     #[serde(default)]
     pub notes: String,
+    /// For kind `certificate`: what the community stamps, for whom, on what conditions.
+    /// (Boxed: most items are work items, and the diff holds items by value.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Box<CertificateSpec>>,
+    /// For kind `certificate_negative`: who issues it instead and what the resident does, so a
+    /// refusal is never a dead end (民发〔2020〕20号 requires 办事指南 for every item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_negative: Option<Box<NegativeCertificateSpec>>,
+}
+
+/// A retained certificate (社区日常出具证明事项), in the fields of a published certificate record:
+/// 事项名称、内容及用途; 开具单位; 法律政策依据 (the item's `legal_basis`); 办理条件、材料及流程;
+/// 办理时限; 要求开具单位; 证明式样.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateSpec {
+    /// 内容及用途, e.g. 证明申请人与被继承人的亲属关系，用于办理继承公证.
+    pub content_and_purpose: String,
+    /// 开具单位, e.g. 社区居民委员会.
+    pub issuing_level: String,
+    /// Others who may issue the same fact (so the resident has a choice), e.g. 户籍地公安派出所.
+    #[serde(default)]
+    pub also_issued_by: String,
+    /// 要求开具单位: the units that may ask for it. A unit not listed is asking about its own
+    /// matter, which it must check itself.
+    #[serde(default)]
+    pub requesting_units: Vec<RequestingUnit>,
+    /// 办理条件, in words.
+    #[serde(default)]
+    pub conditions: String,
+    /// 户籍或原户籍须在本社区, else not accepted: only then can the community know the facts.
+    #[serde(default)]
+    pub requires_household: bool,
+    /// Materials the applicant brings.
+    #[serde(default)]
+    pub materials: Vec<Material>,
+    /// 办理时限 in working days from acceptance.
+    pub time_limit_working_days: u32,
+    /// 证明式样: the certificate's text with named placeholders (`{申请人}`), which the worker
+    /// fills with the facts. Community name, number, date and seal area are added on printing.
+    #[serde(default)]
+    pub template: String,
+    /// Code of the negative item this one is a narrow exception to (亲属关系证明（仅限公证）→
+    /// 亲属关系证明), or empty.
+    #[serde(default)]
+    pub exception_to: String,
+    /// For an exception: words of which the stated purpose must contain one (e.g. 公证).
+    #[serde(default)]
+    pub exception_purposes: Vec<String>,
+}
+
+/// A unit that may ask for a certificate, with the words that recognise it in what an applicant
+/// types (大兴区不动产登记中心 → 不动产登记).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestingUnit {
+    pub name: String,
+    #[serde(default)]
+    pub terms: Vec<String>,
+}
+
+/// A material the applicant brings: `id_card` 身份证, `hukou` 户口本, `evidence` 佐证材料….
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Material {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// A certificate communities must not issue, with where the resident goes instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NegativeCertificateSpec {
+    /// Sub-items as the list names them, e.g. 婚姻关系证明、分居证明.
+    #[serde(default)]
+    pub sub_items: Vec<String>,
+    /// The unit responsible instead, e.g. 公安机关（户籍地或居住地公安派出所）.
+    pub issued_by_instead: String,
+    /// What the resident should do instead, concretely.
+    pub resident_path: String,
+}
+
+impl RequestingUnit {
+    /// Whether the unit an applicant typed is this one: its name or one of its terms appears in
+    /// the text, spacing and punctuation aside.
+    pub fn matches(&self, typed: &str) -> bool {
+        let typed = super::screening::Screened::new(typed);
+        let mut words = std::iter::once(&self.name).chain(self.terms.iter());
+        words.any(|w| typed.find_term(std::slice::from_ref(w)).is_some())
+    }
+}
+
+impl CertificateSpec {
+    /// The listed unit the typed `asking_unit` is, if any.
+    pub fn requesting_unit(&self, asking_unit: &str) -> Option<&RequestingUnit> {
+        self.requesting_units
+            .iter()
+            .find(|u| u.matches(asking_unit))
+    }
+
+    pub fn required_materials(&self) -> impl Iterator<Item = &Material> {
+        self.materials.iter().filter(|m| m.required)
+    }
 }
 
 /// One version of the catalog: its issuing document and validity.
@@ -155,6 +256,8 @@ pub enum CatalogError {
     EmptyName(String),
     #[error("事项“{0}”是禁入事项，但没有用于甄别的关键词（terms）")]
     NegativeWithoutTerms(String),
+    #[error("证明事项“{item}”有误：{problem}")]
+    Certificate { item: String, problem: String },
 }
 
 impl Catalog {
@@ -186,8 +289,111 @@ impl Catalog {
                     });
                 }
             }
+            if let Some(problem) = self.certificate_problem(it) {
+                return Err(CatalogError::Certificate {
+                    item: it.code.clone(),
+                    problem,
+                });
+            }
         }
         Ok(())
+    }
+
+    /// What is wrong with an item's certificate fields, if anything. A retained certificate
+    /// needs a legal basis, a unit that may ask, a time limit and a well-formed template (三(四));
+    /// a negative one needs the unit responsible instead, the resident's path and screening
+    /// words, so that no refusal is a dead end.
+    fn certificate_problem(&self, it: &CatalogItem) -> Option<String> {
+        let problem = |s: &str| Some(s.to_string());
+        match it.kind {
+            ItemKind::Certificate => {
+                let Some(spec) = &it.certificate else {
+                    return problem("缺少证明事项的内容（[items.certificate]）");
+                };
+                if it.certificate_negative.is_some() {
+                    return problem("保留的证明事项不能同时带有“不应出具”的说明");
+                }
+                if it.legal_basis.is_empty() {
+                    return problem("没有法律政策依据（legal_basis），社区不得出具");
+                }
+                if spec.content_and_purpose.trim().is_empty() {
+                    return problem("没有写明内容及用途");
+                }
+                if spec.issuing_level.trim().is_empty() {
+                    return problem("没有写明开具单位");
+                }
+                if spec.requesting_units.is_empty()
+                    || spec
+                        .requesting_units
+                        .iter()
+                        .any(|u| u.name.trim().is_empty())
+                {
+                    return problem("没有写明要求开具的单位（requesting_units），或单位名称为空");
+                }
+                if !(1..=MAX_CERTIFICATE_DAYS).contains(&spec.time_limit_working_days) {
+                    return Some(format!(
+                        "办理时限应为 1 至 {MAX_CERTIFICATE_DAYS} 个工作日，而不是 {}",
+                        spec.time_limit_working_days
+                    ));
+                }
+                let mut keys = std::collections::HashSet::new();
+                for m in &spec.materials {
+                    if m.key.trim().is_empty() || m.name.trim().is_empty() {
+                        return problem("材料的代号（key）和名称（name）都不能为空");
+                    }
+                    if !keys.insert(m.key.as_str()) {
+                        return Some(format!("材料代号“{}”重复", m.key));
+                    }
+                }
+                if spec.template.trim().is_empty() {
+                    return problem("没有证明式样（template）");
+                }
+                if let Err(e) = crate::certificate::document::placeholders_checked(&spec.template) {
+                    return Some(format!("证明式样有误：{e}"));
+                }
+                let exception = spec.exception_to.trim();
+                if !exception.is_empty() {
+                    if self
+                        .item(exception)
+                        .is_none_or(|n| n.kind != ItemKind::CertificateNegative)
+                    {
+                        return Some(format!(
+                            "“例外于”应为不应出具证明清单中的事项编码，而“{exception}”不是"
+                        ));
+                    }
+                    if spec.exception_purposes.is_empty() {
+                        return problem(
+                            "例外事项须写明限定的用途（exception_purposes），例如 公证",
+                        );
+                    }
+                }
+                None
+            }
+            ItemKind::CertificateNegative => {
+                let Some(neg) = &it.certificate_negative else {
+                    return problem(
+                        "缺少负责开具的单位和居民的办理途径（[items.certificate_negative]）",
+                    );
+                };
+                if it.certificate.is_some() {
+                    return problem("不应出具的证明不能同时带有保留证明事项的内容");
+                }
+                if neg.issued_by_instead.trim().is_empty() {
+                    return problem("没有写明应由哪个单位负责（issued_by_instead）");
+                }
+                if neg.resident_path.trim().is_empty() {
+                    return problem("没有写明居民的办理途径（resident_path）");
+                }
+                if it.terms.is_empty() {
+                    return problem("没有用于识别自由填写名称的关键词（terms）");
+                }
+                None
+            }
+            _ if it.certificate.is_some() || it.certificate_negative.is_some() => {
+                problem("只有证明事项才能带有证明的内容")
+            }
+            _ => None,
+        }
     }
 
     pub fn item(&self, code: &str) -> Option<&CatalogItem> {
@@ -211,15 +417,21 @@ impl Catalog {
     }
 
     /// Search by text and kind: every whitespace-separated word must appear in the code, name,
-    /// notes or a citation.
+    /// notes or a citation, or for certificates in the content and purpose or a sub-item (a
+    /// resident looks for 收入证明, which is a sub-item of 居民财产证明).
     pub fn search(&self, q: &str, kind: Option<ItemKind>) -> Vec<&CatalogItem> {
         let words: Vec<String> = q.split_whitespace().map(|w| w.to_lowercase()).collect();
         self.items
             .iter()
             .filter(|i| kind.is_none_or(|k| i.kind == k))
             .filter(|i| {
+                let certificate = match (&i.certificate, &i.certificate_negative) {
+                    (Some(c), _) => c.content_and_purpose.clone(),
+                    (_, Some(n)) => n.sub_items.join(" "),
+                    _ => String::new(),
+                };
                 let hay = format!(
-                    "{} {} {} {}",
+                    "{} {} {} {} {}",
                     i.code,
                     i.name,
                     i.notes,
@@ -227,7 +439,8 @@ impl Catalog {
                         .iter()
                         .map(|b| self.cite(b))
                         .collect::<Vec<_>>()
-                        .join(" ")
+                        .join(" "),
+                    certificate
                 )
                 .to_lowercase();
                 words.iter().all(|w| hay.contains(w))
@@ -260,6 +473,10 @@ impl Catalog {
         out
     }
 }
+
+/// The longest time limit a certificate item may set. The 5 working days of the published
+/// records are typical; a month of waiting for a stamp is not a service.
+pub const MAX_CERTIFICATE_DAYS: u32 = 30;
 
 /// 清单管理 (三(一)): items are managed as a list, and a request is judged against the list in
 /// force on its date. This is the rule that picks that version.
@@ -340,6 +557,11 @@ impl CatalogItem {
             "仅限责任主体",
         );
         check(self.notes != new.notes, "备注");
+        check(self.certificate != new.certificate, "证明事项内容");
+        check(
+            self.certificate_negative != new.certificate_negative,
+            "替代办理途径",
+        );
         out
     }
 }

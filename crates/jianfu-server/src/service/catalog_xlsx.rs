@@ -574,6 +574,8 @@ fn read_items(r: &Range<Data>, laws: &[Law]) -> Result<Vec<CatalogItem>, Service
             terms,
             only_as_responsible,
             notes: get(9),
+            certificate: None,
+            certificate_negative: None,
         });
     }
     if items.is_empty() {

@@ -46,6 +46,8 @@ fn edited(id: &str, from: &str) -> Catalog {
         terms: vec![],
         only_as_responsible: false,
         notes: String::new(),
+        certificate: None,
+        certificate_negative: None,
     });
     c
 }
