@@ -55,6 +55,16 @@ impl Face {
         self.glyph(c).is_some()
     }
 
+    /// Appends to `into` each character of `text` this face cannot draw, once, in order.
+    /// Control characters are not drawn at all, so they are not "missing".
+    pub(crate) fn collect_missing(&self, text: &str, into: &mut Vec<char>) {
+        for c in text.chars() {
+            if !c.is_control() && !self.has(c) && !into.contains(&c) {
+                into.push(c);
+            }
+        }
+    }
+
     /// Horizontal advance of a glyph in em (multiply by the font size for points).
     pub(crate) fn advance_em(&self, glyph: GlyphId) -> f32 {
         let id = skrifa::GlyphId::new(glyph.to_u32());

@@ -52,5 +52,15 @@ pub fn render_certificate(doc: &CertificateDoc) -> Result<Vec<u8>, PdfError> {
     render::render(doc)
 }
 
+/// The characters of `text` that the embedded body font cannot draw, each once, in order of
+/// appearance (line breaks ignored). Lets a form warn about a rare name character (生僻字) while
+/// the worker is still typing, instead of at printing time; [`render_certificate`] refuses the same
+/// characters with [`PdfError::MissingGlyphs`].
+pub fn missing_glyphs(text: &str) -> Result<Vec<char>, PdfError> {
+    let mut missing = Vec::new();
+    fonts::fonts()?.body.collect_missing(text, &mut missing);
+    Ok(missing)
+}
+
 #[cfg(test)]
 mod tests;

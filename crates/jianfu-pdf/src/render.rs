@@ -207,11 +207,6 @@ struct FaceChoice {
 
 fn choose_faces(p: &Prepared, f: &Fonts) -> Result<FaceChoice, PdfError> {
     let mut missing: Vec<char> = Vec::new();
-    let mut note = |c: char, face: &Face| {
-        if !face.has(c) && !missing.contains(&c) {
-            missing.push(c);
-        }
-    };
     let title = if p.title.chars().all(|c| f.title.has(c)) {
         FaceKind::Title
     } else {
@@ -234,9 +229,7 @@ fn choose_faces(p: &Prepared, f: &Fonts) -> Result<FaceChoice, PdfError> {
     fields.extend(p.paragraphs.iter().map(String::as_str));
     fields.extend(p.notes.iter().map(String::as_str));
     for field in fields {
-        for c in field.chars() {
-            note(c, &f.body);
-        }
+        f.body.collect_missing(field, &mut missing);
     }
     if missing.is_empty() {
         Ok(FaceChoice { title, code })
@@ -352,18 +345,40 @@ fn plan(p: &Prepared, f: &Fonts, faces: &FaceChoice) -> Result<Vec<Vec<Op>>, Pdf
     };
     pl.new_page()?;
 
-    // Title, centred; a title set in the body face is drawn with a stroke to look bold.
-    for (line, w, _) in pl.wrap(faces.title, p.title, TITLE_SIZE, CONTENT_W, 0.0) {
+    // Title, centred; a title set in the body face is drawn with a stroke to look bold. Short
+    // titles are spaced out ("证　明", "居 住 证 明"), as official documents set them.
+    let tracking = match p.title.chars().count() {
+        2 => 1.0,
+        3 | 4 => 0.5,
+        _ => 0.0,
+    };
+    // A title that needs several lines is balanced: the narrowest width giving the same number of
+    // lines, so the lines come out about equal ("排列对称") instead of one full and one stub.
+    let mut title_lines = pl.wrap(faces.title, p.title, TITLE_SIZE, CONTENT_W, 0.0);
+    if title_lines.len() > 1 {
+        let total = pl.width(faces.title, p.title, TITLE_SIZE);
+        let mut width = (total / title_lines.len() as f32).ceil();
+        while width < CONTENT_W {
+            let attempt = pl.wrap(faces.title, p.title, TITLE_SIZE, width, 0.0);
+            if attempt.len() <= title_lines.len() {
+                title_lines = attempt;
+                break;
+            }
+            width += TITLE_SIZE / 2.0;
+        }
+    }
+    for (line, w, _) in title_lines {
         let b = baseline(pl.y, TITLE_PITCH, TITLE_SIZE);
+        let spaced = w + tracking * TITLE_SIZE * (line.chars().count() as f32 - 1.0);
         pl.push(Op::Text {
             face: faces.title,
             synthetic_bold: matches!(faces.title, FaceKind::Body),
             size: TITLE_SIZE,
-            x: LEFT + (CONTENT_W - w) / 2.0,
+            x: LEFT + (CONTENT_W - spaced) / 2.0,
             baseline: b,
             text: line,
             gap: None,
-            tracking: 0.0,
+            tracking,
             ink: BLACK,
         });
         pl.y += TITLE_PITCH;
@@ -812,4 +827,124 @@ fn draw_void_mark(s: &mut krilla::surface::Surface, f: &Fonts) {
         false,
     );
     s.pop();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linebreak::no_line_start;
+
+    use crate::CertificateDoc;
+    use crate::tests::sample_doc;
+
+    fn planned(doc: &CertificateDoc) -> Vec<Vec<Op>> {
+        let p = Prepared::new(doc).unwrap();
+        let f = fonts().unwrap();
+        let faces = choose_faces(&p, f).unwrap();
+        plan(&p, f, &faces).unwrap()
+    }
+
+    /// (text, x, baseline, size) of every text op on a page.
+    fn texts(page: &[Op]) -> Vec<(&str, f32, f32, f32)> {
+        page.iter()
+            .filter_map(|op| match op {
+                Op::Text {
+                    text,
+                    x,
+                    baseline,
+                    size,
+                    ..
+                } => Some((text.as_str(), *x, *baseline, *size)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn body_lines_never_start_with_closing_punctuation_and_stay_in_the_margins() {
+        // Commas and full stops land at every position of the line across these variants.
+        for shift in 0..6 {
+            let body = format!(
+                "{}兹证明张三，李四、王五；赵六：钱七。（孙八）「周九」『吴十』，郑十一。",
+                "甲".repeat(shift)
+            )
+            .repeat(4);
+            let doc = CertificateDoc {
+                body: &body,
+                ..sample_doc::sample()
+            };
+            let f = fonts().unwrap();
+            for page in planned(&doc) {
+                for (text, x, _, size) in texts(&page) {
+                    if size == BODY_SIZE {
+                        let first = text.chars().next().unwrap();
+                        assert!(!no_line_start(first), "line starts with {first}: {text}");
+                        let w = f.body.width(text, size);
+                        assert!(
+                            x >= LEFT - 0.01 && x + w <= RIGHT + 0.5,
+                            "{text} outside margins"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_seal_area_sits_under_the_text_above_the_footer_on_a_page_with_body_text() {
+        let pages = planned(&sample_doc::sample());
+        let last = pages.last().unwrap();
+        let (cx, cy) = last
+            .iter()
+            .find_map(|op| match op {
+                Op::SealCircle { cx, cy } => Some((*cx, *cy)),
+                _ => None,
+            })
+            .unwrap();
+        let rule_y = last
+            .iter()
+            .find_map(|op| match op {
+                Op::Rule { y, .. } => Some(*y),
+                _ => None,
+            })
+            .unwrap();
+        assert!(cy + SEAL_RADIUS < rule_y, "seal area runs into the footer");
+        let t = texts(last);
+        let special = t.iter().find(|(s, ..)| *s == "特此证明。").unwrap();
+        assert!(
+            special.2 < cy - SEAL_RADIUS,
+            "seal area covers the body text"
+        );
+        // Name and date lie inside the circle's band, in its lower half.
+        let name = t.iter().find(|(s, ..)| s.contains("居民委员会")).unwrap();
+        let date = t.iter().find(|(s, ..)| *s == "2026年11月28日").unwrap();
+        assert!(name.2 > cy - 4.0 && date.2 < cy + SEAL_RADIUS);
+        assert!(cx > LEFT + SEAL_RADIUS && cx + SEAL_RADIUS <= RIGHT);
+    }
+
+    #[test]
+    fn a_long_title_is_split_into_balanced_lines_and_short_ones_are_spaced() {
+        let doc = CertificateDoc {
+            title: "关于北京市大兴区兴丰街道三合南里社区居民王喆同志及其家庭成员居住情况的证明",
+            ..sample_doc::sample()
+        };
+        let pages = planned(&doc);
+        let titles: Vec<usize> = texts(&pages[0])
+            .into_iter()
+            .filter(|t| t.3 == TITLE_SIZE)
+            .map(|t| t.0.chars().count())
+            .collect();
+        assert_eq!(titles.len(), 2);
+        assert!(titles[0].abs_diff(titles[1]) <= 2, "{titles:?}");
+
+        let doc = CertificateDoc {
+            title: "证明",
+            ..sample_doc::sample()
+        };
+        let pages = planned(&doc);
+        let spaced = pages[0].iter().any(
+            |op| matches!(op, Op::Text { text, tracking, .. } if text == "证明" && *tracking > 0.0),
+        );
+        assert!(spaced);
+    }
 }

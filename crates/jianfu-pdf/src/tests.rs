@@ -1,9 +1,9 @@
 //! End-to-end checks on the PDF bytes, reading them back with lopdf (dev-dependency only).
 
-use crate::{CertificateDoc, MAX_PAGES, PdfError, render_certificate};
+use crate::{CertificateDoc, MAX_PAGES, PdfError, missing_glyphs, render_certificate};
 
 #[path = "../examples/common/sample_doc.rs"]
-mod sample_doc;
+pub(crate) mod sample_doc;
 use sample_doc::{BODY, sample};
 
 /// All text of all pages, whitespace removed (extraction inserts spaces and breaks freely).
@@ -99,6 +99,10 @@ fn characters_outside_the_font_are_named_not_boxed() {
     // Each once, in order of appearance.
     assert_eq!(err, PdfError::MissingGlyphs(vec!['䶮', '𠮷']));
     assert!(err.to_string().contains("“䶮”"));
+
+    // The same answer up front, for a form to warn while typing.
+    assert_eq!(missing_glyphs(body).unwrap(), vec!['䶮', '𠮷']);
+    assert_eq!(missing_glyphs("王喆\n张犇").unwrap(), Vec::<char>::new());
 
     let err = render_certificate(&CertificateDoc {
         addressee: "𠀀𠀀单位：",
