@@ -28,6 +28,12 @@ pub struct Config {
     pub password_min_classes: usize,
     /// Largest JSON body the API accepts.
     pub max_json_bytes: usize,
+    /// The district's Ed25519 key that signs the seal log's checkpoints; default
+    /// `<data_dir>/keys/seal-ed25519.key`, created (mode 0600) on first start. Back it up apart
+    /// from the database: checkpoints signed with a lost key can no longer be checked against it.
+    pub seal_key_file: Option<PathBuf>,
+    /// Hash of the seal log, `sha256` (default) or `sm3`; fixed by the log's first entry.
+    pub seal_hash_alg: String,
     /// Working days the district has to approve or refuse work that needs approval (default 15);
     /// missed deadlines are escalated to the supervisors.
     pub approval_working_days: i64,
@@ -48,6 +54,8 @@ impl Default for Config {
             password_min_length: 8,
             password_min_classes: 3,
             max_json_bytes: 64 * 1024,
+            seal_key_file: None,
+            seal_hash_alg: "sha256".into(),
             approval_working_days: 15,
         }
     }

@@ -64,6 +64,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// The seal-use log (用印登记): verify, sign and publish checkpoints.
+    Seal {
+        #[command(subcommand)]
+        action: SealAction,
+    },
     /// Write the whole database to a portable JSON Lines file.
     Export {
         #[command(flatten)]
@@ -138,6 +143,41 @@ enum AuditAction {
     },
 }
 
+#[derive(Subcommand)]
+enum SealAction {
+    /// Check the whole log (chain, Merkle tree, checkpoints and their signatures); exit 0 when
+    /// intact, 1 naming the first bad entry and the kind of tampering.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// A checkpoint kept outside the system (written by `export-checkpoint`): the log must
+        /// still contain exactly what it contained then.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The district's public key (hex), instead of the one derived from the key file.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Sign a checkpoint over the current log now (the server does this every minute).
+    Checkpoint {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Show the district's public key and its fingerprint (creates the key pair if missing).
+    PublicKey {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Write the latest checkpoint with the public key as JSON, for keeping outside the system.
+    ExportCheckpoint {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output file; default: standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
 /// Keys a `JIANFU_*` environment variable may set.
 const CONFIG_KEYS: &[&str] = &[
     "bind",
@@ -152,6 +192,8 @@ const CONFIG_KEYS: &[&str] = &[
     "password_min_length",
     "password_min_classes",
     "max_json_bytes",
+    "seal_key_file",
+    "seal_hash_alg",
     "approval_working_days",
 ];
 
@@ -306,6 +348,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Seal { action } => return seal_command(cli.config.as_ref(), action).await,
         Command::Export { db, output } => {
             let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
             let n = if output.as_os_str() == "-" {
@@ -331,6 +374,100 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn seal_command(config: Option<&PathBuf>, action: SealAction) -> anyhow::Result<ExitCode> {
+    use jianfu_server::service::seal::{parse_public_key, parse_published};
+    let console = Actor::console();
+    let meta = RequestMeta::console();
+    match action {
+        SealAction::Verify {
+            db,
+            checkpoint,
+            public_key,
+        } => {
+            let app = open_app(load_config(config, &db)?, false).await?;
+            let published = match &checkpoint {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("无法读取检查点文件 {}", p.display()))?;
+                    Some(parse_published(&text)?)
+                }
+                None => None,
+            };
+            let report = match &public_key {
+                Some(k) => {
+                    let key = parse_public_key(k)?;
+                    app.verify_seal_log_with(published, Some(&key)).await?
+                }
+                None => app.verify_seal_log(published).await?,
+            };
+            if let Some(p) = &report.problem {
+                println!("用印登记校验失败：{p}");
+                println!("问题代码：{}", p.code());
+                return Ok(ExitCode::from(1));
+            }
+            let alg = report.hash_alg.map_or("—", |a| a.label_zh());
+            println!(
+                "用印登记完整：共 {} 条记录（{alg}），哈希链、默克尔树与链头一致。",
+                report.entries
+            );
+            match (report.signatures_checked, report.latest_verified) {
+                (true, Some(size)) => println!(
+                    "已核验 {} 个签名检查点，最新的覆盖前 {size} 条记录。",
+                    report.checkpoints_verified
+                ),
+                (true, None) => println!("还没有签名检查点。"),
+                (false, _) => println!(
+                    "注意：找不到用印签名密钥文件 {}，检查点签名未核验；可用 --public-key 指定区级公钥。",
+                    app.seal_key_path().display()
+                ),
+            }
+            if report.personal_deleted > 0 {
+                println!(
+                    "其中 {} 条的个人信息已按保存期限删除（不影响校验）。",
+                    report.personal_deleted
+                );
+            }
+        }
+        SealAction::Checkpoint { db } => {
+            let app = open_app(load_config(config, &db)?, false).await?;
+            match app.make_seal_checkpoint(&console, &meta, true).await? {
+                Some(c) => println!(
+                    "已签署检查点：前 {} 条记录，默克尔根 {}，密钥 {}",
+                    c.size, c.root, c.key_id
+                ),
+                None => println!("用印登记还没有记录，无需签署检查点。"),
+            }
+        }
+        SealAction::PublicKey { db } => {
+            let app = open_app(load_config(config, &db)?, false).await?;
+            let k = app.seal_public_key()?;
+            println!("区级用印签名公钥（Ed25519）：{}", k.public_key);
+            println!("密钥标识：{}", k.key_id);
+            println!("公钥指纹（SHA-256）：{}", k.fingerprint);
+        }
+        SealAction::ExportCheckpoint { db, output } => {
+            let app = open_app(load_config(config, &db)?, false).await?;
+            let Some(p) = app.published_seal_checkpoint().await? else {
+                bail!("还没有签名检查点：请先运行 jianfu seal checkpoint，或等服务运行一分钟");
+            };
+            let json = serde_json::to_string_pretty(&p)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, json + "\n")
+                        .with_context(|| format!("无法写入 {}", path.display()))?;
+                    eprintln!(
+                        "已导出检查点（前 {} 条记录）到 {}",
+                        p.checkpoint.size,
+                        path.display()
+                    );
+                }
+                None => println!("{json}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn district_code(app: &App) -> anyhow::Result<String> {
     let tree = app.org_tree().await?;
     match tree
@@ -350,6 +487,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let app = open_app(config, true).await?;
     tracing::info!(database = app.store.backend(), "database ready");
     app.ensure_catalog(&RequestMeta::console()).await?;
+    // The seal log's key and algorithm: created or checked now, not at the first seal use.
+    app.seal_hash_alg()?;
+    let key = app.seal_public_key()?;
+    tracing::info!(key_id = %key.key_id, fingerprint = %key.fingerprint, "seal log signing key");
     if demo && app.load_demo(&RequestMeta::console()).await? {
         println!("已载入演示数据（北京市大兴区）。演示账号（密码均为 {DEMO_PASSWORD}）：");
         for (user, name, role, _) in DEMO_ACCOUNTS {
@@ -373,6 +514,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             }
             if let Err(e) = escalator.expire_lapsed(&RequestMeta::console()).await {
                 tracing::warn!(error = %e, "expiring lapsed work failed");
+            }
+            // Sign the seal log's new head, if it grew.
+            if let Err(e) = escalator
+                .make_seal_checkpoint(&Actor::console(), &RequestMeta::console(), false)
+                .await
+            {
+                tracing::warn!(error = %e, "signing a seal log checkpoint failed");
             }
         }
     });

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod notices;
 pub mod orgs;
+pub mod seal;
 pub mod tokens;
 pub mod violations;
 
@@ -30,6 +31,7 @@ use utoipa_axum::routes;
          (name = "catalog", description = "社区工作清单（公开）"),
          (name = "gate", description = "准入检查、准入申请与审批"),
          (name = "violations", description = "违规下派举报与撤销"),
+         (name = "seal", description = "用印登记：签名检查点、包含证明、用印记录"),
          (name = "notices", description = "站内通知"),
          (name = "ops", description = "运行状态"))
 )]
@@ -62,5 +64,6 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(catalog::routes())
         .merge(assignments::routes())
         .merge(violations::routes())
+        .merge(seal::routes())
         .split_for_parts()
 }

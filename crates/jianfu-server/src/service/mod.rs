@@ -14,6 +14,7 @@ pub mod notices;
 pub mod orgs;
 pub mod password;
 pub mod portable;
+pub mod seal;
 pub mod tokens;
 pub mod violations;
 
@@ -36,6 +37,8 @@ pub struct App {
     pub orgs: Arc<orgs::OrgCache>,
     pub sessions: Arc<auth::SessionCache>,
     pub catalog: Arc<std::sync::RwLock<catalog::CatalogCache>>,
+    /// The seal log's signing key, loaded on first use (see `seal.rs`).
+    pub seal_key: Arc<seal::SealKeyCell>,
     /// Set once the demo district is known to be loaded (it is never unloaded), so pages stop
     /// asking the database on every request.
     pub demo_seen: Arc<std::sync::atomic::AtomicBool>,
@@ -50,6 +53,7 @@ impl App {
             orgs: Arc::new(orgs::OrgCache::default()),
             sessions: Arc::new(auth::SessionCache::default()),
             catalog: Arc::default(),
+            seal_key: Arc::default(),
             demo_seen: Arc::default(),
         }
     }

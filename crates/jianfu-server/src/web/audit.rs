@@ -155,6 +155,9 @@ impl AuditPage {
             "violation.confirm" => "确认违规并撤销",
             "violation.dismiss" => "驳回举报",
             "violation.respond" => "部门说明情况",
+            "seal.use" => "登记工作用章",
+            "seal.checkpoint" => "签署用印登记检查点",
+            "seal.retention_purge" => "按保存期限删除用印登记个人信息",
             other => other,
         }
     }

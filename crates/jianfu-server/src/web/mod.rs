@@ -12,6 +12,7 @@ pub mod login;
 pub mod notices;
 pub mod orgs;
 pub mod prefs;
+pub mod seal;
 pub mod tokens;
 pub mod users;
 pub mod violations;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<App> {
         .merge(catalog::routes())
         .merge(assignments::routes())
         .merge(violations::routes())
+        .merge(seal::routes())
 }
 
 /// One entry of the top navigation.
@@ -123,6 +125,7 @@ impl PageContext {
                     || a.may(Permission::SubmitAssignments),
             ),
             ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
+            ("/seal", "用印登记", a.may(Permission::ViewSealLog)),
             ("/notices", "通知", true),
             ("/orgs", "组织机构", a.may(Permission::ViewOrgs)),
         ];
