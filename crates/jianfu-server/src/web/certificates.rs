@@ -1,0 +1,1277 @@
+//! 居民证明 (三(四)): the resident's applications and the community's queue, the application form
+//! (online, or entered at the window by a worker), one application with its actions, the issued
+//! certificate with its PDF, and the public verification page (no login). Every rule lives in
+//! `service::certificates` and `jianfu_domain::certificate`; these handlers parse forms, call the
+//! service and render. No JavaScript: a resident on a phone inside WeChat can use every page.
+
+use super::{PageContext, PageForm, render};
+use crate::App;
+use crate::http::error::PageError;
+use crate::service::certificates::{
+    ApplicationDetail, ApplicationInput, ApplicationView, FactField, MAX_MATERIAL_BYTES,
+    MAX_MATERIALS, Upload, VerifiedCertificate, status_label,
+};
+use crate::service::{RequestMeta, ServiceError};
+use askama::Template;
+use axum::Router;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jianfu_domain::gate::{Catalog, CatalogItem};
+use jianfu_domain::permission::Permission;
+use jianfu_domain::violation::EvidenceKind;
+use jianfu_domain::{Org, OrgKind};
+use jianfu_store::{CertificateRow, MaterialMeta};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Up to the service's file count at its size limit, plus the text fields: an oversized upload
+/// then gets the service's Chinese message instead of a cut connection.
+pub const UPLOAD_BODY_LIMIT: usize = MAX_MATERIALS * MAX_MATERIAL_BYTES + 1024 * 1024;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/certificates", get(list))
+        .route(
+            "/certificates/apply",
+            get(apply_form)
+                .post(apply)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/certificates/a/{community}/{id}", get(detail))
+        .route("/certificates/a/{community}/{id}/{action}", post(act))
+        .route(
+            "/certificates/a/{community}/{id}/materials/{seq}",
+            get(material),
+        )
+        .route("/certificates/c/{number}", get(certificate))
+        .route("/certificates/c/{number}/pdf", get(pdf))
+        .route("/certificates/c/{number}/revoke", post(revoke))
+        .route("/verify", get(verify))
+}
+
+/// Colour of a status badge (CSS class).
+fn status_class(status: &str) -> &'static str {
+    match status {
+        "submitted" | "verified" => "warn",
+        "approved" => "info",
+        "issued" | "valid" => "on",
+        "refused" | "revoked" => "bad",
+        _ => "off",
+    }
+}
+
+/// Sets 422 on a page that shows a refused form.
+fn with_status(mut resp: Response, refused: bool) -> Response {
+    if refused && resp.status() == StatusCode::OK {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// A fresh idempotency key for one rendering of a form: a double click or a retried POST then
+/// carries the same key and the service stores (or issues) once.
+fn fresh_key() -> String {
+    let mut b = [0u8; 16];
+    // Without randomness the key is still unique enough per form: fall back to a v7 uuid.
+    match getrandom::fill(&mut b) {
+        Ok(()) => hex::encode(b),
+        Err(_) => uuid::Uuid::now_v7().simple().to_string(),
+    }
+}
+
+/// A key sent back by a form, if it looks like one we hand out.
+fn kept_key(sent: &str) -> String {
+    let k = sent.trim();
+    if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        k.to_string()
+    } else {
+        fresh_key()
+    }
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{:.0} KB", (bytes as f64 / 1024.0).max(1.0))
+    }
+}
+
+fn date_of(ms: i64) -> String {
+    super::when(&ms)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The retained certificates, as the form and the chooser show them
+
+/// One retained certificate as a resident reads it before applying.
+pub struct ItemCard {
+    pub code: String,
+    pub name: String,
+    pub purpose: String,
+    pub issuing_level: String,
+    pub also_issued_by: String,
+    pub conditions: String,
+    pub requires_household: bool,
+    pub materials: Vec<MaterialNeed>,
+    pub days: u32,
+    pub units: Vec<String>,
+    pub cites: Vec<String>,
+    pub notes: String,
+}
+
+pub struct MaterialNeed {
+    pub key: String,
+    pub name: String,
+    pub required: bool,
+}
+
+impl ItemCard {
+    fn of(c: &Catalog, it: &CatalogItem) -> Option<Self> {
+        let s = it.certificate.as_ref()?;
+        Some(ItemCard {
+            code: it.code.clone(),
+            name: it.name.clone(),
+            purpose: s.content_and_purpose.clone(),
+            issuing_level: s.issuing_level.clone(),
+            also_issued_by: s.also_issued_by.clone(),
+            conditions: s.conditions.clone(),
+            requires_household: s.requires_household,
+            materials: s
+                .materials
+                .iter()
+                .map(|m| MaterialNeed {
+                    key: m.key.clone(),
+                    name: m.name.clone(),
+                    required: m.required,
+                })
+                .collect(),
+            days: s.time_limit_working_days,
+            units: s.requesting_units.iter().map(|u| u.name.clone()).collect(),
+            cites: it.legal_basis.iter().map(|b| c.cite(b)).collect(),
+            notes: it.notes.clone(),
+        })
+    }
+    pub fn material_names(&self) -> String {
+        self.materials
+            .iter()
+            .map(|m| {
+                if m.required {
+                    m.name.clone()
+                } else {
+                    format!("{}（如有）", m.name)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// List: the resident's applications, or the community's queue
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+}
+
+pub struct Tab {
+    pub href: String,
+    pub label: &'static str,
+    pub count: usize,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "certificates.html")]
+pub struct ListPage {
+    pub ctx: PageContext,
+    pub staff: bool,
+    pub apps: Vec<ApplicationView>,
+    pub tabs: Vec<Tab>,
+    pub overdue: usize,
+    pub certificates: Vec<CertificateRow>,
+}
+
+impl ListPage {
+    pub fn status_class(&self, s: &str) -> &'static str {
+        status_class(s)
+    }
+    pub fn cert_label(&self, s: &str) -> &'static str {
+        status_label(s)
+    }
+    pub fn time_of(&self, ms: &i64) -> String {
+        date_of(*ms)
+    }
+    pub fn href(&self, a: &ApplicationView) -> String {
+        format!("/certificates/a/{}/{}", a.community_code, a.id)
+    }
+}
+
+/// The queue's tabs, in the order work moves through them.
+const TABS: [(&str, &str); 5] = [
+    ("submitted", "待核实"),
+    ("verified", "待审批用印"),
+    ("approved", "待出具"),
+    ("issued", "已出具"),
+    ("refused", "不予出具"),
+];
+
+async fn list(
+    State(app): State<App>,
+    ctx: PageContext,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let staff = actor.may(Permission::HandleCertificates);
+    // One read; counts and the chosen tab come from it (a community has hundreds, not millions).
+    let all = app.list_certificate_applications(&actor, None).await?;
+    let overdue = all.iter().filter(|a| a.overdue).count();
+    let (apps, tabs, certificates) = if staff {
+        let chosen = TABS
+            .iter()
+            .find(|(k, _)| *k == q.status.trim())
+            .map(|(k, _)| *k);
+        let mut tabs = vec![Tab {
+            href: "/certificates".into(),
+            label: "全部",
+            count: all.len(),
+            active: chosen.is_none(),
+        }];
+        tabs.extend(TABS.iter().map(|(k, label)| Tab {
+            href: format!("/certificates?status={k}"),
+            label,
+            count: all.iter().filter(|a| a.status == *k).count(),
+            active: chosen == Some(*k),
+        }));
+        let apps = all
+            .into_iter()
+            .filter(|a| chosen.is_none_or(|k| a.status == k))
+            .collect();
+        (apps, tabs, app.list_certificates(&actor).await?)
+    } else {
+        (all, vec![], vec![])
+    };
+    Ok(render(&ListPage {
+        ctx,
+        staff,
+        apps,
+        tabs,
+        overdue,
+        certificates,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The application form (multipart, works without JavaScript)
+
+/// The text fields as typed. Files cannot be kept by a browser across a refusal; the page says so.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    pub item: String,
+    #[serde(default)]
+    pub requested_name: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub asking_unit: String,
+    #[serde(default)]
+    pub asking_article: String,
+    #[serde(default)]
+    pub applicant_name: String,
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub household_community: String,
+    #[serde(default)]
+    pub pledge: bool,
+    #[serde(default)]
+    pub key: String,
+}
+
+/// The value of the item choice for a certificate not on the list.
+const OTHER: &str = "other";
+
+/// A refusal as the page explains it: a heading, what happened, and where to go instead.
+pub struct Refusal {
+    pub title: &'static str,
+    pub message: String,
+    pub go_to: String,
+    /// The refusal is about the certificate itself (not a field): offer to choose another.
+    pub about_certificate: bool,
+}
+
+impl Refusal {
+    fn of(code: &str, message: &str) -> Self {
+        // The service appends the path to take after this marker (see apply_certificate).
+        let (message, go_to) = match message.split_once(" 办理途径：") {
+            Some((m, g)) => (m.trim().to_string(), g.trim().to_string()),
+            None => (message.trim().to_string(), String::new()),
+        };
+        let title = match code {
+            "certificate_on_negative_list" => "这项证明不由社区出具",
+            "certificate_not_on_list" => "这项证明不在社区可以出具的清单上",
+            "unit_own_matter" => "这件事应由要求开具的单位自行核实",
+            "unit_cites_no_article" => "请写明单位要求开具证明的法律依据",
+            "outside_community" => "请到户籍所在社区申请",
+            "pledge_not_confirmed" => "请确认如实申报承诺",
+            "materials_missing"
+            | "material_too_large"
+            | "material_type_not_allowed"
+            | "too_many_materials"
+            | "unknown_material" => "材料需要补充或更换",
+            _ => "申请还不能提交",
+        };
+        Refusal {
+            title,
+            message,
+            go_to,
+            about_certificate: matches!(
+                code,
+                "certificate_on_negative_list" | "certificate_not_on_list" | "unit_own_matter"
+            ),
+        }
+    }
+}
+
+/// Communities grouped under their street or town, for the household select.
+pub struct CommunityGroup {
+    pub label: String,
+    pub communities: Vec<Org>,
+}
+
+fn community_groups(tree: &jianfu_domain::org::OrgTree) -> Vec<CommunityGroup> {
+    let mut groups: BTreeMap<String, CommunityGroup> = BTreeMap::new();
+    for o in tree.all().iter().filter(|o| o.kind == OrgKind::Community) {
+        let (key, label) = match o.parent.as_ref().and_then(|p| tree.get(p)) {
+            Some(p) => (p.code.to_string(), p.name.clone()),
+            None => (String::new(), "其他".to_string()),
+        };
+        groups
+            .entry(key)
+            .or_insert_with(|| CommunityGroup {
+                label,
+                communities: vec![],
+            })
+            .communities
+            .push(o.clone());
+    }
+    groups.into_values().collect()
+}
+
+#[derive(Template)]
+#[template(path = "certificate_apply.html")]
+pub struct ApplyPage {
+    pub ctx: PageContext,
+    /// Staff entering an application at the window (窗口代录) for a resident.
+    pub window: bool,
+    /// No certificate chosen yet: the list to choose from.
+    pub choosing: bool,
+    pub items: Vec<ItemCard>,
+    pub item: Option<ItemCard>,
+    pub other: bool,
+    pub form: ApplyForm,
+    pub communities: Vec<CommunityGroup>,
+    pub refusal: Option<Refusal>,
+    pub catalog_version: String,
+    pub max_files: usize,
+    pub max_mb: usize,
+}
+
+impl ApplyPage {
+    pub fn is_household(&self, code: &str) -> bool {
+        self.form.household_community == code
+    }
+}
+
+async fn apply_page(
+    app: &App,
+    ctx: PageContext,
+    form: ApplyForm,
+    refusal: Option<Refusal>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let window = actor.may(Permission::HandleCertificates);
+    if !window {
+        actor.require(Permission::ApplyCertificate)?;
+    }
+    let (catalog, retained) = app.certificate_items().await?;
+    let items: Vec<ItemCard> = retained
+        .iter()
+        .filter_map(|it| ItemCard::of(&catalog, it))
+        .collect();
+    let chosen = form.item.trim();
+    let other = chosen == OTHER;
+    let item = items.iter().position(|i| i.code == chosen);
+    let choosing = !other && item.is_none();
+    let mut items = items;
+    let item = item.map(|i| items.remove(i));
+    let tree = app.org_tree().await?;
+    let refused = refusal.is_some();
+    Ok(with_status(
+        render(&ApplyPage {
+            ctx,
+            window,
+            choosing,
+            items,
+            item,
+            other,
+            form,
+            communities: community_groups(&tree),
+            refusal,
+            catalog_version: catalog.version.id.clone(),
+            max_files: MAX_MATERIALS,
+            max_mb: MAX_MATERIAL_BYTES / (1024 * 1024),
+        }),
+        refused,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApplyQuery {
+    #[serde(default)]
+    item: String,
+}
+
+async fn apply_form(
+    State(app): State<App>,
+    ctx: PageContext,
+    Query(q): Query<ApplyQuery>,
+) -> Result<Response, PageError> {
+    let caller = ctx.require_caller()?;
+    let actor = &caller.actor;
+    let window = actor.may(Permission::HandleCertificates);
+    let form = ApplyForm {
+        item: q.item.trim().chars().take(20).collect(),
+        // Most people apply where they live; the resident's own name is the usual applicant.
+        household_community: actor
+            .org
+            .as_ref()
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        applicant_name: if window {
+            String::new()
+        } else {
+            actor.display_name.clone()
+        },
+        key: fresh_key(),
+        ..Default::default()
+    };
+    apply_page(&app, ctx, form, None).await
+}
+
+/// The form's file inputs are named `m_<material key>` (`m_id_card`, `m_hukou`, …).
+const FILE_PREFIX: &str = "m_";
+
+async fn apply(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let mut multipart = match multipart {
+        Ok(m) => m,
+        Err(_) => {
+            return Ok(super::error_page(
+                StatusCode::BAD_REQUEST,
+                "提交的表单无法读取，请返回上一页刷新后重试。",
+            ));
+        }
+    };
+    let mut form = ApplyForm::default();
+    let mut csrf = String::new();
+    let mut uploads: Vec<Upload> = Vec::new();
+    let mut read_error: Option<String> = None;
+    let too_large = format!(
+        "上传的文件总量过大：材料最多 {MAX_MATERIALS} 个文件，每个不超过 {} MB。手机照片可以先截图或压缩，再重新选择文件。",
+        MAX_MATERIAL_BYTES / (1024 * 1024)
+    );
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                read_error = Some(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large.clone()
+                } else {
+                    "上传过程中断，表单没有完整收到。请重新选择材料文件后再提交。".into()
+                });
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let is_file = field.file_name().is_some();
+        let data = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                read_error = Some(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large.clone()
+                } else {
+                    "上传过程中断，表单没有完整收到。请重新选择材料文件后再提交。".into()
+                });
+                break;
+            }
+        };
+        let text = || String::from_utf8_lossy(&data).into_owned();
+        match name.as_str() {
+            "csrf" => csrf = text(),
+            "item" => form.item = text(),
+            "requested_name" => form.requested_name = text(),
+            "reason" => form.reason = text(),
+            "purpose" => form.purpose = text(),
+            "asking_unit" => form.asking_unit = text(),
+            "asking_article" => form.asking_article = text(),
+            "applicant_name" => form.applicant_name = text(),
+            "id_number" => form.id_number = text(),
+            "phone" => form.phone = text(),
+            "household_community" => form.household_community = text(),
+            "pledge" => form.pledge = !data.is_empty(),
+            "key" => form.key = text(),
+            // An empty file input still sends a part with no content: not a file.
+            n if is_file && n.starts_with(FILE_PREFIX) && !data.is_empty() => {
+                uploads.push(Upload {
+                    material: n[FILE_PREFIX.len()..].to_string(),
+                    bytes: data.to_vec(),
+                })
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    form.key = kept_key(&form.key);
+    if let Some(msg) = read_error {
+        let r = Refusal {
+            title: "材料没有上传成功",
+            message: msg,
+            go_to: String::new(),
+            about_certificate: false,
+        };
+        return apply_page(&app, ctx, form, Some(r)).await;
+    }
+    let other = form.item.trim() == OTHER;
+    let input = ApplicationInput {
+        item_code: if other {
+            String::new()
+        } else {
+            form.item.clone()
+        },
+        requested_name: if other {
+            form.requested_name.clone()
+        } else {
+            String::new()
+        },
+        applicant_name: form.applicant_name.clone(),
+        id_number: form.id_number.clone(),
+        phone: form.phone.clone(),
+        household_community: form.household_community.clone(),
+        reason: form.reason.clone(),
+        purpose: form.purpose.clone(),
+        asking_unit: form.asking_unit.clone(),
+        asking_article: form.asking_article.clone(),
+        pledge: form.pledge,
+    };
+    let had_files = !uploads.is_empty();
+    match app
+        .apply_certificate(&actor, &meta, &input, uploads, Some(&form.key))
+        .await
+    {
+        Ok(id) => {
+            let community = actor
+                .org
+                .as_ref()
+                .map(|o| o.to_string())
+                .unwrap_or_default();
+            Ok(
+                Redirect::to(&format!("/certificates/a/{community}/{id}?created=1"))
+                    .into_response(),
+            )
+        }
+        Err(ServiceError::Rejected { code, message }) => {
+            let mut r = Refusal::of(code, &message);
+            if had_files {
+                r.message
+                    .push_str("（您填写的内容都已保留；材料文件请重新选择。）");
+            }
+            apply_page(&app, ctx, form, Some(r)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One application
+
+/// One step of the application's history, as the timeline shows it.
+pub struct Step {
+    pub label: &'static str,
+    /// done, current, todo or stop (refused/withdrawn/revoked).
+    pub state: &'static str,
+    pub when: String,
+    pub detail: String,
+}
+
+fn timeline(d: &ApplicationDetail) -> Vec<Step> {
+    let r = &d.view.row;
+    let at = |ms: Option<i64>| ms.map(date_of).unwrap_or_default();
+    let mut steps = vec![Step {
+        label: "提交申请",
+        state: "done",
+        when: date_of(r.submitted_at),
+        detail: match (&r.entered_by, r.channel.as_str()) {
+            (Some(by), "window") => format!("社区窗口代录（{by}）；申请人已确认如实申报承诺"),
+            _ => "居民网上申请；申请人已确认如实申报承诺".into(),
+        },
+    }];
+    let state = r.status.as_str();
+    let stopped = |label: &'static str, detail: String| Step {
+        label,
+        state: "stop",
+        when: at(r.decided_at),
+        detail,
+    };
+    match state {
+        "refused" => {
+            if r.verified_at.is_some() {
+                steps.push(verified_step(r));
+            }
+            steps.push(stopped(
+                "不予出具",
+                r.refusal_reason.clone().unwrap_or_default(),
+            ));
+            return steps;
+        }
+        "withdrawn" => {
+            steps.push(stopped("申请人已撤回", String::new()));
+            return steps;
+        }
+        _ => {}
+    }
+    // The remaining steps in order; the first not yet done is the current one.
+    let done_verify = r.verified_at.is_some();
+    let done_approve = r.approved_at.is_some();
+    let done_issue = d.certificate.is_some();
+    steps.push(if done_verify {
+        verified_step(r)
+    } else {
+        Step {
+            label: "社区核实情况",
+            state: "current",
+            when: String::new(),
+            detail: format!("工作人员核实申请人情况和材料。办结期限：{}", r.due_on),
+        }
+    });
+    steps.push(Step {
+        label: "书记/主任批准用印",
+        state: if done_approve {
+            "done"
+        } else if done_verify {
+            "current"
+        } else {
+            "todo"
+        },
+        when: at(r.approved_at),
+        detail: r
+            .approved_by
+            .as_ref()
+            .map(|a| format!("批准人：{a}"))
+            .unwrap_or_default(),
+    });
+    steps.push(Step {
+        label: "出具证明",
+        state: if done_issue {
+            "done"
+        } else if done_approve {
+            "current"
+        } else {
+            "todo"
+        },
+        when: d
+            .certificate
+            .as_ref()
+            .map(|c| date_of(c.issued_at))
+            .unwrap_or_default(),
+        detail: d
+            .certificate
+            .as_ref()
+            .map(|c| format!("证明编号 {}", c.number))
+            .unwrap_or_default(),
+    });
+    if let Some(c) = d.certificate.as_ref().filter(|c| c.status == "revoked") {
+        steps.push(Step {
+            label: "证明已作废",
+            state: "stop",
+            when: at(c.revoked_at),
+            detail: c.revoke_reason.clone().unwrap_or_default(),
+        });
+    }
+    steps
+}
+
+fn verified_step(r: &jianfu_store::CertificateApplicationRow) -> Step {
+    let mut detail = r
+        .verified_by
+        .as_ref()
+        .map(|v| format!("核实人：{v}"))
+        .unwrap_or_default();
+    if let Some(n) = r.verify_note.as_ref().filter(|n| !n.is_empty()) {
+        detail.push_str(&format!("；核实情况：{n}"));
+    }
+    Step {
+        label: "社区核实情况",
+        state: "done",
+        when: r.verified_at.map(date_of).unwrap_or_default(),
+        detail,
+    }
+}
+
+/// What a refused action typed, to show again.
+#[derive(Default)]
+pub struct Typed {
+    pub facts: BTreeMap<String, String>,
+    pub household_checked: bool,
+    pub note: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "certificate_application.html")]
+pub struct DetailPage {
+    pub ctx: PageContext,
+    pub d: ApplicationDetail,
+    pub staff: bool,
+    pub facts: Vec<FactField>,
+    pub requires_household: bool,
+    pub material_names: BTreeMap<String, String>,
+    pub steps: Vec<Step>,
+    pub typed: Typed,
+    pub issue_key: String,
+    pub revealed_id: Option<String>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl DetailPage {
+    pub fn status_class(&self) -> &'static str {
+        status_class(&self.d.view.status)
+    }
+    pub fn base(&self) -> String {
+        format!(
+            "/certificates/a/{}/{}",
+            self.d.view.community_code, self.d.view.id
+        )
+    }
+    pub fn time_of(&self, ms: &i64) -> String {
+        date_of(*ms)
+    }
+    pub fn material_name(&self, m: &MaterialMeta) -> String {
+        self.material_names
+            .get(&m.material)
+            .cloned()
+            .unwrap_or_else(|| "证明材料".into())
+    }
+    pub fn kind_of(&self, m: &MaterialMeta) -> &'static str {
+        EvidenceKind::parse(&m.kind).map_or("文件", |k| k.label_zh())
+    }
+    pub fn size_of(&self, m: &MaterialMeta) -> String {
+        size_label(m.size)
+    }
+    pub fn channel_label(&self) -> &'static str {
+        if self.d.view.channel == "window" {
+            "社区窗口代录"
+        } else {
+            "居民网上申请"
+        }
+    }
+    pub fn has_actions(&self) -> bool {
+        let d = &self.d;
+        d.may_verify || d.may_approve || d.may_refuse || d.may_issue || d.may_withdraw
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn detail_page(
+    app: &App,
+    ctx: PageContext,
+    community: &str,
+    id: &str,
+    typed: Typed,
+    revealed_id: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let d = app
+        .certificate_application_detail(&actor, community, id)
+        .await?;
+    let spec = d.item.as_ref().and_then(|i| i.certificate.as_ref());
+    let material_names = spec
+        .map(|s| {
+            s.materials
+                .iter()
+                .map(|m| (m.key.clone(), m.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let requires_household = spec.is_some_and(|s| s.requires_household);
+    // Show again what the worker typed into the fact fields, over the saved values.
+    let facts = d
+        .facts
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            if !f.auto
+                && let Some(v) = typed.facts.get(&f.name)
+            {
+                f.value = v.clone();
+            }
+            f
+        })
+        .collect();
+    let steps = timeline(&d);
+    let refused = error.is_some();
+    Ok(with_status(
+        render(&DetailPage {
+            staff: actor.may(Permission::HandleCertificates),
+            ctx,
+            facts,
+            requires_household,
+            material_names,
+            steps,
+            typed,
+            issue_key: fresh_key(),
+            revealed_id,
+            error,
+            notice,
+            d,
+        }),
+        refused,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    #[serde(default)]
+    created: String,
+    #[serde(default)]
+    done: String,
+}
+
+async fn detail(
+    State(app): State<App>,
+    ctx: PageContext,
+    Path((community, id)): Path<(String, String)>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Response, PageError> {
+    let notice = if !q.created.is_empty() {
+        Some("申请已提交。社区工作人员会核实情况，办理进度会显示在这里。".into())
+    } else {
+        match q.done.as_str() {
+            "verify" => Some("已核实，已通知社区书记/主任审批用印。".into()),
+            "approve" => Some("已批准用印，已通知工作人员出具证明。".into()),
+            "refuse" => Some("已作出不予出具的决定，申请人可以在这里看到说明。".into()),
+            "withdraw" => Some("申请已撤回。".into()),
+            _ => None,
+        }
+    };
+    detail_page(
+        &app,
+        ctx,
+        &community,
+        &id,
+        Typed::default(),
+        None,
+        None,
+        notice,
+    )
+    .await
+}
+
+/// Fact fields are posted as `fact.<placeholder name>`.
+const FACT_PREFIX: &str = "fact.";
+
+/// All the actions on one application share one route: verify, approve, refuse, issue,
+/// withdraw and reveal-id. The form is read as pairs because the fact fields are named by the
+/// certificate's template.
+async fn act(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    Path((community, id, action)): Path<(String, String, String)>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    ctx.check_csrf(&field("csrf"))?;
+    let actor = ctx.require_caller()?.actor.clone();
+    let typed = Typed {
+        facts: pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(FACT_PREFIX)
+                    .map(|n| (n.to_string(), v.clone()))
+            })
+            .collect(),
+        household_checked: !field("household_checked").is_empty(),
+        note: field("note"),
+        reason: field("reason"),
+    };
+    let result = match action.as_str() {
+        "verify" => {
+            app.verify_certificate_application(
+                &actor,
+                &meta,
+                &community,
+                &id,
+                typed.facts.clone(),
+                typed.household_checked,
+                &typed.note,
+            )
+            .await
+        }
+        "approve" => {
+            app.approve_certificate_application(&actor, &meta, &community, &id)
+                .await
+        }
+        "refuse" => {
+            app.refuse_certificate_application(&actor, &meta, &community, &id, &typed.reason)
+                .await
+        }
+        "withdraw" => {
+            app.withdraw_certificate_application(&actor, &meta, &community, &id)
+                .await
+        }
+        "issue" => {
+            return match app
+                .issue_certificate(&actor, &meta, &community, &id, &field("key"))
+                .await
+            {
+                Ok(c) => Ok(
+                    Redirect::to(&format!("/certificates/c/{}?issued=1", c.number)).into_response(),
+                ),
+                Err(ServiceError::Rejected { message, .. }) => {
+                    detail_page(&app, ctx, &community, &id, typed, None, Some(message), None).await
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
+        "reveal-id" => {
+            // Shown on this one response only; the service has audited the view.
+            return match app.reveal_id_number(&actor, &meta, &community, &id).await {
+                Ok(full) => {
+                    detail_page(&app, ctx, &community, &id, typed, Some(full), None, None).await
+                }
+                Err(ServiceError::Rejected { message, .. }) => {
+                    detail_page(&app, ctx, &community, &id, typed, None, Some(message), None).await
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
+        _ => {
+            return Err(PageError(ServiceError::NotFound("该操作".into())));
+        }
+    };
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/certificates/a/{community}/{id}?done={action}"))
+                .into_response(),
+        ),
+        Err(ServiceError::Rejected { message, .. }) => {
+            detail_page(&app, ctx, &community, &id, typed, None, Some(message), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A material file, for those who may read the application. Served as a download with the type
+/// found at upload (never sniffed by the browser); neither URL nor file name carries the name the
+/// file had on the applicant's phone.
+async fn material(
+    State(app): State<App>,
+    ctx: PageContext,
+    Path((community, id, seq)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| PageError(ServiceError::NotFound("该材料".into())))?;
+    let m = app
+        .certificate_material(&actor, &community, &id, seq)
+        .await?;
+    let kind = EvidenceKind::parse(&m.kind);
+    let mut resp = m.bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(kind.map_or("application/octet-stream", |k| k.content_type())),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"material-{seq}.{}\"",
+        kind.map_or("bin", |k| k.extension())
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The certificate
+
+#[derive(Template)]
+#[template(path = "certificate.html")]
+pub struct CertificatePage {
+    pub ctx: PageContext,
+    pub c: CertificateRow,
+    pub may_revoke: bool,
+    pub reason: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl CertificatePage {
+    pub fn status_class(&self) -> &'static str {
+        status_class(&self.c.status)
+    }
+    pub fn status_text(&self) -> &'static str {
+        status_label(&self.c.status)
+    }
+    pub fn time_of(&self, ms: &i64) -> String {
+        date_of(*ms)
+    }
+    pub fn application_href(&self) -> String {
+        format!(
+            "/certificates/a/{}/{}",
+            self.c.community_code, self.c.application_id
+        )
+    }
+}
+
+async fn certificate_page(
+    app: &App,
+    ctx: PageContext,
+    number: &str,
+    reason: String,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let c = app.certificate_for(&actor, number).await?;
+    let refused = error.is_some();
+    Ok(with_status(
+        render(&CertificatePage {
+            may_revoke: actor.may(Permission::ApproveSealUse) && c.status == "valid",
+            ctx,
+            c,
+            reason,
+            error,
+            notice,
+        }),
+        refused,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CertificateQuery {
+    #[serde(default)]
+    issued: String,
+    #[serde(default)]
+    revoked: String,
+}
+
+async fn certificate(
+    State(app): State<App>,
+    ctx: PageContext,
+    Path(number): Path<String>,
+    Query(q): Query<CertificateQuery>,
+) -> Result<Response, PageError> {
+    let notice = if !q.issued.is_empty() {
+        Some(
+            "证明已出具，并已记入用印登记簿。请下载 PDF 打印，在用印处加盖社区印章后交给申请人。"
+                .into(),
+        )
+    } else if !q.revoked.is_empty() {
+        Some("证明已作废。公开核验时将显示“已作废”和作废原因。".into())
+    } else {
+        None
+    };
+    certificate_page(&app, ctx, &number, String::new(), None, notice).await
+}
+
+async fn pdf(
+    State(app): State<App>,
+    ctx: PageContext,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let bytes = app.certificate_pdf(&actor, &number).await?;
+    let number = number.trim();
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    // The number is made of letters, digits and hyphens only; checked anyway.
+    if number
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{number}.pdf\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn revoke(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    Path(number): Path<String>,
+    PageForm(form): PageForm<RevokeForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let actor = ctx.require_caller()?.actor.clone();
+    match app
+        .revoke_certificate(&actor, &meta, &number, &form.reason)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/certificates/c/{number}?revoked=1")).into_response()),
+        Err(ServiceError::Rejected { message, .. }) => {
+            certificate_page(&app, ctx, &number, form.reason, Some(message), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public verification (no login)
+
+/// Where the certificate's seal-log entry stands against the latest signed checkpoint.
+pub struct ProofView {
+    /// The entry is covered by a signed checkpoint.
+    pub included: bool,
+    pub checkpoint_size: i64,
+    pub signed_at: String,
+    pub root_short: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+pub struct VerifyPage {
+    pub ctx: PageContext,
+    pub number: String,
+    pub code: String,
+    pub result: Option<VerifiedCertificate>,
+    /// Not found or wrong code: the same neutral answer either way.
+    pub problem: Option<String>,
+    /// Too many wrong codes.
+    pub limited: Option<String>,
+    /// The seal-log inclusion proof, once the seal service provides it.
+    pub proof: Option<ProofView>,
+}
+
+impl VerifyPage {
+    pub fn valid(&self) -> bool {
+        self.result.as_ref().is_some_and(|r| r.status == "valid")
+    }
+}
+
+async fn verify(
+    State(app): State<App>,
+    ctx: Result<PageContext, PageError>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    meta: RequestMeta,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, PageError> {
+    // Public: an expired session must not send a resident's relative to the login page.
+    let ctx = match ctx {
+        Ok(c) => c,
+        Err(_) => PageContext::anonymous(&app, &headers, uri.path()).await,
+    };
+    let number: String = q.number.trim().chars().take(64).collect();
+    let code: String = q.code.trim().chars().take(32).collect();
+    let mut page = VerifyPage {
+        ctx,
+        number,
+        code,
+        result: None,
+        problem: None,
+        limited: None,
+        proof: None,
+    };
+    let mut status = StatusCode::OK;
+    if !page.number.is_empty() || !page.code.is_empty() {
+        match app
+            .verify_certificate(&meta, &page.number, &page.code)
+            .await
+        {
+            Ok(v) => {
+                page.proof = inclusion_proof(&app, v.seal_seq).await;
+                page.result = Some(v);
+            }
+            Err(ServiceError::RateLimited(m)) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                page.limited = Some(m);
+            }
+            Err(ServiceError::Rejected { message, .. }) => {
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+                page.problem = Some(message);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut resp = render(&page);
+    if resp.status() == StatusCode::OK {
+        *resp.status_mut() = status;
+    }
+    Ok(resp)
+}
+
+/// The seal log's inclusion proof for a certificate's entry. The lead wires the seal service's
+/// `seal_inclusion_proof` in here; until then the page leaves the section out.
+async fn inclusion_proof(_app: &App, _seal_seq: i64) -> Option<ProofView> {
+    None
+}
