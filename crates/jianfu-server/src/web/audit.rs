@@ -158,6 +158,15 @@ impl AuditPage {
             "seal.use" => "登记工作用章",
             "seal.checkpoint" => "签署用印登记检查点",
             "seal.retention_purge" => "按保存期限删除用印登记个人信息",
+            "certificate.apply" => "申请开具证明",
+            "certificate.verify" => "核实证明申请",
+            "certificate.approve" => "批准证明用印",
+            "certificate.refuse" => "不予出具证明",
+            "certificate.withdraw" => "撤回证明申请",
+            "certificate.issue" => "出具证明",
+            "certificate.revoke" => "作废证明",
+            "certificate.id_viewed" => "查看完整身份证号",
+            "certificate.retention_purge" => "按保存期限删除证明个人信息",
             other => other,
         }
     }

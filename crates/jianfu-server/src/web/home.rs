@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use jianfu_domain::Role;
+use jianfu_domain::permission::Permission;
 
 pub fn routes() -> Router<App> {
     Router::new().route("/", get(home))
@@ -58,19 +59,47 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
         let f = fen.unwrap_or_default();
         format!("{}.{:02}", f / 100, f % 100)
     };
+    // Certificate applications the viewer may see (their own, or the community's queue).
+    let certs =
+        if actor.may(Permission::HandleCertificates) || actor.may(Permission::ApplyCertificate) {
+            app.list_certificate_applications(&actor, None).await.ok()
+        } else {
+            None
+        };
+    let cert_count = |status: &[&str]| {
+        certs
+            .as_ref()
+            .map(|v| {
+                v.iter()
+                    .filter(|a| status.contains(&a.status.as_str()))
+                    .count()
+            })
+            .unwrap_or_default()
+    };
+    let cert_overdue = certs
+        .as_ref()
+        .map(|v| v.iter().filter(|a| a.overdue).count())
+        .unwrap_or_default();
     for role in &actor.roles {
         let (cards, coming): (Vec<Card>, Vec<&'static str>) = match role {
             Role::Resident => (
                 vec![
                     card(&here, "我所在的社区", None),
+                    card(
+                        cert_count(&["submitted", "verified", "approved"]),
+                        "证明申请·办理中",
+                        Some("/certificates"),
+                    ),
+                    card(
+                        cert_count(&["issued"]),
+                        "证明·已出具",
+                        Some("/certificates"),
+                    ),
+                    card("申请", "开具证明", Some("/certificates/apply")),
+                    card("核验", "证明真伪", Some("/verify")),
                     card("查看", "社区工作清单（公开）", Some("/catalog")),
                 ],
-                vec![
-                    "申请开具证明",
-                    "参与满意度调查",
-                    "参与议事协商与志愿服务",
-                    "查验证明真伪",
-                ],
+                vec!["参与满意度调查", "参与议事协商与志愿服务"],
             ),
             Role::CommunityWorker | Role::CommunityDirector => (
                 vec![
@@ -87,13 +116,29 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
                         "违规下派·已撤销",
                         Some("/violations"),
                     ),
+                    card(
+                        cert_count(&["submitted"]),
+                        "证明申请·待核实",
+                        Some("/certificates?status=submitted"),
+                    ),
+                    card(
+                        cert_count(&["verified"]),
+                        "证明申请·待审批用印",
+                        Some("/certificates?status=verified"),
+                    ),
+                    card(
+                        cert_count(&["approved"]),
+                        "证明申请·待出具",
+                        Some("/certificates?status=approved"),
+                    ),
+                    card(cert_overdue, "证明申请·已超期", Some("/certificates")),
                     card(d.residents_in_scope, "本社区居民账号", None),
                     card(d.accounts_in_scope, "本社区账号总数", None),
                 ],
                 if *role == Role::CommunityDirector {
-                    vec!["审批用印", "组织议事协商"]
+                    vec!["组织议事协商"]
                 } else {
-                    vec!["办理居民证明", "一次采集、多方共享"]
+                    vec!["一次采集、多方共享"]
                 },
             ),
             Role::StreetOfficer => (

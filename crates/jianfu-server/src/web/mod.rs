@@ -7,6 +7,7 @@ pub mod api_docs;
 pub mod assignments;
 pub mod audit;
 pub mod catalog;
+pub mod certificates;
 pub mod home;
 pub mod login;
 pub mod notices;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<App> {
         .merge(assignments::routes())
         .merge(violations::routes())
         .merge(seal::routes())
+        .merge(certificates::routes())
 }
 
 /// One entry of the top navigation.
@@ -105,6 +107,7 @@ impl PageContext {
             return self.items(vec![
                 ("/catalog", "工作清单", true),
                 ("/public/revocations", "撤销公示", true),
+                ("/verify", "证明核验", true),
                 ("/login", "登录", true),
             ]);
         };
@@ -126,6 +129,16 @@ impl PageContext {
             ),
             ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
             ("/seal", "用印登记", a.may(Permission::ViewSealLog)),
+            (
+                "/certificates",
+                if a.may(Permission::HandleCertificates) {
+                    "证明办理"
+                } else {
+                    "我的证明申请"
+                },
+                a.may(Permission::HandleCertificates) || a.may(Permission::ApplyCertificate),
+            ),
+            ("/verify", "证明核验", true),
             ("/notices", "通知", true),
             ("/orgs", "组织机构", a.may(Permission::ViewOrgs)),
         ];
