@@ -13,4 +13,5 @@ mod gate_violations;
 mod http_api;
 mod http_pages;
 mod portable;
+mod seal_log;
 mod store_contract;

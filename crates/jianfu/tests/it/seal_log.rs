@@ -1,0 +1,884 @@
+//! The seal-use log end to end: uses of the seal recorded through the service, every kind of
+//! tampering applied directly in the real database (triggers dropped first, as someone with
+//! database access would), and the real `jianfu seal verify` naming the first bad entry. Plus
+//! offline inclusion proofs, the triggers, and who may see and use the page and the API.
+
+use crate::cli::jianfu;
+use crate::helpers::{self, TempDir, TestDb, TestServer, expect_code, hidden_field, json_ok};
+use jianfu_domain::seal::checkpoint::{self, Ed25519Verifier};
+use jianfu_domain::seal::hash::{parse_hex, to_hex};
+use jianfu_domain::seal::merkle::{self, Frontier};
+use jianfu_domain::seal::{HashAlg, Personal, SealEntry};
+use jianfu_domain::{OrgCode, Role};
+use jianfu_server::service::seal::{NewSealUse, ProofState};
+use jianfu_server::service::{Actor, RequestMeta};
+use jianfu_server::{App, Config};
+use jianfu_store::{DatabaseUrl, SealEntryRow, Store};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{Connection, PgConnection};
+use std::sync::Arc;
+
+const COMMUNITY: &str = "110115001901";
+
+/// A connection straight to the database, bypassing jianfu.
+enum Raw {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+macro_rules! exec {
+    ($raw:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+        match &mut $raw {
+            Raw::Sqlite(c) => sqlx::query($sql)$(.bind($bind))*.execute(&mut *c).await
+                .map(|r| r.rows_affected()),
+            Raw::Pg(c) => sqlx::query($sql)$(.bind($bind))*.execute(&mut *c).await
+                .map(|r| r.rows_affected()),
+        }
+    };
+}
+
+async fn raw(db: &TestDb) -> Raw {
+    match &db.url {
+        DatabaseUrl::Sqlite { path } => Raw::Sqlite(
+            SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+                .await
+                .expect("raw SQLite connection"),
+        ),
+        DatabaseUrl::Postgres { url } => {
+            let mut c = PgConnection::connect(url).await.expect("raw PostgreSQL");
+            let schema: String = sqlx::query_scalar("SELECT current_schema()")
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+            assert!(schema.starts_with("jf_test_"), "test schema: {schema}");
+            Raw::Pg(c)
+        }
+    }
+}
+
+impl Raw {
+    /// What an attacker does first: remove the append-only guards and the foreign keys.
+    async fn unguard(&mut self) {
+        let statements: &[&str] = match self {
+            Raw::Sqlite(_) => &[
+                "PRAGMA foreign_keys = OFF",
+                "DROP TRIGGER seal_entries_no_update",
+                "DROP TRIGGER seal_entries_no_delete",
+                "DROP TRIGGER seal_nodes_no_update",
+                "DROP TRIGGER seal_nodes_no_delete",
+                "DROP TRIGGER seal_checkpoints_no_update",
+                "DROP TRIGGER seal_checkpoints_no_delete",
+                "DROP TRIGGER seal_personal_no_update",
+            ],
+            Raw::Pg(_) => &[
+                "DROP TRIGGER seal_entries_no_update ON seal_entries",
+                "DROP TRIGGER seal_nodes_no_update ON seal_nodes",
+                "DROP TRIGGER seal_checkpoints_no_update ON seal_checkpoints",
+                "DROP TRIGGER seal_personal_no_update ON seal_personal",
+                // Foreign keys are system triggers in PostgreSQL; a superuser skips them so.
+                "SET session_replication_role = replica",
+            ],
+        };
+        for s in statements {
+            exec!(*self, *s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        }
+    }
+
+    async fn insert_entry(&mut self, e: &SealEntry) {
+        let n = exec!(
+            *self,
+            "INSERT INTO seal_entries (seq, id, used_at, community_code, kind, subject, content, \
+             copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
+             entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            e.seq,
+            e.id.clone(),
+            e.used_at,
+            e.community_code.clone(),
+            e.kind.clone(),
+            e.subject.clone(),
+            e.content.clone(),
+            e.copies,
+            e.approver.clone(),
+            e.handler.clone(),
+            e.personal_digest.clone(),
+            e.hash_alg.clone(),
+            e.leaf_hash.clone(),
+            e.prev_hash.clone(),
+            e.entry_hash.clone(),
+        )
+        .expect("insert entry");
+        assert_eq!(n, 1);
+    }
+
+    async fn insert_personal(&mut self, seq: i64, p: &Personal) {
+        exec!(
+            *self,
+            "INSERT INTO seal_personal (seq, salt, applicant, contact) VALUES ($1, $2, $3, $4)",
+            seq,
+            p.salt.clone(),
+            p.applicant.clone(),
+            p.contact.clone(),
+        )
+        .expect("insert personal");
+    }
+}
+
+fn director() -> Actor {
+    Actor {
+        user_id: Some("test-shuji".into()),
+        username: Some("shuji".into()),
+        display_name: "张书记（演示）".into(),
+        roles: vec![Role::CommunityDirector],
+        org: Some(OrgCode::parse(COMMUNITY).unwrap()),
+    }
+}
+
+/// An app on `db` whose data directory (the signing key) is a fresh temporary one.
+async fn seal_app(db: &TestDb, alg: &str) -> (App, TempDir) {
+    let dir = helpers::temp_dir();
+    let store: Arc<dyn Store> = jianfu_store::open(&db.url).await.expect("open");
+    let config = Config {
+        data_dir: dir.0.clone(),
+        seal_hash_alg: alg.into(),
+        ..Config::default()
+    };
+    let app = App::new(store, helpers::test_clock(), config);
+    app.load_demo(&RequestMeta::console()).await.expect("demo");
+    (app, dir)
+}
+
+async fn record(app: &App, i: i64) -> i64 {
+    let e = app
+        .record_seal_use(
+            &director(),
+            &RequestMeta::console(),
+            &NewSealUse {
+                content: format!("关于第 {i} 次借用活动室的函"),
+                copies: ((i % 3) + 1).to_string(),
+                handler: "shegong".into(),
+                applicant: format!("居民{i}"),
+                contact: format!("1380000{i:04}"),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("record {i}: {e}"));
+    e.seq
+}
+
+async fn checkpoint(app: &App) {
+    app.make_seal_checkpoint(&Actor::console(), &RequestMeta::console(), true)
+        .await
+        .expect("checkpoint")
+        .expect("the log has entries");
+}
+
+/// Twelve uses of the seal, with signed checkpoints at 8 and at 12.
+async fn real_log(db: &TestDb) -> (App, TempDir) {
+    let (app, dir) = seal_app(db, "sha256").await;
+    for i in 1..=12 {
+        assert_eq!(record(&app, i).await, i);
+        if i == 8 {
+            checkpoint(&app).await;
+        }
+    }
+    checkpoint(&app).await;
+    (app, dir)
+}
+
+async fn verify_cli(db: &TestDb, key_dir: &TempDir, extra: &[&str]) -> crate::cli::Run {
+    let dir = key_dir.0.display().to_string();
+    let mut args = vec![
+        "seal",
+        "verify",
+        "--database-url",
+        db.raw_url.as_str(),
+        "--data-dir",
+        dir.as_str(),
+    ];
+    args.extend(extra);
+    jianfu(&args, &[]).await
+}
+
+/// Asserts the binary fails, naming `seq` (as "第 N 条"), with the problem code `code`.
+async fn assert_found(db: &TestDb, key_dir: &TempDir, extra: &[&str], needle: &str, code: &str) {
+    let r = verify_cli(db, key_dir, extra).await;
+    assert_eq!(r.code, Some(1), "{}: {code}: {r:?}", db.label);
+    assert!(r.stdout.contains("用印登记校验失败"), "{r:?}");
+    assert!(
+        r.stdout.contains(needle),
+        "{}: names {needle}: {r:?}",
+        db.label
+    );
+    assert!(
+        r.stdout.contains(&format!("问题代码：{code}")),
+        "{}: {code}: {r:?}",
+        db.label
+    );
+}
+
+/// A fresh database of the same backend holding a copy of `export`.
+async fn copy_of(like: &TestDb, export: &[u8]) -> (TestDb, Arc<dyn Store>) {
+    let db = match like.label {
+        "sqlite" => helpers::sqlite_db(),
+        _ => helpers::pg_db().await.expect("PostgreSQL was reachable"),
+    };
+    let store = jianfu_store::open(&db.url).await.unwrap();
+    jianfu_store::portable::import(store.as_ref(), &mut &export[..])
+        .await
+        .expect("copy imports");
+    (db, store)
+}
+
+async fn all_entries(store: &dyn Store) -> Vec<SealEntryRow> {
+    store.seal_entries_after(0, 1000).await.unwrap()
+}
+
+#[tokio::test]
+async fn every_kind_of_tampering_is_found_by_the_binary() {
+    for db in helpers::backends().await {
+        let l = db.label;
+        let (app, keys) = real_log(&db).await;
+        let r = verify_cli(&db, &keys, &[]).await;
+        assert!(r.ok(), "{l}: intact: {r:?}");
+        assert!(r.stdout.contains("用印登记完整：共 12 条记录"), "{r:?}");
+        assert!(
+            r.stdout
+                .contains("已核验 2 个签名检查点，最新的覆盖前 12 条"),
+            "{r:?}"
+        );
+        let mut export = Vec::new();
+        jianfu_store::portable::export(app.store.as_ref(), &mut export)
+            .await
+            .unwrap();
+        let published = keys.0.join("published.json");
+        let p = app.published_seal_checkpoint().await.unwrap().unwrap();
+        std::fs::write(&published, serde_json::to_string(&p).unwrap()).unwrap();
+        let published = published.display().to_string();
+
+        // Modified: one field of entry 5, in the original database.
+        let mut conn = raw(&db).await;
+        conn.unguard().await;
+        let n = exec!(conn, "UPDATE seal_entries SET copies = 9 WHERE seq = 5").unwrap();
+        assert_eq!(n, 1, "{l}: the tampering took");
+        assert_found(&db, &keys, &[], "第 5 条", "entry_modified").await;
+
+        // Removed: entry 6 deleted (with its personal row).
+        let (copy, _) = copy_of(&db, &export).await;
+        let r = verify_cli(&copy, &keys, &[]).await;
+        assert!(r.ok(), "{l}: the copy is intact: {r:?}");
+        let mut conn = raw(&copy).await;
+        conn.unguard().await;
+        exec!(conn, "DELETE FROM seal_personal WHERE seq = 6").unwrap();
+        assert_eq!(
+            exec!(conn, "DELETE FROM seal_entries WHERE seq = 6").unwrap(),
+            1
+        );
+        assert_found(&copy, &keys, &[], "第 6 条", "entry_removed").await;
+
+        // Inserted: a self-consistent forgery at 7 linking to entry 6; the rest moved up.
+        let (copy, store) = copy_of(&db, &export).await;
+        let rows = all_entries(store.as_ref()).await;
+        let mut conn = raw(&copy).await;
+        conn.unguard().await;
+        for seq in (7..=12).rev() {
+            exec!(
+                conn,
+                "UPDATE seal_personal SET seq = seq + 1 WHERE seq = $1",
+                seq
+            )
+            .unwrap();
+            let moved = exec!(
+                conn,
+                "UPDATE seal_entries SET seq = seq + 1 WHERE seq = $1",
+                seq
+            )
+            .unwrap();
+            assert_eq!(moved, 1);
+        }
+        let (template, personal) = rows[6].clone().into_parts();
+        let personal = personal.expect("personal data kept");
+        let forged = SealEntry {
+            id: "forged-0001".into(),
+            content: "伪造的用印记录".into(),
+            ..template
+        }
+        .seal(
+            HashAlg::Sha256.hasher(),
+            &personal,
+            &parse_hex(&rows[5].entry_hash).unwrap(),
+        );
+        conn.insert_entry(&forged).await;
+        conn.insert_personal(7, &personal).await;
+        assert_found(&copy, &keys, &[], "第 7 条", "entry_inserted").await;
+
+        // Reordered: entries 3 and 4 trade places.
+        let (copy, _) = copy_of(&db, &export).await;
+        let mut conn = raw(&copy).await;
+        conn.unguard().await;
+        for (from, to) in [(3, 1003), (4, 3), (1003, 4)] {
+            exec!(
+                conn,
+                "UPDATE seal_personal SET seq = $1 WHERE seq = $2",
+                to,
+                from
+            )
+            .unwrap();
+            let n = exec!(
+                conn,
+                "UPDATE seal_entries SET seq = $1 WHERE seq = $2",
+                to,
+                from
+            )
+            .unwrap();
+            assert_eq!(n, 1);
+        }
+        assert_found(&copy, &keys, &[], "第 3 条", "entries_reordered").await;
+
+        // Truncated: the last two entries cut off; the head still says 12.
+        let (copy, _) = copy_of(&db, &export).await;
+        let mut conn = raw(&copy).await;
+        conn.unguard().await;
+        exec!(conn, "DELETE FROM seal_personal WHERE seq > 10").unwrap();
+        assert_eq!(
+            exec!(conn, "DELETE FROM seal_entries WHERE seq > 10").unwrap(),
+            2
+        );
+        assert_found(&copy, &keys, &[], "第 11 条起的记录被截去", "log_truncated").await;
+
+        // Personal data altered: the contact of entry 9.
+        let (copy, _) = copy_of(&db, &export).await;
+        let mut conn = raw(&copy).await;
+        conn.unguard().await;
+        exec!(
+            conn,
+            "UPDATE seal_personal SET contact = '13999999999' WHERE seq = 9"
+        )
+        .unwrap();
+        assert_found(&copy, &keys, &[], "第 9 条", "personal_data_modified").await;
+
+        // A checkpoint's signature forged (one byte of the signature at 12 changed).
+        let (copy, store) = copy_of(&db, &export).await;
+        let cp = store.latest_seal_checkpoint().await.unwrap().unwrap();
+        // One hex digit of the signature changed.
+        let mut sig: Vec<char> = cp.signature.chars().collect();
+        sig[20] = if sig[20] == '0' { '1' } else { '0' };
+        let sig: String = sig.into_iter().collect();
+        let mut conn = raw(&copy).await;
+        conn.unguard().await;
+        exec!(
+            conn,
+            "UPDATE seal_checkpoints SET signature = $1 WHERE size = 12",
+            sig
+        )
+        .unwrap();
+        assert_found(
+            &copy,
+            &keys,
+            &[],
+            "第 12 条处的库内检查点签名无效",
+            "bad_checkpoint_signature",
+        )
+        .await;
+
+        // Rewritten consistently: entry 2's content changed and every hash, node and the head
+        // recomputed with jianfu's own code. Only the signed checkpoints can tell.
+        let (copy, store) = copy_of(&db, &export).await;
+        let rows = all_entries(store.as_ref()).await;
+        let mut conn = raw(&copy).await;
+        conn.unguard().await;
+        exec!(conn, "DELETE FROM seal_nodes").unwrap();
+        exec!(conn, "DELETE FROM seal_personal").unwrap();
+        exec!(conn, "DELETE FROM seal_entries").unwrap();
+        let h = HashAlg::Sha256.hasher();
+        let mut frontier = Frontier::default();
+        let mut prev = [0u8; 32];
+        for row in rows {
+            let (mut e, p) = row.into_parts();
+            let p = p.unwrap();
+            if e.seq == 2 {
+                e.content = "关于借用活动室的函（已改写）".into();
+            }
+            let e = e.seal(h, &p, &prev);
+            prev = parse_hex(&e.entry_hash).unwrap();
+            for n in frontier.append(h, parse_hex(&e.leaf_hash).unwrap()) {
+                exec!(
+                    conn,
+                    "INSERT INTO seal_nodes (node, hash) VALUES ($1, $2)",
+                    n.node.key(),
+                    to_hex(&n.hash)
+                )
+                .unwrap();
+            }
+            conn.insert_entry(&e).await;
+            conn.insert_personal(e.seq, &p).await;
+        }
+        exec!(
+            conn,
+            "UPDATE seal_head SET hash = $1, frontier = $2",
+            to_hex(&prev),
+            frontier.encode()
+        )
+        .unwrap();
+        assert_found(
+            &copy,
+            &keys,
+            &[],
+            "第 1 至 8 条之间的记录被改写",
+            "log_rewritten",
+        )
+        .await;
+        // The stored checkpoints deleted as well: without one kept outside, nothing can tell…
+        exec!(conn, "DELETE FROM seal_checkpoints").unwrap();
+        let r = verify_cli(&copy, &keys, &[]).await;
+        assert!(
+            r.ok(),
+            "{l}: a full rewrite needs an outside checkpoint: {r:?}"
+        );
+        // …with the published one, it is found.
+        assert_found(
+            &copy,
+            &keys,
+            &["--checkpoint", published.as_str()],
+            "外部保存的签名检查点不符",
+            "log_rewritten",
+        )
+        .await;
+
+        // Retention: personal rows deleted (allowed without touching any guard): still intact.
+        let (copy, store) = copy_of(&db, &export).await;
+        let mut conn = raw(&copy).await;
+        let n = exec!(conn, "DELETE FROM seal_personal WHERE seq <= 5").unwrap();
+        assert_eq!(n, 5, "{l}: the retention purge needs no dropped trigger");
+        let r = verify_cli(&copy, &keys, &["--checkpoint", published.as_str()]).await;
+        assert!(r.ok(), "{l}: after retention: {r:?}");
+        assert!(
+            r.stdout.contains("其中 5 条的个人信息已按保存期限删除"),
+            "{r:?}"
+        );
+        let page = store.seal_entries_after(0, 10).await.unwrap();
+        assert!(page[0].applicant.is_none() && page[5].applicant.is_some());
+    }
+}
+
+#[tokio::test]
+async fn the_triggers_keep_the_log_append_only_but_personal_data_deletable() {
+    for db in helpers::backends().await {
+        let l = db.label;
+        let (app, _keys) = seal_app(&db, "sha256").await;
+        for i in 1..=3 {
+            record(&app, i).await;
+        }
+        checkpoint(&app).await;
+        let mut conn = raw(&db).await;
+        for sql in [
+            "UPDATE seal_entries SET copies = 5 WHERE seq = 2",
+            "DELETE FROM seal_entries WHERE seq = 3",
+            "UPDATE seal_nodes SET hash = 'x'",
+            "DELETE FROM seal_nodes",
+            "UPDATE seal_checkpoints SET root = 'x'",
+            "DELETE FROM seal_checkpoints",
+        ] {
+            let e = exec!(conn, sql).expect_err(sql).to_string();
+            assert!(e.contains("append-only"), "{l}: {sql}: {e}");
+        }
+        let e = exec!(conn, "UPDATE seal_personal SET contact = 'x' WHERE seq = 1")
+            .expect_err("personal data is never changed")
+            .to_string();
+        assert!(e.contains("never changed"), "{l}: {e}");
+        if matches!(conn, Raw::Pg(_)) {
+            let e = exec!(conn, "TRUNCATE seal_entries CASCADE")
+                .expect_err("TRUNCATE must fail")
+                .to_string();
+            assert!(e.contains("append-only"), "{l}: {e}");
+        }
+        // Retention through the store: audited, and the log still verifies.
+        let before = app.store.audit_head().await.unwrap().0;
+        let a = app.audit(
+            &Actor::console(),
+            &RequestMeta::console(),
+            "seal.retention_purge",
+            "seal_personal",
+        );
+        assert_eq!(app.store.purge_seal_personal(i64::MAX, a).await.unwrap(), 3);
+        assert_eq!(
+            app.store.audit_head().await.unwrap().0,
+            before + 1,
+            "{l}: audited"
+        );
+        let report = app.verify_seal_log(None).await.unwrap();
+        assert_eq!(report.problem, None, "{l}");
+        assert_eq!((report.entries, report.personal_deleted), (3, 3));
+        assert_eq!(report.checkpoints_verified, 1);
+    }
+}
+
+#[tokio::test]
+async fn inclusion_proofs_verify_offline_against_the_checkpoint() {
+    for db in helpers::backends().await {
+        let l = db.label;
+        let (app, _keys) = seal_app(&db, "sha256").await;
+        for i in 1..=13 {
+            record(&app, i).await;
+        }
+        checkpoint(&app).await;
+        let latest = record(&app, 14).await;
+        let key = app.seal_public_key().unwrap();
+        let verifier = Ed25519Verifier::from_hex(&key.public_key).unwrap();
+        for seq in 1..=13 {
+            let p = app.seal_inclusion_proof(seq).await.unwrap().unwrap();
+            assert_eq!(p.state, ProofState::Covered, "{l}");
+            assert!(p.verified, "{l}: {}", p.message);
+            // Offline: only the proof, the checkpoint and the public key.
+            let c = p.checkpoint.clone().unwrap();
+            assert_eq!(c.size, 13);
+            assert_eq!(checkpoint::check(&verifier, &c), Ok(()));
+            let path: Vec<_> = p.path.iter().map(|h| parse_hex(h).unwrap()).collect();
+            let h = c.hash_alg.hasher();
+            let leaf = parse_hex(&p.leaf_hash).unwrap();
+            let root = parse_hex(&c.root).unwrap();
+            assert!(merkle::verify_inclusion(
+                h,
+                &leaf,
+                (seq - 1) as u64,
+                13,
+                &path,
+                &root
+            ));
+            // Another leaf does not verify with this proof.
+            let mut other = leaf;
+            other[0] ^= 1;
+            assert!(!merkle::verify_inclusion(
+                h,
+                &other,
+                (seq - 1) as u64,
+                13,
+                &path,
+                &root
+            ));
+        }
+        let pending = app.seal_inclusion_proof(latest).await.unwrap().unwrap();
+        assert_eq!(pending.state, ProofState::Pending, "{l}");
+        assert!(!pending.verified && pending.message.contains("尚未纳入"));
+        assert!(app.seal_inclusion_proof(99).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn an_sm3_log_verifies_and_keeps_its_algorithm() {
+    let db = helpers::sqlite_db();
+    let (app, keys) = seal_app(&db, "sm3").await;
+    for i in 1..=5 {
+        record(&app, i).await;
+    }
+    checkpoint(&app).await;
+    let head = app.store.seal_head().await.unwrap().unwrap();
+    assert_eq!((head.size, head.hash_alg.as_str()), (5, "sm3"));
+    let r = verify_cli(&db, &keys, &[]).await;
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stdout.contains("SM3"), "{r:?}");
+    // A later configuration change does not switch an existing log's algorithm.
+    let store = jianfu_store::open(&db.url).await.unwrap();
+    let config = Config {
+        data_dir: keys.0.clone(),
+        ..Config::default()
+    };
+    let app2 = App::new(store, helpers::test_clock(), config);
+    record(&app2, 6).await;
+    let rows = all_entries(app2.store.as_ref()).await;
+    assert!(rows.iter().all(|r| r.hash_alg == "sm3"));
+    let r = verify_cli(&db, &keys, &[]).await;
+    assert!(r.ok(), "{r:?}");
+}
+
+#[tokio::test]
+async fn cli_signs_shows_and_exports_checkpoints() {
+    let db = helpers::sqlite_db();
+    let (app, keys) = seal_app(&db, "sha256").await;
+    let dir = keys.0.display().to_string();
+    let with_db = |cmd: &'static str| {
+        vec![
+            "seal",
+            cmd,
+            "--database-url",
+            db.raw_url.as_str(),
+            "--data-dir",
+            dir.as_str(),
+        ]
+    };
+    let r = jianfu(&with_db("checkpoint"), &[]).await;
+    assert!(r.ok() && r.stdout.contains("还没有记录"), "{r:?}");
+    let r = jianfu(&with_db("export-checkpoint"), &[]).await;
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("还没有签名检查点"), "{r:?}");
+    for i in 1..=3 {
+        record(&app, i).await;
+    }
+    let r = jianfu(&with_db("checkpoint"), &[]).await;
+    assert!(
+        r.ok() && r.stdout.contains("已签署检查点：前 3 条记录"),
+        "{r:?}"
+    );
+    let r = jianfu(&with_db("public-key"), &[]).await;
+    let key = app.seal_public_key().unwrap();
+    assert!(r.ok() && r.stdout.contains(&key.public_key), "{r:?}");
+    assert!(r.stdout.contains(&key.fingerprint), "{r:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(app.seal_key_path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is the owner's only");
+    }
+    let r = jianfu(&with_db("export-checkpoint"), &[]).await;
+    assert!(r.ok(), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["format"], "jianfu-seal-checkpoint");
+    assert_eq!(v["checkpoint"]["size"], 3);
+    assert_eq!(v["public_key"], key.public_key.as_str());
+    // Verifying with the public key given instead of the key file.
+    let other = helpers::temp_dir();
+    let r = verify_cli(&db, &other, &["--public-key", key.public_key.as_str()]).await;
+    assert!(
+        r.ok() && r.stdout.contains("已核验 1 个签名检查点"),
+        "{r:?}"
+    );
+    assert!(!other.0.join("keys").exists(), "verify never creates a key");
+    let r = verify_cli(&db, &other, &[]).await;
+    assert!(r.ok() && r.stdout.contains("检查点签名未核验"), "{r:?}");
+    // The wrong key: every checkpoint looks foreign.
+    let wrong = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    assert_found(
+        &db,
+        &other,
+        &["--public-key", wrong],
+        "不是用本区的密钥签署的",
+        "unknown_signing_key",
+    )
+    .await;
+    let r = verify_cli(&db, &other, &["--public-key", "abc"]).await;
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("公钥格式不正确"), "{r:?}");
+}
+
+#[tokio::test]
+async fn page_and_api_follow_the_permissions() {
+    let s = TestServer::sqlite().await;
+
+    // A department clerk has no business with the seal.
+    let clerk = s.web_login("minzheng").await;
+    let r = clerk.get(s.url("/seal")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let token = s.api_token("minzheng").await;
+    let r = reqwest::Client::new()
+        .get(s.url("/api/v1/seal/entries"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    expect_code(r, 403, "forbidden").await;
+
+    // The director: the form, refusals that keep what was typed, then a recorded use.
+    let shuji = s.web_login("shuji").await;
+    let page = shuji
+        .get(s.url("/seal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("登记工作用章") && page.contains("李社工（演示）"),
+        "{page}"
+    );
+    let csrf = hidden_field(&page, "csrf").unwrap();
+    let r = shuji
+        .post(s.url("/seal"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("content", "   "),
+            ("copies", "3"),
+            ("handler", "shegong"),
+            ("applicant", "王某某"),
+            ("contact", "13800001111"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("不能在空白或未填写内容的文件上盖章"),
+        "{body}"
+    );
+    assert!(
+        body.contains("value=\"王某某\"") && body.contains("value=\"3\""),
+        "{body}"
+    );
+    let r = shuji
+        .post(s.url("/seal"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("content", "关于借用活动室的函"),
+            ("copies", "3"),
+            ("handler", "shegong2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "shegong2 works in another community");
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("请从本社区的工作人员中选择经办人")
+    );
+    let r = shuji
+        .post(s.url("/seal"))
+        .form(&[
+            ("content", "关于借用活动室的函"),
+            ("copies", "3"),
+            ("handler", "shegong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token");
+    let r = shuji
+        .post(s.url("/seal"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("content", "关于借用活动室的函"),
+            ("copies", "3"),
+            ("handler", "shegong"),
+            ("applicant", "王某某"),
+            ("contact", "13800001111"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/seal?recorded=1");
+    let page = shuji
+        .get(s.url("/seal?recorded=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已登记第 1 条用印记录"), "{page}");
+    assert!(
+        page.contains("王某某") && page.contains("13800001111"),
+        "the director sees it all"
+    );
+
+    // The worker sees the entry with the applicant masked, and no form.
+    let worker = s.web_login("shegong").await;
+    let page = worker
+        .get(s.url("/seal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("关于借用活动室的函"), "{page}");
+    assert!(!page.contains("王某某") && page.contains("王**") && page.contains("*******1111"));
+    assert!(!page.contains("审批并登记"));
+    // A worker of another community sees nothing of it.
+    let other = s.web_login("shegong2").await;
+    let page = other
+        .get(s.url("/seal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("关于借用活动室的函") && page.contains("还没有用印记录"));
+    // The supervisor sees the district.
+    let ducha = s.web_login("ducha").await;
+    let page = ducha
+        .get(s.url("/seal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("全区用印记录") && page.contains("关于借用活动室的函"),
+        "{page}"
+    );
+
+    // API: recording needs the director.
+    let worker_token = s.api_token("shegong").await;
+    let api = reqwest::Client::new();
+    let body = serde_json::json!({"content": "工作函", "copies": 1, "handler": "shegong"});
+    let r = api
+        .post(s.url("/api/v1/seal/entries"))
+        .bearer_auth(&worker_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_code(r, 403, "forbidden").await;
+    let director_token = s.api_token("shuji").await;
+    let post = |b: serde_json::Value| {
+        api.post(s.url("/api/v1/seal/entries"))
+            .bearer_auth(&director_token)
+            .json(&b)
+            .send()
+    };
+    let v = json_ok(post(body.clone()).await.unwrap(), 201).await;
+    assert_eq!(v["seq"], 2);
+    let bad = serde_json::json!({"content": "工作函", "copies": 0, "handler": "shegong"});
+    expect_code(post(bad).await.unwrap(), 422, "invalid_copies").await;
+    let bad = serde_json::json!({"content": "", "copies": 1, "handler": "shegong"});
+    expect_code(post(bad).await.unwrap(), 422, "blank_document").await;
+    let bad = serde_json::json!({"content": "工作函", "copies": 1, "handler": "nobody"});
+    expect_code(post(bad).await.unwrap(), 422, "unknown_handler").await;
+    let v = json_ok(
+        api.get(s.url("/api/v1/seal/entries"))
+            .bearer_auth(&worker_token)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1]["applicant"], "王**");
+    assert_eq!(entries[1]["personal_masked"], true);
+
+    // Public: the checkpoint and proofs need no login.
+    let v = json_ok(
+        api.get(s.url("/api/v1/seal/checkpoint"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(v["log_size"], 2);
+    assert!(v["checkpoint"].is_null(), "none signed yet");
+    let v = json_ok(
+        api.get(s.url("/api/v1/seal/entries/1/proof"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(v["state"], "pending");
+    let r = api
+        .get(s.url("/api/v1/seal/entries/77/proof"))
+        .send()
+        .await
+        .unwrap();
+    expect_code(r, 404, "not_found").await;
+}
