@@ -308,13 +308,15 @@ impl Catalog {
         match it.kind {
             ItemKind::Certificate => {
                 let Some(spec) = &it.certificate else {
-                    return problem("缺少证明事项的内容（[items.certificate]）");
+                    return problem(
+                        "缺少证明事项的内容（内容及用途、开具单位、要求开具单位、办理时限、证明式样）",
+                    );
                 };
                 if it.certificate_negative.is_some() {
                     return problem("保留的证明事项不能同时带有“不应出具”的说明");
                 }
                 if it.legal_basis.is_empty() {
-                    return problem("没有法律政策依据（legal_basis），社区不得出具");
+                    return problem("没有法律政策依据，社区不得出具");
                 }
                 if spec.content_and_purpose.trim().is_empty() {
                     return problem("没有写明内容及用途");
@@ -328,7 +330,7 @@ impl Catalog {
                         .iter()
                         .any(|u| u.name.trim().is_empty())
                 {
-                    return problem("没有写明要求开具的单位（requesting_units），或单位名称为空");
+                    return problem("没有写明要求开具单位，或单位名称为空");
                 }
                 if !(1..=MAX_CERTIFICATE_DAYS).contains(&spec.time_limit_working_days) {
                     return Some(format!(
@@ -339,14 +341,14 @@ impl Catalog {
                 let mut keys = std::collections::HashSet::new();
                 for m in &spec.materials {
                     if m.key.trim().is_empty() || m.name.trim().is_empty() {
-                        return problem("材料的代号（key）和名称（name）都不能为空");
+                        return problem("材料的代号和名称都不能为空");
                     }
                     if !keys.insert(m.key.as_str()) {
                         return Some(format!("材料代号“{}”重复", m.key));
                     }
                 }
                 if spec.template.trim().is_empty() {
-                    return problem("没有证明式样（template）");
+                    return problem("没有证明式样");
                 }
                 if let Err(e) = crate::certificate::document::placeholders_checked(&spec.template) {
                     return Some(format!("证明式样有误：{e}"));
@@ -362,30 +364,26 @@ impl Catalog {
                         ));
                     }
                     if spec.exception_purposes.is_empty() {
-                        return problem(
-                            "例外事项须写明限定的用途（exception_purposes），例如 公证",
-                        );
+                        return problem("例外事项须写明限定的用途，例如 公证");
                     }
                 }
                 None
             }
             ItemKind::CertificateNegative => {
                 let Some(neg) = &it.certificate_negative else {
-                    return problem(
-                        "缺少负责开具的单位和居民的办理途径（[items.certificate_negative]）",
-                    );
+                    return problem("缺少应由哪个单位出具和居民的办理途径");
                 };
                 if it.certificate.is_some() {
                     return problem("不应出具的证明不能同时带有保留证明事项的内容");
                 }
                 if neg.issued_by_instead.trim().is_empty() {
-                    return problem("没有写明应由哪个单位负责（issued_by_instead）");
+                    return problem("没有写明应由哪个单位出具");
                 }
                 if neg.resident_path.trim().is_empty() {
-                    return problem("没有写明居民的办理途径（resident_path）");
+                    return problem("没有写明居民的办理途径");
                 }
                 if it.terms.is_empty() {
-                    return problem("没有用于识别自由填写名称的关键词（terms）");
+                    return problem("没有用于识别自由填写名称的甄别词");
                 }
                 None
             }
@@ -643,4 +641,132 @@ pub enum ItemChange {
 
 fn toml_parse(text: &str) -> Result<Catalog, CatalogError> {
     toml::from_str(text).map_err(|e| CatalogError::Format(e.to_string()))
+}
+
+#[cfg(test)]
+mod certificate_check_tests {
+    use super::*;
+
+    fn shipped() -> Catalog {
+        Catalog::from_toml(include_str!(
+            "../../../../data/catalog/daxing-demo-2026.1.toml"
+        ))
+        .expect("shipped catalog")
+    }
+
+    fn broken(change: impl FnOnce(&mut Catalog)) -> String {
+        let mut c = shipped();
+        change(&mut c);
+        match c.check() {
+            Err(CatalogError::Certificate { item, problem }) => format!("{item}: {problem}"),
+            other => panic!("expected a certificate problem, got {other:?}"),
+        }
+    }
+
+    fn spec<'a>(c: &'a mut Catalog, code: &str) -> &'a mut CertificateSpec {
+        c.items
+            .iter_mut()
+            .find(|i| i.code == code)
+            .and_then(|i| i.certificate.as_deref_mut())
+            .expect(code)
+    }
+
+    fn negative<'a>(c: &'a mut Catalog, code: &str) -> &'a mut CatalogItem {
+        c.items.iter_mut().find(|i| i.code == code).expect(code)
+    }
+
+    #[test]
+    fn a_retained_certificate_needs_basis_unit_time_limit_and_template() {
+        assert!(
+            broken(|c| negative(c, "C03").certificate = None)
+                .starts_with("C03: 缺少证明事项的内容")
+        );
+        assert!(broken(|c| negative(c, "C03").legal_basis.clear()).contains("没有法律政策依据"));
+        assert!(broken(|c| spec(c, "C03").requesting_units.clear()).contains("要求开具单位"));
+        for days in [0, MAX_CERTIFICATE_DAYS + 1] {
+            let p = broken(|c| spec(c, "C03").time_limit_working_days = days);
+            assert!(p.contains("办理时限应为 1 至 30 个工作日"), "{p}");
+        }
+        let mut ok = shipped();
+        spec(&mut ok, "C03").time_limit_working_days = MAX_CERTIFICATE_DAYS;
+        assert!(ok.check().is_ok());
+        assert!(broken(|c| spec(c, "C03").template = " ".into()).contains("没有证明式样"));
+        assert!(
+            broken(|c| spec(c, "C03").template = "兹证明{申请人".into()).contains("证明式样有误")
+        );
+        assert!(broken(|c| spec(c, "C03").content_and_purpose.clear()).contains("内容及用途"));
+        let dup = broken(|c| {
+            let s = spec(c, "C03");
+            let first = s.materials[0].clone();
+            s.materials.push(first);
+        });
+        assert!(dup.contains("材料代号“id_card”重复"), "{dup}");
+    }
+
+    #[test]
+    fn an_exception_points_at_a_negative_item_and_names_its_purposes() {
+        assert!(broken(|c| spec(c, "C05").exception_to = "C01".into()).contains("“C01”不是"));
+        assert!(broken(|c| spec(c, "C05").exception_to = "NOPE".into()).contains("“NOPE”不是"));
+        assert!(broken(|c| spec(c, "C05").exception_purposes.clear()).contains("限定的用途"));
+    }
+
+    #[test]
+    fn a_negative_certificate_needs_who_issues_the_path_and_terms() {
+        assert!(
+            broken(|c| negative(c, "CN05").certificate_negative = None)
+                .contains("应由哪个单位出具和居民的办理途径")
+        );
+        let blank_unit = broken(|c| {
+            if let Some(n) = negative(c, "CN05").certificate_negative.as_deref_mut() {
+                n.issued_by_instead = " ".into();
+            }
+        });
+        assert!(blank_unit.contains("应由哪个单位出具"));
+        let blank_path = broken(|c| {
+            if let Some(n) = negative(c, "CN05").certificate_negative.as_deref_mut() {
+                n.resident_path.clear();
+            }
+        });
+        assert!(blank_path.contains("办理途径"));
+        assert!(broken(|c| negative(c, "CN05").terms.clear()).contains("甄别词"));
+    }
+
+    #[test]
+    fn certificate_fields_only_on_certificate_items() {
+        let p = broken(|c| {
+            let spec = c.item("C01").and_then(|i| i.certificate.clone());
+            negative(c, "D01").certificate = spec;
+        });
+        assert!(p.starts_with("D01: 只有证明事项"), "{p}");
+    }
+
+    #[test]
+    fn old_versions_without_certificate_fields_still_parse() {
+        // A version written before certificates existed: no certificate fields at all.
+        let old = "[version]\nid = 'v0'\ntitle = 't'\ndocument = 'd'\neffective_from = '2026-01-01'\n\
+                   [[items]]\ncode = 'D01'\nkind = 'duty'\nname = '调解民间纠纷'\n";
+        let c = Catalog::from_toml(old).expect("old version parses");
+        assert!(c.items[0].certificate.is_none() && c.items[0].certificate_negative.is_none());
+        // Work items are written without the new keys.
+        let text = toml::to_string(&c).unwrap();
+        assert!(!text.contains("certificate"), "{text}");
+        // A certificate item round-trips whole.
+        let shipped = shipped();
+        let again: Catalog = toml::from_str(&toml::to_string(&shipped).unwrap()).unwrap();
+        assert_eq!(again, shipped);
+    }
+
+    #[test]
+    fn search_finds_a_certificate_by_sub_item_or_purpose() {
+        let c = shipped();
+        let codes = |q: &str| {
+            c.search(q, None)
+                .iter()
+                .map(|i| i.code.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes("收入证明"), ["CN17"]);
+        assert!(codes("继承登记").contains(&"C03".to_string()));
+        assert_eq!(c.search("", Some(ItemKind::CertificateNegative)).len(), 20);
+    }
 }

@@ -7,7 +7,8 @@ use crate::service::catalog::{VersionStatus, parse_kind};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use jianfu_domain::gate::Catalog;
+use jianfu_domain::certificate::placeholders;
+use jianfu_domain::gate::{Catalog, CatalogItem};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -24,7 +25,7 @@ pub fn routes() -> OpenApiRouter<App> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
-    /// 关键词：按编码、名称、备注、法律条文查找；多个词用空格分开，须全部出现。
+    /// 关键词：按编码、名称、备注、法律条文查找（证明事项还查内容及用途、子项）；多个词用空格分开，须全部出现。
     #[serde(default)]
     pub q: String,
     /// 清单类别：duty（依法履行职责事项）、assist（依法协助政府工作事项）、negative（取消和禁入事项）、
@@ -68,6 +69,134 @@ pub struct ItemOut {
     pub funding_required: bool,
     /// 备注。
     pub notes: String,
+    /// 甄别词：自由填写的名称或标题中出现这些词时按本事项甄别（禁入事项、不应由社区出具的证明等）。
+    pub terms: Vec<String>,
+    /// 保留的证明事项的内容（仅 kind 为 certificate 时有，其余为 null）。
+    pub certificate: Option<CertificateOut>,
+    /// 不应由社区出具的证明：应由哪个单位出具、居民的办理途径（仅 kind 为 certificate_negative 时有，其余为 null）。
+    pub certificate_negative: Option<NegativeCertificateOut>,
+}
+
+/// 保留的证明事项（社区日常出具证明事项）。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateOut {
+    /// 内容及用途。
+    pub content_and_purpose: String,
+    /// 开具单位，如 社区居民委员会。
+    pub issuing_level: String,
+    /// 也可以出具同一情况的其他单位（可为空）。
+    pub also_issued_by: String,
+    /// 要求开具单位：只有这些单位可以要求居民开具本证明；其他单位要求的，属于该单位自己应核实的事项。
+    pub requesting_units: Vec<RequestingUnitOut>,
+    /// 办理条件。
+    pub conditions: String,
+    /// 是否要求申请人户籍（或原户籍）在本社区（否则不予受理）。
+    pub requires_household: bool,
+    /// 申请材料。
+    pub materials: Vec<MaterialOut>,
+    /// 办理时限（工作日，自受理次日起算）。
+    pub time_limit_working_days: u32,
+    /// 证明式样：带 {名称} 占位符的证明文字，由社区工作者按核实的情况填写。
+    pub template: String,
+    /// 证明式样中须填写的项目，按出现顺序。
+    pub placeholders: Vec<String>,
+    /// 本事项是哪个不应出具证明的例外（事项编码，可为空），如 C05 是 CN01 的例外。
+    pub exception_to: String,
+    /// 作为例外时限定的用途，如 公证。
+    pub exception_purposes: Vec<String>,
+}
+
+/// 要求开具证明的单位。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestingUnitOut {
+    /// 单位名称，如 不动产登记机构。
+    pub name: String,
+    /// 识别该单位的词，如 不动产登记。
+    pub terms: Vec<String>,
+}
+
+/// 申请材料。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MaterialOut {
+    /// 代号：id_card（身份证）、hukou（户口本）、evidence（佐证材料）等。
+    pub key: String,
+    /// 名称。
+    pub name: String,
+    /// 是否必须提供。
+    pub required: bool,
+}
+
+/// 不应由社区出具的证明：应由谁出具、怎么办。
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NegativeCertificateOut {
+    /// 子项，如 婚姻关系证明、分居证明。
+    pub sub_items: Vec<String>,
+    /// 应由哪个单位出具。
+    pub issued_by_instead: String,
+    /// 居民的办理途径。
+    pub resident_path: String,
+}
+
+impl ItemOut {
+    /// An item as the API shows it, citations in words.
+    pub fn of(catalog: &Catalog, it: &CatalogItem) -> Self {
+        ItemOut {
+            code: it.code.clone(),
+            name: it.name.clone(),
+            kind: it.kind.as_str().into(),
+            kind_label: it.kind.label_zh().into(),
+            legal_basis: it.legal_basis.iter().map(|b| catalog.cite(b)).collect(),
+            sources: it
+                .sources
+                .iter()
+                .map(|s| SourceOut {
+                    title: s.title.clone(),
+                    issuer: s.issuer.clone(),
+                    number: s.number.clone(),
+                })
+                .collect(),
+            responsible_department: it.responsible_department.clone(),
+            funding_required: it.funding_required,
+            notes: it.notes.clone(),
+            terms: it.terms.clone(),
+            certificate: it.certificate.as_deref().map(|c| CertificateOut {
+                content_and_purpose: c.content_and_purpose.clone(),
+                issuing_level: c.issuing_level.clone(),
+                also_issued_by: c.also_issued_by.clone(),
+                requesting_units: c
+                    .requesting_units
+                    .iter()
+                    .map(|u| RequestingUnitOut {
+                        name: u.name.clone(),
+                        terms: u.terms.clone(),
+                    })
+                    .collect(),
+                conditions: c.conditions.clone(),
+                requires_household: c.requires_household,
+                materials: c
+                    .materials
+                    .iter()
+                    .map(|m| MaterialOut {
+                        key: m.key.clone(),
+                        name: m.name.clone(),
+                        required: m.required,
+                    })
+                    .collect(),
+                time_limit_working_days: c.time_limit_working_days,
+                template: c.template.clone(),
+                placeholders: placeholders(&c.template),
+                exception_to: c.exception_to.clone(),
+                exception_purposes: c.exception_purposes.clone(),
+            }),
+            certificate_negative: it.certificate_negative.as_deref().map(|n| {
+                NegativeCertificateOut {
+                    sub_items: n.sub_items.clone(),
+                    issued_by_instead: n.issued_by_instead.clone(),
+                    resident_path: n.resident_path.clone(),
+                }
+            }),
+        }
+    }
 }
 
 fn unknown_version(id: &str) -> ApiError {
@@ -99,6 +228,8 @@ fn bad_query() -> ApiError {
 /// 查询清单事项（公开，无需令牌）。
 ///
 /// 返回现行版本（或 version 指定的版本）中符合关键词和类别的事项，每项带法律依据（含法律版本与条款）和来源文件。
+/// 证明事项另带 `certificate`（内容及用途、要求开具单位、条件、材料、时限、证明式样）；不应由社区出具的证明
+/// 另带 `certificate_negative`（子项、应由谁出具、居民的办理途径）。
 /// 未知类别返回 422 `unknown_kind`；未知版本返回 404 `unknown_version`。
 #[utoipa::path(get, path = "/api/v1/catalog/items", tag = "catalog", params(ItemsQuery),
     responses((status = 200, body = Vec<ItemOut>, description = "符合条件的事项"),
@@ -114,25 +245,7 @@ pub async fn list_items(
     let items = catalog
         .search(&q.q, kind)
         .into_iter()
-        .map(|it| ItemOut {
-            code: it.code.clone(),
-            name: it.name.clone(),
-            kind: it.kind.as_str().into(),
-            kind_label: it.kind.label_zh().into(),
-            legal_basis: it.legal_basis.iter().map(|b| catalog.cite(b)).collect(),
-            sources: it
-                .sources
-                .iter()
-                .map(|s| SourceOut {
-                    title: s.title.clone(),
-                    issuer: s.issuer.clone(),
-                    number: s.number.clone(),
-                })
-                .collect(),
-            responsible_department: it.responsible_department.clone(),
-            funding_required: it.funding_required,
-            notes: it.notes.clone(),
-        })
+        .map(|it| ItemOut::of(&catalog, it))
         .collect();
     Ok(Json(items))
 }

@@ -6,13 +6,21 @@
 //!   法律依据 (`law_key:条款; law_key:条款`), 来源文件 (`标题|发文机关|文号` separated by `; `, a
 //!   fourth `|网址` part when the source has one), 责任部门, 须配经费 (是/否), 甄别词 (、-separated),
 //!   仅限责任主体 (是/否), 备注;
-//! - sheet 「法律」: 代号, 名称, 版本, 施行日期, 失效日期.
+//! - sheet 「法律」: 代号, 名称, 版本, 施行日期, 失效日期;
+//! - sheet 「证明事项」 (optional; needed when there are certificate items): one row per item of kind
+//!   `certificate` or `certificate_negative`, keyed by 编码 — 内容及用途, 开具单位, 也可出具单位,
+//!   要求开具单位 (`名称|词、词; 名称|词`), 办理条件, 须本社区户籍 (是/否), 材料
+//!   (`代号|名称|必交; 代号|名称|选交`), 办理时限（工作日）, 证明式样, 例外于, 例外用途 (、-separated),
+//!   子项 (、-separated), 应由谁出具, 办理途径.
 //!
 //! A file that cannot be read gets a Chinese message naming the sheet, row and column.
 
 use super::ServiceError;
 use calamine::{Data, Range, Reader, Xlsx};
-use jianfu_domain::gate::catalog::{Law, LegalBasis, SourceDoc, VersionInfo};
+use jianfu_domain::gate::catalog::{
+    CertificateSpec, Law, LegalBasis, Material, NegativeCertificateSpec, RequestingUnit, SourceDoc,
+    VersionInfo,
+};
 use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::collections::{HashMap, HashSet};
@@ -46,6 +54,24 @@ const ITEM_HEADERS: [&str; 10] = [
     "备注",
 ];
 const LAW_HEADERS: [&str; 5] = ["代号", "名称", "版本", "施行日期", "失效日期"];
+pub const SHEET_CERTIFICATES: &str = "证明事项";
+const CERT_HEADERS: [&str; 15] = [
+    "编码",
+    "内容及用途",
+    "开具单位",
+    "也可出具单位",
+    "要求开具单位",
+    "办理条件",
+    "须本社区户籍",
+    "材料",
+    "办理时限（工作日）",
+    "证明式样",
+    "例外于",
+    "例外用途",
+    "子项",
+    "应由谁出具",
+    "办理途径",
+];
 
 fn rejected(code: &'static str, message: String) -> ServiceError {
     ServiceError::Rejected { code, message }
@@ -84,6 +110,37 @@ pub fn format_sources(sources: &[SourceDoc]) -> String {
                 t.push_str(&s.url);
             }
             t
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// 要求开具单位 as written in the sheet: `名称|词、词; 名称`.
+pub fn format_requesting_units(units: &[RequestingUnit]) -> String {
+    units
+        .iter()
+        .map(|u| {
+            if u.terms.is_empty() {
+                u.name.clone()
+            } else {
+                format!("{}|{}", u.name, u.terms.join("、"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// 材料 as written in the sheet: `代号|名称|必交; 代号|名称|选交`.
+pub fn format_materials(materials: &[Material]) -> String {
+    materials
+        .iter()
+        .map(|m| {
+            format!(
+                "{}|{}|{}",
+                m.key,
+                m.name,
+                if m.required { "必交" } else { "选交" }
+            )
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -185,7 +242,49 @@ pub fn catalog_sheets(c: &Catalog) -> Vec<SheetData> {
         header: true,
         rows: law_rows,
     };
-    vec![info, items, laws]
+    let mut sheets = vec![info, items, laws];
+    let mut cert_rows = vec![strings(CERT_HEADERS)];
+    cert_rows.extend(c.items.iter().filter_map(certificate_row));
+    if cert_rows.len() > 1 {
+        sheets.push(SheetData {
+            name: SHEET_CERTIFICATES.into(),
+            widths: vec![
+                8.0, 36.0, 16.0, 20.0, 30.0, 36.0, 10.0, 36.0, 10.0, 50.0, 8.0, 10.0, 30.0, 30.0,
+                50.0,
+            ],
+            header: true,
+            rows: cert_rows,
+        });
+    }
+    sheets
+}
+
+/// The 「证明事项」 row of an item, when it has certificate fields.
+fn certificate_row(it: &CatalogItem) -> Option<Vec<String>> {
+    if it.certificate.is_none() && it.certificate_negative.is_none() {
+        return None;
+    }
+    let mut row = vec![String::new(); CERT_HEADERS.len()];
+    row[0] = it.code.clone();
+    if let Some(c) = &it.certificate {
+        row[1] = c.content_and_purpose.clone();
+        row[2] = c.issuing_level.clone();
+        row[3] = c.also_issued_by.clone();
+        row[4] = format_requesting_units(&c.requesting_units);
+        row[5] = c.conditions.clone();
+        row[6] = yes_no(c.requires_household).to_string();
+        row[7] = format_materials(&c.materials);
+        row[8] = c.time_limit_working_days.to_string();
+        row[9] = c.template.clone();
+        row[10] = c.exception_to.clone();
+        row[11] = c.exception_purposes.join("、");
+    }
+    if let Some(n) = &it.certificate_negative {
+        row[12] = n.sub_items.join("、");
+        row[13] = n.issued_by_instead.clone();
+        row[14] = n.resident_path.clone();
+    }
+    Some(row)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -379,7 +478,10 @@ pub fn import_xlsx(bytes: &[u8]) -> Result<Catalog, ServiceError> {
         },
     };
     let laws = read_laws(&required_sheet(&mut wb, SHEET_LAWS)?)?;
-    let items = read_items(&required_sheet(&mut wb, SHEET_ITEMS)?, &laws)?;
+    let mut items = read_items(&required_sheet(&mut wb, SHEET_ITEMS)?, &laws)?;
+    if let Some(r) = sheet(&mut wb, SHEET_CERTIFICATES)? {
+        read_certificates(&r, &mut items)?;
+    }
     let c = Catalog {
         version,
         laws,
@@ -585,6 +687,127 @@ fn read_items(r: &Range<Data>, laws: &[Law]) -> Result<Vec<CatalogItem>, Service
         ));
     }
     Ok(items)
+}
+
+/// Reads 「证明事项」 into the items it names.
+fn read_certificates(r: &Range<Data>, items: &mut [CatalogItem]) -> Result<(), ServiceError> {
+    let rows = sheet_rows(r);
+    let (cols, rest) = header_columns(SHEET_CERTIFICATES, &rows, &CERT_HEADERS)?;
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for (row, cells) in rest {
+        let get = |i: usize| cells.get(cols[i]).cloned().unwrap_or_default();
+        let at = |i: usize| At {
+            sheet: SHEET_CERTIFICATES,
+            row: *row,
+            col: cols[i] as u32,
+            header: CERT_HEADERS[i],
+        };
+        let code = get(0);
+        if let Some(first) = seen.insert(code.clone(), *row) {
+            return Err(at(0).err(
+                "duplicate_code",
+                format!("编码“{code}”与第 {} 行重复", first + 1),
+            ));
+        }
+        let Some(item) = items.iter_mut().find(|i| i.code == code) else {
+            return Err(at(0).err(
+                "xlsx_bad_cell",
+                format!("编码“{code}”不在“{SHEET_ITEMS}”工作表中"),
+            ));
+        };
+        match item.kind {
+            ItemKind::Certificate => {
+                let mut requesting_units = Vec::new();
+                for part in split_list(&get(4), &[';', '；']) {
+                    let (name, terms) = part.split_once('|').unwrap_or((&part, ""));
+                    if name.trim().is_empty() {
+                        return Err(at(4).err(
+                            "xlsx_bad_cell",
+                            format!("“{part}”缺少单位名称，应写成“名称|甄别词、甄别词”"),
+                        ));
+                    }
+                    requesting_units.push(RequestingUnit {
+                        name: name.trim().to_string(),
+                        terms: split_list(terms, &['、', ',', '，']),
+                    });
+                }
+                let mut materials = Vec::new();
+                for part in split_list(&get(7), &[';', '；']) {
+                    let p: Vec<&str> = part.split('|').map(str::trim).collect();
+                    let required = match p.get(2).copied() {
+                        Some("必交") => Some(true),
+                        Some("选交") => Some(false),
+                        Some(other) => parse_bool(other),
+                        None => None,
+                    };
+                    match (p.first(), p.get(1), required) {
+                        (Some(key), Some(name), Some(required))
+                            if !key.is_empty() && !name.is_empty() =>
+                        {
+                            materials.push(Material {
+                                key: key.to_string(),
+                                name: name.to_string(),
+                                required,
+                            })
+                        }
+                        _ => {
+                            return Err(at(7).err(
+                                "xlsx_bad_cell",
+                                format!(
+                                    "“{part}”应写成“代号|名称|必交”或“代号|名称|选交”，例如 id_card|居民身份证|必交"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                let days_text = get(8);
+                let time_limit_working_days = days_text.parse::<u32>().map_err(|_| {
+                    at(8).err(
+                        "xlsx_bad_cell",
+                        format!("办理时限应填工作日天数，例如 5，而不是“{days_text}”"),
+                    )
+                })?;
+                let household = get(6);
+                let requires_household = parse_bool(&household).ok_or_else(|| {
+                    at(6).err(
+                        "xlsx_bad_cell",
+                        format!("应填“是”或“否”，而不是“{household}”"),
+                    )
+                })?;
+                item.certificate = Some(Box::new(CertificateSpec {
+                    content_and_purpose: get(1),
+                    issuing_level: get(2),
+                    also_issued_by: get(3),
+                    requesting_units,
+                    conditions: get(5),
+                    requires_household,
+                    materials,
+                    time_limit_working_days,
+                    // Cells are trimmed; a template keeps its inner line breaks.
+                    template: get(9),
+                    exception_to: get(10),
+                    exception_purposes: split_list(&get(11), &['、', ',', '，']),
+                }));
+            }
+            ItemKind::CertificateNegative => {
+                item.certificate_negative = Some(Box::new(NegativeCertificateSpec {
+                    sub_items: split_list(&get(12), &['、', ',', '，']),
+                    issued_by_instead: get(13),
+                    resident_path: get(14),
+                }));
+            }
+            other => {
+                return Err(at(0).err(
+                    "xlsx_bad_cell",
+                    format!(
+                        "事项“{code}”是{}，不是证明事项，不应出现在本工作表中",
+                        other.label_zh()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

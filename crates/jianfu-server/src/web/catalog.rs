@@ -1,5 +1,8 @@
 //! The catalog pages. Reading needs no login (居务公开、政务公开): the current lists by kind with
 //! search, one item whole, every version, the diff between two versions, and the Excel download.
+//! Certificate lists show what a resident needs: for a retained certificate the conditions,
+//! materials, time limit, requesting units and legal basis; for one communities must not issue,
+//! who issues it instead and the resident's path.
 //! The district approver publishes a new version: upload an .xlsx, see what it changes, confirm.
 
 use super::{PageContext, PageForm, render};
@@ -16,7 +19,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jianfu_domain::OrgCode;
-use jianfu_domain::gate::catalog::{Law, VersionInfo};
+use jianfu_domain::certificate::placeholders;
+use jianfu_domain::gate::catalog::{CertificateSpec, Law, NegativeCertificateSpec, VersionInfo};
 use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
@@ -71,6 +75,45 @@ pub struct ItemView {
     pub terms: Vec<String>,
     pub only_as_responsible: bool,
     pub notes: String,
+    /// For a retained certificate.
+    pub certificate: Option<CertificateView>,
+    /// For a certificate communities must not issue.
+    pub negative: Option<NegativeView>,
+}
+
+/// Another item named from this one (an exception and the negative item it excepts).
+pub struct ItemLink {
+    pub code: String,
+    pub name: String,
+    /// e.g. the purposes an exception is limited to.
+    pub note: String,
+}
+
+/// A retained certificate as shown.
+pub struct CertificateView {
+    pub spec: CertificateSpec,
+    /// What the worker fills in, in order.
+    pub placeholders: Vec<String>,
+    /// The negative item this one is an exception to.
+    pub exception_of: Option<ItemLink>,
+}
+
+impl CertificateView {
+    pub fn requesting(&self) -> String {
+        self.spec
+            .requesting_units
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+/// A certificate communities must not issue, as shown.
+pub struct NegativeView {
+    pub spec: NegativeCertificateSpec,
+    /// Retained items that are narrow exceptions to it.
+    pub exceptions: Vec<ItemLink>,
 }
 
 fn department_name(tree: Option<&OrgTree>, code: &str) -> String {
@@ -108,6 +151,29 @@ fn item_view(c: &Catalog, tree: Option<&OrgTree>, it: &CatalogItem) -> ItemView 
         terms: it.terms.clone(),
         only_as_responsible: it.only_as_responsible,
         notes: it.notes.clone(),
+        certificate: it.certificate.as_deref().map(|spec| CertificateView {
+            placeholders: placeholders(&spec.template),
+            exception_of: c.item(&spec.exception_to).map(|n| ItemLink {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                note: String::new(),
+            }),
+            spec: spec.clone(),
+        }),
+        negative: it.certificate_negative.as_deref().map(|spec| NegativeView {
+            spec: spec.clone(),
+            exceptions: c
+                .items_of(ItemKind::Certificate)
+                .filter_map(|e| {
+                    let s = e.certificate.as_deref()?;
+                    (s.exception_to == it.code).then(|| ItemLink {
+                        code: e.code.clone(),
+                        name: e.name.clone(),
+                        note: s.exception_purposes.join("、"),
+                    })
+                })
+                .collect(),
+        }),
     }
 }
 
@@ -355,6 +421,12 @@ pub struct ItemPage {
     pub laws: Vec<LawView>,
 }
 
+impl ItemPage {
+    fn item_href(&self, code: &str) -> String {
+        item_href(code, &self.version_param)
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct VersionQuery {
     #[serde(default)]
@@ -502,6 +574,40 @@ fn field_text(c: &Catalog, tree: Option<&OrgTree>, it: &CatalogItem, label: &str
         "甄别词" => it.terms.join("、"),
         "仅限责任主体" => yes(it.only_as_responsible),
         "备注" => it.notes.clone(),
+        "证明事项内容" => it
+            .certificate
+            .as_deref()
+            .map(|c| {
+                format!(
+                    "内容及用途：{}；开具单位：{}；要求开具单位：{}；办理条件：{}；须本社区户籍：{}；材料：{}；办理时限：{} 个工作日；证明式样：{}{}",
+                    c.content_and_purpose,
+                    c.issuing_level,
+                    catalog_xlsx::format_requesting_units(&c.requesting_units),
+                    c.conditions,
+                    yes(c.requires_household),
+                    catalog_xlsx::format_materials(&c.materials),
+                    c.time_limit_working_days,
+                    c.template,
+                    if c.exception_to.is_empty() {
+                        String::new()
+                    } else {
+                        format!("；例外于 {}（限{}）", c.exception_to, c.exception_purposes.join("、"))
+                    }
+                )
+            })
+            .unwrap_or_default(),
+        "替代办理途径" => it
+            .certificate_negative
+            .as_deref()
+            .map(|n| {
+                format!(
+                    "子项：{}；应由谁出具：{}；办理途径：{}",
+                    n.sub_items.join("、"),
+                    n.issued_by_instead,
+                    n.resident_path
+                )
+            })
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }

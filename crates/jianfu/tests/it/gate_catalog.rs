@@ -572,6 +572,247 @@ async fn bad_workbooks_get_chinese_errors_naming_sheet_row_and_column() {
     );
     let big = vec![0u8; 5 * 1024 * 1024 + 1];
     check(&big, "file_too_large", "不能超过 5 MB");
+
+    // The certificate sheet: row 2 is the first certificate item (C01).
+    let cert_sheet = |s: &mut Vec<SheetData>| -> usize {
+        s.iter()
+            .position(|s| s.name == "证明事项")
+            .expect("certificate sheet")
+    };
+    let bytes = sheets_with(|s| {
+        let i = cert_sheet(s);
+        s[i].rows[1][8] = "五天".into();
+    });
+    check(
+        &bytes,
+        "xlsx_bad_cell",
+        "工作表“证明事项”第 2 行 I 列（办理时限（工作日））：办理时限应填工作日天数",
+    );
+    let bytes = sheets_with(|s| {
+        let i = cert_sheet(s);
+        s[i].rows[1][7] = "身份证".into();
+    });
+    check(&bytes, "xlsx_bad_cell", "应写成“代号|名称|必交”");
+    let bytes = sheets_with(|s| {
+        let i = cert_sheet(s);
+        s[i].rows[1][0] = "ZZ9".into();
+    });
+    check(&bytes, "xlsx_bad_cell", "编码“ZZ9”不在“事项”工作表中");
+    let bytes = sheets_with(|s| {
+        let i = cert_sheet(s);
+        s[i].rows[1][8] = "45".into();
+    });
+    check(&bytes, "invalid_catalog", "办理时限应为 1 至 30 个工作日");
+    // Without the sheet the certificate items lack their content.
+    let bytes = sheets_with(|s| s.retain(|s| s.name != "证明事项"));
+    check(
+        &bytes,
+        "invalid_catalog",
+        "证明事项“C01”有误：缺少证明事项的内容",
+    );
+}
+
+fn find<'a>(items: &'a [Value], code: &str) -> &'a Value {
+    items
+        .iter()
+        .find(|i| i["code"] == code)
+        .unwrap_or_else(|| panic!("{code} listed"))
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("array: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_certificate_lists_come_through_the_api_with_their_fields() {
+    let server = TestServer::sqlite().await;
+    let c = Client::new();
+    let get = |q: &str| {
+        let url = server.url(&format!("/api/v1/catalog/items{q}"));
+        let c = c.clone();
+        async move { helpers::json_ok(c.get(url).send().await.unwrap(), 200).await }
+    };
+
+    let retained = get("?kind=certificate").await;
+    let retained = retained.as_array().unwrap();
+    assert_eq!(
+        retained
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["C01", "C02", "C03", "C04", "C05"]
+    );
+    let c05 = find(retained, "C05");
+    assert_eq!(c05["kind_label"], "社区出具证明事项");
+    let cert = &c05["certificate"];
+    assert_eq!(cert["time_limit_working_days"], 5);
+    assert_eq!(cert["requires_household"], true);
+    assert_eq!(cert["exception_to"], "CN01");
+    assert_eq!(strings(&cert["exception_purposes"]), ["公证"]);
+    assert!(
+        cert["requesting_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["name"] == "公证机构")
+    );
+    let id_card = cert["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == "id_card")
+        .expect("id_card material");
+    assert_eq!(id_card["required"], true);
+    assert!(strings(&cert["placeholders"]).contains(&"申请人"));
+    assert!(cert["template"].as_str().unwrap().contains("{申请人}"));
+    assert!(c05["certificate_negative"].is_null());
+    let bases = strings(&c05["legal_basis"]);
+    assert!(
+        bases
+            .iter()
+            .any(|b| b.starts_with("《中华人民共和国公证法》") && b.ends_with("第十一条")),
+        "{bases:?}"
+    );
+    // A Beijing item without an article of law says so.
+    assert!(
+        find(retained, "C01")["notes"]
+            .as_str()
+            .unwrap()
+            .contains("法律依据待区里补充")
+    );
+
+    let negative = get("?kind=certificate_negative").await;
+    let negative = negative.as_array().unwrap();
+    assert_eq!(negative.len(), 20);
+    for n in negative {
+        let spec = &n["certificate_negative"];
+        assert!(
+            !spec["issued_by_instead"].as_str().unwrap().is_empty(),
+            "{n}"
+        );
+        assert!(!spec["resident_path"].as_str().unwrap().is_empty(), "{n}");
+        assert!(n["certificate"].is_null());
+        assert!(!n["terms"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(
+        strings(&find(negative, "CN08")["certificate_negative"]["sub_items"]),
+        ["婚姻关系证明", "分居证明"]
+    );
+    assert!(
+        find(negative, "CN05")["certificate_negative"]["resident_path"]
+            .as_str()
+            .unwrap()
+            .contains("公安派出所")
+    );
+
+    // A sub-item is found by search; work items carry no certificate fields.
+    let found = get("?q=收入证明").await;
+    assert_eq!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["CN17"]
+    );
+    let duty = get("?q=D07").await;
+    assert!(duty[0]["certificate"].is_null() && duty[0]["certificate_negative"].is_null());
+
+    // The new fields are documented in the OpenAPI document.
+    let doc: Value = c
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for name in ["CertificateOut", "NegativeCertificateOut", "MaterialOut"] {
+        assert!(schemas[name].is_object(), "{name} in the OpenAPI document");
+    }
+    let field = schemas["ItemOut"]["properties"]["certificate_negative"].to_string();
+    assert!(field.contains("应由哪个单位出具"), "{field}");
+}
+
+#[tokio::test]
+async fn the_certificate_lists_are_readable_on_the_public_pages() {
+    let server = TestServer::sqlite().await;
+    let anon = Client::new();
+    let page = |p: &str| {
+        let url = server.url(p);
+        let c = anon.clone();
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+
+    let html = page("/catalog").await;
+    for tab in ["社区出具证明事项", "不应由社区出具的证明"] {
+        assert!(html.contains(tab), "tab {tab}");
+    }
+
+    let html = page("/catalog?kind=certificate").await;
+    for text in [
+        "有土地承包经营权的身份证明",
+        "要求开具单位",
+        "不动产登记机构",
+        "须本社区户籍",
+        "办理时限：5 个工作日",
+        "当事人居民身份证",
+        "《不动产登记暂行条例实施细则》（国土资源部令第63号，2016年1月1日施行）第十四条",
+        "仅限公证",
+    ] {
+        assert!(html.contains(text), "certificate list shows {text}");
+    }
+    assert!(!html.contains(">CN01<"));
+
+    let html = page("/catalog?kind=certificate_negative").await;
+    for text in [
+        "应由谁出具",
+        "您可以这样办",
+        "无犯罪记录证明",
+        "户籍地或居住地公安派出所",
+        "包括：婚姻关系证明、分居证明",
+        "例外：用于公证时",
+    ] {
+        assert!(html.contains(text), "negative list shows {text}");
+    }
+
+    let html = page("/catalog/items/C05").await;
+    for text in [
+        "证明式样",
+        "{申请人}",
+        "内容及用途",
+        "司法行政部门、公证机构",
+        "5 个工作日",
+        "户籍（或原户籍）须在本社区",
+        "《中华人民共和国公证法》",
+        "仅限用于公证",
+    ] {
+        assert!(html.contains(text), "C05 page shows {text}");
+    }
+    let html = page("/catalog/items/CN05").await;
+    for text in [
+        "这项证明不由社区出具",
+        "应由谁出具",
+        "公安机关（户籍地或居住地公安派出所）",
+        "无犯罪记录",
+    ] {
+        assert!(html.contains(text), "CN05 page shows {text}");
+    }
+    let html = page("/catalog/items/CN01").await;
+    assert!(
+        html.contains("/catalog/items/C05"),
+        "the exception is linked"
+    );
 }
 
 #[tokio::test]
