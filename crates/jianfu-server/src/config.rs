@@ -37,6 +37,15 @@ pub struct Config {
     /// Working days the district has to approve or refuse work that needs approval (default 15);
     /// missed deadlines are escalated to the supervisors.
     pub approval_working_days: i64,
+    /// The AES-256 key that encrypts ID numbers and certificate texts at rest; default
+    /// `<data_dir>/keys/data.key`, created on first use. Back it up apart from the database.
+    pub data_key_file: Option<PathBuf>,
+    /// Days after an application is finished before its personal data (name, ID number, phone,
+    /// materials, certificate text) is deleted; 0 keeps it for ever.
+    pub personal_data_retention_days: i64,
+    /// The address residents reach the server by, printed into certificates' QR codes, e.g.
+    /// `https://jianfu.example.gov.cn`; default `http://<bind>`.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for Config {
@@ -57,6 +66,9 @@ impl Default for Config {
             seal_key_file: None,
             seal_hash_alg: "sha256".into(),
             approval_working_days: 15,
+            data_key_file: None,
+            personal_data_retention_days: 1095,
+            public_base_url: None,
         }
     }
 }

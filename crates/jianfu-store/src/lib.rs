@@ -6,6 +6,7 @@
 mod assignment_store;
 mod backend;
 mod catalog_store;
+mod certificate_store;
 mod error;
 mod model;
 mod notice_store;
@@ -22,6 +23,10 @@ pub use assignment_store::{
     CaseChange, CaseWrite, FundingLine, FundingRow,
 };
 pub use catalog_store::{CatalogStore, CatalogVersionRow};
+pub use certificate_store::{
+    ApplicationChange, ApplicationFilter, CertificateApplicationRow, CertificateRow,
+    CertificateStore, IssueOutcome, MaterialMeta, MaterialRow, NewCertificate, PurgeCounts,
+};
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use model::*;

@@ -58,3 +58,4 @@ crate::assignment_store::impl_assignment_store!(PgStore, sqlx::Postgres);
 crate::violation_store::impl_violation_store!(PgStore, sqlx::Postgres);
 crate::notice_store::impl_notice_store!(PgStore, sqlx::Postgres);
 crate::seal_store::impl_seal_store!(PgStore, sqlx::Postgres);
+crate::certificate_store::impl_certificate_store!(PgStore, sqlx::Postgres);

@@ -63,3 +63,4 @@ crate::assignment_store::impl_assignment_store!(SqliteStore, sqlx::Sqlite);
 crate::violation_store::impl_violation_store!(SqliteStore, sqlx::Sqlite);
 crate::notice_store::impl_notice_store!(SqliteStore, sqlx::Sqlite);
 crate::seal_store::impl_seal_store!(SqliteStore, sqlx::Sqlite);
+crate::certificate_store::impl_certificate_store!(SqliteStore, sqlx::Sqlite);

@@ -15,6 +15,7 @@ pub trait Store:
     + crate::AssignmentStore
     + crate::ViolationStore
     + crate::NoticeStore
+    + crate::CertificateStore
 {
 }
 impl<T> Store for T where
@@ -24,6 +25,7 @@ impl<T> Store for T where
         + crate::AssignmentStore
         + crate::ViolationStore
         + crate::NoticeStore
+        + crate::CertificateStore
 {
 }
 

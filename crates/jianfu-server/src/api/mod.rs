@@ -5,6 +5,7 @@
 pub mod assignments;
 pub mod auth;
 pub mod catalog;
+pub mod certificates;
 pub mod extract;
 pub mod health;
 pub mod notices;
@@ -31,6 +32,7 @@ use utoipa_axum::routes;
          (name = "catalog", description = "社区工作清单（公开）"),
          (name = "gate", description = "准入检查、准入申请与审批"),
          (name = "violations", description = "违规下派举报与撤销"),
+         (name = "certificates", description = "居民证明：申请、核实、用印审批、出具、作废与公开核验"),
          (name = "seal", description = "用印登记：签名检查点、包含证明、用印记录"),
          (name = "notices", description = "站内通知"),
          (name = "ops", description = "运行状态"))
@@ -65,5 +67,6 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(assignments::routes())
         .merge(violations::routes())
         .merge(seal::routes())
+        .merge(certificates::routes())
         .split_for_parts()
 }

@@ -49,6 +49,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         }
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

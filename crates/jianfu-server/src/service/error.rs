@@ -30,6 +30,9 @@ pub enum ServiceError {
     Conflict(String),
     #[error("未找到：{0}")]
     NotFound(String),
+    /// Too many failed attempts (e.g. wrong verification codes); try again later.
+    #[error("{0}")]
+    RateLimited(String),
     #[error("服务暂时不可用：{0}")]
     Unavailable(String),
     #[error("系统内部错误，请稍后再试")]
@@ -50,6 +53,7 @@ impl ServiceError {
             Self::Rejected { code, .. } => code,
             Self::Conflict(_) => "conflict",
             Self::NotFound(_) => "not_found",
+            Self::RateLimited(_) => "too_many_attempts",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }

@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod certificates;
 pub mod catalog_xlsx;
 pub mod dashboard;
 pub mod demo;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod notices;
 pub mod orgs;
 pub mod password;
+pub mod pii;
 pub mod portable;
 pub mod seal;
 pub mod tokens;
@@ -42,6 +44,10 @@ pub struct App {
     /// Set once the demo district is known to be loaded (it is never unloaded), so pages stop
     /// asking the database on every request.
     pub demo_seen: Arc<std::sync::atomic::AtomicBool>,
+    /// Loaded on first use (see `pii.rs`).
+    pub data_key: Arc<pii::DataKeyCell>,
+    /// Wrong verification codes per client and per certificate number.
+    pub verify_limiter: Arc<certificates::VerifyLimiter>,
 }
 
 impl App {
@@ -55,6 +61,8 @@ impl App {
             catalog: Arc::default(),
             seal_key: Arc::default(),
             demo_seen: Arc::default(),
+            data_key: Arc::default(),
+            verify_limiter: Arc::default(),
         }
     }
 

@@ -22,7 +22,18 @@ pub struct TestDb {
     /// The raw URL, for passing to the `jianfu` binary.
     pub raw_url: String,
     pub label: &'static str,
+    /// Holds the SQLite file, if any, and the data directory (keys) of apps on this database.
     _dir: Option<TempDir>,
+}
+
+impl TestDb {
+    /// The data directory apps and the CLI use with this database (where keys are kept).
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir
+            .as_ref()
+            .map(|d| d.0.join("data"))
+            .expect("every test database has a directory")
+    }
 }
 
 pub struct TempDir(pub PathBuf);
@@ -109,7 +120,7 @@ pub async fn pg_db() -> Option<TestDb> {
         url: DatabaseUrl::parse(&raw_url).unwrap(),
         raw_url,
         label: "postgres",
-        _dir: None,
+        _dir: Some(temp_dir()),
     })
 }
 
@@ -132,7 +143,11 @@ pub async fn app(db: &TestDb, demo: bool) -> (App, Arc<ManualClock>) {
         .await
         .expect("open test database");
     let clock = test_clock();
-    let app = App::new(store, clock.clone() as Arc<dyn Clock>, Config::default());
+    let config = Config {
+        data_dir: db.data_dir(),
+        ..Config::default()
+    };
+    let app = App::new(store, clock.clone() as Arc<dyn Clock>, config);
     if demo {
         app.load_demo(&RequestMeta::console())
             .await

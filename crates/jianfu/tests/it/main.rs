@@ -6,6 +6,8 @@ mod helpers;
 
 mod audit_tamper;
 mod browser;
+mod certificate_pages;
+mod certificates;
 mod cli;
 mod gate_assignments;
 mod gate_catalog;

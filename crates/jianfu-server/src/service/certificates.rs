@@ -1,0 +1,1416 @@
+//! Resident certificates (三(四)): a resident applies (or a worker enters it at the window), the
+//! worker checks the facts, the director approves the seal, the worker issues; anyone holding the
+//! number and code verifies it. The rules are in `jianfu_domain::certificate`; this file parses
+//! input at the edge, keeps personal data encrypted and masked, and writes through the store.
+
+use super::{Actor, App, RequestMeta, ServiceError};
+use jianfu_domain::assignment::working_days::format_date;
+use jianfu_domain::certificate::lifecycle::{self, Case, CertAction, CertState, Move, transition};
+use jianfu_domain::certificate::{application, codes, document, id_number};
+use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
+use jianfu_domain::org::OrgTree;
+use jianfu_domain::permission::Permission;
+use jianfu_domain::security_policy::{LoginState, VERIFY_PER_CERTIFICATE, VERIFY_PER_CLIENT};
+use jianfu_domain::violation::{Sniffed, sniff};
+use jianfu_domain::{OrgCode, OrgKind, Role};
+use jianfu_store::SealDraft;
+use jianfu_store::{
+    ApplicationChange, ApplicationFilter, CertificateApplicationRow, CertificateRow, IssueOutcome,
+    MaterialMeta, MaterialRow, NewCertificate, PurgeCounts,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// At most this many files per application, each at most this large.
+pub const MAX_MATERIALS: usize = 6;
+pub const MAX_MATERIAL_BYTES: usize = 5 * 1024 * 1024;
+
+/// Placeholders jianfu fills itself from the application; the worker fills the rest.
+pub const AUTO_FIELDS: [&str; 6] = [
+    "申请人",
+    "身份证号",
+    "社区名称",
+    "事由",
+    "用途",
+    "要求开具单位",
+];
+
+/// What an applicant (or the worker at the window) submits, as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApplicationInput {
+    /// 证明事项编码（如 C02）；不在清单上的证明留空，并在 requested_name 写名称。
+    #[serde(default)]
+    pub item_code: String,
+    /// 证明名称（不在清单上时填写，用于告知应找哪个单位）。
+    #[serde(default)]
+    pub requested_name: String,
+    /// 申请人姓名。
+    #[serde(default)]
+    pub applicant_name: String,
+    /// 居民身份证号码（18 位）。加密保存，页面只显示后 4 位。
+    #[serde(default)]
+    pub id_number: String,
+    /// 联系电话。
+    #[serde(default)]
+    pub phone: String,
+    /// 申请人户籍所在社区的机构代码。
+    #[serde(default)]
+    pub household_community: String,
+    /// 申请事由。
+    #[serde(default)]
+    pub reason: String,
+    /// 证明用途。
+    #[serde(default)]
+    pub purpose: String,
+    /// 要求开具证明的单位（没有单位要求时留空）。
+    #[serde(default)]
+    pub asking_unit: String,
+    /// 该单位要求开具证明所依据的法律法规条款，如“《不动产登记暂行条例实施细则》第十四条”。
+    #[serde(default)]
+    pub asking_article: String,
+    /// 申请人已阅读并确认如实申报承诺。
+    #[serde(default)]
+    pub pledge: bool,
+}
+
+/// One uploaded file and the requirement it answers (`id_card`, `hukou`, `evidence` …).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub material: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An application as readers see it: personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationView {
+    #[serde(skip)]
+    pub row: CertificateApplicationRow,
+    pub id: String,
+    pub community_code: String,
+    pub community_name: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub applicant_name: String,
+    pub id_number_masked: String,
+    pub phone_masked: String,
+    pub household_community: String,
+    pub household_name: String,
+    pub reason: String,
+    pub purpose: String,
+    pub asking_unit: String,
+    pub asking_article: String,
+    pub channel: String,
+    pub status: String,
+    pub status_label: &'static str,
+    pub submitted_at: i64,
+    pub due_on: String,
+    pub overdue: bool,
+    pub refusal_reason: Option<String>,
+    pub verified_by: Option<String>,
+    pub approved_by: Option<String>,
+    pub purged: bool,
+}
+
+/// A placeholder of the certificate's template, with its current value.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactField {
+    pub name: String,
+    pub value: String,
+    /// Filled by jianfu from the application, not by the worker.
+    pub auto: bool,
+}
+
+/// Everything the application page shows.
+#[derive(Debug, Clone)]
+pub struct ApplicationDetail {
+    pub view: ApplicationView,
+    pub item: Option<CatalogItem>,
+    pub materials: Vec<MaterialMeta>,
+    pub facts: Vec<FactField>,
+    pub certificate: Option<CertificateRow>,
+    pub may_verify: bool,
+    pub may_approve: bool,
+    pub may_refuse: bool,
+    pub may_issue: bool,
+    pub may_withdraw: bool,
+    pub may_view_id: bool,
+}
+
+/// What public verification tells: genuine or not, valid or revoked, masked data only.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerifiedCertificate {
+    /// 证明编号。
+    pub number: String,
+    /// 证明名称。
+    pub title: String,
+    /// 出具社区。
+    pub community_name: String,
+    /// 开具日期（YYYY-MM-DD）。
+    pub issued_on: String,
+    /// 证明对象（已脱敏）。
+    pub holder_masked: String,
+    /// valid（有效）或 revoked（已作废）。
+    pub status: String,
+    /// 作废日期（北京时间），未作废为空。
+    pub revoked_on: Option<String>,
+    /// 作废原因。
+    pub revoke_reason: Option<String>,
+    /// 本次用印在用印登记簿中的序号。
+    pub seal_seq: i64,
+}
+
+/// Wrong verification codes, per client and per certificate number, in memory. A restart forgets
+/// them, which only gives a guesser a few more tries out of 2^40.
+#[derive(Default)]
+pub struct VerifyLimiter {
+    state: Mutex<HashMap<String, LoginState>>,
+}
+
+impl VerifyLimiter {
+    fn locked(
+        &self,
+        keys: &[(String, jianfu_domain::security_policy::LockoutPolicy)],
+        now: i64,
+    ) -> Option<i64> {
+        let map = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter()
+            .filter_map(|(k, p)| map.get(k).and_then(|s| p.locked_until(*s, now)))
+            .max()
+    }
+    fn fail(&self, keys: &[(String, jianfu_domain::security_policy::LockoutPolicy)], now: i64) {
+        let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget clients whose lock ran out long ago, so the map cannot grow without bound.
+        if map.len() > 100_000 {
+            map.retain(|_, s| s.locked_until.is_some_and(|u| u > now));
+        }
+        for (k, p) in keys {
+            let s = map.get(k).copied().unwrap_or_default();
+            map.insert(k.clone(), p.after_failure(s, now));
+        }
+    }
+    fn succeed(&self, number_key: &str) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(number_key);
+    }
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "submitted" => "待核实",
+        "verified" => "待书记/主任审批用印",
+        "approved" => "已批准，待出具",
+        "issued" => "已出具",
+        "refused" => "不予出具",
+        "withdrawn" => "已撤回",
+        "valid" => "有效",
+        "revoked" => "已作废",
+        _ => "未知状态",
+    }
+}
+
+fn name_in(tree: &OrgTree, code: &str) -> String {
+    OrgCode::parse(code)
+        .ok()
+        .and_then(|c| tree.get(&c).map(|o| o.name.clone()))
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// The community's full name as printed, e.g. …社区居民委员会.
+fn full_name_in(tree: &OrgTree, code: &str) -> String {
+    let name = name_in(tree, code);
+    if name.ends_with("居民委员会") || name.ends_with("居委会") {
+        name
+    } else {
+        format!("{name}居民委员会")
+    }
+}
+
+/// Checks a move against the state machine; the error carries the rule's code.
+fn step(
+    row: &CertificateApplicationRow,
+    action: CertAction,
+    by: &str,
+    reason: &str,
+) -> Result<CertState, ServiceError> {
+    let state = CertState::parse(&row.status)
+        .ok_or_else(|| ServiceError::Internal(format!("unknown state {}", row.status)))?;
+    let submitted_by = row
+        .applicant_user
+        .as_deref()
+        .or(row.entered_by.as_deref())
+        .unwrap_or("");
+    let case = Case {
+        state,
+        submitted_by,
+        verified_by: row.verified_by.as_deref(),
+    };
+    transition(&case, &Move { action, by, reason }).map_err(|e| rejected(e.code(), e.to_string()))
+}
+
+fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Rejected {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Constant-time comparison of two hex digests, so timing does not tell how much of a guess was
+/// right.
+fn same_digest(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y))
+            == 0
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// 张三 → 张*; 欧阳小明 → 欧**明: the family name and, for longer names, the last character.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.trim().chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+/// The stored last four characters behind the other fourteen, masked.
+fn masked_id(last4: &str) -> String {
+    format!("{}{last4}", "*".repeat(18 - last4.chars().count().min(18)))
+}
+
+fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 4 {
+        return "*".repeat(chars.len());
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{}{tail}", "*".repeat(chars.len() - 4))
+}
+
+/// Mobile (11 digits, 1…) or landline (area code, hyphen optional, 7–8 digits).
+fn valid_phone(p: &str) -> bool {
+    let digits: String = p.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    digits.chars().all(|c| c.is_ascii_digit())
+        && ((digits.len() == 11 && digits.starts_with('1')) || (10..=12).contains(&digits.len()))
+}
+
+fn trimmed(s: &str, max: usize, field: &str) -> Result<String, ServiceError> {
+    let t = s.trim();
+    if t.chars().count() > max {
+        return Err(rejected(
+            "too_long",
+            format!("“{field}”最多 {max} 个字，请删减后再提交"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+impl App {
+    /// The community whose seal the actor works with (their own organisation).
+    async fn actor_community(&self, actor: &Actor) -> Result<String, ServiceError> {
+        let code = actor.org.as_ref().ok_or(ServiceError::Forbidden)?;
+        match self.org_tree().await?.get(code) {
+            Some(o) if o.kind == OrgKind::Community => Ok(code.to_string()),
+            _ => Err(rejected(
+                "not_a_community",
+                "只有社区的账号才能办理证明：您的账号不属于某个社区",
+            )),
+        }
+    }
+
+    /// Names of organisations by code, for views.
+    async fn org_names(&self) -> Result<Arc<OrgTree>, ServiceError> {
+        self.org_tree().await
+    }
+
+    /// Retained certificates of the list in force, for the application form.
+    pub async fn certificate_items(
+        &self,
+    ) -> Result<(Arc<Catalog>, Vec<CatalogItem>), ServiceError> {
+        let c = self.current_catalog().await?;
+        let items = c.items_of(ItemKind::Certificate).cloned().collect();
+        Ok((c, items))
+    }
+
+    /// Screens, checks and stores an application. Returns its id; a retry with the same
+    /// idempotency key returns the first application's id and stores nothing new.
+    pub async fn apply_certificate(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        input: &ApplicationInput,
+        uploads: Vec<Upload>,
+        idempotency_key: Option<&str>,
+    ) -> Result<String, ServiceError> {
+        let online =
+            actor.may(Permission::ApplyCertificate) && !actor.may(Permission::HandleCertificates);
+        if !online {
+            actor.require(Permission::HandleCertificates)?;
+        }
+        let community = self.actor_community(actor).await?;
+        let key = idempotency_key
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                if k.len() > 100 {
+                    Err(rejected("bad_idempotency_key", "幂等键最长 100 个字符"))
+                } else {
+                    Ok(k.to_string())
+                }
+            })
+            .transpose()?;
+        if let Some(k) = &key
+            && let Some(done) = self
+                .store
+                .certificate_application_by_key(&community, k)
+                .await?
+        {
+            return Ok(done.id);
+        }
+
+        let catalog = self.current_catalog().await?;
+        let household = input.household_community.trim();
+        if household.is_empty() {
+            return Err(rejected("household_missing", "请选择申请人户籍所在社区"));
+        }
+        let tree = self.org_names().await?;
+        let known = OrgCode::parse(household)
+            .ok()
+            .and_then(|c| tree.get(&c).map(|o| o.kind == OrgKind::Community))
+            .unwrap_or(false);
+        if !known {
+            return Err(rejected(
+                "unknown_community",
+                format!("找不到机构代码为“{household}”的社区，请从列表中选择"),
+            ));
+        }
+        let materials: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
+        let item_code = input.item_code.trim();
+        let screened = application::screen(
+            &application::ApplicationInput {
+                item_code: (!item_code.is_empty()).then_some(item_code),
+                requested_name: input.requested_name.trim(),
+                reason: input.reason.trim(),
+                purpose: input.purpose.trim(),
+                asking_unit: input.asking_unit.trim(),
+                asking_article: input.asking_article.trim(),
+                pledge_confirmed: input.pledge,
+                household_community: household,
+                issuing_community: &community,
+                materials: &materials,
+            },
+            &catalog,
+        )
+        .map_err(|r| {
+            let message = r.to_string();
+            rejected(r.code, message)
+        })?;
+        let item = screened.clone();
+
+        let name = trimmed(&input.applicant_name, 50, "申请人姓名")?;
+        if name.is_empty() {
+            return Err(rejected("name_missing", "请填写申请人姓名"));
+        }
+        let id =
+            id_number::parse(&input.id_number).map_err(|e| rejected(e.code(), e.to_string()))?;
+        let phone = trimmed(&input.phone, 20, "联系电话")?;
+        if !valid_phone(&phone) {
+            return Err(rejected(
+                "phone_invalid",
+                "联系电话请填写 11 位手机号码，或带区号的固定电话（如 010-69240000）",
+            ));
+        }
+        let stored = self.check_uploads(&community, uploads, &item)?;
+
+        let now = self.now_ms();
+        let spec_days = item
+            .certificate
+            .as_ref()
+            .map(|s| s.time_limit_working_days)
+            .unwrap_or(5);
+        let due_on = format_date(lifecycle::due_on(
+            self.today(),
+            spec_days,
+            &super::assignments::calendar(),
+        ));
+        let key_for_row = key.clone();
+        let app_id = uuid::Uuid::now_v7().to_string();
+        let row = CertificateApplicationRow {
+            community_code: community.clone(),
+            id: app_id.clone(),
+            item_code: item.code.clone(),
+            item_name: item.name.clone(),
+            catalog_version: catalog.version.id.clone(),
+            applicant_name: name,
+            id_number_enc: self.data_key()?.encrypt(id.as_str())?,
+            id_number_last4: id.as_str()[id.as_str().len() - 4..].to_string(),
+            phone,
+            household_community: household.to_string(),
+            reason: trimmed(&input.reason, 500, "申请事由")?,
+            purpose: trimmed(&input.purpose, 500, "证明用途")?,
+            asking_unit: trimmed(&input.asking_unit, 100, "要求开具单位")?,
+            asking_article: trimmed(&input.asking_article, 200, "依据条款")?,
+            pledged_at: now,
+            channel: if online { "online" } else { "window" }.into(),
+            applicant_user: online.then(|| actor.username.clone().unwrap_or_default()),
+            entered_by: (!online).then(|| actor.username.clone().unwrap_or_default()),
+            status: "submitted".into(),
+            submitted_at: now,
+            due_on,
+            facts: "{}".into(),
+            verified_by: None,
+            verified_at: None,
+            verify_note: None,
+            approved_by: None,
+            approved_at: None,
+            decided_by: None,
+            decided_at: None,
+            refusal_reason: None,
+            idempotency_key: key_for_row,
+            purged_at: None,
+            updated_at: now,
+        };
+        let materials: Vec<MaterialRow> = stored
+            .into_iter()
+            .enumerate()
+            .map(|(i, (material, kind, bytes))| MaterialRow {
+                community_code: community.clone(),
+                application_id: app_id.clone(),
+                seq: i as i64 + 1,
+                material,
+                kind,
+                size: bytes.len() as i64,
+                sha256: sha256_hex(&bytes),
+                bytes,
+            })
+            .collect();
+        let mut audit = self.audit(
+            actor,
+            meta,
+            "certificate.apply",
+            format!("certificate_application:{community}/{app_id}"),
+        );
+        audit.detail = serde_json::json!({
+            "item": item.code, "channel": row.channel, "materials": materials.len(),
+        })
+        .to_string();
+        match self
+            .store
+            .insert_certificate_application(&row, &materials, audit)
+            .await
+        {
+            Ok(()) => Ok(app_id),
+            // The same key raced in from a parallel retry: answer with the first one.
+            Err(jianfu_store::StoreError::Conflict(_)) if key.is_some() => {
+                let k = key.as_deref().unwrap_or_default();
+                self.store
+                    .certificate_application_by_key(&community, k)
+                    .await?
+                    .map(|a| a.id)
+                    .ok_or_else(|| ServiceError::Conflict("该申请已提交".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Size, count and type limits; the type is read from the content, never from the name.
+    fn check_uploads(
+        &self,
+        _community: &str,
+        uploads: Vec<Upload>,
+        item: &CatalogItem,
+    ) -> Result<Vec<(String, String, Vec<u8>)>, ServiceError> {
+        if uploads.len() > MAX_MATERIALS {
+            return Err(rejected(
+                "too_many_materials",
+                format!("最多上传 {MAX_MATERIALS} 个材料文件"),
+            ));
+        }
+        let known: Vec<&str> = item
+            .certificate
+            .as_ref()
+            .map(|s| s.materials.iter().map(|m| m.key.as_str()).collect())
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(uploads.len());
+        for u in uploads {
+            let label = item
+                .certificate
+                .as_ref()
+                .and_then(|s| s.materials.iter().find(|m| m.key == u.material))
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| u.material.clone());
+            if !known.contains(&u.material.as_str()) {
+                return Err(rejected(
+                    "unknown_material",
+                    format!("“{}”不是这项证明需要的材料", u.material),
+                ));
+            }
+            if u.bytes.len() > MAX_MATERIAL_BYTES {
+                return Err(rejected(
+                    "material_too_large",
+                    format!(
+                        "“{label}”文件过大（{:.1} MB），每个文件不超过 {} MB；手机照片可先压缩或截图",
+                        u.bytes.len() as f64 / 1_048_576.0,
+                        MAX_MATERIAL_BYTES / 1_048_576
+                    ),
+                ));
+            }
+            match sniff(&u.bytes) {
+                Sniffed::Allowed(kind) => {
+                    out.push((u.material, kind.as_str().to_string(), u.bytes))
+                }
+                Sniffed::Other(found) => {
+                    return Err(rejected(
+                        "material_type_not_allowed",
+                        format!(
+                            "“{label}”只能是 PDF、JPEG 或 PNG 文件，收到的文件内容是：{found}（与文件扩展名无关）"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applications the actor may see: the community's for its workers and director, one's own
+    /// for a resident.
+    pub async fn list_certificate_applications(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+    ) -> Result<Vec<ApplicationView>, ServiceError> {
+        let filter = if actor.may(Permission::HandleCertificates) {
+            ApplicationFilter {
+                community: Some(self.actor_community(actor).await?),
+                status: status.map(str::to_string),
+                ..Default::default()
+            }
+        } else {
+            actor.require(Permission::ApplyCertificate)?;
+            ApplicationFilter {
+                applicant_user: Some(actor.username.clone().ok_or(ServiceError::Forbidden)?),
+                status: status.map(str::to_string),
+                ..Default::default()
+            }
+        };
+        let rows = self.store.list_certificate_applications(&filter).await?;
+        let tree = self.org_names().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| self.application_view(&tree, r))
+            .collect())
+    }
+
+    fn application_view(&self, tree: &OrgTree, r: CertificateApplicationRow) -> ApplicationView {
+        let today = self.today_beijing();
+        ApplicationView {
+            id: r.id.clone(),
+            community_code: r.community_code.clone(),
+            community_name: name_in(tree, &r.community_code),
+            item_code: r.item_code.clone(),
+            item_name: r.item_name.clone(),
+            applicant_name: if r.purged_at.is_some() {
+                "（已按保存期限删除）".into()
+            } else {
+                mask_name(&r.applicant_name)
+            },
+            id_number_masked: masked_id(&r.id_number_last4),
+            phone_masked: mask_phone(&r.phone),
+            household_community: r.household_community.clone(),
+            household_name: name_in(tree, &r.household_community),
+            reason: r.reason.clone(),
+            purpose: r.purpose.clone(),
+            asking_unit: r.asking_unit.clone(),
+            asking_article: r.asking_article.clone(),
+            channel: r.channel.clone(),
+            status: r.status.clone(),
+            status_label: status_label(&r.status),
+            submitted_at: r.submitted_at,
+            due_on: r.due_on.clone(),
+            overdue: matches!(r.status.as_str(), "submitted" | "verified" | "approved")
+                && r.due_on.as_str() < today.as_str(),
+            refusal_reason: r.refusal_reason.clone(),
+            verified_by: r.verified_by.clone(),
+            approved_by: r.approved_by.clone(),
+            purged: r.purged_at.is_some(),
+            row: r,
+        }
+    }
+
+    /// Loads an application the actor may see, or NotFound (never Forbidden, so ids don't leak).
+    async fn readable_application(
+        &self,
+        actor: &Actor,
+        community: &str,
+        id: &str,
+    ) -> Result<CertificateApplicationRow, ServiceError> {
+        let not_found = || ServiceError::NotFound("该证明申请".into());
+        let row = self
+            .store
+            .certificate_application(community, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let staff = actor.may(Permission::HandleCertificates)
+            && self.actor_community(actor).await.ok().as_deref()
+                == Some(row.community_code.as_str());
+        let own = actor.may(Permission::ApplyCertificate)
+            && row.applicant_user.is_some()
+            && row.applicant_user == actor.username;
+        if staff || own {
+            Ok(row)
+        } else {
+            Err(not_found())
+        }
+    }
+
+    pub async fn certificate_application_detail(
+        &self,
+        actor: &Actor,
+        community: &str,
+        id: &str,
+    ) -> Result<ApplicationDetail, ServiceError> {
+        let row = self.readable_application(actor, community, id).await?;
+        let catalog = self
+            .catalog_version(&row.catalog_version)
+            .await?
+            .unwrap_or(self.current_catalog().await?);
+        let item = catalog.item(&row.item_code).cloned();
+        let materials = self
+            .store
+            .certificate_materials(&row.community_code, &row.id)
+            .await?;
+        let staff = actor.may(Permission::HandleCertificates);
+        let facts = match &item {
+            Some(it) if staff => fact_fields(&*self.org_names().await?, it, &row),
+            _ => Vec::new(),
+        };
+        let certificate = self
+            .store
+            .certificate_for_application(&row.community_code, &row.id)
+            .await?;
+        let me = actor.username.clone().unwrap_or_default();
+        let status = row.status.as_str();
+        let tree = self.org_names().await?;
+        Ok(ApplicationDetail {
+            may_verify: staff && status == "submitted",
+            may_approve: actor.may(Permission::ApproveSealUse)
+                && status == "verified"
+                && row.verified_by.as_deref() != Some(me.as_str()),
+            may_refuse: staff && matches!(status, "submitted" | "verified"),
+            may_issue: staff && status == "approved",
+            may_withdraw: !staff && status == "submitted",
+            may_view_id: actor.may(Permission::ViewFullIdNumber) && row.purged_at.is_none(),
+            view: self.application_view(&tree, row),
+            item,
+            materials,
+            facts,
+            certificate,
+        })
+    }
+
+    /// One uploaded material with its content, for those who may read the application.
+    pub async fn certificate_material(
+        &self,
+        actor: &Actor,
+        community: &str,
+        id: &str,
+        seq: i64,
+    ) -> Result<MaterialRow, ServiceError> {
+        let row = self.readable_application(actor, community, id).await?;
+        self.store
+            .certificate_material(&row.community_code, &row.id, seq)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("该材料".into()))
+    }
+
+    /// The worker has checked that the community can truthfully know the facts (e.g. the
+    /// household register is here) and fills them in. The text must be complete already: a
+    /// blank document is never put before the director.
+    pub async fn verify_certificate_application(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        facts: BTreeMap<String, String>,
+        household_checked: bool,
+        note: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::HandleCertificates)?;
+        let row = self.readable_application(actor, community, id).await?;
+        let item = self.item_of(&row).await?;
+        let spec = item.certificate.as_ref().ok_or_else(|| {
+            ServiceError::Internal(format!("certificate item {} has no spec", item.code))
+        })?;
+        if spec.requires_household && !household_checked {
+            return Err(rejected(
+                "household_not_checked",
+                "这项证明要求户籍（或原户籍）在本社区：请核对申请人的户口本后勾选“已核实户籍在本社区”",
+            ));
+        }
+        let facts: BTreeMap<String, String> = facts
+            .into_iter()
+            .filter(|(k, _)| !AUTO_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k, v.trim().to_string()))
+            .collect();
+        if facts.values().any(|v| v.chars().count() > 500) {
+            return Err(rejected("too_long", "每项内容最多 500 个字"));
+        }
+        let mut values = facts.clone();
+        let tree = self.org_names().await?;
+        let used = document::placeholders(&spec.template);
+        for f in AUTO_FIELDS
+            .into_iter()
+            .filter(|f| used.iter().any(|u| u == f))
+        {
+            values.insert(
+                f.to_string(),
+                auto_value(&tree, f, &row, Some("（身份证号）")),
+            );
+        }
+        let text =
+            document::fill(&spec.template, &values).map_err(|e| rejected(e.code(), e.message()))?;
+        // Found now, not at printing: a rare character (生僻字) the certificate font lacks.
+        match jianfu_pdf::missing_glyphs(&text) {
+            Ok(missing) if !missing.is_empty() => {
+                let chars: String = missing.iter().collect();
+                return Err(rejected(
+                    "certificate_missing_glyphs",
+                    format!(
+                        "证明所用字体中没有这些字：{chars}，证明将无法打印。请核对是否录入有误；如确为生僻字，请联系系统管理员补充字体"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        let me = actor.username.clone().unwrap_or_default();
+        step(&row, CertAction::Verify, &me, "")?;
+        let note = trimmed(note, 500, "核实情况")?;
+        let change = ApplicationChange {
+            from: row.status.clone(),
+            to: "verified".into(),
+            at: self.now_ms(),
+            facts: Some(serde_json::to_string(&facts).unwrap_or_else(|_| "{}".into())),
+            verified_by: Some(me),
+            verify_note: Some(note),
+            ..Default::default()
+        };
+        self.change_application(actor, meta, &row, change, "certificate.verify")
+            .await
+    }
+
+    /// The director approves putting the seal on the checked text. Not the worker who checked it.
+    pub async fn approve_certificate_application(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::ApproveSealUse)?;
+        let row = self.readable_application(actor, community, id).await?;
+        let me = actor.username.clone().unwrap_or_default();
+        step(&row, CertAction::Approve, &me, "")?;
+        let change = ApplicationChange {
+            from: row.status.clone(),
+            to: "approved".into(),
+            at: self.now_ms(),
+            approved_by: Some(me),
+            ..Default::default()
+        };
+        self.change_application(actor, meta, &row, change, "certificate.approve")
+            .await
+    }
+
+    /// Refuses with an explanation that tells the applicant what to do instead.
+    pub async fn refuse_certificate_application(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::HandleCertificates)?;
+        let row = self.readable_application(actor, community, id).await?;
+        let reason = trimmed(reason, 500, "不予出具的说明")?;
+        step(
+            &row,
+            CertAction::Refuse,
+            actor.username.as_deref().unwrap_or(""),
+            &reason,
+        )?;
+        let change = ApplicationChange {
+            from: row.status.clone(),
+            to: "refused".into(),
+            at: self.now_ms(),
+            decided_by: actor.username.clone(),
+            refusal_reason: Some(reason),
+            ..Default::default()
+        };
+        self.change_application(actor, meta, &row, change, "certificate.refuse")
+            .await
+    }
+
+    /// The resident takes back an application nobody has worked on yet.
+    pub async fn withdraw_certificate_application(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::ApplyCertificate)?;
+        let row = self.readable_application(actor, community, id).await?;
+        step(
+            &row,
+            CertAction::Withdraw,
+            actor.username.as_deref().unwrap_or(""),
+            "",
+        )?;
+        let change = ApplicationChange {
+            from: row.status.clone(),
+            to: "withdrawn".into(),
+            at: self.now_ms(),
+            decided_by: actor.username.clone(),
+            ..Default::default()
+        };
+        self.change_application(actor, meta, &row, change, "certificate.withdraw")
+            .await
+    }
+
+    async fn change_application(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        row: &CertificateApplicationRow,
+        change: ApplicationChange,
+        action: &str,
+    ) -> Result<(), ServiceError> {
+        let mut audit = self.audit(
+            actor,
+            meta,
+            action,
+            format!("certificate_application:{}/{}", row.community_code, row.id),
+        );
+        audit.detail = serde_json::json!({"from": change.from, "to": change.to}).to_string();
+        if !self
+            .store
+            .change_certificate_application(&row.community_code, &row.id, &change, audit)
+            .await?
+        {
+            return Err(rejected(
+                "wrong_state",
+                "这份申请刚被别人处理过，请刷新页面查看最新状态",
+            ));
+        }
+        // The next person in the chain learns there is work waiting.
+        let next = match change.to.as_str() {
+            "verified" => Some((Role::CommunityDirector, "有证明申请待审批用印")),
+            "approved" => Some((Role::CommunityWorker, "证明申请已批准用印，待出具")),
+            _ => None,
+        };
+        if let Some((role, title)) = next {
+            self.notify(
+                actor,
+                meta,
+                &super::notices::Recipient {
+                    org_code: row.community_code.clone(),
+                    role: Some(role),
+                },
+                &format!("certificate_{}", change.to),
+                &format!("{title}：{}", row.item_name),
+                &format!(
+                    "申请人 {}，办结期限 {}",
+                    mask_name(&row.applicant_name),
+                    row.due_on
+                ),
+                &format!("/certificates/a/{}/{}", row.community_code, row.id),
+            )
+            .await
+            .ok();
+        }
+        Ok(())
+    }
+
+    async fn item_of(&self, row: &CertificateApplicationRow) -> Result<CatalogItem, ServiceError> {
+        let catalog = match self.catalog_version(&row.catalog_version).await? {
+            Some(c) => c,
+            None => self.current_catalog().await?,
+        };
+        catalog
+            .item(&row.item_code)
+            .cloned()
+            .ok_or_else(|| ServiceError::NotFound(format!("证明事项 {}", row.item_code)))
+    }
+
+    /// Issues the approved certificate: number, verification code, the text, the seal-log entry.
+    /// The same idempotency key returns the certificate issued the first time.
+    pub async fn issue_certificate(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<CertificateRow, ServiceError> {
+        actor.require(Permission::HandleCertificates)?;
+        let key = idempotency_key.trim();
+        if key.is_empty() || key.len() > 100 {
+            return Err(rejected(
+                "idempotency_key_required",
+                "出具证明须带幂等键（Idempotency-Key，1–100 个字符），重试时使用同一个键，以免重复出具",
+            ));
+        }
+        let row = self.readable_application(actor, community, id).await?;
+        if row.status == "issued" {
+            if let Some(c) = self
+                .store
+                .certificate_for_application(&row.community_code, &row.id)
+                .await?
+                && c.idempotency_key == key
+            {
+                return Ok(c);
+            }
+        }
+        if row.status != "approved" {
+            return Err(rejected(
+                "wrong_state",
+                format!(
+                    "只有已批准用印的申请才能出具，这份申请现在是“{}”",
+                    status_label(&row.status)
+                ),
+            ));
+        }
+        if row.purged_at.is_some() {
+            return Err(rejected(
+                "personal_data_purged",
+                "申请人信息已按保存期限删除，不能再出具",
+            ));
+        }
+        let item = self.item_of(&row).await?;
+        let spec = item.certificate.as_ref().ok_or_else(|| {
+            ServiceError::Internal(format!("certificate item {} has no spec", item.code))
+        })?;
+        let key_data = self.data_key()?;
+        let full_id = key_data.decrypt(&row.id_number_enc)?;
+        let mut values: BTreeMap<String, String> =
+            serde_json::from_str(&row.facts).unwrap_or_default();
+        let tree = self.org_names().await?;
+        let used = document::placeholders(&spec.template);
+        for f in AUTO_FIELDS
+            .into_iter()
+            .filter(|f| used.iter().any(|u| u == f))
+        {
+            values.insert(f.to_string(), auto_value(&tree, f, &row, Some(&full_id)));
+        }
+        // No seal on a blank document: the text must be complete at the moment of sealing.
+        let body =
+            document::fill(&spec.template, &values).map_err(|e| rejected(e.code(), e.message()))?;
+        let mut random = [0u8; 5];
+        getrandom::fill(&mut random).map_err(|e| ServiceError::Internal(format!("rng: {e}")))?;
+        let code = codes::format_verify_code(random);
+        let normalized = codes::normalize_verify_code(&code).ok_or_else(|| {
+            ServiceError::Internal("fresh verification code does not parse".into())
+        })?;
+        let today = self.today();
+        let now = self.now_ms();
+        let me = actor.username.clone().unwrap_or_default();
+        let approver = row.approved_by.clone().unwrap_or_default();
+        let cert = CertificateRow {
+            number: String::new(),
+            community_code: row.community_code.clone(),
+            application_id: row.id.clone(),
+            item_code: item.code.clone(),
+            title: item.name.clone(),
+            addressee: row.asking_unit.clone(),
+            body_enc: key_data.encrypt(&body)?,
+            holder_masked: mask_name(&row.applicant_name),
+            issued_on: self.today_beijing(),
+            issued_at: now,
+            issued_by: me.clone(),
+            approved_by: approver.clone(),
+            verify_code_hash: sha256_hex(normalized.as_bytes()),
+            verify_code_enc: key_data.encrypt(&code)?,
+            seal_seq: 0,
+            status: "valid".into(),
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+            idempotency_key: key.to_string(),
+        };
+        let seal = SealDraft {
+            community_code: row.community_code.clone(),
+            kind: "certificate".into(),
+            subject: String::new(),
+            content: format!("出具{}（{}）", item.name, mask_name(&row.applicant_name)),
+            copies: 1,
+            approver,
+            handler: me,
+            applicant: row.applicant_name.clone(),
+            contact: row.phone.clone(),
+            used_at: now,
+        };
+        let community_code = row.community_code.clone();
+        let year = today.year();
+        let number_for = move |seq: u64| codes::certificate_number(&community_code, year, seq);
+        let mut audit = self.audit(
+            actor,
+            meta,
+            "certificate.issue",
+            format!("certificate_application:{}/{}", row.community_code, row.id),
+        );
+        audit.detail = serde_json::json!({"application": row.id, "item": item.code}).to_string();
+        let outcome = self
+            .store
+            .issue_certificate(
+                NewCertificate {
+                    row: cert,
+                    year,
+                    seal,
+                    seal_alg: self.seal_hash_alg()?,
+                },
+                &number_for,
+                audit,
+            )
+            .await?;
+        match outcome {
+            IssueOutcome::Issued(c) | IssueOutcome::Repeated(c) => Ok(c),
+            IssueOutcome::WrongState(state) => Err(rejected(
+                "wrong_state",
+                format!(
+                    "这份申请刚被别人处理过（现在是“{}”），请刷新页面",
+                    status_label(state.as_deref().unwrap_or(""))
+                ),
+            )),
+            IssueOutcome::KeyReused => Err(rejected(
+                "idempotency_key_reused",
+                "这个幂等键已用于本社区的另一份证明，请为每次出具使用新的键",
+            )),
+        }
+    }
+
+    /// The certificate for staff of its community or its own applicant.
+    pub async fn certificate_for(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<CertificateRow, ServiceError> {
+        let not_found = || ServiceError::NotFound(format!("证明 {number}"));
+        let c = self
+            .store
+            .certificate(number.trim())
+            .await?
+            .ok_or_else(not_found)?;
+        self.readable_application(actor, &c.community_code, &c.application_id)
+            .await
+            .map_err(|_| not_found())?;
+        Ok(c)
+    }
+
+    /// The verification code printed on a certificate, for its issuer's community only.
+    pub async fn certificate_code(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<String, ServiceError> {
+        actor.require(Permission::HandleCertificates)?;
+        let c = self.certificate_for(actor, number).await?;
+        self.data_key()?.decrypt(&c.verify_code_enc)
+    }
+
+    pub async fn list_certificates(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<CertificateRow>, ServiceError> {
+        actor.require(Permission::HandleCertificates)?;
+        let community = self.actor_community(actor).await?;
+        Ok(self.store.list_certificates(&community, 500).await?)
+    }
+
+    /// The printable PDF (A4, embedded fonts, QR code to the public verification page).
+    pub async fn certificate_pdf(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let c = self.certificate_for(actor, number).await?;
+        if c.body_enc.is_empty() {
+            return Err(rejected(
+                "personal_data_purged",
+                "证明正文已按个人信息保存期限删除，不能再打印；证明本身仍可公开核验",
+            ));
+        }
+        let key = self.data_key()?;
+        let body = key.decrypt(&c.body_enc)?;
+        let code = key.decrypt(&c.verify_code_enc)?;
+        let community_name = full_name_in(&*self.org_names().await?, &c.community_code);
+        let issued_on = c.issued_on.splitn(3, '-').collect::<Vec<_>>();
+        let issued_on_zh = match issued_on.as_slice() {
+            [y, m, d] => format!(
+                "{y}年{}月{}日",
+                m.trim_start_matches('0'),
+                d.trim_start_matches('0')
+            ),
+            _ => c.issued_on.clone(),
+        };
+        let url = format!(
+            "{}/verify?number={}&code={}",
+            self.public_base_url(),
+            c.number,
+            code
+        );
+        let addressee = if c.addressee.is_empty() {
+            String::new()
+        } else {
+            format!("{}：", c.addressee)
+        };
+        let notes = [
+            "本证明仅用于上述用途，涂改无效。",
+            "核验：扫描二维码，或在核验页面输入证明编号和核验码。",
+        ];
+        let revoked = c.status == "revoked";
+        // Rendering is CPU work (milliseconds); keep it off the async workers.
+        let bytes = tokio::task::spawn_blocking(move || {
+            jianfu_pdf::render_certificate(&jianfu_pdf::CertificateDoc {
+                title: &c.title,
+                number: &c.number,
+                body: &body,
+                addressee: &addressee,
+                community_name: &community_name,
+                issued_on: &issued_on_zh,
+                verify_code: &code,
+                verify_url: &url,
+                notes: &notes,
+                revoked,
+            })
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("pdf task: {e}")))?;
+        bytes.map_err(|e| rejected(e.code(), e.to_string()))
+    }
+
+    pub fn public_base_url(&self) -> String {
+        self.config
+            .public_base_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{}", self.config.bind))
+    }
+
+    /// 作废: the director withdraws a certificate, with a reason; public verification then says so.
+    pub async fn revoke_certificate(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        number: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::ApproveSealUse)?;
+        let c = self.certificate_for(actor, number).await?;
+        let reason = trimmed(reason, 500, "作废原因")?;
+        let state = if c.status == "valid" {
+            CertState::Issued
+        } else {
+            CertState::Revoked
+        };
+        let case = Case {
+            state,
+            submitted_by: "",
+            verified_by: None,
+        };
+        let mv = Move {
+            action: CertAction::Revoke,
+            by: actor.username.as_deref().unwrap_or(""),
+            reason: &reason,
+        };
+        transition(&case, &mv).map_err(|e| rejected(e.code(), e.to_string()))?;
+        let mut audit = self.audit(
+            actor,
+            meta,
+            "certificate.revoke",
+            format!("certificate:{}", c.number),
+        );
+        audit.detail = serde_json::json!({"reason": reason}).to_string();
+        let me = actor.username.clone().unwrap_or_default();
+        if !self
+            .store
+            .revoke_certificate(&c.number, &me, self.now_ms(), &reason, audit)
+            .await?
+        {
+            return Err(rejected("wrong_state", "这份证明已经作废"));
+        }
+        Ok(())
+    }
+
+    /// The applicant's full ID number, for the director only; every view is audited.
+    pub async fn reveal_id_number(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<String, ServiceError> {
+        actor.require(Permission::ViewFullIdNumber)?;
+        let row = self.readable_application(actor, community, id).await?;
+        if row.purged_at.is_some() || row.id_number_enc.is_empty() {
+            return Err(rejected("personal_data_purged", "身份证号已按保存期限删除"));
+        }
+        let full = self.data_key()?.decrypt(&row.id_number_enc)?;
+        // Audited before it is shown: no record, no view.
+        let audit = self.audit(
+            actor,
+            meta,
+            "certificate.id_viewed",
+            format!("certificate_application:{}/{}", row.community_code, row.id),
+        );
+        self.store.append_audit(audit).await?;
+        Ok(full)
+    }
+
+    /// Public verification: genuine, valid or revoked, masked data. Wrong codes are limited per
+    /// client and per number; an unknown number and a wrong code get the same answer.
+    pub async fn verify_certificate(
+        &self,
+        meta: &RequestMeta,
+        number: &str,
+        code: &str,
+    ) -> Result<VerifiedCertificate, ServiceError> {
+        let number = number.trim().to_uppercase();
+        let now = self.now_ms();
+        let client = format!("client:{}", meta.client_addr.as_deref().unwrap_or("?"));
+        let number_key = format!("number:{number}");
+        let keys = [
+            (client, VERIFY_PER_CLIENT),
+            (number_key.clone(), VERIFY_PER_CERTIFICATE),
+        ];
+        if let Some(until) = self.verify_limiter.locked(&keys, now) {
+            let minutes = ((until - now) as f64 / 60_000.0).ceil().max(1.0) as i64;
+            return Err(ServiceError::RateLimited(format!(
+                "核验码错误次数过多，请 {minutes} 分钟后再试。如证明确有疑问，请联系出具证明的社区。"
+            )));
+        }
+        let wrong = || {
+            rejected(
+                "verification_failed",
+                "证明编号或核验码不正确。请核对证明右下方的编号和核验码（核验码 8 位，字母不区分大小写）；\
+                 多次输入错误将被暂时限制。",
+            )
+        };
+        if number.is_empty() || code.trim().is_empty() {
+            return Err(rejected(
+                "verification_input_missing",
+                "请填写证明编号和核验码",
+            ));
+        }
+        let normalized = codes::normalize_verify_code(code);
+        let found = match (&normalized, codes::parse_certificate_number(&number)) {
+            (Some(_), Some(_)) => self.store.certificate(&number).await?,
+            _ => None,
+        };
+        let genuine = match (&found, &normalized) {
+            (Some(c), Some(n)) => same_digest(&c.verify_code_hash, &sha256_hex(n.as_bytes())),
+            _ => false,
+        };
+        let Some(c) = found.filter(|_| genuine) else {
+            self.verify_limiter.fail(&keys, now);
+            return Err(wrong());
+        };
+        self.verify_limiter.succeed(&number_key);
+        Ok(VerifiedCertificate {
+            number: c.number.clone(),
+            title: c.title.clone(),
+            community_name: full_name_in(&*self.org_names().await?, &c.community_code),
+            issued_on: c.issued_on.clone(),
+            holder_masked: c.holder_masked.clone(),
+            status: c.status.clone(),
+            revoked_on: c.revoked_at.map(|ms| {
+                jianfu_domain::clock::format_beijing(ms)
+                    .chars()
+                    .take(10)
+                    .collect()
+            }),
+            revoke_reason: c.revoke_reason.clone(),
+            seal_seq: c.seal_seq,
+        })
+    }
+
+    /// Deletes personal data of applications finished longer ago than the retention period.
+    pub async fn purge_expired_personal_data(
+        &self,
+        meta: &RequestMeta,
+    ) -> Result<PurgeCounts, ServiceError> {
+        let days = self.config.personal_data_retention_days;
+        if days <= 0 {
+            return Ok(PurgeCounts::default());
+        }
+        let now = self.now_ms();
+        let before = now - days * 86_400_000;
+        let mut audit = self.audit(
+            &Actor::console(),
+            meta,
+            "certificate.retention_purge",
+            "certificates",
+        );
+        audit.detail = serde_json::json!({"retention_days": days}).to_string();
+        Ok(self
+            .store
+            .purge_certificate_personal_data(before, now, audit)
+            .await?)
+    }
+}
+
+fn fact_fields(
+    tree: &OrgTree,
+    item: &CatalogItem,
+    row: &CertificateApplicationRow,
+) -> Vec<FactField> {
+    let Some(spec) = &item.certificate else {
+        return Vec::new();
+    };
+    let saved: BTreeMap<String, String> = serde_json::from_str(&row.facts).unwrap_or_default();
+    document::placeholders(&spec.template)
+        .into_iter()
+        .map(|name| {
+            let auto = AUTO_FIELDS.contains(&name.as_str());
+            let value = if auto {
+                match name.as_str() {
+                    "身份证号" => masked_id(&row.id_number_last4),
+                    _ => auto_value(tree, &name, row, None),
+                }
+            } else {
+                saved.get(&name).cloned().unwrap_or_default()
+            };
+            FactField { name, value, auto }
+        })
+        .collect()
+}
+
+/// The value of an automatic placeholder; the full ID number only when given (at issuance).
+fn auto_value(
+    tree: &OrgTree,
+    name: &str,
+    row: &CertificateApplicationRow,
+    id: Option<&str>,
+) -> String {
+    match name {
+        "申请人" => row.applicant_name.clone(),
+        "身份证号" => id.map(str::to_string).unwrap_or_default(),
+        "社区名称" => full_name_in(tree, &row.community_code),
+        "事由" => row.reason.clone(),
+        "用途" => row.purpose.clone(),
+        "要求开具单位" => row.asking_unit.clone(),
+        _ => String::new(),
+    }
+}

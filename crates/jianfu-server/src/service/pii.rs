@@ -1,0 +1,164 @@
+//! Personal data at rest: ID numbers, certificate texts and verification codes are encrypted with
+//! AES-256-GCM under the data key, a 32-byte file kept beside the database (never in it), so a
+//! copied database or export alone reveals no ID number. 《个人信息保护法》第五十一条 (encryption as
+//! a protective measure); GB/T 22239-2019 8.1.4.8 (confidentiality of important data in storage).
+
+use super::{App, ServiceError};
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+const PREFIX: &str = "v1:";
+
+/// The data key, loaded once per process.
+pub struct DataKey {
+    cipher: Aes256Gcm,
+}
+
+impl DataKey {
+    pub fn from_bytes(key: &[u8; 32]) -> Self {
+        Self {
+            cipher: Aes256Gcm::new(key.into()),
+        }
+    }
+
+    /// Reads the key file, or creates it (mode 0600) when it does not exist yet.
+    pub fn load_or_create(path: &Path) -> Result<Self, String> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                    format!("数据密钥文件 {} 长度不是 32 字节，已损坏？", path.display())
+                })?;
+                Ok(Self::from_bytes(&key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).map_err(|e| format!("无法生成随机密钥：{e}"))?;
+                write_secret(path, &key)?;
+                Ok(Self::from_bytes(&key))
+            }
+            Err(e) => Err(format!("无法读取数据密钥文件 {}：{e}", path.display())),
+        }
+    }
+
+    /// `v1:` + base64(nonce ‖ ciphertext ‖ tag); a fresh random nonce each time.
+    pub fn encrypt(&self, plain: &str) -> Result<String, ServiceError> {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|e| ServiceError::Internal(format!("rng: {e}")))?;
+        let ct = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
+            .map_err(|_| ServiceError::Internal("encryption failed".into()))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
+    }
+
+    /// The plain text, or an error when the value was not made with this key (wrong key file,
+    /// or altered in the database).
+    pub fn decrypt(&self, stored: &str) -> Result<String, ServiceError> {
+        let undecodable = || {
+            ServiceError::Internal("stored personal data does not decrypt with the data key".into())
+        };
+        let raw = stored
+            .strip_prefix(PREFIX)
+            .and_then(|b| STANDARD.decode(b).ok())
+            .filter(|r| r.len() > 12)
+            .ok_or_else(undecodable)?;
+        let (nonce, ct) = raw.split_at(12);
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), ct)
+            .map_err(|_| undecodable())?;
+        String::from_utf8(plain).map_err(|_| undecodable())
+    }
+}
+
+/// Writes a secret file readable by the owner only, creating its directory.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("无法创建目录 {}：{e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options
+        .open(path)
+        .map_err(|e| format!("无法创建密钥文件 {}：{e}", path.display()))?;
+    std::io::Write::write_all(&mut f, bytes)
+        .map_err(|e| format!("无法写入密钥文件 {}：{e}", path.display()))
+}
+
+/// The lazily loaded key of one `App` (tests give each app its own data directory).
+#[derive(Default)]
+pub struct DataKeyCell(OnceLock<Arc<DataKey>>);
+
+impl App {
+    pub fn data_key_path(&self) -> PathBuf {
+        self.config
+            .data_key_file
+            .clone()
+            .unwrap_or_else(|| self.config.data_dir.join("keys").join("data.key"))
+    }
+
+    /// The data key; created on first use of a new installation.
+    pub fn data_key(&self) -> Result<Arc<DataKey>, ServiceError> {
+        if let Some(k) = self.data_key.0.get() {
+            return Ok(k.clone());
+        }
+        let key =
+            DataKey::load_or_create(&self.data_key_path()).map_err(ServiceError::Unavailable)?;
+        Ok(self.data_key.0.get_or_init(|| Arc::new(key)).clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_fresh_nonces() {
+        let k = DataKey::from_bytes(&[7; 32]);
+        let a = k.encrypt("110101199003071234").unwrap();
+        let b = k.encrypt("110101199003071234").unwrap();
+        assert_ne!(a, b, "same plain text, different ciphertexts");
+        assert!(!a.contains("1101011990"));
+        assert_eq!(k.decrypt(&a).unwrap(), "110101199003071234");
+    }
+
+    #[test]
+    fn wrong_key_or_altered_value_is_an_error_not_garbage() {
+        let k = DataKey::from_bytes(&[7; 32]);
+        let other = DataKey::from_bytes(&[8; 32]);
+        let a = k.encrypt("secret").unwrap();
+        assert!(other.decrypt(&a).is_err());
+        let mut altered = a.clone();
+        altered.pop();
+        altered.push(if a.ends_with('A') { 'B' } else { 'A' });
+        assert!(k.decrypt(&altered).is_err());
+        assert!(k.decrypt("plain").is_err());
+    }
+
+    #[test]
+    fn key_file_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("jianfu-key-{}", std::process::id()));
+        let path = dir.join("keys").join("data.key");
+        let _ = std::fs::remove_dir_all(&dir);
+        let a = DataKey::load_or_create(&path).unwrap();
+        let b = DataKey::load_or_create(&path).unwrap();
+        assert_eq!(b.decrypt(&a.encrypt("x").unwrap()).unwrap(), "x");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, b"short").unwrap();
+        assert!(DataKey::load_or_create(&path).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,684 @@
+//! Storage for resident certificates: applications with their materials, the certificates issued
+//! and their numbers. Issuing writes the certificate, its number and its seal-log entry in one
+//! audited transaction, so a certificate never exists without the seal use that made it.
+
+use crate::AuditDraft;
+use crate::seal_store::SealDraft;
+use crate::store::Result;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct CertificateApplicationRow {
+    pub community_code: String,
+    pub id: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub catalog_version: String,
+    pub applicant_name: String,
+    pub id_number_enc: String,
+    pub id_number_last4: String,
+    pub phone: String,
+    pub household_community: String,
+    pub reason: String,
+    pub purpose: String,
+    pub asking_unit: String,
+    pub asking_article: String,
+    pub pledged_at: i64,
+    pub channel: String,
+    pub applicant_user: Option<String>,
+    pub entered_by: Option<String>,
+    pub status: String,
+    pub submitted_at: i64,
+    pub due_on: String,
+    /// JSON object of template placeholder → value.
+    pub facts: String,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<i64>,
+    pub verify_note: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub refusal_reason: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub purged_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// One uploaded material with its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct MaterialRow {
+    pub community_code: String,
+    pub application_id: String,
+    pub seq: i64,
+    pub material: String,
+    pub kind: String,
+    pub size: i64,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A material's description, without its content (for lists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct MaterialMeta {
+    pub seq: i64,
+    pub material: String,
+    pub kind: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub number: String,
+    pub community_code: String,
+    pub application_id: String,
+    pub item_code: String,
+    pub title: String,
+    pub addressee: String,
+    pub body_enc: String,
+    pub holder_masked: String,
+    pub issued_on: String,
+    pub issued_at: i64,
+    pub issued_by: String,
+    pub approved_by: String,
+    pub verify_code_hash: String,
+    pub verify_code_enc: String,
+    pub seal_seq: i64,
+    pub status: String,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+    pub idempotency_key: String,
+}
+
+/// Filters for listing applications; the service always sets the field that scopes the reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationFilter {
+    pub community: Option<String>,
+    pub applicant_user: Option<String>,
+    pub status: Option<String>,
+    pub limit: i64,
+}
+
+/// A move of an application from one state to the next, with what the step records. `None`
+/// fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationChange {
+    pub from: String,
+    pub to: String,
+    pub at: i64,
+    pub facts: Option<String>,
+    pub verified_by: Option<String>,
+    pub verify_note: Option<String>,
+    pub approved_by: Option<String>,
+    pub decided_by: Option<String>,
+    pub refusal_reason: Option<String>,
+}
+
+/// A certificate to issue. The store allocates the number (it needs the counter inside the
+/// transaction) by calling `number_for(seq)` and fills it into the row and the seal entry.
+pub struct NewCertificate {
+    pub row: CertificateRow,
+    pub year: i32,
+    pub seal: SealDraft,
+    pub seal_alg: jianfu_domain::seal::HashAlg,
+}
+
+/// What issuing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued(CertificateRow),
+    /// The same idempotency key was seen before for this application: nothing new was written.
+    Repeated(CertificateRow),
+    /// The application was not `approved` (its current state, or None when it does not exist).
+    WrongState(Option<String>),
+    /// The idempotency key was already used for another application.
+    KeyReused,
+}
+
+/// How much personal data a retention run deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeCounts {
+    pub applications: u64,
+    pub materials: u64,
+    pub certificates: u64,
+}
+
+#[async_trait]
+pub trait CertificateStore: Send + Sync + 'static {
+    /// Stores an application and its materials with the audit record. A key already used in the
+    /// community gives `Conflict`; the service then returns the earlier application.
+    async fn insert_certificate_application(
+        &self,
+        app: &CertificateApplicationRow,
+        materials: &[MaterialRow],
+        audit: AuditDraft,
+    ) -> Result<()>;
+    async fn certificate_application(
+        &self,
+        community: &str,
+        id: &str,
+    ) -> Result<Option<CertificateApplicationRow>>;
+    async fn certificate_application_by_key(
+        &self,
+        community: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<CertificateApplicationRow>>;
+    /// Newest first.
+    async fn list_certificate_applications(
+        &self,
+        filter: &ApplicationFilter,
+    ) -> Result<Vec<CertificateApplicationRow>>;
+    async fn certificate_materials(
+        &self,
+        community: &str,
+        application_id: &str,
+    ) -> Result<Vec<MaterialMeta>>;
+    async fn certificate_material(
+        &self,
+        community: &str,
+        application_id: &str,
+        seq: i64,
+    ) -> Result<Option<MaterialRow>>;
+    /// Applies `change` only if the application is still in `change.from`; false (nothing
+    /// written, nothing audited) otherwise.
+    async fn change_certificate_application(
+        &self,
+        community: &str,
+        id: &str,
+        change: &ApplicationChange,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Issues an approved application: number, certificate row, seal-log entry, application →
+    /// issued, audit record, one transaction.
+    async fn issue_certificate(
+        &self,
+        cert: NewCertificate,
+        number_for: &(dyn Fn(u64) -> String + Send + Sync),
+        audit: AuditDraft,
+    ) -> Result<IssueOutcome>;
+    async fn certificate(&self, number: &str) -> Result<Option<CertificateRow>>;
+    async fn certificate_for_application(
+        &self,
+        community: &str,
+        application_id: &str,
+    ) -> Result<Option<CertificateRow>>;
+    /// Newest first.
+    async fn list_certificates(&self, community: &str, limit: i64) -> Result<Vec<CertificateRow>>;
+    /// Marks a valid certificate revoked (作废); false when it was not valid.
+    async fn revoke_certificate(
+        &self,
+        number: &str,
+        by: &str,
+        at: i64,
+        reason: &str,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Deletes the personal data of applications finished (issued, refused, withdrawn) before
+    /// `before`: names, ID numbers, phones, facts, materials and certificate texts. Audited once
+    /// with the counts; nothing is written when nothing is due.
+    async fn purge_certificate_personal_data(
+        &self,
+        before: i64,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<PurgeCounts>;
+}
+
+macro_rules! impl_certificate_store {
+    ($store:ident, $db:ty) => {
+        mod certificate_sql {
+            use super::$store;
+            use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::store::Result;
+            use $crate::{
+                ApplicationChange, ApplicationFilter, AuditDraft, CertificateApplicationRow,
+                CertificateRow, IssueOutcome, MaterialMeta, MaterialRow, NewCertificate,
+                PurgeCounts, StoreError,
+            };
+
+            const APP_COLUMNS: &str = "community_code, id, item_code, item_name, \
+                catalog_version, applicant_name, id_number_enc, id_number_last4, phone, \
+                household_community, reason, purpose, asking_unit, asking_article, pledged_at, \
+                channel, applicant_user, entered_by, status, submitted_at, due_on, facts, \
+                verified_by, verified_at, verify_note, approved_by, approved_at, decided_by, \
+                decided_at, refusal_reason, idempotency_key, purged_at, updated_at";
+
+            const CERT_COLUMNS: &str = "number, community_code, application_id, item_code, \
+                title, addressee, body_enc, holder_masked, issued_on, issued_at, issued_by, \
+                approved_by, verify_code_hash, verify_code_enc, seal_seq, status, revoked_at, \
+                revoked_by, revoke_reason, idempotency_key";
+
+            /// Applications whose personal data the retention rule deletes.
+            const PURGEABLE: &str = "purged_at IS NULL AND updated_at < $1 \
+                AND status IN ('issued', 'refused', 'withdrawn')";
+
+            #[async_trait::async_trait]
+            impl $crate::CertificateStore for $store {
+                async fn insert_certificate_application(
+                    &self,
+                    a: &CertificateApplicationRow,
+                    materials: &[MaterialRow],
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let sql = format!(
+                        "INSERT INTO certificate_applications ({APP_COLUMNS}) VALUES ($1, $2, \
+                         $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                         $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, \
+                         $32, $33)"
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(&a.community_code)
+                        .bind(&a.id)
+                        .bind(&a.item_code)
+                        .bind(&a.item_name)
+                        .bind(&a.catalog_version)
+                        .bind(&a.applicant_name)
+                        .bind(&a.id_number_enc)
+                        .bind(&a.id_number_last4)
+                        .bind(&a.phone)
+                        .bind(&a.household_community)
+                        .bind(&a.reason)
+                        .bind(&a.purpose)
+                        .bind(&a.asking_unit)
+                        .bind(&a.asking_article)
+                        .bind(a.pledged_at)
+                        .bind(&a.channel)
+                        .bind(&a.applicant_user)
+                        .bind(&a.entered_by)
+                        .bind(&a.status)
+                        .bind(a.submitted_at)
+                        .bind(&a.due_on)
+                        .bind(&a.facts)
+                        .bind(&a.verified_by)
+                        .bind(a.verified_at)
+                        .bind(&a.verify_note)
+                        .bind(&a.approved_by)
+                        .bind(a.approved_at)
+                        .bind(&a.decided_by)
+                        .bind(a.decided_at)
+                        .bind(&a.refusal_reason)
+                        .bind(&a.idempotency_key)
+                        .bind(a.purged_at)
+                        .bind(a.updated_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, "证明申请"))?;
+                    for m in materials {
+                        sqlx::query(
+                            "INSERT INTO certificate_materials (community_code, application_id, \
+                             seq, material, kind, size, sha256, bytes) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(&m.community_code)
+                        .bind(&m.application_id)
+                        .bind(m.seq)
+                        .bind(&m.material)
+                        .bind(&m.kind)
+                        .bind(m.size)
+                        .bind(&m.sha256)
+                        .bind(&m.bytes)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn certificate_application(
+                    &self,
+                    community: &str,
+                    id: &str,
+                ) -> Result<Option<CertificateApplicationRow>> {
+                    let sql = format!(
+                        "SELECT {APP_COLUMNS} FROM certificate_applications \
+                         WHERE community_code = $1 AND id = $2"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn certificate_application_by_key(
+                    &self,
+                    community: &str,
+                    key: &str,
+                ) -> Result<Option<CertificateApplicationRow>> {
+                    let sql = format!(
+                        "SELECT {APP_COLUMNS} FROM certificate_applications \
+                         WHERE community_code = $1 AND idempotency_key = $2"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn list_certificate_applications(
+                    &self,
+                    f: &ApplicationFilter,
+                ) -> Result<Vec<CertificateApplicationRow>> {
+                    // Unused filters pass NULL, so one statement serves every combination.
+                    let sql = format!(
+                        "SELECT {APP_COLUMNS} FROM certificate_applications \
+                         WHERE ($1 IS NULL OR community_code = $1) \
+                         AND ($2 IS NULL OR applicant_user = $2) \
+                         AND ($3 IS NULL OR status = $3) \
+                         ORDER BY submitted_at DESC, id DESC LIMIT $4"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(&f.community)
+                        .bind(&f.applicant_user)
+                        .bind(&f.status)
+                        .bind(if f.limit <= 0 { 500 } else { f.limit.min(2000) })
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn certificate_materials(
+                    &self,
+                    community: &str,
+                    application_id: &str,
+                ) -> Result<Vec<MaterialMeta>> {
+                    Ok(sqlx::query_as(
+                        "SELECT seq, material, kind, size, sha256 FROM certificate_materials \
+                         WHERE community_code = $1 AND application_id = $2 ORDER BY seq",
+                    )
+                    .bind(community)
+                    .bind(application_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn certificate_material(
+                    &self,
+                    community: &str,
+                    application_id: &str,
+                    seq: i64,
+                ) -> Result<Option<MaterialRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT community_code, application_id, seq, material, kind, size, \
+                         sha256, bytes FROM certificate_materials \
+                         WHERE community_code = $1 AND application_id = $2 AND seq = $3",
+                    )
+                    .bind(community)
+                    .bind(application_id)
+                    .bind(seq)
+                    .fetch_optional(&self.pool)
+                    .await?)
+                }
+
+                async fn change_certificate_application(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    c: &ApplicationChange,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let done = sqlx::query(
+                        "UPDATE certificate_applications SET status = $1, updated_at = $2, \
+                         facts = COALESCE($3, facts), \
+                         verified_by = COALESCE($4, verified_by), \
+                         verified_at = CASE WHEN $4 IS NULL THEN verified_at ELSE $2 END, \
+                         verify_note = COALESCE($5, verify_note), \
+                         approved_by = COALESCE($6, approved_by), \
+                         approved_at = CASE WHEN $6 IS NULL THEN approved_at ELSE $2 END, \
+                         decided_by = COALESCE($7, decided_by), \
+                         decided_at = CASE WHEN $7 IS NULL THEN decided_at ELSE $2 END, \
+                         refusal_reason = COALESCE($8, refusal_reason) \
+                         WHERE community_code = $9 AND id = $10 AND status = $11",
+                    )
+                    .bind(&c.to)
+                    .bind(c.at)
+                    .bind(&c.facts)
+                    .bind(&c.verified_by)
+                    .bind(&c.verify_note)
+                    .bind(&c.approved_by)
+                    .bind(&c.decided_by)
+                    .bind(&c.refusal_reason)
+                    .bind(community)
+                    .bind(id)
+                    .bind(&c.from)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(true)
+                }
+
+                async fn issue_certificate(
+                    &self,
+                    c: NewCertificate,
+                    number_for: &(dyn Fn(u64) -> String + Send + Sync),
+                    mut audit: AuditDraft,
+                ) -> Result<IssueOutcome> {
+                    let mut row = c.row;
+                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    // The state check comes first: in the common case it is the only guard
+                    // needed, and a retry finds the application already issued.
+                    let moved = sqlx::query(
+                        "UPDATE certificate_applications SET status = 'issued', updated_at = $1 \
+                         WHERE community_code = $2 AND id = $3 AND status = 'approved'",
+                    )
+                    .bind(row.issued_at)
+                    .bind(&row.community_code)
+                    .bind(&row.application_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if moved == 0 {
+                        tx.rollback().await?;
+                        return self.explain_not_issued(&row).await;
+                    }
+                    let (next,): (i64,) = sqlx::query_as(
+                        "INSERT INTO certificate_counters (community_code, year, next_seq) \
+                         VALUES ($1, $2, 2) ON CONFLICT (community_code, year) \
+                         DO UPDATE SET next_seq = certificate_counters.next_seq + 1 \
+                         RETURNING next_seq",
+                    )
+                    .bind(&row.community_code)
+                    .bind(i64::from(c.year))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    row.number = number_for((next - 1).max(1) as u64);
+                    let mut seal = c.seal;
+                    seal.subject = format!("certificate:{}", row.number);
+                    let appended =
+                        super::seal_sql::append_in_tx(&mut tx, &seal, c.seal_alg).await?;
+                    row.seal_seq = appended.seq;
+                    let sql = format!(
+                        "INSERT INTO certificates ({CERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, \
+                         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+                    );
+                    let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(&row.number)
+                        .bind(&row.community_code)
+                        .bind(&row.application_id)
+                        .bind(&row.item_code)
+                        .bind(&row.title)
+                        .bind(&row.addressee)
+                        .bind(&row.body_enc)
+                        .bind(&row.holder_masked)
+                        .bind(&row.issued_on)
+                        .bind(row.issued_at)
+                        .bind(&row.issued_by)
+                        .bind(&row.approved_by)
+                        .bind(&row.verify_code_hash)
+                        .bind(&row.verify_code_enc)
+                        .bind(row.seal_seq)
+                        .bind(&row.status)
+                        .bind(row.revoked_at)
+                        .bind(&row.revoked_by)
+                        .bind(&row.revoke_reason)
+                        .bind(&row.idempotency_key)
+                        .execute(&mut *tx)
+                        .await;
+                    if let Err(e) = inserted {
+                        tx.rollback().await?;
+                        return match StoreError::from_write(e, "证明") {
+                            // The key was used for another application of this community.
+                            StoreError::Conflict(_) => Ok(IssueOutcome::KeyReused),
+                            other => Err(other),
+                        };
+                    }
+                    audit.object = format!("certificate:{}", row.number);
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(IssueOutcome::Issued(row))
+                }
+
+                async fn certificate(&self, number: &str) -> Result<Option<CertificateRow>> {
+                    let sql = format!("SELECT {CERT_COLUMNS} FROM certificates WHERE number = $1");
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(number)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn certificate_for_application(
+                    &self,
+                    community: &str,
+                    application_id: &str,
+                ) -> Result<Option<CertificateRow>> {
+                    let sql = format!(
+                        "SELECT {CERT_COLUMNS} FROM certificates \
+                         WHERE community_code = $1 AND application_id = $2"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(application_id)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn list_certificates(
+                    &self,
+                    community: &str,
+                    limit: i64,
+                ) -> Result<Vec<CertificateRow>> {
+                    let sql = format!(
+                        "SELECT {CERT_COLUMNS} FROM certificates WHERE community_code = $1 \
+                         ORDER BY issued_at DESC, number DESC LIMIT $2"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(if limit <= 0 { 500 } else { limit.min(2000) })
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn revoke_certificate(
+                    &self,
+                    number: &str,
+                    by: &str,
+                    at: i64,
+                    reason: &str,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let done = sqlx::query(
+                        "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
+                         revoked_by = $2, revoke_reason = $3 \
+                         WHERE number = $4 AND status = 'valid'",
+                    )
+                    .bind(at)
+                    .bind(by)
+                    .bind(reason)
+                    .bind(number)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(true)
+                }
+
+                async fn purge_certificate_personal_data(
+                    &self,
+                    before: i64,
+                    at: i64,
+                    mut audit: AuditDraft,
+                ) -> Result<PurgeCounts> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let materials = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DELETE FROM certificate_materials WHERE EXISTS (SELECT 1 FROM \
+                         certificate_applications a WHERE a.community_code = \
+                         certificate_materials.community_code AND a.id = \
+                         certificate_materials.application_id AND {PURGEABLE})"
+                    )))
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let certificates = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE certificates SET body_enc = '' WHERE body_enc <> '' AND EXISTS \
+                         (SELECT 1 FROM certificate_applications a WHERE a.community_code = \
+                         certificates.community_code AND a.id = certificates.application_id \
+                         AND {PURGEABLE})"
+                    )))
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let applications = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE certificate_applications SET applicant_name = '', \
+                         id_number_enc = '', phone = '', facts = '{{}}', reason = '', \
+                         purpose = '', verify_note = NULL, purged_at = $2 WHERE {PURGEABLE}"
+                    )))
+                    .bind(before)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let counts = PurgeCounts {
+                        applications,
+                        materials,
+                        certificates,
+                    };
+                    if applications == 0 {
+                        tx.rollback().await?;
+                        return Ok(counts);
+                    }
+                    audit.detail = serde_json::to_string(&counts).unwrap_or_default();
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(counts)
+                }
+            }
+
+            impl $store {
+                /// Why an issue did not happen: a retry of the same request, or a wrong state.
+                async fn explain_not_issued(&self, row: &CertificateRow) -> Result<IssueOutcome> {
+                    use $crate::CertificateStore;
+                    if let Some(done) = self
+                        .certificate_for_application(&row.community_code, &row.application_id)
+                        .await?
+                    {
+                        return Ok(if done.idempotency_key == row.idempotency_key {
+                            IssueOutcome::Repeated(done)
+                        } else {
+                            IssueOutcome::WrongState(Some("issued".into()))
+                        });
+                    }
+                    let current = self
+                        .certificate_application(&row.community_code, &row.application_id)
+                        .await?;
+                    Ok(IssueOutcome::WrongState(current.map(|a| a.status)))
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use impl_certificate_store;

@@ -1,0 +1,688 @@
+//! Resident certificates through the API, on SQLite and (when reachable) PostgreSQL: a resident
+//! applies, refusals explain where to go, the worker checks the facts, the director approves the
+//! seal, the worker issues (idempotently, with a seal-log entry), anyone verifies by number and
+//! code (rate-limited), the director revokes; ID numbers are encrypted at rest and masked, full
+//! views are audited, and the retention rule deletes personal data.
+
+use crate::helpers::{TestDb, TestServer, backends, expect_code, json_ok};
+use jianfu_store::AuditQuery;
+use reqwest::{Client, Response};
+use serde_json::{Value, json};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
+const EXE: &[u8] =
+    b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0This program cannot be run in DOS mode";
+/// A valid 居民身份证号码 (check digit X).
+const ID: &str = "11010519491231002X";
+const COMMUNITY: &str = "110115001901";
+
+fn b64(data: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// An application for C03 关系证明（继承不动产登记）, complete.
+fn application() -> Value {
+    json!({
+        "item_code": "C03",
+        "applicant_name": "王小明",
+        "id_number": ID,
+        "phone": "13800138000",
+        "household_community": COMMUNITY,
+        "reason": "父亲去世，继承其名下房产",
+        "purpose": "办理不动产继承登记",
+        "asking_unit": "大兴区不动产登记中心",
+        "asking_article": "《不动产登记暂行条例实施细则》第十四条",
+        "pledge": true,
+        "materials": [
+            {"material": "id_card", "content_base64": b64(PNG)},
+            {"material": "hukou", "content_base64": b64(PDF)},
+            {"material": "evidence", "content_base64": b64(PNG)},
+        ],
+    })
+}
+
+async fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> Response {
+    Client::new()
+        .post(s.url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_keyed(s: &TestServer, token: &str, path: &str, key: &str) -> Response {
+    Client::new()
+        .post(s.url(path))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get(s: &TestServer, token: Option<&str>, path: &str) -> Response {
+    let mut r = Client::new().get(s.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    r.send().await.unwrap()
+}
+
+async fn audit_count(s: &TestServer, action: &str) -> usize {
+    s.app
+        .store
+        .search_audit(&AuditQuery {
+            action: Some(action.into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn scalar(db: &TestDb, sql: &str) -> String {
+    // Read straight from the database, as someone with a copy of it would.
+    let url = &db.raw_url;
+    if url.starts_with("sqlite:") {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let v: (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        v.0
+    } else {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        let v: (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        v.0
+    }
+}
+
+async fn actor(s: &TestServer, username: &str) -> jianfu_server::service::Actor {
+    let token = s.api_token(username).await;
+    s.app.authenticate(&token).await.unwrap().actor
+}
+
+/// Applies, verifies and approves; returns the application's path.
+async fn approved_application(s: &TestServer) -> String {
+    let jumin = s.api_token("jumin").await;
+    let shegong = s.api_token("shegong").await;
+    let shuji = s.api_token("shuji").await;
+    let a = json_ok(
+        post(
+            s,
+            &jumin,
+            "/api/v1/certificates/applications",
+            &application(),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/certificates/applications/{}/{}",
+        a["community"].as_str().unwrap(),
+        a["id"].as_str().unwrap()
+    );
+    let facts = json!({"facts": {"被继承人姓名": "王大山", "被继承人身份证号": "110105194012310015",
+        "关系": "父子", "不动产坐落": "大兴区兴丰大街1号院2号楼301"},
+        "household_checked": true, "note": "核对户口本原件，被继承人原户籍在本社区"});
+    json_ok(
+        post(s, &shegong, &format!("{path}/verify"), &facts).await,
+        200,
+    )
+    .await;
+    json_ok(
+        post(s, &shuji, &format!("{path}/approve"), &json!({})).await,
+        200,
+    )
+    .await;
+    path
+}
+
+#[tokio::test]
+async fn a_certificate_goes_from_application_to_public_verification_and_revocation() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let label = s.db.label;
+        let jumin = s.api_token("jumin").await;
+        let shegong = s.api_token("shegong").await;
+        let shuji = s.api_token("shuji").await;
+
+        let a = json_ok(
+            post(
+                &s,
+                &jumin,
+                "/api/v1/certificates/applications",
+                &application(),
+            )
+            .await,
+            201,
+        )
+        .await;
+        assert_eq!(a["status"], "submitted", "{label}");
+        assert_eq!(
+            a["id_number_masked"], "**************002X",
+            "{label}: last 4 only"
+        );
+        assert_eq!(a["applicant_name"], "王*明");
+        assert!(
+            !a.to_string().contains("1101051949"),
+            "{label}: no full ID in the API"
+        );
+        assert_eq!(
+            a["due_on"], "2026-12-04",
+            "{label}: 5 working days from Sat 28 Nov"
+        );
+        let path = format!(
+            "/api/v1/certificates/applications/{COMMUNITY}/{}",
+            a["id"].as_str().unwrap()
+        );
+
+        // At rest the ID number is ciphertext.
+        let stored = scalar(&s.db, "SELECT id_number_enc FROM certificate_applications").await;
+        assert!(
+            stored.starts_with("v1:") && !stored.contains("1949"),
+            "{label}: {stored}"
+        );
+
+        // The worker sees the template's facts; a blank one is refused.
+        let detail = json_ok(get(&s, Some(&shegong), &path).await, 200).await;
+        let names: Vec<&str> = detail["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"关系") && names.contains(&"申请人"),
+            "{names:?}"
+        );
+        let blank = post(
+            &s,
+            &shegong,
+            &format!("{path}/verify"),
+            &json!({"facts": {"关系": "父子"}, "household_checked": true}),
+        )
+        .await;
+        let msg = expect_code(blank, 422, "blank_document").await;
+        assert!(msg.contains("被继承人姓名"), "{msg}");
+        let unchecked = post(
+            &s,
+            &shegong,
+            &format!("{path}/verify"),
+            &json!({"facts": {}, "household_checked": false}),
+        )
+        .await;
+        expect_code(unchecked, 422, "household_not_checked").await;
+        // The resident cannot act as the worker.
+        let r = post(&s, &jumin, &format!("{path}/verify"), &json!({})).await;
+        assert_eq!(r.status(), 403, "{label}");
+
+        let facts = json!({"facts": {"被继承人姓名": "王大山", "被继承人身份证号": "110105194012310015",
+            "关系": "父子", "不动产坐落": "大兴区兴丰大街1号院2号楼301"}, "household_checked": true});
+        let v = json_ok(
+            post(&s, &shegong, &format!("{path}/verify"), &facts).await,
+            200,
+        )
+        .await;
+        assert_eq!(v["status"], "verified");
+        // The worker may not approve the seal (no permission); the director can.
+        let r = post(&s, &shegong, &format!("{path}/approve"), &json!({})).await;
+        assert_eq!(r.status(), 403, "{label}");
+        let v = json_ok(
+            post(&s, &shuji, &format!("{path}/approve"), &json!({})).await,
+            200,
+        )
+        .await;
+        assert_eq!(v["status"], "approved");
+
+        // Issuing needs a key; the same key twice gives the same certificate, once.
+        let r = post(&s, &shegong, &format!("{path}/issue"), &json!({})).await;
+        expect_code(r, 422, "idempotency_key_required").await;
+        let c1 = json_ok(
+            post_keyed(&s, &shegong, &format!("{path}/issue"), "k-1").await,
+            201,
+        )
+        .await;
+        let c2 = json_ok(
+            post_keyed(&s, &shegong, &format!("{path}/issue"), "k-1").await,
+            201,
+        )
+        .await;
+        let number = c1["number"].as_str().unwrap().to_string();
+        assert_eq!(number, format!("ZM{COMMUNITY}-2026-000001"), "{label}");
+        assert_eq!(c2["number"], c1["number"]);
+        assert_eq!(c2["verify_code"], c1["verify_code"]);
+        assert_eq!(
+            audit_count(&s, "certificate.issue").await,
+            1,
+            "{label}: issued once"
+        );
+        let entries = scalar(&s.db, "SELECT CAST(COUNT(*) AS TEXT) FROM seal_entries").await;
+        assert_eq!(entries, "1", "{label}: one seal-log entry");
+        assert_eq!(c1["seal_seq"], 1);
+        let r = post_keyed(&s, &shegong, &format!("{path}/issue"), "k-2").await;
+        expect_code(r, 422, "wrong_state").await;
+
+        // The PDF is real.
+        let pdf = get(
+            &s,
+            Some(&jumin),
+            &format!("/api/v1/certificates/{number}/pdf"),
+        )
+        .await;
+        assert_eq!(pdf.status(), 200, "{label}");
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let bytes = pdf.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF"), "{label}");
+
+        // Public verification: no login.
+        let code = c1["verify_code"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .replace('-', "");
+        let ok = json_ok(
+            get(
+                &s,
+                None,
+                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(ok["status"], "valid", "{label}");
+        assert_eq!(ok["holder_masked"], "王*明");
+        assert!(
+            ok["community_name"]
+                .as_str()
+                .unwrap()
+                .contains("居民委员会")
+        );
+        let wrong = get(
+            &s,
+            None,
+            &format!("/api/v1/certificates/verify?number={number}&code=AAAA-AAAA"),
+        )
+        .await;
+        expect_code(wrong, 422, "verification_failed").await;
+        let unknown = get(
+            &s,
+            None,
+            &format!("/api/v1/certificates/verify?number=ZM{COMMUNITY}-2026-999999&code={code}"),
+        )
+        .await;
+        let msg = expect_code(unknown, 422, "verification_failed").await;
+        assert!(
+            msg.contains("不正确"),
+            "same answer for an unknown number: {msg}"
+        );
+
+        // Revocation: the worker may not, the director must give a reason.
+        let r = post(
+            &s,
+            &shegong,
+            &format!("/api/v1/certificates/{number}/revoke"),
+            &json!({"reason": "x"}),
+        )
+        .await;
+        assert_eq!(r.status(), 403, "{label}");
+        let r = post(
+            &s,
+            &shuji,
+            &format!("/api/v1/certificates/{number}/revoke"),
+            &json!({"reason": " "}),
+        )
+        .await;
+        expect_code(r, 422, "reason_required").await;
+        let rv = json_ok(
+            post(
+                &s,
+                &shuji,
+                &format!("/api/v1/certificates/{number}/revoke"),
+                &json!({"reason": "申请人提供的材料有误，已重新出具"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(rv["status"], "revoked");
+        let after = json_ok(
+            get(
+                &s,
+                None,
+                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(after["status"], "revoked", "{label}");
+        assert_eq!(after["revoke_reason"], "申请人提供的材料有误，已重新出具");
+        assert_eq!(audit_count(&s, "certificate.revoke").await, 1);
+    }
+}
+
+#[tokio::test]
+async fn refusals_explain_where_to_go_and_bad_uploads_are_named() {
+    let s = TestServer::sqlite().await;
+    let jumin = s.api_token("jumin").await;
+    let apply = |body: Value| {
+        let s = &s;
+        let jumin = jumin.clone();
+        async move { post(s, &jumin, "/api/v1/certificates/applications", &body).await }
+    };
+    let with = |patch: Value| {
+        let mut b = application();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+
+    // On the national negative list: named, with who issues it instead.
+    let msg = expect_code(
+        apply(with(
+            json!({"item_code": "", "requested_name": "无犯罪记录证明"}),
+        ))
+        .await,
+        422,
+        "certificate_on_negative_list",
+    )
+    .await;
+    assert!(msg.contains("公安"), "{msg}");
+    // Not on any list.
+    let msg = expect_code(
+        apply(with(
+            json!({"item_code": "", "requested_name": "宠物品种鉴定证明"}),
+        ))
+        .await,
+        422,
+        "certificate_not_on_list",
+    )
+    .await;
+    assert!(msg.contains("法律"), "{msg}");
+    // A unit asking about its own matter, and a unit citing nothing.
+    expect_code(
+        apply(with(json!({"asking_unit": "某某科技有限公司人事部"}))).await,
+        422,
+        "unit_own_matter",
+    )
+    .await;
+    expect_code(
+        apply(with(json!({"asking_article": ""}))).await,
+        422,
+        "unit_cites_no_article",
+    )
+    .await;
+    expect_code(
+        apply(with(json!({"pledge": false}))).await,
+        422,
+        "pledge_not_confirmed",
+    )
+    .await;
+    let msg = expect_code(
+        apply(with(json!({"household_community": "110115001902"}))).await,
+        422,
+        "outside_community",
+    )
+    .await;
+    assert!(msg.contains("户籍"), "{msg}");
+    expect_code(
+        apply(with(json!({"id_number": "110105194912310021"}))).await,
+        422,
+        "id_number_invalid",
+    )
+    .await;
+    expect_code(
+        apply(with(json!({"phone": "12345"}))).await,
+        422,
+        "phone_invalid",
+    )
+    .await;
+    // A renamed executable, an oversized photo.
+    let msg = expect_code(
+        apply(with(json!({"materials": [
+            {"material": "id_card", "content_base64": b64(EXE)},
+            {"material": "hukou", "content_base64": b64(PDF)},
+            {"material": "evidence", "content_base64": b64(PNG)}]})))
+        .await,
+        422,
+        "material_type_not_allowed",
+    )
+    .await;
+    assert!(msg.contains("可执行程序"), "{msg}");
+    let mut big = PNG.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, 0);
+    expect_code(
+        apply(with(json!({"materials": [
+            {"material": "id_card", "content_base64": b64(&big)},
+            {"material": "hukou", "content_base64": b64(PDF)},
+            {"material": "evidence", "content_base64": b64(PNG)}]})))
+        .await,
+        422,
+        "material_too_large",
+    )
+    .await;
+    expect_code(
+        apply(with(
+            json!({"materials": [{"material": "id_card", "content_base64": b64(PNG)}]}),
+        ))
+        .await,
+        422,
+        "materials_missing",
+    )
+    .await;
+    // Nothing was stored by any of them.
+    let list = json_ok(
+        get(&s, Some(&jumin), "/api/v1/certificates/applications").await,
+        200,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 0);
+    // A department clerk is not a community.
+    let clerk = s.api_token("minzheng").await;
+    let r = post(
+        &s,
+        &clerk,
+        "/api/v1/certificates/applications",
+        &application(),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+
+    // The same idempotency key stores one application.
+    let keyed = |key: &'static str| {
+        Client::new()
+            .post(s.url("/api/v1/certificates/applications"))
+            .bearer_auth(&jumin)
+            .header("Idempotency-Key", key)
+            .json(&application())
+            .send()
+    };
+    let a1 = json_ok(keyed("apply-1").await.unwrap(), 201).await;
+    let a2 = json_ok(keyed("apply-1").await.unwrap(), 201).await;
+    assert_eq!(a1["id"], a2["id"]);
+    let list = json_ok(
+        get(&s, Some(&jumin), "/api/v1/certificates/applications").await,
+        200,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_director_approves_but_not_what_they_checked_themselves() {
+    let s = TestServer::sqlite().await;
+    let jumin = s.api_token("jumin").await;
+    let shuji = s.api_token("shuji").await;
+    let a = json_ok(
+        post(
+            &s,
+            &jumin,
+            "/api/v1/certificates/applications",
+            &application(),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/certificates/applications/{COMMUNITY}/{}",
+        a["id"].as_str().unwrap()
+    );
+    let facts = json!({"facts": {"被继承人姓名": "王大山", "被继承人身份证号": "110105194012310015",
+        "关系": "父子", "不动产坐落": "大兴区兴丰大街1号院2号楼301"}, "household_checked": true});
+    json_ok(
+        post(&s, &shuji, &format!("{path}/verify"), &facts).await,
+        200,
+    )
+    .await;
+    let r = post(&s, &shuji, &format!("{path}/approve"), &json!({})).await;
+    expect_code(r, 422, "same_person").await;
+}
+
+#[tokio::test]
+async fn full_id_numbers_are_for_the_director_only_and_every_view_is_audited() {
+    let s = TestServer::sqlite().await;
+    let path = approved_application(&s).await;
+    let id = path.rsplit('/').next().unwrap();
+    let meta = jianfu_server::service::RequestMeta::console();
+    let shegong = actor(&s, "shegong").await;
+    let shuji = actor(&s, "shuji").await;
+    assert!(
+        s.app
+            .reveal_id_number(&shegong, &meta, COMMUNITY, id)
+            .await
+            .is_err(),
+        "a worker sees the last four only"
+    );
+    assert_eq!(
+        s.app
+            .reveal_id_number(&shuji, &meta, COMMUNITY, id)
+            .await
+            .unwrap(),
+        ID
+    );
+    assert_eq!(audit_count(&s, "certificate.id_viewed").await, 1);
+}
+
+#[tokio::test]
+async fn wrong_codes_are_rate_limited_per_certificate() {
+    let s = TestServer::sqlite().await;
+    let path = approved_application(&s).await;
+    let shegong = s.api_token("shegong").await;
+    let c = json_ok(
+        post_keyed(&s, &shegong, &format!("{path}/issue"), "k").await,
+        201,
+    )
+    .await;
+    let number = c["number"].as_str().unwrap();
+    let code = c["verify_code"].as_str().unwrap();
+    for _ in 0..5 {
+        let r = get(
+            &s,
+            None,
+            &format!("/api/v1/certificates/verify?number={number}&code=2222-2222"),
+        )
+        .await;
+        expect_code(r, 422, "verification_failed").await;
+    }
+    // Locked now, even for the right code, until 15 minutes pass.
+    let r = get(
+        &s,
+        None,
+        &format!("/api/v1/certificates/verify?number={number}&code={code}"),
+    )
+    .await;
+    let msg = expect_code(r, 429, "too_many_attempts").await;
+    assert!(msg.contains("分钟"), "{msg}");
+    s.clock.advance(time::Duration::minutes(16));
+    let ok = json_ok(
+        get(
+            &s,
+            None,
+            &format!("/api/v1/certificates/verify?number={number}&code={code}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(ok["status"], "valid");
+}
+
+#[tokio::test]
+async fn personal_data_is_deleted_after_the_retention_period_and_the_deletion_is_audited() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let label = s.db.label;
+        let path = approved_application(&s).await;
+        let shegong = s.api_token("shegong").await;
+        let c = json_ok(
+            post_keyed(&s, &shegong, &format!("{path}/issue"), "k").await,
+            201,
+        )
+        .await;
+        let number = c["number"].as_str().unwrap().to_string();
+        let code = c["verify_code"].as_str().unwrap().to_string();
+        let meta = jianfu_server::service::RequestMeta::console();
+
+        // Not yet due: nothing happens, nothing is audited.
+        let none = s.app.purge_expired_personal_data(&meta).await.unwrap();
+        assert_eq!(none.applications, 0, "{label}");
+        assert_eq!(audit_count(&s, "certificate.retention_purge").await, 0);
+
+        s.clock.advance(time::Duration::days(1096));
+        let done = s.app.purge_expired_personal_data(&meta).await.unwrap();
+        assert_eq!(
+            (done.applications, done.materials, done.certificates),
+            (1, 3, 1),
+            "{label}"
+        );
+        assert_eq!(audit_count(&s, "certificate.retention_purge").await, 1);
+        let name = scalar(&s.db, "SELECT applicant_name FROM certificate_applications").await;
+        assert_eq!(name, "", "{label}");
+        let ids = scalar(&s.db, "SELECT id_number_enc FROM certificate_applications").await;
+        assert_eq!(ids, "", "{label}");
+        let files = scalar(
+            &s.db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM certificate_materials",
+        )
+        .await;
+        assert_eq!(files, "0", "{label}");
+        // The certificate itself still verifies (masked data only); its text can't be printed.
+        let ok = json_ok(
+            get(
+                &s,
+                None,
+                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(ok["status"], "valid", "{label}");
+        let jumin = s.api_token("jumin").await;
+        let r = get(
+            &s,
+            Some(&jumin),
+            &format!("/api/v1/certificates/{number}/pdf"),
+        )
+        .await;
+        expect_code(r, 422, "personal_data_purged").await;
+        // A second run finds nothing more.
+        let again = s.app.purge_expired_personal_data(&meta).await.unwrap();
+        assert_eq!(again.applications, 0, "{label}");
+    }
+}
