@@ -36,7 +36,7 @@ impl NodeRef {
         let level = (key % 64) as u32;
         let last_seq = (key / 64) as u64;
         let size = 1u64.checked_shl(level)?;
-        if last_seq % size != 0 {
+        if !last_seq.is_multiple_of(size) {
             return None;
         }
         Some(NodeRef {
@@ -132,7 +132,7 @@ pub fn subtrees(mut start: u64, end: u64) -> Vec<NodeRef> {
         let mut level = 0u32;
         while level < 63 {
             let next = 1u64 << (level + 1);
-            if start % next != 0 || start + next > end {
+            if !start.is_multiple_of(next) || start + next > end {
                 break;
             }
             level += 1;
