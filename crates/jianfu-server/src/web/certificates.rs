@@ -19,6 +19,7 @@ use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use jianfu_domain::certificate::application;
 use jianfu_domain::gate::{Catalog, CatalogItem};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::violation::EvidenceKind;
@@ -301,46 +302,126 @@ pub struct ApplyForm {
 /// The value of the item choice for a certificate not on the list.
 const OTHER: &str = "other";
 
-/// A refusal as the page explains it: a heading, what happened, and where to go instead.
+/// A refusal as the page explains it: a heading, what happened, where to go instead, on what
+/// rule, and what else is still missing.
 pub struct Refusal {
     pub title: &'static str,
     pub message: String,
     pub go_to: String,
+    pub citation: String,
     /// The refusal is about the certificate itself (not a field): offer to choose another.
     pub about_certificate: bool,
+    /// Further things to fix, each already explained (screening reports them all at once).
+    pub more: Vec<String>,
+    /// Form fields to mark, with the explanation shown under each.
+    pub fields: Vec<(&'static str, String)>,
+}
+
+fn title_of(code: &str) -> &'static str {
+    match code {
+        "certificate_on_negative_list" => "这项证明不由社区出具",
+        "certificate_not_on_list" => "这项证明不在社区可以出具的清单上",
+        "certificate_not_chosen" => "请先选择要开的证明",
+        "unit_own_matter" => "这件事应由要求开具的单位自行核实",
+        "unit_cites_no_article" => "请写明单位要求开具证明的法律依据",
+        "outside_community" => "请到户籍所在社区申请",
+        "pledge_not_confirmed" => "请确认如实申报承诺",
+        "materials_missing"
+        | "material_too_large"
+        | "material_type_not_allowed"
+        | "too_many_materials"
+        | "unknown_material" => "材料需要补充或更换",
+        _ => "申请还不能提交",
+    }
+}
+
+/// The form field a service-level refusal concerns (screening refusals name their own).
+fn field_of(code: &str) -> &'static str {
+    match code {
+        "name_missing" => "applicant_name",
+        "id_number_invalid" => "id_number",
+        "phone_invalid" => "phone",
+        "household_missing" | "unknown_community" => "household_community",
+        c if c.starts_with("material") || c.ends_with("_materials") || c == "unknown_material" => {
+            "materials"
+        }
+        _ => "",
+    }
 }
 
 impl Refusal {
+    /// A refusal the service gave in one message.
     fn of(code: &str, message: &str) -> Self {
-        // The service appends the path to take after this marker (see apply_certificate).
-        let (message, go_to) = match message.split_once(" 办理途径：") {
-            Some((m, g)) => (m.trim().to_string(), g.trim().to_string()),
-            None => (message.trim().to_string(), String::new()),
-        };
-        let title = match code {
-            "certificate_on_negative_list" => "这项证明不由社区出具",
-            "certificate_not_on_list" => "这项证明不在社区可以出具的清单上",
-            "unit_own_matter" => "这件事应由要求开具的单位自行核实",
-            "unit_cites_no_article" => "请写明单位要求开具证明的法律依据",
-            "outside_community" => "请到户籍所在社区申请",
-            "pledge_not_confirmed" => "请确认如实申报承诺",
-            "materials_missing"
-            | "material_too_large"
-            | "material_type_not_allowed"
-            | "too_many_materials"
-            | "unknown_material" => "材料需要补充或更换",
-            _ => "申请还不能提交",
-        };
+        let field = field_of(code);
         Refusal {
-            title,
-            message,
-            go_to,
-            about_certificate: matches!(
-                code,
-                "certificate_on_negative_list" | "certificate_not_on_list" | "unit_own_matter"
-            ),
+            title: title_of(code),
+            message: message.trim().to_string(),
+            go_to: String::new(),
+            citation: String::new(),
+            about_certificate: false,
+            more: vec![],
+            fields: if field.is_empty() {
+                vec![]
+            } else {
+                vec![(field, message.trim().to_string())]
+            },
         }
     }
+
+    /// The screening's refusals, most useful first, each with where to go and its rule.
+    fn screened(all: &[application::Refusal]) -> Option<Self> {
+        let (first, rest) = all.split_first()?;
+        Some(Refusal {
+            title: title_of(first.code),
+            message: first.message.clone(),
+            go_to: first.go_to.clone(),
+            citation: first.citation.to_string(),
+            about_certificate: matches!(
+                first.code,
+                "certificate_on_negative_list" | "certificate_not_on_list" | "unit_own_matter"
+            ),
+            more: rest.iter().map(|r| r.to_string()).collect(),
+            fields: all.iter().map(|r| (r.field, r.message.clone())).collect(),
+        })
+    }
+}
+
+/// Why the service refused, in detail: the same pure screening the service ran (it answers with
+/// one message; the form wants the path separately and every field to mark). Empty when the
+/// screening passes, i.e. the service refused for something screening does not cover.
+async fn explain(
+    app: &App,
+    actor: &crate::service::Actor,
+    input: &ApplicationInput,
+    material_keys: &[String],
+) -> Vec<application::Refusal> {
+    let Ok(catalog) = app.current_catalog().await else {
+        return vec![];
+    };
+    let issuing = actor
+        .org
+        .as_ref()
+        .map(|o| o.to_string())
+        .unwrap_or_default();
+    let materials: Vec<&str> = material_keys.iter().map(String::as_str).collect();
+    let item_code = input.item_code.trim();
+    application::screen_all(
+        &application::ApplicationInput {
+            item_code: (!item_code.is_empty()).then_some(item_code),
+            requested_name: input.requested_name.trim(),
+            reason: input.reason.trim(),
+            purpose: input.purpose.trim(),
+            asking_unit: input.asking_unit.trim(),
+            asking_article: input.asking_article.trim(),
+            pledge_confirmed: input.pledge,
+            household_community: input.household_community.trim(),
+            issuing_community: &issuing,
+            materials: &materials,
+        },
+        &catalog,
+    )
+    .err()
+    .unwrap_or_default()
 }
 
 /// Communities grouped under their street or town, for the household select.
@@ -390,6 +471,15 @@ pub struct ApplyPage {
 impl ApplyPage {
     pub fn is_household(&self, code: &str) -> bool {
         self.form.household_community == code
+    }
+    /// The explanation for a form field the refusal concerns, if any.
+    pub fn problem(&self, field: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()?
+            .fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 }
 
@@ -552,9 +642,12 @@ async fn apply(
     if let Some(msg) = read_error {
         let r = Refusal {
             title: "材料没有上传成功",
+            fields: vec![("materials", msg.clone())],
             message: msg,
             go_to: String::new(),
+            citation: String::new(),
             about_certificate: false,
+            more: vec![],
         };
         return apply_page(&app, ctx, form, Some(r)).await;
     }
@@ -581,6 +674,7 @@ async fn apply(
         pledge: form.pledge,
     };
     let had_files = !uploads.is_empty();
+    let material_keys: Vec<String> = uploads.iter().map(|u| u.material.clone()).collect();
     match app
         .apply_certificate(&actor, &meta, &input, uploads, Some(&form.key))
         .await
@@ -597,7 +691,12 @@ async fn apply(
             )
         }
         Err(ServiceError::Rejected { code, message }) => {
-            let mut r = Refusal::of(code, &message);
+            let screened = if application::REFUSAL_CODES.contains(&code) {
+                explain(&app, &actor, &input, &material_keys).await
+            } else {
+                vec![]
+            };
+            let mut r = Refusal::screened(&screened).unwrap_or_else(|| Refusal::of(code, &message));
             if had_files {
                 r.message
                     .push_str("（您填写的内容都已保留；材料文件请重新选择。）");

@@ -529,10 +529,14 @@ async fn certificate_pages_refusals_keep_what_was_typed_and_say_where_to_go() {
         ("pledge", "yes"),
     ];
     let r = post_apply(&s, &jumin, &typed, &[]).await;
-    assert_eq!(r.status(), 422);
+    let status = r.status();
     let page = r.text().await.unwrap();
+    assert_eq!(status, 422, "{page}");
     assert!(page.contains("这项证明不由社区出具"), "{page}");
-    assert!(page.contains("您可以这样办"), "a path, not a dead end");
+    assert!(
+        page.contains("您可以这样办"),
+        "a path, not a dead end: {page}"
+    );
     assert!(page.contains(&instead), "names {instead}: {page}");
     for v in [
         "应聘单位要求提供",
@@ -546,8 +550,8 @@ async fn certificate_pages_refusals_keep_what_was_typed_and_say_where_to_go() {
     assert!(page.contains("重新选择证明"));
     assert_eq!(hidden_field(&page, "key").as_deref(), Some(key.as_str()));
 
-    // A retained certificate, but the pledge not confirmed and a file disguised as a photo:
-    // refused, typed values kept, files to choose again.
+    // A retained certificate without the pledge and without a purpose: every missing thing is
+    // named at once and its field marked, the rest kept; then a file disguised as a photo.
     let item = household_item(&s).await;
     let (_, form) = get(
         &s,
@@ -559,11 +563,17 @@ async fn certificate_pages_refusals_keep_what_was_typed_and_say_where_to_go() {
     let key = hidden_field(&form, "key").unwrap();
     let fields: Vec<(String, String)> = complete_fields(&item, &csrf, &key)
         .into_iter()
-        .filter(|(k, _)| k != "pledge")
+        .filter(|(k, _)| k != "pledge" && k != "purpose")
         .collect();
     let r = post_apply(&s, &jumin, &as_refs(&fields), &[]).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
+    assert!(page.contains("另外还需要"), "all problems at once: {page}");
+    assert!(
+        page.contains("name=\"purpose\" aria-invalid=\"true\""),
+        "purpose marked"
+    );
+    assert!(page.contains("class=\"field-error\""));
     assert!(page.contains("承诺"), "{page}");
     assert!(
         page.contains("父亲去世，办理房产继承")
