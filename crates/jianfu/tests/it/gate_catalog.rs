@@ -781,7 +781,7 @@ async fn the_certificate_lists_are_readable_on_the_public_pages() {
         "无犯罪记录证明",
         "户籍地或居住地公安派出所",
         "包括：婚姻关系证明、分居证明",
-        "例外：用于公证时",
+        "用于公证时，可以向户籍所在社区申请",
     ] {
         assert!(html.contains(text), "negative list shows {text}");
     }
