@@ -65,6 +65,19 @@ fn shipped_catalog_is_consistent() {
 }
 
 #[test]
+fn certificates_are_not_work_for_the_gate() {
+    // The shipped catalog now holds certificate items; choosing one as work is refused.
+    let c = catalog();
+    assert_eq!(c.items_of(ItemKind::Certificate).count(), 5);
+    assert_eq!(c.items_of(ItemKind::CertificateNegative).count(), 20);
+    for code in ["C03", "CN05"] {
+        let d = decide(&funded(req(Some(code), "开具证明")), &c);
+        assert_eq!(d.outcome, Outcome::Refused, "{code}");
+        assert!(rules(&d).contains(&"not_a_work_item"), "{code}");
+    }
+}
+
+#[test]
 fn duty_items_are_admitted() {
     let d = decide(&req(Some("D07"), "调解邻里纠纷"), &catalog());
     assert_eq!(d.outcome, Outcome::Admitted);
