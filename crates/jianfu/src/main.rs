@@ -195,6 +195,9 @@ const CONFIG_KEYS: &[&str] = &[
     "seal_key_file",
     "seal_hash_alg",
     "approval_working_days",
+    "data_key_file",
+    "personal_data_retention_days",
+    "public_base_url",
 ];
 
 fn load_config(path: Option<&PathBuf>, db: &DbArgs) -> anyhow::Result<Config> {
@@ -521,6 +524,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
                 .await
             {
                 tracing::warn!(error = %e, "signing a seal log checkpoint failed");
+            }
+            // Personal data past its retention period (personal_data_retention_days).
+            if let Err(e) = escalator
+                .purge_expired_personal_data(&RequestMeta::console())
+                .await
+            {
+                tracing::warn!(error = %e, "deleting expired personal data failed");
             }
         }
     });

@@ -159,6 +159,34 @@ pub struct VerifiedCertificate {
     pub revoke_reason: Option<String>,
     /// 本次用印在用印登记簿中的序号。
     pub seal_seq: i64,
+    /// 这次用印纳入用印登记簿的证明：对照最新的区级签名检查点的 Merkle 包含证明，可离线复核。
+    pub seal_proof: Option<SealProof>,
+}
+
+/// 用印记录的包含证明（只含哈希，不含个人信息）。
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SealProof {
+    /// covered（已纳入签名检查点）或 pending（尚未纳入，检查点每分钟签署一次）。
+    pub state: String,
+    /// 中文说明。
+    pub message: String,
+    /// 证明路径指向检查点的根哈希，且检查点签名有效。
+    pub verified: bool,
+    /// 哈希算法：sha256 或 sm3。
+    pub hash_alg: String,
+    /// 叶子序号（从 0 开始）与叶子哈希。
+    pub leaf_index: i64,
+    pub leaf_hash: String,
+    /// RFC 6962 审计路径：从叶子向上的兄弟节点哈希。
+    pub path: Vec<String>,
+    /// 检查点覆盖的记录条数、根哈希、签署时间（毫秒时间戳）、签名（十六进制）。
+    pub checkpoint_size: Option<i64>,
+    pub checkpoint_root: Option<String>,
+    pub checkpoint_signed_at: Option<i64>,
+    pub checkpoint_signature: Option<String>,
+    /// 区级签名公钥（Ed25519，十六进制）及其指纹。
+    pub public_key: Option<String>,
+    pub key_fingerprint: Option<String>,
 }
 
 /// Wrong verification codes, per client and per certificate number, in memory. A restart forgets
@@ -1343,6 +1371,28 @@ impl App {
             }),
             revoke_reason: c.revoke_reason.clone(),
             seal_seq: c.seal_seq,
+            seal_proof: self
+                .seal_inclusion_proof(c.seal_seq)
+                .await?
+                .map(|p| SealProof {
+                    state: match p.state {
+                        super::seal::ProofState::Covered => "covered",
+                        super::seal::ProofState::Pending => "pending",
+                    }
+                    .into(),
+                    message: p.message,
+                    verified: p.verified,
+                    hash_alg: p.hash_alg.as_str().into(),
+                    leaf_index: p.leaf_index,
+                    leaf_hash: p.leaf_hash,
+                    path: p.path,
+                    checkpoint_size: p.checkpoint.as_ref().map(|c| c.size),
+                    checkpoint_root: p.checkpoint.as_ref().map(|c| c.root.clone()),
+                    checkpoint_signed_at: p.checkpoint.as_ref().map(|c| c.signed_at),
+                    checkpoint_signature: p.checkpoint.as_ref().map(|c| c.signature.clone()),
+                    public_key: p.key.as_ref().map(|k| k.public_key.clone()),
+                    key_fingerprint: p.key.map(|k| k.fingerprint),
+                }),
         })
     }
 
@@ -1364,10 +1414,15 @@ impl App {
             "certificates",
         );
         audit.detail = serde_json::json!({"retention_days": days}).to_string();
-        Ok(self
+        let counts = self
             .store
             .purge_certificate_personal_data(before, now, audit)
-            .await?)
+            .await?;
+        // The seal log keeps its entries (they are chained); only their personal rows go.
+        let mut audit = self.audit(&Actor::console(), meta, "seal.retention_purge", "seal_log");
+        audit.detail = serde_json::json!({"retention_days": days}).to_string();
+        self.store.purge_seal_personal(before, audit).await?;
+        Ok(counts)
     }
 }
 

@@ -304,6 +304,34 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         .await;
         assert_eq!(ok["status"], "valid", "{label}");
         assert_eq!(ok["holder_masked"], "王*明");
+        assert_eq!(
+            ok["seal_proof"]["state"], "pending",
+            "{label}: no checkpoint yet"
+        );
+        // Once the district signs a checkpoint, the answer carries a proof that verifies.
+        s.app
+            .make_seal_checkpoint(
+                &jianfu_server::service::Actor::console(),
+                &jianfu_server::service::RequestMeta::console(),
+                false,
+            )
+            .await
+            .unwrap();
+        let ok = json_ok(
+            get(
+                &s,
+                None,
+                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let proof = &ok["seal_proof"];
+        assert_eq!(proof["state"], "covered", "{label}: {proof}");
+        assert_eq!(proof["verified"], true, "{label}");
+        assert_eq!(proof["checkpoint_size"], 1);
+        assert!(!ok.to_string().contains("王小明"), "masked data only");
         assert!(
             ok["community_name"]
                 .as_str()
@@ -661,6 +689,11 @@ async fn personal_data_is_deleted_after_the_retention_period_and_the_deletion_is
         )
         .await;
         assert_eq!(files, "0", "{label}");
+        let seal_personal = scalar(&s.db, "SELECT CAST(COUNT(*) AS TEXT) FROM seal_personal").await;
+        assert_eq!(
+            seal_personal, "0",
+            "{label}: the seal log's personal rows too"
+        );
         // The certificate itself still verifies (masked data only); its text can't be printed.
         let ok = json_ok(
             get(
