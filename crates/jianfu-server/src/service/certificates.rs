@@ -764,6 +764,7 @@ impl App {
     /// The worker has checked that the community can truthfully know the facts (e.g. the
     /// household register is here) and fills them in. The text must be complete already: a
     /// blank document is never put before the director.
+    #[allow(clippy::too_many_arguments)]
     pub async fn verify_certificate_application(
         &self,
         actor: &Actor,
