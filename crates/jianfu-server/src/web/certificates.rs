@@ -673,7 +673,6 @@ async fn apply(
         asking_article: form.asking_article.clone(),
         pledge: form.pledge,
     };
-    let had_files = !uploads.is_empty();
     let material_keys: Vec<String> = uploads.iter().map(|u| u.material.clone()).collect();
     match app
         .apply_certificate(&actor, &meta, &input, uploads, Some(&form.key))
@@ -696,11 +695,7 @@ async fn apply(
             } else {
                 vec![]
             };
-            let mut r = Refusal::screened(&screened).unwrap_or_else(|| Refusal::of(code, &message));
-            if had_files {
-                r.message
-                    .push_str("（您填写的内容都已保留；材料文件请重新选择。）");
-            }
+            let r = Refusal::screened(&screened).unwrap_or_else(|| Refusal::of(code, &message));
             apply_page(&app, ctx, form, Some(r)).await
         }
         Err(e) => Err(e.into()),
@@ -1281,11 +1276,14 @@ async fn revoke(
 
 /// Where the certificate's seal-log entry stands against the latest signed checkpoint.
 pub struct ProofView {
-    /// The entry is covered by a signed checkpoint.
-    pub included: bool,
+    /// `included` (covered by a signed checkpoint, path and signature check out), `pending`
+    /// (no checkpoint covers it yet) or `mismatch` (covered, but the proof fails).
+    pub state: &'static str,
     pub checkpoint_size: i64,
     pub signed_at: String,
     pub root_short: String,
+    /// The seal service's explanation, in Chinese.
+    pub message: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1369,8 +1367,35 @@ async fn verify(
     Ok(resp)
 }
 
-/// The seal log's inclusion proof for a certificate's entry. The lead wires the seal service's
-/// `seal_inclusion_proof` in here; until then the page leaves the section out.
-async fn inclusion_proof(_app: &App, _seal_seq: i64) -> Option<ProofView> {
-    None
+/// The seal log's inclusion proof for a certificate's entry. A failure to compute it leaves the
+/// section out rather than failing the verification the resident came for.
+async fn inclusion_proof(app: &App, seal_seq: i64) -> Option<ProofView> {
+    use crate::service::seal::ProofState;
+    let p = match app.seal_inclusion_proof(seal_seq).await {
+        Ok(p) => p?,
+        Err(e) => {
+            tracing::warn!(error = %e, "seal inclusion proof failed");
+            return None;
+        }
+    };
+    let state = match (p.state, p.verified) {
+        (ProofState::Covered, true) => "included",
+        (ProofState::Covered, false) => "mismatch",
+        (ProofState::Pending, _) => "pending",
+    };
+    let (checkpoint_size, signed_at, root_short) = match &p.checkpoint {
+        Some(c) => (
+            c.size,
+            date_of(c.signed_at),
+            c.root.chars().take(16).collect(),
+        ),
+        None => (0, String::new(), String::new()),
+    };
+    Some(ProofView {
+        state,
+        checkpoint_size,
+        signed_at,
+        root_short,
+        message: p.message,
+    })
 }

@@ -410,6 +410,15 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     assert!(page.contains("证明真实有效") && page.contains("有效"));
     assert!(page.contains(&item.name) && page.contains("丁香雅苑社区"));
     assert!(page.contains("王*"), "masked holder");
+    assert!(page.contains("尚未纳入检查点"), "no checkpoint signed yet");
+    // Once the minute's checkpoint is signed, the page shows the entry inside it.
+    s.app
+        .make_seal_checkpoint(&Actor::console(), &RequestMeta::console(), false)
+        .await
+        .unwrap()
+        .expect("a checkpoint over the new entry");
+    let (_, page) = get(&s, &public, &format!("/verify?number={number}&code={code}")).await;
+    assert!(page.contains("已纳入用印登记簿签名检查点"), "{page}");
     assert!(!page.contains("王居民") && !page.contains(ID));
     // Lower case without the hyphen is the same code.
     let loose = code.replace('-', "").to_lowercase();
