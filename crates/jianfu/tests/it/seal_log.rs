@@ -882,3 +882,174 @@ async fn page_and_api_follow_the_permissions() {
         .unwrap();
     expect_code(r, 404, "not_found").await;
 }
+
+/// Not a check: fills an SQLite file with a large seal log straight through SQL (hashes, nodes
+/// and head computed with jianfu's own code), for measuring `jianfu seal verify` on a real
+/// database (docs/seal.md). Skipped unless `JIANFU_SEAL_GEN_DB` names the file:
+/// `JIANFU_SEAL_GEN_DB=/tmp/big/jianfu.db JIANFU_SEAL_GEN_N=1000000 cargo test -p jianfu --test it
+/// -- --ignored generate_a_large_seal_log`
+#[tokio::test]
+#[ignore]
+async fn generate_a_large_seal_log() {
+    let Ok(path) = std::env::var("JIANFU_SEAL_GEN_DB") else {
+        eprintln!("set JIANFU_SEAL_GEN_DB to the SQLite file to fill");
+        return;
+    };
+    let n: i64 = std::env::var("JIANFU_SEAL_GEN_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let url = DatabaseUrl::parse(&format!("sqlite:{path}")).unwrap();
+    let store = jianfu_store::open(&url).await.unwrap();
+    assert!(
+        store.seal_head().await.unwrap().is_none(),
+        "an empty seal log"
+    );
+    let app = App::new(store, helpers::test_clock(), Config::default());
+    app.load_demo(&RequestMeta::console()).await.unwrap();
+
+    let started = std::time::Instant::now();
+    let mut conn = SqliteConnection::connect_with(
+        &SqliteConnectOptions::new()
+            .filename(&path)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal),
+    )
+    .await
+    .unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    let h = HashAlg::Sha256.hasher();
+    let mut frontier = Frontier::default();
+    let mut prev = [0u8; 32];
+    let mut seq = 0i64;
+    while seq < n {
+        let mut entries = vec![];
+        let mut personal = vec![];
+        let mut nodes = vec![];
+        for _ in 0..100.min(n - seq) {
+            seq += 1;
+            let p = Personal {
+                salt: format!("{seq:032x}"),
+                applicant: "王某某".into(),
+                contact: format!("138{seq:08}"),
+            };
+            let e = SealEntry {
+                seq,
+                id: format!("0193b1c2-0000-7000-8000-{seq:012x}"),
+                used_at: 1_795_000_000_000 + seq * 1000,
+                community_code: COMMUNITY.into(),
+                kind: "certificate".into(),
+                subject: format!("certificate:ZM110115001901-2026-{seq:06}"),
+                content: "居住证明（办理居住证用）".into(),
+                copies: 1,
+                approver: "shuji".into(),
+                handler: "shegong".into(),
+                ..Default::default()
+            }
+            .seal(h, &p, &prev);
+            prev = parse_hex(&e.entry_hash).unwrap();
+            for node in frontier.append(h, parse_hex(&e.leaf_hash).unwrap()) {
+                nodes.push((node.node.key(), to_hex(&node.hash)));
+            }
+            entries.push(e);
+            personal.push((seq, p));
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO seal_entries (seq, id, used_at, community_code, kind, subject, content, \
+             copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
+             entry_hash) ",
+        );
+        q.push_values(&entries, |mut b, e| {
+            b.push_bind(e.seq)
+                .push_bind(&e.id)
+                .push_bind(e.used_at)
+                .push_bind(&e.community_code)
+                .push_bind(&e.kind)
+                .push_bind(&e.subject)
+                .push_bind(&e.content)
+                .push_bind(e.copies)
+                .push_bind(&e.approver)
+                .push_bind(&e.handler)
+                .push_bind(&e.personal_digest)
+                .push_bind(&e.hash_alg)
+                .push_bind(&e.leaf_hash)
+                .push_bind(&e.prev_hash)
+                .push_bind(&e.entry_hash);
+        });
+        q.build().execute(&mut *tx).await.unwrap();
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO seal_personal (seq, salt, applicant, contact) ",
+        );
+        q.push_values(&personal, |mut b, (seq, p)| {
+            b.push_bind(*seq)
+                .push_bind(&p.salt)
+                .push_bind(&p.applicant)
+                .push_bind(&p.contact);
+        });
+        q.build().execute(&mut *tx).await.unwrap();
+        if !nodes.is_empty() {
+            let mut q =
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO seal_nodes (node, hash) ");
+            q.push_values(&nodes, |mut b, (k, hash)| {
+                b.push_bind(*k).push_bind(hash);
+            });
+            q.build().execute(&mut *tx).await.unwrap();
+        }
+    }
+    sqlx::query(
+        "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) VALUES ('seal', $1, $2, $3, $4)",
+    )
+    .bind(n)
+    .bind(to_hex(&prev))
+    .bind("sha256")
+    .bind(frontier.encode())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    eprintln!(
+        "wrote {n} seal entries to {path} in {:.1?}",
+        started.elapsed()
+    );
+}
+
+/// Not a check: appends through the store the way issuance does (one audited transaction per
+/// entry) and prints the rate. `cargo test --release -p jianfu --test it -- --ignored
+/// seal_append_rate --nocapture`
+#[tokio::test]
+#[ignore]
+async fn seal_append_rate() {
+    let db = helpers::sqlite_db();
+    let (app, _keys) = seal_app(&db, "sha256").await;
+    let draft = jianfu_store::SealDraft {
+        community_code: COMMUNITY.into(),
+        kind: "certificate".into(),
+        subject: "certificate:ZM110115001901-2026-000001".into(),
+        content: "居住证明（办理居住证用）".into(),
+        copies: 1,
+        approver: "shuji".into(),
+        handler: "shegong".into(),
+        applicant: "王某某".into(),
+        contact: "13800001111".into(),
+        used_at: 1_795_000_000_000,
+    };
+    let n = 2000;
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        let a = app.audit(
+            &director(),
+            &RequestMeta::console(),
+            "seal.use",
+            "seal:bench",
+        );
+        app.store
+            .append_seal_entry(&draft, HashAlg::Sha256, a)
+            .await
+            .unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{n} audited seal appends in {secs:.2} s: {:.0}/s",
+        n as f64 / secs
+    );
+    assert_eq!(app.verify_seal_log(None).await.unwrap().problem, None);
+}
