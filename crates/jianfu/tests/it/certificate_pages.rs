@@ -331,6 +331,12 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     let shuji = s.web_login("shuji").await;
     let (_, page) = get(&s, &shuji, &app_path).await;
     assert!(page.contains("批准用印") && page.contains("查看完整身份证号"));
+    if !facts.is_empty() {
+        assert!(
+            page.contains("证明内容") && page.contains("核实内容0"),
+            "the director sees the text to be sealed"
+        );
+    }
     assert!(!page.contains(ID));
     let csrf = hidden_field(&page, "csrf").unwrap();
     let r = post(
