@@ -1002,15 +1002,14 @@ impl App {
             ));
         }
         let row = self.readable_application(actor, community, id).await?;
-        if row.status == "issued" {
-            if let Some(c) = self
+        if row.status == "issued"
+            && let Some(c) = self
                 .store
                 .certificate_for_application(&row.community_code, &row.id)
                 .await?
-                && c.idempotency_key == key
-            {
-                return Ok(c);
-            }
+            && c.idempotency_key == key
+        {
+            return Ok(c);
         }
         if row.status != "approved" {
             return Err(rejected(
