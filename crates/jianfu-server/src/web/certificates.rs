@@ -1139,6 +1139,7 @@ pub struct CertificatePage {
     pub ctx: PageContext,
     pub c: CertificateRow,
     pub may_revoke: bool,
+    pub may_view_seal: bool,
     pub reason: String,
     pub error: Option<String>,
     pub notice: Option<String>,
@@ -1176,6 +1177,7 @@ async fn certificate_page(
     Ok(with_status(
         render(&CertificatePage {
             may_revoke: actor.may(Permission::ApproveSealUse) && c.status == "valid",
+            may_view_seal: actor.may(Permission::ViewSealLog),
             ctx,
             c,
             reason,

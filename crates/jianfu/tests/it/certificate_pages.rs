@@ -378,7 +378,9 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     let (status, page) = get(&s, &shegong, &format!("{cert_path}?issued=1")).await;
     assert_eq!(status, 200);
     assert!(
-        page.contains(&number) && page.contains("下载 PDF（A4）") && page.contains("用印登记簿第")
+        page.contains(&number)
+            && page.contains("下载 PDF（A4）")
+            && page.contains("href=\"/seal\"")
     );
     assert!(!page.contains("作废原因"), "only the director revokes");
     let (_, page) = get(&s, &shegong, "/certificates?status=issued").await;
