@@ -569,6 +569,10 @@ async fn apply(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
+    // Refuse before reading up to 31 MB of files from someone who may not apply at all.
+    if !actor.may(Permission::HandleCertificates) {
+        actor.require(Permission::ApplyCertificate)?;
+    }
     let mut multipart = match multipart {
         Ok(m) => m,
         Err(_) => {

@@ -684,6 +684,21 @@ async fn certificate_pages_csrf_department_clerk_and_other_residents_are_kept_ou
         !home.contains("href=\"/certificates\""),
         "no nav link for the clerk"
     );
+    // Nor can the clerk apply, or act on the application, even with a valid CSRF token.
+    let csrf = hidden_field(&home, "csrf").unwrap();
+    let r = post_apply(&s, &minzheng, &[("csrf", &csrf), ("item", &item.code)], &[]).await;
+    assert_eq!(r.status(), 403);
+    for action in ["verify", "approve", "issue", "withdraw", "reveal-id"] {
+        let r = post(
+            &s,
+            &minzheng,
+            &format!("{app_path}/{action}"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert!(matches!(r.status().as_u16(), 403 | 404), "{action}");
+    }
+    assert_eq!(applications(&s).await, 1);
 
     // Another resident of the same community: not their application.
     s.app
