@@ -499,6 +499,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         for (user, name, role, _) in DEMO_ACCOUNTS {
             println!("  {user:<11} {role:<19} {name}");
         }
+        match app.load_demo_certificates(&RequestMeta::console()).await {
+            Ok(c) => println!(
+                "演示证明：编号 {}，核验码 {}（在 /verify 查验；另有待核实、待审批用印的申请各一份）",
+                c.number, c.code
+            ),
+            Err(e) => eprintln!("演示证明未能载入：{e}"),
+        }
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

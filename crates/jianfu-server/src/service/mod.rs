@@ -10,6 +10,7 @@ pub mod catalog_xlsx;
 pub mod certificates;
 pub mod dashboard;
 pub mod demo;
+pub mod demo_certificates;
 pub mod error;
 pub mod notices;
 pub mod orgs;

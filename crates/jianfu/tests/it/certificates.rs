@@ -719,3 +719,39 @@ async fn personal_data_is_deleted_after_the_retention_period_and_the_deletion_is
         assert_eq!(again.applications, 0, "{label}");
     }
 }
+
+#[tokio::test]
+async fn the_demo_has_one_application_at_each_step_and_a_certificate_to_verify() {
+    let s = TestServer::sqlite().await;
+    let meta = jianfu_server::service::RequestMeta::console();
+    let demo = s.app.load_demo_certificates(&meta).await.unwrap();
+    let ok = json_ok(
+        get(
+            &s,
+            None,
+            &format!(
+                "/api/v1/certificates/verify?number={}&code={}",
+                demo.number, demo.code
+            ),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(ok["status"], "valid");
+    assert_eq!(ok["seal_proof"]["state"], "covered", "{ok}");
+    let shegong = s.api_token("shegong").await;
+    let list = json_ok(
+        get(&s, Some(&shegong), "/api/v1/certificates/applications").await,
+        200,
+    )
+    .await;
+    let mut states: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    states.sort();
+    assert_eq!(states, ["issued", "submitted", "verified"]);
+}

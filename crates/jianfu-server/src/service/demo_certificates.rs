@@ -1,0 +1,178 @@
+//! Sample certificate work for `serve --demo` (not for tests, whose counts start from zero): one
+//! application at each step, so a person can click through every page, and one issued
+//! certificate whose number and code are printed for trying the public verification page.
+//! People and ID numbers are invented (the ID numbers are valid in form only).
+
+use super::auth::SessionKind;
+use super::certificates::{ApplicationInput, Upload};
+use super::demo::DEMO_PASSWORD;
+use super::{Actor, App, RequestMeta, ServiceError};
+use std::collections::BTreeMap;
+
+/// A one-pixel PNG standing in for a photo of an ID card or household register.
+const SAMPLE_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+const COMMUNITY: &str = "110115001901";
+
+/// The certificate issued by the demo, for trying `/verify`.
+pub struct DemoCertificate {
+    pub number: String,
+    pub code: String,
+}
+
+fn facts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn uploads(materials: &[&str]) -> Vec<Upload> {
+    materials
+        .iter()
+        .map(|m| Upload {
+            material: m.to_string(),
+            bytes: SAMPLE_PNG.to_vec(),
+        })
+        .collect()
+}
+
+impl App {
+    async fn demo_actor(&self, username: &str) -> Result<Actor, ServiceError> {
+        let meta = RequestMeta::console();
+        let ok = self
+            .login(username, DEMO_PASSWORD, SessionKind::Api, &meta)
+            .await?;
+        let caller = self.authenticate(&ok.token).await?;
+        self.logout(&caller, &meta).await.ok();
+        Ok(caller.actor)
+    }
+
+    /// Adds the sample applications once (right after the demo district is first loaded).
+    pub async fn load_demo_certificates(
+        &self,
+        meta: &RequestMeta,
+    ) -> Result<DemoCertificate, ServiceError> {
+        let resident = self.demo_actor("jumin").await?;
+        let worker = self.demo_actor("shegong").await?;
+        let director = self.demo_actor("shuji").await?;
+
+        // 1. Issued: 关系证明（继承不动产登记）, for the verification page.
+        let inheritance = ApplicationInput {
+            item_code: "C03".into(),
+            applicant_name: "王居民".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13800138000".into(),
+            household_community: COMMUNITY.into(),
+            reason: "父亲去世，继承其名下住房".into(),
+            purpose: "办理不动产继承登记".into(),
+            asking_unit: "大兴区不动产登记中心".into(),
+            asking_article: "《不动产登记暂行条例实施细则》第十四条".into(),
+            pledge: true,
+            ..Default::default()
+        };
+        let id = self
+            .apply_certificate(
+                &resident,
+                meta,
+                &inheritance,
+                uploads(&["id_card", "hukou", "evidence"]),
+                None,
+            )
+            .await?;
+        self.verify_certificate_application(
+            &worker,
+            meta,
+            COMMUNITY,
+            &id,
+            facts(&[
+                ("被继承人姓名", "王大山"),
+                ("被继承人身份证号", "110105194012310015"),
+                ("关系", "父子"),
+                ("不动产坐落", "大兴区兴丰大街1号院2号楼301室"),
+            ]),
+            true,
+            "核对户口本原件：被继承人原户籍在本社区；申请人与被继承人系父子",
+        )
+        .await?;
+        self.approve_certificate_application(&director, meta, COMMUNITY, &id)
+            .await?;
+        let issued = self
+            .issue_certificate(&worker, meta, COMMUNITY, &id, "demo-issue-1")
+            .await?;
+        let code = self.certificate_code(&worker, &issued.number).await?;
+
+        // 2. Checked by the worker, waiting for the director's seal approval.
+        let notary = ApplicationInput {
+            item_code: "C05".into(),
+            applicant_name: "王居民".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13800138000".into(),
+            household_community: COMMUNITY.into(),
+            reason: "与母亲的亲属关系需办理公证".into(),
+            purpose: "办理亲属关系公证".into(),
+            asking_unit: "大兴区公证处".into(),
+            asking_article: "《中华人民共和国公证法》第十一条".into(),
+            pledge: true,
+            ..Default::default()
+        };
+        let id = self
+            .apply_certificate(
+                &resident,
+                meta,
+                &notary,
+                uploads(&["id_card", "hukou"]),
+                None,
+            )
+            .await?;
+        let checked = self
+            .certificate_application_detail(&worker, COMMUNITY, &id)
+            .await?;
+        let mut values = BTreeMap::new();
+        for f in checked.facts.iter().filter(|f| !f.auto) {
+            let v = match f.name.as_str() {
+                "关系人" => "李秀兰",
+                "关系人身份证号" => "110105195203150026",
+                "关系" => "母子",
+                "公证机构" => "北京市大兴区公证处",
+                "公证事项" => "亲属关系",
+                _ => "（演示）",
+            };
+            values.insert(f.name.clone(), v.to_string());
+        }
+        self.verify_certificate_application(
+            &worker,
+            meta,
+            COMMUNITY,
+            &id,
+            values,
+            true,
+            "核对户口本：申请人户籍在本社区",
+        )
+        .await?;
+
+        // 3. Just submitted, waiting for the worker.
+        self.apply_certificate(
+            &resident,
+            meta,
+            &ApplicationInput {
+                purpose: "母亲去世后申领养老保险丧葬补助金".into(),
+                reason: "母亲去世，申领社保待遇".into(),
+                item_code: "C02".into(),
+                asking_unit: "大兴区社会保险事业管理中心".into(),
+                asking_article: "《中华人民共和国社会保险法》第十七条".into(),
+                ..notary
+            },
+            uploads(&["id_card", "hukou", "evidence"]),
+            None,
+        )
+        .await?;
+
+        // Sign the log's first checkpoint so verification shows a proof straight away.
+        self.make_seal_checkpoint(&Actor::console(), meta, false)
+            .await?;
+        Ok(DemoCertificate {
+            number: issued.number,
+            code,
+        })
+    }
+}
