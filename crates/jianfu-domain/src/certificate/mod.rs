@@ -25,7 +25,7 @@ pub mod lifecycle;
 
 pub use application::{ApplicationInput, REFUSAL_CODES, Refusal, screen, screen_all};
 pub use codes::{
-    CertificateNumber, certificate_number, codes_match, format_verify_code, normalize_verify_code,
+    CertificateNumber, certificate_number, format_verify_code, normalize_verify_code,
     parse_certificate_number,
 };
 pub use document::{BlankDocument, fill, placeholders};

@@ -3,6 +3,7 @@
 
 use super::extract::{ApiCaller, ApiJson};
 use crate::App;
+use crate::http::download::{Disposition, file_response};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
 use crate::service::certificates::{
@@ -11,8 +12,8 @@ use crate::service::certificates::{
 };
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use base64::Engine;
 use jianfu_store::CertificateRow;
 use serde::{Deserialize, Serialize};
@@ -487,27 +488,12 @@ pub async fn certificate_pdf(
     Path(number): Path<String>,
 ) -> Result<Response, ApiError> {
     let bytes = app.certificate_pdf(&caller.actor, &number).await?;
-    Ok(pdf_response(&number, bytes))
-}
-
-/// A PDF answer with a safe file name (the number only).
-pub fn pdf_response(number: &str, bytes: Vec<u8>) -> Response {
-    let safe: String = number
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{safe}.pdf\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+    Ok(file_response(
+        "application/pdf",
+        Disposition::Inline,
+        &format!("{}.pdf", number.trim()),
         bytes,
-    )
-        .into_response()
+    ))
 }
 
 /// 作废证明（社区书记/主任），须写明原因（`reason_required`）。作废后公开核验显示“已作废”。

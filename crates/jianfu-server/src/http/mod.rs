@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod context;
 pub mod cookies;
+pub mod download;
 pub mod error;
 pub mod router;
 pub mod security_headers;

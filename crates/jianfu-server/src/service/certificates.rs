@@ -286,16 +286,6 @@ fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
     }
 }
 
-/// Constant-time comparison of two hex digests, so timing does not tell how much of a guess was
-/// right.
-fn same_digest(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y))
-            == 0
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -1348,7 +1338,14 @@ impl App {
             _ => None,
         };
         let genuine = match (&found, &normalized) {
-            (Some(c), Some(n)) => same_digest(&c.verify_code_hash, &sha256_hex(n.as_bytes())),
+            (Some(c), Some(n)) => {
+                // Constant time: timing must not tell how much of a guess was right.
+                subtle::ConstantTimeEq::ct_eq(
+                    c.verify_code_hash.as_bytes(),
+                    sha256_hex(n.as_bytes()).as_bytes(),
+                )
+                .into()
+            }
             _ => false,
         };
         let Some(c) = found.filter(|_| genuine) else {

@@ -6,6 +6,7 @@
 
 use super::{PageContext, PageForm, render};
 use crate::App;
+use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
 use crate::service::certificates::{
     ApplicationDetail, ApplicationInput, ApplicationView, FactField, MAX_MATERIAL_BYTES,
@@ -16,7 +17,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jianfu_domain::certificate::application;
@@ -1111,27 +1112,12 @@ async fn material(
         .certificate_material(&actor, &community, &id, seq)
         .await?;
     let kind = EvidenceKind::parse(&m.kind);
-    let mut resp = m.bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(kind.map_or("application/octet-stream", |k| k.content_type())),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"material-{seq}.{}\"",
-        kind.map_or("bin", |k| k.extension())
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
+    Ok(file_response(
+        kind.map_or("application/octet-stream", |k| k.content_type()),
+        Disposition::Attachment,
+        &format!("material-{seq}.{}", kind.map_or("bin", |k| k.extension())),
+        m.bytes,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1226,26 +1212,12 @@ async fn pdf(
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
     let bytes = app.certificate_pdf(&actor, &number).await?;
-    let number = number.trim();
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    // The number is made of letters, digits and hyphens only; checked anyway.
-    if number
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{number}.pdf\""))
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
+    Ok(file_response(
+        "application/pdf",
+        Disposition::Inline,
+        &format!("{}.pdf", number.trim()),
+        bytes,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -183,8 +183,9 @@ impl PageContext {
     }
 }
 
+/// Compares secrets (CSRF tokens) in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 /// Builds the page context. Never fails: an absent or expired session just means "not logged in";

@@ -4,6 +4,7 @@
 
 use super::{PageContext, PageForm, render};
 use crate::App;
+use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
 use crate::service::violations::{
     DepartmentTally, NewViolation, PublicRevocation, ViolationDetail, ViolationView,
@@ -13,7 +14,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jianfu_domain::Org;
@@ -535,27 +536,12 @@ async fn evidence(
         .parse()
         .map_err(|_| PageError(ServiceError::NotFound("该证据材料不存在".into())))?;
     let (kind, bytes) = app.violation_evidence(&actor, &community, &id, seq).await?;
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(kind.content_type()),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"evidence-{seq}.{}\"",
-        kind.extension()
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
+    Ok(file_response(
+        kind.content_type(),
+        Disposition::Attachment,
+        &format!("evidence-{seq}.{}", kind.extension()),
+        bytes,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
