@@ -1,7 +1,7 @@
 //! 证明 API: residents (or workers at the window) apply, workers check and issue, the director
 //! approves the seal and revokes; anyone verifies a certificate by number and code.
 
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, decode_base64_file};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
 use crate::http::error::{ApiError, ErrorBody};
@@ -14,7 +14,6 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine;
 use jianfu_store::CertificateRow;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -246,33 +245,13 @@ fn decode_materials(materials: &[MaterialIn]) -> Result<Vec<Upload>, ApiError> {
             format!("最多上传 {MAX_MATERIALS} 个材料文件"),
         ));
     }
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
     materials
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let cleaned: String = m
-                .content_base64
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            let bytes = engine.decode(cleaned.as_bytes()).map_err(|_| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_base64",
-                    format!(
-                        "第 {} 个材料的 content_base64 不是有效的 Base64 编码",
-                        i + 1
-                    ),
-                )
-            })?;
             Ok(Upload {
                 material: m.material.trim().to_string(),
-                bytes,
+                bytes: decode_base64_file(&format!("第 {} 个材料", i + 1), &m.content_base64)?,
             })
         })
         .collect()

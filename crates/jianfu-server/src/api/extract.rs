@@ -84,3 +84,22 @@ fn json_rejection(r: JsonRejection, limit: usize) -> ApiError {
         other => ApiError::new(other.status(), "invalid_body", "无法读取请求体"),
     }
 }
+
+/// A file sent inside JSON as base64 (standard alphabet, padding optional, line breaks allowed).
+/// `what` names it in the error, e.g. "第 2 个证据文件".
+pub fn decode_base64_file(what: &str, content: &str) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine;
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let cleaned: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+    engine.decode(cleaned.as_bytes()).map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_base64",
+            format!("{what}的 content_base64 不是有效的 Base64 编码"),
+        )
+    })
+}

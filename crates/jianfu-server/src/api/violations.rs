@@ -1,7 +1,7 @@
 //! 违规下派 API: communities report work that bypassed the gate, supervisors confirm or dismiss,
 //! anyone reads the public register of revoked work.
 
-use super::extract::ApiCaller;
+use super::extract::{ApiCaller, decode_base64_file};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
@@ -10,7 +10,6 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
-use base64::Engine;
 use jianfu_domain::violation::{self, Decision};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -273,29 +272,12 @@ pub async fn report_violation(
             e.to_string(),
         ));
     }
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
-    let mut files = Vec::with_capacity(req.evidence.len());
-    for (i, e) in req.evidence.iter().enumerate() {
-        let cleaned: String = e
-            .content_base64
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        files.push(engine.decode(cleaned.as_bytes()).map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_base64",
-                format!(
-                    "第 {} 个证据文件的 content_base64 不是有效的 Base64 编码",
-                    i + 1
-                ),
-            )
-        })?);
-    }
+    let files = req
+        .evidence
+        .iter()
+        .enumerate()
+        .map(|(i, e)| decode_base64_file(&format!("第 {} 个证据文件", i + 1), &e.content_base64))
+        .collect::<Result<Vec<_>, _>>()?;
     let input = NewViolation {
         department: req.department,
         title: req.title,
