@@ -226,6 +226,37 @@ impl VerifyLimiter {
     }
 }
 
+/// Verified seal-log proofs recently shown by public verification. A proof against a signed
+/// checkpoint stays true; it is re-read after a short time only so that a newer checkpoint is
+/// picked up. Saves three queries and a signature check per request.
+#[derive(Default)]
+pub struct ProofCache {
+    proofs: Mutex<HashMap<i64, (i64, Option<SealProof>)>>,
+}
+
+impl ProofCache {
+    const TTL_MS: i64 = 15_000;
+    const MAX: usize = 50_000;
+
+    fn get(&self, seq: i64, now: i64) -> Option<Option<SealProof>> {
+        let map = self.proofs.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&seq)
+            .filter(|(at, _)| now >= *at && now - at < Self::TTL_MS)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn put(&self, seq: i64, now: i64, proof: Option<SealProof>) {
+        let mut map = self.proofs.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX {
+            map.retain(|_, (at, _)| now >= *at && now - *at < Self::TTL_MS);
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+        }
+        map.insert(seq, (now, proof));
+    }
+}
+
 pub fn status_label(status: &str) -> &'static str {
     match status {
         "submitted" => "待核实",
@@ -1368,29 +1399,45 @@ impl App {
             }),
             revoke_reason: c.revoke_reason.clone(),
             seal_seq: c.seal_seq,
-            seal_proof: self
-                .seal_inclusion_proof(c.seal_seq)
-                .await?
-                .map(|p| SealProof {
-                    state: match p.state {
-                        super::seal::ProofState::Covered => "covered",
-                        super::seal::ProofState::Pending => "pending",
-                    }
-                    .into(),
-                    message: p.message,
-                    verified: p.verified,
-                    hash_alg: p.hash_alg.as_str().into(),
-                    leaf_index: p.leaf_index,
-                    leaf_hash: p.leaf_hash,
-                    path: p.path,
-                    checkpoint_size: p.checkpoint.as_ref().map(|c| c.size),
-                    checkpoint_root: p.checkpoint.as_ref().map(|c| c.root.clone()),
-                    checkpoint_signed_at: p.checkpoint.as_ref().map(|c| c.signed_at),
-                    checkpoint_signature: p.checkpoint.as_ref().map(|c| c.signature.clone()),
-                    public_key: p.key.as_ref().map(|k| k.public_key.clone()),
-                    key_fingerprint: p.key.map(|k| k.fingerprint),
-                }),
+            seal_proof: self.public_seal_proof(c.seal_seq, now).await?,
         })
+    }
+
+    /// The seal-log proof shown with a verified certificate, from the short-lived cache.
+    async fn public_seal_proof(
+        &self,
+        seq: i64,
+        now: i64,
+    ) -> Result<Option<SealProof>, ServiceError> {
+        if let Some(p) = self.proof_cache.get(seq, now) {
+            return Ok(p);
+        }
+        let to_public = |p: super::seal::InclusionProofView| SealProof {
+            state: match p.state {
+                super::seal::ProofState::Covered => "covered",
+                super::seal::ProofState::Pending => "pending",
+            }
+            .into(),
+            message: p.message,
+            verified: p.verified,
+            hash_alg: p.hash_alg.as_str().into(),
+            leaf_index: p.leaf_index,
+            leaf_hash: p.leaf_hash,
+            path: p.path,
+            checkpoint_size: p.checkpoint.as_ref().map(|c| c.size),
+            checkpoint_root: p.checkpoint.as_ref().map(|c| c.root.clone()),
+            checkpoint_signed_at: p.checkpoint.as_ref().map(|c| c.signed_at),
+            checkpoint_signature: p.checkpoint.as_ref().map(|c| c.signature.clone()),
+            public_key: p.key.as_ref().map(|k| k.public_key.clone()),
+            key_fingerprint: p.key.map(|k| k.fingerprint),
+        };
+        let p = self.seal_inclusion_proof(seq).await?.map(to_public);
+        // Only settled answers are kept: a pending entry must show its proof as soon as the next
+        // checkpoint is signed, and a mismatch must never be hidden behind a cached success.
+        if let Some(proof) = p.as_ref().filter(|p| p.state == "covered" && p.verified) {
+            self.proof_cache.put(seq, now, Some(proof.clone()));
+        }
+        Ok(p)
     }
 
     /// Deletes personal data of applications finished longer ago than the retention period.

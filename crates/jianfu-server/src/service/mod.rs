@@ -49,6 +49,8 @@ pub struct App {
     pub data_key: Arc<pii::DataKeyCell>,
     /// Wrong verification codes per client and per certificate number.
     pub verify_limiter: Arc<certificates::VerifyLimiter>,
+    /// Seal-log proofs shown by public verification, briefly.
+    pub proof_cache: Arc<certificates::ProofCache>,
 }
 
 impl App {
@@ -64,6 +66,7 @@ impl App {
             demo_seen: Arc::default(),
             data_key: Arc::default(),
             verify_limiter: Arc::default(),
+            proof_cache: Arc::default(),
         }
     }
 

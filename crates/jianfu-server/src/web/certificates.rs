@@ -10,7 +10,7 @@ use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
 use crate::service::certificates::{
     ApplicationDetail, ApplicationInput, ApplicationView, FactField, MAX_MATERIAL_BYTES,
-    MAX_MATERIALS, Upload, VerifiedCertificate, status_label,
+    MAX_MATERIALS, SealProof, Upload, VerifiedCertificate, status_label,
 };
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
@@ -1324,7 +1324,7 @@ async fn verify(
             .await
         {
             Ok(v) => {
-                page.proof = inclusion_proof(&app, v.seal_seq).await;
+                page.proof = inclusion_proof(v.seal_proof.as_ref());
                 page.result = Some(v);
             }
             Err(ServiceError::RateLimited(m)) => {
@@ -1345,35 +1345,29 @@ async fn verify(
     Ok(resp)
 }
 
-/// The seal log's inclusion proof for a certificate's entry. A failure to compute it leaves the
-/// section out rather than failing the verification the resident came for.
-async fn inclusion_proof(app: &App, seal_seq: i64) -> Option<ProofView> {
-    use crate::service::seal::ProofState;
-    let p = match app.seal_inclusion_proof(seal_seq).await {
-        Ok(p) => p?,
-        Err(e) => {
-            tracing::warn!(error = %e, "seal inclusion proof failed");
-            return None;
-        }
+/// The seal log's inclusion proof that came with the verification, as the page shows it.
+fn inclusion_proof(p: Option<&SealProof>) -> Option<ProofView> {
+    let p = p?;
+    let state = match (p.state.as_str(), p.verified) {
+        ("covered", true) => "included",
+        ("covered", false) => "mismatch",
+        _ => "pending",
     };
-    let state = match (p.state, p.verified) {
-        (ProofState::Covered, true) => "included",
-        (ProofState::Covered, false) => "mismatch",
-        (ProofState::Pending, _) => "pending",
-    };
-    let (checkpoint_size, signed_at, root_short) = match &p.checkpoint {
-        Some(c) => (
-            c.size,
-            date_of(c.signed_at),
-            c.root.chars().take(16).collect(),
-        ),
-        None => (0, String::new(), String::new()),
-    };
+    let (checkpoint_size, signed_at, root_short) = (
+        p.checkpoint_size.unwrap_or(0),
+        p.checkpoint_signed_at.map(date_of).unwrap_or_default(),
+        p.checkpoint_root
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(16)
+            .collect(),
+    );
     Some(ProofView {
         state,
         checkpoint_size,
         signed_at,
         root_short,
-        message: p.message,
+        message: p.message.clone(),
     })
 }
