@@ -1224,13 +1224,44 @@ impl App {
         } else {
             format!("{}：", c.addressee)
         };
-        let notes = [
-            "本证明仅用于上述用途，涂改无效。",
-            "核验：扫描二维码，或在核验页面输入证明编号和核验码。",
-        ];
+        // The legal basis, as the list in force when it was applied for states it.
+        let basis = match self
+            .store
+            .certificate_application(&c.community_code, &c.application_id)
+            .await?
+        {
+            Some(a) => {
+                let catalog = match self.catalog_version(&a.catalog_version).await? {
+                    Some(cat) => cat,
+                    None => self.current_catalog().await?,
+                };
+                catalog
+                    .item(&c.item_code)
+                    .map(|it| {
+                        it.legal_basis
+                            .iter()
+                            .map(|b| catalog.cite(b))
+                            .collect::<Vec<_>>()
+                            .join("；")
+                    })
+                    .unwrap_or_default()
+            }
+            None => String::new(),
+        };
+        let basis = if basis.is_empty() {
+            String::new()
+        } else {
+            format!("出具依据：{basis}。")
+        };
+        let mut notes =
+            vec!["本证明仅用于上述用途，涂改无效；以核验页面显示的状态为准。".to_string()];
+        if !basis.is_empty() {
+            notes.push(basis);
+        }
         let revoked = c.status == "revoked";
         // Rendering is CPU work (milliseconds); keep it off the async workers.
         let bytes = tokio::task::spawn_blocking(move || {
+            let notes: Vec<&str> = notes.iter().map(String::as_str).collect();
             jianfu_pdf::render_certificate(&jianfu_pdf::CertificateDoc {
                 title: &c.title,
                 number: &c.number,
