@@ -386,6 +386,41 @@ async fn browser_login_in_headless_chromium() {
         "nothing was submitted"
     );
 
+    // Anyone holding a certificate checks it on a phone, without logging in: typed in lower
+    // case without the hyphen, as people do.
+    let demo = server
+        .app
+        .load_demo_certificates(&jianfu_server::service::RequestMeta::console())
+        .await
+        .unwrap();
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("id=\"username\"").await;
+    b.call(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({"width": 390, "height": 844})),
+    )
+    .await;
+    b.goto(&server.url("/verify")).await;
+    b.type_into("#number", &demo.number).await;
+    b.type_into("#code", &demo.code.to_lowercase().replace('-', ""))
+        .await;
+    b.click("form[action='/verify'] button[type=submit]").await;
+    let src = b.wait_for_text("证明真实有效").await;
+    assert!(src.contains("王*民"), "masked holder");
+    assert!(
+        !src.contains("11010519491231002X"),
+        "no ID number on the page"
+    );
+    assert!(
+        src.contains("已纳入用印登记簿签名检查点"),
+        "seal-log proof shown"
+    );
+    let fits = b
+        .script("const m=document.querySelector('main'); return m.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(fits, true, "the result fits a 390 px phone screen");
+
     b.delete().await;
     drop(driver);
 }
