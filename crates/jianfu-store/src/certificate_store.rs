@@ -623,7 +623,9 @@ macro_rules! impl_certificate_store {
                     .await?
                     .rows_affected();
                     let certificates = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE certificates SET body_enc = '' WHERE body_enc <> '' AND EXISTS \
+                        "UPDATE certificates SET body_enc = '', revoke_reason = CASE WHEN \
+                         revoke_reason IS NULL THEN NULL ELSE '（已按保存期限删除）' END \
+                         WHERE body_enc <> '' AND EXISTS \
                          (SELECT 1 FROM certificate_applications a WHERE a.community_code = \
                          certificates.community_code AND a.id = certificates.application_id \
                          AND {PURGEABLE})"
@@ -635,7 +637,9 @@ macro_rules! impl_certificate_store {
                     let applications = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "UPDATE certificate_applications SET applicant_name = '', \
                          id_number_enc = '', phone = '', facts = '{{}}', reason = '', \
-                         purpose = '', verify_note = NULL, purged_at = $2 WHERE {PURGEABLE}"
+                         purpose = '', verify_note = NULL, refusal_reason = CASE WHEN \
+                         refusal_reason IS NULL THEN NULL ELSE '（已按保存期限删除）' END, \
+                         purged_at = $2 WHERE {PURGEABLE}"
                     )))
                     .bind(before)
                     .bind(at)

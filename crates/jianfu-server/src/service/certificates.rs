@@ -414,7 +414,12 @@ impl App {
                 if k.len() > 100 {
                     Err(rejected("bad_idempotency_key", "幂等键最长 100 个字符"))
                 } else {
-                    Ok(k.to_string())
+                    // Keys are the caller's own: another account reusing "1" must not get this
+                    // one's application back.
+                    Ok(format!(
+                        "{}:{k}",
+                        actor.username.as_deref().unwrap_or("console")
+                    ))
                 }
             })
             .transpose()?;
@@ -501,7 +506,7 @@ impl App {
             item_name: item.name.clone(),
             catalog_version: catalog.version.id.clone(),
             applicant_name: name,
-            id_number_enc: self.data_key()?.encrypt(id.as_str())?,
+            id_number_enc: self.data_key().await?.encrypt(id.as_str())?,
             id_number_last4: id.as_str()[id.as_str().len() - 4..].to_string(),
             phone,
             household_community: household.to_string(),
@@ -740,7 +745,10 @@ impl App {
             .await?;
         let staff = actor.may(Permission::HandleCertificates);
         let facts = match &item {
-            Some(it) if staff => fact_fields(&*self.org_names().await?, it, &row),
+            Some(it) if staff => {
+                let saved = self.saved_facts(&row).await?;
+                fact_fields(&*self.org_names().await?, it, &row, &saved)
+            }
             _ => Vec::new(),
         };
         let certificate = self
@@ -757,7 +765,9 @@ impl App {
                 && row.verified_by.as_deref() != Some(me.as_str()),
             may_refuse: staff && matches!(status, "submitted" | "verified"),
             may_issue: staff && status == "approved",
-            may_withdraw: !staff && status == "submitted",
+            may_withdraw: status == "submitted"
+                && (row.applicant_user.as_deref() == Some(me.as_str())
+                    || row.entered_by.as_deref() == Some(me.as_str())),
             may_view_id: actor.may(Permission::ViewFullIdNumber) && row.purged_at.is_none(),
             view: self.application_view(&tree, row),
             item,
@@ -850,7 +860,13 @@ impl App {
             from: row.status.clone(),
             to: "verified".into(),
             at: self.now_ms(),
-            facts: Some(serde_json::to_string(&facts).unwrap_or_else(|_| "{}".into())),
+            // The facts name other people (the deceased, the relative) with their ID numbers:
+            // encrypted like the applicant's.
+            facts: Some(
+                self.data_key()
+                    .await?
+                    .encrypt(&serde_json::to_string(&facts).unwrap_or_else(|_| "{}".into()))?,
+            ),
             verified_by: Some(me),
             verify_note: Some(note),
             ..Default::default()
@@ -920,7 +936,11 @@ impl App {
         community: &str,
         id: &str,
     ) -> Result<(), ServiceError> {
-        actor.require(Permission::ApplyCertificate)?;
+        if !actor.may(Permission::ApplyCertificate) {
+            // The worker who entered it at the window may take it back too (the domain's
+            // `not_applicant` rule decides who submitted it).
+            actor.require(Permission::HandleCertificates)?;
+        }
         let row = self.readable_application(actor, community, id).await?;
         step(
             &row,
@@ -993,6 +1013,19 @@ impl App {
         Ok(())
     }
 
+    /// The facts the worker filled in, decrypted (empty before verification or after retention).
+    async fn saved_facts(
+        &self,
+        row: &CertificateApplicationRow,
+    ) -> Result<BTreeMap<String, String>, ServiceError> {
+        if !row.facts.starts_with("v1:") {
+            return Ok(BTreeMap::new());
+        }
+        let json = self.data_key().await?.decrypt(&row.facts)?;
+        serde_json::from_str(&json)
+            .map_err(|e| ServiceError::Internal(format!("stored facts unreadable: {e}")))
+    }
+
     async fn item_of(&self, row: &CertificateApplicationRow) -> Result<CatalogItem, ServiceError> {
         let catalog = match self.catalog_version(&row.catalog_version).await? {
             Some(c) => c,
@@ -1047,14 +1080,21 @@ impl App {
                 "申请人信息已按保存期限删除，不能再出具",
             ));
         }
+        // The seal log names an approver and a handler, and they must be two people: the
+        // director who approved the seal does not also stamp it.
+        if row.approved_by.is_some() && row.approved_by == actor.username {
+            return Err(rejected(
+                "same_person",
+                "批准用印的人不能自己出具盖章，请由经办的社区工作者出具",
+            ));
+        }
         let item = self.item_of(&row).await?;
         let spec = item.certificate.as_ref().ok_or_else(|| {
             ServiceError::Internal(format!("certificate item {} has no spec", item.code))
         })?;
-        let key_data = self.data_key()?;
+        let key_data = self.data_key().await?;
         let full_id = key_data.decrypt(&row.id_number_enc)?;
-        let mut values: BTreeMap<String, String> =
-            serde_json::from_str(&row.facts).unwrap_or_default();
+        let mut values = self.saved_facts(&row).await?;
         let tree = self.org_names().await?;
         let used = document::placeholders(&spec.template);
         for f in AUTO_FIELDS
@@ -1175,7 +1215,7 @@ impl App {
     ) -> Result<String, ServiceError> {
         actor.require(Permission::HandleCertificates)?;
         let c = self.certificate_for(actor, number).await?;
-        self.data_key()?.decrypt(&c.verify_code_enc)
+        self.data_key().await?.decrypt(&c.verify_code_enc)
     }
 
     pub async fn list_certificates(
@@ -1200,7 +1240,7 @@ impl App {
                 "证明正文已按个人信息保存期限删除，不能再打印；证明本身仍可公开核验",
             ));
         }
-        let key = self.data_key()?;
+        let key = self.data_key().await?;
         let body = key.decrypt(&c.body_enc)?;
         let code = key.decrypt(&c.verify_code_enc)?;
         let community_name = full_name_in(&*self.org_names().await?, &c.community_code);
@@ -1322,7 +1362,9 @@ impl App {
             "certificate.revoke",
             format!("certificate:{}", c.number),
         );
-        audit.detail = serde_json::json!({"reason": reason}).to_string();
+        // The reason may name people: the audit keeps its length, the certificate keeps the text
+        // (until the retention rule).
+        audit.detail = serde_json::json!({"reason_chars": reason.chars().count()}).to_string();
         let me = actor.username.clone().unwrap_or_default();
         if !self
             .store
@@ -1347,7 +1389,7 @@ impl App {
         if row.purged_at.is_some() || row.id_number_enc.is_empty() {
             return Err(rejected("personal_data_purged", "身份证号已按保存期限删除"));
         }
-        let full = self.data_key()?.decrypt(&row.id_number_enc)?;
+        let full = self.data_key().await?.decrypt(&row.id_number_enc)?;
         // Audited before it is shown: no record, no view.
         let audit = self.audit(
             actor,
@@ -1367,14 +1409,16 @@ impl App {
         number: &str,
         code: &str,
     ) -> Result<VerifiedCertificate, ServiceError> {
-        let number = number.trim().to_uppercase();
         let now = self.now_ms();
+        // One spelling per certificate (full-width digits, spaces and case folded), so variant
+        // spellings neither fail a right code nor dodge the per-number limit; a number that
+        // does not parse only counts against the client.
+        let parsed = codes::parse_certificate_number(number).map(|n| n.to_string());
         let client = format!("client:{}", meta.client_addr.as_deref().unwrap_or("?"));
-        let number_key = format!("number:{number}");
-        let keys = [
-            (client, VERIFY_PER_CLIENT),
-            (number_key.clone(), VERIFY_PER_CERTIFICATE),
-        ];
+        let mut keys = vec![(client, VERIFY_PER_CLIENT)];
+        if let Some(n) = &parsed {
+            keys.push((format!("number:{n}"), VERIFY_PER_CERTIFICATE));
+        }
         if let Some(until) = self.verify_limiter.locked(&keys, now) {
             let minutes = ((until - now) as f64 / 60_000.0).ceil().max(1.0) as i64;
             return Err(ServiceError::RateLimited(format!(
@@ -1388,15 +1432,15 @@ impl App {
                  多次输入错误将被暂时限制。",
             )
         };
-        if number.is_empty() || code.trim().is_empty() {
+        if number.trim().is_empty() || code.trim().is_empty() {
             return Err(rejected(
                 "verification_input_missing",
                 "请填写证明编号和核验码",
             ));
         }
         let normalized = codes::normalize_verify_code(code);
-        let found = match (&normalized, codes::parse_certificate_number(&number)) {
-            (Some(_), Some(_)) => self.store.certificate(&number).await?,
+        let found = match (&normalized, &parsed) {
+            (Some(_), Some(n)) => self.store.certificate(n).await?,
             _ => None,
         };
         let genuine = match (&found, &normalized) {
@@ -1414,7 +1458,9 @@ impl App {
             self.verify_limiter.fail(&keys, now);
             return Err(wrong());
         };
-        self.verify_limiter.succeed(&number_key);
+        if let Some(n) = &parsed {
+            self.verify_limiter.succeed(&format!("number:{n}"));
+        }
         Ok(VerifiedCertificate {
             number: c.number.clone(),
             title: c.title.clone(),
@@ -1505,11 +1551,11 @@ fn fact_fields(
     tree: &OrgTree,
     item: &CatalogItem,
     row: &CertificateApplicationRow,
+    saved: &BTreeMap<String, String>,
 ) -> Vec<FactField> {
     let Some(spec) = &item.certificate else {
         return Vec::new();
     };
-    let saved: BTreeMap<String, String> = serde_json::from_str(&row.facts).unwrap_or_default();
     document::placeholders(&spec.template)
         .into_iter()
         .map(|name| {
@@ -1519,6 +1565,9 @@ fn fact_fields(
                     "身份证号" => masked_id(&row.id_number_last4),
                     _ => auto_value(tree, &name, row, None),
                 }
+            } else if name.ends_with("身份证号") {
+                // Other people's ID numbers are masked like the applicant's.
+                id_number::mask(saved.get(&name).map(String::as_str).unwrap_or(""))
             } else {
                 saved.get(&name).cloned().unwrap_or_default()
             };

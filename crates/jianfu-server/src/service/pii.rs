@@ -25,22 +25,28 @@ impl DataKey {
         }
     }
 
-    /// Reads the key file, or creates it (mode 0600) when it does not exist yet.
-    pub fn load_or_create(path: &Path) -> Result<Self, String> {
+    /// Reads the key file; `None` when it does not exist.
+    pub fn load(path: &Path) -> Result<Option<Self>, String> {
         match std::fs::read(path) {
             Ok(bytes) => {
                 let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
                     format!("数据密钥文件 {} 长度不是 32 字节，已损坏？", path.display())
                 })?;
-                Ok(Self::from_bytes(&key))
+                Ok(Some(Self::from_bytes(&key)))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key).map_err(|e| format!("无法生成随机密钥：{e}"))?;
-                write_secret(path, &key)?;
-                Ok(Self::from_bytes(&key))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("无法读取数据密钥文件 {}：{e}", path.display())),
+        }
+    }
+
+    /// Creates a new random key file (mode 0600). If another process created it meanwhile,
+    /// that one is used.
+    pub fn create(path: &Path) -> Result<Self, String> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| format!("无法生成随机密钥：{e}"))?;
+        match write_secret(path, &key) {
+            Ok(()) => Ok(Self::from_bytes(&key)),
+            Err(e) => Self::load(path)?.ok_or(e),
         }
     }
 
@@ -105,16 +111,66 @@ impl App {
             .unwrap_or_else(|| self.config.data_dir.join("keys").join("data.key"))
     }
 
-    /// The data key; created on first use of a new installation.
-    pub fn data_key(&self) -> Result<Arc<DataKey>, ServiceError> {
+    /// The data key. It is created on first use of a new installation only: once the database
+    /// holds data encrypted under a key (recorded by a check value in `meta`), a missing or
+    /// different key file is an error, never silently replaced, or the old data could never be
+    /// decrypted again.
+    pub async fn data_key(&self) -> Result<Arc<DataKey>, ServiceError> {
         if let Some(k) = self.data_key.0.get() {
             return Ok(k.clone());
         }
-        let key =
-            DataKey::load_or_create(&self.data_key_path()).map_err(ServiceError::Unavailable)?;
+        let path = self.data_key_path();
+        let check = self.store.get_meta(KEY_CHECK).await?;
+        let key = match (
+            DataKey::load(&path).map_err(ServiceError::Unavailable)?,
+            check,
+        ) {
+            (Some(key), Some(check)) => {
+                if key.decrypt(&check).ok().as_deref() != Some(KEY_CHECK_TEXT) {
+                    return Err(ServiceError::Unavailable(format!(
+                        "数据密钥文件 {} 与数据库中已加密的个人信息不符（拷错了 keys/ 目录，或配置项 data_key_file 指错了文件）。请换回原来的密钥文件。",
+                        path.display()
+                    )));
+                }
+                key
+            }
+            (Some(key), None) => {
+                self.record_key_check(&key).await?;
+                key
+            }
+            (None, None) => {
+                let key = DataKey::create(&path).map_err(ServiceError::Unavailable)?;
+                tracing::info!(path = %path.display(), "created the data key for personal data");
+                self.record_key_check(&key).await?;
+                key
+            }
+            (None, Some(_)) => {
+                return Err(ServiceError::Unavailable(format!(
+                    "数据密钥文件 {} 不存在，但数据库里已有用它加密的个人信息。请从备份恢复 keys/data.key（或用配置项 data_key_file 指向它）；不会自动生成新密钥，否则旧数据再也无法解密。",
+                    path.display()
+                )));
+            }
+        };
         Ok(self.data_key.0.get_or_init(|| Arc::new(key)).clone())
     }
+
+    async fn record_key_check(&self, key: &DataKey) -> Result<(), ServiceError> {
+        let audit = self.audit(
+            &super::Actor::console(),
+            &super::RequestMeta::console(),
+            "pii.key_check",
+            format!("meta:{KEY_CHECK}"),
+        );
+        self.store
+            .set_meta(KEY_CHECK, &key.encrypt(KEY_CHECK_TEXT)?, audit)
+            .await?;
+        Ok(())
+    }
 }
+
+/// A value encrypted under the data key in `meta`, to recognise the right key later.
+const KEY_CHECK: &str = "data_key_check";
+const KEY_CHECK_TEXT: &str = "jianfu data key";
 
 #[cfg(test)]
 mod tests {
@@ -148,9 +204,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("jianfu-key-{}", std::process::id()));
         let path = dir.join("keys").join("data.key");
         let _ = std::fs::remove_dir_all(&dir);
-        let a = DataKey::load_or_create(&path).unwrap();
-        let b = DataKey::load_or_create(&path).unwrap();
+        assert!(DataKey::load(&path).unwrap().is_none());
+        let a = DataKey::create(&path).unwrap();
+        let b = DataKey::load(&path).unwrap().unwrap();
         assert_eq!(b.decrypt(&a.encrypt("x").unwrap()).unwrap(), "x");
+        // A second creator finds the first one's key rather than overwriting it.
+        let c = DataKey::create(&path).unwrap();
+        assert_eq!(c.decrypt(&a.encrypt("y").unwrap()).unwrap(), "y");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -158,7 +218,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::write(&path, b"short").unwrap();
-        assert!(DataKey::load_or_create(&path).is_err());
+        assert!(DataKey::load(&path).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

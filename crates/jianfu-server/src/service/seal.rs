@@ -29,6 +29,8 @@ use std::sync::{Arc, OnceLock};
 pub const PAGE: i64 = 50;
 /// Entries per read while verifying: bounded memory for any log length.
 const VERIFY_PAGE: i64 = 10_000;
+/// Pages being read while one is checked.
+const READ_AHEAD: usize = 2;
 
 /// The loaded signing key of one `App`.
 #[derive(Default)]
@@ -622,14 +624,44 @@ impl App {
         let mut v = SealVerifier::new(stored, published, trusted);
         let mut after = 0i64;
         let mut head = None;
+        // Reading rows costs more than hashing them: the next page is read (on another thread)
+        // while this one is checked.
+        let fetch = |after: i64| {
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                let page = store.seal_entries_after(after, VERIFY_PAGE).await?;
+                let nodes = match page.last() {
+                    Some(last) => store.seal_nodes_between(after + 1, last.seq).await?,
+                    None => vec![],
+                };
+                Ok::<_, jianfu_store::StoreError>((page, nodes))
+            })
+        };
+        let joined = |r: Result<_, tokio::task::JoinError>| {
+            r.map_err(|e| ServiceError::Internal(format!("seal log reader: {e}")))
+        };
         // The head is read after the entries; if the server appended meanwhile, read on.
         for _ in 0..5 {
+            // Pages are read ahead, two at a time on their own connections, assuming no gaps
+            // (the normal case); a page that ends elsewhere cancels the guesses.
+            let mut ahead: std::collections::VecDeque<(i64, _)> = Default::default();
             loop {
-                let page = self.store.seal_entries_after(after, VERIFY_PAGE).await?;
+                while ahead.len() < READ_AHEAD {
+                    let a = ahead.back().map_or(after, |(a, _)| a + VERIFY_PAGE);
+                    ahead.push_back((a, fetch(a)));
+                }
+                let Some((_, handle)) = ahead.pop_front() else {
+                    break;
+                };
+                let (page, nodes) = joined(handle.await)??;
                 let Some(last) = page.last().map(|r| r.seq) else {
                     break;
                 };
-                let nodes = self.store.seal_nodes_between(after + 1, last).await?;
+                if last != after + VERIFY_PAGE {
+                    for (_, h) in ahead.drain(..) {
+                        h.abort();
+                    }
+                }
                 let mut next_node = 0;
                 for row in page {
                     let seq = row.seq;
@@ -648,6 +680,9 @@ impl App {
                 if v.is_done() {
                     break;
                 }
+            }
+            for (_, h) in ahead.drain(..) {
+                h.abort();
             }
             head = self.store.seal_head().await?;
             if v.is_done() || head.as_ref().is_none_or(|h| h.size <= after) {

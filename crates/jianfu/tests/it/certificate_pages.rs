@@ -409,6 +409,7 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     let code = s
         .app
         .data_key()
+        .await
         .unwrap()
         .decrypt(&row.verify_code_enc)
         .unwrap();

@@ -755,3 +755,84 @@ async fn the_demo_has_one_application_at_each_step_and_a_certificate_to_verify()
     states.sort();
     assert_eq!(states, ["issued", "submitted", "verified"]);
 }
+
+#[tokio::test]
+async fn a_lost_or_wrong_data_key_is_refused_not_silently_replaced() {
+    let s = TestServer::sqlite().await;
+    let jumin = s.api_token("jumin").await;
+    json_ok(
+        post(
+            &s,
+            &jumin,
+            "/api/v1/certificates/applications",
+            &application(),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let key_file = s.db.data_dir().join("keys").join("data.key");
+    let fresh_app = || {
+        jianfu_server::App::new(
+            s.app.store.clone(),
+            s.clock.clone() as std::sync::Arc<dyn jianfu_domain::Clock>,
+            jianfu_server::Config {
+                data_dir: s.db.data_dir(),
+                ..Default::default()
+            },
+        )
+    };
+    // The key file is gone (a restore without keys/): nothing new is made up.
+    let original = std::fs::read(&key_file).unwrap();
+    std::fs::remove_file(&key_file).unwrap();
+    let err = fresh_app().data_key().await.err().expect("refused");
+    assert_eq!(err.code(), "unavailable");
+    assert!(err.message().contains("不存在"), "{}", err.message());
+    assert!(!key_file.exists(), "no new key was written");
+    // Another installation's key: recognised as wrong.
+    std::fs::write(&key_file, [9u8; 32]).unwrap();
+    let err = fresh_app().data_key().await.err().expect("refused");
+    assert!(err.message().contains("不符"), "{}", err.message());
+    // The right one back: everything decrypts again.
+    std::fs::write(&key_file, original).unwrap();
+    let app = fresh_app();
+    let key = app.data_key().await.unwrap();
+    let stored: (String,) = sqlx::query_as("SELECT id_number_enc FROM certificate_applications")
+        .fetch_one(
+            &mut <sqlx::SqliteConnection as sqlx::Connection>::connect(&s.db.raw_url)
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(key.decrypt(&stored.0).unwrap(), ID);
+}
+
+#[tokio::test]
+async fn the_director_does_not_stamp_what_they_approved_and_numbers_may_be_typed_loosely() {
+    let s = TestServer::sqlite().await;
+    let path = approved_application(&s).await;
+    let shuji = s.api_token("shuji").await;
+    let r = post_keyed(&s, &shuji, &format!("{path}/issue"), "k").await;
+    expect_code(r, 422, "same_person").await;
+    let shegong = s.api_token("shegong").await;
+    let c = json_ok(
+        post_keyed(&s, &shegong, &format!("{path}/issue"), "k").await,
+        201,
+    )
+    .await;
+    let number = c["number"].as_str().unwrap();
+    let code = c["verify_code"].as_str().unwrap();
+    // Lower case with spaces, and the community code in full-width digits (a Chinese IME).
+    let loose = number
+        .to_lowercase()
+        .replace("110115001901", "１１０１１５００１９０１")
+        .replace('-', " - ");
+    let url = reqwest::Url::parse_with_params(
+        &s.url("/api/v1/certificates/verify"),
+        &[("number", loose.as_str()), ("code", code)],
+    )
+    .unwrap();
+    let ok = json_ok(Client::new().get(url).send().await.unwrap(), 200).await;
+    assert_eq!(ok["number"], number);
+}
