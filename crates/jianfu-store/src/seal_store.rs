@@ -185,6 +185,19 @@ pub(crate) fn new_salt() -> Result<String> {
     Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
+/// Reads `node:hash,node:hash,…` back. A part that does not parse (only a tampered row can
+/// make one) becomes a node with key -1, which no append creates, so verification reports it.
+pub(crate) fn unpack_nodes(packed: &str) -> Vec<(i64, String)> {
+    packed
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once(':') {
+            Some((k, h)) => (k.parse().unwrap_or(-1), h.to_string()),
+            None => (-1, p.to_string()),
+        })
+        .collect()
+}
+
 pub(crate) fn corrupt_head(why: &str) -> crate::StoreError {
     crate::StoreError::Database(sqlx::Error::Protocol(format!(
         "用印登记的链头记录已损坏（{why}），请运行 jianfu seal verify 检查"
@@ -202,7 +215,7 @@ macro_rules! impl_seal_store {
             use jianfu_domain::seal::{HashAlg, Personal, SealEntry, SealHead};
             use $crate::seal_store::{
                 CheckpointRow, ENTRY_COLUMNS, SEAL_LOG, SealAppended, SealDraft, SealEntryRow,
-                SealFilter, corrupt_head, new_salt,
+                SealFilter, corrupt_head, new_salt, unpack_nodes,
             };
             use $crate::store::Result;
             use $crate::{AuditDraft, StoreError};
@@ -402,14 +415,17 @@ macro_rules! impl_seal_store {
                     from_seq: i64,
                     to_seq: i64,
                 ) -> Result<Vec<(i64, String)>> {
-                    Ok(sqlx::query_as(
-                        "SELECT node, hash FROM seal_nodes WHERE node >= $1 AND node < $2 \
-                         ORDER BY node",
+                    // One row for the whole range: verification reads a node per entry, and
+                    // per-row overhead, not SQL, is what a million rows cost.
+                    let packed: Option<String> = sqlx::query_scalar(
+                        "SELECT string_agg(node || ':' || hash, ',' ORDER BY node) \
+                         FROM seal_nodes WHERE node >= $1 AND node < $2",
                     )
                     .bind(from_seq.saturating_mul(64))
                     .bind(to_seq.saturating_add(1).saturating_mul(64))
-                    .fetch_all(&self.pool)
-                    .await?)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(unpack_nodes(packed.as_deref().unwrap_or_default()))
                 }
 
                 async fn seal_nodes(&self, refs: &[NodeRef]) -> Result<Vec<(NodeRef, String)>> {

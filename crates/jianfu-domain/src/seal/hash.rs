@@ -109,11 +109,38 @@ pub fn to_hex(d: &Digest) -> String {
     hex::encode(d)
 }
 
-/// Lower- or upper-case hex of exactly 32 bytes.
+/// Hex digit values; 0xFF for anything else.
+const HEX_VALUES: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Lower- or upper-case hex of exactly 32 bytes. Table-driven and branch-free per digit: a
+/// verification parses several million of these.
 pub fn parse_hex(s: &str) -> Option<Digest> {
+    let b = s.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
     let mut d = [0u8; 32];
-    hex::decode_to_slice(s, &mut d).ok()?;
-    Some(d)
+    let mut bad = 0u8;
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        let (hi, lo) = (HEX_VALUES[pair[0] as usize], HEX_VALUES[pair[1] as usize]);
+        bad |= hi | lo;
+        d[i] = (hi << 4) | (lo & 0x0F);
+    }
+    (bad & 0xF0 == 0).then_some(d)
 }
 
 #[cfg(test)]
@@ -150,5 +177,10 @@ mod tests {
         assert_eq!(parse_hex(&to_hex(&d)), Some(d));
         assert_eq!(parse_hex("00"), None);
         assert_eq!(parse_hex(&"zz".repeat(32)), None);
+        assert_eq!(parse_hex(&to_hex(&d).to_uppercase()), Some(d));
+        let mut almost = to_hex(&d);
+        almost.replace_range(63..64, "g");
+        assert_eq!(parse_hex(&almost), None);
+        assert_eq!(parse_hex(&"é".repeat(32)), None);
     }
 }

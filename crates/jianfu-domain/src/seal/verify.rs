@@ -17,7 +17,7 @@
 
 use super::checkpoint::{self, Checkpoint, CheckpointVerifier, SignatureProblem};
 use super::entry::{Personal, SealEntry, chain_hash, personal_digest};
-use super::hash::{Digest, HashAlg, LogHasher, ZERO, parse_hex, to_hex};
+use super::hash::{Digest, HashAlg, LogHasher, ZERO, parse_hex};
 use super::merkle::{Frontier, NodeRef};
 use std::collections::VecDeque;
 
@@ -380,7 +380,8 @@ impl<'k> SealVerifier<'k> {
         }
         // The first entry fixes the algorithm.
         let h = match self.hasher {
-            Some(h) => h,
+            Some(h) if e.hash_alg == h.alg().as_str() => h,
+            Some(_) => return self.fail(seq, ProblemKind::AlgorithmChanged),
             None => match e.alg() {
                 Some(a) => {
                     self.alg = Some(a);
@@ -390,9 +391,6 @@ impl<'k> SealVerifier<'k> {
                 None => return self.fail(seq, ProblemKind::Modified),
             },
         };
-        if e.alg() != self.alg {
-            return self.fail(seq, ProblemKind::AlgorithmChanged);
-        }
         let (Some(stored_leaf), Some(prev), Some(entry_hash)) = (
             parse_hex(&e.leaf_hash),
             parse_hex(&e.prev_hash),
@@ -420,7 +418,7 @@ impl<'k> SealVerifier<'k> {
         }
         match personal {
             Some(p) => {
-                if to_hex(&personal_digest(h, p)) != e.personal_digest {
+                if parse_hex(&e.personal_digest) != Some(personal_digest(h, p)) {
                     return self.fail(seq, ProblemKind::PersonalModified);
                 }
                 self.personal_kept += 1;
@@ -567,6 +565,7 @@ impl<'k> SealVerifier<'k> {
 mod tests {
     use super::*;
     use crate::seal::checkpoint::{Ed25519Signer, sign};
+    use crate::seal::hash::to_hex;
     use crate::seal::merkle::NewNode;
 
     /// A log as the store writes it: entries, personal rows, nodes, head.
