@@ -590,7 +590,9 @@ impl App {
             .map(jianfu_domain::seal::hash::to_hex)
             .collect();
         view.verified = verified;
-        view.message = if verified {
+        view.message = if key_v.is_none() {
+            "找不到区级用印签名公钥，暂时无法核验检查点签名，请联系区社会办。".into()
+        } else if verified {
             format!(
                 "该用印记录包含在区级签名检查点（共 {} 条）中，默克尔证明和签名均已核验。",
                 c.size

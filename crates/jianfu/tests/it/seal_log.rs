@@ -875,6 +875,38 @@ async fn page_and_api_follow_the_permissions() {
     )
     .await;
     assert_eq!(v["state"], "pending");
+    // Once signed (the server does it every minute), the page shows the checkpoint and the
+    // key's fingerprint, and the proof verifies.
+    s.app
+        .make_seal_checkpoint(&Actor::console(), &RequestMeta::console(), false)
+        .await
+        .unwrap()
+        .expect("the log grew");
+    let key = s.app.seal_public_key().unwrap();
+    let page = worker
+        .get(s.url("/seal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("日志前 <strong>2</strong> 条记录"), "{page}");
+    assert!(page.contains(&key.fingerprint), "{page}");
+    let v = json_ok(
+        api.get(s.url("/api/v1/seal/entries/1/proof"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(
+        (v["state"].as_str(), v["verified"].as_bool()),
+        (Some("covered"), Some(true))
+    );
+    assert_eq!(v["checkpoint"]["size"], 2);
+    assert_eq!(v["public_key"]["public_key"], key.public_key.as_str());
     let r = api
         .get(s.url("/api/v1/seal/entries/77/proof"))
         .send()
