@@ -9,7 +9,7 @@ use jianfu_domain::seal::checkpoint::{self, Ed25519Verifier};
 use jianfu_domain::seal::hash::{parse_hex, to_hex};
 use jianfu_domain::seal::merkle::{self, Frontier};
 use jianfu_domain::seal::{HashAlg, Personal, SealEntry};
-use jianfu_domain::{OrgCode, Role};
+use jianfu_domain::{ManualClock, OrgCode, Role};
 use jianfu_server::service::seal::{NewSealUse, ProofState};
 use jianfu_server::service::{Actor, RequestMeta};
 use jianfu_server::{App, Config};
@@ -135,6 +135,11 @@ fn director() -> Actor {
 
 /// An app on `db` whose data directory (the signing key) is a fresh temporary one.
 async fn seal_app(db: &TestDb, alg: &str) -> (App, TempDir) {
+    let (app, dir, _) = seal_app_clocked(db, alg).await;
+    (app, dir)
+}
+
+async fn seal_app_clocked(db: &TestDb, alg: &str) -> (App, TempDir, Arc<ManualClock>) {
     let dir = helpers::temp_dir();
     let store: Arc<dyn Store> = jianfu_store::open(&db.url).await.expect("open");
     let config = Config {
@@ -142,9 +147,10 @@ async fn seal_app(db: &TestDb, alg: &str) -> (App, TempDir) {
         seal_hash_alg: alg.into(),
         ..Config::default()
     };
-    let app = App::new(store, helpers::test_clock(), config);
+    let clock = helpers::test_clock();
+    let app = App::new(store, clock.clone(), config);
     app.load_demo(&RequestMeta::console()).await.expect("demo");
-    (app, dir)
+    (app, dir, clock)
 }
 
 async fn record(app: &App, i: i64) -> i64 {
@@ -464,9 +470,12 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
 async fn the_triggers_keep_the_log_append_only_but_personal_data_deletable() {
     for db in helpers::backends().await {
         let l = db.label;
-        let (app, _keys) = seal_app(&db, "sha256").await;
+        let (app, _keys, clock) = seal_app_clocked(&db, "sha256").await;
+        let mut times = vec![];
         for i in 1..=3 {
             record(&app, i).await;
+            times.push(app.now_ms());
+            clock.advance(time::Duration::days(1));
         }
         checkpoint(&app).await;
         let mut conn = raw(&db).await;
@@ -491,20 +500,38 @@ async fn the_triggers_keep_the_log_append_only_but_personal_data_deletable() {
                 .to_string();
             assert!(e.contains("append-only"), "{l}: {e}");
         }
-        // Retention through the store: audited, and the log still verifies.
-        let before = app.store.audit_head().await.unwrap().0;
-        let a = app.audit(
-            &Actor::console(),
-            &RequestMeta::console(),
-            "seal.retention_purge",
-            "seal_personal",
-        );
-        assert_eq!(app.store.purge_seal_personal(i64::MAX, a).await.unwrap(), 3);
+        // Retention through the store: only what is older than the cut, audited, and the log
+        // still verifies.
+        let purge = |before: i64| {
+            let a = app.audit(
+                &Actor::console(),
+                &RequestMeta::console(),
+                "seal.retention_purge",
+                "seal_personal",
+            );
+            app.store.purge_seal_personal(before, a)
+        };
+        let audited = app.store.audit_head().await.unwrap().0;
+        assert_eq!(purge(times[0]).await.unwrap(), 0, "{l}: nothing is older");
         assert_eq!(
             app.store.audit_head().await.unwrap().0,
-            before + 1,
+            audited,
+            "{l}: nothing done"
+        );
+        assert_eq!(purge(times[1]).await.unwrap(), 1, "{l}: the first day only");
+        assert_eq!(
+            app.store.audit_head().await.unwrap().0,
+            audited + 1,
             "{l}: audited"
         );
+        let kept: Vec<bool> = all_entries(app.store.as_ref())
+            .await
+            .iter()
+            .map(|r| r.applicant.is_some())
+            .collect();
+        assert_eq!(kept, [false, true, true], "{l}");
+        assert_eq!(purge(i64::MAX).await.unwrap(), 2, "{l}: the rest");
+        assert_eq!(purge(i64::MAX).await.unwrap(), 0, "{l}: nothing left");
         let report = app.verify_seal_log(None).await.unwrap();
         assert_eq!(report.problem, None, "{l}");
         assert_eq!((report.entries, report.personal_deleted), (3, 3));
