@@ -4,6 +4,8 @@
 //! ```text
 //! cargo run --release -p jianfu-server --example certificate_load -- 2000 32
 //! # then, while it serves: wrk -t2 -c64 -d10s '<the URL it prints>'
+//! # or every certificate in turn (first requests miss the proof cache):
+//! # wrk -t2 -c64 -d5s -s crates/jianfu-server/examples/verify_paths.lua http://<addr> -- <paths file>
 //! ```
 
 use jianfu_domain::SystemClock;
@@ -110,10 +112,10 @@ async fn main() {
     for _ in 0..concurrency {
         let (app, worker, queue) = (app.clone(), worker.clone(), queue.clone());
         tasks.push(tokio::spawn(async move {
-            let mut last = None;
+            let mut issued = Vec::new();
             loop {
                 let Some(id) = queue.lock().unwrap().pop() else {
-                    return last;
+                    return issued;
                 };
                 let c = app
                     .issue_certificate(
@@ -125,15 +127,13 @@ async fn main() {
                     )
                     .await
                     .expect("issue");
-                last = Some(c.number);
+                issued.push(c.number);
             }
         }));
     }
-    let mut number = None;
+    let mut numbers = Vec::with_capacity(n);
     for t in tasks {
-        if let Some(x) = t.await.expect("task") {
-            number = Some(x);
-        }
+        numbers.extend(t.await.expect("task"));
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -144,8 +144,19 @@ async fn main() {
         .await
         .expect("checkpoint");
 
-    let number = number.expect("issued one");
+    let number = numbers.last().cloned().expect("issued one");
     let code = app.certificate_code(&worker, &number).await.expect("code");
+    // Every certificate's verification path, for a wrk script that never asks twice in a row.
+    let mut paths = String::new();
+    for number in &numbers {
+        let code = app.certificate_code(&worker, number).await.expect("code");
+        paths.push_str(&format!(
+            "/api/v1/certificates/verify?number={number}&code={code}\n"
+        ));
+    }
+    let paths_file = dir.join("verify-paths.txt");
+    std::fs::write(&paths_file, paths).expect("paths file");
+    println!("paths: {}", paths_file.display());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     println!("verify: http://{addr}/api/v1/certificates/verify?number={number}&code={code}");

@@ -41,6 +41,8 @@ pub struct App {
     pub sessions: Arc<auth::SessionCache>,
     pub catalog: Arc<std::sync::RwLock<catalog::CatalogCache>>,
     /// The seal log's signing key, loaded on first use (see `seal.rs`).
+    /// The latest seal-log checkpoint, briefly (see `seal.rs`).
+    pub latest_checkpoint: Arc<seal::CheckpointCache>,
     pub seal_key: Arc<seal::SealKeyCell>,
     /// Set once the demo district is known to be loaded (it is never unloaded), so pages stop
     /// asking the database on every request.
@@ -63,6 +65,7 @@ impl App {
             sessions: Arc::new(auth::SessionCache::default()),
             catalog: Arc::default(),
             seal_key: Arc::default(),
+            latest_checkpoint: Arc::default(),
             demo_seen: Arc::default(),
             data_key: Arc::default(),
             verify_limiter: Arc::default(),

@@ -36,6 +36,33 @@ const READ_AHEAD: usize = 2;
 #[derive(Default)]
 pub struct SealKeyCell(OnceLock<Arc<Ed25519Signer>>);
 
+/// The latest checkpoint with its signature check, for a few seconds (see
+/// `latest_checkpoint_checked`); another process's new checkpoint shows within that time.
+#[derive(Default)]
+pub struct CheckpointCache(std::sync::Mutex<Option<(i64, Option<CheckedCheckpoint>)>>);
+
+/// A checkpoint and whether its signature holds under the district's key.
+type CheckedCheckpoint = (Checkpoint, bool);
+
+impl CheckpointCache {
+    const TTL_MS: i64 = 5_000;
+
+    fn get(&self, now: i64) -> Option<Option<CheckedCheckpoint>> {
+        let slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref()
+            .filter(|(at, _)| now >= *at && now - at < Self::TTL_MS)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, now: i64, c: Option<CheckedCheckpoint>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, c));
+    }
+
+    fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 /// A use of the seal for a work document, as typed (web form or API).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewSealUse {
@@ -485,7 +512,26 @@ impl App {
         a.detail =
             serde_json::json!({"size": c.size, "root": c.root, "key_id": c.key_id}).to_string();
         self.store.insert_seal_checkpoint(&c, a).await?;
+        self.latest_checkpoint.forget();
         Ok(Some(c))
+    }
+
+    /// The latest checkpoint and whether its signature holds, read at most every few seconds:
+    /// public verification asks for it on every request, and it changes once a minute.
+    async fn latest_checkpoint_checked(
+        &self,
+        key: Option<&Ed25519Verifier>,
+    ) -> Result<Option<CheckedCheckpoint>, ServiceError> {
+        let now = self.now_ms();
+        if let Some(hit) = self.latest_checkpoint.get(now) {
+            return Ok(hit);
+        }
+        let latest = self.store.latest_seal_checkpoint().await?.map(|c| {
+            let ok = key.is_some_and(|v| checkpoint::check(v, &c).is_ok());
+            (c, ok)
+        });
+        self.latest_checkpoint.put(now, latest.clone());
+        Ok(latest)
     }
 
     /// The latest checkpoint and the public key: public (anyone may keep a copy).
@@ -549,11 +595,10 @@ impl App {
             message: "该用印记录已登记，尚未纳入签名检查点（系统每分钟签署一次），请稍后再查。"
                 .into(),
         };
-        let Some(c) = self
-            .store
-            .latest_seal_checkpoint()
+        let Some((c, signature_ok)) = self
+            .latest_checkpoint_checked(key_v.as_ref())
             .await?
-            .filter(|c| c.size >= seq)
+            .filter(|(c, _)| c.size >= seq)
         else {
             return Ok(Some(view));
         };
@@ -572,9 +617,6 @@ impl App {
         let path = merkle::inclusion_path(h, index, size, &nodes);
         let leaf = parse_hex(&entry.leaf_hash);
         let root = parse_hex(&c.root);
-        let signature_ok = key_v
-            .as_ref()
-            .is_some_and(|v| checkpoint::check(v, &c).is_ok());
         let verified = match (&path, leaf, root) {
             (Some(p), Some(l), Some(r)) => {
                 signature_ok
