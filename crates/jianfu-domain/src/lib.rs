@@ -7,11 +7,13 @@ pub mod certificate;
 pub mod citation;
 pub mod clock;
 pub mod gate;
+pub mod masking;
 pub mod org;
 pub mod password_policy;
 pub mod permission;
 #[cfg(test)]
 mod properties;
+pub mod retention;
 pub mod role;
 pub mod scope;
 pub mod seal;

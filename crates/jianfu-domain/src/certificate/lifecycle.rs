@@ -146,6 +146,8 @@ pub struct Case<'a> {
     pub submitted_by: &'a str,
     /// The worker who verified the facts, once verified.
     pub verified_by: Option<&'a str>,
+    /// The director who approved the seal, once approved.
+    pub approved_by: Option<&'a str>,
 }
 
 /// A move someone wants to make.
@@ -164,6 +166,8 @@ pub enum LifecycleError {
     WrongState { from: CertState, action: CertAction },
     #[error("核实情况的经办人不能同时批准用印，请由社区书记或主任中的另一人签批")]
     SamePerson,
+    #[error("批准用印的人不能自己出具盖章，请由经办的社区工作者出具")]
+    ApproverIssues,
     #[error("“{}”须写明理由，以便向居民说明", .0.label_zh())]
     ReasonRequired(CertAction),
     #[error("只有提交申请的人可以撤回申请")]
@@ -174,14 +178,14 @@ impl LifecycleError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::WrongState { .. } => "wrong_state",
-            Self::SamePerson => "same_person",
+            Self::SamePerson | Self::ApproverIssues => "same_person",
             Self::ReasonRequired(_) => "reason_required",
             Self::NotApplicant => "not_applicant",
         }
     }
     pub fn citation(&self) -> Option<Citation> {
         match self {
-            Self::SamePerson => Some(CITE_APPROVER_NOT_HANDLER),
+            Self::SamePerson | Self::ApproverIssues => Some(CITE_APPROVER_NOT_HANDLER),
             Self::ReasonRequired(_) => Some(CITE_REASON_REQUIRED),
             _ => None,
         }
@@ -210,6 +214,11 @@ pub fn transition(case: &Case, mv: &Move) -> Result<CertState, LifecycleError> {
         A::Withdraw if mv.by != case.submitted_by => return Err(LifecycleError::NotApplicant),
         A::Approve if case.verified_by.is_none_or(|v| v == mv.by) => {
             return Err(LifecycleError::SamePerson);
+        }
+        // The seal log names an approver and a handler: two people, so the one who approved
+        // does not also stamp.
+        A::Issue if case.approved_by == Some(mv.by) => {
+            return Err(LifecycleError::ApproverIssues);
         }
         _ => {}
     }
@@ -240,6 +249,7 @@ mod tests {
             submitted_by: "resident1",
             verified_by: matches!(state, S::Verified | S::Approved | S::Issued)
                 .then_some("worker1"),
+            approved_by: matches!(state, S::Approved | S::Issued).then_some("director1"),
         }
     }
 
@@ -310,6 +320,11 @@ mod tests {
             transition(&case(S::Verified), &mv(A::Approve, "director1")),
             Ok(S::Approved)
         );
+        // Nor may the director who approved stamp it.
+        let e = transition(&case(S::Approved), &mv(A::Issue, "director1")).unwrap_err();
+        assert_eq!(e, LifecycleError::ApproverIssues);
+        assert_eq!(e.code(), "same_person");
+        assert_eq!(e.citation(), Some(CITE_APPROVER_NOT_HANDLER));
     }
 
     #[test]

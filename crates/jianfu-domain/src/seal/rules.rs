@@ -93,29 +93,6 @@ pub fn check_use(
     })
 }
 
-/// Masks a name for readers who may not see personal data: the first character and asterisks.
-pub fn mask_name(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        None => String::new(),
-        Some(first) => {
-            let rest = chars.count();
-            format!("{first}{}", "*".repeat(rest.clamp(1, 3)))
-        }
-    }
-}
-
-/// Masks a contact: only the last four characters show.
-pub fn mask_contact(s: &str) -> String {
-    let n = s.chars().count();
-    if n == 0 {
-        return String::new();
-    }
-    let keep = n.min(4).min(n.saturating_sub(1).max(1));
-    let tail: String = s.chars().skip(n - keep).collect();
-    format!("{}{tail}", "*".repeat((n - keep).clamp(3, 7)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,15 +145,5 @@ mod tests {
             );
             assert_eq!(e.citation(), POLICY);
         }
-    }
-
-    #[test]
-    fn masking_hides_all_but_a_little() {
-        assert_eq!(mask_name("王小明"), "王**");
-        assert_eq!(mask_name("王"), "王*");
-        assert_eq!(mask_name(""), "");
-        assert_eq!(mask_contact("13800001111"), "*******1111");
-        assert_eq!(mask_contact("12"), "***2");
-        assert_eq!(mask_contact(""), "");
     }
 }

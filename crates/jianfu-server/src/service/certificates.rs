@@ -8,6 +8,7 @@ use jianfu_domain::assignment::working_days::format_date;
 use jianfu_domain::certificate::lifecycle::{self, Case, CertAction, CertState, Move, transition};
 use jianfu_domain::certificate::{application, codes, document, id_number};
 use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
+use jianfu_domain::masking::{mask_contact, mask_id_from_last4, mask_name};
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
 use jianfu_domain::security_policy::{LoginState, VERIFY_PER_CERTIFICATE, VERIFY_PER_CLIENT};
@@ -257,17 +258,11 @@ impl ProofCache {
     }
 }
 
+/// The Chinese name of an application's state (the domain's) or a certificate's (valid/revoked).
 pub fn status_label(status: &str) -> &'static str {
     match status {
-        "submitted" => "待核实",
-        "verified" => "待书记/主任审批用印",
-        "approved" => "已批准，待出具",
-        "issued" => "已出具",
-        "refused" => "不予出具",
-        "withdrawn" => "已撤回",
         "valid" => "有效",
-        "revoked" => "已作废",
-        _ => "未知状态",
+        s => CertState::parse(s).map_or("未知状态", CertState::label_zh),
     }
 }
 
@@ -306,6 +301,7 @@ fn step(
         state,
         submitted_by,
         verified_by: row.verified_by.as_deref(),
+        approved_by: row.approved_by.as_deref(),
     };
     transition(&case, &Move { action, by, reason }).map_err(|e| rejected(e.code(), e.to_string()))
 }
@@ -319,31 +315,6 @@ fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// 张三 → 张*; 欧阳小明 → 欧**明: the family name and, for longer names, the last character.
-pub fn mask_name(name: &str) -> String {
-    let chars: Vec<char> = name.trim().chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 => "*".into(),
-        2 => format!("{}*", chars[0]),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
-}
-
-/// The stored last four characters behind the other fourteen, masked.
-fn masked_id(last4: &str) -> String {
-    format!("{}{last4}", "*".repeat(18 - last4.chars().count().min(18)))
-}
-
-fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() <= 4 {
-        return "*".repeat(chars.len());
-    }
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{}{tail}", "*".repeat(chars.len() - 4))
 }
 
 /// Mobile (11 digits, 1…) or landline (area code, hyphen optional, 7–8 digits).
@@ -678,8 +649,8 @@ impl App {
             } else {
                 mask_name(&r.applicant_name)
             },
-            id_number_masked: masked_id(&r.id_number_last4),
-            phone_masked: mask_phone(&r.phone),
+            id_number_masked: mask_id_from_last4(&r.id_number_last4),
+            phone_masked: mask_contact(&r.phone),
             household_community: r.household_community.clone(),
             household_name: name_in(tree, &r.household_community),
             reason: r.reason.clone(),
@@ -1080,14 +1051,12 @@ impl App {
                 "申请人信息已按保存期限删除，不能再出具",
             ));
         }
-        // The seal log names an approver and a handler, and they must be two people: the
-        // director who approved the seal does not also stamp it.
-        if row.approved_by.is_some() && row.approved_by == actor.username {
-            return Err(rejected(
-                "same_person",
-                "批准用印的人不能自己出具盖章，请由经办的社区工作者出具",
-            ));
-        }
+        step(
+            &row,
+            CertAction::Issue,
+            actor.username.as_deref().unwrap_or(""),
+            "",
+        )?;
         let item = self.item_of(&row).await?;
         let spec = item.certificate.as_ref().ok_or_else(|| {
             ServiceError::Internal(format!("certificate item {} has no spec", item.code))
@@ -1349,6 +1318,7 @@ impl App {
             state,
             submitted_by: "",
             verified_by: None,
+            approved_by: None,
         };
         let mv = Move {
             action: CertAction::Revoke,
@@ -1523,11 +1493,10 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<PurgeCounts, ServiceError> {
         let days = self.config.personal_data_retention_days;
-        if days <= 0 {
-            return Ok(PurgeCounts::default());
-        }
         let now = self.now_ms();
-        let before = now - days * 86_400_000;
+        let Some(before) = jianfu_domain::retention::delete_finished_before(now, days) else {
+            return Ok(PurgeCounts::default());
+        };
         let mut audit = self.audit(
             &Actor::console(),
             meta,
@@ -1562,7 +1531,7 @@ fn fact_fields(
             let auto = AUTO_FIELDS.contains(&name.as_str());
             let value = if auto {
                 match name.as_str() {
-                    "身份证号" => masked_id(&row.id_number_last4),
+                    "身份证号" => mask_id_from_last4(&row.id_number_last4),
                     _ => auto_value(tree, &name, row, None),
                 }
             } else if name.ends_with("身份证号") {

@@ -407,7 +407,10 @@ impl App {
         let kind = SealKind::parse(&r.kind);
         let personal_deleted = r.applicant.is_none();
         let (applicant, contact) = match (r.applicant, r.contact) {
-            (Some(a), Some(c)) if mask => (rules::mask_name(&a), rules::mask_contact(&c)),
+            (Some(a), Some(c)) if mask => (
+                jianfu_domain::masking::mask_name_initial(&a),
+                jianfu_domain::masking::mask_contact(&c),
+            ),
             (Some(a), Some(c)) => (a, c),
             _ => (String::new(), String::new()),
         };

@@ -72,6 +72,16 @@ async fn get(s: &TestServer, token: Option<&str>, path: &str) -> Response {
     r.send().await.unwrap()
 }
 
+/// Public verification, as anyone without a login asks for it.
+async fn verify(s: &TestServer, number: &str, code: &str) -> Response {
+    let url = reqwest::Url::parse_with_params(
+        &s.url("/api/v1/certificates/verify"),
+        &[("number", number), ("code", code)],
+    )
+    .unwrap();
+    Client::new().get(url).send().await.unwrap()
+}
+
 async fn audit_count(s: &TestServer, action: &str) -> usize {
     s.app
         .store
@@ -292,16 +302,7 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
             .unwrap()
             .to_lowercase()
             .replace('-', "");
-        let ok = json_ok(
-            get(
-                &s,
-                None,
-                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
-            )
-            .await,
-            200,
-        )
-        .await;
+        let ok = json_ok(verify(&s, &number, &code).await, 200).await;
         assert_eq!(ok["status"], "valid", "{label}");
         assert_eq!(ok["holder_masked"], "王*明");
         assert_eq!(
@@ -317,16 +318,7 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
             )
             .await
             .unwrap();
-        let ok = json_ok(
-            get(
-                &s,
-                None,
-                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
-            )
-            .await,
-            200,
-        )
-        .await;
+        let ok = json_ok(verify(&s, &number, &code).await, 200).await;
         let proof = &ok["seal_proof"];
         assert_eq!(proof["state"], "covered", "{label}: {proof}");
         assert_eq!(proof["verified"], true, "{label}");
@@ -338,19 +330,9 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
                 .unwrap()
                 .contains("居民委员会")
         );
-        let wrong = get(
-            &s,
-            None,
-            &format!("/api/v1/certificates/verify?number={number}&code=AAAA-AAAA"),
-        )
-        .await;
+        let wrong = verify(&s, &number, "AAAA-AAAA").await;
         expect_code(wrong, 422, "verification_failed").await;
-        let unknown = get(
-            &s,
-            None,
-            &format!("/api/v1/certificates/verify?number=ZM{COMMUNITY}-2026-999999&code={code}"),
-        )
-        .await;
+        let unknown = verify(&s, &format!("ZM{COMMUNITY}-2026-999999"), &code).await;
         let msg = expect_code(unknown, 422, "verification_failed").await;
         assert!(
             msg.contains("不正确"),
@@ -386,16 +368,7 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         )
         .await;
         assert_eq!(rv["status"], "revoked");
-        let after = json_ok(
-            get(
-                &s,
-                None,
-                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
-            )
-            .await,
-            200,
-        )
-        .await;
+        let after = json_ok(verify(&s, &number, &code).await, 200).await;
         assert_eq!(after["status"], "revoked", "{label}");
         assert_eq!(after["revoke_reason"], "申请人提供的材料有误，已重新出具");
         assert_eq!(audit_count(&s, "certificate.revoke").await, 1);
@@ -619,34 +592,15 @@ async fn wrong_codes_are_rate_limited_per_certificate() {
     let number = c["number"].as_str().unwrap();
     let code = c["verify_code"].as_str().unwrap();
     for _ in 0..5 {
-        let r = get(
-            &s,
-            None,
-            &format!("/api/v1/certificates/verify?number={number}&code=2222-2222"),
-        )
-        .await;
+        let r = verify(&s, number, "2222-2222").await;
         expect_code(r, 422, "verification_failed").await;
     }
     // Locked now, even for the right code, until 15 minutes pass.
-    let r = get(
-        &s,
-        None,
-        &format!("/api/v1/certificates/verify?number={number}&code={code}"),
-    )
-    .await;
+    let r = verify(&s, number, code).await;
     let msg = expect_code(r, 429, "too_many_attempts").await;
     assert!(msg.contains("分钟"), "{msg}");
     s.clock.advance(time::Duration::minutes(16));
-    let ok = json_ok(
-        get(
-            &s,
-            None,
-            &format!("/api/v1/certificates/verify?number={number}&code={code}"),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let ok = json_ok(verify(&s, number, code).await, 200).await;
     assert_eq!(ok["status"], "valid");
 }
 
@@ -695,16 +649,7 @@ async fn personal_data_is_deleted_after_the_retention_period_and_the_deletion_is
             "{label}: the seal log's personal rows too"
         );
         // The certificate itself still verifies (masked data only); its text can't be printed.
-        let ok = json_ok(
-            get(
-                &s,
-                None,
-                &format!("/api/v1/certificates/verify?number={number}&code={code}"),
-            )
-            .await,
-            200,
-        )
-        .await;
+        let ok = json_ok(verify(&s, &number, &code).await, 200).await;
         assert_eq!(ok["status"], "valid", "{label}");
         let jumin = s.api_token("jumin").await;
         let r = get(
@@ -725,19 +670,7 @@ async fn the_demo_has_one_application_at_each_step_and_a_certificate_to_verify()
     let s = TestServer::sqlite().await;
     let meta = jianfu_server::service::RequestMeta::console();
     let demo = s.app.load_demo_certificates(&meta).await.unwrap();
-    let ok = json_ok(
-        get(
-            &s,
-            None,
-            &format!(
-                "/api/v1/certificates/verify?number={}&code={}",
-                demo.number, demo.code
-            ),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let ok = json_ok(verify(&s, &demo.number, &demo.code).await, 200).await;
     assert_eq!(ok["status"], "valid");
     assert_eq!(ok["seal_proof"]["state"], "covered", "{ok}");
     let shegong = s.api_token("shegong").await;
@@ -828,11 +761,6 @@ async fn the_director_does_not_stamp_what_they_approved_and_numbers_may_be_typed
         .to_lowercase()
         .replace("110115001901", "１１０１１５００１９０１")
         .replace('-', " - ");
-    let url = reqwest::Url::parse_with_params(
-        &s.url("/api/v1/certificates/verify"),
-        &[("number", loose.as_str()), ("code", code)],
-    )
-    .unwrap();
-    let ok = json_ok(Client::new().get(url).send().await.unwrap(), 200).await;
+    let ok = json_ok(verify(&s, &loose, code).await, 200).await;
     assert_eq!(ok["number"], number);
 }
