@@ -426,9 +426,49 @@ fn on_negative_list(neg: &CatalogItem, catalog: &Catalog) -> Refusal {
     }
 }
 
+/// At the review, before anyone writes facts into the certificate: for an item that needs the
+/// household register here, the worker must say they checked it (the register itself, not the
+/// applicant's word). Rule [`CITE_TRULY_KNOWN`]: the community stamps only what it truly knows.
+pub fn household_verified(item: &CatalogItem, checked: bool) -> Result<(), Refusal> {
+    let required = item
+        .certificate
+        .as_ref()
+        .is_some_and(|s| s.requires_household);
+    if !required || checked {
+        return Ok(());
+    }
+    Err(Refusal {
+        code: "household_not_checked",
+        message: "这项证明要求户籍（或原户籍）在本社区，社区只能证明自己如实掌握的情况。".into(),
+        go_to: "请核对申请人的户口本原件，确认后勾选“已核实户籍在本社区”；不在本社区的，应不予出具并告知到户籍所在社区办理。".into(),
+        citation: CITE_TRULY_KNOWN,
+        field: "household_checked",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_household_register_must_be_checked_where_the_item_requires_it() {
+        let catalog = Catalog::from_toml(SHIPPED_FOR_HOUSEHOLD).unwrap();
+        let here = catalog.item("C05").unwrap();
+        assert!(here.certificate.as_ref().unwrap().requires_household);
+        let r = household_verified(here, false).unwrap_err();
+        assert_eq!(r.code, "household_not_checked");
+        assert_eq!(r.citation, CITE_TRULY_KNOWN);
+        assert!(!r.go_to.is_empty());
+        assert_eq!(household_verified(here, true), Ok(()));
+        let mut anywhere = here.clone();
+        if let Some(spec) = anywhere.certificate.as_mut() {
+            spec.requires_household = false;
+        }
+        assert_eq!(household_verified(&anywhere, false), Ok(()));
+    }
+
+    const SHIPPED_FOR_HOUSEHOLD: &str =
+        include_str!("../../../../data/catalog/daxing-demo-2026.1.toml");
     use crate::gate::catalog::{
         CertificateSpec, Law, LegalBasis, Material, NegativeCertificateSpec, RequestingUnit,
         VersionInfo,

@@ -715,10 +715,11 @@ impl App {
             .certificate_materials(&row.community_code, &row.id)
             .await?;
         let staff = actor.may(Permission::HandleCertificates);
+        let tree = self.org_names().await?;
         let facts = match &item {
             Some(it) if staff => {
                 let saved = self.saved_facts(&row).await?;
-                fact_fields(&*self.org_names().await?, it, &row, &saved)
+                fact_fields(&tree, it, &row, &saved)
             }
             _ => Vec::new(),
         };
@@ -728,7 +729,6 @@ impl App {
             .await?;
         let me = actor.username.clone().unwrap_or_default();
         let status = row.status.as_str();
-        let tree = self.org_names().await?;
         Ok(ApplicationDetail {
             may_verify: staff && status == "submitted",
             may_approve: actor.may(Permission::ApproveSealUse)
@@ -783,12 +783,8 @@ impl App {
         let spec = item.certificate.as_ref().ok_or_else(|| {
             ServiceError::Internal(format!("certificate item {} has no spec", item.code))
         })?;
-        if spec.requires_household && !household_checked {
-            return Err(rejected(
-                "household_not_checked",
-                "这项证明要求户籍（或原户籍）在本社区：请核对申请人的户口本后勾选“已核实户籍在本社区”",
-            ));
-        }
+        application::household_verified(&item, household_checked)
+            .map_err(|r| rejected(r.code, r.to_string()))?;
         let facts: BTreeMap<String, String> = facts
             .into_iter()
             .filter(|(k, _)| !AUTO_FIELDS.contains(&k.as_str()))
