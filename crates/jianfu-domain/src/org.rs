@@ -135,6 +135,15 @@ impl OrgTree {
             .collect();
         Self { orgs, index }
     }
+    /// The name for display; the code itself when it is malformed or unknown (a deleted or
+    /// mistyped organisation still shows something the reader can look up).
+    pub fn name_or_code(&self, code: &str) -> String {
+        OrgCode::parse(code)
+            .ok()
+            .and_then(|c| self.get(&c).map(|o| o.name.clone()))
+            .unwrap_or_else(|| code.to_string())
+    }
+
     pub fn get(&self, code: &OrgCode) -> Option<&Org> {
         self.index.get(code).map(|&i| &self.orgs[i])
     }
@@ -167,6 +176,19 @@ impl OrgTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_fall_back_to_the_code() {
+        let tree = OrgTree::new(vec![Org {
+            code: OrgCode::parse("110115").unwrap(),
+            name: "北京市大兴区".into(),
+            kind: OrgKind::District,
+            parent: None,
+        }]);
+        assert_eq!(tree.name_or_code("110115"), "北京市大兴区");
+        assert_eq!(tree.name_or_code("110116"), "110116");
+        assert_eq!(tree.name_or_code("不是代码"), "不是代码");
+    }
 
     fn code(s: &str) -> OrgCode {
         OrgCode::parse(s).unwrap()

@@ -673,13 +673,6 @@ pub struct FundingLedger {
     pub total_yuan: String,
 }
 
-fn org_name(tree: &OrgTree, code: &str) -> String {
-    OrgCode::parse(code)
-        .ok()
-        .and_then(|c| tree.get(&c).map(|o| o.name.clone()))
-        .unwrap_or_else(|| code.to_string())
-}
-
 fn event_label(action: &str) -> &'static str {
     match action {
         "submit" => "提交申请",
@@ -1012,7 +1005,7 @@ impl App {
                 self.store.assignment_targets(&r.id).await?.len()
             };
             out.push(CaseSummary {
-                department_name: org_name(&tree, &r.department_code),
+                department_name: tree.name_or_code(&r.department_code),
                 status_label: state.label_zh().into(),
                 tone: state.tone().into(),
                 communities,
@@ -1073,7 +1066,7 @@ impl App {
             .await?
             .into_iter()
             .map(|f| FundingOut {
-                community_name: org_name(&tree, &f.community_code),
+                community_name: tree.name_or_code(&f.community_code),
                 amount_yuan: case::format_fen(f.amount_fen),
                 community_code: f.community_code,
                 amount_fen: f.amount_fen,
@@ -1083,14 +1076,14 @@ impl App {
             })
             .collect();
         Ok(CaseOut {
-            department_name: org_name(&tree, &r.department_code),
+            department_name: tree.name_or_code(&r.department_code),
             status_label: state.label_zh().into(),
             item_name,
             communities: targets
                 .iter()
                 .map(|t| CommunityRef {
-                    name: org_name(&tree, &t.community_code),
-                    street: org_name(&tree, &t.street_code),
+                    name: tree.name_or_code(&t.community_code),
+                    street: tree.name_or_code(&t.street_code),
                     code: t.community_code.clone(),
                 })
                 .collect(),
@@ -1504,7 +1497,7 @@ impl App {
             count += 1;
             let body = format!(
                 "{}提交的“{}”已超过审批期限（{}），尚未审批。",
-                org_name(&tree, &row.department_code),
+                tree.name_or_code(&row.department_code),
                 row.title,
                 row.deadline_at
                     .map(jianfu_domain::clock::format_beijing)
@@ -1590,16 +1583,16 @@ impl App {
                 .collect::<Vec<_>>()
         };
         Ok(FundingLedger {
-            by_community: totals(by_community, &|k| org_name(&tree, k)),
-            by_department: totals(by_department, &|k| org_name(&tree, k)),
+            by_community: totals(by_community, &|k| tree.name_or_code(k)),
+            by_department: totals(by_department, &|k| tree.name_or_code(k)),
             by_year: totals(by_year, &|k| format!("{k}年")),
             total_fen: total,
             total_yuan: case::format_fen(total),
             lines: lines
                 .into_iter()
                 .map(|l| FundingLineOut {
-                    community_name: org_name(&tree, &l.community_code),
-                    department_name: org_name(&tree, &l.department_code),
+                    community_name: tree.name_or_code(&l.community_code),
+                    department_name: tree.name_or_code(&l.department_code),
                     amount_yuan: case::format_fen(l.amount_fen),
                     community_code: l.community_code,
                     department_code: l.department_code,

@@ -266,16 +266,9 @@ pub fn status_label(status: &str) -> &'static str {
     }
 }
 
-fn name_in(tree: &OrgTree, code: &str) -> String {
-    OrgCode::parse(code)
-        .ok()
-        .and_then(|c| tree.get(&c).map(|o| o.name.clone()))
-        .unwrap_or_else(|| code.to_string())
-}
-
 /// The community's full name as printed, e.g. …社区居民委员会.
 fn full_name_in(tree: &OrgTree, code: &str) -> String {
-    let name = name_in(tree, code);
+    let name = tree.name_or_code(code);
     if name.ends_with("居民委员会") || name.ends_with("居委会") {
         name
     } else {
@@ -348,11 +341,6 @@ impl App {
         }
     }
 
-    /// Names of organisations by code, for views.
-    async fn org_names(&self) -> Result<Arc<OrgTree>, ServiceError> {
-        self.org_tree().await
-    }
-
     /// Retained certificates of the list in force, for the application form.
     pub async fn certificate_items(
         &self,
@@ -408,7 +396,7 @@ impl App {
         if household.is_empty() {
             return Err(rejected("household_missing", "请选择申请人户籍所在社区"));
         }
-        let tree = self.org_names().await?;
+        let tree = self.org_tree().await?;
         let known = OrgCode::parse(household)
             .ok()
             .and_then(|c| tree.get(&c).map(|o| o.kind == OrgKind::Community))
@@ -629,7 +617,7 @@ impl App {
             }
         };
         let rows = self.store.list_certificate_applications(&filter).await?;
-        let tree = self.org_names().await?;
+        let tree = self.org_tree().await?;
         Ok(rows
             .into_iter()
             .map(|r| self.application_view(&tree, r))
@@ -641,7 +629,7 @@ impl App {
         ApplicationView {
             id: r.id.clone(),
             community_code: r.community_code.clone(),
-            community_name: name_in(tree, &r.community_code),
+            community_name: tree.name_or_code(&r.community_code),
             item_code: r.item_code.clone(),
             item_name: r.item_name.clone(),
             applicant_name: if r.purged_at.is_some() {
@@ -652,7 +640,7 @@ impl App {
             id_number_masked: mask_id_from_last4(&r.id_number_last4),
             phone_masked: mask_contact(&r.phone),
             household_community: r.household_community.clone(),
-            household_name: name_in(tree, &r.household_community),
+            household_name: tree.name_or_code(&r.household_community),
             reason: r.reason.clone(),
             purpose: r.purpose.clone(),
             asking_unit: r.asking_unit.clone(),
@@ -715,7 +703,7 @@ impl App {
             .certificate_materials(&row.community_code, &row.id)
             .await?;
         let staff = actor.may(Permission::HandleCertificates);
-        let tree = self.org_names().await?;
+        let tree = self.org_tree().await?;
         let facts = match &item {
             Some(it) if staff => {
                 let saved = self.saved_facts(&row).await?;
@@ -794,7 +782,7 @@ impl App {
             return Err(rejected("too_long", "每项内容最多 500 个字"));
         }
         let mut values = facts.clone();
-        let tree = self.org_names().await?;
+        let tree = self.org_tree().await?;
         let used = document::placeholders(&spec.template);
         for f in AUTO_FIELDS
             .into_iter()
@@ -1060,7 +1048,7 @@ impl App {
         let key_data = self.data_key().await?;
         let full_id = key_data.decrypt(&row.id_number_enc)?;
         let mut values = self.saved_facts(&row).await?;
-        let tree = self.org_names().await?;
+        let tree = self.org_tree().await?;
         let used = document::placeholders(&spec.template);
         for f in AUTO_FIELDS
             .into_iter()
@@ -1208,7 +1196,7 @@ impl App {
         let key = self.data_key().await?;
         let body = key.decrypt(&c.body_enc)?;
         let code = key.decrypt(&c.verify_code_enc)?;
-        let community_name = full_name_in(&*self.org_names().await?, &c.community_code);
+        let community_name = full_name_in(&*self.org_tree().await?, &c.community_code);
         let issued_on = c.issued_on.splitn(3, '-').collect::<Vec<_>>();
         let issued_on_zh = match issued_on.as_slice() {
             [y, m, d] => format!(
@@ -1430,7 +1418,7 @@ impl App {
         Ok(VerifiedCertificate {
             number: c.number.clone(),
             title: c.title.clone(),
-            community_name: full_name_in(&*self.org_names().await?, &c.community_code),
+            community_name: full_name_in(&*self.org_tree().await?, &c.community_code),
             issued_on: c.issued_on.clone(),
             holder_masked: c.holder_masked.clone(),
             status: c.status.clone(),

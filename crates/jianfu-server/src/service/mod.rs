@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod demo_certificates;
 pub mod error;
+pub mod key_file;
 pub mod notices;
 pub mod orgs;
 pub mod password;

@@ -3,7 +3,7 @@
 //! copied database or export alone reveals no ID number. 《个人信息保护法》第五十一条 (encryption as
 //! a protective measure); GB/T 22239-2019 8.1.4.8 (confidentiality of important data in storage).
 
-use super::{App, ServiceError};
+use super::{App, ServiceError, key_file};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 const PREFIX: &str = "v1:";
+/// How the key file is named in messages.
+const WHAT: &str = "数据密钥";
 
 /// The data key, loaded once per process.
 pub struct DataKey {
@@ -27,27 +29,13 @@ impl DataKey {
 
     /// Reads the key file; `None` when it does not exist.
     pub fn load(path: &Path) -> Result<Option<Self>, String> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                    format!("数据密钥文件 {} 长度不是 32 字节，已损坏？", path.display())
-                })?;
-                Ok(Some(Self::from_bytes(&key)))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("无法读取数据密钥文件 {}：{e}", path.display())),
-        }
+        Ok(key_file::read(path, WHAT)?.map(|k| Self::from_bytes(&k)))
     }
 
     /// Creates a new random key file (mode 0600). If another process created it meanwhile,
     /// that one is used.
     pub fn create(path: &Path) -> Result<Self, String> {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|e| format!("无法生成随机密钥：{e}"))?;
-        match write_secret(path, &key) {
-            Ok(()) => Ok(Self::from_bytes(&key)),
-            Err(e) => Self::load(path)?.ok_or(e),
-        }
+        Ok(Self::from_bytes(&key_file::create(path, WHAT)?))
     }
 
     /// `v1:` + base64(nonce ‖ ciphertext ‖ tag); a fresh random nonce each time.
@@ -81,22 +69,6 @@ impl DataKey {
             .map_err(|_| undecodable())?;
         String::from_utf8(plain).map_err(|_| undecodable())
     }
-}
-
-/// Writes a secret file readable by the owner only, creating its directory.
-pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("无法创建目录 {}：{e}", dir.display()))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options
-        .open(path)
-        .map_err(|e| format!("无法创建密钥文件 {}：{e}", path.display()))?;
-    std::io::Write::write_all(&mut f, bytes)
-        .map_err(|e| format!("无法写入密钥文件 {}：{e}", path.display()))
 }
 
 /// The lazily loaded key of one `App` (tests give each app its own data directory).

@@ -18,7 +18,7 @@ use jianfu_domain::seal::hash::{Digest, parse_hex};
 use jianfu_domain::seal::merkle::{self, Frontier, NodeRef};
 use jianfu_domain::seal::rules::{self, SealUseError};
 use jianfu_domain::seal::{HashAlg, SealKind, SealReport, SealVerifier};
-use jianfu_domain::{OrgCode, OrgKind, Role};
+use jianfu_domain::{OrgKind, Role};
 use jianfu_store::{SealDraft, SealEntryRow, SealFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -194,53 +194,20 @@ fn public_key_of(v: &Ed25519Verifier) -> SealPublicKey {
     }
 }
 
-/// Reads a 32-byte key file; `Ok(None)` when it does not exist.
+/// How the key file is named in messages.
+const KEY_FILE: &str = "用印签名密钥";
+
+/// The signing key from its file; `Ok(None)` when it does not exist.
 fn read_key(path: &Path) -> Result<Option<Ed25519Signer>, ServiceError> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                ServiceError::Unavailable(format!(
-                    "用印签名密钥文件 {} 长度不是 32 字节，可能已损坏；请从备份恢复",
-                    path.display()
-                ))
-            })?;
-            Ok(Some(Ed25519Signer::from_seed(&seed)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ServiceError::Unavailable(format!(
-            "无法读取用印签名密钥文件 {}：{e}",
-            path.display()
-        ))),
-    }
+    Ok(super::key_file::read(path, KEY_FILE)
+        .map_err(ServiceError::Unavailable)?
+        .map(|seed| Ed25519Signer::from_seed(&seed)))
 }
 
 /// Creates the key file, readable by its owner only. Never overwrites an existing file.
 fn create_key(path: &Path) -> Result<Ed25519Signer, ServiceError> {
-    let fail = |what: String| ServiceError::Unavailable(what);
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| fail(format!("无法生成随机密钥：{e}")))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| fail(format!("无法创建目录 {}：{e}", dir.display())))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options
-        .open(path)
-        .map_err(|e| fail(format!("无法创建用印签名密钥文件 {}：{e}", path.display())))?;
-    std::io::Write::write_all(&mut f, &seed)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| fail(format!("无法写入用印签名密钥文件 {}：{e}", path.display())))?;
+    let seed = super::key_file::create(path, KEY_FILE).map_err(ServiceError::Unavailable)?;
     Ok(Ed25519Signer::from_seed(&seed))
-}
-
-fn name_of(tree: &jianfu_domain::org::OrgTree, code: &str) -> String {
-    OrgCode::parse(code)
-        .ok()
-        .and_then(|c| tree.get(&c).map(|o| o.name.clone()))
-        .unwrap_or_else(|| code.to_string())
 }
 
 impl App {
@@ -418,7 +385,7 @@ impl App {
         SealEntryView {
             seq: r.seq,
             used_at: r.used_at,
-            community_name: name_of(tree, &r.community_code),
+            community_name: tree.name_or_code(&r.community_code),
             community: r.community_code,
             kind_label: kind.map_or("其他", |k| k.label_zh()),
             kind: r.kind,

@@ -114,18 +114,11 @@ fn rejected(e: ViolationError) -> ServiceError {
     }
 }
 
-fn name_of(tree: &OrgTree, code: &str) -> String {
-    OrgCode::parse(code)
-        .ok()
-        .and_then(|c| tree.get(&c).map(|o| o.name.clone()))
-        .unwrap_or_else(|| code.to_string())
-}
-
 fn view(r: ViolationRow, tree: &OrgTree, readers: &Readers) -> ViolationView {
     let show = violation::shows_reporter(readers);
     ViolationView {
-        community_name: name_of(tree, &r.community_code),
-        department_name: name_of(tree, &r.department_code),
+        community_name: tree.name_or_code(&r.community_code),
+        department_name: tree.name_or_code(&r.department_code),
         community: r.community_code,
         id: r.id,
         department: r.department_code,
@@ -466,7 +459,7 @@ impl App {
                 format!("违规下派已确认并撤销：{}", row.title),
                 format!(
                     "督查确认：{}下派的“{}”未经准入，依据{}，该工作即日撤销、终止，社区不再承担，并计入该部门的违规下派记录。{}",
-                    name_of(&tree, &row.department_code),
+                    tree.name_or_code(&row.department_code),
                     row.title,
                     violation::REVOKE_CITATION.document,
                     d.comment
@@ -558,7 +551,7 @@ impl App {
             .await?
             .into_iter()
             .map(|c: DepartmentCount| DepartmentTally {
-                department_name: name_of(&tree, &c.department_code),
+                department_name: tree.name_or_code(&c.department_code),
                 department: c.department_code,
                 confirmed: c.confirmed,
                 pending: c.pending,
@@ -588,8 +581,8 @@ impl App {
                     at,
                     PublicRevocation {
                         revoked_on: violation::format_date(beijing(from_millis(at)).date()),
-                        department_name: name_of(&tree, &r.department_code),
-                        community_name: name_of(&tree, &r.community_code),
+                        department_name: tree.name_or_code(&r.department_code),
+                        community_name: tree.name_or_code(&r.community_code),
                         channel: Channel::parse(&r.channel).unwrap_or(Channel::Other),
                         title: r.title,
                         received_on: r.received_on,
