@@ -8,7 +8,7 @@ use jianfu_domain::gate::{
 };
 use std::hint::black_box;
 
-const SHIPPED: &str = include_str!("../../../data/catalog/daxing-demo-2026.1.toml");
+const SHIPPED: &str = jianfu_domain::gate::shipped::SHIPPED_CATALOG_TOML;
 
 fn request(item: Option<&str>, title: &str, burdens: Vec<Burden>) -> GateRequest {
     GateRequest {

@@ -467,8 +467,7 @@ mod tests {
         assert_eq!(household_verified(&anywhere, false), Ok(()));
     }
 
-    const SHIPPED_FOR_HOUSEHOLD: &str =
-        include_str!("../../../../data/catalog/daxing-demo-2026.1.toml");
+    const SHIPPED_FOR_HOUSEHOLD: &str = crate::gate::shipped::SHIPPED_CATALOG_TOML;
     use crate::gate::catalog::{
         CertificateSpec, Law, LegalBasis, Material, NegativeCertificateSpec, RequestingUnit,
         VersionInfo,
@@ -486,6 +485,8 @@ mod tests {
             terms: vec![],
             only_as_responsible: false,
             notes: String::new(),
+            aliases: vec![],
+            aliases_source: String::new(),
             certificate: None,
             certificate_negative: None,
         }
@@ -566,6 +567,7 @@ mod tests {
                 version: String::new(),
                 effective_from: String::new(),
                 effective_to: String::new(),
+                level: None,
             }],
             items: vec![r, e, n, n2, item("D1", ItemKind::Duty, "调解纠纷")],
         };

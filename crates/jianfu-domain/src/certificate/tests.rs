@@ -7,7 +7,7 @@ use super::document::{fill, placeholders};
 use crate::gate::{Catalog, CatalogItem, ItemKind};
 use std::collections::BTreeMap;
 
-const SHIPPED: &str = include_str!("../../../../data/catalog/daxing-demo-2026.1.toml");
+const SHIPPED: &str = crate::gate::shipped::SHIPPED_CATALOG_TOML;
 
 fn catalog() -> Catalog {
     Catalog::from_toml(SHIPPED).expect("the shipped catalog is valid")

@@ -70,6 +70,72 @@ pub struct Law {
     pub effective_from: String,
     #[serde(default)]
     pub effective_to: String,
+    /// What kind of legal text it is. Only laws, regulations and rules can be the legal basis of
+    /// a retained certificate (民发〔2020〕20号: 有明确法律法规依据); `None` when not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<LawLevel>,
+}
+
+/// The rank of a legal text (《中华人民共和国立法法》).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LawLevel {
+    /// 法律
+    Law,
+    /// 行政法规
+    AdministrativeRegulation,
+    /// 地方性法规
+    LocalRegulation,
+    /// 规章（部门规章、地方政府规章）
+    Rule,
+    /// 规范性文件（含经国务院同意的部门文件）
+    NormativeDocument,
+    /// 清单、报道等其他来源：可作来源，不能作依据
+    Other,
+}
+
+impl LawLevel {
+    pub const ALL: [LawLevel; 6] = [
+        LawLevel::Law,
+        LawLevel::AdministrativeRegulation,
+        LawLevel::LocalRegulation,
+        LawLevel::Rule,
+        LawLevel::NormativeDocument,
+        LawLevel::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LawLevel::Law => "law",
+            LawLevel::AdministrativeRegulation => "administrative_regulation",
+            LawLevel::LocalRegulation => "local_regulation",
+            LawLevel::Rule => "rule",
+            LawLevel::NormativeDocument => "normative_document",
+            LawLevel::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s.trim())
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LawLevel::Law => "法律",
+            LawLevel::AdministrativeRegulation => "行政法规",
+            LawLevel::LocalRegulation => "地方性法规",
+            LawLevel::Rule => "规章",
+            LawLevel::NormativeDocument => "规范性文件",
+            LawLevel::Other => "其他",
+        }
+    }
+    /// Law, regulation or rule: what can found a duty or a certificate.
+    pub fn is_legislation(self) -> bool {
+        matches!(
+            self,
+            LawLevel::Law
+                | LawLevel::AdministrativeRegulation
+                | LawLevel::LocalRegulation
+                | LawLevel::Rule
+        )
+    }
 }
 
 /// One legal basis of an item: a law (by key) and an article in that version's numbering.
@@ -115,6 +181,13 @@ pub struct CatalogItem {
     pub only_as_responsible: bool,
     #[serde(default)]
     pub notes: String,
+    /// Other names people use for the item (sub-items, synonyms, colloquial names), matched by
+    /// meaning against what a resident types (certificates) or a department writes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Where the aliases come from (the list's own sub-items, a published 办事指南, how people ask).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub aliases_source: String,
     /// For kind `certificate`: what the community stamps, for whom, on what conditions.
     /// (Boxed: most items are work items, and the diff holds items by value.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -619,10 +692,8 @@ mod version_tests {
 
     #[test]
     fn changed_fields_name_what_differs() {
-        let c = Catalog::from_toml(include_str!(
-            "../../../../data/catalog/daxing-demo-2026.1.toml"
-        ))
-        .expect("shipped catalog");
+        let c = Catalog::from_toml(crate::gate::shipped::SHIPPED_CATALOG_TOML)
+            .expect("shipped catalog");
         let old = c.item("A01").expect("A01").clone();
         let mut new = old.clone();
         assert!(old.changed_fields(&new).is_empty());
@@ -648,10 +719,7 @@ mod certificate_check_tests {
     use super::*;
 
     fn shipped() -> Catalog {
-        Catalog::from_toml(include_str!(
-            "../../../../data/catalog/daxing-demo-2026.1.toml"
-        ))
-        .expect("shipped catalog")
+        Catalog::from_toml(crate::gate::shipped::SHIPPED_CATALOG_TOML).expect("shipped catalog")
     }
 
     fn broken(change: impl FnOnce(&mut Catalog)) -> String {

@@ -10,13 +10,19 @@
 pub mod catalog;
 pub mod citation;
 pub mod decision;
+pub mod mandate;
 pub mod request;
 pub mod rules;
 pub mod screening;
+pub mod shipped;
 
 pub use catalog::{Catalog, CatalogItem, ItemKind};
 pub use decision::{Decision, Effect, Outcome, Reason};
-pub use request::{Burden, BurdenKind, CommunityRole, Funding, GateRequest, Mandate};
+pub use mandate::{MandateDoc, MandateLevel, MandateLookup, MandateRegister};
+pub use request::{
+    Burden, BurdenKind, CheckInPurpose, CommunityRole, Funding, GateRequest, Mandate,
+    RankingMeasure, RequesterLevel,
+};
 
 /// The gate. Deterministic: the same request and catalog always give the same decision.
 pub fn decide(req: &GateRequest, catalog: &Catalog) -> Decision {

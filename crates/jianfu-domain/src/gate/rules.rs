@@ -385,6 +385,8 @@ pub fn burden_rules(i: usize, b: &Burden) -> Vec<Reason> {
             format!("附带的借调要求“{title}”不予准入：不得借调社区工作人员。"),
             "取消借调社区工作人员的要求",
         )),
+        // Digital burdens: rules follow (issue 15).
+        _ => {}
     }
     out
 }

@@ -4,7 +4,7 @@ use super::citation::LegalCitation;
 use super::*;
 use proptest::prelude::*;
 
-const SHIPPED: &str = include_str!("../../../../data/catalog/daxing-demo-2026.1.toml");
+const SHIPPED: &str = super::shipped::SHIPPED_CATALOG_TOML;
 
 fn catalog() -> Catalog {
     Catalog::from_toml(SHIPPED).expect("the shipped catalog is valid")
@@ -20,6 +20,8 @@ fn req(item: Option<&str>, title: &str) -> GateRequest {
         authority: String::new(),
         funding: None,
         burdens: vec![],
+        requester_level: Default::default(),
+        basis_names_community: false,
     }
 }
 
@@ -38,7 +40,10 @@ fn burden(kind: BurdenKind, mandate: Option<Mandate>, veto: bool) -> Burden {
         kind,
         title: "附件".into(),
         mandate,
+        mandate_document: None,
         one_vote_veto: veto,
+        measure: None,
+        purpose: None,
     }
 }
 
@@ -83,7 +88,7 @@ fn duty_items_are_admitted() {
     assert_eq!(d.outcome, Outcome::Admitted);
     assert_eq!(rules(&d), ["duty_list"]);
     assert!(d.required_changes.is_empty());
-    assert_eq!(d.catalog_version, "daxing-demo-2026.1");
+    assert_eq!(d.catalog_version, "daxing-demo-2026.2");
 }
 
 #[test]
@@ -352,7 +357,10 @@ fn any_burden() -> impl Strategy<Value = Burden> {
             kind,
             title: "x".into(),
             mandate,
+            mandate_document: None,
             one_vote_veto: veto,
+            measure: None,
+            purpose: None,
         }
     })
 }

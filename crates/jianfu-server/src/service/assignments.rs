@@ -432,7 +432,10 @@ pub fn parse_request(
                 title
             },
             mandate,
+            mandate_document: None,
             one_vote_veto: b.one_vote_veto,
+            measure: None,
+            purpose: None,
         });
     }
 
@@ -455,6 +458,8 @@ pub fn parse_request(
             authority,
             funding,
             burdens,
+            requester_level: Default::default(),
+            basis_names_community: false,
         },
         department,
         communities,

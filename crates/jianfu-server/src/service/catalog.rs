@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// The catalog shipped with jianfu (data/catalog), used until a district publishes its own.
-pub const SHIPPED_CATALOG: &str = include_str!("../../../../data/catalog/daxing-demo-2026.1.toml");
+pub const SHIPPED_CATALOG: &str = jianfu_domain::gate::shipped::SHIPPED_CATALOG_TOML;
 
 /// How long the list of versions is trusted before it is read again (another server process on
 /// the same database may have published).

@@ -549,6 +549,7 @@ fn read_laws(r: &Range<Data>) -> Result<Vec<Law>, ServiceError> {
             version: get(2),
             effective_from: get(3),
             effective_to: get(4),
+            level: None,
         });
     }
     Ok(laws)
@@ -676,6 +677,8 @@ fn read_items(r: &Range<Data>, laws: &[Law]) -> Result<Vec<CatalogItem>, Service
             terms,
             only_as_responsible,
             notes: get(9),
+            aliases: vec![],
+            aliases_source: String::new(),
             certificate: None,
             certificate_negative: None,
         });

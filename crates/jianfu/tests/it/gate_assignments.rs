@@ -415,7 +415,7 @@ async fn admitted_work_gets_an_access_number_and_funding_rows() {
         .await;
         assert_eq!(case["valid_from"], "2026-12-01");
         assert_eq!(case["valid_to"], "2026-12-31");
-        assert_eq!(case["catalog_version"], "daxing-demo-2026.1");
+        assert_eq!(case["catalog_version"], "daxing-demo-2026.2");
         let funding = case["funding"].as_array().unwrap();
         assert_eq!(funding.len(), 2);
         assert!(funding.iter().all(|f| f["amount_fen"] == 120_050));
@@ -454,7 +454,7 @@ async fn admitted_work_gets_an_access_number_and_funding_rows() {
         )
         .await;
         assert_eq!(ex["outcome"], "admitted");
-        assert_eq!(ex["catalog_version"], "daxing-demo-2026.1");
+        assert_eq!(ex["catalog_version"], "daxing-demo-2026.2");
 
         // "all": every community the department may address.
         let mut all = duty_request();
@@ -873,7 +873,7 @@ fn bare_case(id: &str, status: &str) -> AssignmentRow {
         community_role: "assist".into(),
         status: status.into(),
         outcome: "needs_approval".into(),
-        catalog_version: "daxing-demo-2026.1".into(),
+        catalog_version: "daxing-demo-2026.2".into(),
         request_json: serde_json::json!({
             "department": "110115-MZJ", "item_code": "A12", "title": "协助做好社会救助工作",
             "legal_basis": [], "community_role": "assist", "authority": "入户",
@@ -881,7 +881,7 @@ fn bare_case(id: &str, status: &str) -> AssignmentRow {
         })
         .to_string(),
         decision_json: serde_json::json!({
-            "outcome": "needs_approval", "catalog_version": "daxing-demo-2026.1",
+            "outcome": "needs_approval", "catalog_version": "daxing-demo-2026.2",
             "reasons": [], "required_changes": []
         })
         .to_string(),

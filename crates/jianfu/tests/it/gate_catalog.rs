@@ -13,7 +13,7 @@ use jianfu_server::service::{Actor, RequestMeta, ServiceError};
 use reqwest::Client;
 use serde_json::Value;
 
-const SHIPPED_ID: &str = "daxing-demo-2026.1";
+const SHIPPED_ID: &str = "daxing-demo-2026.2";
 
 fn shipped() -> Catalog {
     Catalog::from_toml(SHIPPED_CATALOG).expect("shipped catalog parses")
@@ -46,6 +46,8 @@ fn edited(id: &str, from: &str) -> Catalog {
         terms: vec![],
         only_as_responsible: false,
         notes: String::new(),
+        aliases: vec![],
+        aliases_source: String::new(),
         certificate: None,
         certificate_negative: None,
     });
@@ -466,7 +468,7 @@ async fn the_diff_lists_added_removed_and_changed_items() {
         .text()
         .await
         .unwrap();
-    assert!(versions.contains("/catalog/versions/v2/diff?against=daxing-demo-2026.1"));
+    assert!(versions.contains("/catalog/versions/v2/diff?against=daxing-demo-2026.2"));
     assert!(versions.contains("现行") && versions.contains("已停止使用"));
 }
 
@@ -487,7 +489,7 @@ async fn xlsx_export_then_import_gives_back_the_same_catalog() {
         r.headers()["content-disposition"]
             .to_str()
             .unwrap()
-            .contains("catalog-daxing-demo-2026.1.xlsx")
+            .contains("catalog-daxing-demo-2026.2.xlsx")
     );
     let bytes = r.bytes().await.unwrap();
     let back = import_xlsx(&bytes).expect("import");
