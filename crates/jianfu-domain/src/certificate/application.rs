@@ -8,10 +8,11 @@
 //! is (not on the list, on the negative list), then whether this unit may ask and this community
 //! can know, then what the applicant still has to add.
 
+use super::matching::{self, Found, MAX_REQUESTED_NAME_CHARS};
 use crate::Citation;
 use crate::citation::DAXING_2016;
 use crate::gate::citation::LegalCitation;
-use crate::gate::screening::{Screened, normalise};
+use crate::gate::screening::Screened;
 use crate::gate::{Catalog, CatalogItem, ItemKind};
 
 /// The national negative list's document.
@@ -54,11 +55,14 @@ pub struct ApplicationInput<'a> {
     pub requested_name: &'a str,
     pub reason: &'a str,
     pub purpose: &'a str,
-    /// The unit asking for the certificate; empty when no unit asks.
+    /// The unit asking for the certificate. Empty only together with `self_use`.
     pub asking_unit: &'a str,
     /// The clause the unit relies on, e.g. 《不动产登记暂行条例实施细则》第十四条.
     pub asking_article: &'a str,
     pub pledge_confirmed: bool,
+    /// No unit asks: the resident says they need it for themselves ([`SELF_USE`], 居民自用),
+    /// recorded as such. A blank unit without this is refused (`asking_unit_missing`).
+    pub self_use: bool,
     /// Org code of the community the applicant declares as 户籍（或原户籍）所在社区.
     pub household_community: &'a str,
     /// Org code of the community applied to.
@@ -88,11 +92,19 @@ impl std::fmt::Display for Refusal {
     }
 }
 
+/// What is recorded as the asking unit when no unit asks and the resident needs the certificate
+/// for themselves.
+pub const SELF_USE: &str = "居民自用";
+
 /// Every stable refusal code, in the order the checks run.
-pub const REFUSAL_CODES: [&str; 11] = [
+pub const REFUSAL_CODES: [&str; 15] = [
     "certificate_not_chosen",
+    "certificate_name_too_long",
     "certificate_not_on_list",
+    "certificate_other_body",
     "certificate_on_negative_list",
+    "asking_unit_missing",
+    "asking_unit_conflict",
     "unit_own_matter",
     "unit_cites_no_article",
     "outside_community",
@@ -126,7 +138,35 @@ pub fn screen_all<'c>(
     let mut out = Vec::new();
 
     let unit = input.asking_unit.trim();
-    if !unit.is_empty() {
+    let said_self_use = unit == SELF_USE;
+    let unit = if said_self_use { "" } else { unit };
+    if unit.is_empty() && !(input.self_use || said_self_use) {
+        out.push(Refusal {
+            code: "asking_unit_missing",
+            message: format!(
+                "请说明是哪个单位要求您开这份证明、依据哪条法律法规；如果没有单位要求，是您自己需要，请选择“{SELF_USE}”。"
+            ),
+            go_to: format!(
+                "“{}”可以由以下单位要求开具：{}。请向要求您开证明的单位问明名称和所依据的条款后填写。",
+                item.name,
+                spec.requesting_units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("、")
+            ),
+            citation: CITE_UNIT_CITES_ARTICLE,
+            field: "asking_unit",
+        });
+    } else if !unit.is_empty() && input.self_use {
+        out.push(Refusal {
+            code: "asking_unit_conflict",
+            message: format!(
+                "您既填写了要求开具的单位“{unit}”，又选择了“{SELF_USE}”。两者只能选一个。"
+            ),
+            go_to: format!(
+                "有单位要求的，请取消“{SELF_USE}”并写明单位依据的条款；确实是自己用的，请清空单位名称。"
+            ),
+            citation: CITE_UNIT_CITES_ARTICLE,
+            field: "asking_unit",
+        });
+    } else if !unit.is_empty() {
         match spec.requesting_unit(unit) {
             None => out.push(Refusal {
                 code: "unit_own_matter",
@@ -304,12 +344,26 @@ fn identify<'c>(
     }
 }
 
-/// A typed name: a retained certificate of exactly that name; else a negative item whose words it
-/// contains (the negative list wins over a loose match); else a retained one whose words it
-/// contains.
+/// A typed name, matched by meaning ([`matching::find`]): the most specific item of the lists,
+/// the negative list winning over an equally loose retained match; a matter of another body is
+/// sent there; an empty (or punctuation-only) or overlong name is refused before any matching.
 fn by_name<'c>(typed: &str, catalog: &'c Catalog) -> Result<&'c CatalogItem, Refusal> {
-    let name = normalise(typed);
-    if name.is_empty() {
+    let length = typed.trim().chars().count();
+    if length > MAX_REQUESTED_NAME_CHARS {
+        return Err(Refusal {
+            code: "certificate_name_too_long",
+            message: format!(
+                "证明名称最多 {MAX_REQUESTED_NAME_CHARS} 个字，您填写了 {length} 个字。请只写证明的名称，例如“收入证明”“无犯罪记录证明”；原因和用途另有栏目填写。"
+            ),
+            go_to: format!(
+                "删减后再提交，已填写的其他内容会保留。本社区可以出具的证明有：{}。",
+                retained_names(catalog)
+            ),
+            citation: CITE_ON_THE_LIST,
+            field: "item",
+        });
+    }
+    if matching::normalise(typed).is_empty() {
         return Err(Refusal {
             code: "certificate_not_chosen",
             message: "请选择要办理的证明，或写明证明的名称。".into(),
@@ -318,28 +372,21 @@ fn by_name<'c>(typed: &str, catalog: &'c Catalog) -> Result<&'c CatalogItem, Ref
             field: "item",
         });
     }
-    let retained = || catalog.items_of(ItemKind::Certificate);
-    if let Some(it) = retained().find(|i| normalise(&i.name) == name) {
-        return Ok(it);
+    match matching::find(typed, catalog) {
+        Found::Item(item, _) => Ok(item),
+        Found::OtherBody(body) => Err(Refusal {
+            code: "certificate_other_body",
+            message: format!(
+                "很抱歉，“{}”不在社区出具证明事项清单上。这是{}掌握的情况，社区无从如实掌握，不能盖章证明。",
+                typed.trim(),
+                body.name
+            ),
+            go_to: format!("请找{}：{}", body.name, body.how),
+            citation: CITE_UNIT_OWN_MATTER,
+            field: "item",
+        }),
+        Found::Nothing => Err(not_on_list(catalog, typed.trim())),
     }
-    let text = Screened::new(typed);
-    let words = |i: &CatalogItem| {
-        let mut w = i.terms.clone();
-        w.push(i.name.clone());
-        if let Some(n) = &i.certificate_negative {
-            w.extend(n.sub_items.iter().cloned());
-        }
-        w
-    };
-    if let Some(neg) = catalog
-        .items_of(ItemKind::CertificateNegative)
-        .find(|i| text.find_term(&words(i)).is_some())
-    {
-        return Ok(neg);
-    }
-    retained()
-        .find(|i| text.find_term(&words(i)).is_some())
-        .ok_or_else(|| not_on_list(catalog, typed.trim()))
 }
 
 /// The retained item that is an exception to `negative` for the stated purpose, if any.
@@ -414,14 +461,32 @@ fn on_negative_list(neg: &CatalogItem, catalog: &Catalog) -> Refusal {
         })
         .map(|e| format!("如果是用于{}，可以申请“{}”。", purposes(e), e.name))
         .unwrap_or_default();
+    // The national list's items cite 民发〔2020〕20号 as their source; an item moved out of a
+    // local list (CB01) cites that list instead and is explained as having no legal basis.
+    let national = neg.sources.is_empty()
+        || neg
+            .sources
+            .iter()
+            .any(|s| s.number.contains("民发〔2020〕20号"));
     Refusal {
         code: "certificate_on_negative_list",
-        message: format!(
-            "“{}”{subs}列在国家《不应由基层群众性自治组织出具证明事项清单》上，社区不能出具。这项证明由{instead}负责。",
-            neg.name
-        ),
+        message: if national {
+            format!(
+                "“{}”{subs}列在国家《不应由基层群众性自治组织出具证明事项清单》上，社区不能出具。这项证明由{instead}负责。",
+                neg.name
+            )
+        } else {
+            format!(
+                "“{}”{subs}没有法律、法规或规章规定由社区出具，已不在社区出具证明事项清单上，社区不能出具。{instead}。",
+                neg.name
+            )
+        },
         go_to: format!("{path}{exception}"),
-        citation: CITE_NEGATIVE_LIST,
+        citation: if national {
+            CITE_NEGATIVE_LIST
+        } else {
+            CITE_ON_THE_LIST
+        },
         field: "item",
     }
 }
@@ -469,8 +534,8 @@ mod tests {
 
     const SHIPPED_FOR_HOUSEHOLD: &str = crate::gate::shipped::SHIPPED_CATALOG_TOML;
     use crate::gate::catalog::{
-        CertificateSpec, Law, LegalBasis, Material, NegativeCertificateSpec, RequestingUnit,
-        VersionInfo,
+        CertificateSpec, Law, LawLevel, LegalBasis, Material, NegativeCertificateSpec,
+        RequestingUnit, VersionInfo,
     };
 
     fn item(code: &str, kind: ItemKind, name: &str) -> CatalogItem {
@@ -561,13 +626,14 @@ mod tests {
                 effective_to: String::new(),
                 notice: String::new(),
             },
+            anchors: Default::default(),
             laws: vec![Law {
                 key: "x".into(),
                 name: "某法".into(),
                 version: String::new(),
                 effective_from: String::new(),
                 effective_to: String::new(),
-                level: None,
+                level: Some(LawLevel::Law),
             }],
             items: vec![r, e, n, n2, item("D1", ItemKind::Duty, "调解纠纷")],
         };
@@ -586,6 +652,7 @@ mod tests {
             asking_unit: "大兴区不动产登记中心",
             asking_article: "《不动产登记暂行条例实施细则》第十二条",
             pledge_confirmed: true,
+            self_use: false,
             household_community: "110115001901",
             issuing_community: "110115001901",
             materials: ALL,
@@ -600,13 +667,20 @@ mod tests {
     fn a_complete_application_passes() {
         let c = catalog();
         assert_eq!(screen(&complete(Some("R1")), &c).unwrap().code, "R1");
-        // No unit asking: no article needed.
+        // No unit asking, said so: no article needed; typed as 居民自用 all the same.
         let own = ApplicationInput {
             asking_unit: " ",
             asking_article: "",
+            self_use: true,
             ..complete(Some("R1"))
         };
         assert_eq!(code_of(&own, &c), "ok");
+        let typed = ApplicationInput {
+            asking_unit: " 居民自用 ",
+            asking_article: "",
+            ..complete(Some("R1"))
+        };
+        assert_eq!(code_of(&typed, &c), "ok");
         // Optional materials may be left out.
         let fewer = ApplicationInput {
             materials: &["hukou", "id_card"],
@@ -771,6 +845,7 @@ mod tests {
             requested_name: name,
             purpose,
             asking_unit: "",
+            self_use: true,
             ..complete(None)
         };
         // A sub-item of a negative certificate, spaced out.
@@ -824,6 +899,7 @@ mod tests {
         let bank = ApplicationInput {
             purpose: "银行开户",
             asking_unit: "",
+            self_use: true,
             ..complete(Some("R2"))
         };
         let r = screen(&bank, &c).unwrap_err();
@@ -839,6 +915,7 @@ mod tests {
         let blank = ApplicationInput {
             purpose: "",
             asking_unit: "",
+            self_use: true,
             ..complete(Some("R2"))
         };
         assert_eq!(code_of(&blank, &c), "purpose_missing");

@@ -8,6 +8,8 @@
 //! not issue, each with the unit responsible instead.
 //!
 //! - [`application`]: screening an application, with refusals that say where to go instead;
+//! - [`matching`]: finding the certificate a resident means from the words they typed (aliases,
+//!   normalisation, other bodies' matters);
 //! - [`document`]: no seal on a blank document — filling the certificate's template;
 //! - [`lifecycle`]: submitted → verified → approved → issued (→ revoked), approver ≠ handler,
 //!   deadlines in working days;
@@ -22,8 +24,10 @@ pub mod codes;
 pub mod document;
 pub mod id_number;
 pub mod lifecycle;
+pub mod matching;
+mod t2s;
 
-pub use application::{ApplicationInput, REFUSAL_CODES, Refusal, screen, screen_all};
+pub use application::{ApplicationInput, REFUSAL_CODES, Refusal, SELF_USE, screen, screen_all};
 pub use codes::{
     CertificateNumber, certificate_number, format_verify_code, normalize_verify_code,
     parse_certificate_number,

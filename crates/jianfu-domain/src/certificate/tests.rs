@@ -32,6 +32,7 @@ fn complete<'a>(it: &'a CatalogItem, materials: &'a [&'a str]) -> ApplicationInp
         asking_unit: unit.terms.first().unwrap_or(&unit.name),
         asking_article: "《某某条例》第十四条",
         pledge_confirmed: true,
+        self_use: false,
         household_community: HERE,
         issuing_community: HERE,
         materials,
@@ -52,14 +53,18 @@ fn keys(it: &CatalogItem) -> Vec<&str> {
 fn the_shipped_lists_have_the_documented_items() {
     let c = catalog();
     let codes = |k| c.items_of(k).map(|i| i.code.as_str()).collect::<Vec<_>>();
-    assert_eq!(
-        codes(ItemKind::Certificate),
-        ["C01", "C02", "C03", "C04", "C05"]
-    );
+    // Issue 8 §5: C01–C03 moved out (no legal basis naming the community; C02/C03 are kinship
+    // certificates, now aliases of CN01; C01 is CB01).
+    assert_eq!(codes(ItemKind::Certificate), ["C04", "C05"]);
     let negative = codes(ItemKind::CertificateNegative);
-    assert_eq!(negative.len(), 20);
+    assert_eq!(negative.len(), 21);
     assert_eq!(negative[0], "CN01");
     assert_eq!(negative[19], "CN20");
+    assert_eq!(negative[20], "CB01");
+    let cn01 = c.item("CN01").unwrap();
+    for old in ["与死亡人员关系证明", "关系证明（继承不动产登记）"] {
+        assert!(cn01.aliases.iter().any(|a| a == old), "{old}");
+    }
     // Each retained item's template asks for something and cites a registered law.
     for it in c.items_of(ItemKind::Certificate) {
         let spec = it.certificate.as_ref().unwrap();
@@ -101,7 +106,7 @@ fn the_shipped_lists_have_the_documented_items() {
 #[test]
 fn every_negative_certificate_is_refused_naming_who_issues_instead() {
     let c = catalog();
-    let c01 = c.item("C01").unwrap();
+    let c01 = c.item("C04").unwrap();
     let materials = keys(c01);
     for neg in c.items_of(ItemKind::CertificateNegative) {
         let spec = neg.certificate_negative.as_ref().unwrap();
@@ -160,6 +165,7 @@ fn the_exception_is_allowed_for_notarisation_only() {
     let bank = ApplicationInput {
         purpose: "银行开户",
         asking_unit: "",
+        self_use: true,
         ..typed
     };
     let r = screen(&bank, &c).unwrap_err();

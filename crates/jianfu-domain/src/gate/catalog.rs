@@ -391,6 +391,20 @@ impl Catalog {
                 if it.legal_basis.is_empty() {
                     return problem("没有法律政策依据，社区不得出具");
                 }
+                // 三(四): 法律、法规和规章明确规定需社区提供证明; 民发〔2020〕20号: 有明确法律法规
+                // 依据. A news report or a list is a source, not a basis.
+                let founded = it.legal_basis.iter().any(|b| {
+                    let level = self.law(&b.law).and_then(|l| l.level);
+                    let article = b.article.trim();
+                    level.is_some_and(LawLevel::is_legislation)
+                        && article.starts_with('第')
+                        && article.contains('条')
+                });
+                if !founded {
+                    return problem(
+                        "法律政策依据中没有法律、法规或规章的具体条款（第…条）；新闻报道、清单和规范性文件只是来源，不能作为社区出具证明的依据",
+                    );
+                }
                 if spec.content_and_purpose.trim().is_empty() {
                     return problem("没有写明内容及用途");
                 }
@@ -440,7 +454,7 @@ impl Catalog {
                         return problem("例外事项须写明限定的用途，例如 公证");
                     }
                 }
-                None
+                crate::certificate::matching::alias_problem(self, it)
             }
             ItemKind::CertificateNegative => {
                 let Some(neg) = &it.certificate_negative else {
@@ -458,7 +472,7 @@ impl Catalog {
                 if it.terms.is_empty() {
                     return problem("没有用于识别自由填写名称的甄别词");
                 }
-                None
+                crate::certificate::matching::alias_problem(self, it)
             }
             _ if it.certificate.is_some() || it.certificate_negative.is_some() => {
                 problem("只有证明事项才能带有证明的内容")
@@ -488,8 +502,8 @@ impl Catalog {
     }
 
     /// Search by text and kind: every whitespace-separated word must appear in the code, name,
-    /// notes or a citation, or for certificates in the content and purpose or a sub-item (a
-    /// resident looks for 收入证明, which is a sub-item of 居民财产证明).
+    /// notes, a citation or an alias, or for certificates in the content and purpose or a
+    /// sub-item (a resident looks for 收入证明, which is a sub-item of 居民财产证明).
     pub fn search(&self, q: &str, kind: Option<ItemKind>) -> Vec<&CatalogItem> {
         let words: Vec<String> = q.split_whitespace().map(|w| w.to_lowercase()).collect();
         self.items
@@ -502,10 +516,11 @@ impl Catalog {
                     _ => String::new(),
                 };
                 let hay = format!(
-                    "{} {} {} {} {}",
+                    "{} {} {} {} {} {}",
                     i.code,
                     i.name,
                     i.notes,
+                    i.aliases.join(" "),
                     i.legal_basis
                         .iter()
                         .map(|b| self.cite(b))
@@ -746,25 +761,25 @@ mod certificate_check_tests {
     #[test]
     fn a_retained_certificate_needs_basis_unit_time_limit_and_template() {
         assert!(
-            broken(|c| negative(c, "C03").certificate = None)
-                .starts_with("C03: 缺少证明事项的内容")
+            broken(|c| negative(c, "C04").certificate = None)
+                .starts_with("C04: 缺少证明事项的内容")
         );
-        assert!(broken(|c| negative(c, "C03").legal_basis.clear()).contains("没有法律政策依据"));
-        assert!(broken(|c| spec(c, "C03").requesting_units.clear()).contains("要求开具单位"));
+        assert!(broken(|c| negative(c, "C04").legal_basis.clear()).contains("没有法律政策依据"));
+        assert!(broken(|c| spec(c, "C04").requesting_units.clear()).contains("要求开具单位"));
         for days in [0, MAX_CERTIFICATE_DAYS + 1] {
-            let p = broken(|c| spec(c, "C03").time_limit_working_days = days);
+            let p = broken(|c| spec(c, "C04").time_limit_working_days = days);
             assert!(p.contains("办理时限应为 1 至 30 个工作日"), "{p}");
         }
         let mut ok = shipped();
-        spec(&mut ok, "C03").time_limit_working_days = MAX_CERTIFICATE_DAYS;
+        spec(&mut ok, "C04").time_limit_working_days = MAX_CERTIFICATE_DAYS;
         assert!(ok.check().is_ok());
-        assert!(broken(|c| spec(c, "C03").template = " ".into()).contains("没有证明式样"));
+        assert!(broken(|c| spec(c, "C04").template = " ".into()).contains("没有证明式样"));
         assert!(
-            broken(|c| spec(c, "C03").template = "兹证明{申请人".into()).contains("证明式样有误")
+            broken(|c| spec(c, "C04").template = "兹证明{申请人".into()).contains("证明式样有误")
         );
-        assert!(broken(|c| spec(c, "C03").content_and_purpose.clear()).contains("内容及用途"));
+        assert!(broken(|c| spec(c, "C04").content_and_purpose.clear()).contains("内容及用途"));
         let dup = broken(|c| {
-            let s = spec(c, "C03");
+            let s = spec(c, "C04");
             let first = s.materials[0].clone();
             s.materials.push(first);
         });
@@ -773,7 +788,7 @@ mod certificate_check_tests {
 
     #[test]
     fn an_exception_points_at_a_negative_item_and_names_its_purposes() {
-        assert!(broken(|c| spec(c, "C05").exception_to = "C01".into()).contains("“C01”不是"));
+        assert!(broken(|c| spec(c, "C05").exception_to = "C04".into()).contains("“C04”不是"));
         assert!(broken(|c| spec(c, "C05").exception_to = "NOPE".into()).contains("“NOPE”不是"));
         assert!(broken(|c| spec(c, "C05").exception_purposes.clear()).contains("限定的用途"));
     }
@@ -802,7 +817,7 @@ mod certificate_check_tests {
     #[test]
     fn certificate_fields_only_on_certificate_items() {
         let p = broken(|c| {
-            let spec = c.item("C01").and_then(|i| i.certificate.clone());
+            let spec = c.item("C04").and_then(|i| i.certificate.clone());
             negative(c, "D01").certificate = spec;
         });
         assert!(p.starts_with("D01: 只有证明事项"), "{p}");
@@ -834,7 +849,68 @@ mod certificate_check_tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(codes("收入证明"), ["CN17"]);
-        assert!(codes("继承登记").contains(&"C03".to_string()));
-        assert_eq!(c.search("", Some(ItemKind::CertificateNegative)).len(), 20);
+        // Aliases are searched too: Beijing's old C02 is now a name of CN01.
+        assert_eq!(codes("与死亡人员关系"), ["CN01"]);
+        assert!(codes("监护关系").contains(&"C04".to_string()));
+        assert_eq!(c.search("", Some(ItemKind::CertificateNegative)).len(), 21);
+    }
+
+    #[test]
+    fn a_retained_certificate_rests_on_an_article_of_law_regulation_or_rule() {
+        // C05 cites 公证法 第十一条 (a law) next to the 20号文 exception: it stands.
+        assert!(shipped().check().is_ok());
+        // The same item with only the normative document and a news report: refused.
+        let p = broken(|c| {
+            let it = negative(c, "C05");
+            it.legal_basis.retain(|b| b.law == "mzb-2020-20");
+            it.legal_basis.push(LegalBasis {
+                law: "bj-cert-2019".into(),
+                article: "保留证明事项第2项".into(),
+            });
+        });
+        assert!(p.contains("法律、法规或规章的具体条款"), "{p}");
+        // A law without an article ("第…条") is not enough either.
+        let p = broken(|c| {
+            negative(c, "C04").legal_basis = vec![LegalBasis {
+                law: "civil-code-2021".into(),
+                article: "总则编".into(),
+            }];
+        });
+        assert!(p.starts_with("C04: 法律政策依据中没有"), "{p}");
+        // A law whose level is not stated does not count as legislation.
+        let p = broken(|c| {
+            if let Some(l) = c.laws.iter_mut().find(|l| l.key == "civil-code-2021") {
+                l.level = None;
+            }
+        });
+        assert!(p.starts_with("C04: 法律政策依据中没有"), "{p}");
+        // Every law of the certificate lists states its level.
+        let c = shipped();
+        for key in [
+            "bj-cert-2019",
+            "notary",
+            "notary-gift",
+            "mzb-2020-20",
+            "bdc-rules",
+            "civil-code-2021",
+            "saic-2013-199",
+        ] {
+            assert!(c.law(key).and_then(|l| l.level).is_some(), "{key}");
+        }
+        assert_eq!(
+            c.law("bj-cert-2019").and_then(|l| l.level),
+            Some(LawLevel::Other)
+        );
+    }
+
+    #[test]
+    fn aliases_are_sourced_and_unambiguous() {
+        let p = broken(|c| negative(c, "CN08").aliases_source.clear());
+        assert!(p.starts_with("CN08: 写了别称，但没有写明别称的来源"), "{p}");
+        let p = broken(|c| negative(c, "CN08").aliases.push("（证明）".into()));
+        assert!(p.contains("为空"), "{p}");
+        // 收入证明 is CN17's; giving it to CN15 as well makes the two indistinguishable.
+        let p = broken(|c| negative(c, "CN15").aliases.push("收入 证明".into()));
+        assert!(p.contains("CN17") && p.contains("无法区分"), "{p}");
     }
 }
