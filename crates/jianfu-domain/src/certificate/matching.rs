@@ -83,6 +83,11 @@ fn half_width(c: char) -> char {
 /// The text as the matcher compares it: half-width, simplified, lower case, only letters and
 /// digits, without 的/之 and without trailing "证明"-like words.
 pub fn normalise(text: &str) -> String {
+    strip_suffixes(folded(text))
+}
+
+/// Like [`normalise`], but the trailing "证明" kept.
+fn folded(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         let c = super::t2s::simplified(half_width(c));
@@ -91,7 +96,7 @@ pub fn normalise(text: &str) -> String {
         }
         out.extend(c.to_lowercase());
     }
-    strip_suffixes(out)
+    out
 }
 
 fn strip_suffixes(mut s: String) -> String {
@@ -179,12 +184,14 @@ pub enum Found<'c> {
     Nothing,
 }
 
-/// How good a match is: whole request, then length, then negative over retained.
-type Rank = (bool, usize, bool);
+/// How good a match is: whole request; then length (of the word without its "证明"); then a
+/// match of the word without "证明" over one that needed it; then negative over retained.
+type Rank = (bool, usize, bool, bool);
 
 /// Every certificate item the typed words match, with the rank of its best word, best first.
 pub fn candidates<'c>(typed: &str, catalog: &'c Catalog) -> Vec<(&'c CatalogItem, &'c str, Rank)> {
-    let request = normalise(typed);
+    let full = folded(typed);
+    let request = strip_suffixes(full.clone());
     let mut out = Vec::new();
     if request.is_empty() {
         return out;
@@ -198,17 +205,41 @@ pub fn candidates<'c>(typed: &str, catalog: &'c Catalog) -> Vec<(&'c CatalogItem
     });
     for item in items {
         let mut best: Option<(&str, Rank)> = None;
-        for word in vocabulary(item) {
-            let w = normalise(word);
+        let subs = item
+            .certificate_negative
+            .as_ref()
+            .map(|n| n.sub_items.len())
+            .unwrap_or(0);
+        let words = vocabulary(item).collect::<Vec<_>>();
+        // Sub-items come after the name and aliases; they may be elliptical ("表现证明" of the
+        // drug-rehabilitation item), so they never match by their "证明" form inside a request.
+        let sub_range = 1 + item.aliases.len()..1 + item.aliases.len() + subs;
+        for (i, word) in words.into_iter().enumerate() {
+            let w_full = folded(word);
+            let w = strip_suffixes(w_full.clone());
             let n = w.chars().count();
             if n == 0 {
                 continue;
             }
             let exact = w == request || w == whole;
-            if !exact && !(n >= MIN_CONTAINED_CHARS && request.contains(&w)) {
+            let inside = n >= MIN_CONTAINED_CHARS && request.contains(&w);
+            // "失踪证明" inside "家里老人走失了开失踪证明": the word with its "证明" is specific
+            // enough even when the word without it ("失踪") is short.
+            let with_suffix = !exact
+                && !inside
+                && !sub_range.contains(&i)
+                && w_full != w
+                && w_full.chars().count() >= MIN_CONTAINED_CHARS
+                && full.contains(&w_full);
+            if !exact && !inside && !with_suffix {
                 continue;
             }
-            let rank = (exact, n, item.kind == ItemKind::CertificateNegative);
+            let rank = (
+                exact,
+                n,
+                !with_suffix,
+                item.kind == ItemKind::CertificateNegative,
+            );
             if best.is_none_or(|(_, b)| rank > b) {
                 best = Some((word, rank));
             }
@@ -218,7 +249,7 @@ pub fn candidates<'c>(typed: &str, catalog: &'c Catalog) -> Vec<(&'c CatalogItem
         }
     }
     // Stable: between equal ranks the catalog's order decides.
-    out.sort_by(|a, b| b.2.cmp(&a.2));
+    out.sort_by_key(|c| std::cmp::Reverse(c.2));
     out
 }
 

@@ -271,3 +271,242 @@ fn shipped_templates_fill_into_whole_documents() {
         assert_eq!(fill(t, &less).unwrap_err().missing, [names[0].clone()]);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Matching by meaning (议题 15 §2), measured over the shipped vocabulary.
+
+use super::matching::{self, Found};
+
+/// Which item (or other body, as `@key`) a typed name leads to.
+fn found(typed: &str, c: &Catalog) -> String {
+    match matching::find(typed, c) {
+        Found::Item(i, _) => i.code.clone(),
+        Found::OtherBody(b) => format!("@{}", b.key),
+        Found::Nothing => "-".into(),
+    }
+}
+
+/// Every name, alias, sub-item and term of every certificate item, typed as is and wrapped in the
+/// words residents put around it, leads back to its own item: none is ambiguous or taken by
+/// another item. The figures are in docs/certificates.md.
+#[test]
+fn every_shipped_name_and_alias_maps_to_its_own_item() {
+    let c = catalog();
+    let mut total = 0;
+    let mut wrong = Vec::new();
+    let items = c.items.iter().filter(|i| {
+        matches!(
+            i.kind,
+            ItemKind::Certificate | ItemKind::CertificateNegative
+        )
+    });
+    for it in items {
+        for word in matching::vocabulary(it) {
+            for typed in [
+                word.to_string(),
+                format!("我要开{word}"),
+                format!("开个{word}的证明"),
+            ] {
+                total += 1;
+                let got = found(&typed, &c);
+                if got != it.code {
+                    wrong.push(format!("{typed} → {got}（应为 {}）", it.code));
+                }
+            }
+        }
+    }
+    println!("vocabulary forms: {total}, wrong: {}", wrong.len());
+    assert!(total > 600, "{total}");
+    assert!(
+        wrong.is_empty(),
+        "{} of {total}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// How residents ask, built from the 20号文 sub-items and everyday phrasings (written before the
+/// aliases were tuned: 74 of 84 hit then), with the item each should reach; `@key` is another
+/// body's matter.
+const PHRASINGS: &[(&str, &str)] = &[
+    ("我要开一个亲属关系证明", "CN01"),
+    ("证明我妈是我妈", "CN01"),
+    ("證明我媽是我媽", "CN01"),
+    ("能不能证明我爸是我爸", "CN01"),
+    ("父子关系的证明", "CN01"),
+    ("我和我奶奶的祖孙关系证明", "CN01"),
+    ("我跟去世的父亲的关系证明", "CN01"),
+    ("办继承不动产登记要的关系证明", "CN01"),
+    ("户口证明", "CN02"),
+    ("开个户籍证明", "CN02"),
+    ("本人身份证明一份", "CN02"),
+    ("证明两个名字是同一个人", "CN02"),
+    ("更正出生日期的证明", "CN03"),
+    ("户口本上名字写错了要改名证明", "CN03"),
+    ("改民族的证明", "CN03"),
+    ("养狗证明", "CN04"),
+    ("办狗证要的证明", "CN04"),
+    ("无犯罪记录证明", "CN05"),
+    ("无犯罪證明", "CN05"),
+    ("开个良民证", "CN05"),
+    ("没有违法犯罪记录的证明", "CN05"),
+    ("社区戒毒期间表现证明", "CN06"),
+    ("戒毒人员情况证明", "CN06"),
+    ("家里老人走失了开失踪证明", "CN07"),
+    ("下落不明的证明", "CN07"),
+    ("开个单身证明", "CN08"),
+    ("單身證明", "CN08"),
+    ("未婚证明", "CN08"),
+    ("婚姻状况证明", "CN08"),
+    ("离婚证明", "CN08"),
+    ("夫妻分居的证明", "CN08"),
+    ("出生证明", "CN09"),
+    ("孩子的出生医学证明", "CN09"),
+    ("出生地证明", "CN09"),
+    ("生存证明", "CN10"),
+    ("领养老金要的健在证明", "CN10"),
+    ("证明我还活着", "CN10"),
+    ("死亡证明", "CN11"),
+    ("老人去世证明", "CN11"),
+    ("身体状况证明", "CN12"),
+    ("疾病证明", "CN12"),
+    ("急诊证明", "CN12"),
+    ("意外伤害的证明", "CN12"),
+    ("残疾证明", "CN13"),
+    ("伤残证明", "CN13"),
+    ("婚育证明", "CN14"),
+    ("生育状况证明", "CN14"),
+    ("独生子女证明", "CN14"),
+    ("失业证明", "CN15"),
+    ("无业证明", "CN15"),
+    ("没有工作的证明", "CN15"),
+    ("就业情况证明", "CN15"),
+    ("个人档案证明", "CN16"),
+    ("人事档案存放证明", "CN16"),
+    ("收入证明", "CN17"),
+    ("没有收入的证明", "CN17"),
+    ("家庭经济困难证明", "CN17"),
+    ("贫困证明", "CN17"),
+    ("名下无房证明", "CN17"),
+    ("银行存款证明", "CN17"),
+    ("车辆所有权证明", "CN17"),
+    ("偿还能力证明", "CN17"),
+    ("继承权证明", "CN18"),
+    ("遗产继承的证明", "CN18"),
+    ("经营场所证明", "CN19"),
+    ("住改商证明", "CN19"),
+    ("无扰民证明", "CN19"),
+    ("身份证丢了开遗失证明", "CN20"),
+    ("证件丢失证明", "CN20"),
+    ("监护关系证明", "C04"),
+    ("居委会指定监护人的证明", "C04"),
+    ("公证用的亲属关系证明", "C05"),
+    ("有土地承包经营权的身份证明", "CB01"),
+    ("银行流水证明", "@bank"),
+    ("在职证明", "@employer"),
+    ("工作经历证明", "@employer"),
+    ("暖气费缴费证明", "@utility"),
+    ("水电费证明", "@utility"),
+    ("医院诊断证明", "@hospital"),
+    ("体检证明", "@hospital"),
+    ("居住证明", "@police"),
+    ("社保缴费证明", "@human_resources"),
+    ("退休证明", "@human_resources"),
+    ("残联要的证明", "@disabled_federation"),
+];
+
+#[test]
+fn realistic_phrasings_reach_their_item() {
+    let c = catalog();
+    let misses: Vec<String> = PHRASINGS
+        .iter()
+        .filter_map(|(typed, want)| {
+            let got = found(typed, &c);
+            (got != *want).then(|| format!("{typed} → {got}（应为 {want}）"))
+        })
+        .collect();
+    let hits = PHRASINGS.len() - misses.len();
+    println!(
+        "phrasings: {hits}/{} ({:.1}%)",
+        PHRASINGS.len(),
+        100.0 * hits as f64 / PHRASINGS.len() as f64
+    );
+    for m in &misses {
+        println!("  miss: {m}");
+    }
+    assert!(PHRASINGS.len() >= 60);
+    // Measured 83/84 (98.8%); the miss is a relation spread over a sentence ("我跟去世的父亲的
+    // 关系证明"), which word matching does not read. A change that loses more fails here.
+    assert!(hits * 100 >= PHRASINGS.len() * 98, "{}", misses.join("\n"));
+}
+
+#[test]
+fn bad_names_are_refused_clearly_and_other_bodies_named() {
+    let c = catalog();
+    let c04 = c.item("C04").unwrap();
+    let m = keys(c04);
+    let typed = |name: &'static str| ApplicationInput {
+        item_code: None,
+        requested_name: name,
+        ..complete(c04, &m)
+    };
+    for blank in ["", "  ", "？？！……", "（）", "证明"] {
+        let r = screen(&typed(blank), &c).unwrap_err();
+        assert_eq!(r.code, "certificate_not_chosen", "{blank:?}");
+        assert!(r.message.contains("请选择要办理的证明"));
+    }
+    let long: &'static str = Box::leak("很长的证明名称".repeat(20).into_boxed_str());
+    let r = screen(&typed(long), &c).unwrap_err();
+    assert_eq!(r.code, "certificate_name_too_long");
+    assert!(r.message.contains("最多 100 个字") && r.message.contains("140 个字"));
+    let r = screen(&typed("银行流水证明"), &c).unwrap_err();
+    assert_eq!(r.code, "certificate_other_body");
+    assert!(
+        r.message.contains("开户银行") && r.go_to.contains("网点"),
+        "{r}"
+    );
+    let r = screen(&typed("良好品行证明"), &c).unwrap_err();
+    assert_eq!(r.code, "certificate_not_on_list");
+    // Beijing's old C02, typed: the kinship item with the social-insurance path.
+    let r = screen(&typed("与死亡人员关系证明"), &c).unwrap_err();
+    assert_eq!(r.code, "certificate_on_negative_list");
+    assert!(r.go_to.contains("社会保险经办机构"), "{}", r.go_to);
+    // Beijing's old C01: not on the national list, explained as without legal basis.
+    let r = screen(&typed("有土地承包经营权的身份证明"), &c).unwrap_err();
+    assert_eq!(r.code, "certificate_on_negative_list");
+    assert!(
+        r.message.contains("没有法律、法规或规章规定由社区出具"),
+        "{}",
+        r.message
+    );
+    assert!(r.go_to.contains("土地承包经营权证"));
+    for code in super::application::REFUSAL_CODES {
+        assert!(!code.is_empty());
+    }
+}
+
+#[test]
+fn a_blank_asking_unit_is_refused_unless_self_use_is_said() {
+    let c = catalog();
+    let c04 = c.item("C04").unwrap();
+    let m = keys(c04);
+    let blank = ApplicationInput {
+        asking_unit: " ",
+        asking_article: "",
+        ..complete(c04, &m)
+    };
+    let r = screen(&blank, &c).unwrap_err();
+    assert_eq!(r.code, "asking_unit_missing");
+    assert_eq!(r.field, "asking_unit");
+    assert!(r.message.contains("居民自用") && r.go_to.contains("不动产登记机构"));
+    let own = ApplicationInput {
+        self_use: true,
+        ..blank
+    };
+    assert_eq!(screen(&own, &c).map(|i| i.code.as_str()), Ok("C04"));
+    let both = ApplicationInput {
+        self_use: true,
+        ..complete(c04, &m)
+    };
+    assert_eq!(screen(&both, &c).unwrap_err().code, "asking_unit_conflict");
+}
