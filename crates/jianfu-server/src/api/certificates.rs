@@ -259,8 +259,12 @@ fn decode_materials(materials: &[MaterialIn]) -> Result<Vec<Upload>, ApiError> {
 
 /// 申请开具证明（居民为本人申请；社区工作者在窗口代录）。
 ///
-/// 申请先按清单甄别，以下情形立即不予受理，并在 message 中说明应到何处办理：`certificate_not_on_list`（不在社区出具证明清单上）、
-/// `certificate_on_negative_list`（属于不应由社区出具的证明）、`unit_own_matter`（要求开具的单位不在该证明的使用单位之列，属其自身应核查的事项）、
+/// 申请先按清单甄别，以下情形立即不予受理，并在 message 中说明应到何处办理：`certificate_not_chosen`（没有选择事项，证明名称为空或只有标点）、
+/// `certificate_name_too_long`（证明名称超过 100 个字）、`certificate_not_on_list`（不在社区出具证明清单上）、
+/// `certificate_other_body`（不在任何清单上，但属于银行等金融机构、供水供电燃气供热单位、工作单位、医疗机构、公安机关、残联或人社部门掌握的情况：说明找哪个单位、怎么办）、
+/// `certificate_on_negative_list`（属于不应由社区出具的证明；填写的证明名称按名称、别称、子项和甄别词识别，繁体、全角、标点和“证明”等字不影响）、
+/// `asking_unit_missing`（没有填写要求开具的单位，也没有选择居民自用 `self_use`）、`asking_unit_conflict`（既填了单位又选了居民自用）、
+/// `unit_own_matter`（要求开具的单位不在该证明的使用单位之列，属其自身应核查的事项）、
 /// `unit_cites_no_article`（单位要求开具但未写明法律依据条款）、`pledge_not_confirmed`、`outside_community`（户籍不在本社区）、
 /// `reason_missing`、`purpose_missing`、`materials_missing`。其他错误码：`id_number_invalid`、`phone_invalid`、`name_missing`、
 /// `household_missing`、`unknown_community`、`unknown_material`、`too_many_materials`、`material_too_large`、

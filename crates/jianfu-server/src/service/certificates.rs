@@ -65,7 +65,8 @@ pub struct ApplicationInput {
     /// 证明用途。
     #[serde(default)]
     pub purpose: String,
-    /// 要求开具证明的单位（没有单位要求时留空）。
+    /// 要求开具证明的单位。没有单位要求、居民自己用的，留空并把 self_use 设为 true
+    /// （两者都没有给出时不予受理，错误码 `asking_unit_missing`；两者都给出时为 `asking_unit_conflict`）。
     #[serde(default)]
     pub asking_unit: String,
     /// 该单位要求开具证明所依据的法律法规条款，如“《不动产登记暂行条例实施细则》第十四条”。
@@ -74,6 +75,34 @@ pub struct ApplicationInput {
     /// 申请人已阅读并确认如实申报承诺。
     #[serde(default)]
     pub pledge: bool,
+    /// 没有单位要求，居民自用（记录为“居民自用”）。
+    #[serde(default)]
+    pub self_use: bool,
+}
+
+impl ApplicationInput {
+    /// The input as the domain's screening reads it (the service and the form's explanation use
+    /// this one conversion).
+    pub fn screening<'a>(
+        &'a self,
+        issuing_community: &'a str,
+        materials: &'a [&'a str],
+    ) -> application::ApplicationInput<'a> {
+        let item_code = self.item_code.trim();
+        application::ApplicationInput {
+            item_code: (!item_code.is_empty()).then_some(item_code),
+            requested_name: self.requested_name.trim(),
+            reason: self.reason.trim(),
+            purpose: self.purpose.trim(),
+            asking_unit: self.asking_unit.trim(),
+            asking_article: self.asking_article.trim(),
+            pledge_confirmed: self.pledge,
+            self_use: self.self_use,
+            household_community: self.household_community.trim(),
+            issuing_community,
+            materials,
+        }
+    }
 }
 
 /// One uploaded file and the requirement it answers (`id_card`, `hukou`, `evidence` …).
@@ -408,26 +437,11 @@ impl App {
             ));
         }
         let materials: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
-        let item_code = input.item_code.trim();
-        let screened = application::screen(
-            &application::ApplicationInput {
-                item_code: (!item_code.is_empty()).then_some(item_code),
-                requested_name: input.requested_name.trim(),
-                reason: input.reason.trim(),
-                purpose: input.purpose.trim(),
-                asking_unit: input.asking_unit.trim(),
-                asking_article: input.asking_article.trim(),
-                pledge_confirmed: input.pledge,
-                household_community: household,
-                issuing_community: &community,
-                materials: &materials,
-            },
-            &catalog,
-        )
-        .map_err(|r| {
-            let message = r.to_string();
-            rejected(r.code, message)
-        })?;
+        let screened = application::screen(&input.screening(&community, &materials), &catalog)
+            .map_err(|r| {
+                let message = r.to_string();
+                rejected(r.code, message)
+            })?;
         let item = screened.clone();
 
         let name = trimmed(&input.applicant_name, 50, "申请人姓名")?;
@@ -471,7 +485,12 @@ impl App {
             household_community: household.to_string(),
             reason: trimmed(&input.reason, 500, "申请事由")?,
             purpose: trimmed(&input.purpose, 500, "证明用途")?,
-            asking_unit: trimmed(&input.asking_unit, 100, "要求开具单位")?,
+            // Self-use is recorded in words, so the record says no unit asked.
+            asking_unit: if input.self_use && input.asking_unit.trim().is_empty() {
+                application::SELF_USE.to_string()
+            } else {
+                trimmed(&input.asking_unit, 100, "要求开具单位")?
+            },
             asking_article: trimmed(&input.asking_article, 200, "依据条款")?,
             pledged_at: now,
             channel: if online { "online" } else { "window" }.into(),
@@ -1075,7 +1094,12 @@ impl App {
             application_id: row.id.clone(),
             item_code: item.code.clone(),
             title: item.name.clone(),
-            addressee: row.asking_unit.clone(),
+            // A certificate for the resident's own use is addressed to no one.
+            addressee: if row.asking_unit == application::SELF_USE {
+                String::new()
+            } else {
+                row.asking_unit.clone()
+            },
             body_enc: key_data.encrypt(&body)?,
             holder_masked: mask_name(&row.applicant_name),
             issued_on: self.today_beijing(),

@@ -55,17 +55,18 @@ impl App {
         let worker = self.demo_actor("shegong").await?;
         let director = self.demo_actor("shuji").await?;
 
-        // 1. Issued: 关系证明（继承不动产登记）, for the verification page.
+        // 1. Issued: 亲属关系证明（仅限公证）for an inheritance notarisation, for the verification
+        //    page. (Beijing's 2019 kinship items C02/C03 left the retained list in 2026.2.)
         let inheritance = ApplicationInput {
-            item_code: "C03".into(),
+            item_code: "C05".into(),
             applicant_name: "王居民".into(),
             id_number: "11010519491231002X".into(),
             phone: "13800138000".into(),
             household_community: COMMUNITY.into(),
             reason: "父亲去世，继承其名下住房".into(),
-            purpose: "办理不动产继承登记".into(),
-            asking_unit: "大兴区不动产登记中心".into(),
-            asking_article: "《不动产登记暂行条例实施细则》第十四条".into(),
+            purpose: "到公证处办理继承公证".into(),
+            asking_unit: "北京市大兴区公证处".into(),
+            asking_article: "《中华人民共和国公证法》第十一条".into(),
             pledge: true,
             ..Default::default()
         };
@@ -84,13 +85,14 @@ impl App {
             COMMUNITY,
             &id,
             facts(&[
-                ("被继承人姓名", "王大山"),
-                ("被继承人身份证号", "110105194012310015"),
+                ("关系人", "王大山"),
+                ("关系人身份证号", "110105194012310015"),
                 ("关系", "父子"),
-                ("不动产坐落", "大兴区兴丰大街1号院2号楼301室"),
+                ("公证机构", "北京市大兴区公证处"),
+                ("公证事项", "继承权"),
             ]),
             true,
-            "核对户口本原件：被继承人原户籍在本社区；申请人与被继承人系父子",
+            "核对户口本原件和历史户籍档案：申请人与王大山系父子，原户籍均在本社区",
         )
         .await?;
         self.approve_certificate_application(&director, meta, COMMUNITY, &id)
@@ -100,17 +102,18 @@ impl App {
             .await?;
         let code = self.certificate_code(&worker, &issued.number).await?;
 
-        // 2. Checked by the worker, waiting for the director's seal approval.
-        let notary = ApplicationInput {
-            item_code: "C05".into(),
+        // 2. Checked by the worker, waiting for the director's seal approval: the guardianship
+        //    the committee itself designated (民法典 第三十一条).
+        let guardian = ApplicationInput {
+            item_code: "C04".into(),
             applicant_name: "王居民".into(),
             id_number: "11010519491231002X".into(),
             phone: "13800138000".into(),
             household_community: COMMUNITY.into(),
-            reason: "与母亲的亲属关系需办理公证".into(),
-            purpose: "办理亲属关系公证".into(),
-            asking_unit: "大兴区公证处".into(),
-            asking_article: "《中华人民共和国公证法》第十一条".into(),
+            reason: "居委会指定我为母亲的监护人，代母亲办理房屋登记".into(),
+            purpose: "代被监护人申请不动产登记".into(),
+            asking_unit: "大兴区不动产登记中心".into(),
+            asking_article: "《不动产登记暂行条例实施细则》第十二条".into(),
             pledge: true,
             ..Default::default()
         };
@@ -118,8 +121,8 @@ impl App {
             .apply_certificate(
                 &resident,
                 meta,
-                &notary,
-                uploads(&["id_card", "hukou"]),
+                &guardian,
+                uploads(&["id_card", "hukou", "evidence"]),
                 None,
             )
             .await?;
@@ -129,11 +132,11 @@ impl App {
         let mut values = BTreeMap::new();
         for f in checked.facts.iter().filter(|f| !f.auto) {
             let v = match f.name.as_str() {
-                "关系人" => "李秀兰",
-                "关系人身份证号" => "110105195203150026",
-                "关系" => "母子",
-                "公证机构" => "北京市大兴区公证处",
-                "公证事项" => "亲属关系",
+                "被监护人" => "李秀兰",
+                "被监护人身份证号" => "110105195203150026",
+                "行为能力" => "无",
+                "指定日期" => "2026年3月2日",
+                "监护人" => "王居民",
                 _ => "（演示）",
             };
             values.insert(f.name.clone(), v.to_string());
@@ -145,23 +148,23 @@ impl App {
             &id,
             values,
             true,
-            "核对户口本：申请人户籍在本社区",
+            "核对户口本和本居委会的指定监护决定书：被监护人户籍在本社区",
         )
         .await?;
 
-        // 3. Just submitted, waiting for the worker.
+        // 3. Just submitted, waiting for the worker: a kinship certificate for a notarisation.
         self.apply_certificate(
             &resident,
             meta,
             &ApplicationInput {
-                purpose: "母亲去世后申领养老保险丧葬补助金".into(),
-                reason: "母亲去世，申领社保待遇".into(),
-                item_code: "C02".into(),
-                asking_unit: "大兴区社会保险事业管理中心".into(),
-                asking_article: "《中华人民共和国社会保险法》第十七条".into(),
-                ..notary
+                purpose: "办理亲属关系公证".into(),
+                reason: "与母亲的亲属关系需办理公证".into(),
+                item_code: "C05".into(),
+                asking_unit: "大兴区公证处".into(),
+                asking_article: "《中华人民共和国公证法》第十一条".into(),
+                ..guardian
             },
-            uploads(&["id_card", "hukou", "evidence"]),
+            uploads(&["id_card", "hukou"]),
             None,
         )
         .await?;

@@ -296,6 +296,9 @@ pub struct ApplyForm {
     pub household_community: String,
     #[serde(default)]
     pub pledge: bool,
+    /// 居民自用: no unit asks for the certificate.
+    #[serde(default)]
+    pub self_use: bool,
     #[serde(default)]
     pub key: String,
 }
@@ -323,6 +326,10 @@ fn title_of(code: &str) -> &'static str {
         "certificate_on_negative_list" => "这项证明不由社区出具",
         "certificate_not_on_list" => "这项证明不在社区可以出具的清单上",
         "certificate_not_chosen" => "请先选择要开的证明",
+        "certificate_name_too_long" => "证明名称太长了",
+        "certificate_other_body" => "这项证明应由其他单位出具",
+        "asking_unit_missing" => "请说明是谁要求开这份证明",
+        "asking_unit_conflict" => "要求开具单位和“居民自用”只能选一个",
         "unit_own_matter" => "这件事应由要求开具的单位自行核实",
         "unit_cites_no_article" => "请写明单位要求开具证明的法律依据",
         "outside_community" => "请到户籍所在社区申请",
@@ -379,7 +386,10 @@ impl Refusal {
             citation: first.citation.to_string(),
             about_certificate: matches!(
                 first.code,
-                "certificate_on_negative_list" | "certificate_not_on_list" | "unit_own_matter"
+                "certificate_on_negative_list"
+                    | "certificate_not_on_list"
+                    | "certificate_other_body"
+                    | "unit_own_matter"
             ),
             more: rest.iter().map(|r| r.to_string()).collect(),
             fields: all.iter().map(|r| (r.field, r.message.clone())).collect(),
@@ -405,24 +415,9 @@ async fn explain(
         .map(|o| o.to_string())
         .unwrap_or_default();
     let materials: Vec<&str> = material_keys.iter().map(String::as_str).collect();
-    let item_code = input.item_code.trim();
-    application::screen_all(
-        &application::ApplicationInput {
-            item_code: (!item_code.is_empty()).then_some(item_code),
-            requested_name: input.requested_name.trim(),
-            reason: input.reason.trim(),
-            purpose: input.purpose.trim(),
-            asking_unit: input.asking_unit.trim(),
-            asking_article: input.asking_article.trim(),
-            pledge_confirmed: input.pledge,
-            household_community: input.household_community.trim(),
-            issuing_community: &issuing,
-            materials: &materials,
-        },
-        &catalog,
-    )
-    .err()
-    .unwrap_or_default()
+    application::screen_all(&input.screening(&issuing, &materials), &catalog)
+        .err()
+        .unwrap_or_default()
 }
 
 /// Communities grouped under their street or town, for the household select.
@@ -631,6 +626,7 @@ async fn apply(
             "phone" => form.phone = text(),
             "household_community" => form.household_community = text(),
             "pledge" => form.pledge = !data.is_empty(),
+            "self_use" => form.self_use = !data.is_empty(),
             "key" => form.key = text(),
             // An empty file input still sends a part with no content: not a file.
             n if is_file && n.starts_with(FILE_PREFIX) && !data.is_empty() => {
@@ -677,6 +673,7 @@ async fn apply(
         asking_unit: form.asking_unit.clone(),
         asking_article: form.asking_article.clone(),
         pledge: form.pledge,
+        self_use: form.self_use,
     };
     let material_keys: Vec<String> = uploads.iter().map(|u| u.material.clone()).collect();
     match app

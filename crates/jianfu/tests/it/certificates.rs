@@ -22,18 +22,19 @@ fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// An application for C03 关系证明（继承不动产登记）, complete.
+/// An application for C05 亲属关系证明（仅限公证）, complete. (Beijing's C03 left the retained
+/// list in catalog 2026.2: it is a kinship certificate.)
 fn application() -> Value {
     json!({
-        "item_code": "C03",
+        "item_code": "C05",
         "applicant_name": "王小明",
         "id_number": ID,
         "phone": "13800138000",
         "household_community": COMMUNITY,
         "reason": "父亲去世，继承其名下房产",
-        "purpose": "办理不动产继承登记",
-        "asking_unit": "大兴区不动产登记中心",
-        "asking_article": "《不动产登记暂行条例实施细则》第十四条",
+        "purpose": "到公证处办理继承公证",
+        "asking_unit": "北京市大兴区公证处",
+        "asking_article": "《中华人民共和国公证法》第十一条",
         "pledge": true,
         "materials": [
             {"material": "id_card", "content_base64": b64(PNG)},
@@ -143,8 +144,8 @@ async fn approved_application(s: &TestServer) -> String {
         a["community"].as_str().unwrap(),
         a["id"].as_str().unwrap()
     );
-    let facts = json!({"facts": {"被继承人姓名": "王大山", "被继承人身份证号": "110105194012310015",
-        "关系": "父子", "不动产坐落": "大兴区兴丰大街1号院2号楼301"},
+    let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310015",
+        "关系": "父子", "公证机构": "北京市大兴区公证处", "公证事项": "继承权"},
         "household_checked": true, "note": "核对户口本原件，被继承人原户籍在本社区"});
     json_ok(
         post(s, &shegong, &format!("{path}/verify"), &facts).await,
@@ -225,7 +226,7 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         )
         .await;
         let msg = expect_code(blank, 422, "blank_document").await;
-        assert!(msg.contains("被继承人姓名"), "{msg}");
+        assert!(msg.contains("关系人身份证号"), "{msg}");
         let unchecked = post(
             &s,
             &shegong,
@@ -238,8 +239,8 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         let r = post(&s, &jumin, &format!("{path}/verify"), &json!({})).await;
         assert_eq!(r.status(), 403, "{label}");
 
-        let facts = json!({"facts": {"被继承人姓名": "王大山", "被继承人身份证号": "110105194012310015",
-            "关系": "父子", "不动产坐落": "大兴区兴丰大街1号院2号楼301"}, "household_checked": true});
+        let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310015",
+            "关系": "父子", "公证机构": "北京市大兴区公证处", "公证事项": "继承权"}, "household_checked": true});
         let v = json_ok(
             post(&s, &shegong, &format!("{path}/verify"), &facts).await,
             200,
@@ -414,6 +415,50 @@ async fn refusals_explain_where_to_go_and_bad_uploads_are_named() {
     )
     .await;
     assert!(msg.contains("法律"), "{msg}");
+    // Words of another body's matter: sent there (issue 15).
+    let msg = expect_code(
+        apply(with(json!({"item_code": "", "requested_name": "銀行流水證明"}))).await,
+        422,
+        "certificate_other_body",
+    )
+    .await;
+    assert!(msg.contains("开户银行"), "{msg}");
+    // Everyday words for a national negative item.
+    let msg = expect_code(
+        apply(with(json!({"item_code": "", "requested_name": "没有收入的证明"}))).await,
+        422,
+        "certificate_on_negative_list",
+    )
+    .await;
+    assert!(msg.contains("居民财产证明"), "{msg}");
+    // Bad names: punctuation only, far too long.
+    expect_code(
+        apply(with(json!({"item_code": "", "requested_name": "？？……"}))).await,
+        422,
+        "certificate_not_chosen",
+    )
+    .await;
+    let long = "证明".repeat(60);
+    let msg = expect_code(
+        apply(with(json!({"item_code": "", "requested_name": long}))).await,
+        422,
+        "certificate_name_too_long",
+    )
+    .await;
+    assert!(msg.contains("100"), "{msg}");
+    // No unit and no 居民自用: asked who requires it; 居民自用 said: accepted further on.
+    expect_code(
+        apply(with(json!({"asking_unit": "", "asking_article": ""}))).await,
+        422,
+        "asking_unit_missing",
+    )
+    .await;
+    expect_code(
+        apply(with(json!({"self_use": true}))).await,
+        422,
+        "asking_unit_conflict",
+    )
+    .await;
     // A unit asking about its own matter, and a unit citing nothing.
     expect_code(
         apply(with(json!({"asking_unit": "某某科技有限公司人事部"}))).await,
@@ -543,8 +588,8 @@ async fn the_director_approves_but_not_what_they_checked_themselves() {
         "/api/v1/certificates/applications/{COMMUNITY}/{}",
         a["id"].as_str().unwrap()
     );
-    let facts = json!({"facts": {"被继承人姓名": "王大山", "被继承人身份证号": "110105194012310015",
-        "关系": "父子", "不动产坐落": "大兴区兴丰大街1号院2号楼301"}, "household_checked": true});
+    let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310015",
+        "关系": "父子", "公证机构": "北京市大兴区公证处", "公证事项": "继承权"}, "household_checked": true});
     json_ok(
         post(&s, &shuji, &format!("{path}/verify"), &facts).await,
         200,
