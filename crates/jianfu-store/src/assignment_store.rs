@@ -45,6 +45,8 @@ pub struct AssignmentRow {
     pub submitted_by: String,
     pub submitted_at: i64,
     pub updated_at: i64,
+    /// Approved with the offer to add it to the next catalog draft (三(一) 清单管理).
+    pub list_candidate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -117,6 +119,8 @@ pub struct CaseChange {
     /// Street pre-review (outcome, comment).
     pub review: Option<(String, String)>,
     pub admission: Option<Admission>,
+    /// Set the case's `list_candidate` mark (on approval).
+    pub list_candidate: Option<bool>,
 }
 
 /// What a case write did.
@@ -189,6 +193,8 @@ pub trait AssignmentStore: Send + Sync + 'static {
     async fn overdue_assignments(&self, now: i64) -> Result<Vec<AssignmentRow>>;
     /// Work in force whose validity ended before `today` (YYYY-MM-DD).
     async fn lapsed_assignments(&self, today: &str) -> Result<Vec<AssignmentRow>>;
+    /// Approved off-list work marked for the next catalog draft, oldest first.
+    async fn catalog_candidates(&self) -> Result<Vec<AssignmentRow>>;
     /// Funding rows of work in force (or expired), in scope.
     async fn funding_lines(&self, scope: &AssignmentScope) -> Result<Vec<FundingLine>>;
 }
@@ -211,7 +217,7 @@ macro_rules! impl_assignment_store {
                 outcome, catalog_version, request_json, decision_json, all_communities, \
                 requires_funding, period_from, period_to, access_number, valid_from, valid_to, \
                 deadline_at, escalated_at, review_outcome, review_comment, submitted_by, \
-                submitted_at, updated_at";
+                submitted_at, updated_at, list_candidate";
 
             fn a_columns() -> String {
                 COLUMNS
@@ -350,7 +356,7 @@ macro_rules! impl_assignment_store {
                     let sql = format!(
                         "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
                          $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-                         $23, $24)"
+                         $23, $24, $25)"
                     );
                     sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(&a.department_code)
@@ -377,6 +383,7 @@ macro_rules! impl_assignment_store {
                         .bind(&a.submitted_by)
                         .bind(a.submitted_at)
                         .bind(a.updated_at)
+                        .bind(a.list_candidate)
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| StoreError::from_write(e, &format!("准入事项 {}", a.id)))?;
@@ -423,7 +430,8 @@ macro_rules! impl_assignment_store {
                     let done = sqlx::query(
                         "UPDATE assignments SET status = $1, updated_at = $2, \
                          review_outcome = COALESCE($3, review_outcome), \
-                         review_comment = COALESCE($4, review_comment) \
+                         review_comment = COALESCE($4, review_comment), \
+                         list_candidate = COALESCE($7, list_candidate) \
                          WHERE id = $5 AND status = $6",
                     )
                     .bind(&c.to_status)
@@ -432,6 +440,7 @@ macro_rules! impl_assignment_store {
                     .bind(review_comment)
                     .bind(&c.id)
                     .bind(&c.from_status)
+                    .bind(c.list_candidate)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -567,6 +576,16 @@ macro_rules! impl_assignment_store {
                     );
                     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                         .bind(today)
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn catalog_candidates(&self) -> Result<Vec<AssignmentRow>> {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM assignments WHERE list_candidate = TRUE \
+                         ORDER BY updated_at, id LIMIT 1000"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                         .fetch_all(&self.pool)
                         .await?)
                 }

@@ -118,6 +118,29 @@ pub const TABLES: &[Table] = &[
         ],
         order_by: "id",
     },
+    // The mandate register (上级文件登记).
+    Table {
+        name: "mandates",
+        columns: &[
+            ("id", Text),
+            ("number_key", Text),
+            ("number", Text),
+            ("issuer", Text),
+            ("title", Text),
+            ("issued_on", Text),
+            ("level", Text),
+            ("requires", Text),
+            ("valid_from", Text),
+            ("valid_to", Text),
+            ("summary", Text),
+            ("end_note", Text),
+            ("created_at", Int),
+            ("created_by", Text),
+            ("updated_at", Int),
+            ("updated_by", Text),
+        ],
+        order_by: "id",
+    },
     Table {
         name: "assignments",
         columns: &[
@@ -145,6 +168,7 @@ pub const TABLES: &[Table] = &[
             ("submitted_by", Text),
             ("submitted_at", Int),
             ("updated_at", Int),
+            ("list_candidate", Bool),
         ],
         order_by: "department_code, id",
     },

@@ -314,8 +314,18 @@ pub struct Catalog {
     pub version: VersionInfo,
     #[serde(default)]
     pub laws: Vec<Law>,
+    /// The legal anchors of the whole regime in this version's law texts, by role
+    /// ([`ANCHOR_ASSIST`], [`ANCHOR_FUNDING`]): the rules cite them next to the policy's clause.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub anchors: BTreeMap<String, Vec<LegalBasis>>,
     pub items: Vec<CatalogItem>,
 }
+
+/// Role of the 组织法 article under which work a district department needs the committee's help
+/// with is agreed and arranged by the district government (1989/2018 text: 第二十条).
+pub const ANCHOR_ASSIST: &str = "assist";
+/// Role of the 组织法 article on the committee's working funds (1989/2018 text: 第十七条).
+pub const ANCHOR_FUNDING: &str = "funding";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
@@ -329,6 +339,12 @@ pub enum CatalogError {
     EmptyName(String),
     #[error("事项“{0}”是禁入事项，但没有用于甄别的关键词（terms）")]
     NegativeWithoutTerms(String),
+    #[error("“{item}”引用的“{law}”在本清单版本施行期间并不有效：{why}")]
+    LawNotInForce {
+        item: String,
+        law: String,
+        why: String,
+    },
     #[error("证明事项“{item}”有误：{problem}")]
     Certificate { item: String, problem: String },
 }
@@ -343,6 +359,11 @@ impl Catalog {
 
     /// Consistency rules every stored catalog satisfies.
     pub fn check(&self) -> Result<(), CatalogError> {
+        for (role, bases) in &self.anchors {
+            for b in bases {
+                self.check_citation(&format!("法律锚点 {role}"), b)?;
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for it in &self.items {
             if !seen.insert(it.code.as_str()) {
@@ -355,18 +376,57 @@ impl Catalog {
                 return Err(CatalogError::NegativeWithoutTerms(it.code.clone()));
             }
             for b in &it.legal_basis {
-                if !self.laws.iter().any(|l| l.key == b.law) {
-                    return Err(CatalogError::UnknownLaw {
-                        item: it.code.clone(),
-                        law: b.law.clone(),
-                    });
-                }
+                self.check_citation(&it.code, b)?;
             }
             if let Some(problem) = self.certificate_problem(it) {
                 return Err(CatalogError::Certificate {
                     item: it.code.clone(),
                     problem,
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// A citation names a registered law, in force throughout this version's dates: a version that
+    /// takes effect on 2026-01-01 cannot cite the 组织法 in its 2018 numbering, which ended on
+    /// 2025-12-31 (the 2025 revision renumbered it). A law whose dates are not recorded is not
+    /// checked here; the shipped data records them all (a test says so).
+    fn check_citation(&self, item: &str, b: &LegalBasis) -> Result<(), CatalogError> {
+        let Some(law) = self.law(&b.law) else {
+            return Err(CatalogError::UnknownLaw {
+                item: item.to_string(),
+                law: b.law.clone(),
+            });
+        };
+        let v = &self.version;
+        let not_in_force = |why: String| {
+            Err(CatalogError::LawNotInForce {
+                item: item.to_string(),
+                law: format!("《{}》（{}）", law.name, law.version),
+                why,
+            })
+        };
+        let from = law.effective_from.trim();
+        let to = law.effective_to.trim();
+        if !from.is_empty() && from > v.effective_from.as_str() {
+            return not_in_force(format!(
+                "该法自 {from} 起施行，晚于本版本的生效日期 {}",
+                v.effective_from
+            ));
+        }
+        if !to.is_empty() {
+            let version_to = v.effective_to.trim();
+            if to < v.effective_from.as_str() {
+                return not_in_force(format!(
+                    "该法已于 {to} 失效，早于本版本的生效日期 {}；请引用现行文本的条文编号",
+                    v.effective_from
+                ));
+            }
+            if version_to.is_empty() || to < version_to {
+                return not_in_force(format!(
+                    "该法于 {to} 失效，而本版本在此之后仍然有效；请引用现行文本，或给本版本写明失效日期"
+                ));
             }
         }
         Ok(())
@@ -483,6 +543,23 @@ impl Catalog {
 
     pub fn item(&self, code: &str) -> Option<&CatalogItem> {
         self.items.iter().find(|i| i.code == code.trim())
+    }
+
+    /// The legal anchors of `role` (empty when the version names none).
+    pub fn anchor(&self, role: &str) -> &[LegalBasis] {
+        self.anchors
+            .get(role)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Citations in words, joined: 《…》（…）第六条、《…》第二十八条.
+    pub fn cite_all(&self, bases: &[LegalBasis]) -> String {
+        bases
+            .iter()
+            .map(|b| self.cite(b))
+            .collect::<Vec<_>>()
+            .join("、")
     }
 
     pub fn law(&self, key: &str) -> Option<&Law> {

@@ -76,6 +76,188 @@ impl MandateDoc {
     }
 }
 
+/// A field of a [`MandateDoc`], as named in forms and the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MandateField {
+    Number,
+    Issuer,
+    Title,
+    IssuedOn,
+    Level,
+    Requires,
+    ValidFrom,
+    ValidTo,
+    Summary,
+}
+
+impl MandateField {
+    pub const ALL: [MandateField; 9] = [
+        MandateField::Number,
+        MandateField::Issuer,
+        MandateField::Title,
+        MandateField::IssuedOn,
+        MandateField::Level,
+        MandateField::Requires,
+        MandateField::ValidFrom,
+        MandateField::ValidTo,
+        MandateField::Summary,
+    ];
+    /// The form and JSON field name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MandateField::Number => "number",
+            MandateField::Issuer => "issuer",
+            MandateField::Title => "title",
+            MandateField::IssuedOn => "issued_on",
+            MandateField::Level => "level",
+            MandateField::Requires => "requires",
+            MandateField::ValidFrom => "valid_from",
+            MandateField::ValidTo => "valid_to",
+            MandateField::Summary => "summary",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            MandateField::Number => "文号",
+            MandateField::Issuer => "发文机关",
+            MandateField::Title => "标题",
+            MandateField::IssuedOn => "印发日期",
+            MandateField::Level => "层级",
+            MandateField::Requires => "要求社区的事项",
+            MandateField::ValidFrom => "生效日期",
+            MandateField::ValidTo => "失效日期",
+            MandateField::Summary => "要求内容",
+        }
+    }
+}
+
+/// Longest text accepted per field (characters): enough for any real 文号, issuer list or title.
+pub const MAX_NUMBER_CHARS: usize = 64;
+pub const MAX_ISSUER_CHARS: usize = 200;
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_SUMMARY_CHARS: usize = 4000;
+
+/// Why a document cannot be registered as written: which field, a stable code and a Chinese
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct MandateProblem {
+    pub field: MandateField,
+    code: &'static str,
+    pub message: String,
+}
+
+impl MandateProblem {
+    pub fn new(field: MandateField, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+    /// `invalid_mandate_doc` (a required field empty or too long), `bad_date`, `period_reversed`
+    /// (失效日期 before 生效日期), `no_burden_kinds`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl MandateDoc {
+    /// Every problem with the document as written, in field order; empty when it can be
+    /// registered. A register entry must say who issued what, when, and what it requires of
+    /// communities: an entry that requires nothing could not open any exception.
+    pub fn problems(&self) -> Vec<MandateProblem> {
+        use MandateField as F;
+        let mut out = Vec::new();
+        let text =
+            |out: &mut Vec<MandateProblem>, field: F, value: &str, max: usize, hint: &str| {
+                let v = value.trim();
+                if v.is_empty() {
+                    out.push(MandateProblem::new(
+                        field,
+                        "invalid_mandate_doc",
+                        format!("请填写{}{hint}", field.label_zh()),
+                    ));
+                } else if v.chars().count() > max {
+                    out.push(MandateProblem::new(
+                        field,
+                        "invalid_mandate_doc",
+                        format!("{}过长（最多 {max} 个字）", field.label_zh()),
+                    ));
+                }
+            };
+        text(
+            &mut out,
+            F::Number,
+            &self.number,
+            MAX_NUMBER_CHARS,
+            "，例如 中办发〔2010〕33号",
+        );
+        text(
+            &mut out,
+            F::Issuer,
+            &self.issuer,
+            MAX_ISSUER_CHARS,
+            "，例如 中共中央办公厅、国务院办公厅",
+        );
+        text(&mut out, F::Title, &self.title, MAX_TITLE_CHARS, "");
+        let date = |out: &mut Vec<MandateProblem>, field: F, value: &str, optional: bool| {
+            let v = value.trim();
+            if v.is_empty() && optional {
+                return;
+            }
+            if !super::catalog::is_iso_date(v) {
+                out.push(MandateProblem::new(
+                    field,
+                    "bad_date",
+                    if v.is_empty() {
+                        format!("请填写{}，例如 2026-01-01", field.label_zh())
+                    } else {
+                        format!(
+                            "{}“{v}”有误，应写成 2026-01-01 这样的格式",
+                            field.label_zh()
+                        )
+                    },
+                ));
+            }
+        };
+        date(&mut out, F::IssuedOn, &self.issued_on, false);
+        if self.requires.is_empty() {
+            out.push(MandateProblem::new(
+                F::Requires,
+                "no_burden_kinds",
+                "请至少选择一项文件要求社区承担的事项（如工作机构、业务台账、示范创建活动）",
+            ));
+        }
+        date(&mut out, F::ValidFrom, &self.valid_from, false);
+        date(&mut out, F::ValidTo, &self.valid_to, true);
+        let (from, to) = (self.valid_from.trim(), self.valid_to.trim());
+        if super::catalog::is_iso_date(from) && super::catalog::is_iso_date(to) && to < from {
+            out.push(MandateProblem::new(
+                F::ValidTo,
+                "period_reversed",
+                format!("失效日期 {to} 早于生效日期 {from}"),
+            ));
+        }
+        if self.summary.trim().chars().count() > MAX_SUMMARY_CHARS {
+            out.push(MandateProblem::new(
+                F::Summary,
+                "invalid_mandate_doc",
+                format!("要求内容过长（最多 {MAX_SUMMARY_CHARS} 个字）"),
+            ));
+        }
+        out
+    }
+
+    /// The first problem, if any (see [`MandateDoc::problems`]).
+    pub fn check(&self) -> Result<(), MandateProblem> {
+        match self.problems().into_iter().next() {
+            Some(p) => Err(p),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A 文号 in one canonical spelling, so 中办发[2010]33号, 中办发（2010）33号 and
 /// "中办发 〔2010〕 33 号" are the same document: whitespace removed, full-width digits made
 /// ASCII, every year bracket written 〔〕.
@@ -160,6 +342,94 @@ mod tests {
             valid_to: String::new(),
             summary: String::new(),
         }
+    }
+
+    #[test]
+    fn a_well_formed_document_passes_the_check() {
+        assert_eq!(doc().check(), Ok(()));
+        let mut d = doc();
+        d.valid_to = "2010-06-01".into();
+        assert_eq!(d.check(), Ok(()), "a document may end on the day it starts");
+    }
+
+    #[test]
+    fn the_check_names_the_field_and_a_stable_code() {
+        type Edit = fn(&mut MandateDoc);
+        let cases: Vec<(Edit, MandateField, &str)> = vec![
+            (
+                |d| d.number = "  ".into(),
+                MandateField::Number,
+                "invalid_mandate_doc",
+            ),
+            (
+                |d| d.issuer.clear(),
+                MandateField::Issuer,
+                "invalid_mandate_doc",
+            ),
+            (
+                |d| d.title.clear(),
+                MandateField::Title,
+                "invalid_mandate_doc",
+            ),
+            (
+                |d| d.title = "题".repeat(MAX_TITLE_CHARS + 1),
+                MandateField::Title,
+                "invalid_mandate_doc",
+            ),
+            (
+                |d| d.issued_on = "2010-6-1".into(),
+                MandateField::IssuedOn,
+                "bad_date",
+            ),
+            (
+                |d| d.requires.clear(),
+                MandateField::Requires,
+                "no_burden_kinds",
+            ),
+            (
+                |d| d.valid_from = "2010-02-30".into(),
+                MandateField::ValidFrom,
+                "bad_date",
+            ),
+            (
+                |d| d.valid_to = "明年".into(),
+                MandateField::ValidTo,
+                "bad_date",
+            ),
+            (
+                |d| d.valid_to = "2009-12-31".into(),
+                MandateField::ValidTo,
+                "period_reversed",
+            ),
+        ];
+        for (edit, field, code) in cases {
+            let mut d = doc();
+            edit(&mut d);
+            let e = d.check().unwrap_err();
+            assert_eq!((e.field, e.code()), (field, code), "{e}");
+            assert!(
+                e.message
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            );
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_not_only_the_first() {
+        let mut d = doc();
+        d.number.clear();
+        d.title.clear();
+        d.requires.clear();
+        let fields: Vec<MandateField> = d.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                MandateField::Number,
+                MandateField::Title,
+                MandateField::Requires
+            ]
+        );
     }
 
     #[test]

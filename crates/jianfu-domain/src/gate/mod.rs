@@ -3,13 +3,18 @@
 //!
 //! - [`catalog`]: the lists (清单) as versioned data with legal citations;
 //! - [`request`]: what a department asks a community to do, already parsed and checked;
-//! - [`rules`]: one small function per rule, each with its citation;
+//! - [`rules`]: one small function per rule about the work item, each with its citation;
+//! - [`burdens`]: the rules for attached burdens (三(二), 三(三)), with the [`mandate`] register;
+//! - [`digital`]: apps, work groups, check-ins, rankings and compulsory uploads (2024, 2026 rules);
 //! - [`screening`]: text screening that stops mislabelled work (a title is not trusted);
 //! - [`decide`]: combines the rules part by part — a refusal always wins.
 
+pub mod burdens;
+pub mod candidates;
 pub mod catalog;
 pub mod citation;
 pub mod decision;
+pub mod digital;
 pub mod mandate;
 pub mod request;
 pub mod rules;
@@ -24,11 +29,30 @@ pub use request::{
     RankingMeasure, RequesterLevel,
 };
 
-/// The gate. Deterministic: the same request and catalog always give the same decision.
-pub fn decide(req: &GateRequest, catalog: &Catalog) -> Decision {
+/// The gate. Deterministic: the same request, catalog and mandate register always give the same
+/// decision. `mandates` holds the documents in force on the day of the decision.
+pub fn decide(req: &GateRequest, catalog: &Catalog, mandates: &MandateRegister) -> Decision {
     let mut reasons = rules::item_rules(req, catalog);
+    let item = req.item_code.as_deref().and_then(|c| catalog.item(c));
+    let text = screening::Screened::new(&rules::request_text(req, item));
+    reasons.extend(digital::undeclared(req, &text));
+    if let Some(w) = text.veto_word() {
+        reasons.push(rules::reason(
+            "no_one_vote_veto",
+            rules::cite(rules::clause::VETO),
+            format!("经文本甄别，申请中写有“{w}”：对社区的一票否决事项一律取消。"),
+            None,
+            Effect::Refuse,
+            Some("取消一票否决"),
+        ));
+    }
+    let ctx = burdens::BurdenContext {
+        item_kind: item.map(|i| i.kind),
+        mandates,
+    };
     for (i, b) in req.burdens.iter().enumerate() {
-        reasons.extend(rules::burden_rules(i, b));
+        reasons.extend(burdens::burden_rules(i, b, ctx));
+        reasons.extend(digital::burden_rules(i, b, req, ctx));
     }
     Decision::from_reasons(catalog.version.id.clone(), reasons)
 }

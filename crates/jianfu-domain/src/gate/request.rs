@@ -276,6 +276,9 @@ pub struct GateRequest {
     /// A catalog item, or `None` for free-text work.
     pub item_code: Option<String>,
     pub title: String,
+    /// What the work is, in the department's words (screened like the title).
+    #[serde(default)]
+    pub description: String,
     pub legal_basis: Vec<LegalCitation>,
     pub community_role: CommunityRole,
     /// The authority given to the community (权随责走), in words.

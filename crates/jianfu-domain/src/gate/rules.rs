@@ -1,12 +1,14 @@
-//! One function per rule of the gate, each with the clause it rests on. DESIGN.md "The access
-//! gate" lists them; the policy is 《大兴区进一步开展社区减负工作实施意见》(2016).
+//! The rules about the work item itself, one function each, with the clause it rests on. The
+//! rules about attached burdens are in [`super::burdens`] and [`super::digital`]. DESIGN.md
+//! "The access gate" and docs/gate.md list them; the policy is
+//! 《大兴区进一步开展社区减负工作实施意见》(2016).
 
-use super::catalog::{Catalog, ItemKind};
+use super::catalog::{Catalog, CatalogItem, ItemKind};
 use super::decision::{Effect, Reason};
-use super::request::{Burden, BurdenKind, CommunityRole, GateRequest};
-use super::screening;
+use super::request::{CommunityRole, GateRequest};
+use super::screening::Screened;
 
-const DOC: &str = "《大兴区进一步开展社区减负工作实施意见》";
+pub(crate) const DOC: &str = "《大兴区进一步开展社区减负工作实施意见》";
 
 /// Clauses of the policy the rules rest on.
 pub mod clause {
@@ -22,24 +24,27 @@ pub mod clause {
     pub const AUTHORITY: &str = "二(四) 权随责走：明确社区居民委员会工作任务和职责权限";
     pub const ASSIST_ONLY: &str = "二(四) 凡属于区政府及其各部门、街(镇)职责范围内的事项，不得转嫁给社区居民委员会；确需协助的，社区只承担协助";
     pub const SERVICES: &str = "三(一) 公益性、专业性、技术性服务等相关事项，可通过政府购买服务方式，交由社会组织、企事业单位等社会力量承担";
-    pub const LEDGER: &str = "三(二) 不得要求社区建立各部门业务台账；确需保留记录的，依托社区管理服务信息平台整合建立电子台账";
+    pub const LEDGER: &str = "三(二) 除法律、法规、规章明确规定及中央、市委市政府明确要求外，不得要求社区建立各部门业务台账；确需保留记录的，依托社区管理服务信息平台整合建立电子台账";
     pub const SIGN: &str = "三(二) 社区办公场所外，只悬挂社区党组织、社区居民委员会、社区服务站三个组织机构标牌，其他标牌一律取消";
     pub const INSTITUTION: &str = "三(二) 除法律、法规、规章明确规定及中央、市委市政府明确要求外，各部门不得在社区设立工作机构、专门场所，不得配备专职人员";
-    pub const LETTER: &str = "二(三) 对超出社区职能的责任书等工作任务进行清理";
-    pub const EVALUATION: &str = "三(三) 除中央和市委市政府明确要求开展外，面向社区的达标、检查评比和示范创建活动一律取消（中办发〔2010〕33号）";
+    pub const LETTER: &str =
+        "二(三) 对超出社区职能的责任书等工作任务进行清理；二(四) 确需协助的，社区只承担协助";
+    pub const EVALUATION_OWN: &str = "三(三) 各部门不再单独组织社区层面的考核评比活动";
+    pub const EVALUATION: &str = "三(三) 按照《评比达标表彰活动管理办法(试行)》(中办发〔2010〕33号)，面向社区的达标、检查评比和示范创建活动，除中央和市委市政府明确要求开展外，其他一律取消";
     pub const VETO: &str = "三(三) 取消对社区的“一票否决”事项";
     pub const REPORT: &str = "三(二) 精简和压缩各类报表；三(六) 数据资源共享，减轻社区数据录入工作";
-    pub const SECONDMENT: &str = "三(二) 不得随意借调社区工作人员";
+    pub const SECONDMENT: &str =
+        "三(二) 除法律、法规、规章明确规定及中央、市委市政府明确要求外，不得随意借调社区工作人员";
     pub const NOT_WORK: &str = "三(四) 证明事项按《社区日常出具证明事项》办理，不属于下派工作";
 }
 
-fn cite(clause: &str) -> String {
+pub(crate) fn cite(clause: &str) -> String {
     format!("{DOC} {clause}")
 }
 
-fn reason(
+pub(crate) fn reason(
     rule: &str,
-    clause: &str,
+    citation: String,
     message: String,
     part: Option<usize>,
     effect: Effect,
@@ -47,7 +52,7 @@ fn reason(
 ) -> Reason {
     Reason {
         rule: rule.into(),
-        citation: cite(clause),
+        citation,
         message,
         part,
         effect,
@@ -55,34 +60,30 @@ fn reason(
     }
 }
 
+/// The text the gate reads: what the department wrote (title, description, authority) plus the
+/// chosen item's name.
+pub fn request_text(req: &GateRequest, item: Option<&CatalogItem>) -> String {
+    let mut text = format!("{}\n{}\n{}", req.title, req.description, req.authority);
+    if let Some(i) = item {
+        text.push('\n');
+        text.push_str(&i.name);
+    }
+    text
+}
+
 /// The rules about the work item itself.
 pub fn item_rules(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
     let mut out = Vec::new();
     let item = req.item_code.as_deref().and_then(|c| cat.item(c));
-    // The text screened is what the department wrote, plus the chosen item's name.
-    let text = match item {
-        Some(i) => format!("{} {}", req.title, i.name),
-        None => req.title.clone(),
-    };
-    let text = screening::Screened::new(&text);
+    let text = Screened::new(&request_text(req, item));
     out.extend(negative(req, cat, item.map(|i| i.code.as_str()), &text));
     out.extend(not_ours_to_pass_on(req, cat, &text));
     match item.map(|i| i.kind) {
-        Some(ItemKind::Duty) => out.push(reason(
-            "duty_list",
-            clause::LISTS,
-            format!(
-                "“{}”属于社区依法履行职责事项，予以准入。",
-                item.map(|i| i.name.as_str()).unwrap_or("")
-            ),
-            None,
-            Effect::Admit,
-            None,
-        )),
-        Some(ItemKind::Assist) => out.extend(assist(req)),
+        Some(ItemKind::Duty) => out.push(duty(item.expect("kind came from the item"), cat)),
+        Some(ItemKind::Assist) => out.extend(assist(req, item.expect("item"), cat)),
         Some(ItemKind::Certificate | ItemKind::CertificateNegative) => out.push(reason(
             "not_a_work_item",
-            clause::NOT_WORK,
+            cite(clause::NOT_WORK),
             "所选事项是证明事项，不是可以下派社区的工作。".into(),
             None,
             Effect::Refuse,
@@ -90,12 +91,12 @@ pub fn item_rules(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
         )),
         // Negative and department-duty items were refused above.
         Some(ItemKind::Negative | ItemKind::DepartmentDuty) => {}
-        None => out.extend(off_the_lists(req)),
+        None => out.extend(off_the_lists(req, cat)),
     }
     if let Some(w) = text.service_word() {
         out.push(reason(
             "purchase_of_services",
-            clause::SERVICES,
+            cite(clause::SERVICES),
             format!("事项含有“{w}”，属于公益性、专业性或技术性服务，建议通过政府购买服务交由社会力量承担，而不是交给社区。"),
             None,
             Effect::Advice,
@@ -105,21 +106,22 @@ pub fn item_rules(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
     out
 }
 
-/// 取消和禁入事项: chosen by code, or found in the text. Targets (招商引资…) are banned
-/// outright; enforcement, demolition and city management only when the community would be the
-/// responsible subject — by its declared role or by the words of the text.
+/// 取消和禁入事项: chosen by code, or found in the text. Targets (招商引资、协税护税、经济创收)
+/// count where the text makes them the community's task or target, not on a mere mention;
+/// enforcement, demolition and city management only where the community would be the
+/// responsible subject — by its declared role or by the words of the text. 三(一).
 pub fn negative(
     req: &GateRequest,
     cat: &Catalog,
     code: Option<&str>,
-    text: &screening::Screened,
+    text: &Screened,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
     for neg in cat.items_of(ItemKind::Negative) {
         if code == Some(neg.code.as_str()) {
             out.push(reason(
                 "negative_list",
-                clause::NEGATIVE,
+                cite(clause::NEGATIVE),
                 format!("“{}”在取消和禁入事项清单上，不得交由社区承担。", neg.name),
                 None,
                 Effect::Refuse,
@@ -127,26 +129,33 @@ pub fn negative(
             ));
             continue;
         }
-        let Some(term) = text.find_term(&neg.terms) else {
-            continue;
-        };
-        let responsible_word = text.responsibility_word();
-        if neg.only_as_responsible
-            && req.community_role != CommunityRole::Responsible
-            && responsible_word.is_none()
-        {
-            continue;
-        }
-        let why = match (neg.only_as_responsible, responsible_word) {
-            (true, Some(w)) => format!("，且文字“{w}”使社区成为责任主体"),
-            (true, None) => "，且申请把社区列为责任主体".to_string(),
-            _ => String::new(),
+        let responsible_role = req.community_role == CommunityRole::Responsible;
+        let why = if neg.only_as_responsible {
+            match text.find_as_responsible(&neg.terms) {
+                Some((term, w)) => format!("文中出现“{term}”，且“{w}”使社区成为责任主体"),
+                None => match text.find_term(&neg.terms) {
+                    Some(term) if responsible_role => {
+                        format!("文中出现“{term}”，且申请把社区列为责任主体")
+                    }
+                    _ => continue,
+                },
+            }
+        } else {
+            match text.find_as_task(&neg.terms) {
+                Some((term, w)) => format!("文中“{term}”与“{w}”一起出现，是交给社区的任务或指标"),
+                None => match text.find_term(&neg.terms) {
+                    Some(term) if responsible_role => {
+                        format!("文中出现“{term}”，且申请把社区列为责任主体")
+                    }
+                    _ => continue,
+                },
+            }
         };
         out.push(reason(
             "negative_terms",
-            clause::NEGATIVE,
+            cite(clause::NEGATIVE),
             format!(
-                "经文本甄别，“{}”实质上属于取消和禁入事项“{}”（文中出现“{term}”{why}），不论标题如何表述，一律不得交由社区承担。",
+                "经文本甄别，“{}”实质上属于取消和禁入事项“{}”（{why}），不论标题如何表述，一律不得交由社区承担。",
                 req.title.trim(),
                 neg.name
             ),
@@ -158,37 +167,70 @@ pub fn negative(
     out
 }
 
-/// A department's or street's own duty may not be passed to the community.
-pub fn not_ours_to_pass_on(
-    req: &GateRequest,
-    cat: &Catalog,
-    text: &screening::Screened,
-) -> Vec<Reason> {
+/// Any department's or street's own duty may not be passed to the community — whoever asks,
+/// not only the department that owns it (二(四), 三(一)).
+pub fn not_ours_to_pass_on(req: &GateRequest, cat: &Catalog, text: &Screened) -> Vec<Reason> {
     cat.items_of(ItemKind::DepartmentDuty)
-        .filter(|d| {
-            req.item_code.as_deref() == Some(d.code.as_str())
-                || (d.responsible_department == req.department
-                    && text.find_term(&d.terms).is_some())
-        })
-        .map(|d| {
-            reason(
+        .filter_map(|d| {
+            let found = if req.item_code.as_deref() == Some(d.code.as_str()) {
+                String::new()
+            } else {
+                format!("（经文本甄别，文中出现“{}”）", text.find_term(&d.terms)?)
+            };
+            Some(reason(
                 "not_ours_to_pass_on",
-                clause::NOT_TRANSFERRED,
-                format!("“{}”是{}的职责事项，不得转嫁给社区。", d.name, owner(d)),
+                cite(clause::NOT_TRANSFERRED),
+                format!(
+                    "“{}”是{}的职责事项{found}，不得转嫁给社区。",
+                    d.name,
+                    owner(d)
+                ),
                 None,
                 Effect::Refuse,
-                Some("由本部门依职责自行办理，不下派社区"),
-            )
+                Some("由负有该职责的部门或街道依职责自行办理，不下派社区"),
+            ))
         })
         .collect()
 }
 
-fn owner(d: &super::CatalogItem) -> &str {
+fn owner(d: &CatalogItem) -> &str {
     if d.responsible_department.is_empty() {
-        "部门"
+        "部门或街道"
     } else {
         &d.responsible_department
     }
+}
+
+/// The clause plus the item's own legal bases, as the version in force cites them.
+fn cite_with_item(clause: &str, item: &CatalogItem, cat: &Catalog) -> String {
+    if item.legal_basis.is_empty() {
+        cite(clause)
+    } else {
+        format!("{}；{}", cite(clause), cat.cite_all(&item.legal_basis))
+    }
+}
+
+/// The clause plus the catalog version's legal anchor for `role` (e.g. the 组织法 article that
+/// district departments' work needing the committee's help is arranged by the district).
+fn cite_with_anchor(clause: &str, role: &str, cat: &Catalog) -> String {
+    let anchors = cat.anchor(role);
+    if anchors.is_empty() {
+        cite(clause)
+    } else {
+        format!("{}；{}", cite(clause), cat.cite_all(anchors))
+    }
+}
+
+/// 社区依法履行职责事项: admitted, citing the item's own legal basis.
+pub fn duty(item: &CatalogItem, cat: &Catalog) -> Reason {
+    reason(
+        "duty_list",
+        cite_with_item(clause::LISTS, item, cat),
+        format!("“{}”属于社区依法履行职责事项，予以准入。", item.name),
+        None,
+        Effect::Admit,
+        None,
+    )
 }
 
 fn funded(req: &GateRequest) -> bool {
@@ -197,24 +239,19 @@ fn funded(req: &GateRequest) -> bool {
         .is_some_and(|f| f.amount_fen > 0 && !f.channel.trim().is_empty())
 }
 
-/// 依法协助政府工作事项: the community only assists, and funding and authority come with it.
-pub fn assist(req: &GateRequest) -> Vec<Reason> {
+/// Funding and authority, which assist work and off-list work both bring (二(四)).
+fn funding_and_authority(
+    req: &GateRequest,
+    cat: &Catalog,
+    prefix: &str,
+    what: &str,
+) -> Vec<Reason> {
     let mut out = Vec::new();
-    if req.community_role == CommunityRole::Responsible {
-        out.push(reason(
-            "assist_only",
-            clause::ASSIST_ONLY,
-            "协助事项中社区只能协助，不能作为责任主体。".into(),
-            None,
-            Effect::Refuse,
-            Some("把社区角色改为“协助”，主体责任由本部门承担"),
-        ));
-    }
     if !funded(req) {
         out.push(reason(
-            "assist_needs_funding",
-            clause::FUNDING,
-            "协助事项必须随事下达经费：请写明每个社区的经费金额和经费渠道。".into(),
+            &format!("{prefix}_needs_funding"),
+            cite_with_anchor(clause::FUNDING, super::catalog::ANCHOR_FUNDING, cat),
+            format!("{what}必须随事下达经费：请写明每个社区的经费金额和经费渠道。"),
             None,
             Effect::Refuse,
             Some("写明每个社区的经费金额和经费渠道（费随事转）"),
@@ -222,19 +259,49 @@ pub fn assist(req: &GateRequest) -> Vec<Reason> {
     }
     if req.authority.trim().is_empty() {
         out.push(reason(
-            "assist_needs_authority",
-            clause::AUTHORITY,
-            "协助事项必须写明交给社区的工作任务和职责权限。".into(),
+            &format!("{prefix}_needs_authority"),
+            cite(clause::AUTHORITY),
+            format!("{what}必须写明交给社区的工作任务和职责权限。"),
             None,
             Effect::Refuse,
             Some("写明交给社区的工作任务和职责权限（权随责走）"),
         ));
     }
+    out
+}
+
+fn assist_only(what: &str) -> Reason {
+    reason(
+        "assist_only",
+        cite(clause::ASSIST_ONLY),
+        format!("{what}中社区只能协助，不能作为责任主体。"),
+        None,
+        Effect::Refuse,
+        Some("把社区角色改为“协助”，主体责任由本部门承担"),
+    )
+}
+
+/// 社区依法协助政府工作事项: the community only assists, and funding and authority come with it.
+pub fn assist(req: &GateRequest, item: &CatalogItem, cat: &Catalog) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if req.community_role == CommunityRole::Responsible {
+        out.push(assist_only("协助事项"));
+    }
+    out.extend(funding_and_authority(req, cat, "assist", "协助事项"));
     if out.is_empty() {
+        let mut citation = cite_with_item(clause::LISTS, item, cat);
+        let anchors = cat.anchor(super::catalog::ANCHOR_ASSIST);
+        if !anchors.is_empty() {
+            citation.push('；');
+            citation.push_str(&cat.cite_all(anchors));
+        }
         out.push(reason(
             "assist_list",
-            clause::LISTS,
-            "属于社区依法协助政府工作事项，经费和权限已随事明确，予以准入。".into(),
+            citation,
+            format!(
+                "“{}”属于社区依法协助政府工作事项，经费和权限已随事明确，予以准入。",
+                item.name
+            ),
             None,
             Effect::Admit,
             None,
@@ -243,150 +310,46 @@ pub fn assist(req: &GateRequest) -> Vec<Reason> {
     out
 }
 
-/// Work on no list: district approval, which needs a legal basis, funding and authority.
-pub fn off_the_lists(req: &GateRequest) -> Vec<Reason> {
+/// Work on no list goes to district approval, whether or not a law names it: the policy sends
+/// exactly the work no law names to approval (三(一) "除法律、法规和规章有明确规定外…须经区委区政府
+/// 批准"). Funding and authority are still required. A cited provision that the department says
+/// names the community's duty makes the case a candidate for the next catalog version.
+pub fn off_the_lists(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
     let mut out = Vec::new();
     if req.community_role == CommunityRole::Responsible {
-        out.push(reason(
-            "assist_only",
-            clause::ASSIST_ONLY,
-            "清单外事项不得把社区作为责任主体。".into(),
-            None,
-            Effect::Refuse,
-            Some("把社区角色改为“协助”，主体责任由本部门承担"),
-        ));
+        out.push(assist_only("清单外事项"));
     }
-    if req.legal_basis.is_empty() {
-        out.push(reason(
-            "approval_needs_legal_basis",
-            clause::APPROVAL,
-            "清单外事项须有法律依据才能报区级审批：请写明法律、法规或规章的具体条款。".into(),
-            None,
-            Effect::Refuse,
-            Some("写明法律依据，具体到条款（如《……》第……条）"),
-        ));
-    }
-    if !funded(req) {
-        out.push(reason(
-            "approval_needs_funding",
-            clause::FUNDING,
-            "清单外事项须随事下达经费才能报区级审批：请写明经费金额和渠道。".into(),
-            None,
-            Effect::Refuse,
-            Some("写明每个社区的经费金额和经费渠道（费随事转）"),
-        ));
-    }
-    if req.authority.trim().is_empty() {
-        out.push(reason(
-            "approval_needs_authority",
-            clause::AUTHORITY,
-            "清单外事项须写明交给社区的工作任务和职责权限。".into(),
-            None,
-            Effect::Refuse,
-            Some("写明交给社区的工作任务和职责权限（权随责走）"),
-        ));
-    }
+    out.extend(funding_and_authority(req, cat, "approval", "清单外事项"));
+    let basis = if req.legal_basis.is_empty() {
+        "申请未引用法律依据。".to_string()
+    } else {
+        format!(
+            "申请引用的依据：{}，供审批人核对。",
+            req.legal_basis
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        )
+    };
     out.push(reason(
         "off_the_lists",
-        clause::APPROVAL,
-        "该事项不在社区工作清单上，须经区委区政府批准后才能交由社区落实。".into(),
+        cite_with_anchor(clause::APPROVAL, super::catalog::ANCHOR_ASSIST, cat),
+        format!("该事项不在社区工作清单上，须经区委区政府批准后才能交由社区落实。{basis}"),
         None,
         Effect::NeedsApproval,
-        Some("报区级审批（附法律依据和经费）"),
+        Some("报区级审批（附经费和职责权限）"),
     ));
-    out
-}
-
-/// The rules for one attached burden (index `i`).
-pub fn burden_rules(i: usize, b: &Burden) -> Vec<Reason> {
-    let part = Some(i);
-    let title = b.title.trim();
-    let label = b.kind.label_zh();
-    let mut out = Vec::new();
-    let refuse = |rule: &str, clause: &str, message: String, change: &str| {
-        reason(rule, clause, message, part, Effect::Refuse, Some(change))
-    };
-    match b.kind {
-        BurdenKind::Ledger => out.push(refuse(
-            "no_department_ledgers",
-            clause::LEDGER,
-            format!("附带的{label}“{title}”不予准入：社区不建部门业务台账，确需记录的在平台电子台账中留存。"),
-            "取消部门业务台账，改用平台电子台账",
-        )),
-        BurdenKind::Sign => out.push(refuse(
-            "three_signs_only",
-            clause::SIGN,
-            format!("附带的挂牌“{title}”不予准入：社区办公场所外只悬挂社区党组织、社区居民委员会、社区服务站三块牌子。"),
-            "取消挂牌要求",
-        )),
-        BurdenKind::Institution | BurdenKind::Premises | BurdenKind::Staff => {
-            if b.mandate.is_some_and(|m| m.is_high()) {
-                out.push(reason(
-                    "institution_mandated",
-                    clause::INSTITUTION,
-                    format!("附带的{label}“{title}”有中央或市委市政府的明确要求，予以准入。"),
-                    part,
-                    Effect::Admit,
-                    None,
-                ));
-            } else {
-                out.push(refuse(
-                    "no_institutions",
-                    clause::INSTITUTION,
-                    format!("附带的{label}“{title}”不予准入：没有法律法规规章或中央、市委市政府的明确要求，不得在社区设立机构、场所或配备专职人员。"),
-                    "取消在社区设立机构、场所或配备专职人员的要求，或提供中央、市级明确要求",
-                ));
-            }
-        }
-        BurdenKind::ResponsibilityLetter => out.push(refuse(
-            "no_responsibility_letters",
-            clause::LETTER,
-            format!("附带的责任书“{title}”不予准入：不得要求社区签订责任书。"),
-            "取消责任书",
-        )),
-        BurdenKind::Evaluation | BurdenKind::Creation => {
-            if b.one_vote_veto {
-                out.push(refuse(
-                    "no_one_vote_veto",
-                    clause::VETO,
-                    format!("附带的{label}“{title}”设有“一票否决”，对社区的一票否决事项一律取消。"),
-                    "取消一票否决",
-                ));
-            }
-            if b.mandate.is_some_and(|m| m.is_high()) {
-                out.push(reason(
-                    "evaluation_mandated",
-                    clause::EVALUATION,
-                    format!("附带的{label}“{title}”有中央或市委市政府的明确要求，予以准入。"),
-                    part,
-                    Effect::Admit,
-                    None,
-                ));
-            } else {
-                out.push(refuse(
-                    "no_evaluations",
-                    clause::EVALUATION,
-                    format!("附带的{label}“{title}”不予准入：没有中央或市委市政府明确要求的面向社区的考核评比、创建达标活动一律取消。"),
-                    "取消面向社区的考核评比或创建活动，或提供中央、市级明确要求",
-                ));
-            }
-        }
-        BurdenKind::Report | BurdenKind::DataCollection => out.push(reason(
-            "reports_from_shared_data",
-            clause::REPORT,
-            format!("附带的{label}“{title}”须优先从平台共享数据生成；新增采集字段属于新增负担，须经区级审批。"),
-            part,
-            Effect::NeedsApproval,
-            Some("改为从共享数据生成报表；确需新增字段的报区级审批"),
-        )),
-        BurdenKind::Secondment => out.push(refuse(
-            "no_secondment",
-            clause::SECONDMENT,
-            format!("附带的借调要求“{title}”不予准入：不得借调社区工作人员。"),
-            "取消借调社区工作人员的要求",
-        )),
-        // Digital burdens: rules follow (issue 15).
-        _ => {}
+    if req.basis_names_community && !req.legal_basis.is_empty() {
+        out.push(reason(
+            "list_update_candidate",
+            cite(clause::LISTS),
+            "申请单位说明所引条款规定了社区的这项职责：审批人核实后，可在批准时把它列入下一版清单草稿。"
+                .into(),
+            None,
+            Effect::Advice,
+            None,
+        ));
     }
     out
 }

@@ -214,10 +214,23 @@ pub async fn review(
     Ok(Json(app.assignment(&caller.actor, &id).await?))
 }
 
+/// 批准意见。
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ApproveBody {
+    /// 意见（可选）。
+    #[serde(default)]
+    pub comment: String,
+    /// 列入下一版清单草稿：只对准入检查标了“清单更新候选”（`list_update_candidate`）的清单外事项有效，
+    /// 否则返回 `not_a_list_candidate`。
+    #[serde(default)]
+    pub add_to_next_catalog: bool,
+}
+
 /// 区级批准：事项获得准入编号，有效期为工作期限，经费写入经费台账；申请单位收到通知。
-/// 需落实经费的事项缺少任何一个社区的经费时拒绝（`funding_missing`）。
+/// 需落实经费的事项缺少任何一个社区的经费时拒绝（`funding_missing`）。清单更新候选可同时列入下一版清单草稿
+/// （`add_to_next_catalog`，见 `GET /api/v1/catalog/candidates`）。
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/approve", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")), request_body = CommentBody,
+    params(("id" = String, Path, description = "准入事项 id")), request_body = ApproveBody,
     responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn approve(
@@ -225,10 +238,16 @@ pub async fn approve(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<CommentBody>,
+    ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
-    app.approve_assignment(&caller.actor, &meta, &id, &body.comment)
-        .await?;
+    app.approve_assignment(
+        &caller.actor,
+        &meta,
+        &id,
+        &body.comment,
+        body.add_to_next_catalog,
+    )
+    .await?;
     Ok(Json(app.assignment(&caller.actor, &id).await?))
 }
 

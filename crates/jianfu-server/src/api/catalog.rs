@@ -19,6 +19,18 @@ pub fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(list_items))
         .routes(routes!(list_versions))
+        .routes(routes!(list_candidates))
+}
+
+/// 清单更新候选（区级审批人）：批准时列入下一版清单草稿的清单外事项，按批准先后排列。
+#[utoipa::path(get, path = "/api/v1/catalog/candidates", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::service::catalog_candidates::CandidateOut>),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_candidates(
+    State(app): State<App>,
+    crate::api::extract::ApiCaller(caller): crate::api::extract::ApiCaller,
+) -> Result<Json<Vec<crate::service::catalog_candidates::CandidateOut>>, ApiError> {
+    Ok(Json(app.catalog_candidates(&caller.actor).await?))
 }
 
 /// 查询条件。

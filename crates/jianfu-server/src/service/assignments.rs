@@ -9,26 +9,20 @@
 
 use super::notices::Recipient;
 use super::{Actor, App, RequestMeta, ServiceError};
-use jianfu_domain::assignment::working_days::{format_date, parse_date};
+use jianfu_domain::assignment::working_days::format_date;
 use jianfu_domain::assignment::{
-    self as case, AmountError, CaseAction, CaseState, WorkCalendar, add_working_days,
-    unfunded_communities,
+    self as case, CaseAction, CaseState, WorkCalendar, add_working_days, unfunded_communities,
 };
 use jianfu_domain::clock::to_millis;
-use jianfu_domain::gate::citation::LegalCitation;
-use jianfu_domain::gate::{
-    self, Burden, BurdenKind, Catalog, CommunityRole, Decision, Funding, GateRequest, ItemKind,
-    Mandate, Outcome,
-};
-use jianfu_domain::org::OrgTree;
+use jianfu_domain::gate::{self, Burden, CommunityRole, Decision, GateRequest, Outcome};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::scope::Scope;
-use jianfu_domain::{Org, OrgCode, OrgKind, Role};
+use jianfu_domain::{Org, OrgCode, Role};
 use jianfu_store::{
     Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget, CaseChange,
     CaseWrite, FundingLine, FundingRow,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use time::Date;
@@ -49,108 +43,10 @@ pub fn calendar() -> Arc<WorkCalendar> {
     .clone()
 }
 
-// ---------------------------------------------------------------------------------------------
-// The request as it arrives (API JSON and the web form both produce this).
-
-/// 一份准入申请，与 `POST /api/v1/gate/evaluate` 的请求体相同。
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct RequestInput {
-    /// 申请单位的机构代码（区级部门或街道），须为调用者本人所在单位，例如 `110115-MZJ`。
-    #[serde(default)]
-    pub department: String,
-    /// 清单事项编码（如 `A03`）；清单外事项填 `null`。
-    #[serde(default)]
-    pub item_code: Option<String>,
-    /// 工作事项名称。系统会对名称做文本甄别，不以标题为准。
-    #[serde(default)]
-    pub title: String,
-    /// 法律依据，每条写明法律名称和条款，例如 `《中华人民共和国禁毒法》第十七条`。
-    #[serde(default)]
-    pub legal_basis: Vec<String>,
-    /// 社区角色：`assist`（协助）或 `responsible`（责任主体）。
-    #[serde(default)]
-    pub community_role: String,
-    /// 目标社区的机构代码列表，或字符串 `"all"`（本单位可下达的全部社区）。
-    #[serde(default)]
-    pub communities: CommunitiesInput,
-    /// 工作期限。
-    #[serde(default)]
-    pub period: PeriodInput,
-    /// 每个社区的经费及来源渠道；没有经费填 `null`。
-    #[serde(default)]
-    pub funding: Option<FundingInput>,
-    /// 附带要求（台账、报表、挂牌、考核评比等）。
-    #[serde(default)]
-    pub burdens: Vec<BurdenInput>,
-    /// 交给社区的职责权限（权随责走）；不填视为空。
-    #[serde(default)]
-    pub authority: Option<String>,
-}
-
-/// `"all"` 或机构代码列表。
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum CommunitiesInput {
-    /// 只能是 `"all"`。
-    All(String),
-    List(Vec<String>),
-}
-
-impl Default for CommunitiesInput {
-    fn default() -> Self {
-        CommunitiesInput::List(vec![])
-    }
-}
-
-/// 工作期限（含首尾两天），日期格式 `YYYY-MM-DD`。
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct PeriodInput {
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
-}
-
-/// 经费：每个社区的金额（元，最多两位小数）及经费渠道。
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct FundingInput {
-    /// 每个社区的金额，单位元，例如 `1200` 或 `1200.50`（也接受字符串）。
-    #[schema(value_type = f64)]
-    #[serde(default)]
-    pub amount_yuan: serde_json::Value,
-    /// 经费渠道，例如“区财政专项”。
-    #[serde(default)]
-    pub channel: String,
-}
-
-/// 一项附带要求。
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct BurdenInput {
-    /// `ledger` 台账、`report` 报表、`sign` 挂牌、`institution` 工作机构、`premises` 专门场所、
-    /// `staff` 专职人员、`responsibility_letter` 责任书、`evaluation` 考核评比、`creation` 创建达标、
-    /// `data_collection` 信息采集、`secondment` 借调社区工作人员。
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub title: String,
-    /// 由谁要求：`central`、`municipal`、`district`、`department` 或 `null`。
-    #[serde(default)]
-    pub mandate: Option<String>,
-    /// 是否设“一票否决”。
-    #[serde(default)]
-    pub one_vote_veto: bool,
-}
-
-/// A request after parsing: the gate's input plus what the gate does not judge.
-#[derive(Debug, Clone)]
-pub struct ParsedRequest {
-    pub gate: GateRequest,
-    pub department: Org,
-    pub communities: Vec<Org>,
-    pub all: bool,
-    pub from: Date,
-    pub to: Date,
-}
+pub use super::gate_request::{
+    BurdenInput, CommunitiesInput, FundingInput, ParsedRequest, PeriodInput, RequestInput,
+    parse_request, reachable_communities, requires_funding,
+};
 
 fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::Rejected {
@@ -163,349 +59,7 @@ fn bad_transition(e: case::TransitionError) -> ServiceError {
     rejected("invalid_transition", e.to_string())
 }
 
-pub const BURDEN_KINDS: [(&str, BurdenKind); 11] = [
-    ("ledger", BurdenKind::Ledger),
-    ("report", BurdenKind::Report),
-    ("sign", BurdenKind::Sign),
-    ("institution", BurdenKind::Institution),
-    ("premises", BurdenKind::Premises),
-    ("staff", BurdenKind::Staff),
-    ("responsibility_letter", BurdenKind::ResponsibilityLetter),
-    ("evaluation", BurdenKind::Evaluation),
-    ("creation", BurdenKind::Creation),
-    ("data_collection", BurdenKind::DataCollection),
-    ("secondment", BurdenKind::Secondment),
-];
-
-pub const MANDATES: [(&str, Mandate, &str); 4] = [
-    ("central", Mandate::Central, "中央或法律法规明确要求"),
-    ("municipal", Mandate::Municipal, "市委市政府明确要求"),
-    ("district", Mandate::District, "区级要求"),
-    ("department", Mandate::Department, "本部门要求"),
-];
-
-const MAX_BURDENS: usize = 20;
-const MAX_TITLE: usize = 200;
 const MAX_TEXT: usize = 2000;
-
-/// The communities a department (or street) may address: a street only its own communities,
-/// a district department every community of the district.
-pub fn reachable_communities<'a>(tree: &'a OrgTree, department: &Org) -> Vec<&'a Org> {
-    tree.all()
-        .iter()
-        .filter(|o| o.kind == OrgKind::Community)
-        .filter(|o| match department.kind {
-            OrgKind::Street | OrgKind::Town => tree.is_within(&o.code, &department.code),
-            _ => true,
-        })
-        .collect()
-}
-
-/// Parses a request at the edge. `for_any_department`: a district-wide reader (the approver)
-/// may dry-run on behalf of any department; submissions are always in the actor's own name.
-pub fn parse_request(
-    actor: &Actor,
-    input: &RequestInput,
-    tree: &OrgTree,
-    cat: &Catalog,
-    for_any_department: bool,
-) -> Result<ParsedRequest, ServiceError> {
-    // Department: must exist, be a department or a street/town, and be the actor's own.
-    let shown_dept: String = input.department.trim().chars().take(40).collect();
-    let department = OrgCode::parse(&input.department)
-        .ok()
-        .and_then(|c| tree.get(&c))
-        .filter(|o| {
-            matches!(
-                o.kind,
-                OrgKind::Department | OrgKind::Street | OrgKind::Town
-            )
-        })
-        .cloned()
-        .ok_or_else(|| {
-            rejected(
-                "unknown_department",
-                if shown_dept.is_empty() {
-                    "请填写申请单位的机构代码（department），例如 110115-MZJ".to_string()
-                } else {
-                    format!("申请单位“{shown_dept}”不存在，或不是区级部门、街道（镇）")
-                },
-            )
-        })?;
-    let may_act_for_any =
-        actor.is_console() || (for_any_department && actor.scope() == Scope::District);
-    if !may_act_for_any && actor.org.as_ref() != Some(&department.code) {
-        let own = actor
-            .org
-            .as_ref()
-            .and_then(|c| tree.get(c))
-            .map(|o| o.name.clone())
-            .unwrap_or_else(|| "（无）".into());
-        return Err(rejected(
-            "department_mismatch",
-            format!(
-                "只能以本单位名义提出申请：您属于“{own}”，申请中填写的是“{}”",
-                department.name
-            ),
-        ));
-    }
-
-    let title = input.title.trim().to_string();
-    if title.is_empty() {
-        return Err(rejected("empty_title", "请填写工作事项名称（title）"));
-    }
-    if title.chars().count() > MAX_TITLE {
-        return Err(rejected(
-            "title_too_long",
-            format!("工作事项名称不能超过 {MAX_TITLE} 个字"),
-        ));
-    }
-
-    let item_code = match input.item_code.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(code) => match cat.item(code) {
-            Some(it) => Some(it.code.clone()),
-            None => {
-                let shown: String = code.chars().take(40).collect();
-                return Err(rejected(
-                    "unknown_item",
-                    format!(
-                        "清单（版本 {}）中没有编码为“{shown}”的事项。请从清单中选择，或不选事项、按清单外事项申请",
-                        cat.version.id
-                    ),
-                ));
-            }
-        },
-    };
-
-    let mut legal_basis = Vec::new();
-    for line in input.legal_basis.iter().map(|s| s.trim()) {
-        if line.is_empty() {
-            continue;
-        }
-        let c = LegalCitation::parse(line).map_err(|e| rejected(e.code(), e.to_string()))?;
-        legal_basis.push(c);
-    }
-
-    let community_role = match input.community_role.trim() {
-        "assist" => CommunityRole::Assist,
-        "responsible" => CommunityRole::Responsible,
-        _ => {
-            return Err(rejected(
-                "invalid_role",
-                "社区角色（community_role）只能是 assist（协助）或 responsible（责任主体）",
-            ));
-        }
-    };
-
-    let reachable = reachable_communities(tree, &department);
-    let (communities, all) = match &input.communities {
-        CommunitiesInput::All(s) if s.trim().eq_ignore_ascii_case("all") => (
-            reachable.iter().map(|o| (*o).clone()).collect::<Vec<_>>(),
-            true,
-        ),
-        CommunitiesInput::All(s) => (
-            vec![find_community(tree, &department, &reachable, s)?],
-            false,
-        ),
-        CommunitiesInput::List(list) => {
-            let mut out: Vec<Org> = Vec::new();
-            for s in list {
-                let o = find_community(tree, &department, &reachable, s)?;
-                if !out.iter().any(|x| x.code == o.code) {
-                    out.push(o);
-                }
-            }
-            (out, false)
-        }
-    };
-    if communities.is_empty() {
-        return Err(rejected(
-            "no_communities",
-            "请至少选择一个社区，或选择“全部社区”（communities: \"all\"）",
-        ));
-    }
-
-    let date = |s: &str, which: &str| {
-        parse_date(s).ok_or_else(|| {
-            let shown: String = s.trim().chars().take(20).collect();
-            rejected(
-                "invalid_date",
-                if shown.is_empty() {
-                    format!("请填写工作期限的{which}，格式 YYYY-MM-DD，例如 2026-01-01")
-                } else {
-                    format!("{which}“{shown}”不是有效日期，应为 YYYY-MM-DD，例如 2026-01-01")
-                },
-            )
-        })
-    };
-    let from = date(&input.period.from, "开始日期")?;
-    let to = date(&input.period.to, "结束日期")?;
-    if to < from {
-        return Err(rejected(
-            "period_reversed",
-            format!(
-                "工作期限的结束日期 {} 早于开始日期 {}，请检查",
-                format_date(to),
-                format_date(from)
-            ),
-        ));
-    }
-
-    let funding = match &input.funding {
-        None => None,
-        Some(f) => {
-            let text = match &f.amount_yuan {
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            let amount_fen = case::parse_yuan(&text).map_err(|e| match e {
-                AmountError::Negative => rejected("negative_amount", "经费金额不能为负数"),
-                AmountError::Invalid => {
-                    let shown: String = text.chars().take(30).collect();
-                    rejected(
-                        e.code(),
-                        format!(
-                            "经费金额“{shown}”无效：请填写以元为单位的数字，最多两位小数，例如 1200 或 1200.50"
-                        ),
-                    )
-                }
-            })?;
-            let channel = f.channel.trim().chars().take(200).collect::<String>();
-            Some(Funding {
-                amount_fen,
-                channel,
-            })
-        }
-    };
-
-    if input.burdens.len() > MAX_BURDENS {
-        return Err(rejected(
-            "too_many_burdens",
-            format!("附带要求最多 {MAX_BURDENS} 项"),
-        ));
-    }
-    let mut burdens = Vec::new();
-    for (i, b) in input.burdens.iter().enumerate() {
-        let kind = BURDEN_KINDS
-            .iter()
-            .find(|(k, _)| *k == b.kind.trim())
-            .map(|(_, k)| *k)
-            .ok_or_else(|| {
-                rejected(
-                    "invalid_burden_kind",
-                    format!(
-                        "第 {} 项附带要求的类型“{}”无效，可选：{}",
-                        i + 1,
-                        b.kind.chars().take(30).collect::<String>(),
-                        BURDEN_KINDS.map(|(k, _)| k).join("、")
-                    ),
-                )
-            })?;
-        let mandate = match b.mandate.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(m) => Some(
-                MANDATES
-                    .iter()
-                    .find(|(k, _, _)| *k == m)
-                    .map(|(_, v, _)| *v)
-                    .ok_or_else(|| {
-                        rejected(
-                            "invalid_mandate",
-                            format!(
-                                "第 {} 项附带要求的依据层级“{}”无效，可选：central、municipal、district、department",
-                                i + 1,
-                                m.chars().take(30).collect::<String>()
-                            ),
-                        )
-                    })?,
-            ),
-        };
-        let title = b.title.trim().chars().take(MAX_TITLE).collect::<String>();
-        burdens.push(Burden {
-            kind,
-            title: if title.is_empty() {
-                kind.label_zh().to_string()
-            } else {
-                title
-            },
-            mandate,
-            mandate_document: None,
-            one_vote_veto: b.one_vote_veto,
-            measure: None,
-            purpose: None,
-        });
-    }
-
-    let authority = input
-        .authority
-        .as_deref()
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(MAX_TEXT)
-        .collect();
-
-    Ok(ParsedRequest {
-        gate: GateRequest {
-            department: department.code.to_string(),
-            item_code,
-            title,
-            legal_basis,
-            community_role,
-            authority,
-            funding,
-            burdens,
-            requester_level: Default::default(),
-            basis_names_community: false,
-        },
-        department,
-        communities,
-        all,
-        from,
-        to,
-    })
-}
-
-fn find_community(
-    tree: &OrgTree,
-    department: &Org,
-    reachable: &[&Org],
-    s: &str,
-) -> Result<Org, ServiceError> {
-    let shown: String = s.trim().chars().take(40).collect();
-    let org = OrgCode::parse(s)
-        .ok()
-        .and_then(|c| tree.get(&c))
-        .filter(|o| o.kind == OrgKind::Community)
-        .ok_or_else(|| {
-            rejected(
-                "unknown_community",
-                format!("“{shown}”不是本区的社区代码，请从社区列表中选择"),
-            )
-        })?;
-    if !reachable.iter().any(|o| o.code == org.code) {
-        return Err(rejected(
-            "unknown_community",
-            format!(
-                "社区“{}”不属于{}，街道（镇）只能向本辖区的社区提出工作事项",
-                org.name, department.name
-            ),
-        ));
-    }
-    Ok(org.clone())
-}
-
-/// Funding must reach every community for assist work, for work off the lists, and for items the
-/// catalog marks as needing it (费随事转).
-pub fn requires_funding(req: &GateRequest, cat: &Catalog) -> bool {
-    match req.item_code.as_deref().and_then(|c| cat.item(c)) {
-        None => true,
-        Some(it) => it.kind == ItemKind::Assist || it.funding_required,
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // What readers get back.
@@ -611,6 +165,12 @@ pub struct CaseOut {
     pub events: Vec<EventOut>,
     /// 已落实的经费台账。
     pub funding: Vec<FundingOut>,
+    /// 工作内容说明。
+    pub description: String,
+    /// 准入检查标为清单更新候选（申请单位说明所引条款规定了社区的这项职责）。
+    pub list_update_candidate: bool,
+    /// 已在批准时列入下一版清单草稿。
+    pub list_candidate: bool,
 }
 
 /// A case in a list.
@@ -693,6 +253,12 @@ fn event_label(action: &str) -> &'static str {
     }
 }
 
+/// Whether the gate marked the case as a candidate for the next catalog version.
+fn is_list_candidate(row: &AssignmentRow) -> bool {
+    serde_json::from_str::<Decision>(&row.decision_json)
+        .is_ok_and(|d| d.reasons.iter().any(|r| r.rule == "list_update_candidate"))
+}
+
 fn state_of(row: &AssignmentRow) -> Result<CaseState, ServiceError> {
     CaseState::parse(&row.status)
         .ok_or_else(|| ServiceError::Internal(format!("unknown case status {}", row.status)))
@@ -757,7 +323,8 @@ impl App {
         let tree = self.org_tree().await?;
         let cat = self.current_catalog().await?;
         let p = parse_request(actor, input, &tree, &cat, true)?;
-        Ok(gate::decide(&p.gate, &cat))
+        let mandates = self.mandates_in_force(&format_date(self.today())).await?;
+        Ok(gate::decide(&p.gate, &cat, &mandates))
     }
 
     /// Submits a request: judged by the gate and stored with its decision and catalog version.
@@ -771,7 +338,8 @@ impl App {
         let tree = self.org_tree().await?;
         let cat = self.current_catalog().await?;
         let p = parse_request(actor, input, &tree, &cat, false)?;
-        let decision = gate::decide(&p.gate, &cat);
+        let mandates = self.mandates_in_force(&format_date(self.today())).await?;
+        let decision = gate::decide(&p.gate, &cat, &mandates);
         let submitted =
             case::transition(CaseState::Draft, CaseAction::Submit).map_err(bad_transition)?;
         let status = case::transition(
@@ -825,6 +393,7 @@ impl App {
             submitted_by: actor.username.clone().unwrap_or_default(),
             submitted_at: now,
             updated_at: now,
+            list_candidate: false,
         };
         let targets: Vec<AssignmentTarget> = p
             .communities
@@ -1097,6 +666,12 @@ impl App {
             funding_fen: req.funding.as_ref().map(|f| f.amount_fen),
             funding_channel: req.funding.as_ref().map(|f| f.channel.clone()),
             burdens: req.burdens.clone(),
+            description: req.description.clone(),
+            list_update_candidate: decision
+                .reasons
+                .iter()
+                .any(|x| x.rule == "list_update_candidate"),
+            list_candidate: r.list_candidate,
             decision,
             events,
             funding,
@@ -1123,18 +698,17 @@ impl App {
         })
     }
 
-    /// Re-runs the gate on a stored case against the catalog version it was decided with.
+    /// The decision a stored case was given, as it was given: the catalog version, the mandate
+    /// register and the rules of that day. Re-running today's rules would rewrite history (issue 8:
+    /// old submissions keep their decision).
     pub async fn explain_assignment(
         &self,
         actor: &Actor,
         id: &str,
     ) -> Result<Decision, ServiceError> {
         let (r, _) = self.visible_case(actor, id).await?;
-        let cat = self
-            .catalog_version(&r.catalog_version)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("清单版本 {}", r.catalog_version)))?;
-        Ok(gate::decide(&request_of(&r)?, &cat))
+        serde_json::from_str(&r.decision_json)
+            .map_err(|e| ServiceError::Internal(format!("stored decision {}: {e}", r.id)))
     }
 
     /// What the viewer may do with a case now (for the page's buttons).
@@ -1234,25 +808,37 @@ impl App {
         meta: &RequestMeta,
         id: &str,
         comment: &str,
+        add_to_next_catalog: bool,
     ) -> Result<Option<String>, ServiceError> {
         actor.require(Permission::ApproveAssignments)?;
         let (row, targets) = self.visible_case(actor, id).await?;
         let from = state_of(&row)?;
         let to = case::transition(from, CaseAction::Approve).map_err(bad_transition)?;
         let req = request_of(&row)?;
+        if add_to_next_catalog && !is_list_candidate(&row) {
+            return Err(rejected(
+                "not_a_list_candidate",
+                "只有申请单位说明所引条款规定了社区职责、准入检查标为“清单更新候选”的清单外事项，才能列入下一版清单草稿",
+            ));
+        }
         let admission = self.admission(&row, &req, &targets, row.requires_funding)?;
+        let now = self.now_ms();
+        let change = CaseChange {
+            id: row.id.clone(),
+            from_status: from.as_str().into(),
+            to_status: to.as_str().into(),
+            at: now,
+            review: None,
+            admission: Some(admission),
+            list_candidate: add_to_next_catalog.then_some(true),
+        };
+        let comment = if add_to_next_catalog {
+            format!("{}（列入下一版清单草稿）", comment.trim())
+        } else {
+            comment.trim().to_string()
+        };
         let number = self
-            .apply(
-                actor,
-                meta,
-                &row,
-                from,
-                to,
-                "approve",
-                comment.trim(),
-                None,
-                Some(admission),
-            )
+            .apply_change(actor, meta, &row, change, "approve", &comment)
             .await?;
         let body = format!(
             "“{}”已经区级批准准入，准入编号 {}，有效期 {} 至 {}。{}",
@@ -1412,16 +998,34 @@ impl App {
         review: Option<(String, String)>,
         admission: Option<Admission>,
     ) -> Result<Option<String>, ServiceError> {
-        let now = self.now_ms();
         let change = CaseChange {
             id: row.id.clone(),
             from_status: from.as_str().into(),
             to_status: to.as_str().into(),
-            at: now,
+            at: self.now_ms(),
             review,
             admission,
+            list_candidate: None,
         };
-        let event = self.event(actor, &row.id, action, Some(from), to, comment, now);
+        self.apply_change(actor, meta, row, change, action, comment)
+            .await
+    }
+
+    /// Writes a state change with its event and audit record in one transaction.
+    async fn apply_change(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        row: &AssignmentRow,
+        change: CaseChange,
+        action: &str,
+        comment: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        let (from, to) = (
+            CaseState::parse(&change.from_status).unwrap_or(CaseState::Draft),
+            CaseState::parse(&change.to_status).unwrap_or(CaseState::Draft),
+        );
+        let event = self.event(actor, &row.id, action, Some(from), to, comment, change.at);
         let mut audit = self.audit(
             actor,
             meta,
@@ -1432,6 +1036,7 @@ impl App {
             "department": row.department_code,
             "from": from.as_str(),
             "to": to.as_str(),
+            "list_candidate": change.list_candidate.unwrap_or(false),
         })
         .to_string();
         let w = self.store.change_assignment(&change, &event, audit).await?;

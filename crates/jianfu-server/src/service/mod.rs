@@ -6,13 +6,17 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod catalog_candidates;
 pub mod catalog_xlsx;
 pub mod certificates;
 pub mod dashboard;
 pub mod demo;
 pub mod demo_certificates;
 pub mod error;
+pub mod gate_request;
 pub mod key_file;
+pub mod mandates;
+pub mod mandates_xlsx;
 pub mod notices;
 pub mod orgs;
 pub mod password;
@@ -41,6 +45,8 @@ pub struct App {
     pub orgs: Arc<orgs::OrgCache>,
     pub sessions: Arc<auth::SessionCache>,
     pub catalog: Arc<std::sync::RwLock<catalog::CatalogCache>>,
+    /// The mandate register, briefly (see `mandates.rs`).
+    pub mandates: Arc<mandates::MandateCache>,
     /// The seal log's signing key, loaded on first use (see `seal.rs`).
     /// The latest seal-log checkpoint, briefly (see `seal.rs`).
     pub latest_checkpoint: Arc<seal::CheckpointCache>,
@@ -65,6 +71,7 @@ impl App {
             orgs: Arc::new(orgs::OrgCache::default()),
             sessions: Arc::new(auth::SessionCache::default()),
             catalog: Arc::default(),
+            mandates: Arc::default(),
             seal_key: Arc::default(),
             latest_checkpoint: Arc::default(),
             demo_seen: Arc::default(),

@@ -7,8 +7,7 @@ use super::{PageContext, render, when};
 use crate::App;
 use crate::http::error::PageError;
 use crate::service::assignments::{
-    BURDEN_KINDS, CaseActions, CaseOut, CaseSummary, FundingInput, FundingLedger, MANDATES,
-    PeriodInput, RequestInput,
+    CaseActions, CaseOut, CaseSummary, FundingInput, FundingLedger, PeriodInput, RequestInput,
 };
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
@@ -18,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jianfu_domain::Org;
-use jianfu_domain::gate::{Decision, ItemKind};
+use jianfu_domain::gate::{BurdenKind, CheckInPurpose, Decision, ItemKind, RankingMeasure};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::scope::Scope;
 
@@ -54,8 +53,11 @@ fn fen(f: i64) -> String {
 pub struct BurdenRow {
     pub kind: String,
     pub title: String,
-    pub mandate: String,
+    /// 文号 of the registered higher-level document it claims, as typed.
+    pub mandate_document: String,
     pub veto: bool,
+    pub measure: String,
+    pub purpose: String,
 }
 
 /// The form as typed; shown again as is when refused.
@@ -72,6 +74,8 @@ pub struct RequestForm {
     pub amount_yuan: String,
     pub channel: String,
     pub authority: String,
+    pub description: String,
+    pub basis_names_community: bool,
     pub burdens: Vec<BurdenRow>,
 }
 
@@ -79,8 +83,14 @@ impl RequestForm {
     fn parse(body: &str) -> (Self, String, String) {
         let mut f = RequestForm::default();
         let (mut csrf, mut action) = (String::new(), String::new());
-        let (mut kinds, mut titles, mut mandates, mut vetos) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut kinds, mut titles, mut mandates, mut vetos, mut measures, mut purposes) = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
         for (k, v) in pairs(body) {
             match k.as_str() {
                 "csrf" => csrf = v,
@@ -96,10 +106,14 @@ impl RequestForm {
                 "amount_yuan" => f.amount_yuan = v,
                 "channel" => f.channel = v,
                 "authority" => f.authority = v,
+                "description" => f.description = v,
+                "basis_names_community" => f.basis_names_community = v == "yes",
                 "burden_kind" => kinds.push(v),
                 "burden_title" => titles.push(v),
-                "burden_mandate" => mandates.push(v),
+                "burden_mandate_document" => mandates.push(v),
                 "burden_veto" => vetos.push(v),
+                "burden_measure" => measures.push(v),
+                "burden_purpose" => purposes.push(v),
                 _ => {}
             }
         }
@@ -107,8 +121,10 @@ impl RequestForm {
             f.burdens.push(BurdenRow {
                 kind,
                 title: titles.get(i).cloned().unwrap_or_default(),
-                mandate: mandates.get(i).cloned().unwrap_or_default(),
+                mandate_document: mandates.get(i).cloned().unwrap_or_default(),
                 veto: vetos.get(i).is_some_and(|v| v == "yes"),
+                measure: measures.get(i).cloned().unwrap_or_default(),
+                purpose: purposes.get(i).cloned().unwrap_or_default(),
             });
         }
         (f, csrf, action)
@@ -148,11 +164,17 @@ impl RequestForm {
                 .map(|b| crate::service::assignments::BurdenInput {
                     kind: b.kind.clone(),
                     title: b.title.clone(),
-                    mandate: Some(b.mandate.clone()).filter(|m| !m.is_empty()),
+                    mandate_document: Some(b.mandate_document.clone())
+                        .filter(|m| !m.trim().is_empty()),
+                    mandate: None,
                     one_vote_veto: b.veto,
+                    measure: Some(b.measure.clone()).filter(|m| !m.is_empty()),
+                    purpose: Some(b.purpose.clone()).filter(|m| !m.is_empty()),
                 })
                 .collect(),
             authority: Some(self.authority.clone()),
+            description: Some(self.description.clone()),
+            basis_names_community: self.basis_names_community,
         }
     }
 
@@ -240,7 +262,10 @@ pub struct NewPage {
     pub item_groups: Vec<ItemGroup>,
     pub community_groups: Vec<CommunityGroup>,
     pub burden_kinds: Vec<(&'static str, &'static str)>,
-    pub mandates: Vec<(&'static str, &'static str)>,
+    pub measures: Vec<(&'static str, &'static str)>,
+    pub purposes: Vec<(&'static str, &'static str)>,
+    /// Registered documents in force today, for the 文号 field's suggestions: (文号, title).
+    pub mandates: Vec<(String, String)>,
     pub decision: Option<DecisionView>,
     pub error: Option<String>,
     pub catalog_version: String,
@@ -263,6 +288,7 @@ async fn new_page(
     let actor = ctx.require_caller()?.actor.clone();
     let cat = app.current_catalog().await?;
     let groups = app.addressable_communities(&actor).await?;
+    let mandates = app.mandates_in_force(&app.today_beijing()).await?;
     let item_groups = [ItemKind::Duty, ItemKind::Assist]
         .into_iter()
         .map(|k| ItemGroup {
@@ -285,11 +311,23 @@ async fn new_page(
                 communities,
             })
             .collect(),
-        burden_kinds: BURDEN_KINDS
+        burden_kinds: BurdenKind::ALL
             .iter()
-            .map(|(code, k)| (*code, k.label_zh()))
+            .map(|k| (k.as_str(), k.label_zh()))
             .collect(),
-        mandates: MANDATES.iter().map(|(c, _, l)| (*c, *l)).collect(),
+        measures: RankingMeasure::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_zh()))
+            .collect(),
+        purposes: CheckInPurpose::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_zh()))
+            .collect(),
+        mandates: mandates
+            .docs
+            .iter()
+            .map(|d| (d.number.clone(), d.title.clone()))
+            .collect(),
         decision,
         error,
         catalog_version: cat.version.id.clone(),
@@ -507,9 +545,9 @@ async fn detail_page(
                     "{}：{}{}{}",
                     b.kind.label_zh(),
                     b.title,
-                    b.mandate
-                        .and_then(|m| MANDATES.iter().find(|(_, v, _)| *v == m))
-                        .map(|(_, _, l)| format!("（{l}）"))
+                    b.mandate_document
+                        .as_deref()
+                        .map(|n| format!("（依据文件 {n}）"))
                         .unwrap_or_default(),
                     if b.one_vote_veto {
                         "，设一票否决"
@@ -568,12 +606,13 @@ async fn act(
     body: String,
 ) -> Result<Response, PageError> {
     let mut csrf = String::new();
-    let (mut comment, mut agree) = (String::new(), None);
+    let (mut comment, mut agree, mut add_to_list) = (String::new(), None, false);
     for (k, v) in pairs(&body) {
         match k.as_str() {
             "csrf" => csrf = v,
             "comment" | "reason" => comment = v,
             "agree" => agree = Some(v == "yes"),
+            "add_to_next_catalog" => add_to_list = v == "yes",
             _ => {}
         }
     }
@@ -585,7 +624,7 @@ async fn act(
                 .await
         }
         "approve" => app
-            .approve_assignment(&actor, &meta, &id, &comment)
+            .approve_assignment(&actor, &meta, &id, &comment, add_to_list)
             .await
             .map(|_| ()),
         "refuse" => app.refuse_assignment(&actor, &meta, &id, &comment).await,

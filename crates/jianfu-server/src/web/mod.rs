@@ -7,9 +7,11 @@ pub mod api_docs;
 pub mod assignments;
 pub mod audit;
 pub mod catalog;
+pub mod catalog_candidates;
 pub mod certificates;
 pub mod home;
 pub mod login;
+pub mod mandates;
 pub mod notices;
 pub mod orgs;
 pub mod prefs;
@@ -41,6 +43,8 @@ pub fn routes() -> Router<App> {
         .merge(prefs::routes())
         .merge(notices::routes())
         .merge(catalog::routes())
+        .merge(catalog_candidates::routes())
+        .merge(mandates::routes())
         .merge(assignments::routes())
         .merge(violations::routes())
         .merge(seal::routes())
@@ -106,6 +110,7 @@ impl PageContext {
         let Some(c) = &self.caller else {
             return self.items(vec![
                 ("/catalog", "工作清单", true),
+                ("/mandates", "上级文件", true),
                 ("/public/revocations", "撤销公示", true),
                 ("/verify", "证明核验", true),
                 ("/login", "登录", true),
@@ -115,6 +120,7 @@ impl PageContext {
         let mut items = vec![
             ("/", "首页", true),
             ("/catalog", "工作清单", true),
+            ("/mandates", "上级文件", true),
             (
                 "/assignments",
                 "准入事项",

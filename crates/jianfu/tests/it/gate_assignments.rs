@@ -259,10 +259,26 @@ async fn every_bad_input_gets_its_stable_code() {
                 json!([{"kind": "party", "title": "x", "mandate": null, "one_vote_veto": false}]),
                 "invalid_burden_kind",
             ),
+            // A declared level without a document is no longer believed (issue 8).
             (
                 "burdens",
-                json!([{"kind": "report", "title": "x", "mandate": "mayor", "one_vote_veto": false}]),
-                "invalid_mandate",
+                json!([{"kind": "creation", "title": "x", "mandate": "central", "one_vote_veto": false}]),
+                "mandate_needs_document",
+            ),
+            (
+                "burdens",
+                json!([{"kind": "ranking", "title": "x", "measure": "speed"}]),
+                "invalid_measure",
+            ),
+            (
+                "burdens",
+                json!([{"kind": "check_in", "title": "x", "purpose": "attendance"}]),
+                "invalid_purpose",
+            ),
+            (
+                "description",
+                json!("说".repeat(2001)),
+                "description_too_long",
             ),
         ];
         for (field, value, code) in &cases {
@@ -898,6 +914,7 @@ fn bare_case(id: &str, status: &str) -> AssignmentRow {
         review_comment: None,
         submitted_by: "minzheng".into(),
         submitted_at: 0,
+        list_candidate: false,
         updated_at: 0,
     }
 }
@@ -1011,6 +1028,7 @@ async fn assist_work_without_funding_can_never_be_in_force() {
                     at: 2,
                     review: None,
                     admission: Some(adm(one_row)),
+                    list_candidate: None,
                 },
                 &ev(&id2, "approved"),
                 s.app
