@@ -8,6 +8,7 @@ mod backend;
 mod catalog_store;
 mod certificate_store;
 mod error;
+mod mandate_store;
 mod model;
 mod notice_store;
 pub mod portable;
@@ -29,6 +30,7 @@ pub use certificate_store::{
 };
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
+pub use mandate_store::{MandateRow, MandateStore};
 pub use model::*;
 pub use notice_store::{NoticeRow, NoticeStore};
 pub use seal_store::{SealAppended, SealDraft, SealEntryRow, SealFilter, SealStore};

@@ -59,3 +59,4 @@ crate::violation_store::impl_violation_store!(PgStore, sqlx::Postgres);
 crate::notice_store::impl_notice_store!(PgStore, sqlx::Postgres);
 crate::seal_store::impl_seal_store!(PgStore, sqlx::Postgres);
 crate::certificate_store::impl_certificate_store!(PgStore, sqlx::Postgres);
+crate::mandate_store::impl_mandate_store!(PgStore, sqlx::Postgres);

@@ -67,3 +67,4 @@ crate::violation_store::impl_violation_store!(SqliteStore, sqlx::Sqlite);
 crate::notice_store::impl_notice_store!(SqliteStore, sqlx::Sqlite);
 crate::seal_store::impl_seal_store!(SqliteStore, sqlx::Sqlite);
 crate::certificate_store::impl_certificate_store!(SqliteStore, sqlx::Sqlite);
+crate::mandate_store::impl_mandate_store!(SqliteStore, sqlx::Sqlite);

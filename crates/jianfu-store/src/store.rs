@@ -16,6 +16,7 @@ pub trait Store:
     + crate::ViolationStore
     + crate::NoticeStore
     + crate::CertificateStore
+    + crate::MandateStore
 {
 }
 impl<T> Store for T where
@@ -26,6 +27,7 @@ impl<T> Store for T where
         + crate::ViolationStore
         + crate::NoticeStore
         + crate::CertificateStore
+        + crate::MandateStore
 {
 }
 

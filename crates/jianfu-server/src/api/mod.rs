@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod extract;
 pub mod health;
+pub mod mandates;
 pub mod notices;
 pub mod orgs;
 pub mod seal;
@@ -30,6 +31,7 @@ use utoipa_axum::routes;
     modifiers(&BearerAuth),
     tags((name = "auth", description = "登录与令牌"), (name = "orgs", description = "组织机构"),
          (name = "catalog", description = "社区工作清单（公开）"),
+         (name = "mandates", description = "上级文件登记（查询公开，登记和标记失效须区审批人员令牌）"),
          (name = "gate", description = "准入检查、准入申请与审批"),
          (name = "violations", description = "违规下派举报与撤销"),
          (name = "certificates", description = "居民证明：申请、核实、用印审批、出具、作废与公开核验"),
@@ -64,6 +66,7 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(health::readyz))
         .merge(notices::routes())
         .merge(catalog::routes())
+        .merge(mandates::routes())
         .merge(assignments::routes())
         .merge(violations::routes())
         .merge(seal::routes())

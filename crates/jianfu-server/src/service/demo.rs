@@ -119,6 +119,7 @@ impl App {
     /// Loads the demo district unless it was loaded before. Returns whether it loaded now.
     pub async fn load_demo(&self, meta: &RequestMeta) -> Result<bool, ServiceError> {
         self.ensure_catalog(meta).await?;
+        self.ensure_demo_mandates(meta).await?;
         if self.store.get_meta(LOADED_KEY).await?.is_some() {
             return Ok(false);
         }
