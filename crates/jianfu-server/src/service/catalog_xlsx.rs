@@ -1,7 +1,8 @@
 //! The catalog as an Excel workbook (.xlsx), the form in which districts keep their lists.
 //!
 //! Layout (export writes it, import reads exactly it back):
-//! - sheet 「说明」: two columns, label and value — 版本编号, 标题, 发布文件, 生效日期, 失效日期, 说明;
+//! - sheet 「说明」: two columns, label and value — 版本编号, 标题, 发布文件, 生效日期, 失效日期, 说明,
+//!   and one row per legal anchor (法律锚点：assist, 法律锚点：funding);
 //! - sheet 「事项」: one row per item under the header 编码, 类别 (kind code, e.g. `duty`), 名称,
 //!   法律依据 (`law_key:条款; law_key:条款`), 来源文件 (`标题|发文机关|文号` separated by `; `, a
 //!   fourth `|网址` part when the source has one), 责任部门, 须配经费 (是/否), 甄别词 (、-separated),
@@ -43,6 +44,9 @@ const INFO_LABELS: [&str; 6] = [
     "失效日期",
     "说明",
 ];
+/// 「说明」 rows `法律锚点：assist` and `法律锚点：funding` carry the catalog's legal anchors, written
+/// like the 法律依据 column (`法律代号:条款; 法律代号:条款`).
+const ANCHOR_LABEL: &str = "法律锚点：";
 const ITEM_HEADERS: [&str; 10] = [
     "编码",
     "类别",
@@ -202,15 +206,23 @@ pub fn catalog_sheets(c: &Catalog) -> Vec<SheetData> {
         &v.effective_to,
         &v.notice,
     ];
+    let mut info_rows: Vec<Vec<String>> = INFO_LABELS
+        .iter()
+        .zip(values)
+        .map(|(l, v)| vec![l.to_string(), v.clone()])
+        .collect();
+    // The regime's legal anchors (cited by the gate next to the policy), one row per role.
+    info_rows.extend(c.anchors.iter().map(|(role, bases)| {
+        vec![
+            format!("{ANCHOR_LABEL}{role}"),
+            format_legal_basis(bases),
+        ]
+    }));
     let info = SheetData {
         name: SHEET_INFO.into(),
-        widths: vec![12.0, 90.0],
+        widths: vec![16.0, 90.0],
         header: false,
-        rows: INFO_LABELS
-            .iter()
-            .zip(values)
-            .map(|(l, v)| vec![l.to_string(), v.clone()])
-            .collect(),
+        rows: info_rows,
     };
     let mut item_rows = vec![strings(ITEM_HEADERS)];
     item_rows.extend(c.items.iter().map(|it| {
@@ -480,28 +492,41 @@ fn required_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Range<Data
 /// form can supply the version's details); 「事项」 and 「法律」 are required.
 pub fn import_xlsx(bytes: &[u8]) -> Result<Catalog, ServiceError> {
     let mut wb = open(bytes)?;
-    let version = match sheet(&mut wb, SHEET_INFO)? {
+    let (version, anchor_rows) = match sheet(&mut wb, SHEET_INFO)? {
         Some(r) => read_info(&r),
-        None => VersionInfo {
-            id: String::new(),
-            title: String::new(),
-            document: String::new(),
-            effective_from: String::new(),
-            effective_to: String::new(),
-            notice: String::new(),
-        },
+        None => (
+            VersionInfo {
+                id: String::new(),
+                title: String::new(),
+                document: String::new(),
+                effective_from: String::new(),
+                effective_to: String::new(),
+                notice: String::new(),
+            },
+            Vec::new(),
+        ),
     };
     let laws = read_laws(&required_sheet(&mut wb, SHEET_LAWS)?)?;
     let mut items = read_items(&required_sheet(&mut wb, SHEET_ITEMS)?, &laws)?;
     if let Some(r) = sheet(&mut wb, SHEET_CERTIFICATES)? {
         read_certificates(&r, &mut items)?;
     }
+    let mut anchors = std::collections::BTreeMap::new();
+    for (role, text) in anchor_rows {
+        let bases = parse_bases(&text).map_err(|problem| {
+            rejected(
+                "xlsx_bad_cell",
+                format!("工作表“{SHEET_INFO}”中“{ANCHOR_LABEL}{role}”一行有误：{problem}"),
+            )
+        })?;
+        if !bases.is_empty() {
+            anchors.insert(role, bases);
+        }
+    }
     let c = Catalog {
         version,
         laws,
-        // TODO(issue 8): carry the legal anchors in the workbook; until then a version published
-        // from xlsx cites the policy's clauses without them.
-        anchors: Default::default(),
+        anchors,
         items,
     };
     c.check()
@@ -509,23 +534,50 @@ pub fn import_xlsx(bytes: &[u8]) -> Result<Catalog, ServiceError> {
     Ok(c)
 }
 
-fn read_info(r: &Range<Data>) -> VersionInfo {
+/// The version's details and the anchor rows (role, text) of sheet 「说明」.
+fn read_info(r: &Range<Data>) -> (VersionInfo, Vec<(String, String)>) {
     let mut map: HashMap<String, String> = HashMap::new();
+    let mut anchors = Vec::new();
     for (_, row) in sheet_rows(r) {
         let mut cells = row.into_iter().filter(|c| !c.is_empty());
         if let Some(label) = cells.next() {
-            map.insert(label, cells.next().unwrap_or_default());
+            let value = cells.next().unwrap_or_default();
+            match label.strip_prefix(ANCHOR_LABEL) {
+                Some(role) => anchors.push((role.trim().to_string(), value)),
+                None => {
+                    map.insert(label, value);
+                }
+            }
         }
     }
     let mut get = |k: &str| map.remove(k).unwrap_or_default();
-    VersionInfo {
+    let info = VersionInfo {
         id: get(INFO_LABELS[0]),
         title: get(INFO_LABELS[1]),
         document: get(INFO_LABELS[2]),
         effective_from: get(INFO_LABELS[3]),
         effective_to: get(INFO_LABELS[4]),
         notice: get(INFO_LABELS[5]),
-    }
+    };
+    (info, anchors)
+}
+
+/// `法律代号:条款; 法律代号:条款` → the bases (law keys are checked by the catalog check).
+fn parse_bases(text: &str) -> Result<Vec<LegalBasis>, String> {
+    split_list(text, &[';', '；'])
+        .into_iter()
+        .map(|part| match part.split_once([':', '：']) {
+            Some((law, article)) if !law.trim().is_empty() && !article.trim().is_empty() => {
+                Ok(LegalBasis {
+                    law: law.trim().to_string(),
+                    article: article.trim().to_string(),
+                })
+            }
+            _ => Err(format!(
+                "“{part}”应写成“法律代号:条款”，例如 jwh-2025:第六条"
+            )),
+        })
+        .collect()
 }
 
 fn read_laws(r: &Range<Data>) -> Result<Vec<Law>, ServiceError> {
@@ -918,15 +970,9 @@ mod tests {
         assert_eq!(again.laws, c.laws, "laws with their levels");
         assert_eq!(again.items, c.items, "items with their aliases");
         assert_eq!(again.version, c.version);
-        // The legal anchors are not in the workbook yet (the TODO in import_xlsx, issue 8's
-        // work-catalog part); everything else comes back whole.
-        assert_eq!(
-            Catalog {
-                anchors: c.anchors.clone(),
-                ..again
-            },
-            c
-        );
+        assert!(!c.anchors.is_empty());
+        assert_eq!(again.anchors, c.anchors, "legal anchors in 「说明」");
+        assert_eq!(again, c);
     }
 
     #[test]
