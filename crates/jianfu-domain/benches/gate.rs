@@ -1,10 +1,11 @@
-//! Gate decisions per second on one core, with the shipped catalog.
+//! Gate decisions per second on one core, with the shipped catalog and a small mandate register.
 //! Run: `cargo bench -p jianfu-domain --bench gate`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jianfu_domain::gate::citation::LegalCitation;
 use jianfu_domain::gate::{
-    Burden, BurdenKind, Catalog, CommunityRole, Funding, GateRequest, Mandate, decide,
+    Burden, BurdenKind, Catalog, CheckInPurpose, CommunityRole, Funding, GateRequest, MandateDoc,
+    MandateLevel, MandateRegister, RankingMeasure, decide,
 };
 use std::hint::black_box;
 
@@ -15,6 +16,7 @@ fn request(item: Option<&str>, title: &str, burdens: Vec<Burden>) -> GateRequest
         department: "110115-MZJ".into(),
         item_code: item.map(str::to_string),
         title: title.into(),
+        description: "入户走访，登记情况，向居民宣传政策".into(),
         legal_basis: vec![LegalCitation::parse("《中华人民共和国禁毒法》第十七条").unwrap()],
         community_role: CommunityRole::Assist,
         authority: "入户联系居民、组织动员".into(),
@@ -23,18 +25,43 @@ fn request(item: Option<&str>, title: &str, burdens: Vec<Burden>) -> GateRequest
             channel: "区财政专项".into(),
         }),
         burdens,
+        requester_level: Default::default(),
+        basis_names_community: false,
     }
+}
+
+fn register() -> MandateRegister {
+    MandateRegister::new(
+        (1..=50)
+            .map(|n| MandateDoc {
+                number: format!("京办发〔2025〕{n}号"),
+                issuer: "中共北京市委办公厅".into(),
+                title: format!("示例文件{n}"),
+                issued_on: "2025-01-01".into(),
+                level: MandateLevel::Municipal,
+                requires: vec![BurdenKind::Creation, BurdenKind::Ledger],
+                valid_from: "2025-01-01".into(),
+                valid_to: String::new(),
+                summary: String::new(),
+            })
+            .collect(),
+    )
 }
 
 fn gate(c: &mut Criterion) {
     let catalog = Catalog::from_toml(SHIPPED).unwrap();
-    let b = |kind, mandate| Burden {
+    let mandates = register();
+    let b = |kind, doc: Option<&str>| Burden {
         kind,
         title: "附件".into(),
-        mandate,
+        mandate: None,
+        mandate_document: doc.map(str::to_string),
         one_vote_veto: false,
+        measure: Some(RankingMeasure::OnlineTime),
+        purpose: Some(CheckInPurpose::Security),
     };
-    // A mix like real traffic: list items, free text, mislabelled work, attached burdens.
+    // A mix like real traffic: list items, free text, mislabelled work, attached burdens with
+    // and without registered documents, digital burdens.
     let mix = vec![
         request(Some("D07"), "调解邻里纠纷", vec![]),
         request(
@@ -50,11 +77,13 @@ fn gate(c: &mut Criterion) {
         ),
         request(
             None,
-            "协助开展养犬登记摸底并建立台账",
+            "协助开展养犬登记摸底并建立台账，每日打卡",
             vec![
-                b(BurdenKind::Ledger, None),
-                b(BurdenKind::Sign, Some(Mandate::District)),
-                b(BurdenKind::Evaluation, Some(Mandate::Central)),
+                b(BurdenKind::Ledger, Some("京办发[2025]40号")),
+                b(BurdenKind::Sign, None),
+                b(BurdenKind::Creation, Some("京政发〔2024〕9号")),
+                b(BurdenKind::Ranking, None),
+                b(BurdenKind::CheckIn, Some("京办发〔2025〕3号")),
             ],
         ),
     ];
@@ -63,7 +92,7 @@ fn gate(c: &mut Criterion) {
     g.bench_function("decide_mix_of_5", |bench| {
         bench.iter(|| {
             for r in &mix {
-                black_box(decide(black_box(r), &catalog));
+                black_box(decide(black_box(r), &catalog, &mandates));
             }
         })
     });

@@ -165,8 +165,8 @@ async fn real_trail(db: &TestDb) -> (App, i64) {
     let n = app.store.audit_head().await.unwrap().0;
     assert_eq!(
         n,
-        14 + 4,
-        "demo (13) + catalog seed (1) + 3 logins + 1 disable"
+        17 + 4,
+        "demo (13) + 3 registered mandates + catalog seed (1) + 3 logins + 1 disable"
     );
     assert_eq!(
         verify(app.store.as_ref()).await,

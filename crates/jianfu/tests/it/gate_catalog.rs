@@ -274,7 +274,7 @@ async fn the_api_searches_by_text_and_kind_without_a_token() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["code"], "unknown_version");
 
-    let r = get(&format!("?version={SHIPPED_ID}&q=D07")).await.unwrap();
+    let r = get(&format!("?version={SHIPPED_ID}&q=调解民间纠纷")).await.unwrap();
     assert_eq!(r.status(), 200);
     let v: Vec<Value> = r.json().await.unwrap();
     assert_eq!(v.len(), 1);

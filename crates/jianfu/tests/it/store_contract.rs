@@ -111,8 +111,8 @@ async fn contract_story(db: &TestDb) {
         "{l}: demo loads"
     );
     let after_demo = head(&app).await;
-    // catalog.seed + org.import + 11 accounts + demo.load
-    assert_eq!(after_demo, 14, "{l}: one audit record per demo change");
+    // catalog.seed + org.import + 11 accounts + 3 demo mandates + demo.load
+    assert_eq!(after_demo, 17, "{l}: one audit record per demo change");
     assert!(
         !app.load_demo(&RequestMeta::console()).await.unwrap(),
         "{l}: second load refused"
