@@ -262,16 +262,18 @@ impl MandateDoc {
 /// "中办发 〔2010〕 33 号" are the same document: whitespace removed, full-width digits made
 /// ASCII, every year bracket written 〔〕.
 pub fn normalise_number(number: &str) -> String {
-    number
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '[' | '［' | '(' | '（' | '【' | '〔' => '〔',
-            ']' | '］' | ')' | '）' | '】' | '〕' => '〕',
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect()
+    normalised_chars(number).collect()
+}
+
+/// The characters of [`normalise_number`], without allocating (the gate compares every claimed
+/// 文号 with every registered one).
+fn normalised_chars(number: &str) -> impl Iterator<Item = char> + '_ {
+    number.chars().filter(|c| !c.is_whitespace()).map(|c| match c {
+        '[' | '［' | '(' | '（' | '【' | '〔' => '〔',
+        ']' | '］' | ')' | '）' | '】' | '〕' => '〕',
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        c => c,
+    })
 }
 
 /// What the register says about a named document for one burden.
@@ -310,11 +312,12 @@ impl MandateRegister {
     }
 
     pub fn find(&self, number: &str) -> Option<&MandateDoc> {
-        let n = normalise_number(number);
-        if n.is_empty() {
+        if normalised_chars(number).next().is_none() {
             return None;
         }
-        self.docs.iter().find(|d| normalise_number(&d.number) == n)
+        self.docs
+            .iter()
+            .find(|d| normalised_chars(&d.number).eq(normalised_chars(number)))
     }
 
     pub fn lookup(&self, number: &str, kind: BurdenKind) -> MandateLookup<'_> {

@@ -32,9 +32,9 @@ pub use request::{
 /// The gate. Deterministic: the same request, catalog and mandate register always give the same
 /// decision. `mandates` holds the documents in force on the day of the decision.
 pub fn decide(req: &GateRequest, catalog: &Catalog, mandates: &MandateRegister) -> Decision {
-    let mut reasons = rules::item_rules(req, catalog);
     let item = req.item_code.as_deref().and_then(|c| catalog.item(c));
     let text = screening::Screened::new(&rules::request_text(req, item));
+    let mut reasons = rules::item_rules(req, catalog, &text);
     reasons.extend(digital::undeclared(req, &text));
     if let Some(w) = text.veto_word() {
         reasons.push(rules::reason(

@@ -71,13 +71,12 @@ pub fn request_text(req: &GateRequest, item: Option<&CatalogItem>) -> String {
     text
 }
 
-/// The rules about the work item itself.
-pub fn item_rules(req: &GateRequest, cat: &Catalog) -> Vec<Reason> {
+/// The rules about the work item itself; `text` is [`request_text`] screened.
+pub fn item_rules(req: &GateRequest, cat: &Catalog, text: &Screened) -> Vec<Reason> {
     let mut out = Vec::new();
     let item = req.item_code.as_deref().and_then(|c| cat.item(c));
-    let text = Screened::new(&request_text(req, item));
-    out.extend(negative(req, cat, item.map(|i| i.code.as_str()), &text));
-    out.extend(not_ours_to_pass_on(req, cat, &text));
+    out.extend(negative(req, cat, item.map(|i| i.code.as_str()), text));
+    out.extend(not_ours_to_pass_on(req, cat, text));
     match item.map(|i| i.kind) {
         Some(ItemKind::Duty) => out.push(duty(item.expect("kind came from the item"), cat)),
         Some(ItemKind::Assist) => out.extend(assist(req, item.expect("item"), cat)),

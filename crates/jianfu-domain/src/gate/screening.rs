@@ -45,9 +45,13 @@ pub struct Screened {
 }
 
 fn norm_term(term: &str) -> std::borrow::Cow<'_, str> {
-    // Terms are normally written without punctuation; normalise only when they are not.
-    if term.chars().all(char::is_alphanumeric) {
-        std::borrow::Cow::Owned(term.to_lowercase())
+    // Terms are normally written without punctuation or capitals (Chinese has none): borrow them;
+    // normalise only the others. This runs for every term of every list on every request.
+    if term
+        .chars()
+        .all(|c| c.is_alphanumeric() && !c.is_uppercase())
+    {
+        std::borrow::Cow::Borrowed(term)
     } else {
         std::borrow::Cow::Owned(normalise(term))
     }
@@ -86,11 +90,10 @@ impl Screened {
                 continue;
             }
             for clause in self.clauses.iter().filter(|c| c.contains(t.as_ref())) {
-                // The term itself may contain a task word (招商任务): look outside it too.
-                let rest = clause.replacen(t.as_ref(), "", 1);
+                // A task word in the clause, or in the term itself (招商任务).
                 if let Some(w) = TASK_WORDS
                     .into_iter()
-                    .find(|w| rest.contains(w) || t.contains(w))
+                    .find(|w| clause.contains(w) || t.contains(w))
                 {
                     return Some((term.as_str(), w));
                 }
