@@ -55,23 +55,25 @@ async fn main() {
 
     eprintln!("preparing {n} approved applications…");
     let input = ApplicationInput {
-        item_code: "C03".into(),
+        // C05 亲属关系证明（仅限公证）: the inheritance goes through the notary.
+        item_code: "C05".into(),
         applicant_name: "王小明".into(),
         id_number: "11010519491231002X".into(),
         phone: "13800138000".into(),
         household_community: "110115001901".into(),
-        reason: "继承房产".into(),
-        purpose: "办理不动产继承登记".into(),
-        asking_unit: "大兴区不动产登记中心".into(),
-        asking_article: "《不动产登记暂行条例实施细则》第十四条".into(),
+        reason: "父亲去世，继承其名下住房".into(),
+        purpose: "到公证处办理继承公证".into(),
+        asking_unit: "北京市大兴区公证处".into(),
+        asking_article: "《中华人民共和国公证法》第十一条".into(),
         pledge: true,
         ..Default::default()
     };
     let facts: BTreeMap<String, String> = [
-        ("被继承人姓名", "王大山"),
-        ("被继承人身份证号", "110105194012310015"),
+        ("关系人", "王大山"),
+        ("关系人身份证号", "110105194012310015"),
         ("关系", "父子"),
-        ("不动产坐落", "大兴区兴丰大街1号院2号楼301"),
+        ("公证机构", "北京市大兴区公证处"),
+        ("公证事项", "继承权"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -461,8 +461,9 @@ fn on_negative_list(neg: &CatalogItem, catalog: &Catalog) -> Refusal {
         })
         .map(|e| format!("如果是用于{}，可以申请“{}”。", purposes(e), e.name))
         .unwrap_or_default();
-    // The national list's items cite 民发〔2020〕20号 as their source; an item moved out of a
-    // local list (CB01) cites that list instead and is explained as having no legal basis.
+    // The national list's items cite 民发〔2020〕20号 as their source; an item a district adds
+    // because no law names the community (none is shipped) cites something else and is
+    // explained as having no legal basis.
     let national = neg.sources.is_empty()
         || neg
             .sources

@@ -4,8 +4,8 @@
 //! source) next to its name, the national list's sub-items and its screening terms; this module
 //! normalises both sides the same way and picks the most specific item.
 //!
-//! Normalising: full-width → half-width, traditional → simplified (a table limited to the
-//! characters of the vocabulary, [`super::t2s`]), lower case, punctuation and spaces removed,
+//! Normalising: full-width → half-width, traditional → simplified (the `fast2s` crate's table,
+//! with its few context rules such as 乾隆 kept), lower case, punctuation and spaces removed,
 //! 的/之 removed, then trailing "证明/证明信/证明书/开证明/一份…" removed. A word of three or more
 //! characters matches wherever it occurs in the request; a shorter one ("收入", "单身" once "证明"
 //! is gone) only when it is the whole request, leading "我要开/开个/帮我开…" aside — otherwise
@@ -88,9 +88,10 @@ pub fn normalise(text: &str) -> String {
 
 /// Like [`normalise`], but the trailing "证明" kept.
 fn folded(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let c = super::t2s::simplified(half_width(c));
+    let half: String = text.chars().map(half_width).collect();
+    let simplified = fast2s::convert(&half);
+    let mut out = String::with_capacity(simplified.len());
+    for c in simplified.chars() {
         if !c.is_alphanumeric() || c == '的' || c == '之' {
             continue;
         }
@@ -441,6 +442,12 @@ mod tests {
         assert_eq!(normalise("之证明书"), "");
         assert_eq!(normalise("……！！"), "");
         assert_eq!(normalise("證明我媽是我媽"), "证明我妈是我妈");
+        // Traditional characters anywhere (fast2s), including ones outside the vocabulary.
+        assert_eq!(
+            normalise("無犯罪記錄，婚姻狀況，養犬，遺產繼承權，土地承包經營權"),
+            "无犯罪记录婚姻状况养犬遗产继承权土地承包经营权"
+        );
+        assert_eq!(normalise("乾隆"), "乾隆");
         assert_eq!(core("我要开个单身"), "单身");
         assert_eq!(core("开"), "开");
     }

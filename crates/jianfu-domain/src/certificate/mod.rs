@@ -25,7 +25,6 @@ pub mod document;
 pub mod id_number;
 pub mod lifecycle;
 pub mod matching;
-mod t2s;
 
 pub use application::{ApplicationInput, REFUSAL_CODES, Refusal, SELF_USE, screen, screen_all};
 pub use codes::{

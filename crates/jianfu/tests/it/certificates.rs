@@ -417,7 +417,10 @@ async fn refusals_explain_where_to_go_and_bad_uploads_are_named() {
     assert!(msg.contains("法律"), "{msg}");
     // Words of another body's matter: sent there (issue 15).
     let msg = expect_code(
-        apply(with(json!({"item_code": "", "requested_name": "銀行流水證明"}))).await,
+        apply(with(
+            json!({"item_code": "", "requested_name": "銀行流水證明"}),
+        ))
+        .await,
         422,
         "certificate_other_body",
     )
@@ -425,12 +428,30 @@ async fn refusals_explain_where_to_go_and_bad_uploads_are_named() {
     assert!(msg.contains("开户银行"), "{msg}");
     // Everyday words for a national negative item.
     let msg = expect_code(
-        apply(with(json!({"item_code": "", "requested_name": "没有收入的证明"}))).await,
+        apply(with(
+            json!({"item_code": "", "requested_name": "没有收入的证明"}),
+        ))
+        .await,
         422,
         "certificate_on_negative_list",
     )
     .await;
     assert!(msg.contains("居民财产证明"), "{msg}");
+    // Beijing's C01 is retained again (北京市实施农民专业合作社法办法 第十条第二款): typed in
+    // traditional characters it is found, and a notary asking for it is told who may.
+    let msg = expect_code(
+        apply(with(
+            json!({"item_code": "", "requested_name": "土地承包經營權證明"}),
+        ))
+        .await,
+        422,
+        "unit_own_matter",
+    )
+    .await;
+    assert!(
+        msg.contains("有土地承包经营权的身份证明") && msg.contains("合作社"),
+        "{msg}"
+    );
     // Bad names: punctuation only, far too long.
     expect_code(
         apply(with(json!({"item_code": "", "requested_name": "？？……"}))).await,
