@@ -622,8 +622,8 @@ impl Catalog {
             match old_items.get(code) {
                 None => out.push(ItemChange::Added((*new).clone())),
                 Some(old) if old != new => out.push(ItemChange::Changed {
-                    old: (*old).clone(),
-                    new: (*new).clone(),
+                    old: Box::new((*old).clone()),
+                    new: Box::new((*new).clone()),
                 }),
                 _ => {}
             }
@@ -799,7 +799,11 @@ mod version_tests {
 pub enum ItemChange {
     Added(CatalogItem),
     Removed(CatalogItem),
-    Changed { old: CatalogItem, new: CatalogItem },
+    /// Boxed: the enum would otherwise be two items wide.
+    Changed {
+        old: Box<CatalogItem>,
+        new: Box<CatalogItem>,
+    },
 }
 
 fn toml_parse(text: &str) -> Result<Catalog, CatalogError> {
@@ -929,7 +933,7 @@ mod certificate_check_tests {
         // Aliases are searched too: Beijing's old C02 is now a name of CN01.
         assert_eq!(codes("与死亡人员关系"), ["CN01"]);
         assert!(codes("监护关系").contains(&"C04".to_string()));
-        assert_eq!(c.search("", Some(ItemKind::CertificateNegative)).len(), 21);
+        assert_eq!(c.search("", Some(ItemKind::CertificateNegative)).len(), 20);
     }
 
     #[test]
@@ -949,14 +953,14 @@ mod certificate_check_tests {
         // A law without an article ("第…条") is not enough either.
         let p = broken(|c| {
             negative(c, "C04").legal_basis = vec![LegalBasis {
-                law: "civil-code-2021".into(),
+                law: "civil-code".into(),
                 article: "总则编".into(),
             }];
         });
         assert!(p.starts_with("C04: 法律政策依据中没有"), "{p}");
         // A law whose level is not stated does not count as legislation.
         let p = broken(|c| {
-            if let Some(l) = c.laws.iter_mut().find(|l| l.key == "civil-code-2021") {
+            if let Some(l) = c.laws.iter_mut().find(|l| l.key == "civil-code") {
                 l.level = None;
             }
         });
@@ -969,7 +973,8 @@ mod certificate_check_tests {
             "notary-gift",
             "mzb-2020-20",
             "bdc-rules",
-            "civil-code-2021",
+            "civil-code",
+            "bj-coop",
             "saic-2013-199",
         ] {
             assert!(c.law(key).and_then(|l| l.level).is_some(), "{key}");

@@ -268,12 +268,15 @@ pub fn normalise_number(number: &str) -> String {
 /// The characters of [`normalise_number`], without allocating (the gate compares every claimed
 /// 文号 with every registered one).
 fn normalised_chars(number: &str) -> impl Iterator<Item = char> + '_ {
-    number.chars().filter(|c| !c.is_whitespace()).map(|c| match c {
-        '[' | '［' | '(' | '（' | '【' | '〔' => '〔',
-        ']' | '］' | ')' | '）' | '】' | '〕' => '〕',
-        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-        c => c,
-    })
+    number
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '[' | '［' | '(' | '（' | '【' | '〔' => '〔',
+            ']' | '］' | ')' | '）' | '】' | '〕' => '〕',
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
 }
 
 /// What the register says about a named document for one burden.
@@ -312,9 +315,7 @@ impl MandateRegister {
     }
 
     pub fn find(&self, number: &str) -> Option<&MandateDoc> {
-        if normalised_chars(number).next().is_none() {
-            return None;
-        }
+        normalised_chars(number).next()?;
         self.docs
             .iter()
             .find(|d| normalised_chars(&d.number).eq(normalised_chars(number)))

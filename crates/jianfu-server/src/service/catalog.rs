@@ -115,7 +115,11 @@ impl CatalogDiff {
                 jianfu_domain::gate::catalog::ItemChange::Removed(i) => d.removed.push(i),
                 jianfu_domain::gate::catalog::ItemChange::Changed { old, new } => {
                     let fields = old.changed_fields(&new);
-                    d.changed.push(ChangedItem { old, new, fields });
+                    d.changed.push(ChangedItem {
+                        old: *old,
+                        new: *new,
+                        fields,
+                    });
                 }
             }
         }

@@ -212,12 +212,11 @@ pub fn catalog_sheets(c: &Catalog) -> Vec<SheetData> {
         .map(|(l, v)| vec![l.to_string(), v.clone()])
         .collect();
     // The regime's legal anchors (cited by the gate next to the policy), one row per role.
-    info_rows.extend(c.anchors.iter().map(|(role, bases)| {
-        vec![
-            format!("{ANCHOR_LABEL}{role}"),
-            format_legal_basis(bases),
-        ]
-    }));
+    info_rows.extend(
+        c.anchors
+            .iter()
+            .map(|(role, bases)| vec![format!("{ANCHOR_LABEL}{role}"), format_legal_basis(bases)]),
+    );
     let info = SheetData {
         name: SHEET_INFO.into(),
         widths: vec![16.0, 90.0],
