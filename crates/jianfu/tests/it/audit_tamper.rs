@@ -400,7 +400,7 @@ async fn the_binary_names_the_first_bad_record() {
         "{r:?}"
     );
 
-    let before = record(app.store.as_ref(), 16).await;
+    let before = record(app.store.as_ref(), 19).await;
     assert_eq!(
         (before.action.as_str(), before.result.as_str()),
         ("auth.login", "failure")
@@ -410,12 +410,12 @@ async fn the_binary_names_the_first_bad_record() {
     // Hide the failed login.
     exec!(
         conn,
-        "UPDATE audit_log SET result = 'success' WHERE seq = 16"
+        "UPDATE audit_log SET result = 'success' WHERE seq = 19"
     )
     .unwrap();
     let r = jianfu(&verify_cmd, &[]).await;
     assert_eq!(r.code, Some(1), "tampered trail: {r:?}");
     assert!(r.stdout.contains("审计日志校验失败"), "{r:?}");
-    assert!(r.stdout.contains("第 16 条"), "names the record: {r:?}");
+    assert!(r.stdout.contains("第 19 条"), "names the record: {r:?}");
     assert!(r.stdout.contains("记录被修改"), "{r:?}");
 }
