@@ -30,10 +30,16 @@ impl Default for PasswordPolicy {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PasswordProblem {
-    TooShort { min: usize },
+    TooShort {
+        min: usize,
+    },
     TooLong,
-    TooFewClasses { min: usize },
+    TooFewClasses {
+        min: usize,
+    },
     ContainsUsername,
+    /// A well-known password, or one built from a well-known word (Password1, Admin@123).
+    Common,
 }
 
 impl PasswordProblem {
@@ -45,8 +51,77 @@ impl PasswordProblem {
                 format!("密码须至少包含大写字母、小写字母、数字、符号中的 {min} 类")
             }
             Self::ContainsUsername => "密码不能与用户名相同，也不能包含用户名".to_string(),
+            Self::Common => {
+                "这是常见的弱密码（或由常见词加数字、符号组成，如 Password1、Admin@123），容易被猜中，请换一个"
+                    .to_string()
+            }
         }
     }
+
+    /// Stable machine code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooShort { .. } => "password_too_short",
+            Self::TooLong => "password_too_long",
+            Self::TooFewClasses { .. } => "password_too_simple",
+            Self::ContainsUsername => "password_contains_username",
+            Self::Common => "common_password",
+        }
+    }
+}
+
+/// The list of common passwords and the words they are built from (`data/passwords/common.txt`,
+/// its sources are in its header).
+pub const COMMON_PASSWORDS_TXT: &str = include_str!("../../../data/passwords/common.txt");
+
+pub const COMMON_CITATION: Citation = Citation {
+    document: GBT_22239,
+    clause: "8.1.4.1 a) 身份鉴别信息具有复杂度要求（拒绝常见弱口令）",
+};
+
+fn common_lists() -> &'static (Vec<&'static str>, Vec<&'static str>) {
+    static LISTS: std::sync::OnceLock<(Vec<&'static str>, Vec<&'static str>)> =
+        std::sync::OnceLock::new();
+    LISTS.get_or_init(|| {
+        let (mut words, mut exact, mut in_exact) = (Vec::new(), Vec::new(), false);
+        for line in COMMON_PASSWORDS_TXT.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line == "[exact]" {
+                in_exact = true;
+            } else if in_exact {
+                exact.push(line);
+            } else {
+                words.push(line);
+            }
+        }
+        (words, exact)
+    })
+}
+
+/// Whether `password` is a common password: listed as a whole, or a listed word with digits and
+/// symbols around it, common look-alike substitutions undone (P@ssw0rd!, Qwer1234!, Admin@123).
+pub fn is_common(password: &str) -> bool {
+    let (words, exact) = common_lists();
+    let lower = password.to_lowercase();
+    if exact.contains(&lower.as_str()) {
+        return true;
+    }
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    let unleet: String = core
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '1' | '!' | '|' => 'i',
+            '3' => 'e',
+            '$' | '5' => 's',
+            '7' => 't',
+            other => other,
+        })
+        .collect();
+    words.contains(&core) || words.contains(&unleet.as_str())
 }
 
 impl PasswordPolicy {
@@ -87,6 +162,9 @@ impl PasswordPolicy {
         if !user.is_empty() && password.to_lowercase().contains(&user) {
             problems.push(PasswordProblem::ContainsUsername);
         }
+        if problems.is_empty() && is_common(password) {
+            problems.push(PasswordProblem::Common);
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -116,6 +194,39 @@ mod tests {
             vec![PasswordProblem::ContainsUsername]
         );
         assert!(p.check("x", &"Aa1!".repeat(40)).is_err());
+    }
+
+    #[test]
+    fn common_passwords_are_refused() {
+        let p = PasswordPolicy::default();
+        for pw in [
+            "Password1",
+            "Admin@123",
+            "P@ssw0rd",
+            "P@ssw0rd!",
+            "Qwer1234!",
+            "Abc@12345",
+            "1qaz@WSX",
+            "Woaini@1314",
+            "Welcome#2026",
+            "Aa123456!",
+            "Passw0rd!",
+            "Zxcvbnm@123",
+        ] {
+            assert_eq!(
+                p.check("someone", pw),
+                Err(vec![PasswordProblem::Common]),
+                "{pw}"
+            );
+        }
+        assert_eq!(PasswordProblem::Common.code(), "common_password");
+        for pw in ["Jianfu@2026", "Wrong@2026", "Good#Pass2026", "Hq7#tLm2!x"] {
+            assert!(p.check("someone", pw).is_ok(), "{pw}");
+        }
+        assert!(is_common("123456"));
+        // The list is compiled in and has its sources in its header.
+        assert!(COMMON_PASSWORDS_TXT.contains("NCSC"));
+        assert!(common_lists().0.len() > 80 && common_lists().1.len() > 20);
     }
 
     #[test]

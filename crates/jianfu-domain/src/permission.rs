@@ -2,8 +2,8 @@
 //! whole grant table is here in one place and tested.
 //!
 //! The three administrators are kept apart (三权分立, GB/T 22239-2019 8.1.4.2 d):
-//! the system administrator runs accounts and API tokens, the security administrator handles
-//! credentials and lockouts, the audit administrator reads the audit trail. Nobody may edit the
+//! the system administrator creates and disables accounts and system accounts and their API tokens,
+//! the security administrator grants and withdraws roles and handles credentials and lockouts, the audit administrator reads the audit trail. Nobody may edit the
 //! audit trail: there is no permission for it.
 
 use crate::Role;
@@ -16,8 +16,10 @@ pub enum Permission {
     ViewUsers,
     /// Create, disable and re-enable accounts.
     ManageUsers,
-    /// Reset passwords and lift login locks.
+    /// Reset passwords and lift login delays.
     ManageCredentials,
+    /// Grant and withdraw roles (business roles included) of accounts and system accounts.
+    ManageRoles,
     /// Issue and revoke long-lived API tokens for department systems.
     ManageApiTokens,
     /// Search and verify the audit trail.
@@ -55,7 +57,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {
         Role::SystemAdmin => &[ViewOrgs, ViewUsers, ManageUsers, ManageApiTokens],
-        Role::SecurityAdmin => &[ViewOrgs, ViewUsers, ManageCredentials],
+        Role::SecurityAdmin => &[ViewOrgs, ViewUsers, ManageCredentials, ManageRoles],
         Role::AuditAdmin => &[ViewOrgs, ReadAudit],
         Role::Resident => &[ViewOrgs, ApplyCertificate],
         Role::CommunityWorker => &[
@@ -111,13 +113,22 @@ mod tests {
 
     #[test]
     fn admin_duties_do_not_overlap() {
-        let duties = [ManageUsers, ManageCredentials, ManageApiTokens, ReadAudit];
+        let duties = [
+            ManageUsers,
+            ManageCredentials,
+            ManageRoles,
+            ManageApiTokens,
+            ReadAudit,
+        ];
         for p in duties {
             let holders: Vec<Role> = Role::ALL.into_iter().filter(|r| allows(&[*r], p)).collect();
             assert_eq!(holders.len(), 1, "{p:?} held by {holders:?}");
         }
         assert!(!allows(&[Role::SystemAdmin], ManageCredentials));
         assert!(!allows(&[Role::SecurityAdmin], ManageUsers));
+        // Who creates an account is not who gives it power.
+        assert!(!allows(&[Role::SystemAdmin], ManageRoles));
+        assert!(allows(&[Role::SecurityAdmin], ManageRoles));
     }
 
     #[test]
@@ -133,6 +144,7 @@ mod tests {
             ViewUsers,
             ManageUsers,
             ManageCredentials,
+            ManageRoles,
             ManageApiTokens,
             ReadAudit,
         ];
