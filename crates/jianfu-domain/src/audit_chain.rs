@@ -19,12 +19,40 @@ pub const CITATIONS: [Citation; 2] = [
     },
 ];
 
-/// The hash before the first record.
+/// The hash before the first record of the legacy chain `audit` (the one chain of databases made
+/// before chains per organisation), kept so those databases keep verifying.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The chain every record was written to before chains per organisation.
+pub const LEGACY_CHAIN: &str = "audit";
+
+/// The chain of records with no organisation: anonymous callers (a failed login of an unknown
+/// name, public pages).
+pub const PUBLIC_CHAIN: &str = "public";
+
+/// The chain of console and system records when the district is not known yet.
+pub const SYSTEM_CHAIN: &str = "system";
+
+/// The hash before the first record of `chain`: SHA-256("jianfu-audit-genesis/1" || chain), hex;
+/// all zeros for the legacy chain. Derived from the key, so a record moved to another chain (or a
+/// chain renamed) no longer links.
+pub fn genesis(chain: &str) -> String {
+    if chain == LEGACY_CHAIN {
+        return GENESIS.to_string();
+    }
+    let mut h = Sha256::new();
+    h.update(b"jianfu-audit-genesis/1");
+    h.update(chain.as_bytes());
+    hex::encode(h.finalize())
+}
 
 /// One audit record as stored. `hash` = SHA-256 over `prev_hash` and every other field.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditRecord {
+    /// The chain (organisation code, `public`, `system` or the legacy `audit`). Not hashed: the
+    /// chain's genesis binds its records to it.
+    #[serde(default)]
+    pub chain: String,
     pub seq: i64,
     pub id: String,
     pub at: i64,
@@ -133,16 +161,32 @@ pub struct ChainVerifier {
 }
 
 impl Default for ChainVerifier {
+    /// A verifier for the legacy chain `audit`.
     fn default() -> Self {
-        Self {
-            next_seq: 1,
-            prev_hash: GENESIS.to_string(),
-            checked: 0,
-        }
+        Self::new(LEGACY_CHAIN)
     }
 }
 
 impl ChainVerifier {
+    /// A verifier for `chain`, starting from its genesis.
+    pub fn new(chain: &str) -> Self {
+        Self {
+            next_seq: 1,
+            prev_hash: genesis(chain),
+            checked: 0,
+        }
+    }
+
+    /// The last record's hash so far (the genesis before any record).
+    pub fn last_hash(&self) -> &str {
+        &self.prev_hash
+    }
+
+    /// The last sequence number checked so far (0 before any record).
+    pub fn last_seq(&self) -> i64 {
+        self.next_seq - 1
+    }
+
     pub fn push(&mut self, r: &AuditRecord) -> Result<(), ChainBreak> {
         if r.expected_hash() != r.hash {
             return Err(ChainBreak {
@@ -188,6 +232,135 @@ impl ChainVerifier {
     }
 }
 
+/// One chain's head: its last sequence number and hash.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChainHead {
+    pub chain: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The Merkle leaf (RFC 6962, SHA-256) of one chain head:
+/// `H(0x00 ‖ lp("jianfu-audit-head/1") ‖ lp(chain) ‖ lp(seq, 8 bytes big-endian) ‖ lp(hash))`.
+pub fn head_leaf(h: &ChainHead) -> crate::seal::hash::Digest {
+    use crate::seal::hash::LogHasher;
+    let mut leaf = Vec::with_capacity(128);
+    let seq = h.seq.to_be_bytes();
+    for part in [
+        b"jianfu-audit-head/1".as_slice(),
+        h.chain.as_bytes(),
+        &seq,
+        h.hash.as_bytes(),
+    ] {
+        leaf.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        leaf.extend_from_slice(part);
+    }
+    crate::seal::hash::Sha256Hasher.leaf(&leaf)
+}
+
+/// The Merkle root (RFC 6962, SHA-256) over the heads sorted by chain: what an audit checkpoint
+/// signs. Chains with no record (seq 0) are left out. Also returns the number of records.
+pub fn heads_root(heads: &[ChainHead]) -> (crate::seal::hash::Digest, i64) {
+    let mut sorted: Vec<&ChainHead> = heads.iter().filter(|h| h.seq > 0).collect();
+    sorted.sort_by(|a, b| a.chain.cmp(&b.chain));
+    let mut f = crate::seal::merkle::Frontier::default();
+    let h = &crate::seal::hash::Sha256Hasher;
+    for head in &sorted {
+        f.append(h, head_leaf(head));
+    }
+    (f.root(h), sorted.iter().map(|h| h.seq).sum())
+}
+
+/// A problem with the trail as a whole, naming the chain (or the guard) concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrailProblem {
+    /// The chain's records do not verify against themselves and its head.
+    Chain { chain: String, brk: ChainBreak },
+    /// Records for a chain that has no head row: the head was deleted, or records were added
+    /// around the system.
+    NoHead { chain: String, records: i64 },
+    /// A chain a checkpoint committed to has no head and no records: dropped whole.
+    Dropped { chain: String, checkpoint_seq: i64 },
+    /// The chain's record at the checkpoint's sequence number is not the one signed: the chain was
+    /// rewritten (recomputed hashes, possibly with the head) behind the checkpoint.
+    Rewritten { chain: String, seq: i64 },
+    /// The chain now ends before the checkpoint's sequence number: cut off, head and all.
+    Truncated {
+        chain: String,
+        last: i64,
+        checkpoint_seq: i64,
+    },
+    /// The checkpoint's list of heads does not give its signed root.
+    CheckpointHeadsAltered,
+    /// The checkpoint's signature does not hold (or another key signed it).
+    BadCheckpointSignature { signed_at: i64 },
+    /// An append-only guard (trigger) is missing.
+    TriggerMissing { name: String },
+}
+
+impl TrailProblem {
+    /// A stable code for scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TrailProblem::Chain { brk, .. } => match brk.kind {
+                BreakKind::Modified => "record_modified",
+                BreakKind::NotLinked => "record_unlinked",
+                BreakKind::SequenceGap { .. } => "sequence_gap",
+                BreakKind::Truncated { .. } => "chain_truncated",
+                BreakKind::HeadMismatch => "head_mismatch",
+            },
+            TrailProblem::NoHead { .. } => "chain_without_head",
+            TrailProblem::Dropped { .. } => "chain_dropped",
+            TrailProblem::Rewritten { .. } => "chain_rewritten",
+            TrailProblem::Truncated { .. } => "chain_truncated_behind_checkpoint",
+            TrailProblem::CheckpointHeadsAltered => "checkpoint_heads_altered",
+            TrailProblem::BadCheckpointSignature { .. } => "bad_checkpoint_signature",
+            TrailProblem::TriggerMissing { .. } => "trigger_missing",
+        }
+    }
+}
+
+impl std::fmt::Display for TrailProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrailProblem::Chain { chain, brk } => write!(f, "审计链 {chain}：{brk}"),
+            TrailProblem::NoHead { chain, records } => write!(
+                f,
+                "审计链 {chain} 有 {records} 条记录，但没有链头（链头被删除，或记录绕过系统写入）"
+            ),
+            TrailProblem::Dropped {
+                chain,
+                checkpoint_seq,
+            } => write!(
+                f,
+                "审计链 {chain} 已整条消失：签名检查点记录它有 {checkpoint_seq} 条记录（整条链被删除）"
+            ),
+            TrailProblem::Rewritten { chain, seq } => write!(
+                f,
+                "审计链 {chain} 的第 {seq} 条记录与签名检查点不符（检查点之前的记录被改写并重算了哈希）"
+            ),
+            TrailProblem::Truncated {
+                chain,
+                last,
+                checkpoint_seq,
+            } => write!(
+                f,
+                "审计链 {chain} 只到第 {last} 条，但签名检查点记录它有 {checkpoint_seq} 条（末尾被截去，链头被改写）"
+            ),
+            TrailProblem::CheckpointHeadsAltered => {
+                write!(f, "检查点里的链头清单与其签名的默克尔根不符（清单被改动）")
+            }
+            TrailProblem::BadCheckpointSignature { signed_at } => write!(
+                f,
+                "签署于 {signed_at} 的审计检查点签名无效或不是本区密钥签的"
+            ),
+            TrailProblem::TriggerMissing { name } => {
+                write!(f, "只追加保护触发器 {name} 不存在（已被删除）")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +370,7 @@ mod tests {
         (1..=n)
             .map(|seq| {
                 let r = AuditRecord {
+                    chain: LEGACY_CHAIN.into(),
                     seq,
                     id: format!("id-{seq}"),
                     at: 1_700_000_000_000 + seq,
@@ -228,6 +402,54 @@ mod tests {
 
     fn head(c: &[AuditRecord]) -> Option<(i64, &str)> {
         c.last().map(|r| (r.seq, r.hash.as_str()))
+    }
+
+    #[test]
+    fn the_heads_root_depends_on_every_head_but_not_on_their_order() {
+        let a = ChainHead {
+            chain: "A".into(),
+            seq: 3,
+            hash: "aa".into(),
+        };
+        let b = ChainHead {
+            chain: "B".into(),
+            seq: 1,
+            hash: "bb".into(),
+        };
+        let empty = ChainHead {
+            chain: "audit".into(),
+            seq: 0,
+            hash: GENESIS.into(),
+        };
+        let (root, n) = heads_root(&[a.clone(), b.clone(), empty.clone()]);
+        assert_eq!(n, 4);
+        assert_eq!(heads_root(&[b.clone(), a.clone()]).0, root);
+        for changed in [
+            vec![a.clone()],
+            vec![
+                ChainHead {
+                    seq: 2,
+                    ..a.clone()
+                },
+                b.clone(),
+            ],
+            vec![
+                ChainHead {
+                    hash: "ab".into(),
+                    ..a.clone()
+                },
+                b.clone(),
+            ],
+            vec![
+                ChainHead {
+                    chain: "C".into(),
+                    ..a.clone()
+                },
+                b.clone(),
+            ],
+        ] {
+            assert_ne!(heads_root(&changed).0, root, "{changed:?}");
+        }
     }
 
     #[test]
@@ -282,6 +504,12 @@ mod tests {
                 kind: BreakKind::NotLinked
             }
         );
+
+        // A record moved to another chain does not link there: each chain has its own genesis.
+        let mut moved = ChainVerifier::new("110115001001");
+        assert_eq!(moved.push(&c[0]).unwrap_err().kind, BreakKind::NotLinked);
+        assert_ne!(genesis("110115001001"), genesis("110115001002"));
+        assert_eq!(genesis(LEGACY_CHAIN), GENESIS);
 
         let truncated = &c[..3];
         assert_eq!(

@@ -40,7 +40,7 @@ proptest! {
         let mut prev = GENESIS.to_string();
         let mut chain: Vec<AuditRecord> = (1..=n as i64).map(|seq| {
             let r = AuditRecord {
-                seq, id: format!("id{seq}"), at: seq * 1000, actor: Some("a".into()),
+                chain: "audit".into(), seq, id: format!("id{seq}"), at: seq * 1000, actor: Some("a".into()),
                 actor_role: None, action: "x.y".into(), object: "o".into(),
                 result: "success".into(), client_addr: None, request_id: None,
                 detail: "{}".into(), prev_hash: String::new(), hash: String::new(),

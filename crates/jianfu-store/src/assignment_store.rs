@@ -352,7 +352,7 @@ macro_rules! impl_assignment_store {
                     admission: Option<&Admission>,
                     audit: AuditDraft,
                 ) -> Result<CaseWrite> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let sql = format!(
                         "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
                          $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
@@ -422,7 +422,7 @@ macro_rules! impl_assignment_store {
                     event: &AssignmentEvent,
                     audit: AuditDraft,
                 ) -> Result<CaseWrite> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let (review_outcome, review_comment) = match &c.review {
                         Some((o, m)) => (Some(o.clone()), Some(m.clone())),
                         None => (None, None),
@@ -477,7 +477,7 @@ macro_rules! impl_assignment_store {
                     event: &AssignmentEvent,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let done = sqlx::query(
                         "UPDATE assignments SET escalated_at = $1 WHERE id = $2 \
                          AND status = 'pending_approval' AND escalated_at IS NULL",

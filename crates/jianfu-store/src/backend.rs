@@ -4,11 +4,9 @@
 
 use crate::AuditRecord;
 
-/// The audit chain this deployment writes. One chain per deployment; see docs/storage.md.
-pub(crate) const AUDIT_CHAIN: &str = "audit";
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct AuditRow {
+    pub chain: String,
     pub seq: i64,
     pub id: String,
     pub at: i64,
@@ -27,6 +25,7 @@ pub(crate) struct AuditRow {
 impl From<AuditRow> for AuditRecord {
     fn from(r: AuditRow) -> Self {
         AuditRecord {
+            chain: r.chain,
             seq: r.seq,
             id: r.id,
             at: r.at,
@@ -44,14 +43,14 @@ impl From<AuditRow> for AuditRecord {
     }
 }
 
-pub(crate) const AUDIT_COLUMNS: &str = "seq, id, at, actor, actor_role, action, object, result, \
+pub(crate) const AUDIT_COLUMNS: &str = "chain, seq, id, at, actor, actor_role, action, object, result, \
      client_addr, request_id, detail, prev_hash, hash";
 
 macro_rules! impl_store {
     ($store:ident, $db:ty, $name:literal) => {
         mod shared_sql {
         use super::$store;
-        use $crate::backend::{AUDIT_CHAIN, AuditRow};
+        use $crate::backend::AuditRow;
         use $crate::store::Result;
         use $crate::{
             ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, OrgRow, SessionRow,
@@ -59,17 +58,25 @@ macro_rules! impl_store {
         };
         use sqlx::Transaction;
 
-        /// Starts a transaction whose first act is to lock the audit chain head, so appends are
-        /// serialised across every process using the database. Returns the next sequence number
-        /// and the previous hash.
+        /// Starts a transaction whose first act is to lock the head of the audit chain `chain`
+        /// (creating it at its genesis if new), so appends to one chain are serialised across
+        /// every process using the database while other chains' writers go on. Returns the next
+        /// sequence number and the previous hash.
         pub(crate) async fn begin_audited(
             pool: &sqlx::Pool<$db>,
+            chain: &str,
         ) -> Result<(Transaction<'static, $db>, i64, String)> {
             let mut tx = pool.begin().await?;
+            // New chain: the row is inserted with seq 1 and the genesis as "previous" hash. Known
+            // chain: seq + 1, and the hash returned is still the last record's (the update leaves
+            // it alone; `commit_audited` writes the new one).
             let (seq, hash): (i64, String) = sqlx::query_as(
-                "UPDATE audit_head SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash",
+                "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, 1, $2) \
+                 ON CONFLICT (chain) DO UPDATE SET seq = audit_head.seq + 1 \
+                 RETURNING seq, hash",
             )
-            .bind(AUDIT_CHAIN)
+            .bind(chain)
+            .bind(jianfu_domain::audit_chain::genesis(chain))
             .fetch_one(&mut *tx)
             .await?;
             Ok((tx, seq, hash))
@@ -82,6 +89,7 @@ macro_rules! impl_store {
             d: AuditDraft,
         ) -> Result<()> {
             let record = AuditRecord {
+                chain: d.chain,
                 seq,
                 id: d.id,
                 at: d.at,
@@ -100,7 +108,7 @@ macro_rules! impl_store {
             insert_audit_record(&mut tx, &record).await?;
             sqlx::query("UPDATE audit_head SET hash = $1 WHERE chain = $2")
                 .bind(&record.hash)
-                .bind(AUDIT_CHAIN)
+                .bind(&record.chain)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -116,7 +124,7 @@ macro_rules! impl_store {
                  result, client_addr, request_id, detail, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
-            .bind(AUDIT_CHAIN)
+            .bind(&r.chain)
             .bind(r.seq)
             .bind(&r.id)
             .bind(r.at)
@@ -229,7 +237,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_orgs(&self, orgs: &[OrgRow], audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 for o in orgs {
                     insert_org(&mut tx, o).await?;
                 }
@@ -244,7 +252,7 @@ macro_rules! impl_store {
             }
 
             async fn set_meta(&self, key: &str, value: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 sqlx::query(
                     "INSERT INTO meta (key, value) VALUES ($1, $2) \
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -257,7 +265,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_user(&self, user: &UserRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 insert_user_row(&mut tx, user).await?;
                 commit_audited(tx, seq, prev, audit).await
             }
@@ -288,7 +296,7 @@ macro_rules! impl_store {
                 disabled: bool,
                 audit: AuditDraft,
             ) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                     .bind(disabled)
                     .bind(id)
@@ -312,7 +320,7 @@ macro_rules! impl_store {
                 at: i64,
                 audit: AuditDraft,
             ) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 let n = sqlx::query(
                     "UPDATE users SET password_hash = $1, password_changed_at = $2, \
                      failed_logins = 0, locked_until = NULL WHERE id = $3",
@@ -338,7 +346,7 @@ macro_rules! impl_store {
                 now: i64,
                 audit: AuditDraft,
             ) -> Result<jianfu_domain::security_policy::LoginState> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
                     "SELECT failed_logins, locked_until FROM users WHERE id = $1",
                 )
@@ -362,7 +370,7 @@ macro_rules! impl_store {
             }
 
             async fn clear_login_failures(&self, id: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 let n = sqlx::query(
                     "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
                 )
@@ -375,7 +383,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_session(&self, s: &SessionRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, \
                      last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -411,7 +419,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_session(&self, token_hash: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                     .bind(token_hash)
                     .execute(&mut *tx)
@@ -420,7 +428,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_api_token(&self, t: &ApiTokenRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 insert_token_row(&mut tx, t).await?;
                 commit_audited(tx, seq, prev, audit).await
             }
@@ -445,7 +453,7 @@ macro_rules! impl_store {
             }
 
             async fn revoke_api_token(&self, id: &str, at: i64, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 let n = sqlx::query(
                     "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
                 )
@@ -459,17 +467,22 @@ macro_rules! impl_store {
             }
 
             async fn append_audit(&self, audit: AuditDraft) -> Result<()> {
-                let (tx, seq, prev) = begin_audited(self.writer()).await?;
+                let (tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                 commit_audited(tx, seq, prev, audit).await
             }
 
-            async fn audit_after(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>> {
+            async fn audit_after(
+                &self,
+                chain: &str,
+                after_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<AuditRecord>> {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM audit_log WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                     $crate::backend::AUDIT_COLUMNS
                 ));
                 let rows: Vec<AuditRow> = sqlx::query_as(sql)
-                    .bind(AUDIT_CHAIN)
+                    .bind(chain)
                     .bind(after_seq)
                     .bind(limit)
                     .fetch_all(&self.pool)
@@ -477,37 +490,133 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            async fn audit_head(&self) -> Result<(i64, String)> {
-                Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
-                    .bind(AUDIT_CHAIN)
-                    .fetch_one(&self.pool)
-                    .await?)
+            async fn audit_heads(&self) -> Result<Vec<jianfu_domain::audit_chain::ChainHead>> {
+                let rows: Vec<(String, i64, String)> =
+                    sqlx::query_as("SELECT chain, seq, hash FROM audit_head ORDER BY chain")
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(chain, seq, hash)| jianfu_domain::audit_chain::ChainHead {
+                        chain,
+                        seq,
+                        hash,
+                    })
+                    .collect())
+            }
+
+            async fn audit_log_chains(&self) -> Result<Vec<String>> {
+                // A skip scan over the primary key (chain, seq): one probe per chain instead of
+                // reading every record.
+                Ok(sqlx::query_scalar(
+                    "WITH RECURSIVE c(chain) AS ( \
+                       SELECT MIN(chain) FROM audit_log \
+                       UNION ALL \
+                       SELECT (SELECT MIN(chain) FROM audit_log WHERE audit_log.chain > c.chain) \
+                       FROM c WHERE c.chain IS NOT NULL) \
+                     SELECT chain FROM c WHERE chain IS NOT NULL",
+                )
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
                 // Every filter is always bound; an empty one matches everything. This keeps one
                 // static statement for both backends instead of assembling SQL from input.
+                let (b_at, b_chain, b_seq) = q
+                    .before
+                    .clone()
+                    .unwrap_or((i64::MAX, String::new(), i64::MAX));
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM audit_log WHERE chain = $1 \
+                    "SELECT {} FROM audit_log WHERE ($1 = '' OR chain = $1) \
                      AND ($2 = '' OR lower(actor) = lower($2)) \
                      AND ($3 = '' OR lower(action) LIKE lower($3) || '%') \
                      AND ($4 = '' OR lower(object) LIKE '%' || lower($4) || '%') \
-                     AND at >= $5 AND at < $6 AND seq < $7 \
-                     ORDER BY seq DESC LIMIT $8",
+                     AND at >= $5 AND at < $6 \
+                     AND (at < $7 OR (at = $7 AND (chain < $8 OR (chain = $8 AND seq < $9)))) \
+                     ORDER BY at DESC, chain DESC, seq DESC LIMIT $10",
                     $crate::backend::AUDIT_COLUMNS
                 ));
                 let rows: Vec<AuditRow> = sqlx::query_as(sql)
-                    .bind(AUDIT_CHAIN)
+                    .bind(q.chain.clone().unwrap_or_default())
                     .bind(q.actor.clone().unwrap_or_default())
                     .bind(q.action.clone().unwrap_or_default())
                     .bind(q.object.clone().unwrap_or_default())
                     .bind(q.from.unwrap_or(i64::MIN))
                     .bind(q.to.unwrap_or(i64::MAX))
-                    .bind(q.before_seq.unwrap_or(i64::MAX))
+                    .bind(b_at)
+                    .bind(if q.before.is_some() { b_chain } else { "\u{10FFFF}".to_string() })
+                    .bind(b_seq)
                     .bind(q.limit.clamp(1, 1000))
                     .fetch_all(&self.pool)
                     .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn insert_audit_checkpoint(&self, c: &$crate::AuditCheckpointRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_checkpoints \
+                     (signed_at, size, root, hash_alg, key_id, signature, heads) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(c.signed_at)
+                .bind(c.size)
+                .bind(&c.root)
+                .bind(&c.hash_alg)
+                .bind(&c.key_id)
+                .bind(&c.signature)
+                .bind(&c.heads)
+                .execute(self.writer())
+                .await
+                .map_err(|e| StoreError::from_write(e, "审计检查点"))?;
+                Ok(())
+            }
+
+            async fn latest_audit_checkpoint(&self) -> Result<Option<$crate::AuditCheckpointRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT signed_at, size, root, hash_alg, key_id, signature, heads \
+                     FROM audit_checkpoints ORDER BY signed_at DESC, size DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn missing_guards(&self) -> Result<Vec<&'static str>> {
+                let present: Vec<String> =
+                    sqlx::query_scalar($crate::guards::list_sql($name))
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok($crate::guards::for_backend($name)
+                    .iter()
+                    .filter(|g| !present.iter().any(|p| p == g.name))
+                    .map(|g| g.name)
+                    .collect())
+            }
+
+            async fn restore_guards(&self, audit: AuditDraft) -> Result<Vec<&'static str>> {
+                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                let present: Vec<String> =
+                    sqlx::query_scalar($crate::guards::list_sql($name))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let mut restored = Vec::new();
+                for g in $crate::guards::for_backend($name) {
+                    if present.iter().any(|p| p == g.name) {
+                        continue;
+                    }
+                    for stmt in g.create {
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(*stmt)).execute(&mut *tx).await?;
+                    }
+                    restored.push(g.name);
+                }
+                if restored.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(restored);
+                }
+                let mut audit = audit;
+                audit.detail = format!("{{\"restored\":{:?}}}", restored);
+                commit_audited(tx, seq, prev, audit).await?;
+                Ok(restored)
             }
 
             async fn export_table(
@@ -545,8 +654,7 @@ macro_rules! impl_store {
                     .fetch_one(&mut *tx)
                     .await?;
                 let head: i64 =
-                    sqlx::query_scalar("SELECT seq FROM audit_head WHERE chain = $1")
-                        .bind(AUDIT_CHAIN)
+                    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_head")
                         .fetch_one(&mut *tx)
                         .await?;
                 if existing > 0 || head > 0 {

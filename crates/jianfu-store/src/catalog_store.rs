@@ -53,7 +53,7 @@ macro_rules! impl_catalog_store {
                     body: &str,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     sqlx::query(
                         "INSERT INTO catalog_versions (id, title, document, effective_from, \
                          effective_to, notice, body, created_at, created_by) \

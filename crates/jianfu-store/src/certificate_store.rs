@@ -263,7 +263,7 @@ macro_rules! impl_certificate_store {
                     materials: &[MaterialRow],
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let sql = format!(
                         "INSERT INTO certificate_applications ({APP_COLUMNS}) VALUES ($1, $2, \
                          $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
@@ -420,7 +420,7 @@ macro_rules! impl_certificate_store {
                     c: &ApplicationChange,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let done = sqlx::query(
                         "UPDATE certificate_applications SET status = $1, updated_at = $2, \
                          facts = COALESCE($3, facts), \
@@ -463,7 +463,7 @@ macro_rules! impl_certificate_store {
                     mut audit: AuditDraft,
                 ) -> Result<IssueOutcome> {
                     let mut row = c.row;
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     // The state check comes first: in the common case it is the only guard
                     // needed, and a retry finds the application already issued.
                     let moved = sqlx::query(
@@ -584,7 +584,7 @@ macro_rules! impl_certificate_store {
                     reason: &str,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let done = sqlx::query(
                         "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
                          revoked_by = $2, revoke_reason = $3 \
@@ -611,7 +611,7 @@ macro_rules! impl_certificate_store {
                     at: i64,
                     mut audit: AuditDraft,
                 ) -> Result<PurgeCounts> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let materials = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "DELETE FROM certificate_materials WHERE EXISTS (SELECT 1 FROM \
                          certificate_applications a WHERE a.community_code = \

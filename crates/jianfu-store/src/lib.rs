@@ -8,6 +8,7 @@ mod backend;
 mod catalog_store;
 mod certificate_store;
 mod error;
+pub mod guards;
 mod mandate_store;
 mod model;
 mod notice_store;

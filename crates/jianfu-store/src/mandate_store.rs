@@ -72,7 +72,7 @@ macro_rules! impl_mandate_store {
             #[async_trait::async_trait]
             impl $crate::MandateStore for $store {
                 async fn insert_mandate(&self, row: &MandateRow, audit: AuditDraft) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     sqlx::query(
                         "INSERT INTO mandates (id, number_key, number, issuer, title, issued_on, \
                          level, requires, valid_from, valid_to, summary, end_note, created_at, \
@@ -107,7 +107,7 @@ macro_rules! impl_mandate_store {
                     expected_updated_at: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let done = sqlx::query(
                         "UPDATE mandates SET number_key = $1, number = $2, issuer = $3, \
                          title = $4, issued_on = $5, level = $6, requires = $7, valid_from = $8, \

@@ -89,6 +89,9 @@ pub struct MetaRow {
 /// What a state change says about itself; the store adds sequence number and hashes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditDraft {
+    /// The chain it goes to: the acting organisation's code, `public` or `system` (see
+    /// `App::audit` and docs/storage.md).
+    pub chain: String,
     pub id: String,
     pub at: i64,
     pub actor: Option<String>,
@@ -109,7 +112,23 @@ pub struct AuditQuery {
     pub object: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
-    /// Only records older than this sequence number (for paging backwards).
-    pub before_seq: Option<i64>,
+    /// Only this chain (an organisation's code, `public`, `system`).
+    pub chain: Option<String>,
+    /// Only records before this one in the page order `(at, chain, seq)`, newest first (for
+    /// paging backwards).
+    pub before: Option<(i64, String, i64)>,
     pub limit: i64,
+}
+
+/// A signed audit checkpoint as stored (`audit_checkpoints`); `heads` is the JSON list of
+/// `ChainHead`s the root is built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AuditCheckpointRow {
+    pub signed_at: i64,
+    pub size: i64,
+    pub root: String,
+    pub hash_alg: String,
+    pub key_id: String,
+    pub signature: String,
+    pub heads: String,
 }

@@ -46,7 +46,7 @@ macro_rules! impl_notice_store {
             #[async_trait::async_trait]
             impl $crate::NoticeStore for $store {
                 async fn insert_notice(&self, n: &NoticeRow, audit: AuditDraft) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     sqlx::query(
                         "INSERT INTO notices (org_code, id, role, kind, title, body, link, \
                          created_at, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -422,6 +422,19 @@ pub const TABLES: &[Table] = &[
         columns: &[("chain", Text), ("seq", Int), ("hash", Text)],
         order_by: "chain",
     },
+    Table {
+        name: "audit_checkpoints",
+        columns: &[
+            ("signed_at", Int),
+            ("size", Int),
+            ("root", Text),
+            ("hash_alg", Text),
+            ("key_id", Text),
+            ("signature", Text),
+            ("heads", Text),
+        ],
+        order_by: "signed_at, size",
+    },
 ];
 
 /// Tables deliberately left out of exports.
@@ -515,9 +528,15 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
     })?;
     out.write_all(b"\n").map_err(io)?;
     let mut n = 0u64;
-    // The chain head is read first and the trail exported only up to it, so records appended
-    // while exporting (the server may be running) cannot leave the copy's chain unverifiable.
-    let (head_seq, head_hash) = store.audit_head().await?;
+    // The chain heads are read first and each chain exported only up to its head, so records
+    // appended while exporting (the server may be running) cannot leave the copy unverifiable;
+    // likewise checkpoints signed meanwhile (their size exceeds the heads read here).
+    let heads = store.audit_heads().await?;
+    let audit_size: i64 = heads.iter().map(|h| h.seq).sum();
+    let head_seqs: std::collections::HashMap<&str, i64> =
+        heads.iter().map(|h| (h.chain.as_str(), h.seq)).collect();
+    let head_of = |chain: &str| head_seqs.get(chain).copied();
+    let mut heads_written = false;
     // Likewise the seal log: rows past its head (appended meanwhile) stay out of the copy.
     let seal_head = store.seal_head().await?;
     let seal_size = seal_head.as_ref().map_or(0, |h| h.size);
@@ -528,18 +547,33 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
     for t in TABLES {
         let mut sink = |row: Vec<Cell>| -> Result<(), StoreError> {
             match t.name {
-                "audit_log" if matches!(row.get(1), Some(Cell::Int(Some(seq))) if *seq > head_seq) =>
-                {
-                    return Ok(());
+                "audit_log" => {
+                    let chain = match row.first() {
+                        Some(Cell::Text(Some(c))) => c.as_str(),
+                        _ => "",
+                    };
+                    if head_of(chain).is_none_or(|h| int_at(&row, 1) > h) {
+                        return Ok(());
+                    }
                 }
                 "audit_head" => {
-                    let row = vec![
-                        Cell::Text(Some(crate::backend::AUDIT_CHAIN.into())),
-                        Cell::Int(Some(head_seq)),
-                        Cell::Text(Some(head_hash.clone())),
-                    ];
-                    return write_row(&mut *out, t, &row).map(|()| n += 1);
+                    // Written once, from the heads read before the trail.
+                    if heads_written {
+                        return Ok(());
+                    }
+                    heads_written = true;
+                    for h in &heads {
+                        let row = vec![
+                            Cell::Text(Some(h.chain.clone())),
+                            Cell::Int(Some(h.seq)),
+                            Cell::Text(Some(h.hash.clone())),
+                        ];
+                        write_row(&mut *out, t, &row)?;
+                        n += 1;
+                    }
+                    return Ok(());
                 }
+                "audit_checkpoints" if int_at(&row, 1) > audit_size => return Ok(()),
                 "seal_entries" | "seal_personal" | "seal_checkpoints"
                     if int_at(&row, 0) > seal_size =>
                 {

@@ -162,6 +162,7 @@ impl CheckpointRow {
     pub(crate) fn into_checkpoint(self) -> Checkpoint {
         let alg = HashAlg::parse(&self.hash_alg);
         Checkpoint {
+            log: jianfu_domain::seal::checkpoint::CheckpointLog::Seal,
             size: self.size,
             root: if alg.is_some() {
                 self.root
@@ -346,7 +347,7 @@ macro_rules! impl_seal_store {
                     alg_for_new_log: HashAlg,
                     audit: AuditDraft,
                 ) -> Result<SealAppended> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let appended = append_in_tx(&mut tx, d, alg_for_new_log).await?;
                     commit_audited(tx, seq, prev, audit).await?;
                     Ok(appended)
@@ -492,7 +493,7 @@ macro_rules! impl_seal_store {
                     c: &Checkpoint,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     sqlx::query(
                         "INSERT INTO seal_checkpoints (size, signed_at, root, hash_alg, key_id, \
                          signature) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -566,7 +567,7 @@ macro_rules! impl_seal_store {
                             _ => bad = mid,
                         }
                     }
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     // The time condition stays: a row out of time order is never deleted early.
                     let n = sqlx::query(
                         "DELETE FROM seal_personal WHERE seq >= $1 AND seq <= $2 AND seq IN \

@@ -1,7 +1,9 @@
 use crate::{
-    ApiTokenRow, AuditDraft, AuditQuery, AuditRecord, OrgRow, SessionRow, StoreError, UserRow,
+    ApiTokenRow, AuditCheckpointRow, AuditDraft, AuditQuery, AuditRecord, OrgRow, SessionRow,
+    StoreError, UserRow,
 };
 use async_trait::async_trait;
+use jianfu_domain::audit_chain::ChainHead;
 use jianfu_domain::security_policy::{LockoutPolicy, LoginState};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -85,9 +87,59 @@ pub trait CoreStore: Send + Sync + 'static {
     // Audit trail
     /// For events that change nothing else, e.g. a refused login for an unknown name.
     async fn append_audit(&self, audit: AuditDraft) -> Result<()>;
-    async fn audit_after(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;
-    async fn audit_head(&self) -> Result<(i64, String)>;
+    /// Records of `chain` after `after_seq`, in sequence order.
+    async fn audit_after(
+        &self,
+        chain: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>>;
+    /// Up to `limit` records of each chain, all chains together, oldest first: by time, then by
+    /// id (UUIDv7, increasing within a process: the order they were written in when the clock
+    /// gives several the same millisecond). For tests and small trails.
+    async fn audit_all(&self, limit: i64) -> Result<Vec<AuditRecord>> {
+        let mut all = Vec::new();
+        for chain in self.audit_log_chains().await? {
+            all.extend(self.audit_after(&chain, 0, limit).await?);
+        }
+        all.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        Ok(all)
+    }
+    /// Every chain's head row, by chain.
+    async fn audit_heads(&self) -> Result<Vec<ChainHead>>;
+    /// Every chain that has records in the log, by chain (a skip scan: one index probe per chain).
+    async fn audit_log_chains(&self) -> Result<Vec<String>>;
+    /// The whole trail in brief: the number of records in all chains, and a digest of all heads
+    /// (the genesis when there are none) that changes whenever any head does.
+    async fn audit_head(&self) -> Result<(i64, String)> {
+        let heads = self.audit_heads().await?;
+        let (root, n) = jianfu_domain::audit_chain::heads_root(&heads);
+        Ok(if n == 0 {
+            (0, jianfu_domain::audit_chain::GENESIS.to_string())
+        } else {
+            (n, jianfu_domain::seal::hash::to_hex(&root))
+        })
+    }
+    /// Records of every chain, ordered by time, chain and sequence number (newest first), filtered.
     async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>>;
+    /// The most recent record of the whole trail (by time, chain and sequence number).
+    async fn last_audit_record(&self) -> Result<Option<AuditRecord>> {
+        Ok(self
+            .search_audit(&AuditQuery {
+                limit: 1,
+                ..AuditQuery::default()
+            })
+            .await?
+            .pop())
+    }
+    /// Appends a signed audit checkpoint (not itself audited: the checkpoint is the record).
+    async fn insert_audit_checkpoint(&self, c: &AuditCheckpointRow) -> Result<()>;
+    /// The latest stored audit checkpoint.
+    async fn latest_audit_checkpoint(&self) -> Result<Option<AuditCheckpointRow>>;
+    /// The append-only triggers (`guards`) that are missing.
+    async fn missing_guards(&self) -> Result<Vec<&'static str>>;
+    /// Recreates the missing triggers, audited; returns their names.
+    async fn restore_guards(&self, audit: AuditDraft) -> Result<Vec<&'static str>>;
 
     // Portable export/import (see `portable`)
     /// Streams every row of `table` to `sink`, in the table's export order.

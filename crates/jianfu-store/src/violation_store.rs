@@ -146,7 +146,7 @@ macro_rules! impl_violation_store {
                     evidence: &[EvidenceRow],
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     sqlx::query(
                         "INSERT INTO violation_reports (community_code, id, department_code, \
                          title, description, channel, received_on, reported_by, reported_at, \
@@ -269,7 +269,7 @@ macro_rules! impl_violation_store {
                     d: &ViolationDecision,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let done = sqlx::query(
                         "UPDATE violation_reports SET status = $1, revoked = $2, \
                          decided_by = $3, decided_at = $4, decision_comment = $5 \
@@ -302,7 +302,7 @@ macro_rules! impl_violation_store {
                     at: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer()).await?;
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                     let done = sqlx::query(
                         "UPDATE violation_reports SET department_response = $1, \
                          department_responded_at = $2 WHERE community_code = $3 AND id = $4",

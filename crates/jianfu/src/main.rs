@@ -136,10 +136,31 @@ enum UserAction {
 
 #[derive(Subcommand)]
 enum AuditAction {
-    /// Check the hash chain; exit 0 when intact, 1 naming the first bad record.
+    /// Check every organisation's hash chain, the latest signed checkpoint and the append-only
+    /// triggers; exit 0 when intact, 1 naming each chain that was changed, cut or dropped.
     Verify {
         #[command(flatten)]
         db: DbArgs,
+        /// A checkpoint kept outside the system (written by `export-checkpoint`): every chain must
+        /// still contain the head it recorded.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The district's public key (hex), instead of the one derived from the key file.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Sign a checkpoint over every chain's head now (the server does this every minute).
+    Checkpoint {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Write the latest signed audit checkpoint with the public key as JSON.
+    ExportCheckpoint {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output file; default: standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -246,7 +267,10 @@ async fn open_app(config: Config, create: bool) -> anyhow::Result<App> {
     } else {
         jianfu_store::open_existing(&url).await?
     };
-    Ok(App::new(store, Arc::new(SystemClock), config))
+    let app = App::new(store, Arc::new(SystemClock), config);
+    // Console records go to the district's audit chain: read the tree once so it is known.
+    app.org_tree().await?;
+    Ok(app)
 }
 
 fn init_logs(config: &Config) {
@@ -289,7 +313,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { db } => {
             let config = load_config(cli.config.as_ref(), &db)?;
             let url = database_url(&config)?;
-            jianfu_store::open(&url).await?;
+            let store = jianfu_store::open(&url).await?;
+            let app = App::new(store, Arc::new(SystemClock), config);
+            app.org_tree().await?;
+            for name in app
+                .restore_append_only_guards(&RequestMeta::console())
+                .await?
+            {
+                eprintln!("警告：只追加保护触发器 {name} 不存在，已恢复");
+            }
             println!("数据库已是最新结构：{url}");
         }
         Command::User { action } => match action {
@@ -339,18 +371,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("已重置账号 {username} 的密码");
             }
         },
-        Command::Audit {
-            action: AuditAction::Verify { db },
-        } => {
-            let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
-            match app.verify_audit(&console).await? {
-                Ok(n) => println!("审计日志完整：共 {n} 条记录，哈希链无断裂。"),
-                Err(b) => {
-                    println!("审计日志校验失败：{b}");
-                    return Ok(ExitCode::from(1));
-                }
-            }
-        }
+        Command::Audit { action } => return audit_command(cli.config.as_ref(), action).await,
         Command::Seal { action } => return seal_command(cli.config.as_ref(), action).await,
         Command::Export { db, output } => {
             let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
@@ -372,6 +393,86 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .import(&console, &meta, &mut std::io::BufReader::new(f))
                 .await?;
             println!("已导入 {n} 行");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_command(config: Option<&PathBuf>, action: AuditAction) -> anyhow::Result<ExitCode> {
+    use jianfu_server::service::audit::parse_published_audit;
+    use jianfu_server::service::seal::parse_public_key;
+    let console = Actor::console();
+    match action {
+        AuditAction::Verify {
+            db,
+            checkpoint,
+            public_key,
+        } => {
+            let app = open_app(load_config(config, &db)?, false).await?;
+            let outside = match &checkpoint {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("无法读取检查点文件 {}", p.display()))?;
+                    Some(parse_published_audit(&text)?)
+                }
+                None => None,
+            };
+            let key = match &public_key {
+                Some(k) => Some(parse_public_key(k)?),
+                None => None,
+            };
+            let r = app
+                .verify_audit_with(&console, outside.as_ref(), key.as_ref())
+                .await?;
+            if !r.problems.is_empty() {
+                println!("审计日志校验失败（{} 处问题）：", r.problems.len());
+                for p in &r.problems {
+                    println!("  {p}（问题代码：{}）", p.code());
+                }
+                return Ok(ExitCode::from(1));
+            }
+            println!(
+                "审计日志完整：共 {} 条链、{} 条记录，哈希链无断裂，链头一致。",
+                r.chains, r.records
+            );
+            match (r.signatures_checked, r.checkpoints_used.len()) {
+                (_, 0) => println!("还没有审计检查点可供比对。"),
+                (true, n) => println!("已核验 {n} 个签名检查点，各链仍包含检查点记录的链头。"),
+                (false, n) => println!(
+                    "已比对 {n} 个检查点；注意：找不到签名密钥文件 {}，签名未核验，可用 --public-key 指定区级公钥。",
+                    app.seal_key_path().display()
+                ),
+            }
+        }
+        AuditAction::Checkpoint { db } => {
+            let app = open_app(load_config(config, &db)?, false).await?;
+            match app.make_audit_checkpoint(&console, true).await? {
+                Some(c) => println!(
+                    "已签署审计检查点：共 {} 条记录，链头默克尔根 {}，密钥 {}",
+                    c.size, c.root, c.key_id
+                ),
+                None => println!("审计日志还没有记录，无需签署检查点。"),
+            }
+        }
+        AuditAction::ExportCheckpoint { db, output } => {
+            let app = open_app(load_config(config, &db)?, false).await?;
+            let Some(p) = app.published_audit_checkpoint().await? else {
+                bail!("还没有审计检查点：请先运行 jianfu audit checkpoint，或等服务运行一分钟");
+            };
+            let json = serde_json::to_string_pretty(&p)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, json + "\n")
+                        .with_context(|| format!("无法写入 {}", path.display()))?;
+                    eprintln!(
+                        "已导出审计检查点（{} 条链、{} 条记录）到 {}",
+                        p.heads.len(),
+                        p.checkpoint.size,
+                        path.display()
+                    );
+                }
+                None => println!("{json}"),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -489,6 +590,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.bind.clone();
     let app = open_app(config, true).await?;
     tracing::info!(database = app.store.backend(), "database ready");
+    // Append-only triggers someone dropped are put back (with a warning and an audit record).
+    app.restore_append_only_guards(&RequestMeta::console())
+        .await?;
     app.ensure_catalog(&RequestMeta::console()).await?;
     // The seal log's key and algorithm: created or checked now, not at the first seal use.
     app.seal_hash_alg()?;
@@ -531,6 +635,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
                 .await
             {
                 tracing::warn!(error = %e, "signing a seal log checkpoint failed");
+            }
+            // And the audit trail's chain heads, if any changed.
+            if let Err(e) = escalator
+                .make_audit_checkpoint(&Actor::console(), false)
+                .await
+            {
+                tracing::warn!(error = %e, "signing an audit checkpoint failed");
             }
             // Personal data past its retention period (personal_data_retention_days).
             if let Err(e) = escalator

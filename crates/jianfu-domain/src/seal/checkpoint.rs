@@ -11,9 +11,35 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
+/// Which log a checkpoint speaks for; named in the signed message, so a checkpoint of one log can
+/// never pass for the other's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckpointLog {
+    /// The seal-use log: `size` entries, `root` over the entries (message `jianfu-seal-checkpoint/1`).
+    #[default]
+    Seal,
+    /// The audit trail: `size` records in all chains, `root` over the chains' heads (message
+    /// `jianfu-audit-checkpoint/1`, see `audit_chain::heads_root`).
+    Audit,
+}
+
+impl CheckpointLog {
+    /// The first line of the signed message.
+    pub fn message_type(self) -> &'static str {
+        match self {
+            CheckpointLog::Seal => "jianfu-seal-checkpoint/1",
+            CheckpointLog::Audit => "jianfu-audit-checkpoint/1",
+        }
+    }
+}
+
 /// A signed statement "the log had `size` entries and this root".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// The log it speaks for; absent (seal) in checkpoints exported before there were two.
+    #[serde(default)]
+    pub log: CheckpointLog,
     pub size: i64,
     /// Hex Merkle root (RFC 6962) of the first `size` entries.
     pub root: String,
@@ -30,6 +56,7 @@ impl Checkpoint {
     /// The exact bytes that are signed: one field per line, nothing left to interpretation.
     pub fn message(&self) -> Vec<u8> {
         signed_message(
+            self.log,
             self.size,
             &self.root,
             self.hash_alg,
@@ -39,9 +66,17 @@ impl Checkpoint {
     }
 }
 
-fn signed_message(size: i64, root: &str, alg: HashAlg, signed_at: i64, key_id: &str) -> Vec<u8> {
+fn signed_message(
+    log: CheckpointLog,
+    size: i64,
+    root: &str,
+    alg: HashAlg,
+    signed_at: i64,
+    key_id: &str,
+) -> Vec<u8> {
     format!(
-        "jianfu-seal-checkpoint/1\nhash_alg {}\nsize {size}\nroot {root}\nsigned_at {signed_at}\nkey_id {key_id}\n",
+        "{}\nhash_alg {}\nsize {size}\nroot {root}\nsigned_at {signed_at}\nkey_id {key_id}\n",
+        log.message_type(),
         alg.as_str()
     )
     .into_bytes()
@@ -144,7 +179,7 @@ impl CheckpointVerifier for Ed25519Verifier {
     }
 }
 
-/// Signs the tree head of `size` entries.
+/// Signs the seal log's tree head of `size` entries.
 pub fn sign(
     signer: &dyn CheckpointSigner,
     size: i64,
@@ -152,7 +187,20 @@ pub fn sign(
     alg: HashAlg,
     signed_at: i64,
 ) -> Checkpoint {
+    sign_log(signer, CheckpointLog::Seal, size, root, alg, signed_at)
+}
+
+/// Signs a tree head of either log.
+pub fn sign_log(
+    signer: &dyn CheckpointSigner,
+    log: CheckpointLog,
+    size: i64,
+    root: &Digest,
+    alg: HashAlg,
+    signed_at: i64,
+) -> Checkpoint {
     let mut c = Checkpoint {
+        log,
         size,
         root: to_hex(root),
         hash_alg: alg,
@@ -256,6 +304,36 @@ mod tests {
             ..other
         };
         assert_eq!(check(&v, &claimed), Err(SignatureProblem::Invalid));
+    }
+
+    #[test]
+    fn the_seal_message_is_unchanged_and_the_audit_message_names_its_log() {
+        let s = signer(7);
+        let c = sign(&s, 3, &[1u8; 32], HashAlg::Sha256, 5);
+        let text = String::from_utf8(c.message()).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "jianfu-seal-checkpoint/1\nhash_alg sha256\nsize 3\nroot {}\nsigned_at 5\nkey_id {}\n",
+                "01".repeat(32),
+                s.key_id()
+            )
+        );
+        let a = sign_log(&s, CheckpointLog::Audit, 3, &[1u8; 32], HashAlg::Sha256, 5);
+        assert!(
+            String::from_utf8(a.message())
+                .unwrap()
+                .starts_with("jianfu-audit-checkpoint/1\n")
+        );
+        // The same numbers signed for one log do not verify as the other's.
+        let swapped = Checkpoint {
+            log: CheckpointLog::Seal,
+            ..a
+        };
+        assert_eq!(
+            check(&s.verifier(), &swapped),
+            Err(SignatureProblem::Invalid)
+        );
     }
 
     #[test]

@@ -1,34 +1,233 @@
-//! Reading the audit trail: search (audit administrator only) and full verification.
+//! Reading the audit trail: search (audit administrator only), full verification of every chain,
+//! and signed checkpoints over all chains' heads (the seal log's machinery, one key).
 
-use super::{Actor, App, ServiceError};
-use jianfu_domain::audit_chain::{ChainBreak, ChainVerifier};
+use super::{Actor, App, RequestMeta, ServiceError};
+use jianfu_domain::audit_chain::{ChainHead, ChainVerifier, TrailProblem, heads_root};
 use jianfu_domain::permission::Permission;
-use jianfu_store::{AuditQuery, AuditRecord, Store};
+use jianfu_domain::seal::checkpoint::{self, Checkpoint, CheckpointLog, Ed25519Verifier};
+use jianfu_domain::seal::hash::{HashAlg, to_hex};
+use jianfu_store::{AuditCheckpointRow, AuditQuery, AuditRecord, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 
-/// Checks the whole chain from the first record to the recorded head, page by page.
-/// Returns the number of records checked, or the first break.
-pub async fn verify_chain(store: &dyn Store) -> Result<Result<u64, ChainBreak>, ServiceError> {
-    let mut v = ChainVerifier::default();
-    let mut after = i64::MIN;
-    // The head is read after the records; if the server appended meanwhile, read on and ask again.
-    for _ in 0..5 {
-        loop {
-            let page = store.audit_after(after, 10_000).await?;
+const PAGE: i64 = 10_000;
+
+/// What a checkpoint says each chain looked like: `(seq, hash)` by chain.
+pub type Expectations = HashMap<String, (i64, String)>;
+
+/// The outcome of checking every chain.
+#[derive(Debug, Clone, Default)]
+pub struct TrailReport {
+    pub chains: usize,
+    pub records: u64,
+    pub problems: Vec<TrailProblem>,
+    /// The checkpoints compared with the chains (signed_at), in the order given.
+    pub checkpoints_used: Vec<i64>,
+    /// Whether checkpoint signatures were checked (the key or a public key was at hand).
+    pub signatures_checked: bool,
+}
+
+/// Checks every chain (heads from `audit_head`, plus chains found only in the log) record by
+/// record in constant memory per chain, and compares each chain with the heads a checkpoint
+/// recorded (`expect`). Problems name the chain.
+pub async fn verify_trail(
+    store: &dyn Store,
+    expect: &[Expectations],
+) -> Result<TrailReport, ServiceError> {
+    let mut heads: HashMap<String, ChainHead> = store
+        .audit_heads()
+        .await?
+        .into_iter()
+        .map(|h| (h.chain.clone(), h))
+        .collect();
+    let mut chains: BTreeMap<String, ()> = BTreeMap::new();
+    for c in heads.keys() {
+        chains.insert(c.clone(), ());
+    }
+    for c in store.audit_log_chains().await? {
+        chains.insert(c, ());
+    }
+    for e in expect {
+        for c in e.keys() {
+            chains.insert(c.clone(), ());
+        }
+    }
+    let mut report = TrailReport {
+        chains: chains.len(),
+        ..TrailReport::default()
+    };
+    for chain in chains.keys() {
+        let wanted: Vec<&(i64, String)> = expect.iter().filter_map(|e| e.get(chain)).collect();
+        let mut v = ChainVerifier::new(chain);
+        let mut after = 0i64;
+        let mut broken = None;
+        let mut rewritten = None;
+        'pages: loop {
+            let page = store.audit_after(chain, after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.seq;
             for r in &page {
                 if let Err(b) = v.push(r) {
-                    return Ok(Err(b));
+                    broken = Some(b);
+                    break 'pages;
+                }
+                if rewritten.is_none()
+                    && wanted
+                        .iter()
+                        .any(|(seq, hash)| *seq == r.seq && *hash != r.hash)
+                {
+                    rewritten = Some(r.seq);
+                }
+            }
+            if (page.len() as i64) < PAGE {
+                break;
+            }
+        }
+        let last = v.last_seq();
+        report.records += last.max(0) as u64;
+        if let Some(brk) = broken {
+            report.problems.push(TrailProblem::Chain {
+                chain: chain.clone(),
+                brk,
+            });
+            continue;
+        }
+        if let Some(seq) = rewritten {
+            report.problems.push(TrailProblem::Rewritten {
+                chain: chain.clone(),
+                seq,
+            });
+            continue;
+        }
+        // Records appended after the heads were read: read that chain's head again.
+        if heads.get(chain).is_some_and(|h| h.seq < last) {
+            heads = store
+                .audit_heads()
+                .await?
+                .into_iter()
+                .map(|h| (h.chain.clone(), h))
+                .collect();
+        }
+        let head = heads.get(chain);
+        if let Some(&(cp_seq, _)) = wanted.iter().map(|w| &w.0).max().map(|m| {
+            wanted
+                .iter()
+                .find(|w| w.0 == *m)
+                .copied()
+                .expect("the maximum is one of them")
+        }) && last < cp_seq
+        {
+            report
+                .problems
+                .push(if head.is_none_or(|h| h.seq == 0) && last == 0 {
+                    TrailProblem::Dropped {
+                        chain: chain.clone(),
+                        checkpoint_seq: cp_seq,
+                    }
+                } else {
+                    TrailProblem::Truncated {
+                        chain: chain.clone(),
+                        last,
+                        checkpoint_seq: cp_seq,
+                    }
+                });
+            continue;
+        }
+        match head {
+            None if last > 0 => report.problems.push(TrailProblem::NoHead {
+                chain: chain.clone(),
+                records: last,
+            }),
+            None => {}
+            Some(h) => {
+                if let Err(brk) = v.finish(Some((h.seq, &h.hash))) {
+                    report.problems.push(TrailProblem::Chain {
+                        chain: chain.clone(),
+                        brk,
+                    });
                 }
             }
         }
-        let (head_seq, head_hash) = store.audit_head().await?;
-        if head_seq <= after.max(0) {
-            return Ok(v.finish(Some((head_seq, &head_hash))));
-        }
     }
-    let (head_seq, head_hash) = store.audit_head().await?;
-    Ok(v.finish(Some((head_seq, &head_hash))))
+    Ok(report)
+}
+
+/// Checks every chain against itself and its head (no checkpoints, no triggers). Returns the
+/// number of records checked, or the problems found.
+pub async fn verify_chain(
+    store: &dyn Store,
+) -> Result<Result<u64, Vec<TrailProblem>>, ServiceError> {
+    let r = verify_trail(store, &[]).await?;
+    Ok(if r.problems.is_empty() {
+        Ok(r.records)
+    } else {
+        Err(r.problems)
+    })
+}
+
+/// An audit checkpoint as exported for keeping outside the system (`jianfu audit
+/// export-checkpoint`) and read back by `jianfu audit verify --checkpoint`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublishedAuditCheckpoint {
+    pub format: String,
+    pub checkpoint: Checkpoint,
+    /// The heads the root is built from, sorted by chain.
+    pub heads: Vec<ChainHead>,
+    pub public_key: String,
+    pub fingerprint: String,
+}
+
+pub const PUBLISHED_AUDIT_FORMAT: &str = "jianfu-audit-checkpoint";
+
+pub fn parse_published_audit(text: &str) -> Result<PublishedAuditCheckpoint, ServiceError> {
+    let p: PublishedAuditCheckpoint = serde_json::from_str(text)
+        .map_err(|e| ServiceError::Invalid(format!("审计检查点文件格式不正确：{e}")))?;
+    if p.format != PUBLISHED_AUDIT_FORMAT || p.checkpoint.log != CheckpointLog::Audit {
+        return Err(ServiceError::Invalid(
+            "这不是审计检查点文件（用印登记的检查点请用 jianfu seal verify）".into(),
+        ));
+    }
+    Ok(p)
+}
+
+fn row_to_checkpoint(r: &AuditCheckpointRow) -> (Checkpoint, Vec<ChainHead>) {
+    (
+        Checkpoint {
+            log: CheckpointLog::Audit,
+            size: r.size,
+            root: r.root.clone(),
+            hash_alg: HashAlg::parse(&r.hash_alg).unwrap_or_default(),
+            signed_at: r.signed_at,
+            key_id: r.key_id.clone(),
+            signature: r.signature.clone(),
+        },
+        serde_json::from_str(&r.heads).unwrap_or_default(),
+    )
+}
+
+/// Checks a checkpoint's signature (when a key is at hand) and that its heads give its root;
+/// returns what it says of each chain, or the problem.
+fn expectations_of(
+    c: &Checkpoint,
+    heads: &[ChainHead],
+    key: Option<&Ed25519Verifier>,
+) -> Result<Expectations, TrailProblem> {
+    if let Some(k) = key
+        && (c.log != CheckpointLog::Audit || checkpoint::check(k, c).is_err())
+    {
+        return Err(TrailProblem::BadCheckpointSignature {
+            signed_at: c.signed_at,
+        });
+    }
+    let (root, size) = heads_root(heads);
+    if to_hex(&root) != c.root || size != c.size {
+        return Err(TrailProblem::CheckpointHeadsAltered);
+    }
+    Ok(heads
+        .iter()
+        .filter(|h| h.seq > 0)
+        .map(|h| (h.chain.clone(), (h.seq, h.hash.clone())))
+        .collect())
 }
 
 impl App {
@@ -56,11 +255,151 @@ impl App {
             .collect())
     }
 
-    pub async fn verify_audit(
+    /// The whole trail: every chain, the latest stored checkpoint, an outside checkpoint if
+    /// given, and the append-only triggers. `public_key` overrides the key file's.
+    pub async fn verify_audit_with(
         &self,
         actor: &Actor,
-    ) -> Result<Result<u64, ChainBreak>, ServiceError> {
+        outside: Option<&PublishedAuditCheckpoint>,
+        public_key: Option<&Ed25519Verifier>,
+    ) -> Result<TrailReport, ServiceError> {
         actor.require(Permission::ReadAudit)?;
-        verify_chain(self.store.as_ref()).await
+        let own = match public_key {
+            Some(k) => Some(k.clone()),
+            None => self.seal_verifier_existing()?,
+        };
+        let mut problems = Vec::new();
+        let mut expect = Vec::new();
+        let mut used = Vec::new();
+        let mut candidates = Vec::new();
+        if let Some(row) = self.store.latest_audit_checkpoint().await? {
+            candidates.push(row_to_checkpoint(&row));
+        }
+        if let Some(p) = outside {
+            candidates.push((p.checkpoint.clone(), p.heads.clone()));
+        }
+        for (c, heads) in &candidates {
+            match expectations_of(c, heads, own.as_ref()) {
+                Ok(e) => {
+                    expect.push(e);
+                    used.push(c.signed_at);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        let mut report = verify_trail(self.store.as_ref(), &expect).await?;
+        report.problems.splice(0..0, problems);
+        for name in self.store.missing_guards().await? {
+            report
+                .problems
+                .push(TrailProblem::TriggerMissing { name: name.into() });
+        }
+        report.checkpoints_used = used;
+        report.signatures_checked = own.is_some();
+        Ok(report)
+    }
+
+    pub async fn verify_audit(&self, actor: &Actor) -> Result<TrailReport, ServiceError> {
+        self.verify_audit_with(actor, None, None).await
+    }
+
+    /// Signs a checkpoint over every chain's head with the seal log's key, when any head changed
+    /// since the last one (or always, with `force`). Console and the server's periodic task only.
+    pub async fn make_audit_checkpoint(
+        &self,
+        actor: &Actor,
+        force: bool,
+    ) -> Result<Option<Checkpoint>, ServiceError> {
+        if !actor.is_console() {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut heads: Vec<ChainHead> = self
+            .store
+            .audit_heads()
+            .await?
+            .into_iter()
+            .filter(|h| h.seq > 0)
+            .collect();
+        heads.sort_by(|a, b| a.chain.cmp(&b.chain));
+        if heads.is_empty() {
+            return Ok(None);
+        }
+        let (root, size) = heads_root(&heads);
+        if !force
+            && let Some(last) = self.store.latest_audit_checkpoint().await?
+            && last.root == to_hex(&root)
+        {
+            return Ok(None);
+        }
+        let signer = self.seal_signer()?;
+        let c = checkpoint::sign_log(
+            signer.as_ref(),
+            CheckpointLog::Audit,
+            size,
+            &root,
+            HashAlg::Sha256,
+            self.now_ms(),
+        );
+        self.store
+            .insert_audit_checkpoint(&AuditCheckpointRow {
+                signed_at: c.signed_at,
+                size: c.size,
+                root: c.root.clone(),
+                hash_alg: c.hash_alg.as_str().into(),
+                key_id: c.key_id.clone(),
+                signature: c.signature.clone(),
+                heads: serde_json::to_string(&heads).unwrap_or_default(),
+            })
+            .await?;
+        Ok(Some(c))
+    }
+
+    /// The latest audit checkpoint with its heads and the public key, for keeping outside.
+    pub async fn published_audit_checkpoint(
+        &self,
+    ) -> Result<Option<PublishedAuditCheckpoint>, ServiceError> {
+        let Some(row) = self.store.latest_audit_checkpoint().await? else {
+            return Ok(None);
+        };
+        let v = self.seal_verifier_existing()?.ok_or_else(|| {
+            ServiceError::Unavailable(format!(
+                "找不到签名密钥文件 {}",
+                self.seal_key_path().display()
+            ))
+        })?;
+        let (checkpoint, heads) = row_to_checkpoint(&row);
+        let pk = v.public_key();
+        Ok(Some(PublishedAuditCheckpoint {
+            format: PUBLISHED_AUDIT_FORMAT.into(),
+            checkpoint,
+            heads,
+            public_key: hex::encode(pk),
+            fingerprint: checkpoint::fingerprint_grouped(&pk),
+        }))
+    }
+
+    /// Puts back missing append-only triggers (start-up and `migrate`), with a warning and an
+    /// audit record. Returns the names restored.
+    pub async fn restore_append_only_guards(
+        &self,
+        meta: &RequestMeta,
+    ) -> Result<Vec<&'static str>, ServiceError> {
+        if self.store.missing_guards().await?.is_empty() {
+            return Ok(vec![]);
+        }
+        let a = self.audit(
+            &Actor::console(),
+            meta,
+            "system.restore_triggers",
+            "triggers",
+        );
+        let restored = self.store.restore_guards(a).await?;
+        if !restored.is_empty() {
+            tracing::warn!(
+                triggers = ?restored,
+                "append-only triggers were missing and have been restored"
+            );
+        }
+        Ok(restored)
     }
 }

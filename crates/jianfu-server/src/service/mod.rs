@@ -91,6 +91,22 @@ impl App {
         jianfu_domain::clock::beijing(self.clock.now()).date()
     }
 
+    /// The audit chain an actor's records go to: its organisation's code; the console (and the
+    /// server's own tasks) → the district's code once the organisation tree is known, else
+    /// `system`; anonymous callers → `public`. See docs/storage.md ("审计链").
+    pub fn audit_chain_of(&self, actor: &Actor) -> String {
+        use jianfu_domain::audit_chain::{PUBLIC_CHAIN, SYSTEM_CHAIN};
+        if let Some(org) = &actor.org {
+            return org.to_string();
+        }
+        if actor.user_id.is_none() && actor.username.is_none() {
+            return PUBLIC_CHAIN.into();
+        }
+        self.orgs
+            .district_code()
+            .unwrap_or_else(|| SYSTEM_CHAIN.into())
+    }
+
     /// Starts an audit record stamped with the current time and a fresh id.
     pub fn audit(
         &self,
@@ -100,6 +116,7 @@ impl App {
         object: impl Into<String>,
     ) -> AuditDraft {
         AuditDraft {
+            chain: self.audit_chain_of(actor),
             id: uuid::Uuid::now_v7().to_string(),
             at: self.now_ms(),
             actor: actor.username.clone(),

@@ -14,9 +14,19 @@ const TTL_MS: i64 = 30_000;
 pub struct OrgCache {
     tree: RwLock<Option<(Arc<OrgTree>, i64)>>,
     visible: Mutex<HashMap<Scope, Arc<[Org]>>>,
+    /// The district's code, kept across invalidations (it does not change once set up).
+    district: RwLock<Option<String>>,
 }
 
 impl OrgCache {
+    /// The district's code (the root organisation of kind district), once the tree has been read.
+    pub fn district_code(&self) -> Option<String> {
+        self.district
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     pub fn invalidate(&self) {
         *self.tree.write().unwrap_or_else(|e| e.into_inner()) = None;
         self.visible
@@ -38,6 +48,17 @@ impl App {
         let tree = Arc::new(OrgTree::new(
             rows.iter().filter_map(|r| r.to_org()).collect(),
         ));
+        if let Some(d) = tree
+            .all()
+            .iter()
+            .find(|o| o.parent.is_none() && o.kind == jianfu_domain::OrgKind::District)
+        {
+            *self
+                .orgs
+                .district
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = Some(d.code.to_string());
+        }
         *self.orgs.tree.write().unwrap_or_else(|e| e.into_inner()) = Some((tree.clone(), now));
         self.orgs
             .visible

@@ -246,7 +246,7 @@ impl App {
     }
 
     /// The public key, if the key exists; never creates it.
-    fn seal_verifier_existing(&self) -> Result<Option<Ed25519Verifier>, ServiceError> {
+    pub(crate) fn seal_verifier_existing(&self) -> Result<Option<Ed25519Verifier>, ServiceError> {
         if let Some(k) = self.seal_key.0.get() {
             return Ok(Some(k.verifier()));
         }

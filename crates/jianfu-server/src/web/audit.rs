@@ -28,7 +28,11 @@ pub struct AuditFilter {
     pub from: String,
     #[serde(default)]
     pub to: String,
-    pub before: Option<i64>,
+    /// Only this chain: an organisation's code, `public` or `system`.
+    #[serde(default)]
+    pub chain: String,
+    /// Paging cursor `at:chain:seq` (the last record shown).
+    pub before: Option<String>,
     pub verify: Option<String>,
 }
 
@@ -81,30 +85,52 @@ async fn search(
         object: Some(f.object.trim().to_string()).filter(|s| !s.is_empty()),
         from,
         to,
-        before_seq: f.before,
+        chain: Some(f.chain.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .map(|s| match s.as_str() {
+                "PUBLIC" | "SYSTEM" | "AUDIT" => s.to_ascii_lowercase(),
+                _ => s,
+            }),
+        before: f.before.as_deref().and_then(|b| {
+            let mut it = b.splitn(3, ':');
+            let at = it.next()?.parse().ok()?;
+            let chain = it.next()?.to_string();
+            let seq = it.next()?.parse().ok()?;
+            Some((at, chain, seq))
+        }),
         limit: PAGE,
     };
     let records = app.search_audit(&actor, &q).await?;
     let verify_result = if f.verify.is_some() {
-        Some(match app.verify_audit(&actor).await? {
-            Ok(n) => (
+        let r = app.verify_audit(&actor).await?;
+        Some(if r.problems.is_empty() {
+            (
                 true,
-                format!("审计日志完整：共校验 {n} 条记录，哈希链无断裂。"),
-            ),
-            Err(b) => (false, format!("审计日志已被篡改：{b}")),
+                format!(
+                    "审计日志完整：共 {} 条链、{} 条记录，哈希链无断裂。",
+                    r.chains, r.records
+                ),
+            )
+        } else {
+            let list: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+            (false, format!("审计日志已被篡改：{}", list.join("；")))
         })
     } else {
         None
     };
     let older = (records.len() as i64 == PAGE).then(|| {
-        let last = records.last().map(|r| r.seq).unwrap_or_default();
+        let last = records
+            .last()
+            .map(|r| format!("{}:{}:{}", r.at, r.chain, r.seq))
+            .unwrap_or_default();
         serde_urlencoded::to_string([
             ("actor", f.actor.as_str()),
             ("action", f.action.as_str()),
             ("object", f.object.as_str()),
             ("from", f.from.as_str()),
             ("to", f.to.as_str()),
-            ("before", &last.to_string()),
+            ("chain", f.chain.as_str()),
+            ("before", &last),
         ])
         .unwrap_or_default()
     });
@@ -129,6 +155,7 @@ impl AuditPage {
     pub fn action_label<'a>(&self, code: &'a str) -> &'a str {
         match code {
             "auth.login" => "登录",
+            "system.restore_triggers" => "恢复只追加保护触发器",
             "auth.logout" => "退出登录",
             "auth.reset_failures" => "清除登录失败计数",
             "user.create" => "新建账号",

@@ -61,7 +61,7 @@ async fn actor_of(server: &TestServer, user: &str) -> Actor {
 
 async fn audit_actions(app: &jianfu_server::App, action: &str) -> Vec<jianfu_store::AuditRecord> {
     app.store
-        .audit_after(0, 10_000)
+        .audit_all(10_000)
         .await
         .unwrap()
         .into_iter()

@@ -486,7 +486,7 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
         .unwrap()
         .expect("created");
     assert_eq!(user.org_code, "110115001901");
-    let created = server.app.store.audit_after(0, 10_000).await.unwrap();
+    let created = server.app.store.audit_all(10_000).await.unwrap();
     let rec = created
         .iter()
         .find(|r| r.action == "user.create" && r.object == format!("user:{}", user.id))
@@ -561,7 +561,7 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
     };
     assert_eq!(login("Good#Pass2026").await, 401, "old password dead");
     assert_eq!(login("New#Pass2027").await, 200, "new password works");
-    let audit = server.app.store.audit_after(0, 10_000).await.unwrap();
+    let audit = server.app.store.audit_all(10_000).await.unwrap();
     let rec = audit
         .iter()
         .find(|r| r.action == "user.reset_password")
@@ -672,7 +672,7 @@ async fn http_pages_logout_requires_csrf() {
     let r = c.get(server.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login");
-    let audit = server.app.store.audit_after(0, 10_000).await.unwrap();
+    let audit = server.app.store.audit_all(10_000).await.unwrap();
     assert!(
         audit
             .iter()
@@ -877,7 +877,7 @@ async fn http_pages_security_admin_lifts_a_lock_and_system_admin_disables() {
     let actions: Vec<String> = server
         .app
         .store
-        .audit_after(0, 10_000)
+        .audit_all(10_000)
         .await
         .unwrap()
         .into_iter()

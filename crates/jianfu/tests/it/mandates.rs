@@ -34,7 +34,7 @@ fn input() -> MandateInput {
 
 async fn audits(app: &jianfu_server::App, action: &str) -> Vec<jianfu_store::AuditRecord> {
     app.store
-        .audit_after(0, 100_000)
+        .audit_all(100_000)
         .await
         .unwrap()
         .into_iter()
@@ -44,6 +44,7 @@ async fn audits(app: &jianfu_server::App, action: &str) -> Vec<jianfu_store::Aud
 
 fn draft(action: &str, at: i64) -> AuditDraft {
     AuditDraft {
+        chain: "system".into(),
         id: uuid::Uuid::now_v7().to_string(),
         at,
         actor: Some("console".into()),

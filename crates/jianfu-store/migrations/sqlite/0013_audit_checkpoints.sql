@@ -1,0 +1,18 @@
+-- Signed checkpoints of the audit trail: every chain's head under one Merkle root, signed with the
+-- seal log's key (docs/storage.md, "审计链"). Append-only.
+CREATE TABLE audit_checkpoints (
+    signed_at BIGINT NOT NULL,
+    size      BIGINT NOT NULL,
+    root      TEXT NOT NULL,
+    hash_alg  TEXT NOT NULL,
+    key_id    TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    -- JSON: [{"chain":…,"seq":…,"hash":…}, …] sorted by chain; the leaves of `root`.
+    heads     TEXT NOT NULL,
+    PRIMARY KEY (signed_at, size)
+);
+
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
