@@ -130,13 +130,6 @@ pub fn check_password_reset(
     }
 }
 
-/// A password is one-time unless its owner set it: the owner must change it at the next login
-/// before doing anything else (ONE_TIME_PASSWORD_CITATION). `owner_set_at` is when the owner last
-/// set their own password, `changed_at` when the password last changed.
-pub fn must_change_password(owner_set_at: Option<i64>, changed_at: i64) -> bool {
-    owner_set_at != Some(changed_at)
-}
-
 /// Checks a whole role set for one account belonging to an organisation of `kind`.
 pub fn check_account_roles(roles: &[Role], kind: OrgKind) -> Result<(), RoleProblem> {
     let admins: Vec<Role> = roles.iter().copied().filter(|r| r.is_admin()).collect();
@@ -222,12 +215,5 @@ mod tests {
         );
         assert!(check_password_reset(sec, &[CommunityWorker]).is_ok());
         assert!(check_password_reset(Granter::Console, &[AuditAdmin]).is_ok());
-    }
-
-    #[test]
-    fn a_password_set_by_someone_else_is_one_time() {
-        assert!(must_change_password(None, 5));
-        assert!(must_change_password(Some(4), 5));
-        assert!(!must_change_password(Some(5), 5));
     }
 }

@@ -7,6 +7,7 @@ mod assignment_store;
 mod backend;
 mod catalog_store;
 mod certificate_store;
+mod credential_store;
 mod error;
 pub mod guards;
 mod mandate_store;
@@ -29,6 +30,7 @@ pub use certificate_store::{
     ApplicationChange, ApplicationFilter, CertificateApplicationRow, CertificateRow,
     CertificateStore, IssueOutcome, MaterialMeta, MaterialRow, NewCertificate, PurgeCounts,
 };
+pub use credential_store::{CredentialInfo, CredentialStore};
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use mandate_store::{MandateRow, MandateStore};

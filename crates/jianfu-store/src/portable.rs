@@ -84,6 +84,16 @@ pub const TABLES: &[Table] = &[
         order_by: "id",
     },
     Table {
+        name: "one_time_passwords",
+        columns: &[("user_id", Text), ("set_at", Int)],
+        order_by: "user_id",
+    },
+    Table {
+        name: "system_accounts",
+        columns: &[("user_id", Text), ("created_at", Int)],
+        order_by: "user_id",
+    },
+    Table {
         name: "meta",
         columns: &[("key", Text), ("value", Text)],
         order_by: "key",

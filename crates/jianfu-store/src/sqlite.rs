@@ -68,3 +68,4 @@ crate::notice_store::impl_notice_store!(SqliteStore, sqlx::Sqlite);
 crate::seal_store::impl_seal_store!(SqliteStore, sqlx::Sqlite);
 crate::certificate_store::impl_certificate_store!(SqliteStore, sqlx::Sqlite);
 crate::mandate_store::impl_mandate_store!(SqliteStore, sqlx::Sqlite);
+crate::credential_store::impl_credential_store!(SqliteStore, sqlx::Sqlite);

@@ -19,6 +19,7 @@ pub trait Store:
     + crate::NoticeStore
     + crate::CertificateStore
     + crate::MandateStore
+    + crate::CredentialStore
 {
 }
 impl<T> Store for T where
@@ -30,6 +31,7 @@ impl<T> Store for T where
         + crate::NoticeStore
         + crate::CertificateStore
         + crate::MandateStore
+        + crate::CredentialStore
 {
 }
 

@@ -123,7 +123,8 @@ enum UserAction {
         #[arg(long)]
         username: String,
     },
-    /// Set a new password (ends the account's sessions and lifts any lock).
+    /// Set a new password (ends the account's sessions and lifts any lock). It is one-time: the
+    /// owner sets their own at the next login. Administrators' passwords are reset only here.
     ResetPassword {
         #[command(flatten)]
         db: DbArgs,
@@ -131,6 +132,40 @@ enum UserAction {
         username: String,
         #[arg(long)]
         password: String,
+    },
+    /// Grant a role (administrator roles are granted only here).
+    Grant {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Withdraw a role.
+    Withdraw {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Create a system account (a department system that holds API tokens; never logs in).
+    CreateSystem {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// The system's name, e.g. 民政局业务系统.
+        #[arg(long)]
+        name: String,
+        /// Code of the organisation the system belongs to.
+        #[arg(long)]
+        org: String,
+        /// Business role; repeat for more than one.
+        #[arg(long = "role")]
+        roles: Vec<String>,
     },
 }
 
@@ -359,6 +394,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 app.set_account_disabled(&console, &meta, &username, false)
                     .await?;
                 println!("已启用账号 {username}");
+            }
+            UserAction::Grant { db, username, role } => {
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
+                app.set_account_role(&console, &meta, &username, &role, true)
+                    .await?;
+                println!("已授予账号 {username} 角色 {role}");
+            }
+            UserAction::Withdraw { db, username, role } => {
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
+                app.set_account_role(&console, &meta, &username, &role, false)
+                    .await?;
+                println!("已撤销账号 {username} 的角色 {role}");
+            }
+            UserAction::CreateSystem {
+                db,
+                username,
+                name,
+                org,
+                roles,
+            } => {
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
+                let roles = roles
+                    .iter()
+                    .map(|r| {
+                        jianfu_domain::Role::parse(r)
+                            .ok_or_else(|| anyhow::anyhow!("未知角色“{r}”"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                app.create_system_account(&console, &meta, &username, &name, &org, &roles)
+                    .await?;
+                println!("已创建系统账号 {username}（{name}）");
             }
             UserAction::ResetPassword {
                 db,
@@ -594,6 +660,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     app.restore_append_only_guards(&RequestMeta::console())
         .await?;
     app.ensure_catalog(&RequestMeta::console()).await?;
+    // API tokens belong to system accounts: tokens issued to people before are revoked (audited).
+    let retired = app.retire_person_tokens(&RequestMeta::console()).await?;
+    if retired > 0 {
+        tracing::warn!(
+            count = retired,
+            "revoked API tokens that belonged to people"
+        );
+    }
     // The seal log's key and algorithm: created or checked now, not at the first seal use.
     app.seal_hash_alg()?;
     let key = app.seal_public_key()?;

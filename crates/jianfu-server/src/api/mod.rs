@@ -57,6 +57,7 @@ impl utoipa::Modify for BearerAuth {
 pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
+        .routes(routes!(auth::change_password))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(orgs::list_orgs))

@@ -13,20 +13,23 @@ use utoipa::ToSchema;
 pub struct TokenOut {
     pub id: String,
     pub name: String,
-    /// The account the token acts as.
+    /// The system account the token belongs to.
     pub username: String,
+    /// The system's name.
+    pub system_name: String,
     pub created_by: String,
     /// Epoch milliseconds.
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }
 
-/// Issue a token for a department system acting as an existing (non-administrator) account.
+/// Issue a token for a system account (a department system; never a person's account).
 #[derive(Deserialize, ToSchema)]
 pub struct IssueTokenRequest {
     /// What the token is for, e.g. "民政局业务系统".
     pub name: String,
-    /// The account the token acts as.
+    /// The system account the token belongs to (created on the tokens page or with
+    /// `jianfu token system-create`).
     pub username: String,
 }
 
@@ -51,6 +54,7 @@ pub async fn list_tokens(
                 id: t.id,
                 name: t.name,
                 username: t.username,
+                system_name: t.system_name,
                 created_by: t.created_by,
                 created_at: t.created_at,
                 revoked_at: t.revoked_at,
@@ -59,11 +63,11 @@ pub async fn list_tokens(
     ))
 }
 
-/// 为部门业务系统签发长期 API 令牌（系统管理员）。令牌以指定业务账号的身份和权限访问，明文只返回一次。
+/// 为部门业务系统签发长期 API 令牌（系统管理员）。令牌只能签发给系统账号（`not_a_system_account`），以该系统账号被授予的角色和所属机构访问；每次调用的审计记录写明系统账号和令牌编号。明文只返回一次。
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", security(("bearer" = [])),
     request_body = IssueTokenRequest,
     responses((status = 201, body = IssuedToken), (status = 403, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, description = "不是系统账号 (`not_a_system_account`) 或名称不符合要求", body = ErrorBody)))]
 pub async fn issue_token(
     State(app): State<App>,
     meta: RequestMeta,

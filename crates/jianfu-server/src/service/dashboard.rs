@@ -70,7 +70,10 @@ impl App {
             d.accounts_locked = Some(
                 in_scope
                     .iter()
-                    .filter(|u| u.locked_until.is_some_and(|t| t > now))
+                    .filter(|u| {
+                        self.sessions
+                            .login_delayed(&u.username, &self.login_throttle(), now)
+                    })
                     .count(),
             );
             d.accounts_with_failures =

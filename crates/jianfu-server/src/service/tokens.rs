@@ -1,5 +1,7 @@
-//! Long-lived API tokens for department systems. The secret is shown once, at issue; only its
-//! hash is stored.
+//! Long-lived API tokens for department systems. A token belongs to a system account (a department
+//! system, named as such, scoped to one organisation and to the roles granted to it), never to a
+//! person (separation_of_duties::SYSTEM_ACCOUNT_CITATION); every call made with it is audited as
+//! `system:<账号>/token:<令牌 id>`. The secret is shown once, at issue; only its hash is stored.
 
 use super::{Actor, App, RequestMeta, ServiceError, random_token, token_hash};
 use jianfu_domain::permission::Permission;
@@ -10,13 +12,15 @@ pub struct TokenView {
     pub id: String,
     pub name: String,
     pub username: String,
+    /// The system's name (the system account's display name).
+    pub system_name: String,
     pub created_by: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }
 
 impl App {
-    /// Issues a token acting as account `for_user`. Returns (id, secret).
+    /// Issues a token for system account `for_user`. Returns (id, secret).
     pub async fn issue_api_token(
         &self,
         actor: &Actor,
@@ -35,10 +39,11 @@ impl App {
         if user.disabled {
             return Err(ServiceError::Invalid("不能为已停用的账号签发令牌".into()));
         }
-        if user.role_list().iter().any(|r| r.is_admin()) {
-            return Err(ServiceError::Invalid(
-                "管理员账号不能使用长期 API 令牌".into(),
-            ));
+        if !self.store.credential_info(&user.id).await?.system {
+            return Err(ServiceError::Rejected {
+                code: "not_a_system_account",
+                message: "长期 API 令牌只能签发给系统账号（部门业务系统），不能签发给个人账号；请先在“API 令牌”页创建系统账号".into(),
+            });
         }
         let secret = format!("jf_{}", random_token());
         let row = ApiTokenRow {
@@ -88,6 +93,11 @@ impl App {
                     .find(|u| u.id == t.user_id)
                     .map(|u| u.username.clone())
                     .unwrap_or_default(),
+                system_name: users
+                    .iter()
+                    .find(|u| u.id == t.user_id)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default(),
                 id: t.id,
                 name: t.name,
                 created_by: t.created_by,
@@ -95,5 +105,21 @@ impl App {
                 revoked_at: t.revoked_at,
             })
             .collect())
+    }
+
+    /// Revokes every live token that belongs to a person's account (issued before tokens belonged
+    /// to system accounts), with one audit record listing them. Run at start-up; returns how many.
+    pub async fn retire_person_tokens(&self, meta: &RequestMeta) -> Result<usize, ServiceError> {
+        let a = self.audit(
+            &Actor::console(),
+            meta,
+            "api_token.revoke_person_tokens",
+            "api_tokens:person",
+        );
+        let ids = self.store.revoke_person_tokens(self.now_ms(), a).await?;
+        if !ids.is_empty() {
+            self.sessions.forget_all();
+        }
+        Ok(ids.len())
     }
 }

@@ -1,9 +1,12 @@
 //! The login page. Its form has no session yet, so CSRF uses a double-submit cookie. A refused
-//! login shows the reason in Chinese and keeps the username that was typed.
+//! login shows the reason in Chinese and keeps the username that was typed. A one-time password
+//! (set by an administrator or the console) leads to the new-password form before any session
+//! exists, so nothing else can be done until the owner has set their own password.
 
 use super::{PageContext, PageForm, constant_time_eq, render};
 use crate::App;
 use crate::http::cookies;
+use crate::service::auth::LoginStep;
 use crate::service::{RequestMeta, ServiceError, random_token};
 use askama::Template;
 use axum::Router;
@@ -16,6 +19,7 @@ use serde::Deserialize;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/login", get(show).post(submit))
+        .route("/login/password", post(change_password))
         .route("/logout", post(logout))
 }
 
@@ -27,6 +31,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub login_csrf: String,
+    /// Set when the password was one-time: the new-password form is shown instead.
+    pub change_ticket: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +49,18 @@ fn page(
     notice: Option<String>,
     status: StatusCode,
 ) -> Response {
+    page_with(app, ctx, username, error, notice, status, None)
+}
+
+fn page_with(
+    app: &App,
+    ctx: PageContext,
+    username: String,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+    change_ticket: Option<String>,
+) -> Response {
     let token = random_token();
     let cookie = cookies::set(cookies::LOGIN_CSRF, &token, app.config.secure_cookies);
     let mut resp = render(&LoginPage {
@@ -51,6 +69,7 @@ fn page(
         error,
         notice,
         login_csrf: token,
+        change_ticket,
     });
     *resp.status_mut() = status;
     if let Ok(v) = cookie.parse() {
@@ -133,7 +152,7 @@ async fn submit(
         );
     }
     match app
-        .login(
+        .login_step(
             &form.username,
             &form.password,
             crate::service::auth::SessionKind::Web,
@@ -141,18 +160,100 @@ async fn submit(
         )
         .await
     {
-        Ok(ok) => {
-            let mut resp = Redirect::to("/").into_response();
-            let h = resp.headers_mut();
-            for c in [
-                cookies::set(cookies::SESSION, &ok.token, app.config.secure_cookies),
-                cookies::clear(cookies::LOGIN_CSRF),
-            ] {
-                if let Ok(v) = c.parse() {
-                    h.append(header::SET_COOKIE, v);
-                }
-            }
-            resp
+        Ok(LoginStep::Done(ok)) => logged_in(&app, &ok.token),
+        Ok(LoginStep::ChangePassword { ticket }) => page_with(
+            &app,
+            ctx,
+            form.username,
+            None,
+            Some(ONE_TIME_NOTICE.into()),
+            StatusCode::OK,
+            Some(ticket),
+        ),
+        Err(e) => {
+            let status = crate::http::error::status_of(&e);
+            page(&app, ctx, form.username, Some(e.message()), None, status)
+        }
+    }
+}
+
+const ONE_TIME_NOTICE: &str =
+    "您的密码由管理员设置，只能用于这一次登录。请先设置您自己的新密码，设置后即可使用本平台。";
+
+fn logged_in(app: &App, token: &str) -> Response {
+    let mut resp = Redirect::to("/").into_response();
+    let h = resp.headers_mut();
+    for c in [
+        cookies::set(cookies::SESSION, token, app.config.secure_cookies),
+        cookies::clear(cookies::LOGIN_CSRF),
+    ] {
+        if let Ok(v) = c.parse() {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The new-password form after a one-time password. A refusal (policy, mismatch) shows the form
+/// again with the same ticket; an expired ticket goes back to the login form.
+async fn change_password(
+    State(app): State<App>,
+    headers: HeaderMap,
+    meta: RequestMeta,
+    PageForm(form): PageForm<ChangeForm>,
+) -> Response {
+    let ctx = PageContext::anonymous(&app, &headers, "/login").await;
+    let cookie_token = cookies::get(&headers, cookies::LOGIN_CSRF).unwrap_or("");
+    if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), form.csrf.as_bytes()) {
+        return page(
+            &app,
+            ctx,
+            form.username,
+            Some("页面已过期，请重新登录。".into()),
+            None,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if form.new_password != form.confirm {
+        return page_with(
+            &app,
+            ctx,
+            form.username,
+            Some("两次输入的新密码不一致，请重新输入。".into()),
+            Some(ONE_TIME_NOTICE.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(form.ticket),
+        );
+    }
+    match app
+        .finish_password_change(&form.ticket, &form.new_password, &meta)
+        .await
+    {
+        Ok(ok) => logged_in(&app, &ok.token),
+        Err(e @ ServiceError::Rejected { code, .. }) if code != "password_change_expired" => {
+            page_with(
+                &app,
+                ctx,
+                form.username,
+                Some(e.message()),
+                Some(ONE_TIME_NOTICE.into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(form.ticket),
+            )
         }
         Err(e) => {
             let status = crate::http::error::status_of(&e);

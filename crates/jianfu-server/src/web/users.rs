@@ -1,6 +1,7 @@
-//! Account management. The system administrator creates, disables and re-enables accounts; the
-//! security administrator resets passwords and lifts locks. Each sees only the actions that are
-//! theirs (三权分立).
+//! Account management. The system administrator creates (without roles), disables and re-enables
+//! accounts; the security administrator grants and withdraws roles, resets passwords (one-time,
+//! never an administrator's) and lifts login delays. Each sees only the actions that are theirs
+//! (三员分立).
 
 use super::{PageContext, PageForm, render};
 use crate::App;
@@ -38,6 +39,9 @@ pub struct UsersPage {
     pub orgs: std::sync::Arc<[Org]>,
     pub can_manage: bool,
     pub can_credentials: bool,
+    pub can_roles: bool,
+    /// Roles the security administrator may grant through the web (no admin roles).
+    pub grantable: Vec<RoleOption>,
     pub form: NewAccountForm,
     pub role_options: Vec<RoleOption>,
     pub error: Option<String>,
@@ -78,6 +82,15 @@ async fn page(
             checked: form.role.iter().any(|x| x == r.as_str()),
         })
         .collect();
+    let grantable = Role::ALL
+        .iter()
+        .filter(|r| jianfu_domain::permission::grantable_through_web(**r))
+        .map(|r| RoleOption {
+            code: r.as_str(),
+            label: r.label_zh(),
+            checked: false,
+        })
+        .collect();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -86,6 +99,8 @@ async fn page(
     let mut resp = render(&UsersPage {
         can_manage: actor.may(Permission::ManageUsers),
         can_credentials: actor.may(Permission::ManageCredentials),
+        can_roles: actor.may(Permission::ManageRoles),
+        grantable,
         ctx,
         accounts,
         orgs,
@@ -143,7 +158,11 @@ async fn create(
         Ok(_) => Ok(
             Redirect::to(&format!("/users?created={}", urlencode(&form.username))).into_response(),
         ),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+        Err(
+            e @ (ServiceError::Invalid(_)
+            | ServiceError::Conflict(_)
+            | ServiceError::Rejected { .. }),
+        ) => {
             // Everything typed comes back, except the password, which is never echoed.
             page(&app, ctx, form, Some(e.message()), None).await
         }
@@ -163,6 +182,8 @@ pub struct CsrfForm {
     csrf: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    role: String,
 }
 
 async fn act(
@@ -187,11 +208,19 @@ async fn act(
         "unlock" => app
             .unlock_account(&actor, &meta, &id)
             .await
-            .map(|_| "账号已解锁"),
+            .map(|_| "已解除该账号的登录限制"),
         "password" => app
             .reset_password(&actor, &meta, &id, &form.password)
             .await
-            .map(|_| "密码已重置，该账号的登录会话已全部结束"),
+            .map(|_| "密码已重置，该账号的登录会话已全部结束。此密码只能用于一次登录：本人登录后须先设置新密码"),
+        "grant" => app
+            .set_account_role(&actor, &meta, &id, &form.role, true)
+            .await
+            .map(|_| "角色已授予，该账号须重新登录后生效"),
+        "withdraw" => app
+            .set_account_role(&actor, &meta, &id, &form.role, false)
+            .await
+            .map(|_| "角色已撤销，该账号的登录会话已全部结束"),
         _ => return Err(PageError(ServiceError::NotFound("操作".into()))),
     };
     match result {
@@ -205,7 +234,7 @@ async fn act(
             )
             .await
         }
-        Err(e @ ServiceError::Invalid(_)) => {
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Rejected { .. })) => {
             page(app, ctx, NewAccountForm::default(), Some(e.message()), None).await
         }
         Err(e) => Err(e.into()),
@@ -213,6 +242,11 @@ async fn act(
 }
 
 impl UsersPage {
+    /// Administrators' passwords are reset only at the console.
+    pub fn is_admin(&self, a: &AccountView) -> bool {
+        a.roles.iter().any(|r| r.is_admin())
+    }
+
     /// The viewer's own row gets no disable button (the service refuses it anyway).
     pub fn is_me(&self, id: &str) -> bool {
         self.ctx

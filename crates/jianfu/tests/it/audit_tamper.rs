@@ -777,3 +777,104 @@ async fn missing_triggers_are_named_and_restored() {
         assert_eq!(restore, 1, "{l}: the restoration is audited");
     }
 }
+
+/// Not a check: fills an SQLite file with a large audit trail straight through SQL (records,
+/// hashes and heads computed with jianfu's own code), in many chains, for measuring `jianfu audit
+/// verify` on a real database (docs/storage.md). Skipped unless `JIANFU_AUDIT_GEN_DB` names the
+/// file: `JIANFU_AUDIT_GEN_DB=/tmp/big/jianfu.db JIANFU_AUDIT_GEN_N=1000000
+/// JIANFU_AUDIT_GEN_CHAINS=1000 cargo test --release -p jianfu --test it -- --ignored
+/// generate_a_large_audit_trail`
+#[tokio::test]
+#[ignore]
+async fn generate_a_large_audit_trail() {
+    let Ok(path) = std::env::var("JIANFU_AUDIT_GEN_DB") else {
+        eprintln!("set JIANFU_AUDIT_GEN_DB to the SQLite file to fill");
+        return;
+    };
+    let var = |k: &str, d: i64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d)
+    };
+    let n = var("JIANFU_AUDIT_GEN_N", 1_000_000);
+    let chains = var("JIANFU_AUDIT_GEN_CHAINS", 1_000).max(1);
+    let url = DatabaseUrl::parse(&format!("sqlite:{path}")).unwrap();
+    let store = jianfu_store::open(&url).await.unwrap();
+    assert_eq!(store.audit_head().await.unwrap().0, 0, "an empty trail");
+    drop(store);
+    let started = std::time::Instant::now();
+    let mut conn = SqliteConnection::connect_with(
+        &SqliteConnectOptions::new()
+            .filename(&path)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal),
+    )
+    .await
+    .unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    // Chain by chain: n / chains records each (the first chains take the remainder).
+    for c in 0..chains {
+        let chain = format!("110115{:06}", 900_000 + c);
+        let len = n / chains + i64::from(c < n % chains);
+        let mut prev = jianfu_domain::audit_chain::genesis(&chain);
+        let mut seq = 0;
+        while seq < len {
+            let mut page = Vec::with_capacity(500);
+            for _ in 0..500.min(len - seq) {
+                seq += 1;
+                let r = AuditRecord {
+                    chain: chain.clone(),
+                    seq,
+                    id: format!("0193b1c2-{c:04x}-7000-8000-{seq:012x}"),
+                    at: 1_795_000_000_000 + seq * 1000 + c,
+                    actor: Some("shegong".into()),
+                    actor_role: Some("community_worker".into()),
+                    action: "certificate.apply".into(),
+                    object: format!("certificate_application:{seq}"),
+                    result: "success".into(),
+                    client_addr: Some("10.0.0.1".into()),
+                    request_id: Some(format!("req-{seq}")),
+                    detail: "{}".into(),
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                }
+                .seal(&prev);
+                prev.clone_from(&r.hash);
+                page.push(r);
+            }
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO audit_log (chain, seq, id, at, actor, actor_role, action, object, \
+                 result, client_addr, request_id, detail, prev_hash, hash) ",
+            );
+            q.push_values(&page, |mut b, r| {
+                b.push_bind(&r.chain)
+                    .push_bind(r.seq)
+                    .push_bind(&r.id)
+                    .push_bind(r.at)
+                    .push_bind(&r.actor)
+                    .push_bind(&r.actor_role)
+                    .push_bind(&r.action)
+                    .push_bind(&r.object)
+                    .push_bind(&r.result)
+                    .push_bind(&r.client_addr)
+                    .push_bind(&r.request_id)
+                    .push_bind(&r.detail)
+                    .push_bind(&r.prev_hash)
+                    .push_bind(&r.hash);
+            });
+            q.build().execute(&mut *tx).await.unwrap();
+        }
+        sqlx::query("INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $2, $3)")
+            .bind(&chain)
+            .bind(len)
+            .bind(&prev)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    eprintln!(
+        "wrote {n} audit records in {chains} chains to {path} in {:.1?}",
+        started.elapsed()
+    );
+}

@@ -489,8 +489,8 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
         "audit labels"
     );
 
-    // Too many wrong codes for one number: the rate-limit message, even for the right code.
-    for _ in 0..5 {
+    // Too many wrong codes from one client: the rate-limit message, even for the right code.
+    for _ in 0..10 {
         get(
             &s,
             &public,
@@ -703,7 +703,7 @@ async fn certificate_pages_csrf_department_clerk_and_other_residents_are_kept_ou
 
     // Another resident of the same community: not their application.
     s.app
-        .create_account(
+        .create_account_owned(
             &Actor::console(),
             &RequestMeta::console(),
             &jianfu_server::service::accounts::NewAccount {

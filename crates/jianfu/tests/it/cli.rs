@@ -259,21 +259,9 @@ async fn user_management_from_the_console() {
     assert!(r.stdout.contains("已停用账号 user1"), "{r:?}");
     let u1_now = app.store.user_by_id(&user1.id).await.unwrap().unwrap();
     assert!(u1_now.disabled);
-    // Five wrong passwords lock the account; the reset below must lift the lock.
-    for _ in 0..5 {
-        let r = app
-            .login(
-                "user1",
-                "Wrong#Pass9",
-                SessionKind::Web,
-                &RequestMeta::console(),
-            )
-            .await;
-        assert!(r.is_err());
-    }
-    let locked = app.store.user_by_id(&user1.id).await.unwrap().unwrap();
-    assert_eq!(locked.failed_logins, 5);
-    assert!(locked.locked_until.is_some(), "locked");
+    // A console-made password is one-time: the owner sets their own at the first login.
+    let info = app.store.credential_info(&user1.id).await.unwrap();
+    assert!(info.one_time_set_at.is_some(), "one-time from creation");
 
     let r = jianfu(
         &with_db(
@@ -291,10 +279,28 @@ async fn user_management_from_the_console() {
         "the hash changed"
     );
     assert_eq!(
-        (u1_after.failed_logins, u1_after.locked_until),
-        (0, None),
-        "lock lifted"
+        app.store
+            .credential_info(&user1.id)
+            .await
+            .unwrap()
+            .one_time_set_at,
+        Some(u1_after.password_changed_at),
+        "a reset password is one-time"
     );
+
+    // Roles are granted and withdrawn at the console too (administrator roles only there).
+    for (cmd, done) in [("grant", "已授予"), ("withdraw", "已撤销")] {
+        let r = jianfu(
+            &with_db(
+                &db.raw_url,
+                &["user", cmd],
+                &["--username", "user1", "--role", "community_director"],
+            ),
+            &[],
+        )
+        .await;
+        assert!(r.ok() && r.stdout.contains(done), "{r:?}");
+    }
 
     let weak_reset = jianfu(
         &with_db(
@@ -332,7 +338,13 @@ async fn user_management_from_the_console() {
     let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["user.reset_password", "user.disable", "user.create"],
+        [
+            "user.withdraw_role",
+            "user.grant_role",
+            "user.reset_password",
+            "user.disable",
+            "user.create"
+        ],
         "newest first"
     );
     assert!(
@@ -367,7 +379,11 @@ async fn user_management_from_the_console() {
         )
         .await
         .map(|_| ());
-    assert!(login.is_ok(), "re-enabled with the new password: {login:?}");
+    // The console set it, so it serves once: to set the owner's own.
+    assert!(
+        matches!(&login, Err(e) if e.code() == "password_change_required"),
+        "re-enabled with the new password: {login:?}"
+    );
 
     let n = app.store.audit_head().await.unwrap().0;
     assert_eq!(

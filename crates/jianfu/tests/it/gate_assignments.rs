@@ -329,7 +329,7 @@ async fn departments_act_and_read_only_in_their_own_name() {
     for db in backends().await {
         let s = TestServer::start(db).await;
         s.app
-            .create_account(
+            .create_account_owned(
                 &Actor::console(),
                 &RequestMeta::console(),
                 &NewAccount {

@@ -368,7 +368,6 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
             ("username", "xiaowang".to_string()),
             ("display_name", "王小二（测试）".to_string()),
             ("org", "110115001901".to_string()),
-            ("role", "community_worker".to_string()),
             ("password", password.to_string()),
         ];
         if let Some(c) = csrf {
@@ -412,10 +411,6 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
         "display name kept"
     );
     assert!(html.contains("value=\"110115001901\" selected"), "org kept");
-    assert!(
-        html.contains("value=\"community_worker\" checked"),
-        "role kept"
-    );
     assert!(!html.contains("weakpw7"), "password never echoed");
     assert!(html.contains("密码至少需要 8 个字符"), "{html}");
     assert!(html.contains("role=\"alert\""));
@@ -428,6 +423,35 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
             .unwrap()
             .is_none()
     );
+
+    // A common password is refused with its own message.
+    let r = admin
+        .post(server.url("/users"))
+        .form(&fields(Some(&csrf), "Password1!"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("常见的弱密码"));
+
+    // The system administrator creates accounts without roles (三员分立): a role on the create
+    // form is refused, and the form no longer offers roles.
+    let r = admin
+        .post(server.url("/users"))
+        .form(&[
+            ("username", "withrole"),
+            ("org", "110115001901"),
+            ("role", "community_worker"),
+            ("password", "Good#Pass2026"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("角色由安全管理员另行授予"), "{html}");
+    assert!(!html.contains("name=\"role\" value=\"community_worker\""));
 
     // Three administrator roles on one account are refused (三权分立).
     let r = admin
@@ -494,14 +518,16 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
     assert_eq!(rec.actor.as_deref(), Some("sysadmin"));
     assert_eq!(rec.client_addr.as_deref(), Some("127.0.0.1"));
 
-    // The new account can log in.
+    // The new account has no role, and its password is one-time: logging in asks for a new one.
+    assert_eq!(user.roles, "");
     let r = Client::new()
         .post(server.url("/api/v1/auth/login"))
         .json(&serde_json::json!({"username": "xiaowang", "password": "Good#Pass2026"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("password_change_required"));
 
     // The system administrator cannot reset passwords; the security administrator can, and
     // cannot create accounts.
@@ -518,6 +544,10 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
     assert_eq!(status, 200);
     assert!(!html.contains("新建账号"), "no create form for secadmin");
     assert!(html.contains("重置密码"));
+    assert!(
+        html.contains("授予角色…"),
+        "the security admin grants roles"
+    );
     let sec_csrf = hidden_field(&html, "csrf").unwrap();
     let r = sec
         .post(server.url("/users"))
@@ -560,7 +590,11 @@ async fn http_pages_account_management_keeps_typed_input_and_splits_duties() {
         }
     };
     assert_eq!(login("Good#Pass2026").await, 401, "old password dead");
-    assert_eq!(login("New#Pass2027").await, 200, "new password works");
+    assert_eq!(
+        login("New#Pass2027").await,
+        422,
+        "the new password works once, to set the owner's own"
+    );
     let audit = server.app.store.audit_all(10_000).await.unwrap();
     let rec = audit
         .iter()
@@ -763,7 +797,9 @@ async fn http_pages_security_admin_lifts_a_lock_and_system_admin_disables() {
     for _ in 0..5 {
         api_login("Wrong@Pass1").await;
     }
-    assert_eq!(api_login(DEMO_PASSWORD).await, 423, "locked");
+    // Five wrong passwords make this client wait (HTTP 429), without locking the account for
+    // anyone else.
+    assert_eq!(api_login(DEMO_PASSWORD).await, 429, "delayed");
     let id = server
         .app
         .store
@@ -777,7 +813,7 @@ async fn http_pages_security_admin_lifts_a_lock_and_system_admin_disables() {
     let (_, home) = get(&sec, &server, "/").await;
     assert_eq!(stat(&home, "当前锁定的账号"), "1");
     let (_, users) = get(&sec, &server, "/users").await;
-    assert!(users.contains("已锁定"), "lock shown");
+    assert!(users.contains("登录受限"), "delay shown");
     assert!(users.contains(&format!("action=\"/users/{id}/unlock\"")));
     let csrf = hidden_field(&users, "csrf").unwrap();
     // The system administrator may not lift locks (三权分立).
@@ -795,7 +831,7 @@ async fn http_pages_security_admin_lifts_a_lock_and_system_admin_disables() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    assert_eq!(api_login(DEMO_PASSWORD).await, 423, "still locked");
+    assert_eq!(api_login(DEMO_PASSWORD).await, 429, "still delayed");
 
     let r = sec
         .post(server.url(&format!("/users/{id}/unlock")))
@@ -804,8 +840,8 @@ async fn http_pages_security_admin_lifts_a_lock_and_system_admin_disables() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("账号已解锁"));
-    assert_eq!(api_login(DEMO_PASSWORD).await, 200, "unlocked");
+    assert!(r.text().await.unwrap().contains("已解除该账号的登录限制"));
+    assert_eq!(api_login(DEMO_PASSWORD).await, 200, "delay lifted");
 
     // Disabling ends the account's web session at once.
     let victim = server.web_login("shegong2").await;

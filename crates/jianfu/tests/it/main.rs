@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod admin_split;
 mod audit_tamper;
 mod browser;
 mod certificate_pages;

@@ -1,0 +1,275 @@
+//! Storage for one-time passwords (set by someone other than the owner), role grants, system accounts (the only owners of API tokens)
+//! and the retirement of tokens that belonged to people (issue 9 §1). Every write is audited in the
+//! same transaction.
+
+use crate::store::Result;
+use crate::{AuditDraft, UserRow};
+use async_trait::async_trait;
+
+/// What the credential tables say about one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CredentialInfo {
+    /// When someone other than the owner set the current password (it is then good for one
+    /// login); `None` when the owner set it.
+    pub one_time_set_at: Option<i64>,
+    /// The account is a system account (a department system that holds API tokens, never logs in).
+    pub system: bool,
+}
+
+#[async_trait]
+pub trait CredentialStore: Send + Sync + 'static {
+    async fn credential_info(&self, user_id: &str) -> Result<CredentialInfo>;
+    /// Ids of every system account.
+    async fn system_account_ids(&self) -> Result<Vec<String>>;
+    /// The owner sets their own password: a new hash, and it is no longer one-time. Ends the
+    /// account's sessions.
+    async fn set_own_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// Creates an account whose password someone else chose: it is one-time.
+    async fn insert_user_one_time(&self, user: &UserRow, audit: AuditDraft) -> Result<()>;
+    /// Someone other than the owner sets the password: one-time. Ends the account's sessions and
+    /// clears the old failure count.
+    async fn set_password_one_time(
+        &self,
+        user_id: &str,
+        hash: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// Replaces the account's roles (comma-separated codes). Ends its sessions so the change holds
+    /// at once.
+    async fn set_user_roles(&self, user_id: &str, roles: &str, audit: AuditDraft) -> Result<()>;
+    /// Creates a system account: a `users` row that can never log in, marked as a system.
+    async fn insert_system_account(&self, user: &UserRow, audit: AuditDraft) -> Result<()>;
+    /// Revokes every live API token whose account is not a system account. Returns their ids;
+    /// writes nothing (and audits nothing) when there are none.
+    async fn revoke_person_tokens(&self, at: i64, audit: AuditDraft) -> Result<Vec<String>>;
+}
+
+macro_rules! impl_credential_store {
+    ($store:ident, $db:ty) => {
+        mod credential_sql {
+            use super::$store;
+            use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::store::Result;
+            use $crate::{AuditDraft, CredentialInfo, StoreError, UserRow};
+
+            async fn insert_user(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                u: &UserRow,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO users (id, username, display_name, org_code, roles, \
+                     password_hash, disabled, failed_logins, locked_until, created_at, \
+                     password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&u.id)
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(&u.org_code)
+                .bind(&u.roles)
+                .bind(&u.password_hash)
+                .bind(u.disabled)
+                .bind(u.failed_logins)
+                .bind(u.locked_until)
+                .bind(u.created_at)
+                .bind(u.password_changed_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| StoreError::from_write(e, &format!("用户名 {}", u.username)))?;
+                Ok(())
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::CredentialStore for $store {
+                async fn credential_info(&self, user_id: &str) -> Result<CredentialInfo> {
+                    let owner: Option<(i64,)> = sqlx::query_as(
+                        "SELECT set_at FROM one_time_passwords WHERE user_id = $1",
+                    )
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    let system: Option<(String,)> =
+                        sqlx::query_as("SELECT user_id FROM system_accounts WHERE user_id = $1")
+                            .bind(user_id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    Ok(CredentialInfo {
+                        one_time_set_at: owner.map(|o| o.0),
+                        system: system.is_some(),
+                    })
+                }
+
+                async fn system_account_ids(&self) -> Result<Vec<String>> {
+                    let rows: Vec<(String,)> =
+                        sqlx::query_as("SELECT user_id FROM system_accounts ORDER BY user_id")
+                            .fetch_all(&self.pool)
+                            .await?;
+                    Ok(rows.into_iter().map(|r| r.0).collect())
+                }
+
+                async fn set_own_password(
+                    &self,
+                    user_id: &str,
+                    hash: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query(
+                        "UPDATE users SET password_hash = $1, password_changed_at = $2, \
+                         failed_logins = 0, locked_until = NULL WHERE id = $3",
+                    )
+                    .bind(hash)
+                    .bind(at)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(StoreError::NotFound("用户".into()));
+                    }
+                    sqlx::query("DELETE FROM one_time_passwords WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn insert_user_one_time(
+                    &self,
+                    u: &UserRow,
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    insert_user(&mut tx, u).await?;
+                    sqlx::query(
+                        "INSERT INTO one_time_passwords (user_id, set_at) VALUES ($1, $2)",
+                    )
+                    .bind(&u.id)
+                    .bind(u.password_changed_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn set_password_one_time(
+                    &self,
+                    user_id: &str,
+                    hash: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query(
+                        "UPDATE users SET password_hash = $1, password_changed_at = $2, \
+                         failed_logins = 0, locked_until = NULL WHERE id = $3",
+                    )
+                    .bind(hash)
+                    .bind(at)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(StoreError::NotFound("用户".into()));
+                    }
+                    sqlx::query(
+                        "INSERT INTO one_time_passwords (user_id, set_at) VALUES ($1, $2) \
+                         ON CONFLICT (user_id) DO UPDATE SET set_at = excluded.set_at",
+                    )
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn set_user_roles(
+                    &self,
+                    user_id: &str,
+                    roles: &str,
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query("UPDATE users SET roles = $1 WHERE id = $2")
+                        .bind(roles)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        return Err(StoreError::NotFound("用户".into()));
+                    }
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn insert_system_account(
+                    &self,
+                    u: &UserRow,
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    insert_user(&mut tx, u).await?;
+                    sqlx::query("INSERT INTO system_accounts (user_id, created_at) VALUES ($1, $2)")
+                        .bind(&u.id)
+                        .bind(u.created_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn revoke_person_tokens(
+                    &self,
+                    at: i64,
+                    mut audit: AuditDraft,
+                ) -> Result<Vec<String>> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let ids: Vec<(String,)> = sqlx::query_as(
+                        "SELECT id FROM api_tokens WHERE revoked_at IS NULL AND user_id NOT IN \
+                         (SELECT user_id FROM system_accounts) ORDER BY id",
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    if ids.is_empty() {
+                        tx.rollback().await?;
+                        return Ok(Vec::new());
+                    }
+                    sqlx::query(
+                        "UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND \
+                         user_id NOT IN (SELECT user_id FROM system_accounts)",
+                    )
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    let ids: Vec<String> = ids.into_iter().map(|r| r.0).collect();
+                    audit.detail = serde_json::json!({
+                        "reason": "person_token",
+                        "tokens": ids,
+                    })
+                    .to_string();
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(ids)
+                }
+            }
+        }
+    };
+}
+pub(crate) use impl_credential_store;
