@@ -20,7 +20,9 @@ pub mod scope;
 pub mod seal;
 pub mod security_policy;
 pub mod separation_of_duties;
+pub mod text;
 pub mod username;
+pub mod verify_limit;
 pub mod violation;
 
 pub use citation::Citation;

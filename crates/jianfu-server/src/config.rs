@@ -46,6 +46,12 @@ pub struct Config {
     /// The address residents reach the server by, printed into certificates' QR codes, e.g.
     /// `https://jianfu.example.gov.cn`; default `http://<bind>`.
     pub public_base_url: Option<String>,
+    /// Seconds a client has to send a request's headers (slow-header connections are closed).
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may go without reading or writing anything before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; more wait in the accept queue.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -69,6 +75,9 @@ impl Default for Config {
             data_key_file: None,
             personal_data_retention_days: 1095,
             public_base_url: None,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 4096,
         }
     }
 }

@@ -171,6 +171,15 @@ pub trait CertificateStore: Send + Sync + 'static {
         &self,
         filter: &ApplicationFilter,
     ) -> Result<Vec<CertificateApplicationRow>>;
+    /// Up to `limit` materials whose stored bytes do not begin with `magic` (stored in plaintext
+    /// before materials were encrypted).
+    async fn materials_not_starting_with(
+        &self,
+        magic: &[u8],
+        limit: i64,
+    ) -> Result<Vec<MaterialRow>>;
+    /// Replaces materials' stored bytes (their encrypted form), with one audit record.
+    async fn replace_material_bytes(&self, rows: &[MaterialRow], audit: AuditDraft) -> Result<()>;
     async fn certificate_materials(
         &self,
         community: &str,
@@ -378,6 +387,45 @@ macro_rules! impl_certificate_store {
                         .bind(if f.limit <= 0 { 500 } else { f.limit.min(2000) })
                         .fetch_all(&self.pool)
                         .await?)
+                }
+
+                async fn materials_not_starting_with(
+                    &self,
+                    magic: &[u8],
+                    limit: i64,
+                ) -> Result<Vec<MaterialRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT community_code, application_id, seq, material, kind, size, \
+                         sha256, bytes FROM certificate_materials \
+                         WHERE substr(bytes, 1, $1) <> $2 \
+                         ORDER BY community_code, application_id, seq LIMIT $3",
+                    )
+                    .bind(magic.len() as i32)
+                    .bind(magic)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn replace_material_bytes(
+                    &self,
+                    rows: &[MaterialRow],
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    for m in rows {
+                        sqlx::query(
+                            "UPDATE certificate_materials SET bytes = $1 WHERE community_code = $2 \
+                             AND application_id = $3 AND seq = $4",
+                        )
+                        .bind(&m.bytes)
+                        .bind(&m.community_code)
+                        .bind(&m.application_id)
+                        .bind(m.seq)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    commit_audited(tx, seq, prev, audit).await
                 }
 
                 async fn certificate_materials(

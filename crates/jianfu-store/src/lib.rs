@@ -5,6 +5,7 @@
 
 mod assignment_store;
 mod backend;
+pub mod backup;
 mod catalog_store;
 mod certificate_store;
 mod credential_store;

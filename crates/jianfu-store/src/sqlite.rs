@@ -34,6 +34,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // Deleted and overwritten content (personal data past its retention period,
+            // materials encrypted after being stored in plaintext) is zeroed, not left in free
+            // pages of the file.
+            .pragma("secure_delete", "ON")
             // Reads through a memory map instead of a read() call per page: verifying the seal
             // log reads the whole table (a million entries is ~700 MB) and was mostly syscalls.
             .pragma("mmap_size", "1073741824");

@@ -11,7 +11,6 @@ use jianfu_server::service::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use jianfu_server::service::{Actor, RequestMeta};
 use jianfu_server::{App, Config};
 use jianfu_store::DatabaseUrl;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -74,6 +73,15 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
         /// Output file; `-` for standard output.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Copy the SQLite database to FILE, also while the server is running (PostgreSQL: prints
+    /// the pg_dump command to use instead).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The copy to write; must not exist yet.
         #[arg(long, short)]
         output: PathBuf,
     },
@@ -254,6 +262,9 @@ const CONFIG_KEYS: &[&str] = &[
     "data_key_file",
     "personal_data_retention_days",
     "public_base_url",
+    "header_read_timeout_secs",
+    "idle_timeout_secs",
+    "max_connections",
 ];
 
 fn load_config(path: Option<&PathBuf>, db: &DbArgs) -> anyhow::Result<Config> {
@@ -450,6 +461,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 app.export(&mut std::io::BufWriter::new(f)).await?
             };
             eprintln!("已导出 {n} 行");
+        }
+        Command::Backup { db, output } => {
+            let config = load_config(cli.config.as_ref(), &db)?;
+            let url = database_url(&config)?;
+            match jianfu_store::backup::backup(&url, &output).await? {
+                jianfu_store::backup::BackupOutcome::Written { bytes } => {
+                    println!("已备份到 {}（{bytes} 字节）", output.display());
+                }
+                jianfu_store::backup::BackupOutcome::UsePgDump { command } => {
+                    println!("PostgreSQL 请用它自己的工具备份（在能连到数据库的机器上运行）：");
+                    println!("  {command}");
+                    return Ok(ExitCode::from(3));
+                }
+            }
         }
         Command::Import { db, input } => {
             let app = open_app(load_config(cli.config.as_ref(), &db)?, true).await?;
@@ -660,6 +685,16 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     app.restore_append_only_guards(&RequestMeta::console())
         .await?;
     app.ensure_catalog(&RequestMeta::console()).await?;
+    // Materials stored before they were encrypted: encrypted once, audited.
+    let encrypted = app
+        .encrypt_plaintext_materials(&RequestMeta::console())
+        .await?;
+    if encrypted > 0 {
+        tracing::info!(
+            materials = encrypted,
+            "encrypted materials stored in plaintext"
+        );
+    }
     // API tokens belong to system accounts: tokens issued to people before are revoked (audited).
     let retired = app.retire_person_tokens(&RequestMeta::console()).await?;
     if retired > 0 {
@@ -693,7 +728,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Every minute: escalate pending cases past their approval deadline, and let work whose
     // validity has ended expire.
     let escalator = app.clone();
-    tokio::spawn(async move {
+    let background = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
@@ -726,26 +761,24 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
-    axum::serve(
+    let limits = jianfu_server::http::serve::ConnectionLimits::from_config(&app.config);
+    let url = database_url(&app.config)?;
+    jianfu_server::http::serve::serve(
         listener,
-        jianfu_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        jianfu_server::router(app.clone()),
+        limits,
+        jianfu_server::http::serve::shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown())
     .await?;
-    Ok(())
-}
-
-async fn shutdown() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return ctrl_c.await.unwrap_or(()),
-            };
-        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    // A clean stop: no more background work, then everything in the WAL into jianfu.db, so
+    // that the file alone is a whole copy.
+    background.abort();
+    let _ = background.await;
+    drop(app);
+    match jianfu_store::backup::checkpoint(&url).await {
+        Ok(true) => println!("jianfu 已停止，数据已全部写入数据库文件。"),
+        Ok(false) => tracing::warn!("WAL checkpoint could not finish: readers still open"),
+        Err(e) => tracing::warn!(error = %e, "WAL checkpoint on stop failed"),
     }
-    #[cfg(not(unix))]
-    ctrl_c.await.unwrap_or(());
+    Ok(())
 }

@@ -501,7 +501,7 @@ pub async fn revoke(
 
 /// 公开核验证明（无需登录）：持有证明编号和核验码的任何人都可以查验真伪、是否有效、出具社区和日期；个人信息已脱敏。
 /// 编号不存在与核验码错误返回同样的 `verification_failed`（422）；错误过多返回 429 `too_many_attempts`
-/// （同一证明编号 5 次、同一来源 20 次，锁定 15 分钟）。
+/// （按来源计：同一来源错 10 次，暂停 15 分钟；不按证明编号锁定，别人猜错不会影响持证人）。
 #[utoipa::path(get, path = "/api/v1/certificates/verify", tag = "certificates", params(VerifyParams),
     responses((status = 200, body = VerifiedCertificate), (status = 422, body = ErrorBody),
               (status = 429, body = ErrorBody)))]

@@ -5,5 +5,7 @@ pub mod context;
 pub mod cookies;
 pub mod download;
 pub mod error;
+pub mod input_text;
 pub mod router;
 pub mod security_headers;
+pub mod serve;

@@ -1,7 +1,7 @@
 //! All routes in one place: pages, the API, assets, health, and what every response shares.
 
 use crate::App;
-use crate::http::{assets, context::MakeRequestId, security_headers};
+use crate::http::{assets, context::MakeRequestId, input_text, security_headers};
 use crate::{api, web};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -35,6 +35,12 @@ pub fn router(app: App) -> Router {
         )
         .fallback(web::not_found)
         .method_not_allowed_fallback(web::method_not_allowed)
+        // Control characters in any query string, JSON body or form are refused before a
+        // handler runs (http/input_text.rs).
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            input_text::check,
+        ))
         .with_state(app)
         .layer(DefaultBodyLimit::max(limit));
     for layer in security_headers::layers() {

@@ -11,7 +11,7 @@ use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
 use jianfu_domain::masking::{mask_contact, mask_id_from_last4, mask_name};
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
-use jianfu_domain::security_policy::{LoginState, VERIFY_PER_CERTIFICATE, VERIFY_PER_CLIENT};
+use jianfu_domain::verify_limit::{self, ClientFailures, Verdict};
 use jianfu_domain::violation::{Sniffed, sniff};
 use jianfu_domain::{OrgCode, OrgKind, Role};
 use jianfu_store::SealDraft;
@@ -219,40 +219,33 @@ pub struct SealProof {
     pub key_fingerprint: Option<String>,
 }
 
-/// Wrong verification codes, per client and per certificate number, in memory. A restart forgets
-/// them, which only gives a guesser a few more tries out of 2^40.
+/// Wrong verification codes per client (`jianfu_domain::verify_limit`), in memory. A restart
+/// forgets them, which only gives a guesser a few more tries out of 2^40. There is no count per
+/// certificate number: nobody can lock a holder out by guessing at their number.
 #[derive(Default)]
 pub struct VerifyLimiter {
-    state: Mutex<HashMap<String, LoginState>>,
+    state: Mutex<HashMap<String, ClientFailures>>,
 }
 
 impl VerifyLimiter {
-    fn locked(
-        &self,
-        keys: &[(String, jianfu_domain::security_policy::LockoutPolicy)],
-        now: i64,
-    ) -> Option<i64> {
+    const MAX_CLIENTS: usize = 100_000;
+
+    fn check(&self, client: &str, now: i64) -> Verdict {
         let map = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        keys.iter()
-            .filter_map(|(k, p)| map.get(k).and_then(|s| p.locked_until(*s, now)))
-            .max()
+        verify_limit::PER_CLIENT.check(map.get(client).copied().unwrap_or_default(), now)
     }
-    fn fail(&self, keys: &[(String, jianfu_domain::security_policy::LockoutPolicy)], now: i64) {
+
+    fn fail(&self, client: &str, now: i64) {
         let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget clients whose lock ran out long ago, so the map cannot grow without bound.
-        if map.len() > 100_000 {
-            map.retain(|_, s| s.locked_until.is_some_and(|u| u > now));
+        // Forget clients that are not stopped, so the map cannot grow without bound.
+        if map.len() >= Self::MAX_CLIENTS {
+            map.retain(|_, s| s.throttled_until.is_some_and(|u| u > now));
         }
-        for (k, p) in keys {
-            let s = map.get(k).copied().unwrap_or_default();
-            map.insert(k.clone(), p.after_failure(s, now));
-        }
-    }
-    fn succeed(&self, number_key: &str) {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(number_key);
+        let s = map.get(client).copied().unwrap_or_default();
+        map.insert(
+            client.to_string(),
+            verify_limit::PER_CLIENT.after_failure(s, now),
+        );
     }
 }
 
@@ -512,20 +505,24 @@ impl App {
             purged_at: None,
             updated_at: now,
         };
-        let materials: Vec<MaterialRow> = stored
+        // Scans of ID cards and household registers: encrypted like the ID number.
+        let data_key = self.data_key().await?;
+        let materials = stored
             .into_iter()
             .enumerate()
-            .map(|(i, (material, kind, bytes))| MaterialRow {
-                community_code: community.clone(),
-                application_id: app_id.clone(),
-                seq: i as i64 + 1,
-                material,
-                kind,
-                size: bytes.len() as i64,
-                sha256: sha256_hex(&bytes),
-                bytes,
+            .map(|(i, (material, kind, bytes))| {
+                Ok(MaterialRow {
+                    community_code: community.clone(),
+                    application_id: app_id.clone(),
+                    seq: i as i64 + 1,
+                    material,
+                    kind,
+                    size: bytes.len() as i64,
+                    sha256: sha256_hex(&bytes),
+                    bytes: data_key.encrypt_bytes(&bytes)?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<MaterialRow>, ServiceError>>()?;
         let mut audit = self.audit(
             actor,
             meta,
@@ -764,10 +761,48 @@ impl App {
         seq: i64,
     ) -> Result<MaterialRow, ServiceError> {
         let row = self.readable_application(actor, community, id).await?;
-        self.store
+        let mut m = self
+            .store
             .certificate_material(&row.community_code, &row.id, seq)
             .await?
-            .ok_or_else(|| ServiceError::NotFound("该材料".into()))
+            .ok_or_else(|| ServiceError::NotFound("该材料".into()))?;
+        // Stored encrypted; decrypted only for someone allowed to read the application.
+        m.bytes = self.data_key().await?.decrypt_bytes(&m.bytes)?;
+        Ok(m)
+    }
+
+    /// Materials stored in plaintext (before they were encrypted) are encrypted under the data
+    /// key, in batches, each batch with an audit record `certificate.materials_encrypted`.
+    /// Run by `serve` at start-up; returns how many were encrypted. Nothing to do: no key needed.
+    pub async fn encrypt_plaintext_materials(
+        &self,
+        meta: &RequestMeta,
+    ) -> Result<usize, ServiceError> {
+        let magic = super::pii::MATERIAL_MAGIC;
+        let mut done = 0;
+        loop {
+            let rows = self.store.materials_not_starting_with(magic, 50).await?;
+            if rows.is_empty() {
+                return Ok(done);
+            }
+            let key = self.data_key().await?;
+            let rows = rows
+                .into_iter()
+                .map(|mut m| {
+                    m.bytes = key.encrypt_bytes(&m.bytes)?;
+                    Ok(m)
+                })
+                .collect::<Result<Vec<_>, ServiceError>>()?;
+            let mut audit = self.audit(
+                &Actor::console(),
+                meta,
+                "certificate.materials_encrypted",
+                "certificate_materials".to_string(),
+            );
+            audit.detail = serde_json::json!({ "materials": rows.len() }).to_string();
+            self.store.replace_material_bytes(&rows, audit).await?;
+            done += rows.len();
+        }
     }
 
     /// The worker has checked that the community can truthfully know the facts (e.g. the
@@ -1392,15 +1427,11 @@ impl App {
         // spellings neither fail a right code nor dodge the per-number limit; a number that
         // does not parse only counts against the client.
         let parsed = codes::parse_certificate_number(number).map(|n| n.to_string());
-        let client = format!("client:{}", meta.client_addr.as_deref().unwrap_or("?"));
-        let mut keys = vec![(client, VERIFY_PER_CLIENT)];
-        if let Some(n) = &parsed {
-            keys.push((format!("number:{n}"), VERIFY_PER_CERTIFICATE));
-        }
-        if let Some(until) = self.verify_limiter.locked(&keys, now) {
+        let client = verify_limit::client_key(meta.client_addr.as_deref().unwrap_or("?"));
+        if let Verdict::Throttled { until } = self.verify_limiter.check(&client, now) {
             let minutes = ((until - now) as f64 / 60_000.0).ceil().max(1.0) as i64;
             return Err(ServiceError::RateLimited(format!(
-                "核验码错误次数过多，请 {minutes} 分钟后再试。如证明确有疑问，请联系出具证明的社区。"
+                "您输入错误的核验码次数过多，请 {minutes} 分钟后再试。如证明确有疑问，请联系出具证明的社区。"
             )));
         }
         let wrong = || {
@@ -1433,12 +1464,9 @@ impl App {
             _ => false,
         };
         let Some(c) = found.filter(|_| genuine) else {
-            self.verify_limiter.fail(&keys, now);
+            self.verify_limiter.fail(&client, now);
             return Err(wrong());
         };
-        if let Some(n) = &parsed {
-            self.verify_limiter.succeed(&format!("number:{n}"));
-        }
         Ok(VerifiedCertificate {
             number: c.number.clone(),
             title: c.title.clone(),

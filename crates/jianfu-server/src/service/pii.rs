@@ -1,4 +1,5 @@
-//! Personal data at rest: ID numbers, certificate texts and verification codes are encrypted with
+//! Personal data at rest: ID numbers, certificate texts, verification codes and the uploaded
+//! materials (scans of ID cards and household registers) are encrypted with
 //! AES-256-GCM under the data key, a 32-byte file kept beside the database (never in it), so a
 //! copied database or export alone reveals no ID number. 《个人信息保护法》第五十一条 (encryption as
 //! a protective measure); GB/T 22239-2019 8.1.4.8 (confidentiality of important data in storage).
@@ -12,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 const PREFIX: &str = "v1:";
+/// How an encrypted material begins. No PDF, JPEG or PNG begins so, which tells rows stored in
+/// plaintext before materials were encrypted (they are encrypted once at start-up).
+pub const MATERIAL_MAGIC: &[u8; 4] = b"JFE1";
 /// How the key file is named in messages.
 const WHAT: &str = "数据密钥";
 
@@ -49,6 +53,37 @@ impl DataKey {
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
+    }
+
+    /// Binary content (scans of ID cards and household registers): [`MATERIAL_MAGIC`] + nonce ‖
+    /// ciphertext ‖ tag, a fresh random nonce each time.
+    pub fn encrypt_bytes(&self, plain: &[u8]) -> Result<Vec<u8>, ServiceError> {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|e| ServiceError::Internal(format!("rng: {e}")))?;
+        let ct = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plain)
+            .map_err(|_| ServiceError::Internal("encryption failed".into()))?;
+        let mut out = Vec::with_capacity(MATERIAL_MAGIC.len() + 12 + ct.len());
+        out.extend_from_slice(MATERIAL_MAGIC);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    /// The content of [`DataKey::encrypt_bytes`], or an error when it was not made with this key.
+    pub fn decrypt_bytes(&self, stored: &[u8]) -> Result<Vec<u8>, ServiceError> {
+        let undecodable = || {
+            ServiceError::Internal("a stored material does not decrypt with the data key".into())
+        };
+        let raw = stored
+            .strip_prefix(MATERIAL_MAGIC)
+            .filter(|r| r.len() > 12)
+            .ok_or_else(undecodable)?;
+        let (nonce, ct) = raw.split_at(12);
+        self.cipher
+            .decrypt(Nonce::from_slice(nonce), ct)
+            .map_err(|_| undecodable())
     }
 
     /// The plain text, or an error when the value was not made with this key (wrong key file,

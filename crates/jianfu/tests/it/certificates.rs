@@ -645,8 +645,24 @@ async fn full_id_numbers_are_for_the_director_only_and_every_view_is_audited() {
     assert_eq!(audit_count(&s, "certificate.id_viewed").await, 1);
 }
 
+/// Public verification from a given client address (the test server is on loopback, so the
+/// last `X-Forwarded-For` entry is taken as the client, as from a local reverse proxy).
+async fn verify_from(s: &TestServer, client: &str, number: &str, code: &str) -> Response {
+    let url = reqwest::Url::parse_with_params(
+        &s.url("/api/v1/certificates/verify"),
+        &[("number", number), ("code", code)],
+    )
+    .unwrap();
+    Client::new()
+        .get(url)
+        .header("x-forwarded-for", client)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn wrong_codes_are_rate_limited_per_certificate() {
+async fn wrong_codes_throttle_the_guesser_never_the_holder() {
     let s = TestServer::sqlite().await;
     let path = approved_application(&s).await;
     let shegong = s.api_token("shegong").await;
@@ -657,16 +673,31 @@ async fn wrong_codes_are_rate_limited_per_certificate() {
     .await;
     let number = c["number"].as_str().unwrap();
     let code = c["verify_code"].as_str().unwrap();
-    for _ in 0..5 {
-        let r = verify(&s, number, "2222-2222").await;
-        expect_code(r, 422, "verification_failed").await;
+    // Client A guesses 50 times: the first 10 are answered as wrong, then A is throttled.
+    let mut wrong = 0;
+    let mut throttled = 0;
+    for _ in 0..50 {
+        let r = verify_from(&s, "203.0.113.7", number, "2222-2222").await;
+        match r.status().as_u16() {
+            422 => wrong += 1,
+            429 => throttled += 1,
+            other => panic!("unexpected {other}"),
+        }
     }
-    // Locked now, even for the right code, until 15 minutes pass.
-    let r = verify(&s, number, code).await;
-    let msg = expect_code(r, 429, "too_many_attempts").await;
+    assert_eq!((wrong, throttled), (10, 40));
+    // Client B, the holder, with the right code: answered at once.
+    let ok = json_ok(verify_from(&s, "198.51.100.2", number, code).await, 200).await;
+    assert_eq!(ok["status"], "valid");
+    // A stays throttled, even with the right code, until 15 minutes pass.
+    let msg = expect_code(
+        verify_from(&s, "203.0.113.7", number, code).await,
+        429,
+        "too_many_attempts",
+    )
+    .await;
     assert!(msg.contains("分钟"), "{msg}");
     s.clock.advance(time::Duration::minutes(16));
-    let ok = json_ok(verify(&s, number, code).await, 200).await;
+    let ok = json_ok(verify_from(&s, "203.0.113.7", number, code).await, 200).await;
     assert_eq!(ok["status"], "valid");
 }
 
@@ -829,4 +860,69 @@ async fn the_director_does_not_stamp_what_they_approved_and_numbers_may_be_typed
         .replace('-', " - ");
     let ok = json_ok(verify(&s, &loose, code).await, 200).await;
     assert_eq!(ok["number"], number);
+}
+
+#[tokio::test]
+async fn materials_are_ciphertext_in_the_database_file_and_the_export() {
+    let s = TestServer::sqlite().await;
+    let jumin = s.api_token("jumin").await;
+    let a = json_ok(
+        post(
+            &s,
+            &jumin,
+            "/api/v1/certificates/applications",
+            &application(),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = a["id"].as_str().unwrap().to_string();
+    // The worker downloads the scan as uploaded.
+    let shegong = s.web_login("shegong").await;
+    let got = shegong
+        .get(s.url(&format!("/certificates/a/{COMMUNITY}/{id}/materials/2")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), PDF);
+
+    // The database file (and its WAL) never held the scans in plaintext.
+    let path = s.db.raw_url.trim_start_matches("sqlite:").to_string();
+    let mut disk = std::fs::read(&path).unwrap();
+    disk.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    assert!(!has(&disk, PDF), "PDF scan in plaintext on disk");
+    assert!(!has(&disk, PNG), "PNG scan in plaintext on disk");
+    // The export carries the ciphertext too.
+    let mut export = Vec::new();
+    s.app.export(&mut export).await.unwrap();
+    let export = String::from_utf8(export).unwrap();
+    assert!(export.contains("certificate_materials"));
+    assert!(!export.contains(&b64(PDF)) && !export.contains(&b64(PNG)));
+
+    // A material stored in plaintext before this change is encrypted once, audited, and still
+    // downloads as it was.
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&s.db.raw_url)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE certificate_materials SET bytes = $1 WHERE seq = 2")
+            .bind(PDF)
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    let meta = jianfu_server::service::RequestMeta::console();
+    assert_eq!(s.app.encrypt_plaintext_materials(&meta).await.unwrap(), 1);
+    assert_eq!(s.app.encrypt_plaintext_materials(&meta).await.unwrap(), 0);
+    assert_eq!(audit_count(&s, "certificate.materials_encrypted").await, 1);
+    let again = shegong
+        .get(s.url(&format!("/certificates/a/{COMMUNITY}/{id}/materials/2")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.bytes().await.unwrap().as_ref(), PDF);
 }

@@ -17,6 +17,7 @@ mod gate_violations;
 mod http_api;
 mod http_pages;
 mod mandates;
+mod perimeter;
 mod portable;
 mod seal_log;
 mod store_contract;
