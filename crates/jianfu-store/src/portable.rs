@@ -669,8 +669,20 @@ pub async fn import(store: &dyn Store, input: &mut dyn BufRead) -> Result<u64, S
             .columns
             .iter()
             .map(|(c, ty)| {
-                from_json(l.row.get(*c).unwrap_or(&Value::Null), *ty)
-                    .map_err(|why| bad(no, format!("{}.{}：{why}", l.table, c)))
+                let cell = from_json(l.row.get(*c).unwrap_or(&Value::Null), *ty)
+                    .map_err(|why| bad(no, format!("表 {} 列 {}：{why}", l.table, c)))?;
+                // PostgreSQL cannot store U+0000 in text; say where it is instead of failing
+                // the whole import with a database error.
+                match &cell {
+                    Cell::Text(Some(t)) if t.contains('\0') => Err(bad(
+                        no,
+                        format!(
+                            "表 {} 列 {} 含有 U+0000（空字符），PostgreSQL 无法保存；请在源库中删除这个字符后重新导出",
+                            l.table, c
+                        ),
+                    )),
+                    _ => Ok(cell),
+                }
             })
             .collect::<Result<Vec<_>, _>>()?;
         slot.1.push(row);

@@ -300,6 +300,30 @@ async fn damaged_files_are_refused_with_the_line_number() {
         .unwrap_err();
     assert!(e.to_string().contains("缺少审计链头"), "{e}");
 
+    // Text a PostgreSQL target cannot hold (U+0000, written into SQLite before the boundary
+    // refused it): the table, column and line are named.
+    let mut nul = lines(&good);
+    let at = nul
+        .iter()
+        .position(|l| l.starts_with(r#"{"table":"orgs""#))
+        .unwrap();
+    let mut row: serde_json::Value = serde_json::from_str(&nul[at]).unwrap();
+    row["row"]["name"] = serde_json::json!("大兴\u{0}区");
+    nul[at] = row.to_string();
+    let e = import(store.as_ref(), &mut nul.join("\n").as_bytes())
+        .await
+        .unwrap_err();
+    let line = at + 1;
+    assert!(
+        matches!(e, StoreError::BadImport { line: l, .. } if l == line),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("表 orgs") && msg.contains("列 name") && msg.contains("U+0000"),
+        "{msg}"
+    );
+
     // Nothing of the refused files reached the database.
     assert!(store.list_orgs().await.unwrap().is_empty());
     assert!(store.list_users().await.unwrap().is_empty());
