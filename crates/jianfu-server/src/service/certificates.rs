@@ -11,6 +11,7 @@ use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
 use jianfu_domain::masking::{mask_contact, mask_id_from_last4, mask_name};
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
+use jianfu_domain::text::{InputText, TextError};
 use jianfu_domain::verify_limit::{self, ClientFailures, Verdict};
 use jianfu_domain::violation::{Sniffed, sniff};
 use jianfu_domain::{OrgCode, OrgKind, Role};
@@ -339,15 +340,26 @@ fn valid_phone(p: &str) -> bool {
         && ((digits.len() == 11 && digits.starts_with('1')) || (10..=12).contains(&digits.len()))
 }
 
+/// A free-text field through the one input-text type (`jianfu_domain::text::InputText`): trimmed,
+/// no control characters, at most `max` characters. `too_long` is this module's published code
+/// for the length; line breaks are allowed (reasons, notes).
 fn trimmed(s: &str, max: usize, field: &str) -> Result<String, ServiceError> {
-    let t = s.trim();
-    if t.chars().count() > max {
-        return Err(rejected(
+    text_field(InputText::paragraph(s, max), field)
+}
+
+/// A one-line field (name, phone, unit, article): as [`trimmed`], without line breaks.
+fn one_line(s: &str, max: usize, field: &str) -> Result<String, ServiceError> {
+    text_field(InputText::line(s, max), field)
+}
+
+fn text_field(t: Result<InputText, TextError>, field: &str) -> Result<String, ServiceError> {
+    t.map(InputText::into_string).map_err(|e| match e {
+        TextError::TooLong { max, .. } => rejected(
             "too_long",
             format!("“{field}”最多 {max} 个字，请删减后再提交"),
-        ));
-    }
-    Ok(t.to_string())
+        ),
+        e => rejected(e.code(), e.message(field)),
+    })
 }
 
 impl App {
@@ -437,13 +449,13 @@ impl App {
             })?;
         let item = screened.clone();
 
-        let name = trimmed(&input.applicant_name, 50, "申请人姓名")?;
+        let name = one_line(&input.applicant_name, 50, "申请人姓名")?;
         if name.is_empty() {
             return Err(rejected("name_missing", "请填写申请人姓名"));
         }
         let id =
             id_number::parse(&input.id_number).map_err(|e| rejected(e.code(), e.to_string()))?;
-        let phone = trimmed(&input.phone, 20, "联系电话")?;
+        let phone = one_line(&input.phone, 20, "联系电话")?;
         if !valid_phone(&phone) {
             return Err(rejected(
                 "phone_invalid",
@@ -482,9 +494,9 @@ impl App {
             asking_unit: if input.self_use && input.asking_unit.trim().is_empty() {
                 application::SELF_USE.to_string()
             } else {
-                trimmed(&input.asking_unit, 100, "要求开具单位")?
+                one_line(&input.asking_unit, 100, "要求开具单位")?
             },
-            asking_article: trimmed(&input.asking_article, 200, "依据条款")?,
+            asking_article: one_line(&input.asking_article, 200, "依据条款")?,
             pledged_at: now,
             channel: if online { "online" } else { "window" }.into(),
             applicant_user: online.then(|| actor.username.clone().unwrap_or_default()),
