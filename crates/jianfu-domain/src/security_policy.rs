@@ -13,22 +13,6 @@ pub const SESSION_CITATION: Citation = Citation {
     clause: "8.1.4.1 b) 当登录连接超时自动退出",
 };
 
-/// Guessing a certificate's verification code is treated like guessing a password: the public
-/// verification page locks a certificate number after a few wrong codes, and a client after more
-/// (so one client cannot sweep many numbers).
-pub const VERIFY_CODE_CITATION: Citation = Citation {
-    document: GBT_22239,
-    clause: "8.1.4.1 b) 限制非法登录次数（适用于证明核验码的公开核验）",
-};
-pub const VERIFY_PER_CERTIFICATE: LockoutPolicy = LockoutPolicy {
-    max_failures: 5,
-    lock_for: Duration::minutes(15),
-};
-pub const VERIFY_PER_CLIENT: LockoutPolicy = LockoutPolicy {
-    max_failures: 20,
-    lock_for: Duration::minutes(15),
-};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
     pub max_failures: u32,
@@ -105,21 +89,6 @@ impl SessionPolicy {
 mod tests {
     use super::*;
     const MIN: i64 = 60_000;
-
-    #[test]
-    fn verification_codes_lock_a_number_after_five_wrong_guesses_and_a_client_after_twenty() {
-        let count = |p: LockoutPolicy| {
-            let mut s = LoginState::default();
-            let mut n = 0;
-            while p.locked_until(s, 0).is_none() {
-                s = p.after_failure(s, 0);
-                n += 1;
-            }
-            (n, p.locked_until(s, 0))
-        };
-        assert_eq!(count(VERIFY_PER_CERTIFICATE), (5, Some(15 * MIN)));
-        assert_eq!(count(VERIFY_PER_CLIENT), (20, Some(15 * MIN)));
-    }
 
     #[test]
     fn five_failures_lock_for_fifteen_minutes() {

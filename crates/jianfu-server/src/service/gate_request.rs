@@ -148,6 +148,9 @@ fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
     }
 }
 
+/// Work periods outside these years are typing mistakes (a year 20266 or 1026), not plans.
+const MIN_YEAR: i32 = 2000;
+const MAX_YEAR: i32 = 2100;
 const MAX_BURDENS: usize = 20;
 const MAX_TITLE: usize = 200;
 const MAX_TEXT: usize = 2000;
@@ -276,9 +279,14 @@ pub fn parse_request(
             let mut out: Vec<Org> = Vec::new();
             for s in list {
                 let o = find_community(tree, &department, &reachable, s)?;
-                if !out.iter().any(|x| x.code == o.code) {
-                    out.push(o);
+                // A code twice is a mistake in what was sent, not something to merge silently.
+                if out.iter().any(|x| x.code == o.code) {
+                    return Err(rejected(
+                        "duplicate_community",
+                        format!("社区“{}”选了两次，请每个社区只选一次", o.name),
+                    ));
                 }
+                out.push(o);
             }
             (out, false)
         }
@@ -305,6 +313,17 @@ pub fn parse_request(
     };
     let from = date(&input.period.from, "开始日期")?;
     let to = date(&input.period.to, "结束日期")?;
+    for (d, which) in [(from, "开始日期"), (to, "结束日期")] {
+        if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) {
+            return Err(rejected(
+                "date_out_of_range",
+                format!(
+                    "工作期限的{which} {} 超出合理范围（{MIN_YEAR}—{MAX_YEAR} 年），请检查年份",
+                    format_date(d)
+                ),
+            ));
+        }
+    }
     if to < from {
         return Err(rejected(
             "period_reversed",
