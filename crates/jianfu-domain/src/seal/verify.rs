@@ -54,6 +54,8 @@ pub enum ProblemKind {
     Modified,
     /// The applicant or contact no longer match the digest recorded in the entry.
     PersonalModified,
+    /// The personal data row is gone although its retention period has not ended.
+    PersonalDeletedEarly,
     /// The entry's algorithm differs from the log's.
     AlgorithmChanged,
     /// `count` entries from this one are missing: `seq` jumps.
@@ -109,6 +111,7 @@ impl SealProblem {
         match self.kind {
             ProblemKind::Modified => "entry_modified",
             ProblemKind::PersonalModified => "personal_data_modified",
+            ProblemKind::PersonalDeletedEarly => "personal_data_deleted_early",
             ProblemKind::AlgorithmChanged => "hash_alg_changed",
             ProblemKind::Removed { .. } => "entry_removed",
             ProblemKind::Unlinked => "entry_unlinked",
@@ -138,6 +141,9 @@ impl std::fmt::Display for SealProblem {
                 f,
                 "第 {s} 条用印记录的申请人或联系方式与登记时的摘要不符（个人信息被修改）"
             ),
+            ProblemKind::PersonalDeletedEarly => {
+                write!(f, "第 {s} 条用印记录的个人信息在保存期限届满前就被删除了")
+            }
             ProblemKind::AlgorithmChanged => {
                 write!(f, "第 {s} 条用印记录的哈希算法与日志不一致（记录被修改）")
             }
@@ -281,9 +287,20 @@ pub struct SealVerifier<'k> {
     entries: u64,
     personal_kept: u64,
     personal_deleted: u64,
+    /// Personal data may be missing only for entries used before this instant (epoch ms).
+    personal_deletable_before: i64,
 }
 
 impl<'k> SealVerifier<'k> {
+    /// Personal data of entries used at or after `before` (epoch ms) must still be there: the
+    /// retention period (`retention::delete_finished_before`) has not ended for them. `i64::MIN`
+    /// when nothing may be deleted (no retention period). Without this call no deletion is
+    /// questioned.
+    pub fn personal_deletable_before(mut self, before: i64) -> Self {
+        self.personal_deletable_before = before;
+        self
+    }
+
     /// `trusted`: the district's public key; without it signatures are not checked (and the
     /// report says so).
     pub fn new(
@@ -335,6 +352,7 @@ impl<'k> SealVerifier<'k> {
             entries: 0,
             personal_kept: 0,
             personal_deleted: 0,
+            personal_deletable_before: i64::MAX,
         }
     }
 
@@ -422,6 +440,9 @@ impl<'k> SealVerifier<'k> {
                     return self.fail(seq, ProblemKind::PersonalModified);
                 }
                 self.personal_kept += 1;
+            }
+            None if e.used_at >= self.personal_deletable_before => {
+                return self.fail(seq, ProblemKind::PersonalDeletedEarly);
             }
             None => self.personal_deleted += 1,
         }
@@ -668,7 +689,19 @@ mod tests {
             published: Option<Checkpoint>,
             key: Option<&dyn CheckpointVerifier>,
         ) -> SealReport {
-            let mut v = SealVerifier::new(checkpoints, published, key);
+            self.verify_cut(head, checkpoints, published, key, i64::MAX)
+        }
+
+        fn verify_cut(
+            &self,
+            head: Option<&SealHead>,
+            checkpoints: Vec<Checkpoint>,
+            published: Option<Checkpoint>,
+            key: Option<&dyn CheckpointVerifier>,
+            deletable_before: i64,
+        ) -> SealReport {
+            let mut v = SealVerifier::new(checkpoints, published, key)
+                .personal_deletable_before(deletable_before);
             let mut nodes = self.nodes.iter().peekable();
             for (e, p) in self.entries.iter().zip(&self.personal) {
                 let mut mine = vec![];
@@ -749,6 +782,17 @@ mod tests {
         let r = purged.verify_plain(&head);
         assert_eq!(r.problem, None);
         assert_eq!((r.personal_kept, r.personal_deleted), (3, 5));
+        // …but only rows whose retention period has ended: entry 4 was used at the cut-off.
+        let cut = purged.entries[3].used_at;
+        let r = purged.verify_cut(Some(&head), vec![], None, None, cut);
+        assert_eq!(problem(&r), (4, ProblemKind::PersonalDeletedEarly));
+        assert_eq!(r.problem.unwrap().code(), "personal_data_deleted_early");
+        let after = purged.entries[4].used_at + 1;
+        let r = purged.verify_cut(Some(&head), vec![], None, None, after);
+        assert_eq!(r.problem, None);
+        // No retention period: nothing may be deleted.
+        let r = purged.verify_cut(Some(&head), vec![], None, None, i64::MIN);
+        assert_eq!(problem(&r), (1, ProblemKind::PersonalDeletedEarly));
     }
 
     #[test]

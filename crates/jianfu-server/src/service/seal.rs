@@ -635,7 +635,16 @@ impl App {
     ) -> Result<SealReport, ServiceError> {
         let stored = self.store.seal_checkpoints().await?;
         let trusted = key.map(|k| k as &dyn CheckpointVerifier);
-        let mut v = SealVerifier::new(stored, published, trusted);
+        // Personal rows may be gone only once their retention period has ended (the purge
+        // deletes rows of entries used before the cutoff; a little slack for a purge that ran
+        // just before this check with a clock a minute ahead).
+        let deletable_before = jianfu_domain::retention::delete_finished_before(
+            self.now_ms() + 60_000,
+            self.config.personal_data_retention_days,
+        )
+        .unwrap_or(i64::MIN);
+        let mut v = SealVerifier::new(stored, published, trusted)
+            .personal_deletable_before(deletable_before);
         let mut after = 0i64;
         let mut head = None;
         // Reading rows costs more than hashing them: the next page is read (on another thread)

@@ -450,12 +450,37 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
         )
         .await;
 
-        // Retention: personal rows deleted (allowed without touching any guard): still intact.
+        // Personal rows deleted (possible without touching any guard) before their retention
+        // period ended (1095 days by default; the entries are from the test clock's day): named.
         let (copy, store) = copy_of(&db, &export).await;
         let mut conn = raw(&copy).await;
         let n = exec!(conn, "DELETE FROM seal_personal WHERE seq <= 5").unwrap();
         assert_eq!(n, 5, "{l}: the retention purge needs no dropped trigger");
-        let r = verify_cli(&copy, &keys, &["--checkpoint", published.as_str()]).await;
+        assert_found(
+            &copy,
+            &keys,
+            &["--checkpoint", published.as_str()],
+            "保存期限届满前",
+            "personal_data_deleted_early",
+        )
+        .await;
+        // With a period that has ended for them (1 day: the test clock's day is in the past),
+        // the same deletion is retention: intact.
+        let dir = keys.0.display().to_string();
+        let r = jianfu(
+            &[
+                "seal",
+                "verify",
+                "--database-url",
+                copy.raw_url.as_str(),
+                "--data-dir",
+                dir.as_str(),
+                "--checkpoint",
+                published.as_str(),
+            ],
+            &[("JIANFU_PERSONAL_DATA_RETENTION_DAYS", "1")],
+        )
+        .await;
         assert!(r.ok(), "{l}: after retention: {r:?}");
         assert!(
             r.stdout.contains("其中 5 条的个人信息已按保存期限删除"),
@@ -530,6 +555,12 @@ async fn the_triggers_keep_the_log_append_only_but_personal_data_deletable() {
             .map(|r| r.applicant.is_some())
             .collect();
         assert_eq!(kept, [false, true, true], "{l}");
+        // That deletion came long before the retention period (1095 days) ended: named.
+        let report = app.verify_seal_log(None).await.unwrap();
+        let p = report.problem.expect("early deletion found");
+        assert_eq!((p.seq, p.code()), (1, "personal_data_deleted_early"), "{l}");
+        // Once the period has ended for all of them, deleting is retention.
+        clock.advance(time::Duration::days(1096 + 3));
         assert_eq!(purge(i64::MAX).await.unwrap(), 2, "{l}: the rest");
         assert_eq!(purge(i64::MAX).await.unwrap(), 0, "{l}: nothing left");
         let report = app.verify_seal_log(None).await.unwrap();
