@@ -34,7 +34,7 @@ pub async fn verify_trail(
     store: &dyn Store,
     expect: &[Expectations],
 ) -> Result<TrailReport, ServiceError> {
-    let mut heads: HashMap<String, ChainHead> = store
+    let heads: HashMap<String, ChainHead> = store
         .audit_heads()
         .await?
         .into_iter()
@@ -56,100 +56,129 @@ pub async fn verify_trail(
         chains: chains.len(),
         ..TrailReport::default()
     };
-    for chain in chains.keys() {
-        let wanted: Vec<&(i64, String)> = expect.iter().filter_map(|e| e.get(chain)).collect();
-        let mut v = ChainVerifier::new(chain);
-        let mut after = 0i64;
-        let mut broken = None;
-        let mut rewritten = None;
-        'pages: loop {
-            let page = store.audit_after(chain, after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            for r in &page {
-                if let Err(b) = v.push(r) {
-                    broken = Some(b);
-                    break 'pages;
-                }
-                if rewritten.is_none()
-                    && wanted
-                        .iter()
-                        .any(|(seq, hash)| *seq == r.seq && *hash != r.hash)
-                {
-                    rewritten = Some(r.seq);
-                }
+    // Chains are independent: four groups are read at once, so the database driver's threads
+    // decode one chain's rows while another chain's are hashed.
+    let names: Vec<&String> = chains.keys().collect();
+    let group = |k: usize| {
+        let names = &names;
+        let heads = &heads;
+        async move {
+            let mut out = Vec::new();
+            for chain in names.iter().skip(k).step_by(GROUPS) {
+                let wanted: Vec<(i64, String)> = expect
+                    .iter()
+                    .filter_map(|e| e.get(*chain))
+                    .cloned()
+                    .collect();
+                let r = check_chain(store, chain, &wanted, heads.get(*chain)).await?;
+                out.push(r);
             }
-            if (page.len() as i64) < PAGE {
-                break;
+            Ok::<_, ServiceError>(out)
+        }
+    };
+    let (a, b, c, d) = tokio::join!(group(0), group(1), group(2), group(3));
+    let mut results: Vec<(String, u64, Option<TrailProblem>)> =
+        [a?, b?, c?, d?].into_iter().flatten().collect();
+    results.sort_by(|x, y| x.0.cmp(&y.0));
+    for (_, n, problem) in results {
+        report.records += n;
+        report.problems.extend(problem);
+    }
+    Ok(report)
+}
+
+const GROUPS: usize = 4;
+
+/// One chain, record by record, against its head and what checkpoints recorded of it.
+async fn check_chain(
+    store: &dyn Store,
+    chain: &str,
+    wanted: &[(i64, String)],
+    head: Option<&ChainHead>,
+) -> Result<(String, u64, Option<TrailProblem>), ServiceError> {
+    let mut v = ChainVerifier::new(chain);
+    let mut after = 0i64;
+    let mut broken = None;
+    let mut rewritten = None;
+    'pages: loop {
+        let page = store.audit_after(chain, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for r in &page {
+            if let Err(b) = v.push(r) {
+                broken = Some(b);
+                break 'pages;
+            }
+            if rewritten.is_none()
+                && wanted
+                    .iter()
+                    .any(|(seq, hash)| *seq == r.seq && *hash != r.hash)
+            {
+                rewritten = Some(r.seq);
             }
         }
-        let last = v.last_seq();
-        report.records += last.max(0) as u64;
-        if let Some(brk) = broken {
-            report.problems.push(TrailProblem::Chain {
-                chain: chain.clone(),
-                brk,
-            });
-            continue;
+        if (page.len() as i64) < PAGE {
+            break;
         }
-        if let Some(seq) = rewritten {
-            report.problems.push(TrailProblem::Rewritten {
-                chain: chain.clone(),
-                seq,
-            });
-            continue;
-        }
-        // Records appended after the heads were read: read that chain's head again.
-        if heads.get(chain).is_some_and(|h| h.seq < last) {
-            heads = store
+    }
+    let last = v.last_seq();
+    let done = |p: Option<TrailProblem>| Ok((chain.to_string(), last.max(0) as u64, p));
+    if let Some(brk) = broken {
+        return done(Some(TrailProblem::Chain {
+            chain: chain.into(),
+            brk,
+        }));
+    }
+    if let Some(seq) = rewritten {
+        return done(Some(TrailProblem::Rewritten {
+            chain: chain.into(),
+            seq,
+        }));
+    }
+    // Records appended after the heads were read: read this chain's head again.
+    let fresh;
+    let head = match head {
+        Some(h) if h.seq < last => {
+            fresh = store
                 .audit_heads()
                 .await?
                 .into_iter()
-                .map(|h| (h.chain.clone(), h))
-                .collect();
+                .find(|h| h.chain == chain);
+            fresh.as_ref()
         }
-        let head = heads.get(chain);
-        if let Some(&(cp_seq, _)) = wanted.iter().map(|w| &w.0).max().map(|m| {
-            wanted
-                .iter()
-                .find(|w| w.0 == *m)
-                .copied()
-                .expect("the maximum is one of them")
-        }) && last < cp_seq
-        {
-            report
-                .problems
-                .push(if head.is_none_or(|h| h.seq == 0) && last == 0 {
-                    TrailProblem::Dropped {
-                        chain: chain.clone(),
-                        checkpoint_seq: cp_seq,
-                    }
-                } else {
-                    TrailProblem::Truncated {
-                        chain: chain.clone(),
-                        last,
-                        checkpoint_seq: cp_seq,
-                    }
-                });
-            continue;
-        }
-        match head {
-            None if last > 0 => report.problems.push(TrailProblem::NoHead {
-                chain: chain.clone(),
-                records: last,
-            }),
-            None => {}
-            Some(h) => {
-                if let Err(brk) = v.finish(Some((h.seq, &h.hash))) {
-                    report.problems.push(TrailProblem::Chain {
-                        chain: chain.clone(),
-                        brk,
-                    });
-                }
+        other => other,
+    };
+    if let Some(cp_seq) = wanted.iter().map(|w| w.0).max()
+        && last < cp_seq
+    {
+        return done(Some(if head.is_none_or(|h| h.seq == 0) && last == 0 {
+            TrailProblem::Dropped {
+                chain: chain.into(),
+                checkpoint_seq: cp_seq,
             }
-        }
+        } else {
+            TrailProblem::Truncated {
+                chain: chain.into(),
+                last,
+                checkpoint_seq: cp_seq,
+            }
+        }));
     }
-    Ok(report)
+    match head {
+        None if last > 0 => done(Some(TrailProblem::NoHead {
+            chain: chain.into(),
+            records: last,
+        })),
+        None => done(None),
+        Some(h) => done(
+            v.finish(Some((h.seq, &h.hash)))
+                .err()
+                .map(|brk| TrailProblem::Chain {
+                    chain: chain.into(),
+                    brk,
+                }),
+        ),
+    }
 }
 
 /// Checks every chain against itself and its head (no checkpoints, no triggers). Returns the
