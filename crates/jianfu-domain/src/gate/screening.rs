@@ -7,10 +7,22 @@
 
 /// Removes whitespace and punctuation so "招 商-引 资" still reads 招商引资.
 pub fn normalise(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(|c| c.to_lowercase())
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_plain(c) {
+            out.push(c);
+        } else if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Already normal: a CJK ideograph, a lower-case ASCII letter or a digit. Checked first because
+/// Unicode's alphabetic lookup for CJK is slow and the gate asks it for every character of every
+/// term on every request.
+fn is_plain(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | 'a'..='z' | '0'..='9')
 }
 
 /// Clause boundaries: a responsibility word in one clause does not reach a term in the next.
@@ -49,7 +61,7 @@ fn norm_term(term: &str) -> std::borrow::Cow<'_, str> {
     // normalise only the others. This runs for every term of every list on every request.
     if term
         .chars()
-        .all(|c| c.is_alphanumeric() && !c.is_uppercase())
+        .all(|c| is_plain(c) || (c.is_alphanumeric() && !c.is_uppercase()))
     {
         std::borrow::Cow::Borrowed(term)
     } else {
