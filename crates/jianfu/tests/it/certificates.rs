@@ -4,6 +4,7 @@
 //! code (rate-limited), the director revokes; ID numbers are encrypted at rest and masked, full
 //! views are audited, and the retention rule deletes personal data.
 
+use crate::helpers::api_post as post;
 use crate::helpers::{TestDb, TestServer, backends, expect_code, json_ok};
 use jianfu_store::AuditQuery;
 use reqwest::{Client, Response};
@@ -42,16 +43,6 @@ fn application() -> Value {
             {"material": "evidence", "content_base64": b64(PNG)},
         ],
     })
-}
-
-async fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> Response {
-    Client::new()
-        .post(s.url(path))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn post_keyed(s: &TestServer, token: &str, path: &str, key: &str) -> Response {

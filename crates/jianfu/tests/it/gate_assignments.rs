@@ -5,13 +5,14 @@
 //! community sees, the funding ledger and the impossibility of unfunded assist work, the pages,
 //! and an audit record for every step.
 
+use crate::helpers::api_get as get;
+use crate::helpers::api_post as post;
 use crate::helpers::{DEMO_PASSWORD, TestServer, backends, expect_code, hidden_field, json_ok};
 use jianfu_server::service::accounts::NewAccount;
 use jianfu_server::service::{Actor, RequestMeta};
 use jianfu_store::{
     Admission, AssignmentEvent, AssignmentRow, AssignmentTarget, AuditQuery, CaseChange, CaseWrite,
 };
-use reqwest::Response;
 use serde_json::{Value, json};
 
 const C901: &str = "110115001901";
@@ -61,25 +62,6 @@ fn duty_request() -> Value {
         "funding": null,
         "burdens": []
     })
-}
-
-async fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> Response {
-    reqwest::Client::new()
-        .post(s.url(path))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn get(s: &TestServer, token: &str, path: &str) -> Response {
-    reqwest::Client::new()
-        .get(s.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn submit(s: &TestServer, token: &str, body: &Value) -> Value {

@@ -4,9 +4,10 @@
 //! mandate counts only as a registered document, digital burdens are judged, and a stored case
 //! keeps the decision it was given.
 
+use crate::helpers::api_get as get;
+use crate::helpers::api_post as post;
 use crate::helpers::{TestServer, backends, expect_code, json_ok};
 use jianfu_server::service::catalog_xlsx;
-use reqwest::Response;
 use serde_json::{Value, json};
 
 const C901: &str = "110115001901";
@@ -24,25 +25,6 @@ fn off_list(title: &str) -> Value {
         "burdens": [],
         "authority": "入户告知、登记"
     })
-}
-
-async fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> Response {
-    reqwest::Client::new()
-        .post(s.url(path))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn get(s: &TestServer, token: &str, path: &str) -> Response {
-    reqwest::Client::new()
-        .get(s.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
 }
 
 fn rules(decision: &Value) -> Vec<String> {

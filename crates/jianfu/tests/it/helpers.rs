@@ -280,3 +280,29 @@ pub async fn expect_code(r: reqwest::Response, status: u16, code: &str) -> Strin
     );
     msg
 }
+
+/// POST a JSON body with a bearer token (the API tests' one way to call the API).
+pub async fn api_post(
+    s: &TestServer,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(s.url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// GET with a bearer token.
+pub async fn api_get(s: &TestServer, token: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
