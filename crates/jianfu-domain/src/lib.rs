@@ -18,6 +18,7 @@ pub mod retention;
 pub mod role;
 pub mod scope;
 pub mod seal;
+pub mod second_factor;
 pub mod security_policy;
 pub mod separation_of_duties;
 pub mod text;
