@@ -8,6 +8,7 @@
 
 use crate::citation::{Citation, DAXING_2016, GBT_22239};
 use crate::permission::{Permission, allows};
+use crate::text::{InputText, TextError};
 use crate::{OrgCode, OrgKind, Role};
 use serde::Serialize;
 use time::Date;
@@ -154,6 +155,12 @@ pub enum ViolationError {
     CommentTooLong,
     #[error("该举报已经处理（{0}），不能重复处理")]
     AlreadyDecided(&'static str),
+    /// A control character or a line break where none belongs ([`InputText`]).
+    #[error("{}", .error.message(field))]
+    Text {
+        field: &'static str,
+        error: TextError,
+    },
 }
 
 impl ViolationError {
@@ -171,6 +178,7 @@ impl ViolationError {
             Self::CommentRequired => "comment_required",
             Self::CommentTooLong => "comment_too_long",
             Self::AlreadyDecided(_) => "already_decided",
+            Self::Text { error, .. } => error.code(),
         }
     }
 }
@@ -319,27 +327,51 @@ pub fn check_report(
     received_on: &str,
     today: Date,
 ) -> Result<CheckedReport, ViolationError> {
-    let title = title.trim();
+    let title = text(
+        InputText::line(title, MAX_TITLE_CHARS),
+        "工作名称",
+        ViolationError::TitleTooLong,
+    )?;
     if title.is_empty() {
         return Err(ViolationError::EmptyTitle);
     }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(ViolationError::TitleTooLong);
-    }
-    let description = description.trim();
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(ViolationError::DescriptionTooLong);
-    }
+    let description = text(
+        InputText::paragraph(description, MAX_DESCRIPTION_CHARS),
+        "说明",
+        ViolationError::DescriptionTooLong,
+    )?;
     let channel = Channel::parse(channel).ok_or(ViolationError::InvalidChannel)?;
     let received_on = parse_date(received_on).ok_or(ViolationError::InvalidDate)?;
     if received_on > today {
         return Err(ViolationError::DateInFuture);
     }
     Ok(CheckedReport {
-        title: title.to_string(),
-        description: description.to_string(),
+        title,
+        description,
         channel,
         received_on,
+    })
+}
+
+/// A supervisor's opinion or a department's response: trimmed, no control characters, at most
+/// [`MAX_COMMENT_CHARS`].
+pub fn check_comment(comment: &str) -> Result<String, ViolationError> {
+    text(
+        InputText::paragraph(comment, MAX_COMMENT_CHARS),
+        "意见",
+        ViolationError::CommentTooLong,
+    )
+}
+
+/// Free text through [`InputText`]; too long keeps the field's published code.
+fn text(
+    t: Result<InputText, TextError>,
+    field: &'static str,
+    too_long: ViolationError,
+) -> Result<String, ViolationError> {
+    t.map(InputText::into_string).map_err(|error| match error {
+        TextError::TooLong { .. } => too_long,
+        error => ViolationError::Text { field, error },
     })
 }
 
@@ -370,15 +402,13 @@ pub fn decide(
     if current != Status::Reported {
         return Err(ViolationError::AlreadyDecided(current.label_zh()));
     }
-    if comment.trim().chars().count() > MAX_COMMENT_CHARS {
-        return Err(ViolationError::CommentTooLong);
-    }
+    let comment = check_comment(comment)?;
     match decision {
         Decision::Confirm => Ok(Outcome {
             status: Status::Confirmed,
             revoked: true,
         }),
-        Decision::Dismiss if comment.trim().is_empty() => Err(ViolationError::CommentRequired),
+        Decision::Dismiss if comment.is_empty() => Err(ViolationError::CommentRequired),
         Decision::Dismiss => Ok(Outcome {
             status: Status::Dismissed,
             revoked: false,
@@ -450,6 +480,47 @@ mod tests {
             vec![EvidenceKind::Png, EvidenceKind::Pdf, EvidenceKind::Jpeg]
         );
         assert!(check_evidence::<&[u8]>(&[]).unwrap().is_empty());
+    }
+
+    /// Uploads with evidence are too large for the HTTP boundary's text check, so the report's
+    /// own check must refuse control characters (INPUT_TEXT_CITATION).
+    #[test]
+    fn report_text_refuses_control_characters_and_line_breaks_in_the_title() {
+        let today = date!(2026 - 11 - 28);
+        let e = check_report("入户\u{0}调查", "", "wechat", "2026-11-27", today).unwrap_err();
+        assert_eq!(e.code(), "control_character");
+        assert!(e.to_string().contains("“工作名称”第 3 个字符"), "{e}");
+        let e = check_report("入户\n调查", "", "wechat", "2026-11-27", today).unwrap_err();
+        assert_eq!(e.code(), "line_break_not_allowed");
+        let e = check_report("入户调查", "说明\u{1b}", "wechat", "2026-11-27", today).unwrap_err();
+        assert_eq!(e.code(), "control_character");
+        let long = "长".repeat(MAX_TITLE_CHARS + 1);
+        assert_eq!(
+            check_report(&long, "", "wechat", "2026-11-27", today).unwrap_err(),
+            ViolationError::TitleTooLong
+        );
+        let ok = check_report(
+            " 入户调查 ",
+            "第一行\r\n第二行",
+            "wechat",
+            "2026-11-27",
+            today,
+        )
+        .unwrap();
+        assert_eq!(
+            (ok.title.as_str(), ok.description.as_str()),
+            ("入户调查", "第一行\n第二行")
+        );
+        assert_eq!(
+            check_comment("意见\u{7f}").unwrap_err().code(),
+            "control_character"
+        );
+        assert_eq!(
+            decide(Status::Reported, Decision::Dismiss, " \u{0} ")
+                .unwrap_err()
+                .code(),
+            "control_character"
+        );
     }
 
     #[test]

@@ -664,7 +664,7 @@ macro_rules! impl_store {
                 sqlx::query("DELETE FROM audit_head").execute(&mut *tx).await?;
                 for (table, rows) in &tables {
                     let sql = $crate::portable::insert_sql(table);
-                    for row in rows {
+                    for (line, row) in rows {
                         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
                         for cell in row {
                             q = match cell {
@@ -674,8 +674,23 @@ macro_rules! impl_store {
                                 Cell::Bytes(v) => q.bind(v.clone()),
                             };
                         }
-                        q.execute(&mut *tx).await.map_err(|e| {
-                            StoreError::from_write(e, &format!("表 {} 的记录", table.name))
+                        // Name the table and the line: "系统内部错误" told nobody what to fix.
+                        q.execute(&mut *tx).await.map_err(|e| StoreError::BadImport {
+                            line: *line,
+                            reason: match &e {
+                                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                                    format!("表 {} 的这条记录与已导入的记录重复", table.name)
+                                }
+                                sqlx::Error::Database(d) => format!(
+                                    "表 {} 的这条记录无法写入数据库：{}",
+                                    table.name,
+                                    d.message()
+                                ),
+                                other => format!(
+                                    "表 {} 的这条记录无法写入数据库：{other}",
+                                    table.name
+                                ),
+                            },
                         })?;
                     }
                 }

@@ -518,8 +518,9 @@ struct Line {
     row: Map<String, Value>,
 }
 
-/// Rows of one table, in the table's column order.
-pub type Rows = Vec<Vec<Cell>>;
+/// Rows of one table, in the table's column order, each with its line in the file (so a row the
+/// database refuses can be named by table and line).
+pub type Rows = Vec<(usize, Vec<Cell>)>;
 
 /// Writes every table to `out`, one row at a time.
 pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u64, StoreError> {
@@ -685,7 +686,7 @@ pub async fn import(store: &dyn Store, input: &mut dyn BufRead) -> Result<u64, S
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
-        slot.1.push(row);
+        slot.1.push((no, row));
         n += 1;
     }
     if tables

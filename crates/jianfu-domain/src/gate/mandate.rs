@@ -6,6 +6,7 @@
 //! district approver keeps the register; the gate only looks documents up in it.
 
 use super::request::BurdenKind;
+use crate::text::{InputText, TextError};
 use serde::{Deserialize, Serialize};
 
 /// Who issued a registered document. Only these two levels (and law, which a catalog cites)
@@ -156,7 +157,8 @@ impl MandateProblem {
         }
     }
     /// `invalid_mandate_doc` (a required field empty or too long), `bad_date`, `period_reversed`
-    /// (失效日期 before 生效日期), `no_burden_kinds`.
+    /// (失效日期 before 生效日期), `no_burden_kinds`, and the input-text codes
+    /// (`control_character`, `line_break_not_allowed`).
     pub fn code(&self) -> &'static str {
         self.code
     }
@@ -169,21 +171,32 @@ impl MandateDoc {
     pub fn problems(&self) -> Vec<MandateProblem> {
         use MandateField as F;
         let mut out = Vec::new();
+        // Every text field through InputText (no control characters; one line except the
+        // summary); a register read from a workbook never passes the HTTP boundary's check.
         let text =
             |out: &mut Vec<MandateProblem>, field: F, value: &str, max: usize, hint: &str| {
-                let v = value.trim();
-                if v.is_empty() {
-                    out.push(MandateProblem::new(
+                let checked = if field == F::Summary {
+                    InputText::paragraph(value, max)
+                } else {
+                    InputText::line(value, max)
+                };
+                match checked {
+                    Ok(v) if v.is_empty() && field != F::Summary => out.push(MandateProblem::new(
                         field,
                         "invalid_mandate_doc",
                         format!("请填写{}{hint}", field.label_zh()),
-                    ));
-                } else if v.chars().count() > max {
-                    out.push(MandateProblem::new(
+                    )),
+                    Ok(_) => {}
+                    Err(TextError::TooLong { .. }) => out.push(MandateProblem::new(
                         field,
                         "invalid_mandate_doc",
                         format!("{}过长（最多 {max} 个字）", field.label_zh()),
-                    ));
+                    )),
+                    Err(e) => out.push(MandateProblem::new(
+                        field,
+                        e.code(),
+                        e.message(field.label_zh()),
+                    )),
                 }
             };
         text(
@@ -239,13 +252,7 @@ impl MandateDoc {
                 format!("失效日期 {to} 早于生效日期 {from}"),
             ));
         }
-        if self.summary.trim().chars().count() > MAX_SUMMARY_CHARS {
-            out.push(MandateProblem::new(
-                F::Summary,
-                "invalid_mandate_doc",
-                format!("要求内容过长（最多 {MAX_SUMMARY_CHARS} 个字）"),
-            ));
-        }
+        text(&mut out, F::Summary, &self.summary, MAX_SUMMARY_CHARS, "");
         out
     }
 
@@ -354,6 +361,28 @@ mod tests {
         let mut d = doc();
         d.valid_to = "2010-06-01".into();
         assert_eq!(d.check(), Ok(()), "a document may end on the day it starts");
+    }
+
+    /// Workbook rows never pass the HTTP boundary's text check (INPUT_TEXT_CITATION).
+    #[test]
+    fn control_characters_and_line_breaks_are_refused_in_every_text_field() {
+        let mut d = doc();
+        d.number = "中办发〔2010〕\u{0}33号".into();
+        d.title = "示例\n文件".into();
+        d.summary = "第一段\n第二段\u{1b}".into();
+        let got: Vec<(MandateField, &str)> =
+            d.problems().iter().map(|p| (p.field, p.code())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (MandateField::Number, "control_character"),
+                (MandateField::Title, "line_break_not_allowed"),
+                (MandateField::Summary, "control_character"),
+            ]
+        );
+        let mut d = doc();
+        d.summary = "第一段\n第二段".into();
+        assert_eq!(d.check(), Ok(()), "the summary may have several lines");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! audited transaction.
 
 use super::notices::Recipient;
-use super::{Actor, App, RequestMeta, ServiceError};
+use super::{Actor, App, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::format_date;
 use jianfu_domain::assignment::{
     self as case, CaseAction, CaseState, WorkCalendar, add_working_days, unfunded_communities,
@@ -766,7 +766,7 @@ impl App {
                 ));
             }
         }
-        let comment = comment.trim();
+        let comment = &text_field::paragraph(comment, MAX_TEXT, "预审意见")?;
         if !agree && comment.is_empty() {
             return Err(rejected(
                 "comment_required",
@@ -811,6 +811,7 @@ impl App {
         add_to_next_catalog: bool,
     ) -> Result<Option<String>, ServiceError> {
         actor.require(Permission::ApproveAssignments)?;
+        let comment = &text_field::paragraph(comment, MAX_TEXT, "审批意见")?;
         let (row, targets) = self.visible_case(actor, id).await?;
         let from = state_of(&row)?;
         let to = case::transition(from, CaseAction::Approve).map_err(bad_transition)?;
@@ -870,7 +871,7 @@ impl App {
     ) -> Result<(), ServiceError> {
         actor.require(Permission::ApproveAssignments)?;
         let (row, _) = self.visible_case(actor, id).await?;
-        let comment = comment.trim();
+        let comment = &text_field::paragraph(comment, MAX_TEXT, "不予准入的理由")?;
         if comment.is_empty() {
             return Err(rejected(
                 "comment_required",
@@ -908,6 +909,7 @@ impl App {
         comment: &str,
     ) -> Result<(), ServiceError> {
         actor.require(Permission::SubmitAssignments)?;
+        let comment = &text_field::paragraph(comment, MAX_TEXT, "撤回说明")?;
         let (row, _) = self.visible_case(actor, id).await?;
         if !actor.is_console()
             && actor.org.as_ref().map(|o| o.as_str()) != Some(row.department_code.as_str())
@@ -916,18 +918,8 @@ impl App {
         }
         let from = state_of(&row)?;
         let to = case::transition(from, CaseAction::Withdraw).map_err(bad_transition)?;
-        self.apply(
-            actor,
-            meta,
-            &row,
-            from,
-            to,
-            "withdraw",
-            comment.trim(),
-            None,
-            None,
-        )
-        .await?;
+        self.apply(actor, meta, &row, from, to, "withdraw", comment, None, None)
+            .await?;
         Ok(())
     }
 
@@ -945,7 +937,7 @@ impl App {
             return Err(ServiceError::Forbidden);
         }
         let (row, targets) = self.visible_case(actor, id).await?;
-        let reason = reason.trim();
+        let reason = &text_field::paragraph(reason, MAX_TEXT, "撤销理由")?;
         if reason.is_empty() {
             return Err(rejected("reason_required", "撤销时请写明理由"));
         }

@@ -3,7 +3,7 @@
 //! number and code verifies it. The rules are in `jianfu_domain::certificate`; this file parses
 //! input at the edge, keeps personal data encrypted and masked, and writes through the store.
 
-use super::{Actor, App, RequestMeta, ServiceError};
+use super::{Actor, App, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::format_date;
 use jianfu_domain::certificate::lifecycle::{self, Case, CertAction, CertState, Move, transition};
 use jianfu_domain::certificate::{application, codes, document, id_number};
@@ -11,7 +11,6 @@ use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
 use jianfu_domain::masking::{mask_contact, mask_id_from_last4, mask_name};
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
-use jianfu_domain::text::{InputText, TextError};
 use jianfu_domain::verify_limit::{self, ClientFailures, Verdict};
 use jianfu_domain::violation::{Sniffed, sniff};
 use jianfu_domain::{OrgCode, OrgKind, Role};
@@ -340,26 +339,14 @@ fn valid_phone(p: &str) -> bool {
         && ((digits.len() == 11 && digits.starts_with('1')) || (10..=12).contains(&digits.len()))
 }
 
-/// A free-text field through the one input-text type (`jianfu_domain::text::InputText`): trimmed,
-/// no control characters, at most `max` characters. `too_long` is this module's published code
-/// for the length; line breaks are allowed (reasons, notes).
+/// A reason or note (`text_field::paragraph`); `too_long` is this module's published code.
 fn trimmed(s: &str, max: usize, field: &str) -> Result<String, ServiceError> {
-    text_field(InputText::paragraph(s, max), field)
+    text_field::paragraph_or(s, max, field, "too_long")
 }
 
-/// A one-line field (name, phone, unit, article): as [`trimmed`], without line breaks.
+/// A one-line field (name, phone, unit, article), without line breaks.
 fn one_line(s: &str, max: usize, field: &str) -> Result<String, ServiceError> {
-    text_field(InputText::line(s, max), field)
-}
-
-fn text_field(t: Result<InputText, TextError>, field: &str) -> Result<String, ServiceError> {
-    t.map(InputText::into_string).map_err(|e| match e {
-        TextError::TooLong { max, .. } => rejected(
-            "too_long",
-            format!("“{field}”最多 {max} 个字，请删减后再提交"),
-        ),
-        e => rejected(e.code(), e.message(field)),
-    })
+    text_field::line_or(s, max, field, "too_long")
 }
 
 impl App {

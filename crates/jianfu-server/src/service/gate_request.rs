@@ -3,7 +3,7 @@
 //! gets its own stable code and a Chinese message naming the field, and nothing typed is lost
 //! (the page re-renders the input). The gate itself judges nothing here.
 
-use super::{Actor, ServiceError};
+use super::{Actor, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::{format_date, parse_date};
 use jianfu_domain::assignment::{self as case, AmountError};
 use jianfu_domain::gate::citation::LegalCitation;
@@ -154,6 +154,8 @@ const MAX_YEAR: i32 = 2100;
 const MAX_BURDENS: usize = 20;
 const MAX_TITLE: usize = 200;
 const MAX_TEXT: usize = 2000;
+/// 文号 such as 京政办发〔2016〕12号 are short; 60 leaves room for a joint number.
+const MAX_DOCUMENT_NUMBER: usize = 60;
 
 /// The communities a department (or street) may address: a street only its own communities,
 /// a district department every community of the district.
@@ -217,15 +219,9 @@ pub fn parse_request(
         ));
     }
 
-    let title = input.title.trim().to_string();
+    let title = text_field::line_or(&input.title, MAX_TITLE, "工作事项名称", "title_too_long")?;
     if title.is_empty() {
         return Err(rejected("empty_title", "请填写工作事项名称（title）"));
-    }
-    if title.chars().count() > MAX_TITLE {
-        return Err(rejected(
-            "title_too_long",
-            format!("工作事项名称不能超过 {MAX_TITLE} 个字"),
-        ));
     }
 
     let item_code = match input.item_code.as_deref().map(str::trim) {
@@ -246,11 +242,12 @@ pub fn parse_request(
     };
 
     let mut legal_basis = Vec::new();
-    for line in input.legal_basis.iter().map(|s| s.trim()) {
+    for (i, line) in input.legal_basis.iter().enumerate() {
+        let line = text_field::line(line, MAX_TITLE, &format!("法律依据第 {} 条", i + 1))?;
         if line.is_empty() {
             continue;
         }
-        let c = LegalCitation::parse(line).map_err(|e| rejected(e.code(), e.to_string()))?;
+        let c = LegalCitation::parse(&line).map_err(|e| rejected(e.code(), e.to_string()))?;
         legal_basis.push(c);
     }
 
@@ -356,7 +353,7 @@ pub fn parse_request(
                     )
                 }
             })?;
-            let channel = f.channel.trim().chars().take(200).collect::<String>();
+            let channel = text_field::line(&f.channel, MAX_TITLE, "经费渠道")?;
             Some(Funding {
                 amount_fen,
                 channel,
@@ -375,31 +372,23 @@ pub fn parse_request(
         burdens.push(parse_burden(i, b)?);
     }
 
-    let clip = |s: Option<&str>| {
-        s.unwrap_or("")
-            .trim()
-            .chars()
-            .take(MAX_TEXT)
-            .collect::<String>()
-    };
-    let description = clip(input.description.as_deref());
-    if input
-        .description
-        .as_deref()
-        .is_some_and(|d| d.trim().chars().count() > MAX_TEXT)
-    {
-        return Err(rejected(
-            "description_too_long",
-            format!("工作内容说明不能超过 {MAX_TEXT} 个字"),
-        ));
-    }
+    let description = text_field::paragraph_or(
+        input.description.as_deref().unwrap_or(""),
+        MAX_TEXT,
+        "工作内容说明",
+        "description_too_long",
+    )?;
     if input.basis_names_community && legal_basis.is_empty() {
         return Err(rejected(
             "candidate_needs_citation",
             "勾选了“所引条款规定了社区的这项职责”，请在法律依据中写明具体条款（如《……》第……条），审批人据此核实",
         ));
     }
-    let authority = clip(input.authority.as_deref());
+    let authority = text_field::paragraph(
+        input.authority.as_deref().unwrap_or(""),
+        MAX_TEXT,
+        "交给社区的职责权限",
+    )?;
 
     Ok(ParsedRequest {
         gate: GateRequest {
@@ -455,12 +444,12 @@ fn parse_burden(i: usize, b: &BurdenInput) -> Result<Burden, ServiceError> {
             },
         )
     })?;
-    let mandate_document = b
-        .mandate_document
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.chars().take(60).collect::<String>());
+    let mandate_document = Some(text_field::line(
+        b.mandate_document.as_deref().unwrap_or(""),
+        MAX_DOCUMENT_NUMBER,
+        &format!("第 {n} 项附带要求的文件文号"),
+    )?)
+    .filter(|s| !s.is_empty());
     if mandate_document.is_none() && b.mandate.as_deref().is_some_and(|m| !m.trim().is_empty()) {
         return Err(rejected(
             "mandate_needs_document",
@@ -504,7 +493,7 @@ fn parse_burden(i: usize, b: &BurdenInput) -> Result<Burden, ServiceError> {
             )
         })?),
     };
-    let title = b.title.trim().chars().take(MAX_TITLE).collect::<String>();
+    let title = text_field::line(&b.title, MAX_TITLE, &format!("第 {n} 项附带要求的名称"))?;
     Ok(Burden {
         kind,
         title: if title.is_empty() {

@@ -421,13 +421,13 @@ impl App {
         let (row, readers) = self.readable(actor, community, id).await?;
         let current = Status::parse(&row.status).unwrap_or(Status::Reported);
         let outcome = violation::decide(current, decision, comment).map_err(rejected)?;
-        let comment = comment.trim();
+        let comment = violation::check_comment(comment).map_err(rejected)?;
         let d = ViolationDecision {
             status: outcome.status.as_str().into(),
             revoked: outcome.revoked,
             decided_by: actor.username.clone().unwrap_or_default(),
             decided_at: self.now_ms(),
-            comment: (!comment.is_empty()).then(|| comment.to_string()),
+            comment: (!comment.is_empty()).then(|| comment.clone()),
         };
         let action = match decision {
             Decision::Confirm => "violation.confirm",
@@ -515,15 +515,12 @@ impl App {
         if !matches!(readers, Readers::Against(_)) {
             return Err(ServiceError::Forbidden);
         }
-        let response = response.trim();
+        let response = &violation::check_comment(response).map_err(rejected)?;
         if response.is_empty() {
             return Err(ServiceError::Rejected {
                 code: "empty_response",
                 message: "请填写情况说明".into(),
             });
-        }
-        if response.chars().count() > violation::MAX_COMMENT_CHARS {
-            return Err(rejected(ViolationError::CommentTooLong));
         }
         let a = self.audit(
             actor,

@@ -262,6 +262,25 @@ async fn every_bad_input_gets_its_stable_code() {
                 json!("说".repeat(2001)),
                 "description_too_long",
             ),
+            // Every free-text field has a limit and text is never cut short silently (issue 9 §4:
+            // `authority` once took 20,000 characters).
+            ("authority", json!("权".repeat(2001)), "text_too_long"),
+            ("title", json!("入户\n调查"), "line_break_not_allowed"),
+            (
+                "funding",
+                json!({"amount_yuan": 100, "channel": "财".repeat(201)}),
+                "text_too_long",
+            ),
+            (
+                "burdens",
+                json!([{"kind": "ledger", "title": "台".repeat(201)}]),
+                "text_too_long",
+            ),
+            (
+                "burdens",
+                json!([{"kind": "creation", "title": "x", "mandate_document": "文".repeat(61)}]),
+                "text_too_long",
+            ),
         ];
         for (field, value, code) in &cases {
             let mut body = assist_request();

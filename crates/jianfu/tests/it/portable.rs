@@ -324,6 +324,28 @@ async fn damaged_files_are_refused_with_the_line_number() {
         "{msg}"
     );
 
+    // A row the database itself refuses (here an organisation twice): the table and the line of
+    // the row are named, not "系统内部错误".
+    let mut twice = lines(&good);
+    let org_line = twice
+        .iter()
+        .find(|l| l.starts_with(r#"{"table":"orgs""#))
+        .unwrap()
+        .clone();
+    twice.push(org_line);
+    let line = twice.len();
+    let e = import(store.as_ref(), &mut twice.join("\n").as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::BadImport { line: l, .. } if l == line),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("表 orgs") && e.to_string().contains("重复"),
+        "{e}"
+    );
+
     // Nothing of the refused files reached the database.
     assert!(store.list_orgs().await.unwrap().is_empty());
     assert!(store.list_users().await.unwrap().is_empty());
