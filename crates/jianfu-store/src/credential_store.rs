@@ -1,5 +1,6 @@
 //! Storage for one-time passwords (set by someone other than the owner), role grants, system accounts (the only owners of API tokens)
-//! and the retirement of tokens that belonged to people (issue 9 §1). Every write is audited in the
+//! and the retirement of tokens that belonged to people (issue 9 §1), and administrators' second
+//! factor (TOTP secret, last accepted time step, recovery-code hashes). Every write is audited in the
 //! same transaction.
 
 use crate::store::Result;
@@ -14,6 +15,17 @@ pub struct CredentialInfo {
     pub one_time_set_at: Option<i64>,
     /// The account is a system account (a department system that holds API tokens, never logs in).
     pub system: bool,
+}
+
+/// An account's confirmed authenticator (TOTP) secret.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SecondFactorRow {
+    pub user_id: String,
+    /// The base32 secret encrypted with the data key.
+    pub secret_enc: String,
+    pub confirmed_at: i64,
+    /// RFC 6238 time step of the last accepted code; codes of this step or earlier are refused.
+    pub last_step: Option<i64>,
 }
 
 #[async_trait]
@@ -49,6 +61,38 @@ pub trait CredentialStore: Send + Sync + 'static {
     /// Revokes every live API token whose account is not a system account. Returns their ids;
     /// writes nothing (and audits nothing) when there are none.
     async fn revoke_person_tokens(&self, at: i64, audit: AuditDraft) -> Result<Vec<String>>;
+    /// The account's confirmed second factor, if it has one.
+    async fn second_factor(&self, user_id: &str) -> Result<Option<SecondFactorRow>>;
+    /// Stores a confirmed second factor and the hashes of its recovery codes (replacing any
+    /// recovery codes left from before). `Conflict` when the account already has one.
+    async fn enrol_second_factor(
+        &self,
+        row: &SecondFactorRow,
+        recovery_hashes: &[String],
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// Accepts a code of time step `step`: stores it as the last step only if it is later than the
+    /// stored one. `false` (nothing written, nothing audited) when it is not — the code was used.
+    async fn accept_second_factor_step(
+        &self,
+        user_id: &str,
+        step: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Marks an unused recovery code used. `false` (nothing written, nothing audited) when the
+    /// account has no such unused code.
+    async fn use_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// How many of the account's recovery codes are still unused.
+    async fn recovery_codes_left(&self, user_id: &str) -> Result<i64>;
+    /// Deletes the account's second factor and recovery codes and ends its sessions (the console's
+    /// reset: the administrator enrols again at the next login). Returns whether it had one.
+    async fn reset_second_factor(&self, user_id: &str, audit: AuditDraft) -> Result<bool>;
 }
 
 macro_rules! impl_credential_store {
@@ -57,7 +101,7 @@ macro_rules! impl_credential_store {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
             use $crate::store::Result;
-            use $crate::{AuditDraft, CredentialInfo, StoreError, UserRow};
+            use $crate::{AuditDraft, CredentialInfo, SecondFactorRow, StoreError, UserRow};
 
             async fn insert_user(
                 tx: &mut sqlx::Transaction<'static, $db>,
@@ -267,6 +311,137 @@ macro_rules! impl_credential_store {
                     .to_string();
                     commit_audited(tx, seq, prev, audit).await?;
                     Ok(ids)
+                }
+
+                async fn second_factor(&self, user_id: &str) -> Result<Option<SecondFactorRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT user_id, secret_enc, confirmed_at, last_step FROM second_factors \
+                         WHERE user_id = $1",
+                    )
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+                }
+
+                async fn enrol_second_factor(
+                    &self,
+                    row: &SecondFactorRow,
+                    recovery_hashes: &[String],
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    sqlx::query(
+                        "INSERT INTO second_factors (user_id, secret_enc, confirmed_at, last_step) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&row.user_id)
+                    .bind(&row.secret_enc)
+                    .bind(row.confirmed_at)
+                    .bind(row.last_step)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::from_write(e, "该账号的验证器"))?;
+                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                        .bind(&row.user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for h in recovery_hashes {
+                        sqlx::query(
+                            "INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) \
+                             VALUES ($1, $2, $3, NULL)",
+                        )
+                        .bind(&row.user_id)
+                        .bind(h)
+                        .bind(row.confirmed_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, "恢复码"))?;
+                    }
+                    commit_audited(tx, seq, prev, audit).await
+                }
+
+                async fn accept_second_factor_step(
+                    &self,
+                    user_id: &str,
+                    step: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query(
+                        "UPDATE second_factors SET last_step = $1 WHERE user_id = $2 \
+                         AND (last_step IS NULL OR last_step < $1)",
+                    )
+                    .bind(step)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(true)
+                }
+
+                async fn use_recovery_code(
+                    &self,
+                    user_id: &str,
+                    code_hash: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query(
+                        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 \
+                         AND code_hash = $3 AND used_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(user_id)
+                    .bind(code_hash)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(true)
+                }
+
+                async fn recovery_codes_left(&self, user_id: &str) -> Result<i64> {
+                    let (n,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+                    )
+                    .bind(user_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(n)
+                }
+
+                async fn reset_second_factor(
+                    &self,
+                    user_id: &str,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let had = sqlx::query("DELETE FROM second_factors WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        > 0;
+                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(had)
                 }
             }
         }

@@ -31,7 +31,7 @@ pub use certificate_store::{
     ApplicationChange, ApplicationFilter, CertificateApplicationRow, CertificateRow,
     CertificateStore, IssueOutcome, MaterialMeta, MaterialRow, NewCertificate, PurgeCounts,
 };
-pub use credential_store::{CredentialInfo, CredentialStore};
+pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use mandate_store::{MandateRow, MandateStore};

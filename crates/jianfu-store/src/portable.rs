@@ -94,6 +94,26 @@ pub const TABLES: &[Table] = &[
         order_by: "user_id",
     },
     Table {
+        name: "second_factors",
+        columns: &[
+            ("user_id", Text),
+            ("secret_enc", Text),
+            ("confirmed_at", Int),
+            ("last_step", OptInt),
+        ],
+        order_by: "user_id",
+    },
+    Table {
+        name: "recovery_codes",
+        columns: &[
+            ("user_id", Text),
+            ("code_hash", Text),
+            ("created_at", Int),
+            ("used_at", OptInt),
+        ],
+        order_by: "user_id, code_hash",
+    },
+    Table {
         name: "meta",
         columns: &[("key", Text), ("value", Text)],
         order_by: "key",

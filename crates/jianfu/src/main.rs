@@ -8,6 +8,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use jianfu_domain::SystemClock;
 use jianfu_server::service::accounts::NewAccount;
 use jianfu_server::service::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use jianfu_server::service::second_factor::DEMO_TOTP_SECRETS;
 use jianfu_server::service::{Actor, RequestMeta};
 use jianfu_server::{App, Config};
 use jianfu_store::DatabaseUrl;
@@ -140,6 +141,18 @@ enum UserAction {
         username: String,
         #[arg(long)]
         password: String,
+    },
+    /// Reset an administrator's authenticator (TOTP second factor): deletes the secret and the
+    /// recovery codes and ends the account's sessions; the administrator enrols again at the next
+    /// login. Only here (console), like administrators' passwords.
+    ResetTotp {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The account (also accepted as --username).
+        #[arg(value_name = "USERNAME")]
+        account: Option<String>,
+        #[arg(long)]
+        username: Option<String>,
     },
     /// Grant a role (administrator roles are granted only here).
     Grant {
@@ -447,6 +460,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .await?;
                 println!("已重置账号 {username} 的密码");
             }
+            UserAction::ResetTotp {
+                db,
+                account,
+                username,
+            } => {
+                let Some(username) = account.or(username) else {
+                    anyhow::bail!("请指定账号：jianfu user reset-totp <用户名>");
+                };
+                let app = open_app(load_config(cli.config.as_ref(), &db)?, false).await?;
+                if app.reset_second_factor(&console, &meta, &username).await? {
+                    println!(
+                        "已重置账号 {username} 的验证器和恢复码；该账号下次登录时须重新绑定验证器"
+                    );
+                } else {
+                    println!(
+                        "账号 {username} 没有绑定验证器；已结束其会话，下次登录时（管理员）须绑定验证器"
+                    );
+                }
+            }
         },
         Command::Audit { action } => return audit_command(cli.config.as_ref(), action).await,
         Command::Seal { action } => return seal_command(cli.config.as_ref(), action).await,
@@ -711,6 +743,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         println!("已载入演示数据（北京市大兴区）。演示账号（密码均为 {DEMO_PASSWORD}）：");
         for (user, name, role, _) in DEMO_ACCOUNTS {
             println!("  {user:<11} {role:<19} {name}");
+        }
+        println!(
+            "管理员演示账号登录还须输入验证器（TOTP：SHA-1、6 位、30 秒）的验证码；把下面的密钥加入任一验证器应用（演示模式的验证码页面也会显示当前验证码）："
+        );
+        for (user, secret) in DEMO_TOTP_SECRETS {
+            println!("  {user:<11} {secret}");
         }
         match app.load_demo_certificates(&RequestMeta::console()).await {
             Ok(c) => println!(

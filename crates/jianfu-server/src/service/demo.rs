@@ -141,6 +141,8 @@ impl App {
             // The demo password is published as the demo people's own, so it is not one-time.
             self.create_account_owned(&console, meta, &new).await?;
         }
+        // The demo administrators log in with a second factor too, from published secrets.
+        self.enrol_demo_second_factors(meta).await?;
         let a = self.audit(&console, meta, "demo.load", "meta:demo_loaded");
         self.store.set_meta(LOADED_KEY, "1", a).await?;
         Ok(true)

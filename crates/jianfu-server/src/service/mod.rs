@@ -23,6 +23,7 @@ pub mod password;
 pub mod pii;
 pub mod portable;
 pub mod seal;
+pub mod second_factor;
 pub mod text_field;
 pub mod tokens;
 pub mod violations;

@@ -431,11 +431,13 @@ async fn a_login_flood_leaves_a_handful_of_audit_rows_and_never_locks_the_owner_
         eprintln!("{l}: 2,000 failed logins -> {statuses:?}, {rows} audit rows");
         assert!(rows <= 6, "{l}: {rows} audit rows for 2,000 failures");
         assert_eq!(statuses.get(&200), None, "{l}");
-        // The owner, on another client, is not locked out.
+        // The owner, on another client, is not locked out (password and authenticator code).
+        let code = s.totp_code("secadmin");
         s.app
-            .login(
+            .login_with_code(
                 "secadmin",
                 DEMO_PASSWORD,
+                code.as_deref(),
                 SessionKind::Web,
                 &meta("10.1.2.3"),
             )

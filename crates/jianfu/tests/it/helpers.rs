@@ -203,20 +203,46 @@ impl TestServer {
             .unwrap()
     }
 
-    /// Logs in through the API and returns the bearer token.
-    pub async fn api_token(&self, username: &str) -> String {
-        let r = reqwest::Client::new()
-            .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": DEMO_PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "login {username}");
-        let v: serde_json::Value = r.json().await.unwrap();
-        v["token"].as_str().unwrap().to_string()
+    /// The code a demo administrator's authenticator app shows now (by the test clock); `None`
+    /// for accounts without a published demo secret.
+    pub fn totp_code(&self, username: &str) -> Option<String> {
+        demo_secret(username).map(|s| s.code_at_ms(self.app.now_ms()))
     }
 
-    /// Logs in through the login page; returns a cookie-keeping client.
+    /// Each TOTP code is accepted once: moves the test clock to the next 30-second step so a
+    /// further login of the same administrator gets a fresh code.
+    pub fn next_totp_step(&self) {
+        self.clock.advance(time::Duration::seconds(30));
+    }
+
+    /// Logs in through the API and returns the bearer token. Demo administrators give the
+    /// current code of their published authenticator secret.
+    pub async fn api_token(&self, username: &str) -> String {
+        for _ in 0..2 {
+            let mut body = serde_json::json!({"username": username, "password": DEMO_PASSWORD});
+            if let Some(code) = self.totp_code(username) {
+                body["code"] = code.into();
+            }
+            let r = reqwest::Client::new()
+                .post(self.url("/api/v1/auth/login"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let v: serde_json::Value = r.json().await.unwrap();
+            if status == 401 && v["code"] == "second_factor_reused" {
+                self.next_totp_step();
+                continue;
+            }
+            assert_eq!(status, 200, "login {username}: {v}");
+            return v["token"].as_str().unwrap().to_string();
+        }
+        panic!("login {username}: code refused twice");
+    }
+
+    /// Logs in through the login page; returns a cookie-keeping client. Demo administrators
+    /// continue on the code page with the current code of their published secret.
     pub async fn web_login(&self, username: &str) -> reqwest::Client {
         let c = self.browser();
         let page = c
@@ -238,9 +264,51 @@ impl TestServer {
             .send()
             .await
             .unwrap();
+        if r.status() == 200 && self.totp_code(username).is_some() {
+            let page = r.text().await.unwrap();
+            assert!(page.contains("action=\"/login/code\""), "code page: {page}");
+            self.submit_web_code(&c, &page, username).await;
+            return c;
+        }
         assert_eq!(r.status(), 303, "web login {username}");
         c
     }
+
+    /// Answers the code page `page` with the demo administrator's current code (moving to the
+    /// next time step once if this step's code was used already); asserts the session opens.
+    pub async fn submit_web_code(&self, c: &reqwest::Client, page: &str, username: &str) {
+        let mut page = page.to_string();
+        for _ in 0..2 {
+            let ticket = hidden_field(&page, "ticket").expect("code page has a ticket");
+            let csrf = hidden_field(&page, "csrf").expect("code page has csrf");
+            let code = self.totp_code(username).expect("a demo administrator");
+            let r = c
+                .post(self.url("/login/code"))
+                .form(&[
+                    ("username", username),
+                    ("ticket", &ticket),
+                    ("code", &code),
+                    ("csrf", &csrf),
+                ])
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 303 {
+                return;
+            }
+            let status = r.status();
+            page = r.text().await.unwrap();
+            assert_eq!(status, 401, "code for {username}: {page}");
+            assert!(page.contains("已经用过"), "{page}");
+            self.next_totp_step();
+        }
+        panic!("web login {username}: code refused twice");
+    }
+}
+
+/// The published authenticator secret of a demo administrator.
+pub fn demo_secret(username: &str) -> Option<jianfu_domain::second_factor::TotpSecret> {
+    jianfu_server::service::second_factor::demo_secret(username)
 }
 
 /// The value of `<input type="hidden" name="NAME" value="…">` in a page.

@@ -20,4 +20,5 @@ mod mandates;
 mod perimeter;
 mod portable;
 mod seal_log;
+mod second_factor;
 mod store_contract;

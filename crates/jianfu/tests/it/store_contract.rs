@@ -112,8 +112,10 @@ async fn contract_story(db: &TestDb) {
         "{l}: demo loads"
     );
     let after_demo = head(&app).await;
-    // catalog.seed + org.import + 11 accounts + 3 demo mandates + demo.load
-    assert_eq!(after_demo, 17, "{l}: one audit record per demo change");
+    // catalog.seed + org.import + 11 accounts + 3 demo mandates + pii.key_check (the data key
+    // encrypts the demo administrators' authenticator secrets) + 3 second-factor enrolments +
+    // demo.load
+    assert_eq!(after_demo, 21, "{l}: one audit record per demo change");
     assert!(
         !app.load_demo(&RequestMeta::console()).await.unwrap(),
         "{l}: second load refused"
@@ -533,6 +535,7 @@ async fn contract_story(db: &TestDb) {
             "shuji",
             "Zhang#New2026",
             "Zhang#Own2026",
+            None,
             SessionKind::Web,
             &meta,
         )
