@@ -16,6 +16,7 @@
 
 mod gate_pages;
 mod login;
+mod second_factor;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
