@@ -2,7 +2,7 @@
 //! funding ledger. Department systems integrate with `POST /api/v1/gate/evaluate`; its request
 //! and response shapes are stable.
 
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
@@ -10,7 +10,7 @@ use crate::service::assignments::{
     CaseOut, CaseSummary, FundingLedger, RequestInput, SubmitResult,
 };
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use jianfu_domain::gate::Decision;
 use serde::{Deserialize, Serialize};
@@ -150,7 +150,7 @@ pub async fn list_assignments(
 pub async fn get_assignment(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseOut>, ApiError> {
     Ok(Json(app.assignment(&caller.actor, &id).await?))
 }
@@ -163,7 +163,7 @@ pub async fn get_assignment(
 pub async fn explain(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DecisionOut>, ApiError> {
     Ok(Json(
         app.explain_assignment(&caller.actor, &id).await?.into(),
@@ -172,6 +172,7 @@ pub async fn explain(
 
 /// 街道预审意见。
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewBody {
     /// 是否同意。
     pub agree: bool,
@@ -182,6 +183,7 @@ pub struct ReviewBody {
 
 /// 审批意见。
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CommentBody {
     /// 意见或理由（不予准入时必填）。
     #[serde(default)]
@@ -190,6 +192,7 @@ pub struct CommentBody {
 
 /// 撤销理由。
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RevokeBody {
     /// 撤销理由，必填。
     #[serde(default)]
@@ -206,7 +209,7 @@ pub async fn review(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
     app.review_assignment(&caller.actor, &meta, &id, body.agree, &body.comment)
@@ -216,6 +219,7 @@ pub async fn review(
 
 /// 批准意见。
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     /// 意见（可选）。
     #[serde(default)]
@@ -237,7 +241,7 @@ pub async fn approve(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
     app.approve_assignment(
@@ -260,7 +264,7 @@ pub async fn refuse(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
     app.refuse_assignment(&caller.actor, &meta, &id, &body.comment)
@@ -277,7 +281,7 @@ pub async fn withdraw(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
     app.withdraw_assignment(&caller.actor, &meta, &id, &body.comment)
@@ -294,7 +298,7 @@ pub async fn revoke(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RevokeBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
     app.revoke_assignment(&caller.actor, &meta, &id, &body.reason)

@@ -1,11 +1,11 @@
 //! The catalog API: public (no token), like the catalog pages.
 
 use crate::App;
+use crate::api::extract::ApiQuery;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::service::ServiceError;
 use crate::service::catalog::{VersionStatus, parse_kind};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use jianfu_domain::certificate::placeholders;
 use jianfu_domain::gate::{Catalog, CatalogItem};
@@ -43,6 +43,9 @@ pub struct ItemsQuery {
     /// 清单类别：duty（依法履行职责事项）、assist（依法协助政府工作事项）、negative（取消和禁入事项）、
     /// department_duty（部门职责事项）、certificate（社区出具证明事项）、certificate_negative（不应由社区出具的证明）。
     #[serde(default)]
+    #[param(
+        pattern = "^(duty|assist|negative|department_duty|certificate|certificate_negative)?$"
+    )]
     pub kind: String,
     /// 清单版本编号；不填为今天（北京时间）施行的现行版本。
     #[serde(default)]
@@ -229,14 +232,6 @@ async fn chosen(app: &App, version: &str) -> Result<Arc<Catalog>, ApiError> {
         .ok_or_else(|| unknown_version(v))
 }
 
-fn bad_query() -> ApiError {
-    ServiceError::Rejected {
-        code: "bad_query",
-        message: "查询参数无法读取，请检查写法".into(),
-    }
-    .into()
-}
-
 /// 查询清单事项（公开，无需令牌）。
 ///
 /// 返回现行版本（或 version 指定的版本）中符合关键词和类别的事项，每项带法律依据（含法律版本与条款）和来源文件。
@@ -249,9 +244,8 @@ fn bad_query() -> ApiError {
               (status = 422, body = ErrorBody, description = "unknown_kind：类别不存在")))]
 pub async fn list_items(
     State(app): State<App>,
-    query: Result<Query<ItemsQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ItemsQuery>,
 ) -> Result<Json<Vec<ItemOut>>, ApiError> {
-    let Query(q) = query.map_err(|_| bad_query())?;
     let kind = parse_kind(Some(&q.kind))?;
     let catalog = chosen(&app, &q.version).await?;
     let items = catalog

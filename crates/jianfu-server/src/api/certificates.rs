@@ -1,7 +1,7 @@
 //! 证明 API: residents (or workers at the window) apply, workers check and issue, the director
 //! approves the seal and revokes; anyone verifies a certificate by number and code.
 
-use super::extract::{ApiCaller, ApiJson, decode_base64_file};
+use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery, decode_base64_file};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
 use crate::http::error::{ApiError, ErrorBody};
@@ -11,7 +11,7 @@ use crate::service::certificates::{
     Upload, VerifiedCertificate,
 };
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jianfu_store::CertificateRow;
@@ -46,6 +46,7 @@ pub fn routes() -> OpenApiRouter<App> {
 
 /// 一份申请材料。
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MaterialIn {
     /// 材料类别：`id_card`（身份证）、`hukou`（户口本）、`evidence`（其他证明材料），以证明事项的材料清单为准。
     pub material: String,
@@ -195,6 +196,7 @@ impl From<CertificateRow> for CertificateOut {
 
 /// 核实结果：证明模板中需要社区工作者填写的事实。
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct VerifyBody {
     /// 模板占位符 → 内容，如 {"关系": "父子"}。申请人、身份证号、社区名称、事由、用途、要求开具单位由系统填写。
     #[serde(default)]
@@ -209,6 +211,7 @@ pub struct VerifyBody {
 
 /// 说明或原因。
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     #[serde(default)]
     pub reason: String,
@@ -307,7 +310,7 @@ pub async fn apply(
 pub async fn list_applications(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Vec<ApplicationOut>>, ApiError> {
     let list = app
         .list_certificate_applications(&caller.actor, p.status.as_deref())
@@ -323,7 +326,7 @@ pub async fn list_applications(
 pub async fn get_application(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
     let d = app
         .certificate_application_detail(&caller.actor, &community, &id)
@@ -342,7 +345,7 @@ pub async fn verify_application(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
     app.verify_certificate_application(
@@ -355,7 +358,7 @@ pub async fn verify_application(
         &body.note,
     )
     .await?;
-    get_application(State(app), ApiCaller(caller), Path((community, id))).await
+    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
 }
 
 /// 社区书记/主任批准用印。核实人与批准人不能是同一人（`same_person`）。
@@ -367,11 +370,11 @@ pub async fn approve_application(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
     app.approve_certificate_application(&caller.actor, &meta, &community, &id)
         .await?;
-    get_application(State(app), ApiCaller(caller), Path((community, id))).await
+    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
 }
 
 /// 不予出具：须写明说明（`reason_required`），告诉申请人应到何处办理。
@@ -384,12 +387,12 @@ pub async fn refuse_application(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
     app.refuse_certificate_application(&caller.actor, &meta, &community, &id, &body.reason)
         .await?;
-    get_application(State(app), ApiCaller(caller), Path((community, id))).await
+    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
 }
 
 /// 居民撤回尚未核实的申请。
@@ -401,11 +404,11 @@ pub async fn withdraw_application(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
     app.withdraw_certificate_application(&caller.actor, &meta, &community, &id)
         .await?;
-    get_application(State(app), ApiCaller(caller), Path((community, id))).await
+    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
 }
 
 /// 出具的结果：证明及其核验码（核验码印在证明上，仅返回给出具人）。
@@ -430,7 +433,7 @@ pub async fn issue(
     meta: RequestMeta,
     headers: HeaderMap,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<(StatusCode, Json<IssuedOut>), ApiError> {
     let key = idempotency_key(&headers).unwrap_or_default();
     let c = app
@@ -453,7 +456,7 @@ pub async fn issue(
 pub async fn get_certificate(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<CertificateOut>, ApiError> {
     Ok(Json(
         app.certificate_for(&caller.actor, &number).await?.into(),
@@ -468,7 +471,7 @@ pub async fn get_certificate(
 pub async fn certificate_pdf(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let bytes = app.certificate_pdf(&caller.actor, &number).await?;
     Ok(file_response(
@@ -489,7 +492,7 @@ pub async fn revoke(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<Json<CertificateOut>, ApiError> {
     app.revoke_certificate(&caller.actor, &meta, &number, &body.reason)
@@ -508,7 +511,7 @@ pub async fn revoke(
 pub async fn public_verify(
     State(app): State<App>,
     meta: RequestMeta,
-    Query(p): Query<VerifyParams>,
+    ApiQuery(p): ApiQuery<VerifyParams>,
 ) -> Result<Json<VerifiedCertificate>, ApiError> {
     Ok(Json(
         app.verify_certificate(&meta, &p.number, &p.code).await?,

@@ -103,3 +103,68 @@ pub fn decode_base64_file(what: &str, content: &str) -> Result<Vec<u8>, ApiError
         )
     })
 }
+
+/// Query string; one that cannot be read (a number that is not a number, a value outside the
+/// allowed words) answers 400 `invalid_query` with the API's error body, never plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!(
+                    "查询参数无法读取，请检查写法：{}",
+                    query_detail(&r.body_text())
+                ),
+            )),
+        }
+    }
+}
+
+/// serde's explanation without axum's English prefix.
+fn query_detail(text: &str) -> String {
+    text.strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(text)
+        .to_string()
+}
+
+/// Path parameters; one that cannot be read (not UTF-8 after percent-decoding, not a number
+/// where a number is expected) answers 400 `invalid_path` with the API's error body.
+pub struct ApiPath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Identifiers and document numbers are single-line: every control character is refused
+        // (U+0000 would also fail PostgreSQL's text type).
+        if let Ok(raw) = axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            for (name, value) in raw.iter() {
+                if let Some((position, c)) = jianfu_domain::text::find_control(value, false) {
+                    let e = jianfu_domain::text::TextError::ControlCharacter {
+                        position,
+                        code_point: c as u32,
+                    };
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        e.code(),
+                        e.message(name),
+                    ));
+                }
+            }
+        }
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(r) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                format!("地址中的参数无法读取：{}", r.body_text()),
+            )),
+        }
+    }
+}

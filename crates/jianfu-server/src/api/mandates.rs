@@ -1,13 +1,13 @@
 //! The mandate register API (上级文件登记). Reading is public (no token), like the pages;
 //! registering and ending documents need the district approver's token.
 
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::mandates::{MandateEntry, MandateFilter, MandateInput};
 use crate::service::{RequestMeta, ServiceError};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,11 +28,13 @@ pub struct MandatesQuery {
     /// 关键词：按文号（〔〕[]（）写法均可）、标题、发文机关、要求内容查找；多个词用空格分开，须全部出现。
     #[serde(default)]
     pub q: String,
-    /// 层级：central（中央）、municipal（市委市政府）。
+    /// 层级：central（中央）、municipal（市委市政府），也可写中文名称。
     #[serde(default)]
+    #[param(pattern = "^(central|municipal|中央|市委市政府|市级)?$")]
     pub level: String,
     /// 今天（北京时间）的状态：in_force（有效）、future（尚未生效）、ended（已失效）。
     #[serde(default)]
+    #[param(pattern = "^(in_force|future|ended)?$")]
     pub status: String,
 }
 
@@ -137,14 +139,8 @@ fn mapped(number: &str) -> impl Fn(ServiceError) -> ApiError + '_ {
               (status = 422, body = ErrorBody, description = "unknown_level、unknown_status")))]
 pub async fn list_mandates(
     State(app): State<App>,
-    query: Result<Query<MandatesQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<MandatesQuery>,
 ) -> Result<Json<Vec<MandateOut>>, ApiError> {
-    let Query(q) = query.map_err(|_| {
-        ApiError::from(ServiceError::Rejected {
-            code: "bad_query",
-            message: "查询参数无法读取，请检查写法".into(),
-        })
-    })?;
     let list = app
         .list_mandates(&MandateFilter {
             q: q.q,
@@ -168,7 +164,7 @@ pub async fn list_mandates(
               (status = 404, body = ErrorBody, description = "unknown_mandate：登记簿中没有该文号")))]
 pub async fn get_mandate(
     State(app): State<App>,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<MandateOut>, ApiError> {
     let e = app.mandate_or_404(&number).await.map_err(mapped(&number))?;
     Ok(Json(MandateOut::of(&e, &app.today_beijing())))
@@ -176,6 +172,7 @@ pub async fn get_mandate(
 
 /// 登记一份上级文件。
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MandateIn {
     /// 文号，如 中办发〔2010〕33号（[]、（）写法也可，比对时视为同一文号）。
     pub number: String,
@@ -236,6 +233,7 @@ pub async fn register_mandate(
 
 /// 标记失效。
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EndIn {
     /// 失效日期（YYYY-MM-DD，当天仍有效），不填为今天（北京时间）。
     #[serde(default)]
@@ -260,7 +258,7 @@ pub async fn end_mandate(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<EndIn>,
 ) -> Result<Json<MandateOut>, ApiError> {
     let e = app

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod mandates;
 pub mod notices;
+pub mod openapi_rules;
 pub mod orgs;
 pub mod seal;
 pub mod tokens;
@@ -55,7 +56,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The API routes and the OpenAPI document generated from them.
 pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::logout))
@@ -72,5 +73,8 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(violations::routes())
         .merge(seal::routes())
         .merge(certificates::routes())
-        .split_for_parts()
+        .split_for_parts();
+    // After every route is in: the rules shared by every operation (openapi_rules.rs).
+    utoipa::Modify::modify(&openapi_rules::StandardRules, &mut doc);
+    (router, doc)
 }

@@ -1,7 +1,7 @@
 //! 用印登记 API: the latest signed checkpoint and inclusion proofs (public), the log in the
 //! caller's scope, and recording a use of the seal for a work document (the director).
 
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
@@ -9,7 +9,7 @@ use crate::service::seal::{
     CheckpointView, InclusionProofView, NewSealUse, ProofState, SealEntryView, SealPublicKey,
 };
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use jianfu_domain::seal::Checkpoint;
 use serde::{Deserialize, Serialize};
@@ -157,24 +157,33 @@ pub struct SealPageOut {
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
-    /// 只列出序号小于此值的记录（翻到更早的一页）。
+    /// 只列出序号小于此值的记录（翻到更早的一页）；序号从 1 起。
+    #[param(minimum = 1, maximum = 9007199254740991_i64, nullable = false)]
     pub before: Option<i64>,
 }
 
+/// The largest `before` accepted: 2^53 − 1, exact in every JSON client.
+const MAX_BEFORE: i64 = 9_007_199_254_740_991;
+
 /// 登记一次工作用章。
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewSealEntryRequest {
     /// 用印事由（盖章文件的名称），不能为空，最多 500 字。
+    #[schema(max_length = 500)]
     pub content: String,
     /// 份数，1 到 1000。
+    #[schema(minimum = 1, maximum = 1000)]
     pub copies: i64,
     /// 经办人用户名：本社区的社区工作者或书记（主任）。
     pub handler: String,
     /// 申请人（个人或单位），选填，最多 50 字。
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub applicant: String,
     /// 联系方式，选填，最多 50 字。
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub contact: String,
 }
 
@@ -244,8 +253,15 @@ pub async fn latest_checkpoint(
 pub async fn list_entries(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<SealPageOut>, ApiError> {
+    if p.before.is_some_and(|b| !(1..=MAX_BEFORE).contains(&b)) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("查询参数无法读取，请检查写法：before 须为 1 到 {MAX_BEFORE} 之间的序号"),
+        ));
+    }
     let page = app.seal_log(&caller.actor, p.before).await?;
     Ok(Json(SealPageOut {
         entries: page.entries.into_iter().map(Into::into).collect(),
@@ -289,7 +305,7 @@ pub async fn record_entry(
     responses((status = 200, body = InclusionProofOut), (status = 404, body = ErrorBody)))]
 pub async fn inclusion_proof(
     State(app): State<App>,
-    Path(seq): Path<String>,
+    ApiPath(seq): ApiPath<String>,
 ) -> Result<Json<InclusionProofOut>, ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这条用印记录");
     let seq: i64 = seq.trim().parse().map_err(|_| not_found())?;

@@ -1,9 +1,9 @@
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,6 +25,7 @@ pub struct TokenOut {
 
 /// Issue a token for a system account (a department system; never a person's account).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IssueTokenRequest {
     /// What the token is for, e.g. "民政局业务系统".
     pub name: String,
@@ -88,7 +89,7 @@ pub async fn revoke_token(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     app.revoke_api_token(&caller.actor, &meta, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,14 +1,14 @@
 //! 违规下派 API: communities report work that bypassed the gate, supervisors confirm or dismiss,
 //! anyone reads the public register of revoked work.
 
-use super::extract::{ApiCaller, decode_base64_file};
+use super::extract::{ApiCaller, ApiPath, ApiQuery, decode_base64_file};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
 use crate::service::violations::{NewViolation, PublicRevocation, ViolationDetail, ViolationView};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use jianfu_domain::violation::{self, Decision};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<App> {
 
 /// 一个证据文件。
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EvidenceIn {
     /// 文件内容的 Base64 编码（标准字母表，可带或不带末尾的 =）。只接受 PDF、JPEG、PNG，按文件内容判断类型；每个不超过 5 MB。
     pub content_base64: String,
@@ -45,6 +46,7 @@ pub struct EvidenceIn {
 
 /// 举报一项违规下派的工作。举报社区总是调用者所在社区，不能指定。
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewViolationRequest {
     /// 下派工作的区级部门或街道（镇）的机构代码，例如 `110115-MZJ`。
     pub department: String,
@@ -166,6 +168,7 @@ pub struct ViolationCreated {
 
 /// 督查意见。
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// 确认时选填；不予认定时必填。
     #[serde(default)]
@@ -305,7 +308,7 @@ pub async fn report_violation(
 pub async fn list_violations(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Vec<ViolationOut>>, ApiError> {
     let list = app
         .violations(&caller.actor, p.status.as_deref(), p.department.as_deref())
@@ -322,7 +325,7 @@ pub async fn list_violations(
 pub async fn get_violation(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<Json<ViolationOut>, ApiError> {
     let d = app.violation(&caller.actor, &community, &id).await?;
     Ok(Json(ViolationOut::from(d)))
@@ -342,15 +345,23 @@ async fn decide(
         DecisionRequest::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!(
-                    "JSON 格式不正确：应为 {{\"comment\": \"…\"}}（第 {} 行第 {} 列）",
-                    e.line(),
-                    e.column()
-                ),
-            )
+            if e.classify() == serde_json::error::Category::Data {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_field",
+                    format!("JSON 字段不符合要求：应为 {{\"comment\": \"…\"}}（{e}）"),
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_json",
+                    format!(
+                        "JSON 格式不正确：应为 {{\"comment\": \"…\"}}（第 {} 行第 {} 列）",
+                        e.line(),
+                        e.column()
+                    ),
+                )
+            }
         })?
     };
     let v = app
@@ -377,7 +388,7 @@ pub async fn confirm_violation(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<ViolationOut>, ApiError> {
     decide(app, meta, caller, community, id, body, Decision::Confirm).await
@@ -394,7 +405,7 @@ pub async fn dismiss_violation(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    Path((community, id)): Path<(String, String)>,
+    ApiPath((community, id)): ApiPath<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<ViolationOut>, ApiError> {
     decide(app, meta, caller, community, id, body, Decision::Dismiss).await

@@ -61,7 +61,7 @@ fn refuse(path: &str, field: &str, e: TextError) -> Response {
         field
     };
     let message = e.message(field);
-    if path.starts_with("/api/") {
+    if path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), message).into_response()
     } else {
         PageError(ServiceError::Rejected {

@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 /// 一份准入申请，与 `POST /api/v1/gate/evaluate` 的请求体相同。
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RequestInput {
     /// 申请单位的机构代码（区级部门或街道），须为调用者本人所在单位，例如 `110115-MZJ`。
     #[serde(default)]
@@ -78,6 +79,7 @@ impl Default for CommunitiesInput {
 
 /// 工作期限（含首尾两天），日期格式 `YYYY-MM-DD`。
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PeriodInput {
     #[serde(default)]
     pub from: String,
@@ -87,6 +89,7 @@ pub struct PeriodInput {
 
 /// 经费：每个社区的金额（元，最多两位小数）及经费渠道。
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FundingInput {
     /// 每个社区的金额，单位元，例如 `1200` 或 `1200.50`（也接受字符串）。
     #[schema(value_type = f64)]
@@ -99,6 +102,7 @@ pub struct FundingInput {
 
 /// 一项附带要求。
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BurdenInput {
     /// 类型：`ledger` 业务台账、`report` 报表、`sign` 挂牌、`institution` 工作机构、`premises` 专门场所、
     /// `staff` 专职人员、`responsibility_letter` 责任书、`evaluation` 部门考核评比或检查、

@@ -779,3 +779,145 @@ async fn http_api_long_lived_tokens_do_not_idle_out_but_die_with_their_account()
         .unwrap();
     expect_error(r, 404, "not_found").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_api_query_and_path_errors_answer_in_the_one_shape() {
+    let server = TestServer::sqlite().await;
+    let token = server.api_token("shegong").await;
+
+    // A query string that does not parse: JSON, not axum's plain text.
+    let r = get_with(&server, "/api/v1/seal/entries?before=abc", &token).await;
+    expect_error(r, 400, "invalid_query").await;
+    let r = get_with(&server, "/api/v1/seal/entries?before=0", &token).await;
+    expect_error(r, 400, "invalid_query").await;
+    let r = get_with(
+        &server,
+        "/api/v1/catalog/items?kind=duty&kind=assist",
+        &token,
+    )
+    .await;
+    expect_error(r, 400, "invalid_query").await;
+    let r = get_with(&server, "/api/v1/mandates?q=a&q=b", &token).await;
+    expect_error(r, 400, "invalid_query").await;
+
+    // Path parameters: not UTF-8 after decoding, or with a control character (U+0000 used to
+    // reach PostgreSQL and answer 500).
+    let r = get_with(&server, "/api/v1/assignments/%FF", &token).await;
+    expect_error(r, 400, "invalid_path").await;
+    let r = get_with(&server, "/api/v1/assignments/a%00b", &token).await;
+    let msg = expect_error(r, 422, "control_character").await;
+    assert!(msg.contains("id"), "names the parameter: {msg}");
+    let r = get_with(&server, "/api/v1/mandates/%0A", &token).await;
+    expect_error(r, 422, "control_character").await;
+
+    // Unknown routes below /api/v1 (also below an existing one) and wrong methods.
+    let r = get_with(&server, "/api/v1/assignments/x/nope", &token).await;
+    expect_error(r, 404, "not_found").await;
+    let r = Client::new()
+        .put(server.url("/api/v1/seal/entries"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, 405, "method_not_allowed").await;
+
+    // Request bodies refuse properties they do not list (the document says additionalProperties:
+    // false), so a misspelt optional field is not silently ignored.
+    let r = Client::new()
+        .post(server.url("/api/v1/seal/entries"))
+        .bearer_auth(&token)
+        .json(&json!({"content": "函", "copies": 1, "handler": "shegong", "aplicant": "王"}))
+        .send()
+        .await
+        .unwrap();
+    let msg = expect_error(r, 422, "invalid_field").await;
+    assert!(msg.contains("aplicant"), "names the field: {msg}");
+}
+
+/// The rule of `api/openapi_rules.rs`, checked on the served document, so that an operation added
+/// without its error responses fails here.
+#[tokio::test(flavor = "multi_thread")]
+async fn http_api_every_operation_documents_the_standard_errors() {
+    let server = TestServer::sqlite().await;
+    let doc: Value = Client::new()
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let error_body = &doc["components"]["schemas"]["ErrorBody"];
+    let required: BTreeSet<&str> = error_body["required"]
+        .as_array()
+        .expect("ErrorBody lists required fields")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(required, BTreeSet::from(["code", "message"]));
+
+    // Public operations that nevertheless answer 401/403: wrong credentials, disabled account.
+    let credential_checks = ["/api/v1/auth/login", "/api/v1/auth/change-password"];
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().unwrap() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            operations += 1;
+            let name = format!("{} {path}", method.to_uppercase());
+            let responses = op["responses"].as_object().expect("responses");
+            let has = |s: &str| responses.contains_key(s);
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let has_body = op.get("requestBody").is_some();
+            let has_params = op["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["in"] != "header"));
+            let mut wanted = vec!["422"];
+            if path.starts_with("/api/") {
+                wanted.extend(["500", "503"]);
+            }
+            if has_body {
+                wanted.extend(["400", "413", "415"]);
+            }
+            if has_params {
+                wanted.push("400");
+            }
+            if secured {
+                wanted.extend(["401", "403"]);
+            } else if !credential_checks.contains(&path.as_str()) {
+                assert!(
+                    !has("401") && !has("403"),
+                    "{name} needs no token and cannot answer 401/403"
+                );
+            }
+            if path.contains('{') {
+                wanted.push("404");
+            }
+            for status in wanted {
+                assert!(has(status), "{name} does not document {status}");
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        r.pointer("/content/application~1json/schema/$ref")
+                            .and_then(Value::as_str),
+                        Some("#/components/schemas/ErrorBody"),
+                        "{name} {status} answers the error body"
+                    );
+                }
+            }
+        }
+    }
+    assert!(operations >= 50, "only {operations} operations");
+
+    // Request bodies are as strict as the boundary: no unlisted properties, no control characters.
+    let gate = &doc["components"]["schemas"]["RequestInput"];
+    assert_eq!(gate["additionalProperties"], false);
+    assert!(
+        gate["properties"]["title"]["pattern"]
+            .as_str()
+            .is_some_and(|p| p.contains("\\u0000")),
+        "{gate}"
+    );
+}
