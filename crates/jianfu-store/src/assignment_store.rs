@@ -204,6 +204,7 @@ macro_rules! impl_assignment_store {
         mod assignment_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use $crate::assignment_store::{
                 Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget,
                 CaseChange, CaseWrite, FundingLine, FundingRow,
@@ -352,68 +353,75 @@ macro_rules! impl_assignment_store {
                     admission: Option<&Admission>,
                     audit: AuditDraft,
                 ) -> Result<CaseWrite> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let sql = format!(
-                        "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-                         $23, $24, $25)"
-                    );
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(&a.department_code)
-                        .bind(&a.id)
-                        .bind(&a.title)
-                        .bind(&a.item_code)
-                        .bind(&a.community_role)
-                        .bind(&a.status)
-                        .bind(&a.outcome)
-                        .bind(&a.catalog_version)
-                        .bind(&a.request_json)
-                        .bind(&a.decision_json)
-                        .bind(a.all_communities)
-                        .bind(a.requires_funding)
-                        .bind(&a.period_from)
-                        .bind(&a.period_to)
-                        .bind(&a.access_number)
-                        .bind(&a.valid_from)
-                        .bind(&a.valid_to)
-                        .bind(a.deadline_at)
-                        .bind(a.escalated_at)
-                        .bind(&a.review_outcome)
-                        .bind(&a.review_comment)
-                        .bind(&a.submitted_by)
-                        .bind(a.submitted_at)
-                        .bind(a.updated_at)
-                        .bind(a.list_candidate)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_write(e, &format!("准入事项 {}", a.id)))?;
-                    for t in targets {
-                        sqlx::query(
-                            "INSERT INTO assignment_targets (community_code, assignment_id, \
-                             street_code) VALUES ($1, $2, $3)",
-                        )
-                        .bind(&t.community_code)
-                        .bind(&a.id)
-                        .bind(&t.street_code)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_write(e, "目标社区"))?;
-                    }
-                    for e in events {
-                        insert_event(&mut tx, e).await?;
-                    }
-                    let mut access_number = None;
-                    if let Some(adm) = admission {
-                        match admit(&mut tx, &a.id, adm).await? {
-                            Ok(n) => access_number = Some(n),
-                            Err(communities) => {
-                                tx.rollback().await?;
-                                return Ok(CaseWrite::FundingMissing { communities });
+                    let admission = &admission;
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let admission = admission.clone();
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let sql = format!(
+                            "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+                             $23, $24, $25)"
+                        );
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(&a.department_code)
+                            .bind(&a.id)
+                            .bind(&a.title)
+                            .bind(&a.item_code)
+                            .bind(&a.community_role)
+                            .bind(&a.status)
+                            .bind(&a.outcome)
+                            .bind(&a.catalog_version)
+                            .bind(&a.request_json)
+                            .bind(&a.decision_json)
+                            .bind(a.all_communities)
+                            .bind(a.requires_funding)
+                            .bind(&a.period_from)
+                            .bind(&a.period_to)
+                            .bind(&a.access_number)
+                            .bind(&a.valid_from)
+                            .bind(&a.valid_to)
+                            .bind(a.deadline_at)
+                            .bind(a.escalated_at)
+                            .bind(&a.review_outcome)
+                            .bind(&a.review_comment)
+                            .bind(&a.submitted_by)
+                            .bind(a.submitted_at)
+                            .bind(a.updated_at)
+                            .bind(a.list_candidate)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::from_write(e, &format!("准入事项 {}", a.id)))?;
+                        for t in targets {
+                            sqlx::query(
+                                "INSERT INTO assignment_targets (community_code, assignment_id, \
+                                 street_code) VALUES ($1, $2, $3)",
+                            )
+                            .bind(&t.community_code)
+                            .bind(&a.id)
+                            .bind(&t.street_code)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::from_write(e, "目标社区"))?;
+                        }
+                        for e in events {
+                            insert_event(&mut tx, e).await?;
+                        }
+                        let mut access_number = None;
+                        if let Some(adm) = admission {
+                            match admit(&mut tx, &a.id, adm).await? {
+                                Ok(n) => access_number = Some(n),
+                                Err(communities) => {
+                                    tx.rollback().await?;
+                                    return Ok(CaseWrite::FundingMissing { communities });
+                                }
                             }
                         }
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(CaseWrite::Done { access_number })
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(CaseWrite::Done { access_number })
+                    })
+                    .await
                 }
 
                 async fn change_assignment(
@@ -422,52 +430,57 @@ macro_rules! impl_assignment_store {
                     event: &AssignmentEvent,
                     audit: AuditDraft,
                 ) -> Result<CaseWrite> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let (review_outcome, review_comment) = match &c.review {
-                        Some((o, m)) => (Some(o.clone()), Some(m.clone())),
-                        None => (None, None),
-                    };
-                    let done = sqlx::query(
-                        "UPDATE assignments SET status = $1, updated_at = $2, \
-                         review_outcome = COALESCE($3, review_outcome), \
-                         review_comment = COALESCE($4, review_comment), \
-                         list_candidate = COALESCE($7, list_candidate) \
-                         WHERE id = $5 AND status = $6",
-                    )
-                    .bind(&c.to_status)
-                    .bind(c.at)
-                    .bind(review_outcome)
-                    .bind(review_comment)
-                    .bind(&c.id)
-                    .bind(&c.from_status)
-                    .bind(c.list_candidate)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        let current: Option<(String,)> =
-                            sqlx::query_as("SELECT status FROM assignments WHERE id = $1")
-                                .bind(&c.id)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                        tx.rollback().await?;
-                        return Ok(CaseWrite::WrongState {
-                            current: current.map(|(s,)| s),
-                        });
-                    }
-                    insert_event(&mut tx, event).await?;
-                    let mut access_number = None;
-                    if let Some(adm) = &c.admission {
-                        match admit(&mut tx, &c.id, adm).await? {
-                            Ok(n) => access_number = Some(n),
-                            Err(communities) => {
-                                tx.rollback().await?;
-                                return Ok(CaseWrite::FundingMissing { communities });
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let (review_outcome, review_comment) = match &c.review {
+                            Some((o, m)) => (Some(o.clone()), Some(m.clone())),
+                            None => (None, None),
+                        };
+                        let done = sqlx::query(
+                            "UPDATE assignments SET status = $1, updated_at = $2, \
+                             review_outcome = COALESCE($3, review_outcome), \
+                             review_comment = COALESCE($4, review_comment), \
+                             list_candidate = COALESCE($7, list_candidate) \
+                             WHERE id = $5 AND status = $6",
+                        )
+                        .bind(&c.to_status)
+                        .bind(c.at)
+                        .bind(review_outcome)
+                        .bind(review_comment)
+                        .bind(&c.id)
+                        .bind(&c.from_status)
+                        .bind(c.list_candidate)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if done == 0 {
+                            let current: Option<(String,)> =
+                                sqlx::query_as("SELECT status FROM assignments WHERE id = $1")
+                                    .bind(&c.id)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                            tx.rollback().await?;
+                            return Ok(CaseWrite::WrongState {
+                                current: current.map(|(s,)| s),
+                            });
+                        }
+                        insert_event(&mut tx, event).await?;
+                        let mut access_number = None;
+                        if let Some(adm) = &c.admission {
+                            match admit(&mut tx, &c.id, adm).await? {
+                                Ok(n) => access_number = Some(n),
+                                Err(communities) => {
+                                    tx.rollback().await?;
+                                    return Ok(CaseWrite::FundingMissing { communities });
+                                }
                             }
                         }
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(CaseWrite::Done { access_number })
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(CaseWrite::Done { access_number })
+                    })
+                    .await
                 }
 
                 async fn mark_escalated(
@@ -477,23 +490,28 @@ macro_rules! impl_assignment_store {
                     event: &AssignmentEvent,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let done = sqlx::query(
-                        "UPDATE assignments SET escalated_at = $1 WHERE id = $2 \
-                         AND status = 'pending_approval' AND escalated_at IS NULL",
-                    )
-                    .bind(at)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    insert_event(&mut tx, event).await?;
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let done = sqlx::query(
+                            "UPDATE assignments SET escalated_at = $1 WHERE id = $2 \
+                             AND status = 'pending_approval' AND escalated_at IS NULL",
+                        )
+                        .bind(at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if done == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        insert_event(&mut tx, event).await?;
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn assignment(&self, id: &str) -> Result<Option<AssignmentRow>> {

@@ -57,6 +57,7 @@ macro_rules! impl_store {
             StoreError, UserRow,
         };
         use sqlx::Transaction;
+        use $crate::retry::retrying;
 
         /// Starts a transaction whose first act is to lock the head of the audit chain `chain`
         /// (creating it at its genesis if new), so appends to one chain are serialised across
@@ -237,11 +238,16 @@ macro_rules! impl_store {
             }
 
             async fn insert_orgs(&self, orgs: &[OrgRow], audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                for o in orgs {
-                    insert_org(&mut tx, o).await?;
-                }
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    for o in orgs {
+                        insert_org(&mut tx, o).await?;
+                    }
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn get_meta(&self, key: &str) -> Result<Option<String>> {
@@ -252,22 +258,32 @@ macro_rules! impl_store {
             }
 
             async fn set_meta(&self, key: &str, value: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                sqlx::query(
-                    "INSERT INTO meta (key, value) VALUES ($1, $2) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                )
-                .bind(key)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    sqlx::query(
+                        "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(key)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn insert_user(&self, user: &UserRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                insert_user_row(&mut tx, user).await?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    insert_user_row(&mut tx, user).await?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
@@ -296,21 +312,26 @@ macro_rules! impl_store {
                 disabled: bool,
                 audit: AuditDraft,
             ) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-                    .bind(disabled)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                not_found_unless_one(n, "用户")?;
-                if disabled {
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                        .bind(disabled)
                         .bind(id)
                         .execute(&mut *tx)
-                        .await?;
-                }
-                commit_audited(tx, seq, prev, audit).await
+                        .await?
+                        .rows_affected();
+                    not_found_unless_one(n, "用户")?;
+                    if disabled {
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn set_password(
@@ -320,23 +341,28 @@ macro_rules! impl_store {
                 at: i64,
                 audit: AuditDraft,
             ) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                let n = sqlx::query(
-                    "UPDATE users SET password_hash = $1, password_changed_at = $2, \
-                     failed_logins = 0, locked_until = NULL WHERE id = $3",
-                )
-                .bind(hash)
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                not_found_unless_one(n, "用户")?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query(
+                        "UPDATE users SET password_hash = $1, password_changed_at = $2, \
+                         failed_logins = 0, locked_until = NULL WHERE id = $3",
+                    )
+                    .bind(hash)
+                    .bind(at)
                     .bind(id)
                     .execute(&mut *tx)
-                    .await?;
-                commit_audited(tx, seq, prev, audit).await
+                    .await?
+                    .rows_affected();
+                    not_found_unless_one(n, "用户")?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn record_login_failure(
@@ -346,57 +372,74 @@ macro_rules! impl_store {
                 now: i64,
                 audit: AuditDraft,
             ) -> Result<jianfu_domain::security_policy::LoginState> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
-                    "SELECT failed_logins, locked_until FROM users WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::NotFound("用户".into()))?;
-                let current = jianfu_domain::security_policy::LoginState {
-                    failures: failures.clamp(0, u32::MAX as i64) as u32,
-                    locked_until,
-                };
-                let next = policy.after_failure(current, now);
-                sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                    .bind(next.failures as i64)
-                    .bind(next.locked_until)
+                let policy = &policy;
+                let audit = &audit;
+                retrying(move || async move {
+                    let policy = policy.clone();
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
+                        "SELECT failed_logins, locked_until FROM users WHERE id = $1",
+                    )
                     .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                commit_audited(tx, seq, prev, audit).await?;
-                Ok(next)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound("用户".into()))?;
+                    let current = jianfu_domain::security_policy::LoginState {
+                        failures: failures.clamp(0, u32::MAX as i64) as u32,
+                        locked_until,
+                    };
+                    let next = policy.after_failure(current, now);
+                    sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                        .bind(next.failures as i64)
+                        .bind(next.locked_until)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(next)
+                })
+                .await
             }
 
             async fn clear_login_failures(&self, id: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                let n = sqlx::query(
-                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                not_found_unless_one(n, "用户")?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query(
+                        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                    )
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    not_found_unless_one(n, "用户")?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn insert_session(&self, s: &SessionRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, \
-                     last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&s.token_hash)
-                .bind(&s.user_id)
-                .bind(&s.kind)
-                .bind(&s.csrf_token)
-                .bind(s.created_at)
-                .bind(s.last_seen_at)
-                .execute(&mut *tx)
-                .await?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    sqlx::query(
+                        "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, \
+                         last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&s.token_hash)
+                    .bind(&s.user_id)
+                    .bind(&s.kind)
+                    .bind(&s.csrf_token)
+                    .bind(s.created_at)
+                    .bind(s.last_seen_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
@@ -419,18 +462,28 @@ macro_rules! impl_store {
             }
 
             async fn delete_session(&self, token_hash: &str, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .execute(&mut *tx)
-                    .await?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn insert_api_token(&self, t: &ApiTokenRow, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                insert_token_row(&mut tx, t).await?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    insert_token_row(&mut tx, t).await?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiTokenRow>> {
@@ -453,22 +506,32 @@ macro_rules! impl_store {
             }
 
             async fn revoke_api_token(&self, id: &str, at: i64, audit: AuditDraft) -> Result<()> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                let n = sqlx::query(
-                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                )
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                not_found_unless_one(n, "有效的 API 令牌")?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let n = sqlx::query(
+                        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    not_found_unless_one(n, "有效的 API 令牌")?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn append_audit(&self, audit: AuditDraft) -> Result<()> {
-                let (tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                commit_audited(tx, seq, prev, audit).await
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    commit_audited(tx, seq, prev, audit).await
+                })
+                .await
             }
 
             async fn audit_after(
@@ -594,29 +657,34 @@ macro_rules! impl_store {
             }
 
             async fn restore_guards(&self, audit: AuditDraft) -> Result<Vec<&'static str>> {
-                let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                let present: Vec<String> =
-                    sqlx::query_scalar($crate::guards::list_sql($name))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let mut restored = Vec::new();
-                for g in $crate::guards::for_backend($name) {
-                    if present.iter().any(|p| p == g.name) {
-                        continue;
+                let audit = &audit;
+                retrying(move || async move {
+                    let audit = audit.clone();
+                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let present: Vec<String> =
+                        sqlx::query_scalar($crate::guards::list_sql($name))
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    let mut restored = Vec::new();
+                    for g in $crate::guards::for_backend($name) {
+                        if present.iter().any(|p| p == g.name) {
+                            continue;
+                        }
+                        for stmt in g.create {
+                            sqlx::raw_sql(sqlx::AssertSqlSafe(*stmt)).execute(&mut *tx).await?;
+                        }
+                        restored.push(g.name);
                     }
-                    for stmt in g.create {
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(*stmt)).execute(&mut *tx).await?;
+                    if restored.is_empty() {
+                        tx.rollback().await?;
+                        return Ok(restored);
                     }
-                    restored.push(g.name);
-                }
-                if restored.is_empty() {
-                    tx.rollback().await?;
-                    return Ok(restored);
-                }
-                let mut audit = audit;
-                audit.detail = format!("{{\"restored\":{:?}}}", restored);
-                commit_audited(tx, seq, prev, audit).await?;
-                Ok(restored)
+                    let mut audit = audit;
+                    audit.detail = format!("{{\"restored\":{:?}}}", restored);
+                    commit_audited(tx, seq, prev, audit).await?;
+                    Ok(restored)
+                })
+                .await
             }
 
             async fn export_table(

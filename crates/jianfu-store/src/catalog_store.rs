@@ -42,6 +42,7 @@ macro_rules! impl_catalog_store {
         mod catalog_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{AuditDraft, CatalogVersionRow, StoreError};
 
@@ -53,25 +54,30 @@ macro_rules! impl_catalog_store {
                     body: &str,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    sqlx::query(
-                        "INSERT INTO catalog_versions (id, title, document, effective_from, \
-                         effective_to, notice, body, created_at, created_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(&row.id)
-                    .bind(&row.title)
-                    .bind(&row.document)
-                    .bind(&row.effective_from)
-                    .bind(&row.effective_to)
-                    .bind(&row.notice)
-                    .bind(body)
-                    .bind(row.created_at)
-                    .bind(&row.created_by)
-                    .execute(&mut *tx)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        sqlx::query(
+                            "INSERT INTO catalog_versions (id, title, document, effective_from, \
+                             effective_to, notice, body, created_at, created_by) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(&row.id)
+                        .bind(&row.title)
+                        .bind(&row.document)
+                        .bind(&row.effective_from)
+                        .bind(&row.effective_to)
+                        .bind(&row.notice)
+                        .bind(body)
+                        .bind(row.created_at)
+                        .bind(&row.created_by)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, &format!("清单版本 {}", row.id)))?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
                     .await
-                    .map_err(|e| StoreError::from_write(e, &format!("清单版本 {}", row.id)))?;
-                    commit_audited(tx, seq, prev, audit).await
                 }
 
                 async fn list_catalog_versions(&self) -> Result<Vec<CatalogVersionRow>> {

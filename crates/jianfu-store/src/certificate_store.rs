@@ -119,6 +119,7 @@ pub struct ApplicationChange {
 
 /// A certificate to issue. The store allocates the number (it needs the counter inside the
 /// transaction) by calling `number_for(seq)` and fills it into the row and the seal entry.
+#[derive(Clone)]
 pub struct NewCertificate {
     pub row: CertificateRow,
     pub year: i32,
@@ -208,7 +209,8 @@ pub trait CertificateStore: Send + Sync + 'static {
         number_for: &(dyn Fn(u64) -> String + Send + Sync),
         audit: AuditDraft,
     ) -> Result<IssueOutcome>;
-    async fn certificate(&self, number: &str) -> Result<Option<CertificateRow>>;
+    /// A certificate by its community (the distribution column) and number.
+    async fn certificate(&self, community: &str, number: &str) -> Result<Option<CertificateRow>>;
     async fn certificate_for_application(
         &self,
         community: &str,
@@ -219,6 +221,7 @@ pub trait CertificateStore: Send + Sync + 'static {
     /// Marks a valid certificate revoked (作废); false when it was not valid.
     async fn revoke_certificate(
         &self,
+        community: &str,
         number: &str,
         by: &str,
         at: i64,
@@ -241,6 +244,7 @@ macro_rules! impl_certificate_store {
         mod certificate_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
                 ApplicationChange, ApplicationFilter, AuditDraft, CertificateApplicationRow,
@@ -272,68 +276,73 @@ macro_rules! impl_certificate_store {
                     materials: &[MaterialRow],
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let sql = format!(
-                        "INSERT INTO certificate_applications ({APP_COLUMNS}) VALUES ($1, $2, \
-                         $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                         $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, \
-                         $32, $33)"
-                    );
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(&a.community_code)
-                        .bind(&a.id)
-                        .bind(&a.item_code)
-                        .bind(&a.item_name)
-                        .bind(&a.catalog_version)
-                        .bind(&a.applicant_name)
-                        .bind(&a.id_number_enc)
-                        .bind(&a.id_number_last4)
-                        .bind(&a.phone)
-                        .bind(&a.household_community)
-                        .bind(&a.reason)
-                        .bind(&a.purpose)
-                        .bind(&a.asking_unit)
-                        .bind(&a.asking_article)
-                        .bind(a.pledged_at)
-                        .bind(&a.channel)
-                        .bind(&a.applicant_user)
-                        .bind(&a.entered_by)
-                        .bind(&a.status)
-                        .bind(a.submitted_at)
-                        .bind(&a.due_on)
-                        .bind(&a.facts)
-                        .bind(&a.verified_by)
-                        .bind(a.verified_at)
-                        .bind(&a.verify_note)
-                        .bind(&a.approved_by)
-                        .bind(a.approved_at)
-                        .bind(&a.decided_by)
-                        .bind(a.decided_at)
-                        .bind(&a.refusal_reason)
-                        .bind(&a.idempotency_key)
-                        .bind(a.purged_at)
-                        .bind(a.updated_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_write(e, "证明申请"))?;
-                    for m in materials {
-                        sqlx::query(
-                            "INSERT INTO certificate_materials (community_code, application_id, \
-                             seq, material, kind, size, sha256, bytes) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        )
-                        .bind(&m.community_code)
-                        .bind(&m.application_id)
-                        .bind(m.seq)
-                        .bind(&m.material)
-                        .bind(&m.kind)
-                        .bind(m.size)
-                        .bind(&m.sha256)
-                        .bind(&m.bytes)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    commit_audited(tx, seq, prev, audit).await
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let sql = format!(
+                            "INSERT INTO certificate_applications ({APP_COLUMNS}) VALUES ($1, $2, \
+                             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, \
+                             $32, $33)"
+                        );
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(&a.community_code)
+                            .bind(&a.id)
+                            .bind(&a.item_code)
+                            .bind(&a.item_name)
+                            .bind(&a.catalog_version)
+                            .bind(&a.applicant_name)
+                            .bind(&a.id_number_enc)
+                            .bind(&a.id_number_last4)
+                            .bind(&a.phone)
+                            .bind(&a.household_community)
+                            .bind(&a.reason)
+                            .bind(&a.purpose)
+                            .bind(&a.asking_unit)
+                            .bind(&a.asking_article)
+                            .bind(a.pledged_at)
+                            .bind(&a.channel)
+                            .bind(&a.applicant_user)
+                            .bind(&a.entered_by)
+                            .bind(&a.status)
+                            .bind(a.submitted_at)
+                            .bind(&a.due_on)
+                            .bind(&a.facts)
+                            .bind(&a.verified_by)
+                            .bind(a.verified_at)
+                            .bind(&a.verify_note)
+                            .bind(&a.approved_by)
+                            .bind(a.approved_at)
+                            .bind(&a.decided_by)
+                            .bind(a.decided_at)
+                            .bind(&a.refusal_reason)
+                            .bind(&a.idempotency_key)
+                            .bind(a.purged_at)
+                            .bind(a.updated_at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::from_write(e, "证明申请"))?;
+                        for m in materials {
+                            sqlx::query(
+                                "INSERT INTO certificate_materials (community_code, application_id, \
+                                 seq, material, kind, size, sha256, bytes) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            )
+                            .bind(&m.community_code)
+                            .bind(&m.application_id)
+                            .bind(m.seq)
+                            .bind(&m.material)
+                            .bind(&m.kind)
+                            .bind(m.size)
+                            .bind(&m.sha256)
+                            .bind(&m.bytes)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn certificate_application(
@@ -412,20 +421,25 @@ macro_rules! impl_certificate_store {
                     rows: &[MaterialRow],
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    for m in rows {
-                        sqlx::query(
-                            "UPDATE certificate_materials SET bytes = $1 WHERE community_code = $2 \
-                             AND application_id = $3 AND seq = $4",
-                        )
-                        .bind(&m.bytes)
-                        .bind(&m.community_code)
-                        .bind(&m.application_id)
-                        .bind(m.seq)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    commit_audited(tx, seq, prev, audit).await
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        for m in rows {
+                            sqlx::query(
+                                "UPDATE certificate_materials SET bytes = $1 WHERE community_code = $2 \
+                                 AND application_id = $3 AND seq = $4",
+                            )
+                            .bind(&m.bytes)
+                            .bind(&m.community_code)
+                            .bind(&m.application_id)
+                            .bind(m.seq)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn certificate_materials(
@@ -468,125 +482,145 @@ macro_rules! impl_certificate_store {
                     c: &ApplicationChange,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let done = sqlx::query(
-                        "UPDATE certificate_applications SET status = $1, updated_at = $2, \
-                         facts = COALESCE($3, facts), \
-                         verified_by = COALESCE($4, verified_by), \
-                         verified_at = CASE WHEN $4 IS NULL THEN verified_at ELSE $2 END, \
-                         verify_note = COALESCE($5, verify_note), \
-                         approved_by = COALESCE($6, approved_by), \
-                         approved_at = CASE WHEN $6 IS NULL THEN approved_at ELSE $2 END, \
-                         decided_by = COALESCE($7, decided_by), \
-                         decided_at = CASE WHEN $7 IS NULL THEN decided_at ELSE $2 END, \
-                         refusal_reason = COALESCE($8, refusal_reason) \
-                         WHERE community_code = $9 AND id = $10 AND status = $11",
-                    )
-                    .bind(&c.to)
-                    .bind(c.at)
-                    .bind(&c.facts)
-                    .bind(&c.verified_by)
-                    .bind(&c.verify_note)
-                    .bind(&c.approved_by)
-                    .bind(&c.decided_by)
-                    .bind(&c.refusal_reason)
-                    .bind(community)
-                    .bind(id)
-                    .bind(&c.from)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let done = sqlx::query(
+                            "UPDATE certificate_applications SET status = $1, updated_at = $2, \
+                             facts = COALESCE($3, facts), \
+                             verified_by = COALESCE($4, verified_by), \
+                             verified_at = CASE WHEN $4 IS NULL THEN verified_at ELSE $2 END, \
+                             verify_note = COALESCE($5, verify_note), \
+                             approved_by = COALESCE($6, approved_by), \
+                             approved_at = CASE WHEN $6 IS NULL THEN approved_at ELSE $2 END, \
+                             decided_by = COALESCE($7, decided_by), \
+                             decided_at = CASE WHEN $7 IS NULL THEN decided_at ELSE $2 END, \
+                             refusal_reason = COALESCE($8, refusal_reason) \
+                             WHERE community_code = $9 AND id = $10 AND status = $11",
+                        )
+                        .bind(&c.to)
+                        .bind(c.at)
+                        .bind(&c.facts)
+                        .bind(&c.verified_by)
+                        .bind(&c.verify_note)
+                        .bind(&c.approved_by)
+                        .bind(&c.decided_by)
+                        .bind(&c.refusal_reason)
+                        .bind(community)
+                        .bind(id)
+                        .bind(&c.from)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if done == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn issue_certificate(
                     &self,
                     c: NewCertificate,
                     number_for: &(dyn Fn(u64) -> String + Send + Sync),
-                    mut audit: AuditDraft,
+                    audit: AuditDraft,
                 ) -> Result<IssueOutcome> {
-                    let mut row = c.row;
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    // The state check comes first: in the common case it is the only guard
-                    // needed, and a retry finds the application already issued.
-                    let moved = sqlx::query(
-                        "UPDATE certificate_applications SET status = 'issued', updated_at = $1 \
-                         WHERE community_code = $2 AND id = $3 AND status = 'approved'",
-                    )
-                    .bind(row.issued_at)
-                    .bind(&row.community_code)
-                    .bind(&row.application_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if moved == 0 {
-                        tx.rollback().await?;
-                        return self.explain_not_issued(&row).await;
-                    }
-                    let (next,): (i64,) = sqlx::query_as(
-                        "INSERT INTO certificate_counters (community_code, year, next_seq) \
-                         VALUES ($1, $2, 2) ON CONFLICT (community_code, year) \
-                         DO UPDATE SET next_seq = certificate_counters.next_seq + 1 \
-                         RETURNING next_seq",
-                    )
-                    .bind(&row.community_code)
-                    .bind(i64::from(c.year))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    row.number = number_for((next - 1).max(1) as u64);
-                    let mut seal = c.seal;
-                    seal.subject = format!("certificate:{}", row.number);
-                    let appended =
-                        super::seal_sql::append_in_tx(&mut tx, &seal, c.seal_alg).await?;
-                    row.seal_seq = appended.seq;
-                    let sql = format!(
-                        "INSERT INTO certificates ({CERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, \
-                         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
-                    );
-                    let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(&row.number)
+                    let c = &c;
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let c = c.clone();
+                        let mut audit = audit.clone();
+                        let mut row = c.row;
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        // The state check comes first: in the common case it is the only guard
+                        // needed, and a retry finds the application already issued.
+                        let moved = sqlx::query(
+                            "UPDATE certificate_applications SET status = 'issued', updated_at = $1 \
+                             WHERE community_code = $2 AND id = $3 AND status = 'approved'",
+                        )
+                        .bind(row.issued_at)
                         .bind(&row.community_code)
                         .bind(&row.application_id)
-                        .bind(&row.item_code)
-                        .bind(&row.title)
-                        .bind(&row.addressee)
-                        .bind(&row.body_enc)
-                        .bind(&row.holder_masked)
-                        .bind(&row.issued_on)
-                        .bind(row.issued_at)
-                        .bind(&row.issued_by)
-                        .bind(&row.approved_by)
-                        .bind(&row.verify_code_hash)
-                        .bind(&row.verify_code_enc)
-                        .bind(row.seal_seq)
-                        .bind(&row.status)
-                        .bind(row.revoked_at)
-                        .bind(&row.revoked_by)
-                        .bind(&row.revoke_reason)
-                        .bind(&row.idempotency_key)
                         .execute(&mut *tx)
-                        .await;
-                    if let Err(e) = inserted {
-                        tx.rollback().await?;
-                        return match StoreError::from_write(e, "证明") {
-                            // The key was used for another application of this community.
-                            StoreError::Conflict(_) => Ok(IssueOutcome::KeyReused),
-                            other => Err(other),
-                        };
-                    }
-                    audit.object = format!("certificate:{}", row.number);
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(IssueOutcome::Issued(row))
+                        .await?
+                        .rows_affected();
+                        if moved == 0 {
+                            tx.rollback().await?;
+                            return self.explain_not_issued(&row).await;
+                        }
+                        let (next,): (i64,) = sqlx::query_as(
+                            "INSERT INTO certificate_counters (community_code, year, next_seq) \
+                             VALUES ($1, $2, 2) ON CONFLICT (community_code, year) \
+                             DO UPDATE SET next_seq = certificate_counters.next_seq + 1 \
+                             RETURNING next_seq",
+                        )
+                        .bind(&row.community_code)
+                        .bind(i64::from(c.year))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        row.number = number_for((next - 1).max(1) as u64);
+                        let mut seal = c.seal;
+                        seal.subject = format!("certificate:{}", row.number);
+                        let appended =
+                            super::seal_sql::append_in_tx(&mut tx, &seal, c.seal_alg).await?;
+                        row.seal_seq = appended.seq;
+                        let sql = format!(
+                            "INSERT INTO certificates ({CERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, \
+                             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+                        );
+                        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(&row.number)
+                            .bind(&row.community_code)
+                            .bind(&row.application_id)
+                            .bind(&row.item_code)
+                            .bind(&row.title)
+                            .bind(&row.addressee)
+                            .bind(&row.body_enc)
+                            .bind(&row.holder_masked)
+                            .bind(&row.issued_on)
+                            .bind(row.issued_at)
+                            .bind(&row.issued_by)
+                            .bind(&row.approved_by)
+                            .bind(&row.verify_code_hash)
+                            .bind(&row.verify_code_enc)
+                            .bind(row.seal_seq)
+                            .bind(&row.status)
+                            .bind(row.revoked_at)
+                            .bind(&row.revoked_by)
+                            .bind(&row.revoke_reason)
+                            .bind(&row.idempotency_key)
+                            .execute(&mut *tx)
+                            .await;
+                        if let Err(e) = inserted {
+                            tx.rollback().await?;
+                            return match StoreError::from_write(e, "证明") {
+                                // The key was used for another application of this community.
+                                StoreError::Conflict(_) => Ok(IssueOutcome::KeyReused),
+                                other => Err(other),
+                            };
+                        }
+                        audit.object = format!("certificate:{}", row.number);
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(IssueOutcome::Issued(row))
+                    })
+                    .await
                 }
 
-                async fn certificate(&self, number: &str) -> Result<Option<CertificateRow>> {
-                    let sql = format!("SELECT {CERT_COLUMNS} FROM certificates WHERE number = $1");
+                async fn certificate(
+                    &self,
+                    community: &str,
+                    number: &str,
+                ) -> Result<Option<CertificateRow>> {
+                    let sql = format!(
+                        "SELECT {CERT_COLUMNS} FROM certificates \
+                         WHERE community_code = $1 AND number = $2"
+                    );
                     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
                         .bind(number)
                         .fetch_optional(&self.pool)
                         .await?)
@@ -626,86 +660,98 @@ macro_rules! impl_certificate_store {
 
                 async fn revoke_certificate(
                     &self,
+                    community: &str,
                     number: &str,
                     by: &str,
                     at: i64,
                     reason: &str,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let done = sqlx::query(
-                        "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
-                         revoked_by = $2, revoke_reason = $3 \
-                         WHERE number = $4 AND status = 'valid'",
-                    )
-                    .bind(at)
-                    .bind(by)
-                    .bind(reason)
-                    .bind(number)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let done = sqlx::query(
+                            "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
+                             revoked_by = $2, revoke_reason = $3 \
+                             WHERE community_code = $4 AND number = $5 AND status = 'valid'",
+                        )
+                        .bind(at)
+                        .bind(by)
+                        .bind(reason)
+                        .bind(community)
+                        .bind(number)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if done == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn purge_certificate_personal_data(
                     &self,
                     before: i64,
                     at: i64,
-                    mut audit: AuditDraft,
+                    audit: AuditDraft,
                 ) -> Result<PurgeCounts> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let materials = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DELETE FROM certificate_materials WHERE EXISTS (SELECT 1 FROM \
-                         certificate_applications a WHERE a.community_code = \
-                         certificate_materials.community_code AND a.id = \
-                         certificate_materials.application_id AND {PURGEABLE})"
-                    )))
-                    .bind(before)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    let certificates = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE certificates SET body_enc = '', revoke_reason = CASE WHEN \
-                         revoke_reason IS NULL THEN NULL ELSE '（已按保存期限删除）' END \
-                         WHERE body_enc <> '' AND EXISTS \
-                         (SELECT 1 FROM certificate_applications a WHERE a.community_code = \
-                         certificates.community_code AND a.id = certificates.application_id \
-                         AND {PURGEABLE})"
-                    )))
-                    .bind(before)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    let applications = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE certificate_applications SET applicant_name = '', \
-                         id_number_enc = '', phone = '', facts = '{{}}', reason = '', \
-                         purpose = '', verify_note = NULL, refusal_reason = CASE WHEN \
-                         refusal_reason IS NULL THEN NULL ELSE '（已按保存期限删除）' END, \
-                         purged_at = $2 WHERE {PURGEABLE}"
-                    )))
-                    .bind(before)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    let counts = PurgeCounts {
-                        applications,
-                        materials,
-                        certificates,
-                    };
-                    if applications == 0 {
-                        tx.rollback().await?;
-                        return Ok(counts);
-                    }
-                    audit.detail = serde_json::to_string(&counts).unwrap_or_default();
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(counts)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let materials = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DELETE FROM certificate_materials WHERE EXISTS (SELECT 1 FROM \
+                             certificate_applications a WHERE a.community_code = \
+                             certificate_materials.community_code AND a.id = \
+                             certificate_materials.application_id AND {PURGEABLE})"
+                        )))
+                        .bind(before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        let certificates = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "UPDATE certificates SET body_enc = '', revoke_reason = CASE WHEN \
+                             revoke_reason IS NULL THEN NULL ELSE '（已按保存期限删除）' END \
+                             WHERE body_enc <> '' AND EXISTS \
+                             (SELECT 1 FROM certificate_applications a WHERE a.community_code = \
+                             certificates.community_code AND a.id = certificates.application_id \
+                             AND {PURGEABLE})"
+                        )))
+                        .bind(before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        let applications = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "UPDATE certificate_applications SET applicant_name = '', \
+                             id_number_enc = '', phone = '', facts = '{{}}', reason = '', \
+                             purpose = '', verify_note = NULL, refusal_reason = CASE WHEN \
+                             refusal_reason IS NULL THEN NULL ELSE '（已按保存期限删除）' END, \
+                             purged_at = $2 WHERE {PURGEABLE}"
+                        )))
+                        .bind(before)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        let counts = PurgeCounts {
+                            applications,
+                            materials,
+                            certificates,
+                        };
+                        if applications == 0 {
+                            tx.rollback().await?;
+                            return Ok(counts);
+                        }
+                        audit.detail = serde_json::to_string(&counts).unwrap_or_default();
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(counts)
+                    })
+                    .await
                 }
             }
 

@@ -100,6 +100,7 @@ macro_rules! impl_credential_store {
         mod credential_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{AuditDraft, CredentialInfo, SecondFactorRow, StoreError, UserRow};
 
@@ -164,29 +165,34 @@ macro_rules! impl_credential_store {
                     at: i64,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let n = sqlx::query(
-                        "UPDATE users SET password_hash = $1, password_changed_at = $2, \
-                         failed_logins = 0, locked_until = NULL WHERE id = $3",
-                    )
-                    .bind(hash)
-                    .bind(at)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if n != 1 {
-                        return Err(StoreError::NotFound("用户".into()));
-                    }
-                    sqlx::query("DELETE FROM one_time_passwords WHERE user_id = $1")
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let n = sqlx::query(
+                            "UPDATE users SET password_hash = $1, password_changed_at = $2, \
+                             failed_logins = 0, locked_until = NULL WHERE id = $3",
+                        )
+                        .bind(hash)
+                        .bind(at)
                         .bind(user_id)
                         .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                        .await?
+                        .rows_affected();
+                        if n != 1 {
+                            return Err(StoreError::NotFound("用户".into()));
+                        }
+                        sqlx::query("DELETE FROM one_time_passwords WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn insert_user_one_time(
@@ -194,16 +200,21 @@ macro_rules! impl_credential_store {
                     u: &UserRow,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    insert_user(&mut tx, u).await?;
-                    sqlx::query(
-                        "INSERT INTO one_time_passwords (user_id, set_at) VALUES ($1, $2)",
-                    )
-                    .bind(&u.id)
-                    .bind(u.password_changed_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        insert_user(&mut tx, u).await?;
+                        sqlx::query(
+                            "INSERT INTO one_time_passwords (user_id, set_at) VALUES ($1, $2)",
+                        )
+                        .bind(&u.id)
+                        .bind(u.password_changed_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn set_password_one_time(
@@ -213,33 +224,38 @@ macro_rules! impl_credential_store {
                     at: i64,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let n = sqlx::query(
-                        "UPDATE users SET password_hash = $1, password_changed_at = $2, \
-                         failed_logins = 0, locked_until = NULL WHERE id = $3",
-                    )
-                    .bind(hash)
-                    .bind(at)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if n != 1 {
-                        return Err(StoreError::NotFound("用户".into()));
-                    }
-                    sqlx::query(
-                        "INSERT INTO one_time_passwords (user_id, set_at) VALUES ($1, $2) \
-                         ON CONFLICT (user_id) DO UPDATE SET set_at = excluded.set_at",
-                    )
-                    .bind(user_id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let n = sqlx::query(
+                            "UPDATE users SET password_hash = $1, password_changed_at = $2, \
+                             failed_logins = 0, locked_until = NULL WHERE id = $3",
+                        )
+                        .bind(hash)
+                        .bind(at)
                         .bind(user_id)
                         .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n != 1 {
+                            return Err(StoreError::NotFound("用户".into()));
+                        }
+                        sqlx::query(
+                            "INSERT INTO one_time_passwords (user_id, set_at) VALUES ($1, $2) \
+                             ON CONFLICT (user_id) DO UPDATE SET set_at = excluded.set_at",
+                        )
+                        .bind(user_id)
+                        .bind(at)
+                        .execute(&mut *tx)
                         .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn set_user_roles(
@@ -248,21 +264,26 @@ macro_rules! impl_credential_store {
                     roles: &str,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let n = sqlx::query("UPDATE users SET roles = $1 WHERE id = $2")
-                        .bind(roles)
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if n != 1 {
-                        return Err(StoreError::NotFound("用户".into()));
-                    }
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let n = sqlx::query("UPDATE users SET roles = $1 WHERE id = $2")
+                            .bind(roles)
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                        if n != 1 {
+                            return Err(StoreError::NotFound("用户".into()));
+                        }
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn insert_system_account(
@@ -270,47 +291,57 @@ macro_rules! impl_credential_store {
                     u: &UserRow,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    insert_user(&mut tx, u).await?;
-                    sqlx::query("INSERT INTO system_accounts (user_id, created_at) VALUES ($1, $2)")
-                        .bind(&u.id)
-                        .bind(u.created_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        insert_user(&mut tx, u).await?;
+                        sqlx::query("INSERT INTO system_accounts (user_id, created_at) VALUES ($1, $2)")
+                            .bind(&u.id)
+                            .bind(u.created_at)
+                            .execute(&mut *tx)
+                            .await?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn revoke_person_tokens(
                     &self,
                     at: i64,
-                    mut audit: AuditDraft,
+                    audit: AuditDraft,
                 ) -> Result<Vec<String>> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let ids: Vec<(String,)> = sqlx::query_as(
-                        "SELECT id FROM api_tokens WHERE revoked_at IS NULL AND user_id NOT IN \
-                         (SELECT user_id FROM system_accounts) ORDER BY id",
-                    )
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    if ids.is_empty() {
-                        tx.rollback().await?;
-                        return Ok(Vec::new());
-                    }
-                    sqlx::query(
-                        "UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND \
-                         user_id NOT IN (SELECT user_id FROM system_accounts)",
-                    )
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                    let ids: Vec<String> = ids.into_iter().map(|r| r.0).collect();
-                    audit.detail = serde_json::json!({
-                        "reason": "person_token",
-                        "tokens": ids,
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let ids: Vec<(String,)> = sqlx::query_as(
+                            "SELECT id FROM api_tokens WHERE revoked_at IS NULL AND user_id NOT IN \
+                             (SELECT user_id FROM system_accounts) ORDER BY id",
+                        )
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        if ids.is_empty() {
+                            tx.rollback().await?;
+                            return Ok(Vec::new());
+                        }
+                        sqlx::query(
+                            "UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND \
+                             user_id NOT IN (SELECT user_id FROM system_accounts)",
+                        )
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                        let ids: Vec<String> = ids.into_iter().map(|r| r.0).collect();
+                        audit.detail = serde_json::json!({
+                            "reason": "person_token",
+                            "tokens": ids,
+                        })
+                        .to_string();
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(ids)
                     })
-                    .to_string();
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(ids)
+                    .await
                 }
 
                 async fn second_factor(&self, user_id: &str) -> Result<Option<SecondFactorRow>> {
@@ -329,35 +360,40 @@ macro_rules! impl_credential_store {
                     recovery_hashes: &[String],
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    sqlx::query(
-                        "INSERT INTO second_factors (user_id, secret_enc, confirmed_at, last_step) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&row.user_id)
-                    .bind(&row.secret_enc)
-                    .bind(row.confirmed_at)
-                    .bind(row.last_step)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| StoreError::from_write(e, "该账号的验证器"))?;
-                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                        .bind(&row.user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    for h in recovery_hashes {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                         sqlx::query(
-                            "INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) \
-                             VALUES ($1, $2, $3, NULL)",
+                            "INSERT INTO second_factors (user_id, secret_enc, confirmed_at, last_step) \
+                             VALUES ($1, $2, $3, $4)",
                         )
                         .bind(&row.user_id)
-                        .bind(h)
+                        .bind(&row.secret_enc)
                         .bind(row.confirmed_at)
+                        .bind(row.last_step)
                         .execute(&mut *tx)
                         .await
-                        .map_err(|e| StoreError::from_write(e, "恢复码"))?;
-                    }
-                    commit_audited(tx, seq, prev, audit).await
+                        .map_err(|e| StoreError::from_write(e, "该账号的验证器"))?;
+                        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                            .bind(&row.user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        for h in recovery_hashes {
+                            sqlx::query(
+                                "INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) \
+                                 VALUES ($1, $2, $3, NULL)",
+                            )
+                            .bind(&row.user_id)
+                            .bind(h)
+                            .bind(row.confirmed_at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::from_write(e, "恢复码"))?;
+                        }
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn accept_second_factor_step(
@@ -366,22 +402,27 @@ macro_rules! impl_credential_store {
                     step: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let n = sqlx::query(
-                        "UPDATE second_factors SET last_step = $1 WHERE user_id = $2 \
-                         AND (last_step IS NULL OR last_step < $1)",
-                    )
-                    .bind(step)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if n != 1 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let n = sqlx::query(
+                            "UPDATE second_factors SET last_step = $1 WHERE user_id = $2 \
+                             AND (last_step IS NULL OR last_step < $1)",
+                        )
+                        .bind(step)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n != 1 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn use_recovery_code(
@@ -391,23 +432,28 @@ macro_rules! impl_credential_store {
                     at: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let n = sqlx::query(
-                        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 \
-                         AND code_hash = $3 AND used_at IS NULL",
-                    )
-                    .bind(at)
-                    .bind(user_id)
-                    .bind(code_hash)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if n != 1 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let n = sqlx::query(
+                            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 \
+                             AND code_hash = $3 AND used_at IS NULL",
+                        )
+                        .bind(at)
+                        .bind(user_id)
+                        .bind(code_hash)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n != 1 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn recovery_codes_left(&self, user_id: &str) -> Result<i64> {
@@ -425,23 +471,28 @@ macro_rules! impl_credential_store {
                     user_id: &str,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let had = sqlx::query("DELETE FROM second_factors WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                        > 0;
-                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(had)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let had = sqlx::query("DELETE FROM second_factors WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected()
+                            > 0;
+                        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(had)
+                    })
+                    .await
                 }
             }
         }

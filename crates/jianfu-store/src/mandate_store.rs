@@ -62,6 +62,7 @@ macro_rules! impl_mandate_store {
         mod mandate_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{AuditDraft, MandateRow, StoreError};
 
@@ -72,33 +73,38 @@ macro_rules! impl_mandate_store {
             #[async_trait::async_trait]
             impl $crate::MandateStore for $store {
                 async fn insert_mandate(&self, row: &MandateRow, audit: AuditDraft) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    sqlx::query(
-                        "INSERT INTO mandates (id, number_key, number, issuer, title, issued_on, \
-                         level, requires, valid_from, valid_to, summary, end_note, created_at, \
-                         created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                         $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                    )
-                    .bind(&row.id)
-                    .bind(&row.number_key)
-                    .bind(&row.number)
-                    .bind(&row.issuer)
-                    .bind(&row.title)
-                    .bind(&row.issued_on)
-                    .bind(&row.level)
-                    .bind(&row.requires)
-                    .bind(&row.valid_from)
-                    .bind(&row.valid_to)
-                    .bind(&row.summary)
-                    .bind(&row.end_note)
-                    .bind(row.created_at)
-                    .bind(&row.created_by)
-                    .bind(row.updated_at)
-                    .bind(&row.updated_by)
-                    .execute(&mut *tx)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        sqlx::query(
+                            "INSERT INTO mandates (id, number_key, number, issuer, title, issued_on, \
+                             level, requires, valid_from, valid_to, summary, end_note, created_at, \
+                             created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                             $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                        )
+                        .bind(&row.id)
+                        .bind(&row.number_key)
+                        .bind(&row.number)
+                        .bind(&row.issuer)
+                        .bind(&row.title)
+                        .bind(&row.issued_on)
+                        .bind(&row.level)
+                        .bind(&row.requires)
+                        .bind(&row.valid_from)
+                        .bind(&row.valid_to)
+                        .bind(&row.summary)
+                        .bind(&row.end_note)
+                        .bind(row.created_at)
+                        .bind(&row.created_by)
+                        .bind(row.updated_at)
+                        .bind(&row.updated_by)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, &format!("上级文件 {}", row.number)))?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
                     .await
-                    .map_err(|e| StoreError::from_write(e, &format!("上级文件 {}", row.number)))?;
-                    commit_audited(tx, seq, prev, audit).await
                 }
 
                 async fn update_mandate(
@@ -107,38 +113,43 @@ macro_rules! impl_mandate_store {
                     expected_updated_at: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let done = sqlx::query(
-                        "UPDATE mandates SET number_key = $1, number = $2, issuer = $3, \
-                         title = $4, issued_on = $5, level = $6, requires = $7, valid_from = $8, \
-                         valid_to = $9, summary = $10, end_note = $11, updated_at = $12, \
-                         updated_by = $13 WHERE id = $14 AND updated_at = $15",
-                    )
-                    .bind(&row.number_key)
-                    .bind(&row.number)
-                    .bind(&row.issuer)
-                    .bind(&row.title)
-                    .bind(&row.issued_on)
-                    .bind(&row.level)
-                    .bind(&row.requires)
-                    .bind(&row.valid_from)
-                    .bind(&row.valid_to)
-                    .bind(&row.summary)
-                    .bind(&row.end_note)
-                    .bind(row.updated_at)
-                    .bind(&row.updated_by)
-                    .bind(&row.id)
-                    .bind(expected_updated_at)
-                    .execute(&mut *tx)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let done = sqlx::query(
+                            "UPDATE mandates SET number_key = $1, number = $2, issuer = $3, \
+                             title = $4, issued_on = $5, level = $6, requires = $7, valid_from = $8, \
+                             valid_to = $9, summary = $10, end_note = $11, updated_at = $12, \
+                             updated_by = $13 WHERE id = $14 AND updated_at = $15",
+                        )
+                        .bind(&row.number_key)
+                        .bind(&row.number)
+                        .bind(&row.issuer)
+                        .bind(&row.title)
+                        .bind(&row.issued_on)
+                        .bind(&row.level)
+                        .bind(&row.requires)
+                        .bind(&row.valid_from)
+                        .bind(&row.valid_to)
+                        .bind(&row.summary)
+                        .bind(&row.end_note)
+                        .bind(row.updated_at)
+                        .bind(&row.updated_by)
+                        .bind(&row.id)
+                        .bind(expected_updated_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, &format!("上级文件 {}", row.number)))?
+                        .rows_affected();
+                        if done != 1 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
                     .await
-                    .map_err(|e| StoreError::from_write(e, &format!("上级文件 {}", row.number)))?
-                    .rows_affected();
-                    if done != 1 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
                 }
 
                 async fn list_mandates(&self) -> Result<Vec<MandateRow>> {

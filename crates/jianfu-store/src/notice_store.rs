@@ -40,29 +40,35 @@ macro_rules! impl_notice_store {
         mod notice_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{AuditDraft, NoticeRow};
 
             #[async_trait::async_trait]
             impl $crate::NoticeStore for $store {
                 async fn insert_notice(&self, n: &NoticeRow, audit: AuditDraft) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    sqlx::query(
-                        "INSERT INTO notices (org_code, id, role, kind, title, body, link, \
-                         created_at, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(&n.org_code)
-                    .bind(&n.id)
-                    .bind(&n.role)
-                    .bind(&n.kind)
-                    .bind(&n.title)
-                    .bind(&n.body)
-                    .bind(&n.link)
-                    .bind(n.created_at)
-                    .bind(n.read_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        sqlx::query(
+                            "INSERT INTO notices (org_code, id, role, kind, title, body, link, \
+                             created_at, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(&n.org_code)
+                        .bind(&n.id)
+                        .bind(&n.role)
+                        .bind(&n.kind)
+                        .bind(&n.title)
+                        .bind(&n.body)
+                        .bind(&n.link)
+                        .bind(n.created_at)
+                        .bind(n.read_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn notices_for(

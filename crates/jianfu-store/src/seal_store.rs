@@ -210,6 +210,7 @@ macro_rules! impl_seal_store {
         pub(crate) mod seal_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use jianfu_domain::seal::checkpoint::Checkpoint;
             use jianfu_domain::seal::hash::{ZERO, parse_hex, to_hex};
             use jianfu_domain::seal::merkle::{Frontier, NodeRef};
@@ -347,10 +348,17 @@ macro_rules! impl_seal_store {
                     alg_for_new_log: HashAlg,
                     audit: AuditDraft,
                 ) -> Result<SealAppended> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let appended = append_in_tx(&mut tx, d, alg_for_new_log).await?;
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(appended)
+                    let alg_for_new_log = &alg_for_new_log;
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let alg_for_new_log = alg_for_new_log.clone();
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let appended = append_in_tx(&mut tx, d, alg_for_new_log).await?;
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(appended)
+                    })
+                    .await
                 }
 
                 async fn seal_head(&self) -> Result<Option<SealHead>> {
@@ -493,21 +501,26 @@ macro_rules! impl_seal_store {
                     c: &Checkpoint,
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    sqlx::query(
-                        "INSERT INTO seal_checkpoints (size, signed_at, root, hash_alg, key_id, \
-                         signature) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(c.size)
-                    .bind(c.signed_at)
-                    .bind(&c.root)
-                    .bind(c.hash_alg.as_str())
-                    .bind(&c.key_id)
-                    .bind(&c.signature)
-                    .execute(&mut *tx)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        sqlx::query(
+                            "INSERT INTO seal_checkpoints (size, signed_at, root, hash_alg, key_id, \
+                             signature) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(c.size)
+                        .bind(c.signed_at)
+                        .bind(&c.root)
+                        .bind(c.hash_alg.as_str())
+                        .bind(&c.key_id)
+                        .bind(&c.signature)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, "同一时刻的检查点"))?;
+                        commit_audited(tx, seq, prev, audit).await
+                    })
                     .await
-                    .map_err(|e| StoreError::from_write(e, "同一时刻的检查点"))?;
-                    commit_audited(tx, seq, prev, audit).await
                 }
 
                 async fn latest_seal_checkpoint(&self) -> Result<Option<Checkpoint>> {
@@ -533,59 +546,64 @@ macro_rules! impl_seal_store {
                     used_before: i64,
                     audit: AuditDraft,
                 ) -> Result<u64> {
-                    // The server asks every minute, so the question must stay cheap at a
-                    // million entries and be answered outside the write lock. Entries are
-                    // appended in time order, so the expired personal rows are the oldest kept
-                    // ones: look at the first kept row (one index lookup), then find where the
-                    // expired stretch ends by binary search on seq.
-                    let oldest: Option<(i64, i64)> = sqlx::query_as(
-                        "SELECT p.seq, e.used_at FROM seal_personal p \
-                         JOIN seal_entries e ON e.seq = p.seq ORDER BY p.seq LIMIT 1",
-                    )
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    let Some((lo, oldest_used)) = oldest.filter(|(_, u)| *u < used_before) else {
-                        return Ok(0);
-                    };
-                    let used_at = |s: i64| async move {
-                        sqlx::query_scalar::<_, i64>(
-                            "SELECT used_at FROM seal_entries WHERE seq >= $1 ORDER BY seq LIMIT 1",
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        // The server asks every minute, so the question must stay cheap at a
+                        // million entries and be answered outside the write lock. Entries are
+                        // appended in time order, so the expired personal rows are the oldest kept
+                        // ones: look at the first kept row (one index lookup), then find where the
+                        // expired stretch ends by binary search on seq.
+                        let oldest: Option<(i64, i64)> = sqlx::query_as(
+                            "SELECT p.seq, e.used_at FROM seal_personal p \
+                             JOIN seal_entries e ON e.seq = p.seq ORDER BY p.seq LIMIT 1",
                         )
-                        .bind(s)
                         .fetch_optional(&self.pool)
-                        .await
-                    };
-                    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM seal_entries")
-                        .fetch_one(&self.pool)
                         .await?;
-                    let (mut ok, mut bad) = (lo, last + 1);
-                    debug_assert!(oldest_used < used_before);
-                    while bad - ok > 1 {
-                        let mid = ok + (bad - ok) / 2;
-                        match used_at(mid).await? {
-                            Some(u) if u < used_before => ok = mid,
-                            _ => bad = mid,
+                        let Some((lo, oldest_used)) = oldest.filter(|(_, u)| *u < used_before) else {
+                            return Ok(0);
+                        };
+                        let used_at = |s: i64| async move {
+                            sqlx::query_scalar::<_, i64>(
+                                "SELECT used_at FROM seal_entries WHERE seq >= $1 ORDER BY seq LIMIT 1",
+                            )
+                            .bind(s)
+                            .fetch_optional(&self.pool)
+                            .await
+                        };
+                        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM seal_entries")
+                            .fetch_one(&self.pool)
+                            .await?;
+                        let (mut ok, mut bad) = (lo, last + 1);
+                        debug_assert!(oldest_used < used_before);
+                        while bad - ok > 1 {
+                            let mid = ok + (bad - ok) / 2;
+                            match used_at(mid).await? {
+                                Some(u) if u < used_before => ok = mid,
+                                _ => bad = mid,
+                            }
                         }
-                    }
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    // The time condition stays: a row out of time order is never deleted early.
-                    let n = sqlx::query(
-                        "DELETE FROM seal_personal WHERE seq >= $1 AND seq <= $2 AND seq IN \
-                         (SELECT seq FROM seal_entries WHERE seq >= $1 AND seq <= $2 \
-                          AND used_at < $3)",
-                    )
-                    .bind(lo)
-                    .bind(ok)
-                    .bind(used_before)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if n == 0 {
-                        tx.rollback().await?;
-                        return Ok(0);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(n)
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        // The time condition stays: a row out of time order is never deleted early.
+                        let n = sqlx::query(
+                            "DELETE FROM seal_personal WHERE seq >= $1 AND seq <= $2 AND seq IN \
+                             (SELECT seq FROM seal_entries WHERE seq >= $1 AND seq <= $2 \
+                              AND used_at < $3)",
+                        )
+                        .bind(lo)
+                        .bind(ok)
+                        .bind(used_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n == 0 {
+                            tx.rollback().await?;
+                            return Ok(0);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(n)
+                    })
+                    .await
                 }
             }
         }

@@ -128,6 +128,7 @@ macro_rules! impl_violation_store {
         mod violation_sql {
             use super::$store;
             use super::shared_sql::{begin_audited, commit_audited};
+            use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
                 AuditDraft, DepartmentCount, EvidenceMeta, EvidenceRow, StoreError,
@@ -146,49 +147,54 @@ macro_rules! impl_violation_store {
                     evidence: &[EvidenceRow],
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    sqlx::query(
-                        "INSERT INTO violation_reports (community_code, id, department_code, \
-                         title, description, channel, received_on, reported_by, reported_at, \
-                         status, decided_by, decided_at, decision_comment, revoked, \
-                         department_response, department_responded_at) VALUES ($1, $2, $3, $4, \
-                         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                    )
-                    .bind(&r.community_code)
-                    .bind(&r.id)
-                    .bind(&r.department_code)
-                    .bind(&r.title)
-                    .bind(&r.description)
-                    .bind(&r.channel)
-                    .bind(&r.received_on)
-                    .bind(&r.reported_by)
-                    .bind(r.reported_at)
-                    .bind(&r.status)
-                    .bind(&r.decided_by)
-                    .bind(r.decided_at)
-                    .bind(&r.decision_comment)
-                    .bind(r.revoked)
-                    .bind(&r.department_response)
-                    .bind(r.department_responded_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| StoreError::from_write(e, "举报"))?;
-                    for e in evidence {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                         sqlx::query(
-                            "INSERT INTO violation_evidence (community_code, report_id, seq, \
-                             kind, size, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            "INSERT INTO violation_reports (community_code, id, department_code, \
+                             title, description, channel, received_on, reported_by, reported_at, \
+                             status, decided_by, decided_at, decision_comment, revoked, \
+                             department_response, department_responded_at) VALUES ($1, $2, $3, $4, \
+                             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                         )
-                        .bind(&e.community_code)
-                        .bind(&e.report_id)
-                        .bind(e.seq)
-                        .bind(&e.kind)
-                        .bind(e.size)
-                        .bind(&e.sha256)
-                        .bind(&e.bytes)
+                        .bind(&r.community_code)
+                        .bind(&r.id)
+                        .bind(&r.department_code)
+                        .bind(&r.title)
+                        .bind(&r.description)
+                        .bind(&r.channel)
+                        .bind(&r.received_on)
+                        .bind(&r.reported_by)
+                        .bind(r.reported_at)
+                        .bind(&r.status)
+                        .bind(&r.decided_by)
+                        .bind(r.decided_at)
+                        .bind(&r.decision_comment)
+                        .bind(r.revoked)
+                        .bind(&r.department_response)
+                        .bind(r.department_responded_at)
                         .execute(&mut *tx)
-                        .await?;
-                    }
-                    commit_audited(tx, seq, prev, audit).await
+                        .await
+                        .map_err(|e| StoreError::from_write(e, "举报"))?;
+                        for e in evidence {
+                            sqlx::query(
+                                "INSERT INTO violation_evidence (community_code, report_id, seq, \
+                                 kind, size, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            )
+                            .bind(&e.community_code)
+                            .bind(&e.report_id)
+                            .bind(e.seq)
+                            .bind(&e.kind)
+                            .bind(e.size)
+                            .bind(&e.sha256)
+                            .bind(&e.bytes)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        commit_audited(tx, seq, prev, audit).await
+                    })
+                    .await
                 }
 
                 async fn violation(
@@ -269,29 +275,34 @@ macro_rules! impl_violation_store {
                     d: &ViolationDecision,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let done = sqlx::query(
-                        "UPDATE violation_reports SET status = $1, revoked = $2, \
-                         decided_by = $3, decided_at = $4, decision_comment = $5 \
-                         WHERE community_code = $6 AND id = $7 AND status = 'reported'",
-                    )
-                    .bind(&d.status)
-                    .bind(d.revoked)
-                    .bind(&d.decided_by)
-                    .bind(d.decided_at)
-                    .bind(&d.comment)
-                    .bind(community)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        // Dropping the transaction rolls back the audit head's increment too.
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let done = sqlx::query(
+                            "UPDATE violation_reports SET status = $1, revoked = $2, \
+                             decided_by = $3, decided_at = $4, decision_comment = $5 \
+                             WHERE community_code = $6 AND id = $7 AND status = 'reported'",
+                        )
+                        .bind(&d.status)
+                        .bind(d.revoked)
+                        .bind(&d.decided_by)
+                        .bind(d.decided_at)
+                        .bind(&d.comment)
+                        .bind(community)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if done == 0 {
+                            // Dropping the transaction rolls back the audit head's increment too.
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn respond_violation(
@@ -302,24 +313,29 @@ macro_rules! impl_violation_store {
                     at: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    let done = sqlx::query(
-                        "UPDATE violation_reports SET department_response = $1, \
-                         department_responded_at = $2 WHERE community_code = $3 AND id = $4",
-                    )
-                    .bind(response)
-                    .bind(at)
-                    .bind(community)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    commit_audited(tx, seq, prev, audit).await?;
-                    Ok(true)
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let done = sqlx::query(
+                            "UPDATE violation_reports SET department_response = $1, \
+                             department_responded_at = $2 WHERE community_code = $3 AND id = $4",
+                        )
+                        .bind(response)
+                        .bind(at)
+                        .bind(community)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if done == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        commit_audited(tx, seq, prev, audit).await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn violation_counts(&self) -> Result<Vec<DepartmentCount>> {

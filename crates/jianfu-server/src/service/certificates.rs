@@ -1200,6 +1200,21 @@ impl App {
         }
     }
 
+    /// A certificate by its number as typed: the community is read from the number (the
+    /// distribution column of `certificates`), so the lookup touches one community's data.
+    async fn stored_certificate(
+        &self,
+        number: &str,
+    ) -> Result<Option<CertificateRow>, ServiceError> {
+        let Some(n) = codes::parse_certificate_number(number) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .certificate(&n.community_code, &n.to_string())
+            .await?)
+    }
+
     /// The certificate for staff of its community or its own applicant.
     pub async fn certificate_for(
         &self,
@@ -1208,8 +1223,7 @@ impl App {
     ) -> Result<CertificateRow, ServiceError> {
         let not_found = || ServiceError::NotFound(format!("证明 {number}"));
         let c = self
-            .store
-            .certificate(number.trim())
+            .stored_certificate(number)
             .await?
             .ok_or_else(not_found)?;
         self.readable_application(actor, &c.community_code, &c.application_id)
@@ -1380,7 +1394,14 @@ impl App {
         let me = actor.username.clone().unwrap_or_default();
         if !self
             .store
-            .revoke_certificate(&c.number, &me, self.now_ms(), &reason, audit)
+            .revoke_certificate(
+                &c.community_code,
+                &c.number,
+                &me,
+                self.now_ms(),
+                &reason,
+                audit,
+            )
             .await?
         {
             return Err(rejected("wrong_state", "这份证明已经作废"));
@@ -1448,7 +1469,7 @@ impl App {
         }
         let normalized = codes::normalize_verify_code(code);
         let found = match (&normalized, &parsed) {
-            (Some(_), Some(n)) => self.store.certificate(n).await?,
+            (Some(_), Some(n)) => self.stored_certificate(n).await?,
             _ => None,
         };
         let genuine = match (&found, &normalized) {

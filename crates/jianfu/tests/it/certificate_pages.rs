@@ -405,7 +405,18 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     }
 
     // Public verification, no login, with the code printed on the certificate.
-    let row = s.app.store.certificate(&number).await.unwrap().unwrap();
+    let row = s
+        .app
+        .store
+        .certificate(
+            &jianfu_domain::certificate::codes::parse_certificate_number(&number)
+                .unwrap()
+                .community_code,
+            &number,
+        )
+        .await
+        .unwrap()
+        .unwrap();
     let code = s
         .app
         .data_key()

@@ -10,6 +10,7 @@ mod browser;
 mod certificate_pages;
 mod certificates;
 mod cli;
+mod distribution;
 mod gate_assignments;
 mod gate_catalog;
 mod gate_fidelity;

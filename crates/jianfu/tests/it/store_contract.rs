@@ -893,3 +893,58 @@ async fn parallel_wrong_passwords_slow_the_guesser_and_never_lock_the_owner_out(
             .expect("the owner elsewhere logs in");
     }
 }
+
+/// Issue 14 §2: a transaction PostgreSQL aborts because another ran at the same time
+/// (serialization failure 40001, deadlock 40P01) is run again from its first statement. Under
+/// SERIALIZABLE, 12 concurrent writes to one audit chain collide on its head row; every one of
+/// them must still succeed, once, with the chain whole.
+#[tokio::test]
+async fn conflicting_transactions_are_retried_on_postgres() {
+    let Some(db) = helpers::pg_db().await else {
+        return;
+    };
+    let url = jianfu_store::DatabaseUrl::parse(&format!(
+        "{}%20-c%20default_transaction_isolation%3Dserializable",
+        db.raw_url
+    ))
+    .unwrap();
+    let store = jianfu_store::open(&url).await.unwrap();
+    let isolation: String = {
+        use sqlx::Connection;
+        let jianfu_store::DatabaseUrl::Postgres { url: raw } = &url else {
+            unreachable!()
+        };
+        let mut c = sqlx::PgConnection::connect(raw).await.unwrap();
+        sqlx::query_scalar("SHOW transaction_isolation")
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        isolation, "serializable",
+        "the test runs where conflicts happen"
+    );
+    let (app, _clock) = helpers::app(&db, false).await;
+    let mut writes = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let store = store.clone();
+        let mut a = app.audit(
+            &Actor::console(),
+            &RequestMeta::console(),
+            "test.concurrent",
+            format!("write:{i}"),
+        );
+        a.chain = "110115001901".into();
+        writes.spawn(async move { store.append_audit(a).await });
+    }
+    while let Some(r) = writes.join_next().await {
+        r.unwrap()
+            .expect("a conflicting write is retried, not lost");
+    }
+    let records = store.audit_after("110115001901", 0, 100).await.unwrap();
+    assert_eq!(records.len(), 12, "each write exactly once");
+    assert!(
+        verify_chain(store.as_ref()).await.unwrap().is_ok(),
+        "the chain is whole"
+    );
+}

@@ -31,12 +31,14 @@ async fn an_administrator_enters_a_code_enrols_and_sees_recovery_codes() {
     assert_eq!(Some(shown.clone()), server.totp_code("secadmin"));
     // A wrong code first: a Chinese error, nothing typed is kept.
     b.type_into("#code", "000000").await;
-    b.click("form[action='/login/code'] button[type=submit]").await;
+    b.click("form[action='/login/code'] button[type=submit]")
+        .await;
     b.wait_for_text("验证码不正确").await;
     assert_eq!(b.value_of("#code").await, "");
     b.look("login-code-error").await;
     b.type_into("#code", &shown).await;
-    b.click("form[action='/login/code'] button[type=submit]").await;
+    b.click("form[action='/login/code'] button[type=submit]")
+        .await;
     b.wait_for_text("退出登录").await;
     b.logout().await;
 
@@ -58,7 +60,8 @@ async fn an_administrator_enters_a_code_enrols_and_sees_recovery_codes() {
     let secret = TotpSecret::from_base32(secret.as_str().unwrap()).expect("secret shown");
     b.type_into("#code", &secret.code_at_ms(server.app.now_ms()))
         .await;
-    b.click("form[action='/login/enrol'] button[type=submit]").await;
+    b.click("form[action='/login/enrol'] button[type=submit]")
+        .await;
     b.wait_for_text("只显示这一次").await;
     let n = b
         .script("return document.querySelectorAll('.recovery-codes li').length")
