@@ -3,6 +3,7 @@
 //! `/api/v1/openapi.json` (and rendered for people at `/api/v1/docs`).
 
 pub mod assignments;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod certificates;
@@ -38,6 +39,7 @@ use utoipa_axum::routes;
          (name = "certificates", description = "居民证明：申请、核实、用印审批、出具、作废与公开核验"),
          (name = "seal", description = "用印登记：签名检查点、包含证明、用印记录"),
          (name = "notices", description = "站内通知"),
+         (name = "audit", description = "审计签名检查点（公开）"),
          (name = "ops", description = "运行状态"))
 )]
 struct ApiDoc;
@@ -72,6 +74,7 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(assignments::routes())
         .merge(violations::routes())
         .merge(seal::routes())
+        .merge(audit::routes())
         .merge(certificates::routes())
         .split_for_parts();
     // After every route is in: the rules shared by every operation (openapi_rules.rs).

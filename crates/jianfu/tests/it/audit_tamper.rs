@@ -878,3 +878,43 @@ async fn generate_a_large_audit_trail() {
         started.elapsed()
     );
 }
+
+/// Issue 9 §2: audit checkpoints are published. `GET /api/v1/audit/checkpoint` (no login) gives
+/// the latest one as the same document `jianfu audit export-checkpoint` writes, so a copy saved
+/// from the API is what `jianfu audit verify --checkpoint` reads.
+#[tokio::test]
+async fn the_latest_audit_checkpoint_is_published_for_keeping_outside() {
+    let s = helpers::TestServer::sqlite().await;
+    let get = || async {
+        reqwest::get(s.url("/api/v1/audit/checkpoint"))
+            .await
+            .unwrap()
+    };
+    let r = get().await;
+    assert_eq!(r.status(), 404, "no checkpoint signed yet");
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "not_found");
+
+    let c = s
+        .app
+        .make_audit_checkpoint(&Actor::console(), true)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = get().await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let published = jianfu_server::service::audit::parse_published_audit(&text).unwrap();
+    assert_eq!(published.checkpoint, c, "the signed checkpoint, unchanged");
+    let stored = s.app.published_audit_checkpoint().await.unwrap().unwrap();
+    assert_eq!(published.heads, stored.heads);
+    assert_eq!(published.public_key, stored.public_key);
+    // Saved from the API, it checks the trail as an exported file does.
+    let report = s
+        .app
+        .verify_audit_with(&Actor::console(), Some(&published), None)
+        .await
+        .unwrap();
+    assert_eq!(report.problems, vec![]);
+    assert!(report.signatures_checked);
+}
