@@ -12,6 +12,10 @@ use crate::store::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// Rows per multi-row INSERT: 500 rows of 8 columns are 4,000 parameters, well under SQLite's
+/// 32,766 and PostgreSQL's 65,535.
+pub(crate) const ROWS_PER_INSERT: usize = 500;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AssignmentRow {
     pub department_code: String,
@@ -259,42 +263,46 @@ macro_rules! impl_assignment_store {
                 id: &str,
                 adm: &Admission,
             ) -> Result<std::result::Result<String, Vec<String>>> {
-                for f in &adm.funding {
-                    sqlx::query(
+                // One statement per chunk of rows, not one per community (a case for "all
+                // communities" funds hundreds).
+                for chunk in adm.funding.chunks($crate::assignment_store::ROWS_PER_INSERT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO funding_ledger (community_code, assignment_id, \
-                         department_code, amount_fen, channel, period_from, period_to, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(&f.community_code)
-                    .bind(id)
-                    .bind(&f.department_code)
-                    .bind(f.amount_fen)
-                    .bind(&f.channel)
-                    .bind(&f.period_from)
-                    .bind(&f.period_to)
-                    .bind(f.created_at)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(|e| StoreError::from_write(e, "经费台账记录"))?;
+                         department_code, amount_fen, channel, period_from, period_to, created_at) ",
+                    );
+                    q.push_values(chunk, |mut b, f| {
+                        b.push_bind(&f.community_code)
+                            .push_bind(id)
+                            .push_bind(&f.department_code)
+                            .push_bind(f.amount_fen)
+                            .push_bind(&f.channel)
+                            .push_bind(&f.period_from)
+                            .push_bind(&f.period_to)
+                            .push_bind(f.created_at);
+                    });
+                    q.build()
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, "经费台账记录"))?;
                 }
-                let (requires,): (bool,) =
-                    sqlx::query_as("SELECT requires_funding FROM assignments WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                let targets: Vec<(String,)> = sqlx::query_as(
-                    "SELECT community_code FROM assignment_targets WHERE assignment_id = $1",
+                // The funding check reads the case, its targets and their funding in one query.
+                let rows: Vec<(bool, String, Option<i64>)> = sqlx::query_as(
+                    "SELECT a.requires_funding, t.community_code, f.amount_fen \
+                     FROM assignments a \
+                     JOIN assignment_targets t ON t.assignment_id = a.id \
+                     LEFT JOIN funding_ledger f \
+                       ON f.assignment_id = a.id AND f.community_code = t.community_code \
+                     WHERE a.id = $1",
                 )
                 .bind(id)
                 .fetch_all(&mut **tx)
                 .await?;
-                let targets: Vec<String> = targets.into_iter().map(|(c,)| c).collect();
-                let funded: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT community_code, amount_fen FROM funding_ledger WHERE assignment_id = $1",
-                )
-                .bind(id)
-                .fetch_all(&mut **tx)
-                .await?;
+                let requires = rows.first().is_some_and(|r| r.0);
+                let targets: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+                let funded: Vec<(String, i64)> = rows
+                    .iter()
+                    .filter_map(|r| r.2.map(|amount| (r.1.clone(), amount)))
+                    .collect();
                 let missing = unfunded_communities(requires, &targets, &funded);
                 if targets.is_empty() || !missing.is_empty() {
                     return Ok(Err(missing.into_iter().map(str::to_string).collect()));
@@ -393,17 +401,20 @@ macro_rules! impl_assignment_store {
                             .execute(&mut *tx)
                             .await
                             .map_err(|e| StoreError::from_write(e, &format!("准入事项 {}", a.id)))?;
-                        for t in targets {
-                            sqlx::query(
+                        for chunk in targets.chunks($crate::assignment_store::ROWS_PER_INSERT) {
+                            let mut q = sqlx::QueryBuilder::<$db>::new(
                                 "INSERT INTO assignment_targets (community_code, assignment_id, \
-                                 street_code) VALUES ($1, $2, $3)",
-                            )
-                            .bind(&t.community_code)
-                            .bind(&a.id)
-                            .bind(&t.street_code)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(|e| StoreError::from_write(e, "目标社区"))?;
+                                 street_code) ",
+                            );
+                            q.push_values(chunk, |mut b, t| {
+                                b.push_bind(&t.community_code)
+                                    .push_bind(&a.id)
+                                    .push_bind(&t.street_code);
+                            });
+                            q.build()
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(|e| StoreError::from_write(e, "目标社区"))?;
                         }
                         for e in events {
                             insert_event(&mut tx, e).await?;
