@@ -42,6 +42,8 @@ macro_rules! pg_guard {
             name: $name,
             create: &[
                 $fn_sql,
+                // A trigger switched off (ALTER TABLE … DISABLE TRIGGER) still exists: replace it.
+                concat!("DROP TRIGGER IF EXISTS ", $name, " ON ", $table),
                 concat!(
                     "CREATE TRIGGER ",
                     $name,
@@ -237,12 +239,13 @@ pub fn for_backend(backend: &str) -> &'static [Guard] {
     }
 }
 
-/// The statement listing the triggers present, by name.
+/// The statement listing the triggers present, by name. On PostgreSQL a trigger that exists but
+/// was switched off (`ALTER TABLE … DISABLE TRIGGER`) does not count: it guards nothing.
 pub fn list_sql(backend: &str) -> &'static str {
     if backend == "postgres" {
         "SELECT t.tgname::TEXT FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = current_schema() AND NOT t.tgisinternal"
+         WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
     } else {
         "SELECT name FROM sqlite_master WHERE type = 'trigger'"
     }

@@ -717,6 +717,8 @@ async fn missing_triggers_are_named_and_restored() {
             Raw::Pg(_) => &[
                 "DROP TRIGGER seal_personal_no_truncate ON seal_personal",
                 "DROP FUNCTION seal_append_only() CASCADE",
+                // Switched off rather than dropped: as missing as a dropped one.
+                "ALTER TABLE seal_personal DISABLE TRIGGER seal_personal_no_update",
             ],
         };
         for s in drops {
@@ -724,6 +726,12 @@ async fn missing_triggers_are_named_and_restored() {
         }
         let missing = app.store.missing_guards().await.unwrap();
         assert!(missing.contains(&"audit_log_no_update"), "{l}: {missing:?}");
+        if matches!(conn, Raw::Pg(_)) {
+            assert!(
+                missing.contains(&"seal_personal_no_update"),
+                "{l}: a disabled trigger counts as missing: {missing:?}"
+            );
+        }
         let r = app.verify_audit(&Actor::console()).await.unwrap();
         assert!(
             r.problems
