@@ -230,8 +230,13 @@ macro_rules! impl_seal_store {
                 d: &SealDraft,
                 alg_for_new_log: HashAlg,
             ) -> Result<SealAppended> {
+                // The district's one seal log: lock its head row (a no-op update) before reading
+                // it, so two certificates issued at once (in different audit chains since those
+                // are per organisation) append one after the other instead of both taking the
+                // same sequence number. SQLite holds its write lock already.
                 let head: Option<(i64, String, String, String)> = sqlx::query_as(
-                    "SELECT size, hash, hash_alg, frontier FROM seal_head WHERE log = $1",
+                    "UPDATE seal_head SET size = size WHERE log = $1 \
+                     RETURNING size, hash, hash_alg, frontier",
                 )
                 .bind(SEAL_LOG)
                 .fetch_optional(&mut **tx)
