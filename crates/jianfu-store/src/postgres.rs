@@ -61,3 +61,4 @@ crate::seal_store::impl_seal_store!(PgStore, sqlx::Postgres);
 crate::certificate_store::impl_certificate_store!(PgStore, sqlx::Postgres);
 crate::mandate_store::impl_mandate_store!(PgStore, sqlx::Postgres);
 crate::credential_store::impl_credential_store!(PgStore, sqlx::Postgres);
+crate::scale_store::impl_scale_store!(PgStore, sqlx::Postgres);

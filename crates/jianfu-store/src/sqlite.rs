@@ -73,3 +73,4 @@ crate::seal_store::impl_seal_store!(SqliteStore, sqlx::Sqlite);
 crate::certificate_store::impl_certificate_store!(SqliteStore, sqlx::Sqlite);
 crate::mandate_store::impl_mandate_store!(SqliteStore, sqlx::Sqlite);
 crate::credential_store::impl_credential_store!(SqliteStore, sqlx::Sqlite);
+crate::scale_store::impl_scale_store!(SqliteStore, sqlx::Sqlite);

@@ -20,6 +20,7 @@ pub trait Store:
     + crate::CertificateStore
     + crate::MandateStore
     + crate::CredentialStore
+    + crate::ScaleStore
 {
 }
 impl<T> Store for T where
@@ -32,6 +33,7 @@ impl<T> Store for T where
         + crate::CertificateStore
         + crate::MandateStore
         + crate::CredentialStore
+        + crate::ScaleStore
 {
 }
 

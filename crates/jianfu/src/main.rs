@@ -16,6 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod generate;
+
 #[derive(Parser)]
 #[command(name = "jianfu", version, about = "减负：社区工作准入平台")]
 struct Cli {
@@ -85,6 +87,14 @@ enum Command {
         /// The copy to write; must not exist yet.
         #[arg(long, short)]
         output: PathBuf,
+    },
+    /// Fill an empty database with a synthetic city (one district, many communities, accounts,
+    /// optionally audit history) for measurements.
+    Generate {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        args: generate::GenerateArgs,
     },
     /// Load an export file into a new, empty database.
     Import {
@@ -507,6 +517,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(3));
                 }
             }
+        }
+        Command::Generate { db, args } => {
+            let app = open_app(load_config(cli.config.as_ref(), &db)?, true).await?;
+            generate::run(&app, &args).await?;
         }
         Command::Import { db, input } => {
             let app = open_app(load_config(cli.config.as_ref(), &db)?, true).await?;

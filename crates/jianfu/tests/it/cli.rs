@@ -490,3 +490,115 @@ async fn a_password_with_url_special_characters_is_masked_too() {
         );
     }
 }
+
+#[tokio::test]
+async fn generate_fills_an_empty_database_with_a_city_that_verifies() {
+    let db = helpers::sqlite_db();
+    let data = db.data_dir();
+    let accounts = data.parent().unwrap().join("accounts.csv");
+    let args = |extra: &[&'static str]| {
+        let mut v: Vec<String> = [
+            "generate",
+            "--database-url",
+            &db.raw_url,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--streets",
+            "2",
+            "--communities",
+            "10",
+            "--password",
+            "Synth@City2026x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let a = args(&["--audit-records", "1000", "--accounts-file"]);
+    let mut a: Vec<&str> = a.iter().map(String::as_str).collect();
+    a.push(accounts.to_str().unwrap());
+    let r = jianfu(&a, &[]).await;
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stdout.contains("10 个社区"), "{r:?}");
+    assert!(r.stderr.contains("1000/1000"), "progress on stderr: {r:?}");
+
+    let store = jianfu_store::open(&db.url).await.unwrap();
+    let orgs = store.list_orgs().await.unwrap();
+    let count = |k: &str| orgs.iter().filter(|o| o.kind == k).count();
+    assert_eq!(count("district"), 1);
+    assert_eq!(count("street"), 2);
+    assert_eq!(count("community"), 10);
+    assert_eq!(count("department"), 14, "the demo's departments");
+    assert!(orgs.iter().any(|o| o.code == "110115002005"));
+    let users = store.list_users().await.unwrap();
+    assert_eq!(users.len(), 10 * 2 + 2 + 14);
+    let worker = store
+        .user_by_username("sg110115001001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (worker.org_code.as_str(), worker.roles.as_str()),
+        ("110115001001", "community_worker")
+    );
+    let director = store
+        .user_by_username("sj110115002005")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(director.roles, "community_director");
+    assert!(
+        jianfu_server::service::password::verify("Synth@City2026x", &director.password_hash).await
+    );
+    let clerk = store
+        .user_by_username("bm110115-mzj")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(clerk.roles, "department_clerk");
+    let csv = std::fs::read_to_string(&accounts).unwrap();
+    assert_eq!(csv.lines().count(), 1 + users.len(), "{csv}");
+
+    // 1,000 synthetic records over 24 organisation chains, plus the generation's own record.
+    let heads = store.audit_heads().await.unwrap();
+    assert_eq!(heads.iter().map(|h| h.seq).sum::<i64>(), 1001);
+    assert_eq!(
+        heads
+            .iter()
+            .filter(|h| h.chain.starts_with("110115"))
+            .count(),
+        24
+    );
+    let generated = store
+        .search_audit(&AuditQuery {
+            action: Some("org.import".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(generated.len(), 1, "one record for the generation");
+    assert!(generated[0].detail.contains("jianfu generate"));
+    drop(store);
+
+    let r = jianfu(
+        &with_db(
+            &db.raw_url,
+            &["audit", "verify"],
+            &["--data-dir", data.to_str().unwrap()],
+        ),
+        &[],
+    )
+    .await;
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stdout.contains("1001 条记录"), "{r:?}");
+
+    // Only into an empty database.
+    let again = args(&[]);
+    let again: Vec<&str> = again.iter().map(String::as_str).collect();
+    let r = jianfu(&again, &[]).await;
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("不是空库"), "{r:?}");
+}
