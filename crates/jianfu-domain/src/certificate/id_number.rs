@@ -27,6 +27,10 @@ pub enum IdNumberError {
     NotDigit(usize),
     #[error("居民身份证号码中的出生日期（第 7–14 位）不是有效日期")]
     BirthDate,
+    #[error("居民身份证号码中的出生年份是 {0} 年，早于 1900 年，请核对第 7–10 位")]
+    BornBefore1900(u32),
+    #[error("居民身份证号码中的出生日期（第 7–14 位）晚于今天，请核对")]
+    BornInFuture,
     #[error("居民身份证号码的最后一位校验码不对，请逐位核对是否抄错")]
     CheckDigit,
 }
@@ -65,19 +69,24 @@ fn normalise(input: &str) -> String {
         .collect()
 }
 
-fn valid_birth_date(d: &[u8]) -> bool {
+fn birth_date(d: &[u8]) -> Result<time::Date, IdNumberError> {
     let num = |r: std::ops::Range<usize>| {
         d[r].iter()
             .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
     };
     let (y, m, day) = (num(0..4), num(4..6), num(6..8));
-    let Ok(month) = time::Month::try_from(m as u8) else {
-        return false;
-    };
-    // No one alive was born before 1900; the upper bound keeps typos like 2960 out.
-    (1900..=2099).contains(&y)
-        && day >= 1
-        && day <= u32::from(time::util::days_in_month(month, y as i32))
+    let month = time::Month::try_from(m as u8).map_err(|_| IdNumberError::BirthDate)?;
+    let date = time::Date::from_calendar_date(y as i32, month, day as u8)
+        .map_err(|_| IdNumberError::BirthDate)?;
+    // No one alive was born before 1900 (said as such: "invalid date" told people nothing); the
+    // upper bound keeps typos like 2960 out even where today is not known.
+    if y < 1900 {
+        return Err(IdNumberError::BornBefore1900(y));
+    }
+    if y > 2099 {
+        return Err(IdNumberError::BirthDate);
+    }
+    Ok(date)
 }
 
 /// Parses a typed number: spaces and full-width characters are normalised, a lower-case `x`
@@ -98,14 +107,30 @@ pub fn parse(input: &str) -> Result<IdNumber, IdNumberError> {
     if !(b[17].is_ascii_digit() || b[17] == b'X') {
         return Err(IdNumberError::NotDigit(18));
     }
-    if !valid_birth_date(&b[6..14]) {
-        return Err(IdNumberError::BirthDate);
-    }
+    birth_date(&b[6..14])?;
     let first17: &[u8; 17] = b[..17].try_into().map_err(|_| IdNumberError::Length(n))?;
     if check_char(first17) != b[17] as char {
         return Err(IdNumberError::CheckDigit);
     }
     Ok(IdNumber(s))
+}
+
+/// As [`parse`], and the birth date may not be after `today` (the Beijing date).
+pub fn parse_on(input: &str, today: time::Date) -> Result<IdNumber, IdNumberError> {
+    let id = parse(input)?;
+    let born = birth_date(&id.0.as_bytes()[6..14])?;
+    if born > today {
+        return Err(IdNumberError::BornInFuture);
+    }
+    Ok(id)
+}
+
+/// Whether a certificate fact (a placeholder of the certificate text) holds an ID number: its
+/// name ends in 身份证号, 身份证号码 or 公民身份号码 (关系人身份证号, 被监护人身份证号 …).
+pub fn is_id_number_field(name: &str) -> bool {
+    ["身份证号", "身份证号码", "公民身份号码"]
+        .iter()
+        .any(|s| name.ends_with(s))
 }
 
 impl IdNumber {
@@ -167,7 +192,12 @@ mod tests {
         assert_eq!(id.birth_date(), "1949-12-31");
         assert_eq!(
             parse("440524188001010014").unwrap_err(),
-            IdNumberError::BirthDate
+            IdNumberError::BornBefore1900(1880)
+        );
+        assert!(
+            IdNumberError::BornBefore1900(1880)
+                .to_string()
+                .contains("1880 年，早于 1900 年")
         );
         assert_eq!(
             parse("110101190001011009").map(|i| i.birth_date()).ok(),
@@ -208,11 +238,52 @@ mod tests {
             IdNumberError::Length(17),
             IdNumberError::NotDigit(3),
             IdNumberError::BirthDate,
+            IdNumberError::BornBefore1900(1899),
+            IdNumberError::BornInFuture,
             IdNumberError::CheckDigit,
         ] {
             assert_eq!(e.code(), "id_number_invalid");
             let m = e.to_string();
             assert!(!m.contains("110105") && m.contains("身份证号码"), "{m}");
+        }
+    }
+
+    /// Issue 10 §4: a birth date after today is refused (only knowable with the date).
+    #[test]
+    fn a_birth_date_after_today_is_refused() {
+        let today = time::macros::date!(2026 - 11 - 28);
+        let born = |d: &str| {
+            let first = format!("110105{d}002");
+            let arr: [u8; 17] = first.as_bytes().try_into().unwrap();
+            format!("{first}{}", check_char(&arr))
+        };
+        assert!(parse_on(&born("20261128"), today).is_ok(), "born today");
+        assert_eq!(
+            parse_on(&born("20261129"), today),
+            Err(IdNumberError::BornInFuture)
+        );
+        assert!(
+            parse(&born("20261129")).is_ok(),
+            "parse alone knows no date"
+        );
+        assert_eq!(
+            parse_on(&born("18991231"), today),
+            Err(IdNumberError::BornBefore1900(1899))
+        );
+    }
+
+    #[test]
+    fn fields_holding_id_numbers_are_recognised_by_name() {
+        for f in [
+            "身份证号",
+            "关系人身份证号",
+            "被监护人身份证号",
+            "被继承人公民身份号码",
+        ] {
+            assert!(is_id_number_field(f), "{f}");
+        }
+        for f in ["申请人", "关系", "身份证明", "承包地所在村"] {
+            assert!(!is_id_number_field(f), "{f}");
         }
     }
 

@@ -440,8 +440,8 @@ impl App {
         if name.is_empty() {
             return Err(rejected("name_missing", "请填写申请人姓名"));
         }
-        let id =
-            id_number::parse(&input.id_number).map_err(|e| rejected(e.code(), e.to_string()))?;
+        let id = id_number::parse_on(&input.id_number, self.today())
+            .map_err(|e| rejected(e.code(), e.to_string()))?;
         let phone = one_line(&input.phone, 20, "联系电话")?;
         if !valid_phone(&phone) {
             return Err(rejected(
@@ -826,14 +826,25 @@ impl App {
         })?;
         application::household_verified(&item, household_checked)
             .map_err(|r| rejected(r.code, r.to_string()))?;
-        let facts: BTreeMap<String, String> = facts
-            .into_iter()
-            .filter(|(k, _)| !AUTO_FIELDS.contains(&k.as_str()))
-            .map(|(k, v)| (k, v.trim().to_string()))
-            .collect();
-        if facts.values().any(|v| v.chars().count() > 500) {
-            return Err(rejected("too_long", "每项内容最多 500 个字"));
+        let mut checked = BTreeMap::new();
+        for (k, v) in facts {
+            if AUTO_FIELDS.contains(&k.as_str()) {
+                continue;
+            }
+            let v = one_line(&v, 500, &k)?;
+            // Another person's ID number (关系人、被监护人、被继承人) is checked like the
+            // applicant's: a mistyped digit would be certified under the community's seal.
+            let v = if id_number::is_id_number_field(&k) && !v.is_empty() {
+                id_number::parse_on(&v, self.today())
+                    .map_err(|e| rejected(e.code(), format!("“{k}”：{e}")))?
+                    .as_str()
+                    .to_string()
+            } else {
+                v
+            };
+            checked.insert(k, v);
         }
+        let facts = checked;
         let mut values = facts.clone();
         let tree = self.org_tree().await?;
         let used = document::placeholders(&spec.template);

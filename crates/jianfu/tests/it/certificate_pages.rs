@@ -312,7 +312,13 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
         ("note".into(), "已查验户口本原件".into()),
     ];
     for (i, f) in facts.iter().enumerate() {
-        form.push((format!("fact.{f}"), format!("核实内容{i}")));
+        // A fact holding someone's ID number is checked like one (issue 10 §4).
+        let v = if jianfu_domain::certificate::id_number::is_id_number_field(f) {
+            ID.to_string()
+        } else {
+            format!("核实内容{i}")
+        };
+        form.push((format!("fact.{f}"), v));
     }
     let r = post(&s, &shegong, &format!("{app_path}/verify"), &as_refs(&form)).await;
     assert_eq!(r.status(), 422);

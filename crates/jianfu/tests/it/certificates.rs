@@ -135,7 +135,7 @@ async fn approved_application(s: &TestServer) -> String {
         a["community"].as_str().unwrap(),
         a["id"].as_str().unwrap()
     );
-    let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310015",
+    let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310016",
         "关系": "父子", "公证机构": "北京市大兴区公证处", "公证事项": "继承权"},
         "household_checked": true, "note": "核对户口本原件，被继承人原户籍在本社区"});
     json_ok(
@@ -230,7 +230,7 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         let r = post(&s, &jumin, &format!("{path}/verify"), &json!({})).await;
         assert_eq!(r.status(), 403, "{label}");
 
-        let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310015",
+        let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310016",
             "关系": "父子", "公证机构": "北京市大兴区公证处", "公证事项": "继承权"}, "household_checked": true});
         let v = json_ok(
             post(&s, &shegong, &format!("{path}/verify"), &facts).await,
@@ -600,7 +600,7 @@ async fn the_director_approves_but_not_what_they_checked_themselves() {
         "/api/v1/certificates/applications/{COMMUNITY}/{}",
         a["id"].as_str().unwrap()
     );
-    let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310015",
+    let facts = json!({"facts": {"关系人": "王大山", "关系人身份证号": "110105194012310016",
         "关系": "父子", "公证机构": "北京市大兴区公证处", "公证事项": "继承权"}, "household_checked": true});
     json_ok(
         post(&s, &shuji, &format!("{path}/verify"), &facts).await,
@@ -609,6 +609,86 @@ async fn the_director_approves_but_not_what_they_checked_themselves() {
     .await;
     let r = post(&s, &shuji, &format!("{path}/approve"), &json!({})).await;
     expect_code(r, 422, "same_person").await;
+}
+
+/// Issue 10 §4: ID numbers are checked wherever they are typed: the applicant's (a birth before
+/// 1900 and one after today each say so) and the other people's in the certificate's facts.
+#[tokio::test]
+async fn id_numbers_in_applications_and_facts_are_checked() {
+    let s = TestServer::sqlite().await;
+    let jumin = s.api_token("jumin").await;
+    let shegong = s.api_token("shegong").await;
+    let with_id = |id: &str| {
+        let mut a = application();
+        a["id_number"] = json!(id);
+        a
+    };
+    // Born 1899-12-31 and 2027-01-01 (valid check characters), against the test clock's 2026.
+    for (id, says) in [
+        ("110105189912310015", "早于 1900 年"),
+        ("110105202701010016", "晚于今天"),
+    ] {
+        let msg = expect_code(
+            post(
+                &s,
+                &jumin,
+                "/api/v1/certificates/applications",
+                &with_id(id),
+            )
+            .await,
+            422,
+            "id_number_invalid",
+        )
+        .await;
+        assert!(msg.contains(says), "{id}: {msg}");
+    }
+    let a = json_ok(
+        post(
+            &s,
+            &jumin,
+            "/api/v1/certificates/applications",
+            &application(),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/certificates/applications/{COMMUNITY}/{}",
+        a["id"].as_str().unwrap()
+    );
+    let facts = |relative_id: &str| {
+        json!({"facts": {"关系人": "王大山", "关系人身份证号": relative_id,
+            "关系": "父子", "公证机构": "北京市大兴区公证处", "公证事项": "继承权"},
+            "household_checked": true})
+    };
+    let msg = expect_code(
+        post(
+            &s,
+            &shegong,
+            &format!("{path}/verify"),
+            &facts("110105194012310015"),
+        )
+        .await,
+        422,
+        "id_number_invalid",
+    )
+    .await;
+    assert!(
+        msg.contains("“关系人身份证号”") && msg.contains("校验码"),
+        "{msg}"
+    );
+    json_ok(
+        post(
+            &s,
+            &shegong,
+            &format!("{path}/verify"),
+            &facts("１１０１０５１９４０１２３１００１６"),
+        )
+        .await,
+        200,
+    )
+    .await;
 }
 
 #[tokio::test]
