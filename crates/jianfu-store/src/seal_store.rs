@@ -230,19 +230,25 @@ macro_rules! impl_seal_store {
                 d: &SealDraft,
                 alg_for_new_log: HashAlg,
             ) -> Result<SealAppended> {
-                // The district's one seal log: lock its head row (a no-op update) before reading
-                // it, so two certificates issued at once (in different audit chains since those
-                // are per organisation) append one after the other instead of both taking the
-                // same sequence number. SQLite holds its write lock already.
+                // The district's one seal log: lock its head row before reading it, so two
+                // certificates issued at once (in different audit chains since those are per
+                // organisation) append one after the other instead of both taking the same
+                // sequence number. A log without a head gets an empty one (size 0) in the same
+                // statement, so even the very first two appends queue on one row; the empty head
+                // is never committed (this transaction writes the real one below, or rolls back).
+                // SQLite holds its write lock already.
                 let head: Option<(i64, String, String, String)> = sqlx::query_as(
-                    "UPDATE seal_head SET size = size WHERE log = $1 \
+                    "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) \
+                     VALUES ($1, 0, '', $2, '') \
+                     ON CONFLICT (log) DO UPDATE SET size = seal_head.size \
                      RETURNING size, hash, hash_alg, frontier",
                 )
                 .bind(SEAL_LOG)
+                .bind(alg_for_new_log.as_str())
                 .fetch_optional(&mut **tx)
                 .await?;
                 let (size, prev, alg, mut frontier) = match head {
-                    None => (0i64, ZERO, alg_for_new_log, Frontier::default()),
+                    None | Some((0, ..)) => (0i64, ZERO, alg_for_new_log, Frontier::default()),
                     Some((size, hash, alg, frontier)) => {
                         let alg = HashAlg::parse(&alg).ok_or_else(|| corrupt_head("算法"))?;
                         let prev = parse_hex(&hash).ok_or_else(|| corrupt_head("哈希"))?;

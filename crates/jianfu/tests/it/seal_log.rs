@@ -1143,3 +1143,52 @@ async fn seal_append_rate() {
     );
     assert_eq!(app.verify_seal_log(None).await.unwrap().problem, None);
 }
+
+/// Certificates issued at once by different communities append one after the other: their
+/// audit records go to different chains, so only the seal log's own head row orders them, and
+/// that holds from the log's very first entry (when there is no head row yet to lock).
+#[tokio::test]
+async fn concurrent_first_appends_each_get_their_own_number() {
+    for db in helpers::backends().await {
+        let l = db.label;
+        let (app, _keys) = seal_app(&db, "sha256").await;
+        let mut appends = tokio::task::JoinSet::new();
+        for (i, community) in [
+            "110115001901",
+            "110115001902",
+            "110115002901",
+            "110115001901",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let store = app.store.clone();
+            let draft = jianfu_store::SealDraft {
+                community_code: community.into(),
+                kind: "document".into(),
+                subject: format!("document:{i}"),
+                content: "社区工作文书".into(),
+                copies: 1,
+                approver: "shuji".into(),
+                handler: "shegong".into(),
+                applicant: "王某某".into(),
+                contact: "13800001111".into(),
+                used_at: 1_795_000_000_000 + i as i64,
+            };
+            let mut a = app.audit(&director(), &RequestMeta::console(), "seal.use", "seal:x");
+            a.chain = community.into();
+            appends.spawn(async move { store.append_seal_entry(&draft, HashAlg::Sha256, a).await });
+        }
+        let mut seqs = Vec::new();
+        while let Some(r) = appends.join_next().await {
+            seqs.push(r.unwrap().unwrap_or_else(|e| panic!("{l}: {e}")).seq);
+        }
+        seqs.sort();
+        assert_eq!(seqs, vec![1, 2, 3, 4], "{l}");
+        assert_eq!(
+            app.verify_seal_log(None).await.unwrap().problem,
+            None,
+            "{l}"
+        );
+    }
+}
