@@ -90,6 +90,13 @@ async fn http_pages_login_page_is_chinese_and_sets_csrf_cookie() {
     assert!(html.contains("<html lang=\"zh-CN\""), "lang attribute");
     assert!(html.contains("登录"));
     assert!(html.contains("用户名") && html.contains("密码"));
+    // The public pages are one click away before logging in (issue 10 §3), and on every page.
+    for href in ["/verify", "/catalog", "/public/revocations"] {
+        assert!(
+            html.matches(&format!("href=\"{href}\"")).count() >= 2,
+            "login intro and footer link {href}"
+        );
+    }
     let field = hidden_field(&html, "csrf").expect("csrf field");
     let cookie_value = csrf_cookie
         .trim_start_matches("jf_login_csrf=")
