@@ -117,6 +117,9 @@ impl PageContext {
             ]);
         };
         let a = &c.actor;
+        // A resident uses the site for their own certificates: the organisation tree and the
+        // API documentation are for those who work with them (issue 10 §3).
+        let staff = a.roles.iter().any(|r| *r != jianfu_domain::Role::Resident);
         let mut items = vec![
             ("/", "首页", true),
             ("/catalog", "工作清单", true),
@@ -146,12 +149,12 @@ impl PageContext {
             ),
             ("/verify", "证明核验", true),
             ("/notices", "通知", true),
-            ("/orgs", "组织机构", a.may(Permission::ViewOrgs)),
+            ("/orgs", "组织机构", staff && a.may(Permission::ViewOrgs)),
         ];
         items.push(("/users", "用户管理", a.may(Permission::ViewUsers)));
         items.push(("/tokens", "API 令牌", a.may(Permission::ManageApiTokens)));
         items.push(("/audit", "审计日志", a.may(Permission::ReadAudit)));
-        items.push(("/api/v1/docs", "接口文档", true));
+        items.push(("/api/v1/docs", "接口文档", staff));
         self.items(items)
     }
 

@@ -304,6 +304,9 @@ async fn http_pages_home_shows_each_roles_workbench_with_real_counts() {
     let h = home("jumin").await;
     assert!(h.contains("居民工作台"));
     assert_eq!(stat(&h, "我所在的社区"), "丁香雅苑社区");
+    // A resident sees what they may use: no organisation tree, no API documentation.
+    assert!(!h.contains("href=\"/orgs\"") && !h.contains("href=\"/api/v1/docs\""));
+    assert!(h.contains("href=\"/certificates\""));
 
     let h = home("secadmin").await;
     assert!(h.contains("安全管理员工作台"));
