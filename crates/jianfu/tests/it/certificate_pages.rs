@@ -445,6 +445,21 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
         .expect("a checkpoint over the new entry");
     let (_, page) = get(&s, &public, &format!("/verify?number={number}&code={code}")).await;
     assert!(page.contains("已纳入用印登记簿签名检查点"), "{page}");
+    // Plain words first; the checkpoint and Merkle details fold under 技术细节 (issue 10 §3).
+    assert!(page.contains("已登记在区级用印登记簿中"), "{page}");
+    let plain = page.find("已登记在区级用印登记簿中").unwrap();
+    let details = page
+        .find("<summary>技术细节</summary>")
+        .expect("technical details fold");
+    let merkle = page.find("默克尔证明").unwrap();
+    assert!(
+        plain < details && details < merkle,
+        "details after the plain words"
+    );
+    assert!(
+        page.contains("二维码的右边"),
+        "the hint says where the code is printed"
+    );
     assert!(!page.contains("王居民") && !page.contains(ID));
     // Lower case without the hyphen is the same code.
     let loose = code.replace('-', "").to_lowercase();
