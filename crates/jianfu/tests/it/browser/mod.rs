@@ -478,6 +478,24 @@ impl Session {
         );
     }
 
+    /// Every item of the main navigation is on screen (issue 10 §3: on a phone the menu hid
+    /// destinations past the right edge, with nothing saying so).
+    pub(super) async fn assert_nav_in_view(&self, what: &str) {
+        let hidden = self
+            .script(
+                "const w = window.innerWidth;\
+                 return [...document.querySelectorAll('.main-nav a')]\
+                   .filter(a => { const r = a.getBoundingClientRect();\
+                                  return r.left < -0.5 || r.right > w + 0.5; })\
+                   .map(a => a.textContent.trim());",
+            )
+            .await;
+        assert!(
+            hidden.as_array().is_some_and(Vec::is_empty),
+            "{what}: navigation items off screen: {hidden}"
+        );
+    }
+
     /// Runs axe-core on the page as it is now (after whatever was typed or clicked) and fails on
     /// any serious or critical violation. Lesser ones are printed. axe is injected through
     /// WebDriver's execute script, which the page's content security policy does not block.
@@ -553,6 +571,8 @@ impl Session {
             eprintln!("screenshot {}", shot.display());
             if size == PHONE {
                 self.assert_fits(&format!("{name} at {}px", PHONE.0)).await;
+                self.assert_nav_in_view(&format!("{name} at {}px", PHONE.0))
+                    .await;
             }
             self.axe(&format!("{name} at {}px", size.0)).await;
         }
