@@ -101,7 +101,7 @@ impl Status {
     }
     pub fn label_zh(self) -> &'static str {
         match self {
-            Status::Reported => "待核查",
+            Status::Reported => "待核实",
             Status::Confirmed => "已确认·已撤销",
             Status::Dismissed => "不予认定",
         }
@@ -472,6 +472,13 @@ mod tests {
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3";
     const JPG: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF";
+
+    /// One term per thing (issue 10 §3): the home page's tile, the list and the API all say
+    /// 待核实 for a report nobody has decided yet.
+    #[test]
+    fn a_pending_report_is_called_one_thing() {
+        assert_eq!(Status::Reported.label_zh(), "待核实");
+    }
 
     #[test]
     fn allowed_types_are_recognised_by_content() {

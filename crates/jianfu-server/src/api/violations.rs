@@ -99,7 +99,7 @@ pub struct ViolationOut {
     pub reporter_name: Option<String>,
     /// 毫秒时间戳。
     pub reported_at: i64,
-    /// `reported`（待核查）| `confirmed`（已确认，工作已撤销）| `dismissed`（不予认定）。
+    /// `reported`（待核实）| `confirmed`（已确认，工作已撤销）| `dismissed`（不予认定）。
     pub status: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
@@ -190,7 +190,7 @@ pub struct DepartmentCountOut {
     pub department_name: String,
     /// 经督查确认的违规下派次数（计入部门）。
     pub confirmed: i64,
-    /// 待核查的举报数。
+    /// 待核实的举报数。
     pub pending: i64,
     /// 不予认定的举报数。
     pub dismissed: i64,

@@ -297,7 +297,7 @@ impl App {
                 Status::parse(s)
                     .ok_or_else(|| ServiceError::Rejected {
                         code: "invalid_status",
-                        message: "状态只能是 reported（待核查）、confirmed（已确认）或 dismissed（不予认定）".into(),
+                        message: "状态只能是 reported（待核实）、confirmed（已确认）或 dismissed（不予认定）".into(),
                     })?
                     .as_str()
                     .to_string(),
