@@ -72,6 +72,27 @@ pub(crate) fn check_password(app: &App, username: &str, pw: &str) -> Result<(), 
 const NO_PASSWORD: &str = "!system-account";
 
 impl App {
+    /// How someone who did something is shown on a page: their name and role, never a bare
+    /// username (issue 10 §3). The console is named as such; a username no longer known is
+    /// shown as it was recorded.
+    pub async fn person_label(&self, username: &str) -> String {
+        if username == "console" {
+            return "系统控制台（命令行）".into();
+        }
+        match self.store.user_by_username(username).await {
+            Ok(Some(u)) => {
+                let a = super::auth::actor_of(&u);
+                let roles: Vec<&str> = a.roles.iter().map(|r| r.label_zh()).collect();
+                if roles.is_empty() {
+                    a.display_name
+                } else {
+                    format!("{}（{}）", a.display_name, roles.join("、"))
+                }
+            }
+            _ => username.to_string(),
+        }
+    }
+
     /// Creates an account. Its password was chosen by the creator, so it is one-time: the owner
     /// sets their own at the first login.
     pub async fn create_account(

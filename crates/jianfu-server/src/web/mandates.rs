@@ -204,6 +204,9 @@ async fn list(
 pub struct DetailPage {
     pub ctx: PageContext,
     pub row: Row,
+    /// Who registered and who last corrected it, by name and role.
+    pub created_by: String,
+    pub updated_by: String,
     pub can_manage: bool,
     pub end_to: String,
     pub end_note: String,
@@ -232,10 +235,10 @@ async fn detail(
 ) -> Result<Response, PageError> {
     let saved = query.ok().is_some_and(|Query(q)| !q.saved.is_empty());
     let entry = app.mandate_or_404(&number).await?;
-    detail_page(&app, ctx, entry, String::new(), String::new(), None, saved)
+    detail_page(&app, ctx, entry, String::new(), String::new(), None, saved).await
 }
 
-fn detail_page(
+async fn detail_page(
     app: &App,
     ctx: PageContext,
     entry: MandateEntry,
@@ -250,7 +253,11 @@ fn detail_page(
     } else {
         StatusCode::OK
     };
+    let created_by = app.person_label(&entry.created_by).await;
+    let updated_by = app.person_label(&entry.updated_by).await;
     let page = DetailPage {
+        created_by,
+        updated_by,
         can_manage: can_manage(&ctx),
         ctx,
         row: rows(vec![entry], &today).remove(0),
@@ -305,6 +312,7 @@ async fn end_submit(
                 Some(e.message()),
                 false,
             )
+            .await
         }
         Err(e) => Err(e.into()),
     }

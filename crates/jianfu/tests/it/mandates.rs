@@ -695,6 +695,9 @@ async fn pages_list_publicly_and_let_the_approver_register_correct_end_and_impor
     let html = r.text().await.unwrap();
     assert!(html.contains("关于规范村级组织工作事务") && html.contains("业务台账"));
     assert!(!html.contains("标记失效"), "no end form for the public");
+    // Who registered it, by name, not the bare username `console` (issue 10 §3).
+    assert!(html.contains("系统控制台（命令行）"), "{html}");
+    assert!(!html.contains("，console"), "{html}");
     let r = anon
         .get(server.url(&format!("/mandates/{}", enc("国办发〔2099〕1号"))))
         .send()
