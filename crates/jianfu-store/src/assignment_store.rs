@@ -116,6 +116,8 @@ pub struct Admission {
 /// A state change of a case, applied only if the case is still in `from_status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseChange {
+    /// The case's distribution column: with the id it names one row on one shard.
+    pub department_code: String,
     pub id: String,
     pub from_status: String,
     pub to_status: String,
@@ -178,12 +180,19 @@ pub trait AssignmentStore: Send + Sync + 'static {
     /// pending.
     async fn mark_escalated(
         &self,
+        department: &str,
         id: &str,
         at: i64,
         event: &AssignmentEvent,
         audit: AuditDraft,
     ) -> Result<bool>;
-    async fn assignment(&self, id: &str) -> Result<Option<AssignmentRow>>;
+    /// One case by its full key `(department_code, id)`: on a distributed engine this asks the
+    /// one shard holding the department.
+    async fn assignment(&self, department: &str, id: &str) -> Result<Option<AssignmentRow>>;
+    /// The department of a case known only by its id (index `assignments_by_id`). On a
+    /// distributed engine this asks every shard; it exists only to answer links stored before
+    /// case addresses carried the department (old notices), never for the ordinary path.
+    async fn assignment_department(&self, id: &str) -> Result<Option<String>>;
     async fn assignment_targets(&self, id: &str) -> Result<Vec<AssignmentTarget>>;
     async fn assignment_events(&self, id: &str) -> Result<Vec<AssignmentEvent>>;
     async fn assignment_funding(&self, id: &str) -> Result<Vec<FundingRow>>;
@@ -260,6 +269,7 @@ macro_rules! impl_assignment_store {
             /// caller's transaction. `Err(list)`: communities without funding (caller rolls back).
             async fn admit(
                 tx: &mut Transaction<'static, $db>,
+                department: &str,
                 id: &str,
                 adm: &Admission,
             ) -> Result<std::result::Result<String, Vec<String>>> {
@@ -292,8 +302,9 @@ macro_rules! impl_assignment_store {
                      JOIN assignment_targets t ON t.assignment_id = a.id \
                      LEFT JOIN funding_ledger f \
                        ON f.assignment_id = a.id AND f.community_code = t.community_code \
-                     WHERE a.id = $1",
+                     WHERE a.department_code = $1 AND a.id = $2",
                 )
+                .bind(department)
                 .bind(id)
                 .fetch_all(&mut **tx)
                 .await?;
@@ -322,11 +333,12 @@ macro_rules! impl_assignment_store {
                     .to_string();
                 sqlx::query(
                     "UPDATE assignments SET access_number = $1, valid_from = $2, valid_to = $3 \
-                     WHERE id = $4",
+                     WHERE department_code = $4 AND id = $5",
                 )
                 .bind(&number)
                 .bind(&adm.valid_from)
                 .bind(&adm.valid_to)
+                .bind(department)
                 .bind(id)
                 .execute(&mut **tx)
                 .await
@@ -421,7 +433,7 @@ macro_rules! impl_assignment_store {
                         }
                         let mut access_number = None;
                         if let Some(adm) = admission {
-                            match admit(&mut tx, &a.id, adm).await? {
+                            match admit(&mut tx, &a.department_code, &a.id, adm).await? {
                                 Ok(n) => access_number = Some(n),
                                 Err(communities) => {
                                     tx.rollback().await?;
@@ -454,7 +466,7 @@ macro_rules! impl_assignment_store {
                              review_outcome = COALESCE($3, review_outcome), \
                              review_comment = COALESCE($4, review_comment), \
                              list_candidate = COALESCE($7, list_candidate) \
-                             WHERE id = $5 AND status = $6",
+                             WHERE department_code = $8 AND id = $5 AND status = $6",
                         )
                         .bind(&c.to_status)
                         .bind(c.at)
@@ -463,15 +475,19 @@ macro_rules! impl_assignment_store {
                         .bind(&c.id)
                         .bind(&c.from_status)
                         .bind(c.list_candidate)
+                        .bind(&c.department_code)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
                         if done == 0 {
-                            let current: Option<(String,)> =
-                                sqlx::query_as("SELECT status FROM assignments WHERE id = $1")
-                                    .bind(&c.id)
-                                    .fetch_optional(&mut *tx)
-                                    .await?;
+                            let current: Option<(String,)> = sqlx::query_as(
+                                "SELECT status FROM assignments \
+                                 WHERE department_code = $1 AND id = $2",
+                            )
+                            .bind(&c.department_code)
+                            .bind(&c.id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                             tx.rollback().await?;
                             return Ok(CaseWrite::WrongState {
                                 current: current.map(|(s,)| s),
@@ -480,7 +496,7 @@ macro_rules! impl_assignment_store {
                         insert_event(&mut tx, event).await?;
                         let mut access_number = None;
                         if let Some(adm) = &c.admission {
-                            match admit(&mut tx, &c.id, adm).await? {
+                            match admit(&mut tx, &c.department_code, &c.id, adm).await? {
                                 Ok(n) => access_number = Some(n),
                                 Err(communities) => {
                                     tx.rollback().await?;
@@ -496,6 +512,7 @@ macro_rules! impl_assignment_store {
 
                 async fn mark_escalated(
                     &self,
+                    department: &str,
                     id: &str,
                     at: i64,
                     event: &AssignmentEvent,
@@ -506,10 +523,12 @@ macro_rules! impl_assignment_store {
                         let audit = audit.clone();
                         let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
                         let done = sqlx::query(
-                            "UPDATE assignments SET escalated_at = $1 WHERE id = $2 \
+                            "UPDATE assignments SET escalated_at = $1 \
+                             WHERE department_code = $2 AND id = $3 \
                              AND status = 'pending_approval' AND escalated_at IS NULL",
                         )
                         .bind(at)
+                        .bind(department)
                         .bind(id)
                         .execute(&mut *tx)
                         .await?
@@ -525,12 +544,28 @@ macro_rules! impl_assignment_store {
                     .await
                 }
 
-                async fn assignment(&self, id: &str) -> Result<Option<AssignmentRow>> {
-                    let sql = format!("SELECT {COLUMNS} FROM assignments WHERE id = $1");
+                async fn assignment(
+                    &self,
+                    department: &str,
+                    id: &str,
+                ) -> Result<Option<AssignmentRow>> {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM assignments WHERE department_code = $1 AND id = $2"
+                    );
                     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(department)
                         .bind(id)
                         .fetch_optional(&self.pool)
                         .await?)
+                }
+
+                async fn assignment_department(&self, id: &str) -> Result<Option<String>> {
+                    let row: Option<(String,)> =
+                        sqlx::query_as("SELECT department_code FROM assignments WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    Ok(row.map(|(d,)| d))
                 }
 
                 async fn assignment_targets(&self, id: &str) -> Result<Vec<AssignmentTarget>> {

@@ -143,30 +143,39 @@ pub async fn list_assignments(
 
 /// 一件准入事项：申请内容、检查结论和理由、目标社区、办理过程、准入编号和经费台账。
 /// 不在调用者可见范围内的事项返回 404。
-#[utoipa::path(get, path = "/api/v1/assignments/{id}", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")),
+///
+/// 事项的地址由申请单位的机构代码和 id 组成（`/api/v1/assignments/{department}/{id}`，
+/// 提交结果和列表里都有这两项）：事项按申请单位分布存放，带上单位代码只问一处。
+/// 机构代码不是该事项的申请单位时，与事项不存在一样返回 404。只带 id 的旧地址
+/// （`/api/v1/assignments/{id}`、`…/{id}/explain`、`…/{id}/review` 等）已不再提供。
+#[utoipa::path(get, path = "/api/v1/assignments/{department}/{id}", tag = "gate", security(("bearer" = [])),
+    params(("department" = String, Path, description = "申请单位的机构代码（提交结果和列表里的 `department`）"),
+           ("id" = String, Path, description = "准入事项 id")),
     responses((status = 200, body = CaseOut), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn get_assignment(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath((department, id)): ApiPath<(String, String)>,
 ) -> Result<Json<CaseOut>, ApiError> {
-    Ok(Json(app.assignment(&caller.actor, &id).await?))
+    Ok(Json(app.assignment(&caller.actor, &department, &id).await?))
 }
 
 /// 解释：按该事项当时所用的清单版本重新运行准入检查，给出结论和理由。
-#[utoipa::path(get, path = "/api/v1/assignments/{id}/explain", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")),
+#[utoipa::path(get, path = "/api/v1/assignments/{department}/{id}/explain", tag = "gate", security(("bearer" = [])),
+    params(("department" = String, Path, description = "申请单位的机构代码（提交结果和列表里的 `department`）"),
+           ("id" = String, Path, description = "准入事项 id")),
     responses((status = 200, body = DecisionOut), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn explain(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath((department, id)): ApiPath<(String, String)>,
 ) -> Result<Json<DecisionOut>, ApiError> {
     Ok(Json(
-        app.explain_assignment(&caller.actor, &id).await?.into(),
+        app.explain_assignment(&caller.actor, &department, &id)
+            .await?
+            .into(),
     ))
 }
 
@@ -201,20 +210,28 @@ pub struct RevokeBody {
 
 /// 街道预审（可选）：街道对发往本辖区社区、待区级审批的事项提出同意或不同意的意见，
 /// 事项仍待区级审批。
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/review", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")), request_body = ReviewBody,
+#[utoipa::path(post, path = "/api/v1/assignments/{department}/{id}/review", tag = "gate", security(("bearer" = [])),
+    params(("department" = String, Path, description = "申请单位的机构代码（提交结果和列表里的 `department`）"),
+           ("id" = String, Path, description = "准入事项 id")), request_body = ReviewBody,
     responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn review(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath((department, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
-    app.review_assignment(&caller.actor, &meta, &id, body.agree, &body.comment)
-        .await?;
-    Ok(Json(app.assignment(&caller.actor, &id).await?))
+    app.review_assignment(
+        &caller.actor,
+        &meta,
+        &department,
+        &id,
+        body.agree,
+        &body.comment,
+    )
+    .await?;
+    Ok(Json(app.assignment(&caller.actor, &department, &id).await?))
 }
 
 /// 批准意见。
@@ -233,77 +250,82 @@ pub struct ApproveBody {
 /// 区级批准：事项获得准入编号，有效期为工作期限，经费写入经费台账；申请单位收到通知。
 /// 需落实经费的事项缺少任何一个社区的经费时拒绝（`funding_missing`）。清单更新候选可同时列入下一版清单草稿
 /// （`add_to_next_catalog`，见 `GET /api/v1/catalog/candidates`）。
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/approve", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")), request_body = ApproveBody,
+#[utoipa::path(post, path = "/api/v1/assignments/{department}/{id}/approve", tag = "gate", security(("bearer" = [])),
+    params(("department" = String, Path, description = "申请单位的机构代码（提交结果和列表里的 `department`）"),
+           ("id" = String, Path, description = "准入事项 id")), request_body = ApproveBody,
     responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn approve(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath((department, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
     app.approve_assignment(
         &caller.actor,
         &meta,
+        &department,
         &id,
         &body.comment,
         body.add_to_next_catalog,
     )
     .await?;
-    Ok(Json(app.assignment(&caller.actor, &id).await?))
+    Ok(Json(app.assignment(&caller.actor, &department, &id).await?))
 }
 
 /// 区级不予准入：须写明理由（`comment_required`），申请单位收到通知并可查看理由。
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/refuse", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")), request_body = CommentBody,
+#[utoipa::path(post, path = "/api/v1/assignments/{department}/{id}/refuse", tag = "gate", security(("bearer" = [])),
+    params(("department" = String, Path, description = "申请单位的机构代码（提交结果和列表里的 `department`）"),
+           ("id" = String, Path, description = "准入事项 id")), request_body = CommentBody,
     responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn refuse(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath((department, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
-    app.refuse_assignment(&caller.actor, &meta, &id, &body.comment)
+    app.refuse_assignment(&caller.actor, &meta, &department, &id, &body.comment)
         .await?;
-    Ok(Json(app.assignment(&caller.actor, &id).await?))
+    Ok(Json(app.assignment(&caller.actor, &department, &id).await?))
 }
 
 /// 撤回申请：申请单位在审批结束前撤回自己的申请。
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/withdraw", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")), request_body = CommentBody,
+#[utoipa::path(post, path = "/api/v1/assignments/{department}/{id}/withdraw", tag = "gate", security(("bearer" = [])),
+    params(("department" = String, Path, description = "申请单位的机构代码（提交结果和列表里的 `department`）"),
+           ("id" = String, Path, description = "准入事项 id")), request_body = CommentBody,
     responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn withdraw(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath((department, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
-    app.withdraw_assignment(&caller.actor, &meta, &id, &body.comment)
+    app.withdraw_assignment(&caller.actor, &meta, &department, &id, &body.comment)
         .await?;
-    Ok(Json(app.assignment(&caller.actor, &id).await?))
+    Ok(Json(app.assignment(&caller.actor, &department, &id).await?))
 }
 
 /// 撤销已准入的事项（区级审批或督查），须写明理由（`reason_required`）；申请单位和目标社区收到通知。
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/revoke", tag = "gate", security(("bearer" = [])),
-    params(("id" = String, Path, description = "准入事项 id")), request_body = RevokeBody,
+#[utoipa::path(post, path = "/api/v1/assignments/{department}/{id}/revoke", tag = "gate", security(("bearer" = [])),
+    params(("department" = String, Path, description = "申请单位的机构代码（提交结果和列表里的 `department`）"),
+           ("id" = String, Path, description = "准入事项 id")), request_body = RevokeBody,
     responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn revoke(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath((department, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RevokeBody>,
 ) -> Result<Json<CaseOut>, ApiError> {
-    app.revoke_assignment(&caller.actor, &meta, &id, &body.reason)
+    app.revoke_assignment(&caller.actor, &meta, &department, &id, &body.reason)
         .await?;
-    Ok(Json(app.assignment(&caller.actor, &id).await?))
+    Ok(Json(app.assignment(&caller.actor, &department, &id).await?))
 }
 
 /// 经费台账（费随事转）：调用者可见范围内已准入事项的经费，逐条列出，并按社区、部门、年度合计。

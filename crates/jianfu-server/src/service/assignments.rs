@@ -68,6 +68,8 @@ const MAX_TEXT: usize = 2000;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SubmitResult {
     pub id: String,
+    /// 申请单位的机构代码。事项的地址由它和 `id` 组成：`/api/v1/assignments/{department}/{id}`。
+    pub department: String,
     /// `admitted` 已准入、`pending_approval` 待区级审批、`refused` 不予准入。
     pub status: String,
     /// 准入检查结论：`admitted`、`needs_approval`、`refused`。
@@ -450,6 +452,7 @@ impl App {
         let access_number = self.written(written)?;
         Ok(SubmitResult {
             id,
+            department: row.department_code,
             status: status.as_str().into(),
             outcome: decision.outcome.as_str().into(),
             access_number,
@@ -531,20 +534,22 @@ impl App {
     }
 
     /// A case the actor may read, or 404 (never 403: a case outside one's scope does not exist
-    /// for them).
+    /// for them). A case is addressed by its department and id (the distribution column first,
+    /// so a distributed engine asks one shard); a department that is not the case's is the same
+    /// 404 as a missing case.
     async fn visible_case(
         &self,
         actor: &Actor,
+        department: &str,
         id: &str,
     ) -> Result<(AssignmentRow, Vec<AssignmentTarget>), ServiceError> {
         let scope = self.case_scope(actor)?;
-        let not_found = || {
-            ServiceError::NotFound(format!(
-                "准入事项 {}",
-                id.chars().take(40).collect::<String>()
-            ))
-        };
-        let row = self.store.assignment(id).await?.ok_or_else(not_found)?;
+        let not_found = || case_not_found(id);
+        let row = self
+            .store
+            .assignment(department, id)
+            .await?
+            .ok_or_else(not_found)?;
         let targets = self.store.assignment_targets(id).await?;
         let ok = match &scope {
             AssignmentScope::All => true,
@@ -561,6 +566,25 @@ impl App {
         } else {
             Err(not_found())
         }
+    }
+
+    /// The department of a case the actor may read, known only by its id: for links stored
+    /// before case addresses carried the department (`/assignments/{id}` in old notices). Asks
+    /// every shard on a distributed engine, so nothing but the old address uses it. The same 404
+    /// as [`Self::assignment`] for a case outside the actor's scope.
+    pub async fn assignment_department(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<String, ServiceError> {
+        self.case_scope(actor)?;
+        let department = self
+            .store
+            .assignment_department(id)
+            .await?
+            .ok_or_else(|| case_not_found(id))?;
+        self.visible_case(actor, &department, id).await?;
+        Ok(department)
     }
 
     /// Cases in the actor's scope, newest first. Community roles see only work in force for
@@ -604,8 +628,13 @@ impl App {
     }
 
     /// One case with its decision, targets, events and funding.
-    pub async fn assignment(&self, actor: &Actor, id: &str) -> Result<CaseOut, ServiceError> {
-        let (r, targets) = self.visible_case(actor, id).await?;
+    pub async fn assignment(
+        &self,
+        actor: &Actor,
+        department: &str,
+        id: &str,
+    ) -> Result<CaseOut, ServiceError> {
+        let (r, targets) = self.visible_case(actor, department, id).await?;
         let tree = self.org_tree().await?;
         let state = state_of(&r)?;
         let req = request_of(&r)?;
@@ -704,9 +733,10 @@ impl App {
     pub async fn explain_assignment(
         &self,
         actor: &Actor,
+        department: &str,
         id: &str,
     ) -> Result<Decision, ServiceError> {
-        let (r, _) = self.visible_case(actor, id).await?;
+        let (r, _) = self.visible_case(actor, department, id).await?;
         serde_json::from_str(&r.decision_json)
             .map_err(|e| ServiceError::Internal(format!("stored decision {}: {e}", r.id)))
     }
@@ -749,12 +779,13 @@ impl App {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
+        department: &str,
         id: &str,
         agree: bool,
         comment: &str,
     ) -> Result<(), ServiceError> {
         actor.require(Permission::ReviewAssignments)?;
-        let (row, targets) = self.visible_case(actor, id).await?;
+        let (row, targets) = self.visible_case(actor, department, id).await?;
         if !actor.is_console() {
             let Scope::Subtree(street) = actor.scope() else {
                 return Err(ServiceError::Forbidden);
@@ -806,13 +837,14 @@ impl App {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
+        department: &str,
         id: &str,
         comment: &str,
         add_to_next_catalog: bool,
     ) -> Result<Option<String>, ServiceError> {
         actor.require(Permission::ApproveAssignments)?;
         let comment = &text_field::paragraph(comment, MAX_TEXT, "审批意见")?;
-        let (row, targets) = self.visible_case(actor, id).await?;
+        let (row, targets) = self.visible_case(actor, department, id).await?;
         let from = state_of(&row)?;
         let to = case::transition(from, CaseAction::Approve).map_err(bad_transition)?;
         let req = request_of(&row)?;
@@ -825,6 +857,7 @@ impl App {
         let admission = self.admission(&row, &req, &targets, row.requires_funding)?;
         let now = self.now_ms();
         let change = CaseChange {
+            department_code: row.department_code.clone(),
             id: row.id.clone(),
             from_status: from.as_str().into(),
             to_status: to.as_str().into(),
@@ -866,11 +899,12 @@ impl App {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
+        department: &str,
         id: &str,
         comment: &str,
     ) -> Result<(), ServiceError> {
         actor.require(Permission::ApproveAssignments)?;
-        let (row, _) = self.visible_case(actor, id).await?;
+        let (row, _) = self.visible_case(actor, department, id).await?;
         let comment = &text_field::paragraph(comment, MAX_TEXT, "不予准入的理由")?;
         if comment.is_empty() {
             return Err(rejected(
@@ -905,12 +939,13 @@ impl App {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
+        department: &str,
         id: &str,
         comment: &str,
     ) -> Result<(), ServiceError> {
         actor.require(Permission::SubmitAssignments)?;
         let comment = &text_field::paragraph(comment, MAX_TEXT, "撤回说明")?;
-        let (row, _) = self.visible_case(actor, id).await?;
+        let (row, _) = self.visible_case(actor, department, id).await?;
         if !actor.is_console()
             && actor.org.as_ref().map(|o| o.as_str()) != Some(row.department_code.as_str())
         {
@@ -929,6 +964,7 @@ impl App {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
+        department: &str,
         id: &str,
         reason: &str,
     ) -> Result<(), ServiceError> {
@@ -936,7 +972,7 @@ impl App {
         {
             return Err(ServiceError::Forbidden);
         }
-        let (row, targets) = self.visible_case(actor, id).await?;
+        let (row, targets) = self.visible_case(actor, department, id).await?;
         let reason = &text_field::paragraph(reason, MAX_TEXT, "撤销理由")?;
         if reason.is_empty() {
             return Err(rejected("reason_required", "撤销时请写明理由"));
@@ -991,6 +1027,7 @@ impl App {
         admission: Option<Admission>,
     ) -> Result<Option<String>, ServiceError> {
         let change = CaseChange {
+            department_code: row.department_code.clone(),
             id: row.id.clone(),
             from_status: from.as_str().into(),
             to_status: to.as_str().into(),
@@ -1054,7 +1091,7 @@ impl App {
             kind,
             title,
             body,
-            &format!("/assignments/{}", row.id),
+            &case_link(row),
         )
         .await
     }
@@ -1091,7 +1128,7 @@ impl App {
             );
             if !self
                 .store
-                .mark_escalated(&row.id, now, &event, audit)
+                .mark_escalated(&row.department_code, &row.id, now, &event, audit)
                 .await?
             {
                 continue;
@@ -1105,7 +1142,7 @@ impl App {
                     .map(jianfu_domain::clock::format_beijing)
                     .unwrap_or_default()
             );
-            let link = format!("/assignments/{}", row.id);
+            let link = case_link(&row);
             for to in &recipients {
                 self.notify(
                     &actor,
@@ -1249,6 +1286,24 @@ impl CaseActions {
     pub fn any(&self) -> bool {
         self.review || self.approve || self.refuse || self.withdraw || self.revoke
     }
+}
+
+/// A case's page: the department (the distribution column) and the id. Notice links are built
+/// here and nowhere else.
+pub fn case_link(row: &AssignmentRow) -> String {
+    case_path(&row.department_code, &row.id)
+}
+
+/// The page of the case `id` of `department` (an org code and a UUID: no escaping needed).
+pub fn case_path(department: &str, id: &str) -> String {
+    format!("/assignments/{department}/{id}")
+}
+
+fn case_not_found(id: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "准入事项 {}",
+        id.chars().take(40).collect::<String>()
+    ))
 }
 
 fn funding_missing<S: AsRef<str>>(communities: &[S]) -> ServiceError {

@@ -8,6 +8,7 @@ use crate::App;
 use crate::http::error::PageError;
 use crate::service::assignments::{
     CaseActions, CaseOut, CaseSummary, FundingInput, FundingLedger, PeriodInput, RequestInput,
+    case_path,
 };
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
@@ -25,8 +26,11 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/assignments", get(list))
         .route("/assignments/new", get(new_form).post(new_post))
-        .route("/assignments/{id}", get(detail))
-        .route("/assignments/{id}/{action}", post(act))
+        // Old notices stored in databases link to `/assignments/{id}` (before case addresses
+        // carried the department): that address stays, GET only, and redirects to the new one.
+        .route("/assignments/{id}", get(old_address))
+        .route("/assignments/{department}/{id}", get(detail))
+        .route("/assignments/{department}/{id}/{action}", post(act))
         .route("/funding", get(funding))
 }
 
@@ -368,9 +372,11 @@ async fn new_post(
     let result = if action == "submit" {
         match app.submit_assignment(&actor, &meta, &input).await {
             Ok(r) => {
-                return Ok(
-                    Redirect::to(&format!("/assignments/{}?submitted=1", r.id)).into_response()
-                );
+                return Ok(Redirect::to(&format!(
+                    "{}?submitted=1",
+                    case_path(&r.department, &r.id)
+                ))
+                .into_response());
             }
             Err(e) => Err(e),
         }
@@ -492,13 +498,14 @@ impl DetailPage {
 async fn detail_page(
     app: &App,
     ctx: PageContext,
+    department: &str,
     id: &str,
     notice: Option<String>,
     error: Option<String>,
     typed: (String, String),
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
-    let c = app.assignment(&actor, id).await?;
+    let c = app.assignment(&actor, department, id).await?;
     let actions = app.case_actions(&actor, &c).await;
     let titles: Vec<String> = c.burdens.iter().map(|b| b.title.clone()).collect();
     let status_label = |s: &str| {
@@ -579,10 +586,24 @@ struct DetailQuery {
     done: Option<String>,
 }
 
-async fn detail(
+/// `/assignments/{id}`, the address before it carried the department: looked up by id alone
+/// (every shard on a distributed engine) and redirected to `/assignments/{department}/{id}`.
+/// Kept because notices already stored in databases hold such links. A case the viewer may not
+/// see is the same 404 as on the new address.
+async fn old_address(
     State(app): State<App>,
     ctx: PageContext,
     Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let department = app.assignment_department(&actor, &id).await?;
+    Ok(Redirect::to(&case_path(&department, &id)).into_response())
+}
+
+async fn detail(
+    State(app): State<App>,
+    ctx: PageContext,
+    Path((department, id)): Path<(String, String)>,
     query: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let q: DetailQuery = query
@@ -595,14 +616,23 @@ async fn detail(
     } else {
         q.done.map(|_| "已办理。".to_string())
     };
-    detail_page(&app, ctx, &id, notice, None, Default::default()).await
+    detail_page(
+        &app,
+        ctx,
+        &department,
+        &id,
+        notice,
+        None,
+        Default::default(),
+    )
+    .await
 }
 
 async fn act(
     State(app): State<App>,
     ctx: PageContext,
     meta: RequestMeta,
-    Path((id, action)): Path<(String, String)>,
+    Path((department, id, action)): Path<(String, String, String)>,
     body: String,
 ) -> Result<Response, PageError> {
     let mut csrf = String::new();
@@ -618,26 +648,39 @@ async fn act(
     }
     ctx.check_csrf(&csrf)?;
     let actor = ctx.require_caller()?.actor.clone();
+    let d = &department;
     let result = match action.as_str() {
         "review" => {
-            app.review_assignment(&actor, &meta, &id, agree.unwrap_or(true), &comment)
+            app.review_assignment(&actor, &meta, d, &id, agree.unwrap_or(true), &comment)
                 .await
         }
         "approve" => app
-            .approve_assignment(&actor, &meta, &id, &comment, add_to_list)
+            .approve_assignment(&actor, &meta, d, &id, &comment, add_to_list)
             .await
             .map(|_| ()),
-        "refuse" => app.refuse_assignment(&actor, &meta, &id, &comment).await,
-        "withdraw" => app.withdraw_assignment(&actor, &meta, &id, &comment).await,
-        "revoke" => app.revoke_assignment(&actor, &meta, &id, &comment).await,
+        "refuse" => app.refuse_assignment(&actor, &meta, d, &id, &comment).await,
+        "withdraw" => {
+            app.withdraw_assignment(&actor, &meta, d, &id, &comment)
+                .await
+        }
+        "revoke" => app.revoke_assignment(&actor, &meta, d, &id, &comment).await,
         _ => {
             return Err(PageError(ServiceError::NotFound("页面".into())));
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/assignments/{id}?done=1")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("{}?done=1", case_path(d, &id))).into_response()),
         Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
-            detail_page(&app, ctx, &id, None, Some(e.message()), (action, comment)).await
+            detail_page(
+                &app,
+                ctx,
+                d,
+                &id,
+                None,
+                Some(e.message()),
+                (action, comment),
+            )
+            .await
         }
         Err(e) => Err(PageError(e)),
     }

@@ -15,6 +15,9 @@ use jianfu_store::{
 };
 use serde_json::{Value, json};
 
+/// 区民政局: the department of every case these tests submit, and the first segment of its
+/// address (`/api/v1/assignments/{department}/{id}`).
+const MZJ: &str = "110115-MZJ";
 const C901: &str = "110115001901";
 const C902: &str = "110115001902";
 
@@ -356,13 +359,13 @@ async fn departments_act_and_read_only_in_their_own_name() {
         let id = mine["id"].as_str().unwrap();
         // …nor read 民政局's case: 404, not 403, and not in its list.
         expect_code(
-            get(&s, &wj, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &wj, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             404,
             "not_found",
         )
         .await;
         expect_code(
-            get(&s, &wj, &format!("/api/v1/assignments/{id}/explain")).await,
+            get(&s, &wj, &format!("/api/v1/assignments/{MZJ}/{id}/explain")).await,
             404,
             "not_found",
         )
@@ -376,7 +379,7 @@ async fn departments_act_and_read_only_in_their_own_name() {
             post(
                 &s,
                 &wj,
-                &format!("/api/v1/assignments/{id}/withdraw"),
+                &format!("/api/v1/assignments/{MZJ}/{id}/withdraw"),
                 &json!({}),
             )
             .await,
@@ -391,7 +394,7 @@ async fn departments_act_and_read_only_in_their_own_name() {
             &s.api_token("ducha").await,
         ] {
             let v = json_ok(
-                get(&s, who, &format!("/api/v1/assignments/{id}")).await,
+                get(&s, who, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
                 200,
             )
             .await;
@@ -400,10 +403,195 @@ async fn departments_act_and_read_only_in_their_own_name() {
         // The street sees cases addressed to its communities; another street does not exist here.
         let jd = s.api_token("jiedao").await;
         json_ok(
-            get(&s, &jd, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &jd, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             200,
         )
         .await;
+    }
+}
+
+/// A case's address carries its department (the distribution column) and its id. Another
+/// department in the address is the same 404 as a missing case, for everyone — also for the
+/// district roles that may read every case. Notices link to the new address; the old page address
+/// (`/assignments/{id}`, in notices stored before) redirects to it for those who may read the case.
+#[tokio::test]
+async fn case_addresses_carry_the_department() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let mz = s.api_token("minzheng").await;
+        let sp = s.api_token("shenpi").await;
+        let p = submit(&s, &mz, &off_list_request()).await;
+        assert_eq!(p["department"], MZJ);
+        let id = p["id"].as_str().unwrap().to_string();
+        let wrong = "110115-WJW";
+
+        // API: the right department answers, another one is 404 on every case path.
+        json_ok(
+            get(&s, &sp, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
+            200,
+        )
+        .await;
+        for who in [&mz, &sp] {
+            for path in [
+                format!("/api/v1/assignments/{wrong}/{id}"),
+                format!("/api/v1/assignments/{wrong}/{id}/explain"),
+                format!("/api/v1/assignments/nonsense/{id}"),
+            ] {
+                expect_code(get(&s, who, &path).await, 404, "not_found").await;
+            }
+        }
+        for (who, action, body) in [
+            (&sp, "approve", json!({})),
+            (&sp, "refuse", json!({"comment": "不需要"})),
+            (&sp, "revoke", json!({"reason": "不需要"})),
+            (&mz, "withdraw", json!({})),
+            (
+                &s.api_token("jiedao").await,
+                "review",
+                json!({"agree": true}),
+            ),
+        ] {
+            expect_code(
+                post(
+                    &s,
+                    who,
+                    &format!("/api/v1/assignments/{wrong}/{id}/{action}"),
+                    &body,
+                )
+                .await,
+                404,
+                "not_found",
+            )
+            .await;
+        }
+        // The old API address is gone.
+        let r = get(&s, &sp, &format!("/api/v1/assignments/{id}")).await;
+        assert_eq!(r.status(), 404);
+        // Nothing above changed the case.
+        let case = json_ok(
+            get(&s, &mz, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
+            200,
+        )
+        .await;
+        assert_eq!(case["status"], "pending_approval");
+        assert_eq!(audit_actions(&s, &id).await, ["assignment.submit"]);
+
+        // The notice of the approval links to the new address.
+        json_ok(
+            post(
+                &s,
+                &sp,
+                &format!("/api/v1/assignments/{MZJ}/{id}/approve"),
+                &json!({}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let told = notices(&s, &mz).await;
+        let n = told
+            .iter()
+            .find(|n| n["title"] == "准入申请已批准")
+            .expect("the department is told");
+        assert_eq!(n["link"], format!("/assignments/{MZJ}/{id}"));
+
+        // Pages: the new address, another department (404), the old address (redirect).
+        let web = s.web_login("minzheng").await;
+        let r = web
+            .get(s.url(&format!("/assignments/{MZJ}/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = web
+            .get(s.url(&format!("/assignments/{wrong}/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let r = web
+            .get(s.url(&format!("/assignments/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            format!("/assignments/{MZJ}/{id}")
+        );
+        // The old address reveals nothing about a case the viewer may not read, nor a missing one.
+        s.app
+            .create_account_owned(
+                &Actor::console(),
+                &RequestMeta::console(),
+                &NewAccount {
+                    username: "weijian".into(),
+                    display_name: "卫健委办事员".into(),
+                    password: DEMO_PASSWORD.into(),
+                    roles: vec!["department_clerk".into()],
+                    org: wrong.into(),
+                },
+            )
+            .await
+            .unwrap();
+        let wj = s.web_login("weijian").await;
+        for path in [
+            format!("/assignments/{id}"),
+            format!("/assignments/{MZJ}/{id}"),
+            format!("/assignments/{wrong}/{id}"),
+            "/assignments/0190d3c2-0000-7000-8000-000000000000".to_string(),
+        ] {
+            let r = wj.get(s.url(&path)).send().await.unwrap();
+            assert_eq!(r.status(), 404, "{path}");
+        }
+        // A page form posted with another department: 404, nothing written.
+        let sp_web = s.web_login("shenpi").await;
+        let html = sp_web
+            .get(s.url(&format!("/assignments/{MZJ}/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!("action=\"/assignments/{MZJ}/{id}/revoke\"")),
+            "the revoke form posts to the new address"
+        );
+        // The lists and the ledger (work in force) link to the new address.
+        for path in ["/assignments", "/funding"] {
+            let html = sp_web
+                .get(s.url(path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains(&format!("href=\"/assignments/{MZJ}/{id}\"")),
+                "{path}: {html}"
+            );
+        }
+        let csrf = hidden_field(&html, "csrf").unwrap();
+        let r = sp_web
+            .post(s.url(&format!("/assignments/{wrong}/{id}/revoke")))
+            .form(&[("csrf", csrf.as_str()), ("reason", "重复下派")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let r = sp_web
+            .post(s.url(&format!("/assignments/{MZJ}/{id}/revoke")))
+            .form(&[("csrf", csrf.as_str()), ("reason", "重复下派")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            format!("/assignments/{MZJ}/{id}?done=1")
+        );
     }
 }
 
@@ -426,7 +614,7 @@ async fn admitted_work_gets_an_access_number_and_funding_rows() {
         let id = a["id"].as_str().unwrap();
 
         let case = json_ok(
-            get(&s, &mz, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &mz, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             200,
         )
         .await;
@@ -466,7 +654,7 @@ async fn admitted_work_gets_an_access_number_and_funding_rows() {
 
         // Explain re-runs the gate against the recorded version.
         let ex = json_ok(
-            get(&s, &mz, &format!("/api/v1/assignments/{id}/explain")).await,
+            get(&s, &mz, &format!("/api/v1/assignments/{MZJ}/{id}/explain")).await,
             200,
         )
         .await;
@@ -481,7 +669,7 @@ async fn admitted_work_gets_an_access_number_and_funding_rows() {
             get(
                 &s,
                 &mz,
-                &format!("/api/v1/assignments/{}", v["id"].as_str().unwrap()),
+                &format!("/api/v1/assignments/{MZJ}/{}", v["id"].as_str().unwrap()),
             )
             .await,
             200,
@@ -513,11 +701,11 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
             jianfu_domain::clock::to_millis(deadline)
         );
         let id = p["id"].as_str().unwrap().to_string();
-        let path = |a: &str| format!("/api/v1/assignments/{id}/{a}");
+        let path = |a: &str| format!("/api/v1/assignments/{MZJ}/{id}/{a}");
 
         // Not in force yet: the community does not see it; nobody but the approver approves.
         expect_code(
-            get(&s, &sg, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &sg, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             404,
             "not_found",
         )
@@ -593,7 +781,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
         );
         // Now the community sees it.
         json_ok(
-            get(&s, &sg, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &sg, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             200,
         )
         .await;
@@ -630,7 +818,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
         .await;
         assert_eq!(v["status"], "revoked");
         expect_code(
-            get(&s, &sg, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &sg, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             404,
             "not_found",
         )
@@ -661,7 +849,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
             post(
                 &s,
                 &sp,
-                &format!("/api/v1/assignments/{rid}/refuse"),
+                &format!("/api/v1/assignments/{MZJ}/{rid}/refuse"),
                 &json!({"comment": " "}),
             )
             .await,
@@ -673,7 +861,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
             post(
                 &s,
                 &sp,
-                &format!("/api/v1/assignments/{rid}/refuse"),
+                &format!("/api/v1/assignments/{MZJ}/{rid}/refuse"),
                 &json!({"comment": "可通过政府购买服务解决"}),
             )
             .await,
@@ -681,7 +869,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
         )
         .await;
         let seen = json_ok(
-            get(&s, &mz, &format!("/api/v1/assignments/{rid}")).await,
+            get(&s, &mz, &format!("/api/v1/assignments/{MZJ}/{rid}")).await,
             200,
         )
         .await;
@@ -714,7 +902,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
             post(
                 &s,
                 &mz,
-                &format!("/api/v1/assignments/{wid}/withdraw"),
+                &format!("/api/v1/assignments/{MZJ}/{wid}/withdraw"),
                 &json!({"comment": "重新研究"}),
             )
             .await,
@@ -726,7 +914,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
             post(
                 &s,
                 &sp,
-                &format!("/api/v1/assignments/{wid}/approve"),
+                &format!("/api/v1/assignments/{MZJ}/{wid}/approve"),
                 &json!({}),
             )
             .await,
@@ -749,7 +937,7 @@ async fn approval_with_deadline_review_approve_refuse_withdraw_revoke() {
             get(
                 &s,
                 &mz,
-                &format!("/api/v1/assignments/{}", b["id"].as_str().unwrap()),
+                &format!("/api/v1/assignments/{MZJ}/{}", b["id"].as_str().unwrap()),
             )
             .await,
             200,
@@ -788,6 +976,12 @@ async fn missed_deadlines_are_escalated_exactly_once() {
                 .count()
         };
         assert_eq!(overdue(notices(&s, &s.api_token("ducha").await).await), 1);
+        let ducha_told = notices(&s, &s.api_token("ducha").await).await;
+        let n = ducha_told
+            .iter()
+            .find(|n| n["kind"] == "assignment.overdue")
+            .unwrap();
+        assert_eq!(n["link"], format!("/assignments/{MZJ}/{id}"));
         assert_eq!(overdue(notices(&s, &s.api_token("shenpi").await).await), 1);
         // Not the department, and not an unrelated role at the district.
         assert_eq!(overdue(notices(&s, &mz).await), 0);
@@ -796,7 +990,7 @@ async fn missed_deadlines_are_escalated_exactly_once() {
             0
         );
         let v = json_ok(
-            get(&s, &mz, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &mz, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             200,
         )
         .await;
@@ -813,7 +1007,10 @@ async fn missed_deadlines_are_escalated_exactly_once() {
             post(
                 &s,
                 &sp,
-                &format!("/api/v1/assignments/{}/approve", q["id"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/assignments/{MZJ}/{}/approve",
+                    q["id"].as_str().unwrap()
+                ),
                 &json!({}),
             )
             .await,
@@ -859,7 +1056,10 @@ async fn a_community_sees_exactly_the_work_admitted_for_it() {
                 get(
                     &s,
                     &sg,
-                    &format!("/api/v1/assignments/{}", hidden["id"].as_str().unwrap()),
+                    &format!(
+                        "/api/v1/assignments/{MZJ}/{}",
+                        hidden["id"].as_str().unwrap()
+                    ),
                 )
                 .await,
                 404,
@@ -988,7 +1188,7 @@ async fn assist_work_without_funding_can_never_be_in_force() {
             }
         );
         assert!(
-            store.assignment(&id1).await.unwrap().is_none(),
+            store.assignment(MZJ, &id1).await.unwrap().is_none(),
             "rolled back"
         );
 
@@ -1023,6 +1223,7 @@ async fn assist_work_without_funding_can_never_be_in_force() {
         let w = store
             .change_assignment(
                 &CaseChange {
+                    department_code: MZJ.into(),
                     id: id2.clone(),
                     from_status: "pending_approval".into(),
                     to_status: "approved".into(),
@@ -1043,7 +1244,7 @@ async fn assist_work_without_funding_can_never_be_in_force() {
                 communities: vec![C902.into()]
             }
         );
-        let row = store.assignment(&id2).await.unwrap().unwrap();
+        let row = store.assignment(MZJ, &id2).await.unwrap().unwrap();
         assert_eq!(row.status, "pending_approval");
         assert!(row.access_number.is_none());
         assert!(store.assignment_funding(&id2).await.unwrap().is_empty());
@@ -1054,7 +1255,7 @@ async fn assist_work_without_funding_can_never_be_in_force() {
             post(
                 &s,
                 &sp,
-                &format!("/api/v1/assignments/{id2}/approve"),
+                &format!("/api/v1/assignments/{MZJ}/{id2}/approve"),
                 &json!({}),
             )
             .await,
@@ -1170,15 +1371,16 @@ async fn pages_list_check_submit_and_act() {
         .await
         .unwrap();
     assert!(html.contains("1200.00"), "{html}");
-    // A POST without the CSRF token is refused.
-    let id = loc
+    // A POST without the CSRF token is refused. The case's address: department, then id.
+    assert!(loc.starts_with(&format!("/assignments/{MZJ}/")), "{loc}");
+    let case = loc
         .trim_start_matches("/assignments/")
         .split('?')
         .next()
         .unwrap();
     let sp = s.web_login("shenpi").await;
     let r = sp
-        .post(s.url(&format!("/assignments/{id}/revoke")))
+        .post(s.url(&format!("/assignments/{case}/revoke")))
         .form(&[("reason", "x")])
         .send()
         .await
@@ -1195,7 +1397,7 @@ async fn pages_list_check_submit_and_act() {
         .unwrap();
     let csrf2 = hidden_field(&page, "csrf").unwrap();
     let r = sp
-        .post(s.url(&format!("/assignments/{id}/revoke")))
+        .post(s.url(&format!("/assignments/{case}/revoke")))
         .form(&[("csrf", csrf2.as_str()), ("reason", "")])
         .send()
         .await
@@ -1203,7 +1405,7 @@ async fn pages_list_check_submit_and_act() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("撤销时请写明理由"));
     let r = sp
-        .post(s.url(&format!("/assignments/{id}/revoke")))
+        .post(s.url(&format!("/assignments/{case}/revoke")))
         .form(&[("csrf", csrf2.as_str()), ("reason", "重复下派")])
         .send()
         .await
@@ -1243,7 +1445,7 @@ async fn work_expires_when_its_period_ends() {
         // Tokens are re-checked against the clock: log in again after the jump.
         let mz = s.api_token("minzheng").await;
         let case = json_ok(
-            get(&s, &mz, &format!("/api/v1/assignments/{id}")).await,
+            get(&s, &mz, &format!("/api/v1/assignments/{MZJ}/{id}")).await,
             200,
         )
         .await;

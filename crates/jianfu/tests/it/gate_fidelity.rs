@@ -10,6 +10,8 @@ use crate::helpers::{TestServer, backends, expect_code, json_ok};
 use jianfu_server::service::catalog_xlsx;
 use serde_json::{Value, json};
 
+/// 区民政局, the department of the cases submitted here; a case's address carries it.
+const MZJ: &str = "110115-MZJ";
 const C901: &str = "110115001901";
 
 fn off_list(title: &str) -> Value {
@@ -90,7 +92,7 @@ async fn off_list_work_without_a_law_goes_to_approval_and_a_cited_duty_reaches_t
             post(
                 &s,
                 &sp,
-                &format!("/api/v1/assignments/{plain_id}/approve"),
+                &format!("/api/v1/assignments/{MZJ}/{plain_id}/approve"),
                 &json!({"comment": "", "add_to_next_catalog": true}),
             )
             .await,
@@ -102,7 +104,7 @@ async fn off_list_work_without_a_law_goes_to_approval_and_a_cited_duty_reaches_t
             post(
                 &s,
                 &sp,
-                &format!("/api/v1/assignments/{id}/approve"),
+                &format!("/api/v1/assignments/{MZJ}/{id}/approve"),
                 &json!({"comment": "已核实条款", "add_to_next_catalog": true}),
             )
             .await,
@@ -136,6 +138,10 @@ async fn off_list_work_without_a_law_goes_to_approval_and_a_cited_duty_reaches_t
             .await
             .unwrap();
         assert!(page.contains("协助开展宠物登记摸底"), "{page}");
+        assert!(
+            page.contains(&format!("href=\"/assignments/{MZJ}/{id}\"")),
+            "the candidate links to its case by department and id: {page}"
+        );
         let xlsx = web
             .get(s.url("/catalog/candidates/draft.xlsx"))
             .send()
@@ -289,12 +295,12 @@ async fn digital_burdens_and_the_role_are_read_and_old_cases_keep_their_decision
     )
     .await;
     let id = case["id"].as_str().unwrap();
-    let row = s.app.store.assignment(id).await.unwrap().unwrap();
+    let row = s.app.store.assignment(MZJ, id).await.unwrap().unwrap();
     let mut stored: Value = serde_json::from_str(&row.decision_json).unwrap();
     stored["reasons"][0]["message"] = json!("当时的理由");
     sqlx_update_decision(&s, id, &stored.to_string()).await;
     let ex = json_ok(
-        get(&s, &mz, &format!("/api/v1/assignments/{id}/explain")).await,
+        get(&s, &mz, &format!("/api/v1/assignments/{MZJ}/{id}/explain")).await,
         200,
     )
     .await;

@@ -802,16 +802,16 @@ async fn http_api_query_and_path_errors_answer_in_the_one_shape() {
 
     // Path parameters: not UTF-8 after decoding, or with a control character (U+0000 used to
     // reach PostgreSQL and answer 500).
-    let r = get_with(&server, "/api/v1/assignments/%FF", &token).await;
+    let r = get_with(&server, "/api/v1/assignments/110115-MZJ/%FF", &token).await;
     expect_error(r, 400, "invalid_path").await;
-    let r = get_with(&server, "/api/v1/assignments/a%00b", &token).await;
+    let r = get_with(&server, "/api/v1/assignments/110115-MZJ/a%00b", &token).await;
     let msg = expect_error(r, 422, "control_character").await;
     assert!(msg.contains("id"), "names the parameter: {msg}");
     let r = get_with(&server, "/api/v1/mandates/%0A", &token).await;
     expect_error(r, 422, "control_character").await;
 
     // Unknown routes below /api/v1 (also below an existing one) and wrong methods.
-    let r = get_with(&server, "/api/v1/assignments/x/nope", &token).await;
+    let r = get_with(&server, "/api/v1/assignments/x/y/nope", &token).await;
     expect_error(r, 404, "not_found").await;
     let r = Client::new()
         .put(server.url("/api/v1/seal/entries"))

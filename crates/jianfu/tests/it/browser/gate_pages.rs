@@ -44,7 +44,12 @@ async fn gate_pages_in_headless_chromium_at_desktop_and_phone_widths() {
         201,
     )
     .await;
-    let case_id = case["id"].as_str().unwrap().to_string();
+    // The case's address: its department, then its id.
+    let case_id = format!(
+        "{}/{}",
+        case["department"].as_str().unwrap(),
+        case["id"].as_str().unwrap()
+    );
 
     // Declared first, dropped last: the session is deleted before chromedriver is killed.
     let driver = Driver::start().await;
