@@ -69,6 +69,12 @@ impl CaseState {
             CaseState::Withdrawn => "已撤回",
         }
     }
+    /// Whether the gate's "需要修改" guidance still speaks to the department: only once the case
+    /// is refused or withdrawn can it be reworked into a new request; on a case admitted,
+    /// approved or awaiting approval the guidance no longer applies (issue 10 §3).
+    pub fn invites_rework(self) -> bool {
+        matches!(self, CaseState::Refused | CaseState::Withdrawn)
+    }
     /// Work a community must do: admitted by the gate or approved by the district.
     pub fn in_force(self) -> bool {
         matches!(self, CaseState::Admitted | CaseState::Approved)
@@ -238,6 +244,12 @@ mod tests {
     use super::*;
     use CaseAction as A;
     use CaseState as S;
+
+    #[test]
+    fn only_a_refused_or_withdrawn_case_invites_rework() {
+        let rework: Vec<S> = S::ALL.into_iter().filter(|s| s.invites_rework()).collect();
+        assert_eq!(rework, vec![S::Refused, S::Withdrawn]);
+    }
 
     /// Every (state, action) pair, allowed or not, spelled out: the table is the specification.
     #[test]

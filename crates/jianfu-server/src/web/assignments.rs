@@ -242,14 +242,23 @@ fn decision_view(d: &Decision, burden_titles: &[String]) -> DecisionView {
                         None => format!("附带要求 {}", i + 1),
                     },
                 },
-                message: r.message.clone(),
+                // Beside refusals or an approval requirement, "the item itself may be admitted"
+                // is not a green light for the request (issue 10 §3).
+                message: if r.effect == Effect::Admit && d.outcome != Outcome::Admitted {
+                    format!(
+                        "事项本身可以准入，但本申请的结论以其他理由为准。{}",
+                        r.message
+                    )
+                } else {
+                    r.message.clone()
+                },
                 citation: r.citation.clone(),
                 change: r.change.clone().unwrap_or_default(),
                 tone: match r.effect {
                     Effect::Refuse => "off",
                     Effect::NeedsApproval => "warn",
-                    Effect::Admit => "on",
-                    Effect::Advice => "info",
+                    Effect::Admit if d.outcome == Outcome::Admitted => "on",
+                    Effect::Admit | Effect::Advice => "info",
                 },
             })
             .collect(),
@@ -514,8 +523,20 @@ async fn detail_page(
             .unwrap_or("")
             .to_string()
     };
+    let mut decision = decision_view(&c.decision, &titles);
+    // The gate's guidance is for the department, and only while the case can be reworked.
+    let own =
+        actor.is_console() || actor.org.as_ref().map(|o| o.as_str()) == Some(c.department.as_str());
+    let rework =
+        jianfu_domain::assignment::CaseState::parse(&c.status).is_some_and(|s| s.invites_rework());
+    if !(own && rework) {
+        decision.required_changes.clear();
+        for r in &mut decision.reasons {
+            r.change.clear();
+        }
+    }
     let page = DetailPage {
-        decision: decision_view(&c.decision, &titles),
+        decision,
         events: c
             .events
             .iter()

@@ -112,6 +112,22 @@ async fn off_list_work_without_a_law_goes_to_approval_and_a_cited_duty_reaches_t
         )
         .await;
         assert_eq!(approved["status"], "approved");
+        // Guidance that no longer applies disappears: the approved case's page says nothing of
+        // "需要修改：报区级审批", to the department or anyone else (issue 10 §3).
+        for who in ["minzheng", "shenpi"] {
+            let page = s
+                .web_login(who)
+                .await
+                .get(s.url(&format!("/assignments/{MZJ}/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains("已批准准入"), "{who}: {page}");
+            assert!(!page.contains("需要修改"), "{who}: {page}");
+        }
         assert_eq!(approved["list_candidate"], true);
         assert_eq!(approved["list_update_candidate"], true);
 
