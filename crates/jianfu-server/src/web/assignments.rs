@@ -634,8 +634,12 @@ async fn detail(
         .unwrap_or_default();
     let notice = if q.submitted.is_some() {
         Some("申请已提交，准入检查结果见下方。".to_string())
+    } else if let Some(action) = q.done {
+        let actor = ctx.require_caller()?.actor.clone();
+        let c = app.assignment(&actor, &department, &id).await?;
+        Some(done_message(&action, &c))
     } else {
-        q.done.map(|_| "已办理。".to_string())
+        None
     };
     detail_page(
         &app,
@@ -647,6 +651,23 @@ async fn detail(
         Default::default(),
     )
     .await
+}
+
+/// What an action did, in words (issue 10 §3: "已办理。" said nothing): the outcome, the access
+/// number, and who was told (as the service tells them).
+fn done_message(action: &str, c: &crate::service::assignments::CaseOut) -> String {
+    let dept = &c.department_name;
+    match action {
+        "approve" => format!(
+            "已批准准入，准入编号 {}，已通知{dept}。",
+            c.access_number.as_deref().unwrap_or("（未分配）")
+        ),
+        "refuse" => format!("已决定不予准入，理由已通知{dept}。"),
+        "review" => "街道预审意见已记录，区级审批时会看到。".into(),
+        "withdraw" => "申请已撤回，这件事项不会交给社区。".into(),
+        "revoke" => format!("准入已撤销，已通知{dept}和各目标社区，社区不再承担这项工作。"),
+        _ => "已办理。".into(),
+    }
 }
 
 async fn act(
@@ -690,7 +711,7 @@ async fn act(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("{}?done=1", case_path(d, &id))).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("{}?done={action}", case_path(d, &id))).into_response()),
         Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
             detail_page(
                 &app,

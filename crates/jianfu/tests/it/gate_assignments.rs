@@ -588,9 +588,20 @@ async fn case_addresses_carry_the_department() {
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
-        assert_eq!(
-            r.headers()["location"].to_str().unwrap(),
-            format!("/assignments/{MZJ}/{id}?done=1")
+        let back = r.headers()["location"].to_str().unwrap().to_string();
+        assert_eq!(back, format!("/assignments/{MZJ}/{id}?done=revoke"));
+        // The page says what happened and who was told, not just "已办理。" (issue 10 §3).
+        let html = sp_web
+            .get(s.url(&back))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("准入已撤销，已通知区民政局和各目标社区"),
+            "{html}"
         );
     }
 }
