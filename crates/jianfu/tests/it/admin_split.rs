@@ -9,7 +9,7 @@ use crate::helpers::{self, DEMO_PASSWORD, TestServer};
 use jianfu_domain::Role;
 use jianfu_server::service::auth::{SessionKind, actor_of};
 use jianfu_server::service::{Actor, RequestMeta, ServiceError};
-use jianfu_store::{ApiTokenRow, AuditQuery};
+use jianfu_store::ApiTokenRow;
 use reqwest::Client;
 use serde_json::{Value, json};
 
@@ -29,21 +29,6 @@ fn meta(addr: &str) -> RequestMeta {
         client_addr: Some(addr.into()),
         request_id: None,
     }
-}
-
-async fn audit_rows(s: &TestServer, action: &str) -> usize {
-    s.app
-        .store
-        .search_audit(&AuditQuery {
-            action: Some(action.into()),
-            limit: 100_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.action == action)
-        .count()
 }
 
 fn code_of(r: Result<impl Sized, ServiceError>) -> String {
@@ -161,11 +146,16 @@ async fn tokens_belong_to_system_accounts_and_name_themselves() {
             .unwrap();
         let r = s.app.authenticate(legacy).await;
         assert_eq!(code_of(r), "unauthenticated", "{l}");
-        let before = audit_rows(&s, "api_token.revoke_person_tokens").await;
+        let before = s
+            .audit_records("api_token.revoke_person_tokens")
+            .await
+            .len();
         assert_eq!(s.app.retire_person_tokens(&m).await.unwrap(), 1, "{l}");
         assert_eq!(s.app.retire_person_tokens(&m).await.unwrap(), 0, "{l}");
         assert_eq!(
-            audit_rows(&s, "api_token.revoke_person_tokens").await,
+            s.audit_records("api_token.revoke_person_tokens")
+                .await
+                .len(),
             before + 1,
             "{l}: one record, and none when there is nothing to revoke"
         );
@@ -254,8 +244,8 @@ async fn the_system_admin_creates_the_security_admin_grants_nobody_grants_themse
             .set_account_role(&sec, &m, "shenpi2", "district_approver", false)
             .await
             .expect("withdraw");
-        assert_eq!(audit_rows(&s, "user.grant_role").await, 1, "{l}");
-        assert_eq!(audit_rows(&s, "user.withdraw_role").await, 1, "{l}");
+        assert_eq!(s.audit_records("user.grant_role").await.len(), 1, "{l}");
+        assert_eq!(s.audit_records("user.withdraw_role").await.len(), 1, "{l}");
         // The console grants administrator roles.
         s.app
             .set_account_role(&Actor::console(), &m, "shenpi2", "audit_admin", true)
@@ -333,7 +323,11 @@ async fn a_password_set_by_someone_else_serves_one_login_to_set_the_owners_own()
             .unwrap();
         assert_eq!(me.status(), 200, "{l}");
         assert_eq!(api_login(&s, "shegong", "Mine#Own2026").await.0, 200, "{l}");
-        assert_eq!(audit_rows(&s, "user.change_password").await, 1, "{l}");
+        assert_eq!(
+            s.audit_records("user.change_password").await.len(),
+            1,
+            "{l}"
+        );
 
         // Web: the login form turns into the new-password form; no session exists until then.
         s.app
@@ -409,7 +403,7 @@ async fn a_login_flood_leaves_a_handful_of_audit_rows_and_never_locks_the_owner_
     for db in helpers::backends().await {
         let l = db.label;
         let s = TestServer::start(db).await;
-        let before = audit_rows(&s, "auth.login").await;
+        let before = s.audit_records("auth.login").await.len();
         let c = Client::new();
         let mut statuses = std::collections::BTreeMap::new();
         for i in 0..2_000 {
@@ -427,7 +421,7 @@ async fn a_login_flood_leaves_a_handful_of_audit_rows_and_never_locks_the_owner_
                 .unwrap();
             *statuses.entry(r.status().as_u16()).or_insert(0) += 1;
         }
-        let rows = audit_rows(&s, "auth.login").await - before;
+        let rows = s.audit_records("auth.login").await.len() - before;
         eprintln!("{l}: 2,000 failed logins -> {statuses:?}, {rows} audit rows");
         assert!(rows <= 6, "{l}: {rows} audit rows for 2,000 failures");
         assert_eq!(statuses.get(&200), None, "{l}");

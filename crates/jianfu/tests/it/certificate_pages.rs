@@ -7,7 +7,7 @@
 use crate::helpers::{TestServer, hidden_field};
 use jianfu_domain::gate::CatalogItem;
 use jianfu_server::service::{Actor, RequestMeta};
-use jianfu_store::{ApplicationFilter, AuditQuery};
+use jianfu_store::ApplicationFilter;
 use reqwest::{Client, Response};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
@@ -82,19 +82,6 @@ async fn post_apply(
         .send()
         .await
         .unwrap()
-}
-
-async fn audit_count(s: &TestServer, action: &str) -> usize {
-    s.app
-        .store
-        .search_audit(&AuditQuery {
-            action: Some(action.into()),
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .len()
 }
 
 async fn applications(s: &TestServer) -> usize {
@@ -255,7 +242,7 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
         "the retry lands on the same application"
     );
     assert_eq!(applications(&s).await, 1);
-    assert_eq!(audit_count(&s, "certificate.apply").await, 1);
+    assert_eq!(s.audit_records("certificate.apply").await.len(), 1);
     let app_path = first.trim_end_matches("?created=1").to_string();
     assert!(app_path.starts_with(&format!("/certificates/a/{COMMUNITY}/")));
 
@@ -354,7 +341,7 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains(ID));
-    assert_eq!(audit_count(&s, "certificate.id_viewed").await, 1);
+    assert_eq!(s.audit_records("certificate.id_viewed").await.len(), 1);
     let (_, page) = get(&s, &shuji, &app_path).await;
     assert!(!page.contains(ID), "shown once, not kept");
     let r = post(
@@ -378,7 +365,7 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     assert!(cert_path.starts_with("/certificates/c/ZM"), "{cert_path}");
     let r = post(&s, &shegong, &format!("{app_path}/issue"), &issue).await;
     assert_eq!(location(&r).trim_end_matches("?issued=1"), cert_path);
-    assert_eq!(audit_count(&s, "certificate.issue").await, 1);
+    assert_eq!(s.audit_records("certificate.issue").await.len(), 1);
     let number = cert_path.trim_start_matches("/certificates/c/").to_string();
 
     let (status, page) = get(&s, &shegong, &format!("{cert_path}?issued=1")).await;
@@ -504,7 +491,7 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(audit_count(&s, "certificate.revoke").await, 1);
+    assert_eq!(s.audit_records("certificate.revoke").await.len(), 1);
     let (status, page) = get(&s, &public, &format!("/verify?number={number}&code={code}")).await;
     assert_eq!(status, 200);
     assert!(
@@ -697,8 +684,8 @@ async fn certificate_pages_csrf_department_clerk_and_other_residents_are_kept_ou
         .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(applications(&s).await, 1);
-    assert_eq!(audit_count(&s, "certificate.refuse").await, 0);
-    assert_eq!(audit_count(&s, "certificate.withdraw").await, 0);
+    assert_eq!(s.audit_records("certificate.refuse").await.len(), 0);
+    assert_eq!(s.audit_records("certificate.withdraw").await.len(), 0);
 
     // A department clerk sees none of the community's pages.
     let minzheng = s.web_login("minzheng").await;

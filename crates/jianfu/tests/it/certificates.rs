@@ -6,7 +6,6 @@
 
 use crate::helpers::api_post as post;
 use crate::helpers::{TestDb, TestServer, backends, expect_code, json_ok};
-use jianfu_store::AuditQuery;
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
 
@@ -72,19 +71,6 @@ async fn verify(s: &TestServer, number: &str, code: &str) -> Response {
     )
     .unwrap();
     Client::new().get(url).send().await.unwrap()
-}
-
-async fn audit_count(s: &TestServer, action: &str) -> usize {
-    s.app
-        .store
-        .search_audit(&AuditQuery {
-            action: Some(action.into()),
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .len()
 }
 
 async fn scalar(db: &TestDb, sql: &str) -> String {
@@ -266,7 +252,7 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         assert_eq!(c2["number"], c1["number"]);
         assert_eq!(c2["verify_code"], c1["verify_code"]);
         assert_eq!(
-            audit_count(&s, "certificate.issue").await,
+            s.audit_records("certificate.issue").await.len(),
             1,
             "{label}: issued once"
         );
@@ -363,7 +349,7 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         let after = json_ok(verify(&s, &number, &code).await, 200).await;
         assert_eq!(after["status"], "revoked", "{label}");
         assert_eq!(after["revoke_reason"], "申请人提供的材料有误，已重新出具");
-        assert_eq!(audit_count(&s, "certificate.revoke").await, 1);
+        assert_eq!(s.audit_records("certificate.revoke").await.len(), 1);
     }
 }
 
@@ -713,7 +699,7 @@ async fn full_id_numbers_are_for_the_director_only_and_every_view_is_audited() {
             .unwrap(),
         ID
     );
-    assert_eq!(audit_count(&s, "certificate.id_viewed").await, 1);
+    assert_eq!(s.audit_records("certificate.id_viewed").await.len(), 1);
 }
 
 /// Public verification from a given client address (the test server is on loopback, so the
@@ -791,7 +777,10 @@ async fn personal_data_is_deleted_after_the_retention_period_and_the_deletion_is
         // Not yet due: nothing happens, nothing is audited.
         let none = s.app.purge_expired_personal_data(&meta).await.unwrap();
         assert_eq!(none.applications, 0, "{label}");
-        assert_eq!(audit_count(&s, "certificate.retention_purge").await, 0);
+        assert_eq!(
+            s.audit_records("certificate.retention_purge").await.len(),
+            0
+        );
 
         s.clock.advance(time::Duration::days(1096));
         let done = s.app.purge_expired_personal_data(&meta).await.unwrap();
@@ -800,7 +789,10 @@ async fn personal_data_is_deleted_after_the_retention_period_and_the_deletion_is
             (1, 3, 1),
             "{label}"
         );
-        assert_eq!(audit_count(&s, "certificate.retention_purge").await, 1);
+        assert_eq!(
+            s.audit_records("certificate.retention_purge").await.len(),
+            1
+        );
         let name = scalar(&s.db, "SELECT applicant_name FROM certificate_applications").await;
         assert_eq!(name, "", "{label}");
         let ids = scalar(&s.db, "SELECT id_number_enc FROM certificate_applications").await;
@@ -989,7 +981,12 @@ async fn materials_are_ciphertext_in_the_database_file_and_the_export() {
     let meta = jianfu_server::service::RequestMeta::console();
     assert_eq!(s.app.encrypt_plaintext_materials(&meta).await.unwrap(), 1);
     assert_eq!(s.app.encrypt_plaintext_materials(&meta).await.unwrap(), 0);
-    assert_eq!(audit_count(&s, "certificate.materials_encrypted").await, 1);
+    assert_eq!(
+        s.audit_records("certificate.materials_encrypted")
+            .await
+            .len(),
+        1
+    );
     let again = shegong
         .get(s.url(&format!("/certificates/a/{COMMUNITY}/{id}/materials/2")))
         .send()

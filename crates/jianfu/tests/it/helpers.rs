@@ -211,6 +211,22 @@ impl TestServer {
         Self::start(sqlite_db()).await
     }
 
+    /// The audit records of exactly this action (the search itself matches a prefix).
+    pub async fn audit_records(&self, action: &str) -> Vec<jianfu_store::AuditRecord> {
+        self.app
+            .store
+            .search_audit(&jianfu_store::AuditQuery {
+                action: Some(action.into()),
+                limit: 100_000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == action)
+            .collect()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

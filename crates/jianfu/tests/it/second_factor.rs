@@ -8,7 +8,6 @@ use crate::cli::jianfu;
 use crate::helpers::{self, DEMO_PASSWORD, TestServer, expect_code, hidden_field, json_ok};
 use jianfu_domain::second_factor::TotpSecret;
 use jianfu_server::service::{Actor, RequestMeta};
-use jianfu_store::AuditQuery;
 use reqwest::{Client, Response};
 use serde_json::json;
 
@@ -23,21 +22,6 @@ async fn api_login(s: &TestServer, username: &str, code: Option<&str>) -> Respon
         .send()
         .await
         .unwrap()
-}
-
-async fn audit_rows(s: &TestServer, action: &str) -> Vec<jianfu_store::AuditRecord> {
-    s.app
-        .store
-        .search_audit(&AuditQuery {
-            action: Some(action.into()),
-            limit: 10_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.action == action)
-        .collect()
 }
 
 /// POST /login with the demo password; returns the client and the answer.
@@ -226,10 +210,10 @@ async fn an_administrator_gets_no_session_without_the_code_and_each_code_counts_
 
         // Audit: successes and (collapsed) failures are recorded; secrets and codes are not.
         assert!(
-            audit_rows(&s, "auth.second_factor.ok").await.len() >= 3,
+            s.audit_records("auth.second_factor.ok").await.len() >= 3,
             "{l}"
         );
-        let failures = audit_rows(&s, "auth.second_factor.failure").await;
+        let failures = s.audit_records("auth.second_factor.failure").await;
         assert!(!failures.is_empty(), "{l}");
         for r in &failures {
             assert!(!r.detail.contains(&bad), "{l}: {}", r.detail);
@@ -304,7 +288,7 @@ async fn enrolment_needs_a_valid_code_recovery_codes_work_once_and_the_console_r
             "{l}"
         );
         assert_eq!(
-            audit_rows(&s, "auth.second_factor.reset").await.len(),
+            s.audit_records("auth.second_factor.reset").await.len(),
             1,
             "{l}"
         );
@@ -382,7 +366,7 @@ async fn enrolment_needs_a_valid_code_recovery_codes_work_once_and_the_console_r
         assert_eq!(codes.len(), 10, "{l}: {codes:?}");
         assert_eq!(home_status(&s, &c).await, 200, "{l}: logged in");
         assert_eq!(
-            audit_rows(&s, "auth.second_factor.enrol").await.len(),
+            s.audit_records("auth.second_factor.enrol").await.len(),
             4,
             "{l}: 3 demo + 1"
         );
@@ -412,7 +396,7 @@ async fn enrolment_needs_a_valid_code_recovery_codes_work_once_and_the_console_r
         let (status, _) = post_code(&s, &c, &page, "/login/code", "secadmin", &codes[1]).await;
         assert_eq!(status, 303, "{l}: another recovery code on the web");
         assert_eq!(
-            audit_rows(&s, "auth.second_factor.recovery_code")
+            s.audit_records("auth.second_factor.recovery_code")
                 .await
                 .len(),
             2,
