@@ -57,6 +57,19 @@ fn page(
     page_with(app, ctx, username, error, notice, status, None)
 }
 
+/// The login form again after a stale CSRF token: the page sat open too long (or came from
+/// elsewhere); the username is kept.
+fn expired(app: &App, ctx: PageContext, username: String) -> Response {
+    page(
+        app,
+        ctx,
+        username,
+        Some("页面已过期，请重新登录。".into()),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+}
+
 fn page_with(
     app: &App,
     ctx: PageContext,
@@ -340,14 +353,7 @@ async fn submit_code(
 ) -> Response {
     let ctx = PageContext::anonymous(&app, &headers, "/login").await;
     if !csrf_ok(&headers, &form.csrf) {
-        return page(
-            &app,
-            ctx,
-            form.username,
-            Some("页面已过期，请重新登录。".into()),
-            None,
-            StatusCode::FORBIDDEN,
-        );
+        return expired(&app, ctx, form.username);
     }
     if form.code.trim().is_empty() {
         return factor_page(
@@ -405,14 +411,7 @@ async fn submit_enrolment(
 ) -> Response {
     let ctx = PageContext::anonymous(&app, &headers, "/login").await;
     if !csrf_ok(&headers, &form.csrf) {
-        return page(
-            &app,
-            ctx,
-            form.username,
-            Some("页面已过期，请重新登录。".into()),
-            None,
-            StatusCode::FORBIDDEN,
-        );
+        return expired(&app, ctx, form.username);
     }
     if form.code.trim().is_empty() {
         return enrol_again(
@@ -517,14 +516,7 @@ async fn change_password(
     let ctx = PageContext::anonymous(&app, &headers, "/login").await;
     let cookie_token = cookies::get(&headers, cookies::LOGIN_CSRF).unwrap_or("");
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), form.csrf.as_bytes()) {
-        return page(
-            &app,
-            ctx,
-            form.username,
-            Some("页面已过期，请重新登录。".into()),
-            None,
-            StatusCode::FORBIDDEN,
-        );
+        return expired(&app, ctx, form.username);
     }
     if form.new_password != form.confirm {
         return page_with(
