@@ -12,8 +12,8 @@ use crate::store::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-/// Rows per multi-row INSERT: 500 rows of 8 columns are 4,000 parameters, well under SQLite's
-/// 32,766 and PostgreSQL's 65,535.
+/// Rows per multi-row INSERT: 500 rows of up to 14 columns (audit records) are 7,000 parameters,
+/// well under SQLite's 32,766 and PostgreSQL's 65,535.
 pub(crate) const ROWS_PER_INSERT: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -241,41 +241,66 @@ macro_rules! impl_assignment_store {
                     .join(", ")
             }
 
-            async fn insert_event(
+            /// A case's events, in one statement.
+            async fn insert_events(
                 tx: &mut Transaction<'static, $db>,
-                e: &AssignmentEvent,
+                events: &[AssignmentEvent],
             ) -> Result<()> {
-                sqlx::query(
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO assignment_events (assignment_id, id, at, actor, actor_name, \
-                     actor_org, action, from_status, to_status, comment) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&e.assignment_id)
-                .bind(&e.id)
-                .bind(e.at)
-                .bind(&e.actor)
-                .bind(&e.actor_name)
-                .bind(&e.actor_org)
-                .bind(&e.action)
-                .bind(&e.from_status)
-                .bind(&e.to_status)
-                .bind(&e.comment)
-                .execute(&mut **tx)
-                .await?;
+                     actor_org, action, from_status, to_status, comment) ",
+                );
+                q.push_values(events, |mut b, e| {
+                    b.push_bind(&e.assignment_id)
+                        .push_bind(&e.id)
+                        .push_bind(e.at)
+                        .push_bind(&e.actor)
+                        .push_bind(&e.actor_name)
+                        .push_bind(&e.actor_org)
+                        .push_bind(&e.action)
+                        .push_bind(&e.from_status)
+                        .push_bind(&e.to_status)
+                        .push_bind(&e.comment);
+                });
+                q.build().execute(&mut **tx).await?;
                 Ok(())
             }
 
-            /// Funding rows, the funding check, the access number and the validity, inside the
-            /// caller's transaction. `Err(list)`: communities without funding (caller rolls back).
-            async fn admit(
+            /// Takes the next access number of `year`. A new case takes it in a statement of its
+            /// own before its transaction (`insert_assignment`): the counter row is then locked
+            /// for that statement only, so submissions of different departments never wait on
+            /// each other's transactions. Numbers need not be gapless (a case whose transaction
+            /// then fails leaves one unused); they stay unique.
+            async fn take_access_number<'e>(
+                executor: impl sqlx::Executor<'e, Database = $db>,
+                year: i32,
+            ) -> Result<String> {
+                let (seq,): (i64,) = sqlx::query_as(
+                    "INSERT INTO access_number_counters (year, last_seq) VALUES ($1, 1) \
+                     ON CONFLICT (year) DO UPDATE SET last_seq = access_number_counters.last_seq + 1 \
+                     RETURNING last_seq",
+                )
+                .bind(year as i64)
+                .fetch_one(executor)
+                .await?;
+                Ok(u32::try_from(seq)
+                    .ok()
+                    .and_then(|s| AccessNumber::new(year, s))
+                    .ok_or_else(|| StoreError::Conflict(format!("准入编号（{year}年）")))?
+                    .to_string())
+            }
+
+            /// The funding rows, one statement per chunk of rows, not one per community (a case
+            /// for "all communities" funds hundreds).
+            async fn insert_funding(
                 tx: &mut Transaction<'static, $db>,
-                department: &str,
                 id: &str,
-                adm: &Admission,
-            ) -> Result<std::result::Result<String, Vec<String>>> {
-                // One statement per chunk of rows, not one per community (a case for "all
-                // communities" funds hundreds).
-                for chunk in adm.funding.chunks($crate::assignment_store::ROWS_PER_INSERT) {
+                funding: &[$crate::assignment_store::FundingRow],
+            ) -> Result<()> {
+                for chunk in funding.chunks($crate::assignment_store::ROWS_PER_INSERT) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO funding_ledger (community_code, assignment_id, \
                          department_code, amount_fen, channel, period_from, period_to, created_at) ",
@@ -295,6 +320,20 @@ macro_rules! impl_assignment_store {
                         .await
                         .map_err(|e| StoreError::from_write(e, "经费台账记录"))?;
                 }
+                Ok(())
+            }
+
+            /// Admits a stored case (an approval: people's pace, so its number is taken inside the
+            /// transaction and a refused approval leaves no gap): its funding rows, the funding
+            /// check over everything the ledger holds for it, then the access number and validity.
+            /// `Err(list)`: communities without funding (caller rolls back).
+            async fn admit(
+                tx: &mut Transaction<'static, $db>,
+                department: &str,
+                id: &str,
+                adm: &Admission,
+            ) -> Result<std::result::Result<String, Vec<String>>> {
+                insert_funding(tx, id, &adm.funding).await?;
                 // The funding check reads the case, its targets and their funding in one query.
                 let rows: Vec<(bool, String, Option<i64>)> = sqlx::query_as(
                     "SELECT a.requires_funding, t.community_code, f.amount_fen \
@@ -318,19 +357,7 @@ macro_rules! impl_assignment_store {
                 if targets.is_empty() || !missing.is_empty() {
                     return Ok(Err(missing.into_iter().map(str::to_string).collect()));
                 }
-                let (seq,): (i64,) = sqlx::query_as(
-                    "INSERT INTO access_number_counters (year, last_seq) VALUES ($1, 1) \
-                     ON CONFLICT (year) DO UPDATE SET last_seq = access_number_counters.last_seq + 1 \
-                     RETURNING last_seq",
-                )
-                .bind(adm.year as i64)
-                .fetch_one(&mut **tx)
-                .await?;
-                let number = u32::try_from(seq)
-                    .ok()
-                    .and_then(|s| AccessNumber::new(adm.year, s))
-                    .ok_or_else(|| StoreError::Conflict(format!("准入编号（{}年）", adm.year)))?
-                    .to_string();
+                let number = take_access_number(&mut **tx, adm.year).await?;
                 sqlx::query(
                     "UPDATE assignments SET access_number = $1, valid_from = $2, valid_to = $3 \
                      WHERE department_code = $4 AND id = $5",
@@ -376,9 +403,30 @@ macro_rules! impl_assignment_store {
                     let admission = &admission;
                     let audit = &audit;
                     retrying(move || async move {
-                        let admission = admission.clone();
+                        // A new case is admitted in the statement that stores it: the funding it
+                        // brings is all the ledger can hold for it, so the check needs no query.
+                        let mut row = a.clone();
+                        if let Some(adm) = admission {
+                            let codes: Vec<String> =
+                                targets.iter().map(|t| t.community_code.clone()).collect();
+                            let funded: Vec<(String, i64)> = adm
+                                .funding
+                                .iter()
+                                .map(|f| (f.community_code.clone(), f.amount_fen))
+                                .collect();
+                            let missing = unfunded_communities(a.requires_funding, &codes, &funded);
+                            if codes.is_empty() || !missing.is_empty() {
+                                let communities = missing.into_iter().map(str::to_string).collect();
+                                return Ok(CaseWrite::FundingMissing { communities });
+                            }
+                            row.access_number =
+                                Some(take_access_number(self.writer(), adm.year).await?);
+                            row.valid_from = Some(adm.valid_from.clone());
+                            row.valid_to = Some(adm.valid_to.clone());
+                        }
+                        let a = &row;
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let sql = format!(
                             "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
                              $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
@@ -428,21 +476,14 @@ macro_rules! impl_assignment_store {
                                 .await
                                 .map_err(|e| StoreError::from_write(e, "目标社区"))?;
                         }
-                        for e in events {
-                            insert_event(&mut tx, e).await?;
-                        }
-                        let mut access_number = None;
+                        insert_events(&mut tx, events).await?;
                         if let Some(adm) = admission {
-                            match admit(&mut tx, &a.department_code, &a.id, adm).await? {
-                                Ok(n) => access_number = Some(n),
-                                Err(communities) => {
-                                    tx.rollback().await?;
-                                    return Ok(CaseWrite::FundingMissing { communities });
-                                }
-                            }
+                            insert_funding(&mut tx, &a.id, &adm.funding).await?;
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
-                        Ok(CaseWrite::Done { access_number })
+                        commit_audited(tx, audit).await?;
+                        Ok(CaseWrite::Done {
+                            access_number: a.access_number.clone(),
+                        })
                     })
                     .await
                 }
@@ -456,7 +497,7 @@ macro_rules! impl_assignment_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let (review_outcome, review_comment) = match &c.review {
                             Some((o, m)) => (Some(o.clone()), Some(m.clone())),
                             None => (None, None),
@@ -493,19 +534,21 @@ macro_rules! impl_assignment_store {
                                 current: current.map(|(s,)| s),
                             });
                         }
-                        insert_event(&mut tx, event).await?;
-                        let mut access_number = None;
+                        insert_events(&mut tx, std::slice::from_ref(event)).await?;
+                        let mut number = None;
                         if let Some(adm) = &c.admission {
                             match admit(&mut tx, &c.department_code, &c.id, adm).await? {
-                                Ok(n) => access_number = Some(n),
+                                Ok(n) => number = Some(n),
                                 Err(communities) => {
                                     tx.rollback().await?;
                                     return Ok(CaseWrite::FundingMissing { communities });
                                 }
                             }
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
-                        Ok(CaseWrite::Done { access_number })
+                        commit_audited(tx, audit).await?;
+                        Ok(CaseWrite::Done {
+                            access_number: number,
+                        })
                     })
                     .await
                 }
@@ -521,7 +564,7 @@ macro_rules! impl_assignment_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let done = sqlx::query(
                             "UPDATE assignments SET escalated_at = $1 \
                              WHERE department_code = $2 AND id = $3 \
@@ -537,8 +580,8 @@ macro_rules! impl_assignment_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        insert_event(&mut tx, event).await?;
-                        commit_audited(tx, seq, prev, audit).await?;
+                        insert_events(&mut tx, std::slice::from_ref(event)).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(true)
                     })
                     .await

@@ -46,6 +46,25 @@ impl From<AuditRow> for AuditRecord {
 pub(crate) const AUDIT_COLUMNS: &str = "chain, seq, id, at, actor, actor_role, action, object, result, \
      client_addr, request_id, detail, prev_hash, hash";
 
+/// What the two backends do differently in an audited write.
+pub(crate) trait Dialect {
+    /// The statement that opens a write transaction.
+    const BEGIN_WRITE: &'static str;
+    /// Whether `WITH … (UPDATE …) INSERT …` runs both statements (PostgreSQL; SQLite's CTEs
+    /// cannot modify data).
+    const DATA_MODIFYING_CTE: bool;
+}
+
+impl Dialect for sqlx::Sqlite {
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const DATA_MODIFYING_CTE: bool = false;
+}
+
+impl Dialect for sqlx::Postgres {
+    const BEGIN_WRITE: &'static str = "BEGIN";
+    const DATA_MODIFYING_CTE: bool = true;
+}
+
 macro_rules! impl_store {
     ($store:ident, $db:ty, $name:literal) => {
         mod shared_sql {
@@ -59,88 +78,120 @@ macro_rules! impl_store {
         use sqlx::Transaction;
         use $crate::retry::retrying;
 
-        /// Starts a transaction whose first act is to lock the head of the audit chain `chain`
-        /// (creating it at its genesis if new), so appends to one chain are serialised across
-        /// every process using the database while other chains' writers go on. Returns the next
-        /// sequence number and the previous hash.
+        /// Starts a write transaction. SQLite takes its one write lock now (`BEGIN IMMEDIATE`),
+        /// so a transaction that reads before it writes never fails to upgrade; PostgreSQL locks
+        /// rows as it goes.
         pub(crate) async fn begin_audited(
             pool: &sqlx::Pool<$db>,
-            chain: &str,
-        ) -> Result<(Transaction<'static, $db>, i64, String)> {
-            let mut tx = pool.begin().await?;
-            // New chain: the row is inserted with seq 1 and the genesis as "previous" hash. Known
-            // chain: seq + 1, and the hash returned is still the last record's (the update leaves
-            // it alone; `commit_audited` writes the new one).
-            let (seq, hash): (i64, String) = sqlx::query_as(
-                "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, 1, $2) \
-                 ON CONFLICT (chain) DO UPDATE SET seq = audit_head.seq + 1 \
-                 RETURNING seq, hash",
-            )
-            .bind(chain)
-            .bind(jianfu_domain::audit_chain::genesis(chain))
-            .fetch_one(&mut *tx)
-            .await?;
-            Ok((tx, seq, hash))
+        ) -> Result<Transaction<'static, $db>> {
+            Ok(pool
+                .begin_with(<$db as $crate::backend::Dialect>::BEGIN_WRITE)
+                .await?)
         }
 
+        /// Appends the audit record of the transaction's change to its chain and commits.
         pub(crate) async fn commit_audited(
-            mut tx: Transaction<'static, $db>,
-            seq: i64,
-            prev_hash: String,
+            tx: Transaction<'static, $db>,
             d: AuditDraft,
         ) -> Result<()> {
-            let record = AuditRecord {
-                chain: d.chain,
-                seq,
-                id: d.id,
-                at: d.at,
-                actor: d.actor,
-                actor_role: d.actor_role,
-                action: d.action,
-                object: d.object,
-                result: d.result,
-                client_addr: d.client_addr,
-                request_id: d.request_id,
-                detail: d.detail,
-                prev_hash: String::new(),
-                hash: String::new(),
-            }
-            .seal(&prev_hash);
-            insert_audit_record(&mut tx, &record).await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE chain = $2")
-                .bind(&record.hash)
-                .bind(&record.chain)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(())
+            commit_audited_all(tx, vec![d]).await
         }
 
-        async fn insert_audit_record(
-            tx: &mut Transaction<'static, $db>,
-            r: &AuditRecord,
+        /// Appends the audit records of the transaction's changes and commits. Each chain's head
+        /// row is locked here, as the last act before the commit (chains in name order, so two
+        /// writers never wait on each other crosswise), so writers of one organisation queue only
+        /// for these statements and the commit, not for the whole use case (measured in
+        /// docs/performance.md, 议题 14). A chain's records take one statement to reserve their
+        /// sequence numbers and one to store them.
+        pub(crate) async fn commit_audited_all(
+            mut tx: Transaction<'static, $db>,
+            drafts: Vec<AuditDraft>,
         ) -> Result<()> {
-            sqlx::query(
-                "INSERT INTO audit_log (chain, seq, id, at, actor, actor_role, action, object, \
-                 result, client_addr, request_id, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(&r.chain)
-            .bind(r.seq)
-            .bind(&r.id)
-            .bind(r.at)
-            .bind(&r.actor)
-            .bind(&r.actor_role)
-            .bind(&r.action)
-            .bind(&r.object)
-            .bind(&r.result)
-            .bind(&r.client_addr)
-            .bind(&r.request_id)
-            .bind(&r.detail)
-            .bind(&r.prev_hash)
-            .bind(&r.hash)
-            .execute(&mut **tx)
-            .await?;
+            let mut by_chain: std::collections::BTreeMap<String, Vec<AuditDraft>> =
+                std::collections::BTreeMap::new();
+            for d in drafts {
+                by_chain.entry(d.chain.clone()).or_default().push(d);
+            }
+            for (chain, drafts) in by_chain {
+                let n = drafts.len() as i64;
+                // New chain: the row starts at its genesis. Known chain: the sequence moves on
+                // by n and the hash returned is still the last record's.
+                let (last, mut prev): (i64, String) = sqlx::query_as(
+                    "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $3, $2) \
+                     ON CONFLICT (chain) DO UPDATE SET seq = audit_head.seq + $3 \
+                     RETURNING seq, hash",
+                )
+                .bind(&chain)
+                .bind(jianfu_domain::audit_chain::genesis(&chain))
+                .bind(n)
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut records = Vec::with_capacity(drafts.len());
+                for (i, d) in drafts.into_iter().enumerate() {
+                    let r = AuditRecord {
+                        chain: d.chain,
+                        seq: last - n + 1 + i as i64,
+                        id: d.id,
+                        at: d.at,
+                        actor: d.actor,
+                        actor_role: d.actor_role,
+                        action: d.action,
+                        object: d.object,
+                        result: d.result,
+                        client_addr: d.client_addr,
+                        request_id: d.request_id,
+                        detail: d.detail,
+                        prev_hash: String::new(),
+                        hash: String::new(),
+                    }
+                    .seal(&prev);
+                    prev = r.hash.clone();
+                    records.push(r);
+                }
+                let cte = <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE;
+                let chunks: Vec<&[AuditRecord]> =
+                    records.chunks($crate::assignment_store::ROWS_PER_INSERT).collect();
+                for (k, chunk) in chunks.iter().enumerate() {
+                    let mut q = sqlx::QueryBuilder::<$db>::new("");
+                    if cte && k + 1 == chunks.len() {
+                        // PostgreSQL: the last records and the head's new hash in one statement.
+                        q.push("WITH head AS (UPDATE audit_head SET hash = ")
+                            .push_bind(&prev)
+                            .push(" WHERE chain = ")
+                            .push_bind(&chain)
+                            .push(") ");
+                    }
+                    q.push(
+                        "INSERT INTO audit_log (chain, seq, id, at, actor, actor_role, action, \
+                         object, result, client_addr, request_id, detail, prev_hash, hash) ",
+                    );
+                    q.push_values(chunk.iter(), |mut b, r| {
+                        b.push_bind(&r.chain)
+                            .push_bind(r.seq)
+                            .push_bind(&r.id)
+                            .push_bind(r.at)
+                            .push_bind(&r.actor)
+                            .push_bind(&r.actor_role)
+                            .push_bind(&r.action)
+                            .push_bind(&r.object)
+                            .push_bind(&r.result)
+                            .push_bind(&r.client_addr)
+                            .push_bind(&r.request_id)
+                            .push_bind(&r.detail)
+                            .push_bind(&r.prev_hash)
+                            .push_bind(&r.hash);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                if !cte {
+                    sqlx::query("UPDATE audit_head SET hash = $1 WHERE chain = $2")
+                        .bind(&prev)
+                        .bind(&chain)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
             Ok(())
         }
 
@@ -241,11 +292,11 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     for o in orgs {
                         insert_org(&mut tx, o).await?;
                     }
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -261,7 +312,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     sqlx::query(
                         "INSERT INTO meta (key, value) VALUES ($1, $2) \
                          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -270,7 +321,7 @@ macro_rules! impl_store {
                     .bind(value)
                     .execute(&mut *tx)
                     .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -279,9 +330,9 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     insert_user_row(&mut tx, user).await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -315,7 +366,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                         .bind(disabled)
                         .bind(id)
@@ -329,7 +380,7 @@ macro_rules! impl_store {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -344,7 +395,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     let n = sqlx::query(
                         "UPDATE users SET password_hash = $1, password_changed_at = $2, \
                          failed_logins = 0, locked_until = NULL WHERE id = $3",
@@ -360,7 +411,7 @@ macro_rules! impl_store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -377,7 +428,7 @@ macro_rules! impl_store {
                 retrying(move || async move {
                     let policy = policy.clone();
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
                         "SELECT failed_logins, locked_until FROM users WHERE id = $1",
                     )
@@ -396,7 +447,7 @@ macro_rules! impl_store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    commit_audited(tx, seq, prev, audit).await?;
+                    commit_audited(tx, audit).await?;
                     Ok(next)
                 })
                 .await
@@ -406,7 +457,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     let n = sqlx::query(
                         "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
                     )
@@ -415,7 +466,7 @@ macro_rules! impl_store {
                     .await?
                     .rows_affected();
                     not_found_unless_one(n, "用户")?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -424,7 +475,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     sqlx::query(
                         "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, \
                          last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -437,7 +488,7 @@ macro_rules! impl_store {
                     .bind(s.last_seen_at)
                     .execute(&mut *tx)
                     .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -465,12 +516,12 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                         .bind(token_hash)
                         .execute(&mut *tx)
                         .await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -479,9 +530,9 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     insert_token_row(&mut tx, t).await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -509,7 +560,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     let n = sqlx::query(
                         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
                     )
@@ -519,7 +570,7 @@ macro_rules! impl_store {
                     .await?
                     .rows_affected();
                     not_found_unless_one(n, "有效的 API 令牌")?;
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -528,8 +579,8 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                    commit_audited(tx, seq, prev, audit).await
+                    let tx = begin_audited(self.writer()).await?;
+                    commit_audited(tx, audit).await
                 })
                 .await
             }
@@ -660,7 +711,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     let present: Vec<String> =
                         sqlx::query_scalar($crate::guards::list_sql($name))
                             .fetch_all(&mut *tx)
@@ -681,7 +732,7 @@ macro_rules! impl_store {
                     }
                     let mut audit = audit;
                     audit.detail = format!("{{\"restored\":{:?}}}", restored);
-                    commit_audited(tx, seq, prev, audit).await?;
+                    commit_audited(tx, audit).await?;
                     Ok(restored)
                 })
                 .await

@@ -57,7 +57,7 @@ macro_rules! impl_catalog_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         sqlx::query(
                             "INSERT INTO catalog_versions (id, title, document, effective_from, \
                              effective_to, notice, body, created_at, created_by) \
@@ -75,7 +75,7 @@ macro_rules! impl_catalog_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| StoreError::from_write(e, &format!("清单版本 {}", row.id)))?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }

@@ -199,6 +199,7 @@ pub trait CertificateStore: Send + Sync + 'static {
         community: &str,
         id: &str,
         change: &ApplicationChange,
+        told: &crate::Told,
         audit: AuditDraft,
     ) -> Result<bool>;
     /// Issues an approved application: number, certificate row, seal-log entry, application →
@@ -243,7 +244,7 @@ macro_rules! impl_certificate_store {
     ($store:ident, $db:ty) => {
         mod certificate_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited};
+            use super::shared_sql::{begin_audited, commit_audited, commit_audited_all};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
@@ -279,7 +280,7 @@ macro_rules! impl_certificate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let sql = format!(
                             "INSERT INTO certificate_applications ({APP_COLUMNS}) VALUES ($1, $2, \
                              $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
@@ -323,24 +324,24 @@ macro_rules! impl_certificate_store {
                             .execute(&mut *tx)
                             .await
                             .map_err(|e| StoreError::from_write(e, "证明申请"))?;
-                        for m in materials {
-                            sqlx::query(
+                        if !materials.is_empty() {
+                            let mut q = sqlx::QueryBuilder::<$db>::new(
                                 "INSERT INTO certificate_materials (community_code, application_id, \
-                                 seq, material, kind, size, sha256, bytes) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                            )
-                            .bind(&m.community_code)
-                            .bind(&m.application_id)
-                            .bind(m.seq)
-                            .bind(&m.material)
-                            .bind(&m.kind)
-                            .bind(m.size)
-                            .bind(&m.sha256)
-                            .bind(&m.bytes)
-                            .execute(&mut *tx)
-                            .await?;
+                                 seq, material, kind, size, sha256, bytes) ",
+                            );
+                            q.push_values(materials, |mut b, m| {
+                                b.push_bind(&m.community_code)
+                                    .push_bind(&m.application_id)
+                                    .push_bind(m.seq)
+                                    .push_bind(&m.material)
+                                    .push_bind(&m.kind)
+                                    .push_bind(m.size)
+                                    .push_bind(&m.sha256)
+                                    .push_bind(&m.bytes);
+                            });
+                            q.build().execute(&mut *tx).await?;
                         }
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -424,7 +425,7 @@ macro_rules! impl_certificate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         for m in rows {
                             sqlx::query(
                                 "UPDATE certificate_materials SET bytes = $1 WHERE community_code = $2 \
@@ -437,7 +438,7 @@ macro_rules! impl_certificate_store {
                             .execute(&mut *tx)
                             .await?;
                         }
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -480,12 +481,13 @@ macro_rules! impl_certificate_store {
                     community: &str,
                     id: &str,
                     c: &ApplicationChange,
+                    told: &$crate::Told,
                     audit: AuditDraft,
                 ) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let done = sqlx::query(
                             "UPDATE certificate_applications SET status = $1, updated_at = $2, \
                              facts = COALESCE($3, facts), \
@@ -517,7 +519,8 @@ macro_rules! impl_certificate_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        super::notice_sql::insert_rows(&mut tx, &told.notices).await?;
+                        commit_audited_all(tx, told.with_change(audit)).await?;
                         Ok(true)
                     })
                     .await
@@ -535,7 +538,7 @@ macro_rules! impl_certificate_store {
                         let c = c.clone();
                         let mut audit = audit.clone();
                         let mut row = c.row;
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         // The state check comes first: in the common case it is the only guard
                         // needed, and a retry finds the application already issued.
                         let moved = sqlx::query(
@@ -604,7 +607,7 @@ macro_rules! impl_certificate_store {
                             };
                         }
                         audit.object = format!("certificate:{}", row.number);
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(IssueOutcome::Issued(row))
                     })
                     .await
@@ -670,7 +673,7 @@ macro_rules! impl_certificate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let done = sqlx::query(
                             "UPDATE certificates SET status = 'revoked', revoked_at = $1, \
                              revoked_by = $2, revoke_reason = $3 \
@@ -688,7 +691,7 @@ macro_rules! impl_certificate_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(true)
                     })
                     .await
@@ -703,7 +706,7 @@ macro_rules! impl_certificate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let mut audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let materials = sqlx::query(sqlx::AssertSqlSafe(format!(
                             "DELETE FROM certificate_materials WHERE EXISTS (SELECT 1 FROM \
                              certificate_applications a WHERE a.community_code = \
@@ -748,7 +751,7 @@ macro_rules! impl_certificate_store {
                             return Ok(counts);
                         }
                         audit.detail = serde_json::to_string(&counts).unwrap_or_default();
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(counts)
                     })
                     .await

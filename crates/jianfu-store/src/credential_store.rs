@@ -168,7 +168,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let n = sqlx::query(
                             "UPDATE users SET password_hash = $1, password_changed_at = $2, \
                              failed_logins = 0, locked_until = NULL WHERE id = $3",
@@ -190,7 +190,7 @@ macro_rules! impl_credential_store {
                             .bind(user_id)
                             .execute(&mut *tx)
                             .await?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -203,7 +203,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         insert_user(&mut tx, u).await?;
                         sqlx::query(
                             "INSERT INTO one_time_passwords (user_id, set_at) VALUES ($1, $2)",
@@ -212,7 +212,7 @@ macro_rules! impl_credential_store {
                         .bind(u.password_changed_at)
                         .execute(&mut *tx)
                         .await?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -227,7 +227,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let n = sqlx::query(
                             "UPDATE users SET password_hash = $1, password_changed_at = $2, \
                              failed_logins = 0, locked_until = NULL WHERE id = $3",
@@ -253,7 +253,7 @@ macro_rules! impl_credential_store {
                             .bind(user_id)
                             .execute(&mut *tx)
                             .await?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -267,7 +267,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let n = sqlx::query("UPDATE users SET roles = $1 WHERE id = $2")
                             .bind(roles)
                             .bind(user_id)
@@ -281,7 +281,7 @@ macro_rules! impl_credential_store {
                             .bind(user_id)
                             .execute(&mut *tx)
                             .await?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -294,14 +294,14 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         insert_user(&mut tx, u).await?;
                         sqlx::query("INSERT INTO system_accounts (user_id, created_at) VALUES ($1, $2)")
                             .bind(&u.id)
                             .bind(u.created_at)
                             .execute(&mut *tx)
                             .await?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -314,7 +314,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let mut audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let ids: Vec<(String,)> = sqlx::query_as(
                             "SELECT id FROM api_tokens WHERE revoked_at IS NULL AND user_id NOT IN \
                              (SELECT user_id FROM system_accounts) ORDER BY id",
@@ -338,7 +338,7 @@ macro_rules! impl_credential_store {
                             "tokens": ids,
                         })
                         .to_string();
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(ids)
                     })
                     .await
@@ -363,7 +363,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         sqlx::query(
                             "INSERT INTO second_factors (user_id, secret_enc, confirmed_at, last_step) \
                              VALUES ($1, $2, $3, $4)",
@@ -391,7 +391,7 @@ macro_rules! impl_credential_store {
                             .await
                             .map_err(|e| StoreError::from_write(e, "恢复码"))?;
                         }
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -405,7 +405,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let n = sqlx::query(
                             "UPDATE second_factors SET last_step = $1 WHERE user_id = $2 \
                              AND (last_step IS NULL OR last_step < $1)",
@@ -419,7 +419,7 @@ macro_rules! impl_credential_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(true)
                     })
                     .await
@@ -435,7 +435,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let n = sqlx::query(
                             "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 \
                              AND code_hash = $3 AND used_at IS NULL",
@@ -450,7 +450,7 @@ macro_rules! impl_credential_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(true)
                     })
                     .await
@@ -474,7 +474,7 @@ macro_rules! impl_credential_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let had = sqlx::query("DELETE FROM second_factors WHERE user_id = $1")
                             .bind(user_id)
                             .execute(&mut *tx)
@@ -489,7 +489,7 @@ macro_rules! impl_credential_store {
                             .bind(user_id)
                             .execute(&mut *tx)
                             .await?;
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(had)
                     })
                     .await

@@ -39,7 +39,7 @@ pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use mandate_store::{MandateRow, MandateStore};
 pub use model::*;
-pub use notice_store::{NoticeRow, NoticeStore};
+pub use notice_store::{NoticeRow, NoticeStore, Told};
 pub use scale_store::ScaleStore;
 pub use seal_store::{SealAppended, SealDraft, SealEntryRow, SealFilter, SealStore};
 pub use store::{CoreStore, Store};

@@ -76,7 +76,7 @@ macro_rules! impl_mandate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         sqlx::query(
                             "INSERT INTO mandates (id, number_key, number, issuer, title, issued_on, \
                              level, requires, valid_from, valid_to, summary, end_note, created_at, \
@@ -102,7 +102,7 @@ macro_rules! impl_mandate_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| StoreError::from_write(e, &format!("上级文件 {}", row.number)))?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -116,7 +116,7 @@ macro_rules! impl_mandate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let done = sqlx::query(
                             "UPDATE mandates SET number_key = $1, number = $2, issuer = $3, \
                              title = $4, issued_on = $5, level = $6, requires = $7, valid_from = $8, \
@@ -146,7 +146,7 @@ macro_rules! impl_mandate_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(true)
                     })
                     .await

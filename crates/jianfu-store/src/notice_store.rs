@@ -22,9 +22,28 @@ pub struct NoticeRow {
     pub read_at: Option<i64>,
 }
 
+/// Notices that go out with a change, written in the change's own transaction, each with its
+/// audit record (one transaction fewer per notice, and no change without its notices).
+#[derive(Debug, Clone, Default)]
+pub struct Told {
+    pub notices: Vec<NoticeRow>,
+    pub audits: Vec<AuditDraft>,
+}
+
+impl Told {
+    /// The change's own audit record first, then the notices'.
+    pub fn with_change(&self, change: AuditDraft) -> Vec<AuditDraft> {
+        std::iter::once(change)
+            .chain(self.audits.iter().cloned())
+            .collect()
+    }
+}
+
 #[async_trait]
 pub trait NoticeStore: Send + Sync + 'static {
-    async fn insert_notice(&self, n: &NoticeRow, audit: AuditDraft) -> Result<()>;
+    /// Sends notices (one event told to several organisations), each with its audit record, in
+    /// one transaction.
+    async fn insert_notices(&self, told: &Told) -> Result<()>;
     /// Notices for an organisation, newest first; role-addressed ones only for those roles.
     async fn notices_for(
         &self,
@@ -39,34 +58,47 @@ macro_rules! impl_notice_store {
     ($store:ident, $db:ty) => {
         mod notice_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited};
+            use super::shared_sql::{begin_audited, commit_audited_all};
             use $crate::retry::retrying;
             use $crate::store::Result;
-            use $crate::{AuditDraft, NoticeRow};
+            use $crate::NoticeRow;
+
+            /// Notices inside the caller's transaction, one statement per chunk of rows.
+            pub(crate) async fn insert_rows(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                notices: &[NoticeRow],
+            ) -> Result<()> {
+                for chunk in notices.chunks($crate::assignment_store::ROWS_PER_INSERT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO notices (org_code, id, role, kind, title, body, link, \
+                         created_at, read_at) ",
+                    );
+                    q.push_values(chunk, |mut b, n| {
+                        b.push_bind(&n.org_code)
+                            .push_bind(&n.id)
+                            .push_bind(&n.role)
+                            .push_bind(&n.kind)
+                            .push_bind(&n.title)
+                            .push_bind(&n.body)
+                            .push_bind(&n.link)
+                            .push_bind(n.created_at)
+                            .push_bind(n.read_at);
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
 
             #[async_trait::async_trait]
             impl $crate::NoticeStore for $store {
-                async fn insert_notice(&self, n: &NoticeRow, audit: AuditDraft) -> Result<()> {
-                    let audit = &audit;
+                async fn insert_notices(&self, told: &$crate::Told) -> Result<()> {
+                    if told.notices.is_empty() {
+                        return Ok(());
+                    }
                     retrying(move || async move {
-                        let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
-                        sqlx::query(
-                            "INSERT INTO notices (org_code, id, role, kind, title, body, link, \
-                             created_at, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        )
-                        .bind(&n.org_code)
-                        .bind(&n.id)
-                        .bind(&n.role)
-                        .bind(&n.kind)
-                        .bind(&n.title)
-                        .bind(&n.body)
-                        .bind(&n.link)
-                        .bind(n.created_at)
-                        .bind(n.read_at)
-                        .execute(&mut *tx)
-                        .await?;
-                        commit_audited(tx, seq, prev, audit).await
+                        let mut tx = begin_audited(self.writer()).await?;
+                        insert_rows(&mut tx, &told.notices).await?;
+                        commit_audited_all(tx, told.audits.clone()).await
                     })
                     .await
                 }

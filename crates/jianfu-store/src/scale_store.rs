@@ -93,7 +93,7 @@ macro_rules! impl_scale_store {
                     users: &[UserRow],
                     audit: AuditDraft,
                 ) -> Result<()> {
-                    let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                    let mut tx = begin_audited(self.writer()).await?;
                     for page in orgs.chunks(BULK_ROWS) {
                         let mut q = sqlx::QueryBuilder::<$db>::new(
                             "INSERT INTO orgs (code, name, kind, parent_code, created_at) ",
@@ -134,7 +134,7 @@ macro_rules! impl_scale_store {
                             .await
                             .map_err(|e| StoreError::from_write(e, "用户名"))?;
                     }
-                    commit_audited(tx, seq, prev, audit).await
+                    commit_audited(tx, audit).await
                 }
 
                 async fn append_sealed_audit(&self, records: &[AuditRecord]) -> Result<()> {

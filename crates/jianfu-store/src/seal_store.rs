@@ -281,67 +281,69 @@ macro_rules! impl_seal_store {
                 let leaf = parse_hex(&e.leaf_hash).unwrap_or_default();
                 let created = frontier.append(h, leaf);
 
-                sqlx::query(
-                    "INSERT INTO seal_entries (seq, id, used_at, community_code, kind, subject, \
-                     content, copies, approver, handler, personal_digest, hash_alg, leaf_hash, \
-                     prev_hash, entry_hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(e.seq)
-                .bind(&e.id)
-                .bind(e.used_at)
-                .bind(&e.community_code)
-                .bind(&e.kind)
-                .bind(&e.subject)
-                .bind(&e.content)
-                .bind(e.copies)
-                .bind(&e.approver)
-                .bind(&e.handler)
-                .bind(&e.personal_digest)
-                .bind(&e.hash_alg)
-                .bind(&e.leaf_hash)
-                .bind(&e.prev_hash)
-                .bind(&e.entry_hash)
-                .execute(&mut **tx)
-                .await
-                .map_err(|err| StoreError::from_write(err, &format!("用印登记第 {seq} 条")))?;
-                sqlx::query(
-                    "INSERT INTO seal_personal (seq, salt, applicant, contact) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(seq)
-                .bind(&personal.salt)
-                .bind(&personal.applicant)
-                .bind(&personal.contact)
-                .execute(&mut **tx)
-                .await?;
-                if !created.is_empty() {
+                const ENTRY: &str = "INSERT INTO seal_entries (seq, id, used_at, community_code, \
+                    kind, subject, content, copies, approver, handler, personal_digest, hash_alg, \
+                    leaf_hash, prev_hash, entry_hash) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+                const PERSONAL: &str = "INSERT INTO seal_personal (seq, salt, applicant, contact) \
+                    VALUES ($1, $16, $17, $18)";
+                const HEAD: &str = "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) \
+                    VALUES ($19, $1, $15, $20, $21) \
+                    ON CONFLICT (log) DO UPDATE SET size = excluded.size, hash = excluded.hash, \
+                    hash_alg = excluded.hash_alg, frontier = excluded.frontier";
+                // New Merkle nodes, numbered after the 21 parameters above.
+                let nodes = (!created.is_empty()).then(|| {
                     let values: Vec<String> = (0..created.len())
-                        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                        .map(|i| format!("(${}, ${})", 22 + 2 * i, 23 + 2 * i))
                         .collect();
-                    let sql = sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO seal_nodes (node, hash) VALUES {}",
-                        values.join(", ")
-                    ));
-                    let mut q = sqlx::query(sql);
+                    format!("INSERT INTO seal_nodes (node, hash) VALUES {}", values.join(", "))
+                });
+                // PostgreSQL: the whole append is one statement (the head row stays locked until
+                // commit, so fewer round trips is less time every other issuer waits); SQLite
+                // runs the parts one by one with the same parameters.
+                let statements: Vec<String> =
+                    if <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE {
+                        let mut with = vec![format!("e AS ({ENTRY})"), format!("p AS ({PERSONAL})")];
+                        with.extend(nodes.map(|n| format!("n AS ({n})")));
+                        vec![format!("WITH {} {HEAD}", with.join(", "))]
+                    } else {
+                        [Some(ENTRY.to_string()), Some(PERSONAL.to_string()), nodes, Some(HEAD.to_string())]
+                            .into_iter()
+                            .flatten()
+                            .collect()
+                    };
+                let frontier = frontier.encode();
+                for sql in statements {
+                    // Every part binds all parameters by number; SQLite leaves unnamed ones unused.
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(e.seq)
+                        .bind(&e.id)
+                        .bind(e.used_at)
+                        .bind(&e.community_code)
+                        .bind(&e.kind)
+                        .bind(&e.subject)
+                        .bind(&e.content)
+                        .bind(e.copies)
+                        .bind(&e.approver)
+                        .bind(&e.handler)
+                        .bind(&e.personal_digest)
+                        .bind(&e.hash_alg)
+                        .bind(&e.leaf_hash)
+                        .bind(&e.prev_hash)
+                        .bind(&e.entry_hash)
+                        .bind(&personal.salt)
+                        .bind(&personal.applicant)
+                        .bind(&personal.contact)
+                        .bind(SEAL_LOG)
+                        .bind(alg.as_str())
+                        .bind(&frontier);
                     for n in &created {
                         q = q.bind(n.node.key()).bind(to_hex(&n.hash));
                     }
-                    q.execute(&mut **tx).await?;
+                    q.execute(&mut **tx)
+                        .await
+                        .map_err(|err| StoreError::from_write(err, &format!("用印登记第 {seq} 条")))?;
                 }
-                sqlx::query(
-                    "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) \
-                     VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (log) DO UPDATE SET size = excluded.size, hash = excluded.hash, \
-                     hash_alg = excluded.hash_alg, frontier = excluded.frontier",
-                )
-                .bind(SEAL_LOG)
-                .bind(seq)
-                .bind(&e.entry_hash)
-                .bind(alg.as_str())
-                .bind(frontier.encode())
-                .execute(&mut **tx)
-                .await?;
                 Ok(SealAppended {
                     seq,
                     entry_hash: e.entry_hash,
@@ -364,9 +366,9 @@ macro_rules! impl_seal_store {
                     retrying(move || async move {
                         let alg_for_new_log = alg_for_new_log.clone();
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let appended = append_in_tx(&mut tx, d, alg_for_new_log).await?;
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(appended)
                     })
                     .await
@@ -515,7 +517,7 @@ macro_rules! impl_seal_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         sqlx::query(
                             "INSERT INTO seal_checkpoints (size, signed_at, root, hash_alg, key_id, \
                              signature) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -529,7 +531,7 @@ macro_rules! impl_seal_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| StoreError::from_write(e, "同一时刻的检查点"))?;
-                        commit_audited(tx, seq, prev, audit).await
+                        commit_audited(tx, audit).await
                     })
                     .await
                 }
@@ -594,7 +596,7 @@ macro_rules! impl_seal_store {
                                 _ => bad = mid,
                             }
                         }
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         // The time condition stays: a row out of time order is never deleted early.
                         let n = sqlx::query(
                             "DELETE FROM seal_personal WHERE seq >= $1 AND seq <= $2 AND seq IN \
@@ -611,7 +613,7 @@ macro_rules! impl_seal_store {
                             tx.rollback().await?;
                             return Ok(0);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(n)
                     })
                     .await

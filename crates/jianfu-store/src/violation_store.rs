@@ -81,10 +81,12 @@ pub struct ViolationDecision {
 #[async_trait]
 pub trait ViolationStore: Send + Sync + 'static {
     /// Stores a report and all its evidence, with the audit record, in one transaction.
+    /// Stores a report with its evidence and the notices it sends, in one transaction.
     async fn insert_violation(
         &self,
         report: &ViolationRow,
         evidence: &[EvidenceRow],
+        told: &crate::Told,
         audit: AuditDraft,
     ) -> Result<()>;
     async fn violation(&self, community: &str, id: &str) -> Result<Option<ViolationRow>>;
@@ -127,7 +129,7 @@ macro_rules! impl_violation_store {
     ($store:ident, $db:ty) => {
         mod violation_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited};
+            use super::shared_sql::{begin_audited, commit_audited, commit_audited_all};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
@@ -145,12 +147,13 @@ macro_rules! impl_violation_store {
                     &self,
                     r: &ViolationRow,
                     evidence: &[EvidenceRow],
+                    told: &$crate::Told,
                     audit: AuditDraft,
                 ) -> Result<()> {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         sqlx::query(
                             "INSERT INTO violation_reports (community_code, id, department_code, \
                              title, description, channel, received_on, reported_by, reported_at, \
@@ -177,22 +180,24 @@ macro_rules! impl_violation_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| StoreError::from_write(e, "举报"))?;
-                        for e in evidence {
-                            sqlx::query(
+                        if !evidence.is_empty() {
+                            let mut q = sqlx::QueryBuilder::<$db>::new(
                                 "INSERT INTO violation_evidence (community_code, report_id, seq, \
-                                 kind, size, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                            )
-                            .bind(&e.community_code)
-                            .bind(&e.report_id)
-                            .bind(e.seq)
-                            .bind(&e.kind)
-                            .bind(e.size)
-                            .bind(&e.sha256)
-                            .bind(&e.bytes)
-                            .execute(&mut *tx)
-                            .await?;
+                                 kind, size, sha256, bytes) ",
+                            );
+                            q.push_values(evidence, |mut b, e| {
+                                b.push_bind(&e.community_code)
+                                    .push_bind(&e.report_id)
+                                    .push_bind(e.seq)
+                                    .push_bind(&e.kind)
+                                    .push_bind(e.size)
+                                    .push_bind(&e.sha256)
+                                    .push_bind(&e.bytes);
+                            });
+                            q.build().execute(&mut *tx).await?;
                         }
-                        commit_audited(tx, seq, prev, audit).await
+                        super::notice_sql::insert_rows(&mut tx, &told.notices).await?;
+                        commit_audited_all(tx, told.with_change(audit)).await
                     })
                     .await
                 }
@@ -278,7 +283,7 @@ macro_rules! impl_violation_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let done = sqlx::query(
                             "UPDATE violation_reports SET status = $1, revoked = $2, \
                              decided_by = $3, decided_at = $4, decision_comment = $5 \
@@ -299,7 +304,7 @@ macro_rules! impl_violation_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(true)
                     })
                     .await
@@ -316,7 +321,7 @@ macro_rules! impl_violation_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let (mut tx, seq, prev) = begin_audited(self.writer(), &audit.chain).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
                         let done = sqlx::query(
                             "UPDATE violation_reports SET department_response = $1, \
                              department_responded_at = $2 WHERE community_code = $3 AND id = $4",
@@ -332,7 +337,7 @@ macro_rules! impl_violation_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, seq, prev, audit).await?;
+                        commit_audited(tx, audit).await?;
                         Ok(true)
                     })
                     .await

@@ -298,7 +298,7 @@ pub async fn apply(
         .map(|o| o.to_string())
         .unwrap_or_default();
     let d = app
-        .certificate_application_detail(&caller.actor, &community, &id)
+        .certificate_application_brief(&caller.actor, &community, &id)
         .await?;
     Ok((StatusCode::CREATED, Json(d.view.into())))
 }
@@ -329,7 +329,7 @@ pub async fn get_application(
     ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
     let d = app
-        .certificate_application_detail(&caller.actor, &community, &id)
+        .certificate_application_brief(&caller.actor, &community, &id)
         .await?;
     Ok(Json(d.into()))
 }
@@ -439,7 +439,7 @@ pub async fn issue(
     let c = app
         .issue_certificate(&caller.actor, &meta, &community, &id, &key)
         .await?;
-    let verify_code = app.certificate_code(&caller.actor, &c.number).await?;
+    let verify_code = app.certificate_code_of(&caller.actor, &c).await?;
     Ok((
         StatusCode::CREATED,
         Json(IssuedOut {

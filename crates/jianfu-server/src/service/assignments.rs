@@ -995,21 +995,23 @@ impl App {
             &body,
         )
         .await?;
-        for t in &targets {
-            self.notify(
-                actor,
-                meta,
-                &Recipient {
-                    org_code: t.community_code.clone(),
-                    role: None,
-                },
-                "assignment.revoked",
-                "准入事项已撤销",
-                &body,
-                "/assignments",
-            )
-            .await?;
-        }
+        let communities: Vec<Recipient> = targets
+            .iter()
+            .map(|t| Recipient {
+                org_code: t.community_code.clone(),
+                role: None,
+            })
+            .collect();
+        self.notify_all(
+            actor,
+            meta,
+            &communities,
+            "assignment.revoked",
+            "准入事项已撤销",
+            &body,
+            "/assignments",
+        )
+        .await?;
         Ok(())
     }
 
@@ -1143,18 +1145,16 @@ impl App {
                     .unwrap_or_default()
             );
             let link = case_link(&row);
-            for to in &recipients {
-                self.notify(
-                    &actor,
-                    meta,
-                    to,
-                    "assignment.overdue",
-                    "准入审批超期",
-                    &body,
-                    &link,
-                )
-                .await?;
-            }
+            self.notify_all(
+                &actor,
+                meta,
+                &recipients,
+                "assignment.overdue",
+                "准入审批超期",
+                &body,
+                &link,
+            )
+            .await?;
         }
         Ok(count)
     }

@@ -2,7 +2,7 @@
 
 use super::{Actor, App, RequestMeta, ServiceError};
 use jianfu_domain::Role;
-use jianfu_store::NoticeRow;
+use jianfu_store::{NoticeRow, Told};
 
 /// Who a notice is for: everyone in an organisation, or one role there.
 #[derive(Debug, Clone)]
@@ -25,22 +25,74 @@ impl App {
         body: &str,
         link: &str,
     ) -> Result<(), ServiceError> {
-        let n = NoticeRow {
-            org_code: to.org_code.clone(),
-            id: uuid::Uuid::now_v7().to_string(),
-            role: to.role.map(|r| r.as_str().to_string()),
-            kind: kind.into(),
-            title: title.chars().take(120).collect(),
-            body: body.chars().take(2000).collect(),
-            link: link.into(),
-            created_at: self.now_ms(),
-            read_at: None,
-        };
-        let mut a = self.audit(actor, meta, "notice.send", format!("notice:{}", n.id));
-        a.detail =
-            serde_json::json!({"to": n.org_code, "role": n.role, "kind": n.kind}).to_string();
-        self.store.insert_notice(&n, a).await?;
+        self.notify_all(
+            actor,
+            meta,
+            std::slice::from_ref(to),
+            kind,
+            title,
+            body,
+            link,
+        )
+        .await
+    }
+
+    /// Tells several recipients of one event: one notice and one audit record each, written
+    /// in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn notify_all(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        to: &[Recipient],
+        kind: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<(), ServiceError> {
+        let told = self.told(actor, meta, to, kind, title, body, link);
+        self.store.insert_notices(&told).await?;
         Ok(())
+    }
+
+    /// The notices of one event and their audit records, for a use case to write in its own
+    /// transaction (see `Told`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn told(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        to: &[Recipient],
+        kind: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Told {
+        let now = self.now_ms();
+        let notices: Vec<NoticeRow> = to
+            .iter()
+            .map(|to| NoticeRow {
+                org_code: to.org_code.clone(),
+                id: uuid::Uuid::now_v7().to_string(),
+                role: to.role.map(|r| r.as_str().to_string()),
+                kind: kind.into(),
+                title: title.chars().take(120).collect(),
+                body: body.chars().take(2000).collect(),
+                link: link.into(),
+                created_at: now,
+                read_at: None,
+            })
+            .collect();
+        let audits = notices
+            .iter()
+            .map(|n| {
+                let mut a = self.audit(actor, meta, "notice.send", format!("notice:{}", n.id));
+                a.detail = serde_json::json!({"to": n.org_code, "role": n.role, "kind": n.kind})
+                    .to_string();
+                a
+            })
+            .collect();
+        Told { notices, audits }
     }
 
     /// Everyone holding `role`, as recipients: each organisation where an enabled account holds

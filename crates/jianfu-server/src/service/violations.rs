@@ -251,8 +251,6 @@ impl App {
             "evidence": evidence.iter().map(|e| serde_json::json!({"kind": e.kind, "size": e.size, "sha256": e.sha256})).collect::<Vec<_>>(),
         })
         .to_string();
-        self.store.insert_violation(&row, &evidence, a).await?;
-
         let title = format!("违规下派举报：{}", row.title);
         let body = format!(
             "{}报告：{}通过{}向社区下派了未经准入的工作“{}”（收到日期 {}）。请核查。",
@@ -262,24 +260,23 @@ impl App {
             row.title,
             row.received_on
         );
-        let link = r.path();
-        self.notify(
+        let mut to = vec![Recipient {
+            org_code: row.department_code.clone(),
+            role: None,
+        }];
+        to.extend(self.holders_of(Role::Supervisor).await?);
+        let told = self.told(
             actor,
             meta,
-            &Recipient {
-                org_code: row.department_code.clone(),
-                role: None,
-            },
+            &to,
             "violation_reported",
             &title,
             &body,
-            &link,
-        )
-        .await?;
-        for to in self.holders_of(Role::Supervisor).await? {
-            self.notify(actor, meta, &to, "violation_reported", &title, &body, &link)
-                .await?;
-        }
+            &r.path(),
+        );
+        self.store
+            .insert_violation(&row, &evidence, &told, a)
+            .await?;
         Ok(r)
     }
 
@@ -478,21 +475,15 @@ impl App {
             ),
         };
         let link = format!("/violations/{}/{}", row.community_code, row.id);
-        for org in [&row.community_code, &row.department_code] {
-            self.notify(
-                actor,
-                meta,
-                &Recipient {
-                    org_code: org.clone(),
-                    role: None,
-                },
-                "violation_decided",
-                &title,
-                &body,
-                &link,
-            )
+        let to: Vec<Recipient> = [&row.community_code, &row.department_code]
+            .into_iter()
+            .map(|org| Recipient {
+                org_code: org.clone(),
+                role: None,
+            })
+            .collect();
+        self.notify_all(actor, meta, &to, "violation_decided", &title, &body, &link)
             .await?;
-        }
         let updated = self
             .store
             .violation(&row.community_code, &row.id)
