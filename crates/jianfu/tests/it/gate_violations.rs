@@ -433,6 +433,30 @@ async fn run_flow(db: TestDb) {
     // The whole trail is in the audit log: the reports, the notices, the decisions.
     assert_eq!(audit_count(&s, "violation.report").await, 2, "{label}");
     assert!(audit_count(&s, "notice.send").await >= 8, "{label}");
+
+    // A report and the notices it sends are written in one transaction: the reporter's chain holds
+    // the report's record and right after it one record per notice, and the trail still verifies.
+    let notices = s.audit_records("notice.send").await;
+    for report in s.audit_records("violation.report").await {
+        let mut seqs: Vec<i64> = notices
+            .iter()
+            .filter(|n| n.chain == report.chain && n.request_id == report.request_id)
+            .map(|n| n.seq)
+            .collect();
+        seqs.sort();
+        assert!(
+            seqs.len() >= 2,
+            "{label}: the department and the supervisors"
+        );
+        let expected: Vec<i64> = (1..=seqs.len() as i64).map(|k| report.seq + k).collect();
+        assert_eq!(seqs, expected, "{label}: {report:?}");
+    }
+    let trail = s
+        .app
+        .verify_audit(&jianfu_server::service::Actor::console())
+        .await
+        .unwrap();
+    assert!(trail.problems.is_empty(), "{label}: {:?}", trail.problems);
 }
 
 const JPG_MIN: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01";
