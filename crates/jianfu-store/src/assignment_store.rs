@@ -216,7 +216,7 @@ macro_rules! impl_assignment_store {
     ($store:ident, $db:ty) => {
         mod assignment_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited};
+            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch};
             use $crate::retry::retrying;
             use $crate::assignment_store::{
                 Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget,
@@ -241,32 +241,26 @@ macro_rules! impl_assignment_store {
                     .join(", ")
             }
 
-            /// A case's events, in one statement.
-            async fn insert_events(
-                tx: &mut Transaction<'static, $db>,
-                events: &[AssignmentEvent],
-            ) -> Result<()> {
-                if events.is_empty() {
-                    return Ok(());
-                }
-                let mut q = sqlx::QueryBuilder::<$db>::new(
+            /// A case's events, written with the other writes of the batch.
+            fn add_events(batch: &mut Batch, events: &[AssignmentEvent]) {
+                batch.insert(
                     "INSERT INTO assignment_events (assignment_id, id, at, actor, actor_name, \
                      actor_org, action, from_status, to_status, comment) ",
+                    10,
+                    events,
+                    |mut b, e| {
+                        b.push_bind(&e.assignment_id)
+                            .push_bind(&e.id)
+                            .push_bind(e.at)
+                            .push_bind(&e.actor)
+                            .push_bind(&e.actor_name)
+                            .push_bind(&e.actor_org)
+                            .push_bind(&e.action)
+                            .push_bind(&e.from_status)
+                            .push_bind(&e.to_status)
+                            .push_bind(&e.comment);
+                    },
                 );
-                q.push_values(events, |mut b, e| {
-                    b.push_bind(&e.assignment_id)
-                        .push_bind(&e.id)
-                        .push_bind(e.at)
-                        .push_bind(&e.actor)
-                        .push_bind(&e.actor_name)
-                        .push_bind(&e.actor_org)
-                        .push_bind(&e.action)
-                        .push_bind(&e.from_status)
-                        .push_bind(&e.to_status)
-                        .push_bind(&e.comment);
-                });
-                q.build().execute(&mut **tx).await?;
-                Ok(())
             }
 
             /// Takes the next access number of `year`. A new case takes it in a statement of its
@@ -293,19 +287,18 @@ macro_rules! impl_assignment_store {
                     .to_string())
             }
 
-            /// The funding rows, one statement per chunk of rows, not one per community (a case
-            /// for "all communities" funds hundreds).
-            async fn insert_funding(
-                tx: &mut Transaction<'static, $db>,
+            /// The funding rows of a case, written with the other writes of the batch.
+            fn add_funding(
+                batch: &mut Batch,
                 id: &str,
                 funding: &[$crate::assignment_store::FundingRow],
-            ) -> Result<()> {
-                for chunk in funding.chunks($crate::assignment_store::ROWS_PER_INSERT) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO funding_ledger (community_code, assignment_id, \
-                         department_code, amount_fen, channel, period_from, period_to, created_at) ",
-                    );
-                    q.push_values(chunk, |mut b, f| {
+            ) {
+                batch.insert(
+                    "INSERT INTO funding_ledger (community_code, assignment_id, department_code, \
+                     amount_fen, channel, period_from, period_to, created_at) ",
+                    8,
+                    funding,
+                    |mut b, f| {
                         b.push_bind(&f.community_code)
                             .push_bind(id)
                             .push_bind(&f.department_code)
@@ -314,13 +307,8 @@ macro_rules! impl_assignment_store {
                             .push_bind(&f.period_from)
                             .push_bind(&f.period_to)
                             .push_bind(f.created_at);
-                    });
-                    q.build()
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(|e| StoreError::from_write(e, "经费台账记录"))?;
-                }
-                Ok(())
+                    },
+                );
             }
 
             /// Admits a stored case (an approval: people's pace, so its number is taken inside the
@@ -333,7 +321,9 @@ macro_rules! impl_assignment_store {
                 id: &str,
                 adm: &Admission,
             ) -> Result<std::result::Result<String, Vec<String>>> {
-                insert_funding(tx, id, &adm.funding).await?;
+                let mut batch = Batch::new("经费台账记录");
+                add_funding(&mut batch, id, &adm.funding);
+                batch.run(tx).await?;
                 // The funding check reads the case, its targets and their funding in one query.
                 let rows: Vec<(bool, String, Option<i64>)> = sqlx::query_as(
                     "SELECT a.requires_funding, t.community_code, f.amount_fen \
@@ -426,61 +416,56 @@ macro_rules! impl_assignment_store {
                         }
                         let a = &row;
                         let audit = audit.clone();
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let sql = format!(
-                            "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-                             $23, $24, $25)"
+                        let tx = begin_audited(self.writer()).await?;
+                        let mut batch = Batch::new(format!("准入事项 {}", a.id));
+                        batch.insert(
+                            &format!("INSERT INTO assignments ({COLUMNS}) "),
+                            25,
+                            [a],
+                            |mut b, a| {
+                                b.push_bind(&a.department_code)
+                                    .push_bind(&a.id)
+                                    .push_bind(&a.title)
+                                    .push_bind(&a.item_code)
+                                    .push_bind(&a.community_role)
+                                    .push_bind(&a.status)
+                                    .push_bind(&a.outcome)
+                                    .push_bind(&a.catalog_version)
+                                    .push_bind(&a.request_json)
+                                    .push_bind(&a.decision_json)
+                                    .push_bind(a.all_communities)
+                                    .push_bind(a.requires_funding)
+                                    .push_bind(&a.period_from)
+                                    .push_bind(&a.period_to)
+                                    .push_bind(&a.access_number)
+                                    .push_bind(&a.valid_from)
+                                    .push_bind(&a.valid_to)
+                                    .push_bind(a.deadline_at)
+                                    .push_bind(a.escalated_at)
+                                    .push_bind(&a.review_outcome)
+                                    .push_bind(&a.review_comment)
+                                    .push_bind(&a.submitted_by)
+                                    .push_bind(a.submitted_at)
+                                    .push_bind(a.updated_at)
+                                    .push_bind(a.list_candidate);
+                            },
                         );
-                        sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .bind(&a.department_code)
-                            .bind(&a.id)
-                            .bind(&a.title)
-                            .bind(&a.item_code)
-                            .bind(&a.community_role)
-                            .bind(&a.status)
-                            .bind(&a.outcome)
-                            .bind(&a.catalog_version)
-                            .bind(&a.request_json)
-                            .bind(&a.decision_json)
-                            .bind(a.all_communities)
-                            .bind(a.requires_funding)
-                            .bind(&a.period_from)
-                            .bind(&a.period_to)
-                            .bind(&a.access_number)
-                            .bind(&a.valid_from)
-                            .bind(&a.valid_to)
-                            .bind(a.deadline_at)
-                            .bind(a.escalated_at)
-                            .bind(&a.review_outcome)
-                            .bind(&a.review_comment)
-                            .bind(&a.submitted_by)
-                            .bind(a.submitted_at)
-                            .bind(a.updated_at)
-                            .bind(a.list_candidate)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(|e| StoreError::from_write(e, &format!("准入事项 {}", a.id)))?;
-                        for chunk in targets.chunks($crate::assignment_store::ROWS_PER_INSERT) {
-                            let mut q = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO assignment_targets (community_code, assignment_id, \
-                                 street_code) ",
-                            );
-                            q.push_values(chunk, |mut b, t| {
+                        batch.insert(
+                            "INSERT INTO assignment_targets (community_code, assignment_id, \
+                             street_code) ",
+                            3,
+                            targets,
+                            |mut b, t| {
                                 b.push_bind(&t.community_code)
                                     .push_bind(&a.id)
                                     .push_bind(&t.street_code);
-                            });
-                            q.build()
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(|e| StoreError::from_write(e, "目标社区"))?;
-                        }
-                        insert_events(&mut tx, events).await?;
+                            },
+                        );
+                        add_events(&mut batch, events);
                         if let Some(adm) = admission {
-                            insert_funding(&mut tx, &a.id, &adm.funding).await?;
+                            add_funding(&mut batch, &a.id, &adm.funding);
                         }
-                        commit_audited(tx, audit).await?;
+                        commit_audited_batch(tx, batch, vec![audit]).await?;
                         Ok(CaseWrite::Done {
                             access_number: a.access_number.clone(),
                         })
@@ -534,7 +519,9 @@ macro_rules! impl_assignment_store {
                                 current: current.map(|(s,)| s),
                             });
                         }
-                        insert_events(&mut tx, std::slice::from_ref(event)).await?;
+                        let mut batch = Batch::new("办理过程");
+                        add_events(&mut batch, std::slice::from_ref(event));
+                        batch.run(&mut tx).await?;
                         let mut number = None;
                         if let Some(adm) = &c.admission {
                             match admit(&mut tx, &c.department_code, &c.id, adm).await? {
@@ -580,7 +567,9 @@ macro_rules! impl_assignment_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        insert_events(&mut tx, std::slice::from_ref(event)).await?;
+                        let mut batch = Batch::new("办理过程");
+                        add_events(&mut batch, std::slice::from_ref(event));
+                        batch.run(&mut tx).await?;
                         commit_audited(tx, audit).await?;
                         Ok(true)
                     })

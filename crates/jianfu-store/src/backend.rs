@@ -89,6 +89,98 @@ macro_rules! impl_store {
                 .await?)
         }
 
+        /// Writes sent together: on PostgreSQL one statement (each write a data-modifying CTE),
+        /// on SQLite one multi-statement query (sqlx binds `$n` by number in each part). One
+        /// round trip (on SQLite one trip to the connection's thread) instead of one per write.
+        pub(crate) struct Batch {
+            full: Vec<sqlx::QueryBuilder<$db>>,
+            q: sqlx::QueryBuilder<$db>,
+            parts: usize,
+            binds: usize,
+            /// What a unique-key conflict is about, for `StoreError::from_write`.
+            what: String,
+        }
+
+        impl Batch {
+            /// Parameters per statement, under SQLite's 32,766 and PostgreSQL's 65,535.
+            const MAX_BINDS: usize = 30_000;
+
+            pub(crate) fn new(what: impl Into<String>) -> Self {
+                Self {
+                    full: Vec::new(),
+                    q: sqlx::QueryBuilder::new(""),
+                    parts: 0,
+                    binds: 0,
+                    what: what.into(),
+                }
+            }
+
+            /// Starts one write that binds `binds` parameters; push its SQL onto the builder.
+            pub(crate) fn write(&mut self, binds: usize) -> &mut sqlx::QueryBuilder<$db> {
+                let cte = <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE;
+                if self.parts > 0 && self.binds + binds > Self::MAX_BINDS {
+                    self.close();
+                }
+                if cte {
+                    let open = match self.parts {
+                        0 => "WITH w0 AS (".to_string(),
+                        n => format!("), w{n} AS ("),
+                    };
+                    self.q.push(open);
+                } else if self.parts > 0 {
+                    self.q.push("; ");
+                }
+                self.parts += 1;
+                self.binds += binds;
+                &mut self.q
+            }
+
+            /// A multi-row INSERT (`head` names the table and columns) of rows binding `cols`
+            /// parameters each, `ROWS_PER_INSERT` rows per write.
+            pub(crate) fn insert<T>(
+                &mut self,
+                head: &str,
+                cols: usize,
+                rows: impl IntoIterator<Item = T>,
+                mut row: impl FnMut(sqlx::query_builder::Separated<'_, $db, &'static str>, T),
+            ) {
+                let mut rows = rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    let chunk: Vec<T> = rows
+                        .by_ref()
+                        .take($crate::assignment_store::ROWS_PER_INSERT)
+                        .collect();
+                    let q = self.write(chunk.len() * cols);
+                    q.push(head);
+                    q.push_values(chunk, &mut row);
+                }
+            }
+
+            fn close(&mut self) {
+                if self.parts == 0 {
+                    return;
+                }
+                if <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE {
+                    self.q.push(") SELECT 1");
+                }
+                let q = std::mem::replace(&mut self.q, sqlx::QueryBuilder::new(""));
+                self.full.push(q);
+                self.parts = 0;
+                self.binds = 0;
+            }
+
+            pub(crate) async fn run(mut self, tx: &mut Transaction<'static, $db>) -> Result<()> {
+                self.close();
+                for mut q in self.full {
+                    q.build()
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| StoreError::from_write(e, &self.what))?;
+                }
+                Ok(())
+            }
+        }
+
         /// Appends the audit record of the transaction's change to its chain and commits.
         pub(crate) async fn commit_audited(
             tx: Transaction<'static, $db>,
@@ -97,21 +189,44 @@ macro_rules! impl_store {
             commit_audited_all(tx, vec![d]).await
         }
 
-        /// Appends the audit records of the transaction's changes and commits. Each chain's head
-        /// row is locked here, as the last act before the commit (chains in name order, so two
-        /// writers never wait on each other crosswise), so writers of one organisation queue only
-        /// for these statements and the commit, not for the whole use case (measured in
-        /// docs/performance.md, 议题 14). A chain's records take one statement to reserve their
-        /// sequence numbers and one to store them.
+        /// Appends the audit records of the transaction's changes and commits.
         pub(crate) async fn commit_audited_all(
-            mut tx: Transaction<'static, $db>,
+            tx: Transaction<'static, $db>,
             drafts: Vec<AuditDraft>,
         ) -> Result<()> {
+            commit_audited_batch(tx, Batch::new("审计记录"), drafts).await
+        }
+
+        /// Sends the batch of the use case's writes together with its audit records and commits.
+        /// Each chain's head row is locked here, as the last acts before the commit (chains in
+        /// name order, so two writers never wait on each other crosswise): writers of one
+        /// organisation queue only for the head statement, the batch and the commit, not for the
+        /// whole use case (measured in docs/performance.md, 议题 14).
+        pub(crate) async fn commit_audited_batch(
+            mut tx: Transaction<'static, $db>,
+            mut batch: Batch,
+            drafts: Vec<AuditDraft>,
+        ) -> Result<()> {
+            reserve_audit(&mut tx, drafts).await?.add_to(&mut batch);
+            batch.run(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        /// Locks the chains' heads and seals the records on them; the records are written when
+        /// added to a batch (`Reserved::add_to`). Only for a use case that must lock something
+        /// else after the chain heads (issuing a certificate locks the district's seal log last,
+        /// so it is held for the fewest statements); others use `commit_audited_batch`.
+        pub(crate) async fn reserve_audit(
+            tx: &mut Transaction<'static, $db>,
+            drafts: Vec<AuditDraft>,
+        ) -> Result<Reserved> {
             let mut by_chain: std::collections::BTreeMap<String, Vec<AuditDraft>> =
                 std::collections::BTreeMap::new();
             for d in drafts {
                 by_chain.entry(d.chain.clone()).or_default().push(d);
             }
+            let mut reserved = Reserved::default();
             for (chain, drafts) in by_chain {
                 let n = drafts.len() as i64;
                 // New chain: the row starts at its genesis. Known chain: the sequence moves on
@@ -124,9 +239,8 @@ macro_rules! impl_store {
                 .bind(&chain)
                 .bind(jianfu_domain::audit_chain::genesis(&chain))
                 .bind(n)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
-                let mut records = Vec::with_capacity(drafts.len());
                 for (i, d) in drafts.into_iter().enumerate() {
                     let r = AuditRecord {
                         chain: d.chain,
@@ -146,53 +260,54 @@ macro_rules! impl_store {
                     }
                     .seal(&prev);
                     prev = r.hash.clone();
-                    records.push(r);
+                    reserved.records.push(r);
                 }
-                let cte = <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE;
-                let chunks: Vec<&[AuditRecord]> =
-                    records.chunks($crate::assignment_store::ROWS_PER_INSERT).collect();
-                for (k, chunk) in chunks.iter().enumerate() {
-                    let mut q = sqlx::QueryBuilder::<$db>::new("");
-                    if cte && k + 1 == chunks.len() {
-                        // PostgreSQL: the last records and the head's new hash in one statement.
-                        q.push("WITH head AS (UPDATE audit_head SET hash = ")
-                            .push_bind(&prev)
-                            .push(" WHERE chain = ")
-                            .push_bind(&chain)
-                            .push(") ");
-                    }
-                    q.push(
-                        "INSERT INTO audit_log (chain, seq, id, at, actor, actor_role, action, \
-                         object, result, client_addr, request_id, detail, prev_hash, hash) ",
-                    );
-                    q.push_values(chunk.iter(), |mut b, r| {
-                        b.push_bind(&r.chain)
+                reserved.heads.push((chain, prev));
+            }
+            Ok(reserved)
+        }
+
+        /// Sealed audit records whose chain heads this transaction holds.
+        #[derive(Default)]
+        pub(crate) struct Reserved {
+            records: Vec<AuditRecord>,
+            /// Each chain's new head hash.
+            heads: Vec<(String, String)>,
+        }
+
+        impl Reserved {
+            pub(crate) fn add_to(self, batch: &mut Batch) {
+                batch.insert(
+                    "INSERT INTO audit_log (chain, seq, id, at, actor, actor_role, action, \
+                     object, result, client_addr, request_id, detail, prev_hash, hash) ",
+                    14,
+                    self.records,
+                    |mut b, r| {
+                        b.push_bind(r.chain)
                             .push_bind(r.seq)
-                            .push_bind(&r.id)
+                            .push_bind(r.id)
                             .push_bind(r.at)
-                            .push_bind(&r.actor)
-                            .push_bind(&r.actor_role)
-                            .push_bind(&r.action)
-                            .push_bind(&r.object)
-                            .push_bind(&r.result)
-                            .push_bind(&r.client_addr)
-                            .push_bind(&r.request_id)
-                            .push_bind(&r.detail)
-                            .push_bind(&r.prev_hash)
-                            .push_bind(&r.hash);
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
-                if !cte {
-                    sqlx::query("UPDATE audit_head SET hash = $1 WHERE chain = $2")
-                        .bind(&prev)
-                        .bind(&chain)
-                        .execute(&mut *tx)
-                        .await?;
+                            .push_bind(r.actor)
+                            .push_bind(r.actor_role)
+                            .push_bind(r.action)
+                            .push_bind(r.object)
+                            .push_bind(r.result)
+                            .push_bind(r.client_addr)
+                            .push_bind(r.request_id)
+                            .push_bind(r.detail)
+                            .push_bind(r.prev_hash)
+                            .push_bind(r.hash);
+                    },
+                );
+                for (chain, hash) in self.heads {
+                    batch
+                        .write(2)
+                        .push("UPDATE audit_head SET hash = ")
+                        .push_bind(hash)
+                        .push(" WHERE chain = ")
+                        .push_bind(chain);
                 }
             }
-            tx.commit().await?;
-            Ok(())
         }
 
         async fn insert_org(tx: &mut Transaction<'static, $db>, o: &OrgRow) -> Result<()> {

@@ -244,7 +244,7 @@ macro_rules! impl_certificate_store {
     ($store:ident, $db:ty) => {
         mod certificate_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited, commit_audited_all};
+            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch, reserve_audit};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
@@ -280,56 +280,54 @@ macro_rules! impl_certificate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let sql = format!(
-                            "INSERT INTO certificate_applications ({APP_COLUMNS}) VALUES ($1, $2, \
-                             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, \
-                             $32, $33)"
+                        let tx = begin_audited(self.writer()).await?;
+                        let mut batch = Batch::new("证明申请");
+                        batch.insert(
+                            &format!("INSERT INTO certificate_applications ({APP_COLUMNS}) "),
+                            33,
+                            [a],
+                            |mut b, a| {
+                                b.push_bind(&a.community_code)
+                                    .push_bind(&a.id)
+                                    .push_bind(&a.item_code)
+                                    .push_bind(&a.item_name)
+                                    .push_bind(&a.catalog_version)
+                                    .push_bind(&a.applicant_name)
+                                    .push_bind(&a.id_number_enc)
+                                    .push_bind(&a.id_number_last4)
+                                    .push_bind(&a.phone)
+                                    .push_bind(&a.household_community)
+                                    .push_bind(&a.reason)
+                                    .push_bind(&a.purpose)
+                                    .push_bind(&a.asking_unit)
+                                    .push_bind(&a.asking_article)
+                                    .push_bind(a.pledged_at)
+                                    .push_bind(&a.channel)
+                                    .push_bind(&a.applicant_user)
+                                    .push_bind(&a.entered_by)
+                                    .push_bind(&a.status)
+                                    .push_bind(a.submitted_at)
+                                    .push_bind(&a.due_on)
+                                    .push_bind(&a.facts)
+                                    .push_bind(&a.verified_by)
+                                    .push_bind(a.verified_at)
+                                    .push_bind(&a.verify_note)
+                                    .push_bind(&a.approved_by)
+                                    .push_bind(a.approved_at)
+                                    .push_bind(&a.decided_by)
+                                    .push_bind(a.decided_at)
+                                    .push_bind(&a.refusal_reason)
+                                    .push_bind(&a.idempotency_key)
+                                    .push_bind(a.purged_at)
+                                    .push_bind(a.updated_at);
+                            },
                         );
-                        sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .bind(&a.community_code)
-                            .bind(&a.id)
-                            .bind(&a.item_code)
-                            .bind(&a.item_name)
-                            .bind(&a.catalog_version)
-                            .bind(&a.applicant_name)
-                            .bind(&a.id_number_enc)
-                            .bind(&a.id_number_last4)
-                            .bind(&a.phone)
-                            .bind(&a.household_community)
-                            .bind(&a.reason)
-                            .bind(&a.purpose)
-                            .bind(&a.asking_unit)
-                            .bind(&a.asking_article)
-                            .bind(a.pledged_at)
-                            .bind(&a.channel)
-                            .bind(&a.applicant_user)
-                            .bind(&a.entered_by)
-                            .bind(&a.status)
-                            .bind(a.submitted_at)
-                            .bind(&a.due_on)
-                            .bind(&a.facts)
-                            .bind(&a.verified_by)
-                            .bind(a.verified_at)
-                            .bind(&a.verify_note)
-                            .bind(&a.approved_by)
-                            .bind(a.approved_at)
-                            .bind(&a.decided_by)
-                            .bind(a.decided_at)
-                            .bind(&a.refusal_reason)
-                            .bind(&a.idempotency_key)
-                            .bind(a.purged_at)
-                            .bind(a.updated_at)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(|e| StoreError::from_write(e, "证明申请"))?;
-                        if !materials.is_empty() {
-                            let mut q = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO certificate_materials (community_code, application_id, \
-                                 seq, material, kind, size, sha256, bytes) ",
-                            );
-                            q.push_values(materials, |mut b, m| {
+                        batch.insert(
+                            "INSERT INTO certificate_materials (community_code, application_id, \
+                             seq, material, kind, size, sha256, bytes) ",
+                            8,
+                            materials,
+                            |mut b, m| {
                                 b.push_bind(&m.community_code)
                                     .push_bind(&m.application_id)
                                     .push_bind(m.seq)
@@ -338,10 +336,9 @@ macro_rules! impl_certificate_store {
                                     .push_bind(m.size)
                                     .push_bind(&m.sha256)
                                     .push_bind(&m.bytes);
-                            });
-                            q.build().execute(&mut *tx).await?;
-                        }
-                        commit_audited(tx, audit).await
+                            },
+                        );
+                        commit_audited_batch(tx, batch, vec![audit]).await
                     })
                     .await
                 }
@@ -519,8 +516,9 @@ macro_rules! impl_certificate_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        super::notice_sql::insert_rows(&mut tx, &told.notices).await?;
-                        commit_audited_all(tx, told.with_change(audit)).await?;
+                        let mut batch = Batch::new("通知");
+                        super::notice_sql::add_rows(&mut batch, &told.notices);
+                        commit_audited_batch(tx, batch, told.with_change(audit)).await?;
                         Ok(true)
                     })
                     .await
@@ -566,48 +564,56 @@ macro_rules! impl_certificate_store {
                         .fetch_one(&mut *tx)
                         .await?;
                         row.number = number_for((next - 1).max(1) as u64);
+                        audit.object = format!("certificate:{}", row.number);
+                        // Locks in this order, the district's seal log last: the community's
+                        // chain head, then the seal log's head, held for the batch and the commit.
+                        let reserved = reserve_audit(&mut tx, vec![audit]).await?;
+                        let mut batch = Batch::new("证明");
                         let mut seal = c.seal;
                         seal.subject = format!("certificate:{}", row.number);
                         let appended =
-                            super::seal_sql::append_in_tx(&mut tx, &seal, c.seal_alg).await?;
+                            super::seal_sql::append_to(&mut tx, &mut batch, &seal, c.seal_alg)
+                                .await?;
                         row.seal_seq = appended.seq;
-                        let sql = format!(
-                            "INSERT INTO certificates ({CERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, \
-                             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+                        batch.insert(
+                            &format!("INSERT INTO certificates ({CERT_COLUMNS}) "),
+                            20,
+                            [&row],
+                            |mut b, row| {
+                                b.push_bind(&row.number)
+                                    .push_bind(&row.community_code)
+                                    .push_bind(&row.application_id)
+                                    .push_bind(&row.item_code)
+                                    .push_bind(&row.title)
+                                    .push_bind(&row.addressee)
+                                    .push_bind(&row.body_enc)
+                                    .push_bind(&row.holder_masked)
+                                    .push_bind(&row.issued_on)
+                                    .push_bind(row.issued_at)
+                                    .push_bind(&row.issued_by)
+                                    .push_bind(&row.approved_by)
+                                    .push_bind(&row.verify_code_hash)
+                                    .push_bind(&row.verify_code_enc)
+                                    .push_bind(row.seal_seq)
+                                    .push_bind(&row.status)
+                                    .push_bind(row.revoked_at)
+                                    .push_bind(&row.revoked_by)
+                                    .push_bind(&row.revoke_reason)
+                                    .push_bind(&row.idempotency_key);
+                            },
                         );
-                        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .bind(&row.number)
-                            .bind(&row.community_code)
-                            .bind(&row.application_id)
-                            .bind(&row.item_code)
-                            .bind(&row.title)
-                            .bind(&row.addressee)
-                            .bind(&row.body_enc)
-                            .bind(&row.holder_masked)
-                            .bind(&row.issued_on)
-                            .bind(row.issued_at)
-                            .bind(&row.issued_by)
-                            .bind(&row.approved_by)
-                            .bind(&row.verify_code_hash)
-                            .bind(&row.verify_code_enc)
-                            .bind(row.seal_seq)
-                            .bind(&row.status)
-                            .bind(row.revoked_at)
-                            .bind(&row.revoked_by)
-                            .bind(&row.revoke_reason)
-                            .bind(&row.idempotency_key)
-                            .execute(&mut *tx)
-                            .await;
-                        if let Err(e) = inserted {
-                            tx.rollback().await?;
-                            return match StoreError::from_write(e, "证明") {
-                                // The key was used for another application of this community.
-                                StoreError::Conflict(_) => Ok(IssueOutcome::KeyReused),
-                                other => Err(other),
-                            };
+                        reserved.add_to(&mut batch);
+                        match batch.run(&mut tx).await {
+                            Ok(()) => {}
+                            // The key was used for another application of this community (the
+                            // numbers and the seal log cannot collide under their locks).
+                            Err(StoreError::Conflict(_)) => {
+                                tx.rollback().await?;
+                                return Ok(IssueOutcome::KeyReused);
+                            }
+                            Err(e) => return Err(e),
                         }
-                        audit.object = format!("certificate:{}", row.number);
-                        commit_audited(tx, audit).await?;
+                        tx.commit().await?;
                         Ok(IssueOutcome::Issued(row))
                     })
                     .await

@@ -58,35 +58,30 @@ macro_rules! impl_notice_store {
     ($store:ident, $db:ty) => {
         mod notice_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited_all};
+            use super::shared_sql::{Batch, begin_audited, commit_audited_batch};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::NoticeRow;
 
-            /// Notices inside the caller's transaction, one statement per chunk of rows.
-            pub(crate) async fn insert_rows(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                notices: &[NoticeRow],
-            ) -> Result<()> {
-                for chunk in notices.chunks($crate::assignment_store::ROWS_PER_INSERT) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO notices (org_code, id, role, kind, title, body, link, \
-                         created_at, read_at) ",
-                    );
-                    q.push_values(chunk, |mut b, n| {
-                        b.push_bind(&n.org_code)
-                            .push_bind(&n.id)
-                            .push_bind(&n.role)
-                            .push_bind(&n.kind)
-                            .push_bind(&n.title)
-                            .push_bind(&n.body)
-                            .push_bind(&n.link)
+            /// Notices written with the caller's other writes (see `Batch`).
+            pub(crate) fn add_rows(batch: &mut Batch, notices: &[NoticeRow]) {
+                batch.insert(
+                    "INSERT INTO notices (org_code, id, role, kind, title, body, link, \
+                     created_at, read_at) ",
+                    9,
+                    notices,
+                    |mut b, n| {
+                        b.push_bind(n.org_code.clone())
+                            .push_bind(n.id.clone())
+                            .push_bind(n.role.clone())
+                            .push_bind(n.kind.clone())
+                            .push_bind(n.title.clone())
+                            .push_bind(n.body.clone())
+                            .push_bind(n.link.clone())
                             .push_bind(n.created_at)
                             .push_bind(n.read_at);
-                    });
-                    q.build().execute(&mut **tx).await?;
-                }
-                Ok(())
+                    },
+                );
             }
 
             #[async_trait::async_trait]
@@ -96,9 +91,10 @@ macro_rules! impl_notice_store {
                         return Ok(());
                     }
                     retrying(move || async move {
-                        let mut tx = begin_audited(self.writer()).await?;
-                        insert_rows(&mut tx, &told.notices).await?;
-                        commit_audited_all(tx, told.audits.clone()).await
+                        let tx = begin_audited(self.writer()).await?;
+                        let mut batch = Batch::new("通知");
+                        add_rows(&mut batch, &told.notices);
+                        commit_audited_batch(tx, batch, told.audits.clone()).await
                     })
                     .await
                 }

@@ -5,7 +5,7 @@
 //! An append is a handful of statements inside an audited transaction (which already serialises
 //! writers on both backends): read the head, insert the entry, its personal row and the nodes it
 //! completes (one multi-row insert), write the head back. Certificate issuance calls
-//! `seal_sql::append_in_tx` inside its own transaction, so the certificate and its seal entry
+//! `seal_sql::append_to` inside its own transaction, so the certificate and its seal entry
 //! commit together.
 
 use crate::AuditDraft;
@@ -111,7 +111,7 @@ pub struct SealFilter {
 #[async_trait]
 pub trait SealStore: Send + Sync + 'static {
     /// Appends a use of the seal for a work document (certificates append through
-    /// `seal_sql::append_in_tx` inside issuance). `alg_for_new_log` applies only to the first
+    /// `seal_sql::append_to` inside issuance). `alg_for_new_log` applies only to the first
     /// entry; later entries keep the log's algorithm.
     async fn append_seal_entry(
         &self,
@@ -209,7 +209,7 @@ macro_rules! impl_seal_store {
     ($store:ident, $db:ty) => {
         pub(crate) mod seal_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited};
+            use super::shared_sql::{Batch, begin_audited, commit_audited, reserve_audit};
             use $crate::retry::retrying;
             use jianfu_domain::seal::checkpoint::Checkpoint;
             use jianfu_domain::seal::hash::{ZERO, parse_hex, to_hex};
@@ -222,11 +222,13 @@ macro_rules! impl_seal_store {
             use $crate::store::Result;
             use $crate::{AuditDraft, StoreError};
 
-            /// Appends one entry inside the caller's transaction, which must have been opened
-            /// with `begin_audited` (that serialises writers, so the head read here is the head
-            /// this append extends).
-            pub(crate) async fn append_in_tx(
+            /// Appends one entry: locks the log's head now and adds the entry's writes to the
+            /// caller's batch, which the caller runs before it commits. Call it as the last lock
+            /// of the transaction (after `reserve_audit`): every issuer in the district waits on
+            /// this row until the commit.
+            pub(crate) async fn append_to(
                 tx: &mut sqlx::Transaction<'static, $db>,
+                batch: &mut Batch,
                 d: &SealDraft,
                 alg_for_new_log: HashAlg,
             ) -> Result<SealAppended> {
@@ -281,69 +283,62 @@ macro_rules! impl_seal_store {
                 let leaf = parse_hex(&e.leaf_hash).unwrap_or_default();
                 let created = frontier.append(h, leaf);
 
-                const ENTRY: &str = "INSERT INTO seal_entries (seq, id, used_at, community_code, \
-                    kind, subject, content, copies, approver, handler, personal_digest, hash_alg, \
-                    leaf_hash, prev_hash, entry_hash) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-                const PERSONAL: &str = "INSERT INTO seal_personal (seq, salt, applicant, contact) \
-                    VALUES ($1, $16, $17, $18)";
-                const HEAD: &str = "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) \
-                    VALUES ($19, $1, $15, $20, $21) \
-                    ON CONFLICT (log) DO UPDATE SET size = excluded.size, hash = excluded.hash, \
-                    hash_alg = excluded.hash_alg, frontier = excluded.frontier";
-                // New Merkle nodes, numbered after the 21 parameters above.
-                let nodes = (!created.is_empty()).then(|| {
-                    let values: Vec<String> = (0..created.len())
-                        .map(|i| format!("(${}, ${})", 22 + 2 * i, 23 + 2 * i))
-                        .collect();
-                    format!("INSERT INTO seal_nodes (node, hash) VALUES {}", values.join(", "))
-                });
-                // PostgreSQL: the whole append is one statement (the head row stays locked until
-                // commit, so fewer round trips is less time every other issuer waits); SQLite
-                // runs the parts one by one with the same parameters.
-                let statements: Vec<String> =
-                    if <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE {
-                        let mut with = vec![format!("e AS ({ENTRY})"), format!("p AS ({PERSONAL})")];
-                        with.extend(nodes.map(|n| format!("n AS ({n})")));
-                        vec![format!("WITH {} {HEAD}", with.join(", "))]
-                    } else {
-                        [Some(ENTRY.to_string()), Some(PERSONAL.to_string()), nodes, Some(HEAD.to_string())]
-                            .into_iter()
-                            .flatten()
-                            .collect()
-                    };
-                let frontier = frontier.encode();
-                for sql in statements {
-                    // Every part binds all parameters by number; SQLite leaves unnamed ones unused.
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(e.seq)
-                        .bind(&e.id)
-                        .bind(e.used_at)
-                        .bind(&e.community_code)
-                        .bind(&e.kind)
-                        .bind(&e.subject)
-                        .bind(&e.content)
-                        .bind(e.copies)
-                        .bind(&e.approver)
-                        .bind(&e.handler)
-                        .bind(&e.personal_digest)
-                        .bind(&e.hash_alg)
-                        .bind(&e.leaf_hash)
-                        .bind(&e.prev_hash)
-                        .bind(&e.entry_hash)
-                        .bind(&personal.salt)
-                        .bind(&personal.applicant)
-                        .bind(&personal.contact)
-                        .bind(SEAL_LOG)
-                        .bind(alg.as_str())
-                        .bind(&frontier);
-                    for n in &created {
-                        q = q.bind(n.node.key()).bind(to_hex(&n.hash));
-                    }
-                    q.execute(&mut **tx)
-                        .await
-                        .map_err(|err| StoreError::from_write(err, &format!("用印登记第 {seq} 条")))?;
-                }
+                batch.insert(
+                    "INSERT INTO seal_entries (seq, id, used_at, community_code, kind, subject, \
+                     content, copies, approver, handler, personal_digest, hash_alg, leaf_hash, \
+                     prev_hash, entry_hash) ",
+                    15,
+                    [&e],
+                    |mut b, e| {
+                        b.push_bind(e.seq)
+                            .push_bind(&e.id)
+                            .push_bind(e.used_at)
+                            .push_bind(&e.community_code)
+                            .push_bind(&e.kind)
+                            .push_bind(&e.subject)
+                            .push_bind(&e.content)
+                            .push_bind(e.copies)
+                            .push_bind(&e.approver)
+                            .push_bind(&e.handler)
+                            .push_bind(&e.personal_digest)
+                            .push_bind(&e.hash_alg)
+                            .push_bind(&e.leaf_hash)
+                            .push_bind(&e.prev_hash)
+                            .push_bind(&e.entry_hash);
+                    },
+                );
+                batch.insert(
+                    "INSERT INTO seal_personal (seq, salt, applicant, contact) ",
+                    4,
+                    [&personal],
+                    |mut b, p| {
+                        b.push_bind(seq)
+                            .push_bind(&p.salt)
+                            .push_bind(&p.applicant)
+                            .push_bind(&p.contact);
+                    },
+                );
+                batch.insert(
+                    "INSERT INTO seal_nodes (node, hash) ",
+                    2,
+                    &created,
+                    |mut b, n| {
+                        b.push_bind(n.node.key()).push_bind(to_hex(&n.hash));
+                    },
+                );
+                // The head row exists: the lock above created it if the log was new.
+                batch
+                    .write(4)
+                    .push("UPDATE seal_head SET size = ")
+                    .push_bind(seq)
+                    .push(", hash = ")
+                    .push_bind(e.entry_hash.clone())
+                    .push(", hash_alg = ")
+                    .push_bind(alg.as_str())
+                    .push(", frontier = ")
+                    .push_bind(frontier.encode())
+                    .push(" WHERE log = ")
+                    .push_bind(SEAL_LOG);
                 Ok(SealAppended {
                     seq,
                     entry_hash: e.entry_hash,
@@ -367,8 +362,12 @@ macro_rules! impl_seal_store {
                         let alg_for_new_log = alg_for_new_log.clone();
                         let audit = audit.clone();
                         let mut tx = begin_audited(self.writer()).await?;
-                        let appended = append_in_tx(&mut tx, d, alg_for_new_log).await?;
-                        commit_audited(tx, audit).await?;
+                        let reserved = reserve_audit(&mut tx, vec![audit]).await?;
+                        let mut batch = Batch::new("用印登记");
+                        let appended = append_to(&mut tx, &mut batch, d, alg_for_new_log).await?;
+                        reserved.add_to(&mut batch);
+                        batch.run(&mut tx).await?;
+                        tx.commit().await?;
                         Ok(appended)
                     })
                     .await

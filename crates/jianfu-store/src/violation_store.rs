@@ -129,11 +129,11 @@ macro_rules! impl_violation_store {
     ($store:ident, $db:ty) => {
         mod violation_sql {
             use super::$store;
-            use super::shared_sql::{begin_audited, commit_audited, commit_audited_all};
+            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
-                AuditDraft, DepartmentCount, EvidenceMeta, EvidenceRow, StoreError,
+                AuditDraft, DepartmentCount, EvidenceMeta, EvidenceRow,
                 ViolationDecision, ViolationFilter, ViolationRow,
             };
 
@@ -153,39 +153,37 @@ macro_rules! impl_violation_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let mut tx = begin_audited(self.writer()).await?;
-                        sqlx::query(
-                            "INSERT INTO violation_reports (community_code, id, department_code, \
-                             title, description, channel, received_on, reported_by, reported_at, \
-                             status, decided_by, decided_at, decision_comment, revoked, \
-                             department_response, department_responded_at) VALUES ($1, $2, $3, $4, \
-                             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                        )
-                        .bind(&r.community_code)
-                        .bind(&r.id)
-                        .bind(&r.department_code)
-                        .bind(&r.title)
-                        .bind(&r.description)
-                        .bind(&r.channel)
-                        .bind(&r.received_on)
-                        .bind(&r.reported_by)
-                        .bind(r.reported_at)
-                        .bind(&r.status)
-                        .bind(&r.decided_by)
-                        .bind(r.decided_at)
-                        .bind(&r.decision_comment)
-                        .bind(r.revoked)
-                        .bind(&r.department_response)
-                        .bind(r.department_responded_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_write(e, "举报"))?;
-                        if !evidence.is_empty() {
-                            let mut q = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO violation_evidence (community_code, report_id, seq, \
-                                 kind, size, sha256, bytes) ",
-                            );
-                            q.push_values(evidence, |mut b, e| {
+                        let tx = begin_audited(self.writer()).await?;
+                        let mut batch = Batch::new("举报");
+                        batch.insert(
+                            &format!("INSERT INTO violation_reports ({COLUMNS}) "),
+                            16,
+                            [r],
+                            |mut b, r| {
+                                b.push_bind(&r.community_code)
+                                    .push_bind(&r.id)
+                                    .push_bind(&r.department_code)
+                                    .push_bind(&r.title)
+                                    .push_bind(&r.description)
+                                    .push_bind(&r.channel)
+                                    .push_bind(&r.received_on)
+                                    .push_bind(&r.reported_by)
+                                    .push_bind(r.reported_at)
+                                    .push_bind(&r.status)
+                                    .push_bind(&r.decided_by)
+                                    .push_bind(r.decided_at)
+                                    .push_bind(&r.decision_comment)
+                                    .push_bind(r.revoked)
+                                    .push_bind(&r.department_response)
+                                    .push_bind(r.department_responded_at);
+                            },
+                        );
+                        batch.insert(
+                            "INSERT INTO violation_evidence (community_code, report_id, seq, kind, \
+                             size, sha256, bytes) ",
+                            7,
+                            evidence,
+                            |mut b, e| {
                                 b.push_bind(&e.community_code)
                                     .push_bind(&e.report_id)
                                     .push_bind(e.seq)
@@ -193,11 +191,10 @@ macro_rules! impl_violation_store {
                                     .push_bind(e.size)
                                     .push_bind(&e.sha256)
                                     .push_bind(&e.bytes);
-                            });
-                            q.build().execute(&mut *tx).await?;
-                        }
-                        super::notice_sql::insert_rows(&mut tx, &told.notices).await?;
-                        commit_audited_all(tx, told.with_change(audit)).await
+                            },
+                        );
+                        super::notice_sql::add_rows(&mut batch, &told.notices);
+                        commit_audited_batch(tx, batch, told.with_change(audit)).await
                     })
                     .await
                 }

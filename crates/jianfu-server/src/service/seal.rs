@@ -2,7 +2,7 @@
 //! one's scope, signing checkpoints with the district's key, inclusion proofs, verification.
 //!
 //! The hashing, tree and verification rules are in `jianfu_domain::seal`; certificates append
-//! their entries inside issuance (`jianfu_store` `seal_sql::append_in_tx`).
+//! their entries inside issuance (`jianfu_store` `seal_sql::append_to`).
 //!
 //! The district's Ed25519 key is a file (`seal_key_file`, default
 //! `<data_dir>/keys/seal-ed25519.key`: the 32-byte secret seed, mode 0600), created on first use.
