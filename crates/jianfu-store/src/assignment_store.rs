@@ -264,9 +264,9 @@ macro_rules! impl_assignment_store {
             }
 
             /// Takes the next access number of `year`. A new case takes it in a statement of its
-            /// own before its transaction (`insert_assignment`): the counter row is then locked
-            /// for that statement only, so submissions of different departments never wait on
-            /// each other's transactions. Numbers need not be gapless (a case whose transaction
+            /// own before its transaction (`insert_assignment`; inside it on SQLite, whose writes
+            /// are serial anyway): the counter row is then locked for that statement only, so
+            /// submissions of different departments never wait on each other's transactions. Numbers need not be gapless (a case whose transaction
             /// then fails leaves one unused); they stay unique.
             async fn take_access_number<'e>(
                 executor: impl sqlx::Executor<'e, Database = $db>,
@@ -409,14 +409,22 @@ macro_rules! impl_assignment_store {
                                 let communities = missing.into_iter().map(str::to_string).collect();
                                 return Ok(CaseWrite::FundingMissing { communities });
                             }
-                            row.access_number =
-                                Some(take_access_number(self.writer(), adm.year).await?);
                             row.valid_from = Some(adm.valid_from.clone());
                             row.valid_to = Some(adm.valid_to.clone());
                         }
-                        let a = &row;
+                        let one_writer = <$db as $crate::backend::Dialect>::ONE_WRITER;
+                        if let (Some(adm), false) = (admission, one_writer) {
+                            row.access_number =
+                                Some(take_access_number(self.writer(), adm.year).await?);
+                        }
                         let audit = audit.clone();
-                        let tx = begin_audited(self.writer()).await?;
+                        let mut tx = begin_audited(self.writer()).await?;
+                        // SQLite has one writer anyway: a statement of its own would only cost
+                        // one more commit.
+                        if let (Some(adm), true) = (admission, one_writer) {
+                            row.access_number = Some(take_access_number(&mut *tx, adm.year).await?);
+                        }
+                        let a = &row;
                         let mut batch = Batch::new(format!("准入事项 {}", a.id));
                         batch.insert(
                             &format!("INSERT INTO assignments ({COLUMNS}) "),

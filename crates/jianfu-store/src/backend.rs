@@ -53,16 +53,20 @@ pub(crate) trait Dialect {
     /// Whether `WITH … (UPDATE …) INSERT …` runs both statements (PostgreSQL; SQLite's CTEs
     /// cannot modify data).
     const DATA_MODIFYING_CTE: bool;
+    /// Whether all writes of the process go through one connection, one after another.
+    const ONE_WRITER: bool;
 }
 
 impl Dialect for sqlx::Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     const DATA_MODIFYING_CTE: bool = false;
+    const ONE_WRITER: bool = true;
 }
 
 impl Dialect for sqlx::Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
     const DATA_MODIFYING_CTE: bool = true;
+    const ONE_WRITER: bool = false;
 }
 
 macro_rules! impl_store {
