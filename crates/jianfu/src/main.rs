@@ -727,6 +727,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.bind.clone();
     let app = open_app(config, true).await?;
     tracing::info!(database = app.store.backend(), "database ready");
+    // A wrong calendar file would move deadlines silently: refuse to start, naming the file.
+    if !app.calendars.problems.is_empty() {
+        anyhow::bail!("{}", app.calendars.problems.join("\n"));
+    }
+    if let Some(w) = app.next_year_calendar_warning() {
+        tracing::warn!("{w}");
+        eprintln!("注意：{w}");
+    }
     // Append-only triggers someone dropped are put back (with a warning and an audit record).
     app.restore_append_only_guards(&RequestMeta::console())
         .await?;

@@ -1,16 +1,22 @@
 //! Working-day arithmetic for approval deadlines ("15 个工作日"). A day is a working day unless it
 //! is a public holiday, or a Saturday or Sunday that the State Council has not made an adjusted
-//! working day (调休上班日). The calendar is data (data/calendar/*.toml), replaced every year.
+//! working day (调休上班日). The calendar is data: one file per year (data/calendar/*.toml shipped,
+//! more in the data directory), from the State Council's yearly notice
+//! (《国务院办公厅关于20XX年部分节假日安排的通知》). A year without its file counts weekends only,
+//! and deadlines that cross it say so (`missing_years`).
 
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use time::{Date, Weekday};
 
-/// Public holidays and adjusted working days, from the State Council's yearly notice.
+/// Public holidays and adjusted working days, from the State Council's yearly notices: one year
+/// (`from_toml`) or several (`combine`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkCalendar {
     pub id: String,
     pub source: String,
+    /// The years whose notice this calendar holds.
+    years: BTreeSet<i32>,
     holidays: BTreeSet<Date>,
     workdays: BTreeSet<Date>,
 }
@@ -23,11 +29,17 @@ pub enum CalendarError {
     BadDate(String),
     #[error("日期“{0}”同时列为节假日和调休上班日")]
     Both(String),
+    #[error("日期“{date}”不在这个文件的年份 {year} 年里：一个文件只写一年的安排")]
+    OutsideYear { date: String, year: i32 },
+    #[error("没有写明年份：请加一行 year = 2027 这样的年份")]
+    NoYear,
 }
 
 #[derive(Deserialize)]
 struct CalendarFile {
     id: String,
+    /// The year of the notice; when absent, the year all the dates share.
+    year: Option<i32>,
     #[serde(default)]
     source: String,
     #[serde(default)]
@@ -61,12 +73,58 @@ impl WorkCalendar {
         if let Some(d) = holidays.intersection(&workdays).next() {
             return Err(CalendarError::Both(format_date(*d)));
         }
+        let year = f
+            .year
+            .or_else(|| holidays.iter().chain(&workdays).next().map(|d| d.year()))
+            .ok_or(CalendarError::NoYear)?;
+        if let Some(d) = holidays.iter().chain(&workdays).find(|d| d.year() != year) {
+            return Err(CalendarError::OutsideYear {
+                date: format_date(*d),
+                year,
+            });
+        }
         Ok(Self {
             id: f.id,
             source: f.source,
+            years: BTreeSet::from([year]),
             holidays,
             workdays,
         })
+    }
+
+    /// One calendar of several years' notices (each year once; the caller picks which file of a
+    /// year wins).
+    pub fn combine(calendars: impl IntoIterator<Item = WorkCalendar>) -> Self {
+        let mut all = Self::default();
+        let mut ids = Vec::new();
+        for c in calendars {
+            ids.push(c.id);
+            all.years.extend(c.years);
+            all.holidays.extend(c.holidays);
+            all.workdays.extend(c.workdays);
+        }
+        all.id = ids.join(",");
+        all
+    }
+
+    /// The single year of a calendar read by `from_toml`.
+    pub fn year(&self) -> Option<i32> {
+        (self.years.len() == 1)
+            .then(|| self.years.first().copied())
+            .flatten()
+    }
+
+    /// Whether the notice for `year` is loaded.
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    /// The years without a loaded notice among the days counted from `start` (exclusive) to
+    /// `end` (inclusive): a deadline that crosses one was counted on weekends only there and may
+    /// fall on a holiday, so the user is told (`calendar_missing`).
+    pub fn missing_years(&self, start: Date, end: Date) -> Vec<i32> {
+        let first = start.next_day().unwrap_or(start).year();
+        (first..=end.year()).filter(|y| !self.covers(*y)).collect()
     }
 
     /// Only weekends; for tests and years without a published notice.
@@ -179,6 +237,46 @@ mod tests {
             c.workdays
                 .iter()
                 .all(|d| matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday))
+        );
+    }
+
+    #[test]
+    fn a_year_without_its_notice_is_named() {
+        let c = cal();
+        assert_eq!(c.year(), Some(2026));
+        assert!(c.covers(2026) && !c.covers(2027));
+        // 15 working days from 2026-12-20 end in January 2027: counted on weekends only there.
+        let end = add_working_days(date!(2026 - 12 - 20), 15, &c);
+        assert_eq!(c.missing_years(date!(2026 - 12 - 20), end), vec![2027]);
+        assert!(
+            c.missing_years(date!(2026 - 11 - 28), date!(2026 - 12 - 18))
+                .is_empty()
+        );
+        // A second year's file fills the gap: 2027-01-01 is then not a working day.
+        let y2027 = WorkCalendar::from_toml("id='t'\nyear=2027\nholidays=['2027-01-01']").unwrap();
+        let both = WorkCalendar::combine([c, y2027]);
+        assert!(both.covers(2027) && both.missing_years(date!(2026 - 12 - 20), end).is_empty());
+        assert!(!both.is_working_day(date!(2027 - 01 - 01)));
+        assert!(WorkCalendar::weekends_only().is_working_day(date!(2027 - 01 - 01)));
+    }
+
+    #[test]
+    fn a_file_holds_one_year() {
+        assert!(matches!(
+            WorkCalendar::from_toml("id='x'\nyear=2027\nholidays=['2026-12-31']"),
+            Err(CalendarError::OutsideYear { year: 2027, .. })
+        ));
+        assert!(matches!(
+            WorkCalendar::from_toml("id='x'\nholidays=['2027-01-01', '2028-01-01']"),
+            Err(CalendarError::OutsideYear { year: 2027, .. })
+        ));
+        assert_eq!(
+            WorkCalendar::from_toml("id='x'"),
+            Err(CalendarError::NoYear)
+        );
+        assert_eq!(
+            WorkCalendar::from_toml("id='x'\nyear=2030").unwrap().year(),
+            Some(2030)
         );
     }
 

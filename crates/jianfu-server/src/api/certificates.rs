@@ -94,6 +94,9 @@ pub struct ApplicationOut {
     /// 办结期限（YYYY-MM-DD，按工作日计算）。
     pub due_on: String,
     pub overdue: bool,
+    /// 提醒，如 `calendar_missing`：办结期限跨到尚未载入节假日安排的年份。
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::service::calendar::Warning>,
     /// 不予出具的说明（含应到何处办理）。
     pub refusal_reason: Option<String>,
     /// 证明模板中的事实（仅本社区工作人员可见）：auto 为 true 的由系统填写，其余由社区工作者在核实时填写。
@@ -149,6 +152,7 @@ impl From<ApplicationView> for ApplicationOut {
             submitted_at: v.submitted_at,
             due_on: v.due_on,
             overdue: v.overdue,
+            warnings: v.warnings,
             refusal_reason: v.refusal_reason,
             facts: Vec::new(),
         }

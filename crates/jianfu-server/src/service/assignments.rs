@@ -11,7 +11,7 @@ use super::notices::Recipient;
 use super::{Actor, App, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::format_date;
 use jianfu_domain::assignment::{
-    self as case, CaseAction, CaseState, WorkCalendar, add_working_days, unfunded_communities,
+    self as case, CaseAction, CaseState, add_working_days, unfunded_communities,
 };
 use jianfu_domain::clock::to_millis;
 use jianfu_domain::gate::{self, Burden, CommunityRole, Decision, GateRequest, Outcome};
@@ -24,24 +24,8 @@ use jianfu_store::{
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
 use time::Date;
 use utoipa::ToSchema;
-
-/// China's 2026 public holidays and adjusted working days (State Council notice).
-pub const CALENDAR_2026: &str = include_str!("../../../../data/calendar/cn-workdays-2026.toml");
-
-/// The working-day calendar used for approval deadlines.
-pub fn calendar() -> Arc<WorkCalendar> {
-    static CAL: OnceLock<Arc<WorkCalendar>> = OnceLock::new();
-    CAL.get_or_init(|| {
-        Arc::new(WorkCalendar::from_toml(CALENDAR_2026).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "holiday calendar unreadable; counting weekends only");
-            WorkCalendar::weekends_only()
-        }))
-    })
-    .clone()
-}
 
 pub use super::gate_request::{
     BurdenInput, CommunitiesInput, FundingInput, ParsedRequest, PeriodInput, RequestInput,
@@ -80,6 +64,9 @@ pub struct SubmitResult {
     /// 审批期限（毫秒时间戳，仅待审批时）。
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_at: Option<i64>,
+    /// 提醒，如 `calendar_missing`：期限跨到尚未载入节假日安排的年份。
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<super::calendar::Warning>,
 }
 
 /// 一个目标社区。
@@ -173,6 +160,8 @@ pub struct CaseOut {
     pub list_update_candidate: bool,
     /// 已在批准时列入下一版清单草稿。
     pub list_candidate: bool,
+    /// 提醒，如 `calendar_missing`：审批期限跨到尚未载入节假日安排的年份。
+    pub warnings: Vec<super::calendar::Warning>,
 }
 
 /// A case in a list.
@@ -359,7 +348,7 @@ impl App {
             let due = add_working_days(
                 self.today(),
                 self.config.approval_working_days.max(1),
-                &calendar(),
+                &self.calendars.calendar,
             );
             // The end of the last working day, Beijing time.
             beijing_midnight_ms(due.next_day().unwrap_or(due))
@@ -450,7 +439,9 @@ impl App {
             .insert_assignment(&row, &targets, &events, admission.as_ref(), audit)
             .await?;
         let access_number = self.written(written)?;
+        let warnings = self.deadline_warnings(&row);
         Ok(SubmitResult {
+            warnings,
             id,
             department: row.department_code,
             status: status.as_str().into(),
@@ -501,6 +492,23 @@ impl App {
             valid_to: row.period_to.clone(),
             funding,
         })
+    }
+
+    /// A pending case's approval deadline crossing a year without its holiday notice.
+    fn deadline_warnings(&self, r: &AssignmentRow) -> Vec<super::calendar::Warning> {
+        let day =
+            |ms: i64| jianfu_domain::clock::beijing(jianfu_domain::clock::from_millis(ms)).date();
+        match (
+            r.status == CaseState::PendingApproval.as_str(),
+            r.deadline_at,
+        ) {
+            // The deadline is the midnight ending the last working day.
+            (true, Some(end)) => self
+                .deadline_warning(day(r.submitted_at), day(end - 1))
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn written(&self, w: CaseWrite) -> Result<Option<String>, ServiceError> {
@@ -678,7 +686,9 @@ impl App {
                 period_to: f.period_to,
             })
             .collect();
+        let warnings = self.deadline_warnings(&r);
         Ok(CaseOut {
+            warnings,
             department_name: tree.name_or_code(&r.department_code),
             status_label: state.label_zh().into(),
             item_name,

@@ -4,7 +4,7 @@
 //! input at the edge, keeps personal data encrypted and masked, and writes through the store.
 
 use super::{Actor, App, RequestMeta, ServiceError, text_field};
-use jianfu_domain::assignment::working_days::format_date;
+use jianfu_domain::assignment::working_days::{format_date, parse_date};
 use jianfu_domain::certificate::lifecycle::{self, Case, CertAction, CertState, Move, transition};
 use jianfu_domain::certificate::{application, codes, document, id_number};
 use jianfu_domain::gate::{Catalog, CatalogItem, ItemKind};
@@ -137,6 +137,8 @@ pub struct ApplicationView {
     pub submitted_at: i64,
     pub due_on: String,
     pub overdue: bool,
+    /// 提醒，如 `calendar_missing`：办结期限跨到尚未载入节假日安排的年份。
+    pub warnings: Vec<super::calendar::Warning>,
     pub refusal_reason: Option<String>,
     pub verified_by: Option<String>,
     pub approved_by: Option<String>,
@@ -460,7 +462,7 @@ impl App {
         let due_on = format_date(lifecycle::due_on(
             self.today(),
             spec_days,
-            &super::assignments::calendar(),
+            &self.calendars.calendar,
         ));
         let key_for_row = key.clone();
         let app_id = uuid::Uuid::now_v7().to_string();
@@ -641,6 +643,7 @@ impl App {
 
     fn application_view(&self, tree: &OrgTree, r: CertificateApplicationRow) -> ApplicationView {
         let today = self.today_beijing();
+        let open = matches!(r.status.as_str(), "submitted" | "verified" | "approved");
         ApplicationView {
             id: r.id.clone(),
             community_code: r.community_code.clone(),
@@ -665,8 +668,17 @@ impl App {
             status_label: status_label(&r.status),
             submitted_at: r.submitted_at,
             due_on: r.due_on.clone(),
-            overdue: matches!(r.status.as_str(), "submitted" | "verified" | "approved")
-                && r.due_on.as_str() < today.as_str(),
+            overdue: open && r.due_on.as_str() < today.as_str(),
+            warnings: match parse_date(&r.due_on) {
+                Some(due) if open => {
+                    let submitted = jianfu_domain::clock::beijing(
+                        jianfu_domain::clock::from_millis(r.submitted_at),
+                    )
+                    .date();
+                    self.deadline_warning(submitted, due).into_iter().collect()
+                }
+                _ => Vec::new(),
+            },
             refusal_reason: r.refusal_reason.clone(),
             verified_by: r.verified_by.clone(),
             approved_by: r.approved_by.clone(),

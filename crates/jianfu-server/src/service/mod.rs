@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod catalog;
 pub mod catalog_candidates;
 pub mod catalog_xlsx;
@@ -62,10 +63,13 @@ pub struct App {
     pub verify_limiter: Arc<certificates::VerifyLimiter>,
     /// Seal-log proofs shown by public verification, briefly.
     pub proof_cache: Arc<certificates::ProofCache>,
+    /// The working-day calendar, loaded at start (see `calendar.rs`).
+    pub calendars: Arc<calendar::Calendars>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
+        let calendars = Arc::new(calendar::load(&config.data_dir));
         Self {
             store,
             clock,
@@ -80,6 +84,7 @@ impl App {
             data_key: Arc::default(),
             verify_limiter: Arc::default(),
             proof_cache: Arc::default(),
+            calendars,
         }
     }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod admin_split;
 mod audit_tamper;
 mod browser;
+mod calendar;
 mod certificate_pages;
 mod certificates;
 mod cli;
