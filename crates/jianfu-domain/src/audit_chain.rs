@@ -68,11 +68,30 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
-impl AuditRecord {
-    /// The hash this record must carry, given its content and predecessor.
-    pub fn expected_hash(&self) -> String {
+/// What a record's hash covers, borrowed (the chain is not hashed): verification reads pages of
+/// records without copying every field into a `String`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditRecordRef<'a> {
+    pub seq: i64,
+    pub id: &'a str,
+    pub at: i64,
+    pub actor: Option<&'a str>,
+    pub actor_role: Option<&'a str>,
+    pub action: &'a str,
+    pub object: &'a str,
+    pub result: &'a str,
+    pub client_addr: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub detail: &'a str,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl AuditRecordRef<'_> {
+    /// SHA-256 over `prev_hash` and every other field, each length-prefixed so no two different
+    /// records encode to the same bytes; a missing optional field counts as "\0".
+    fn digest(&self) -> [u8; 32] {
         let mut h = Sha256::new();
-        // Length-prefixed fields: no two different records can encode to the same bytes.
         let mut field = |b: &[u8]| {
             h.update((b.len() as u64).to_be_bytes());
             h.update(b);
@@ -81,17 +100,74 @@ impl AuditRecord {
         field(&self.seq.to_be_bytes());
         field(self.id.as_bytes());
         field(&self.at.to_be_bytes());
-        for opt in [&self.actor, &self.actor_role] {
-            field(opt.as_deref().unwrap_or("\u{0}").as_bytes());
+        for opt in [self.actor, self.actor_role] {
+            field(opt.unwrap_or("\u{0}").as_bytes());
         }
         field(self.action.as_bytes());
         field(self.object.as_bytes());
         field(self.result.as_bytes());
-        for opt in [&self.client_addr, &self.request_id] {
-            field(opt.as_deref().unwrap_or("\u{0}").as_bytes());
+        for opt in [self.client_addr, self.request_id] {
+            field(opt.unwrap_or("\u{0}").as_bytes());
         }
         field(self.detail.as_bytes());
-        hex::encode(h.finalize())
+        h.finalize().into()
+    }
+
+    /// The hash this record must carry (lowercase hex), given its content and predecessor.
+    pub fn expected_hash(&self) -> String {
+        hex::encode(self.digest())
+    }
+
+    /// The owned record, on `chain`.
+    pub fn to_record(&self, chain: &str) -> AuditRecord {
+        let own = |o: Option<&str>| o.map(str::to_string);
+        AuditRecord {
+            chain: chain.to_string(),
+            seq: self.seq,
+            id: self.id.to_string(),
+            at: self.at,
+            actor: own(self.actor),
+            actor_role: own(self.actor_role),
+            action: self.action.to_string(),
+            object: self.object.to_string(),
+            result: self.result.to_string(),
+            client_addr: own(self.client_addr),
+            request_id: own(self.request_id),
+            detail: self.detail.to_string(),
+            prev_hash: self.prev_hash.to_string(),
+            hash: self.hash.to_string(),
+        }
+    }
+
+    /// Whether the stored hash is exactly the expected one, without allocating.
+    pub fn hash_matches(&self) -> bool {
+        let mut buf = [0u8; 64];
+        hex::encode_to_slice(self.digest(), &mut buf).is_ok() && buf == self.hash.as_bytes()
+    }
+}
+
+impl AuditRecord {
+    pub fn borrowed(&self) -> AuditRecordRef<'_> {
+        AuditRecordRef {
+            seq: self.seq,
+            id: &self.id,
+            at: self.at,
+            actor: self.actor.as_deref(),
+            actor_role: self.actor_role.as_deref(),
+            action: &self.action,
+            object: &self.object,
+            result: &self.result,
+            client_addr: self.client_addr.as_deref(),
+            request_id: self.request_id.as_deref(),
+            detail: &self.detail,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+
+    /// The hash this record must carry, given its content and predecessor.
+    pub fn expected_hash(&self) -> String {
+        self.borrowed().expected_hash()
     }
 
     /// Sets `prev_hash` and `hash` so the record extends a chain ending in `prev_hash`.
@@ -188,7 +264,12 @@ impl ChainVerifier {
     }
 
     pub fn push(&mut self, r: &AuditRecord) -> Result<(), ChainBreak> {
-        if r.expected_hash() != r.hash {
+        self.push_ref(&r.borrowed())
+    }
+
+    /// [`push`](Self::push) for a borrowed record.
+    pub fn push_ref(&mut self, r: &AuditRecordRef<'_>) -> Result<(), ChainBreak> {
+        if !r.hash_matches() {
             return Err(ChainBreak {
                 seq: r.seq,
                 kind: BreakKind::Modified,
@@ -209,7 +290,8 @@ impl ChainVerifier {
             });
         }
         self.next_seq += 1;
-        self.prev_hash.clone_from(&r.hash);
+        self.prev_hash.clear();
+        self.prev_hash.push_str(r.hash);
         self.checked += 1;
         Ok(())
     }
@@ -457,6 +539,25 @@ mod tests {
         let c = chain(5);
         assert_eq!(verify(&c, head(&c)), Ok(5));
         assert_eq!(verify(&[], None), Ok(0));
+    }
+
+    #[test]
+    fn the_hash_must_match_exactly() {
+        let c = chain(2);
+        assert!(c[1].borrowed().hash_matches());
+        assert_eq!(c[1].borrowed().expected_hash(), c[1].hash);
+        let upper = c[1].hash.to_uppercase();
+        let r = AuditRecordRef {
+            hash: &upper,
+            ..c[1].borrowed()
+        };
+        assert!(!r.hash_matches(), "same digest, other spelling");
+        let no_actor = AuditRecordRef {
+            actor: None,
+            ..c[1].borrowed()
+        };
+        assert!(!no_actor.hash_matches());
+        assert_eq!(c[1].borrowed().to_record(LEGACY_CHAIN), c[1]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! transaction as the change.
 
 mod assignment_store;
+mod audit_scan;
 mod backend;
 pub mod backup;
 mod catalog_store;
@@ -29,6 +30,7 @@ pub use assignment_store::{
     Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentStore, AssignmentTarget,
     CaseChange, CaseWrite, FundingLine, FundingRow,
 };
+pub use audit_scan::{AuditPage, AuditScan};
 pub use catalog_store::{CatalogStore, CatalogVersionRow};
 pub use certificate_store::{
     ApplicationChange, ApplicationFilter, CertificateApplicationRow, CertificateRow,

@@ -62,3 +62,4 @@ crate::certificate_store::impl_certificate_store!(PgStore, sqlx::Postgres);
 crate::mandate_store::impl_mandate_store!(PgStore, sqlx::Postgres);
 crate::credential_store::impl_credential_store!(PgStore, sqlx::Postgres);
 crate::scale_store::impl_scale_store!(PgStore, sqlx::Postgres);
+crate::audit_scan::impl_audit_scan!(PgStore, rows);

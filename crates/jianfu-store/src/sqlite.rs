@@ -74,3 +74,4 @@ crate::certificate_store::impl_certificate_store!(SqliteStore, sqlx::Sqlite);
 crate::mandate_store::impl_mandate_store!(SqliteStore, sqlx::Sqlite);
 crate::credential_store::impl_credential_store!(SqliteStore, sqlx::Sqlite);
 crate::scale_store::impl_scale_store!(SqliteStore, sqlx::Sqlite);
+crate::audit_scan::impl_audit_scan!(SqliteStore, json);

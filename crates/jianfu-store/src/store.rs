@@ -21,6 +21,7 @@ pub trait Store:
     + crate::MandateStore
     + crate::CredentialStore
     + crate::ScaleStore
+    + crate::AuditScan
 {
 }
 impl<T> Store for T where
@@ -34,6 +35,7 @@ impl<T> Store for T where
         + crate::MandateStore
         + crate::CredentialStore
         + crate::ScaleStore
+        + crate::AuditScan
 {
 }
 

@@ -2,14 +2,15 @@
 //! and signed checkpoints over all chains' heads (the seal log's machinery, one key).
 
 use super::{Actor, App, RequestMeta, ServiceError};
-use jianfu_domain::audit_chain::{ChainHead, ChainVerifier, TrailProblem, heads_root};
+use jianfu_domain::audit_chain::{ChainBreak, ChainHead, ChainVerifier, TrailProblem, heads_root};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::seal::checkpoint::{self, Checkpoint, CheckpointLog, Ed25519Verifier};
 use jianfu_domain::seal::hash::{HashAlg, to_hex};
-use jianfu_store::{AuditCheckpointRow, AuditQuery, AuditRecord, Store};
+use jianfu_store::{AuditCheckpointRow, AuditPage, AuditQuery, AuditRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
+/// Sequence numbers per page (on SQLite one value of about 3.5 MB).
 const PAGE: i64 = 10_000;
 
 /// What a checkpoint says each chain looked like: `(seq, hash)` by chain.
@@ -56,8 +57,9 @@ pub async fn verify_trail(
         chains: chains.len(),
         ..TrailReport::default()
     };
-    // Chains are independent: four groups are read at once, so the database driver's threads
-    // decode one chain's rows while another chain's are hashed.
+    // Chains are independent: GROUPS chains are read at once. The database builds a page (on
+    // the driver's threads) while pages already read are parsed and hashed on blocking threads,
+    // which keeps both cores busy.
     let names: Vec<&String> = chains.keys().collect();
     let group = |k: usize| {
         let names = &names;
@@ -70,7 +72,7 @@ pub async fn verify_trail(
                     .filter_map(|e| e.get(*chain))
                     .cloned()
                     .collect();
-                let r = check_chain(store, chain, &wanted, heads.get(*chain)).await?;
+                let r = check_chain(store, chain, wanted, heads.get(*chain)).await?;
                 out.push(r);
             }
             Ok::<_, ServiceError>(out)
@@ -87,40 +89,87 @@ pub async fn verify_trail(
     Ok(report)
 }
 
+/// Measured on 2 cores, SQLite, 1M records: 1 group 2.9 s, 2 2.0 s, 3 1.5 s, 4 1.45 s, 6 1.45 s.
 const GROUPS: usize = 4;
+
+/// One chain's verification so far; moves to a blocking thread with each page and back.
+struct ChainCheck {
+    v: ChainVerifier,
+    /// What checkpoints recorded of this chain: `(seq, hash)`.
+    wanted: Vec<(i64, String)>,
+    broken: Option<ChainBreak>,
+    rewritten: Option<i64>,
+}
+
+impl ChainCheck {
+    /// Every record of the page in order, up to the first break.
+    fn page(&mut self, page: &AuditPage) -> Result<(), StoreError> {
+        page.for_each(|r| {
+            if let Err(b) = self.v.push_ref(r) {
+                self.broken = Some(b);
+                return false;
+            }
+            if self.rewritten.is_none()
+                && self
+                    .wanted
+                    .iter()
+                    .any(|(seq, hash)| *seq == r.seq && hash != r.hash)
+            {
+                self.rewritten = Some(r.seq);
+            }
+            true
+        })
+    }
+}
 
 /// One chain, record by record, against its head and what checkpoints recorded of it.
 async fn check_chain(
     store: &dyn Store,
     chain: &str,
-    wanted: &[(i64, String)],
+    wanted: Vec<(i64, String)>,
     head: Option<&ChainHead>,
 ) -> Result<(String, u64, Option<TrailProblem>), ServiceError> {
-    let mut v = ChainVerifier::new(chain);
-    let mut after = 0i64;
-    let mut broken = None;
-    let mut rewritten = None;
-    'pages: loop {
-        let page = store.audit_after(chain, after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for r in &page {
-            if let Err(b) = v.push(r) {
-                broken = Some(b);
-                break 'pages;
+    let mut check = ChainCheck {
+        v: ChainVerifier::new(chain),
+        wanted,
+        broken: None,
+        rewritten: None,
+    };
+    // Pages are ranges of sequence numbers; a gap is jumped over (and breaks the chain). The
+    // first starts at the lowest possible one: a record below 1 can only be a forgery.
+    let range = |from: i64| store.audit_page(chain, from, from.saturating_add(PAGE - 1));
+    let mut page = store.audit_page(chain, i64::MIN, PAGE).await?;
+    loop {
+        // The next page is read while this one is hashed.
+        let next_from = page.next_seq();
+        let hashing = tokio::task::spawn_blocking(move || {
+            let r = check.page(&page);
+            (check, r)
+        });
+        let next = async {
+            match next_from {
+                Some(from) => range(from).await.map(Some),
+                None => Ok(None),
             }
-            if rewritten.is_none()
-                && wanted
-                    .iter()
-                    .any(|(seq, hash)| *seq == r.seq && *hash != r.hash)
-            {
-                rewritten = Some(r.seq);
-            }
-        }
-        if (page.len() as i64) < PAGE {
+        };
+        let (hashed, next) = tokio::join!(hashing, next);
+        let (c, r) = hashed.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        check = c;
+        r?;
+        if check.broken.is_some() {
             break;
         }
+        match next? {
+            Some(p) => page = p,
+            None => break,
+        }
     }
+    let ChainCheck {
+        v,
+        broken,
+        rewritten,
+        wanted,
+    } = check;
     let last = v.last_seq();
     let done = |p: Option<TrailProblem>| Ok((chain.to_string(), last.max(0) as u64, p));
     if let Some(brk) = broken {

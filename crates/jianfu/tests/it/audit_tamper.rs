@@ -369,6 +369,28 @@ async fn every_kind_of_tampering_is_found() {
             "{l}"
         );
         assert!(b.to_string().contains("末尾记录被截去"), "{l}: {b}");
+
+        // Below the first: a sealed record numbered 0, linked to the genesis. Verification reads
+        // from the lowest sequence number, so it is not left out.
+        let (copy, store) = copy_of(&db, &export).await;
+        let mut conn = raw(&copy).await;
+        conn.drop_triggers().await;
+        let first = record(store.as_ref(), 1).await;
+        let forged = AuditRecord {
+            seq: 0,
+            id: "forged-zero".into(),
+            ..first.clone()
+        }
+        .seal(&first.prev_hash);
+        conn.insert(&forged).await;
+        assert_eq!(
+            verify(store.as_ref()).await,
+            Err(ChainBreak {
+                seq: 0,
+                kind: BreakKind::SequenceGap { expected: 1 }
+            }),
+            "{l}: below the first"
+        );
     }
 }
 
@@ -783,6 +805,82 @@ async fn missing_triggers_are_named_and_restored() {
             .filter(|r| r.action == "system.restore_triggers")
             .count();
         assert_eq!(restore, 1, "{l}: the restoration is audited");
+    }
+}
+
+/// A page read as one value (`AuditScan::audit_page`, what verification reads) holds exactly what
+/// the rows hold: NULL apart from an empty string, quotes, backslashes, control characters,
+/// non-ASCII text and extreme integers. Pages are ranges of sequence numbers that say where the
+/// chain goes on.
+#[tokio::test]
+async fn an_audit_page_is_exactly_the_rows() {
+    for db in helpers::backends().await {
+        let l = db.label;
+        let store = jianfu_store::open(&db.url).await.unwrap();
+        let chain = "110115999001";
+        let details = [
+            "{}",
+            "",
+            r#"{"q":"a\"b\\c"}"#,
+            "行一\n行二\t\u{1}\u{7f}",
+            "😀 \u{2028} \\u0000 null",
+        ];
+        let ats = [i64::MIN + 1, -1, 0, i64::MAX, 1_796_000_000_000];
+        let mut prev = jianfu_domain::audit_chain::genesis(chain);
+        let mut written = Vec::new();
+        for (i, detail) in details.iter().enumerate() {
+            let seq = i as i64 + 1;
+            let r = AuditRecord {
+                chain: chain.into(),
+                seq,
+                id: format!("id-{seq}"),
+                at: ats[i],
+                actor: (i % 2 == 0).then(|| "sg110115999001".to_string()),
+                actor_role: (i != 1).then(String::new),
+                action: "test.event".into(),
+                object: format!("o:{seq}"),
+                result: "success".into(),
+                client_addr: (i % 3 == 0).then(String::new),
+                request_id: (i == 4).then(|| "r\"1".into()),
+                detail: detail.to_string(),
+                prev_hash: String::new(),
+                hash: String::new(),
+            }
+            .seal(&prev);
+            prev.clone_from(&r.hash);
+            written.push(r);
+        }
+        store.append_sealed_audit(&written).await.expect("append");
+        let page = |after: i64, upto: i64| {
+            let store = store.clone();
+            async move {
+                let p = store.audit_page(chain, after, upto).await.unwrap();
+                let mut out = Vec::new();
+                p.for_each(|r| {
+                    out.push(r.to_record(chain));
+                    true
+                })
+                .unwrap();
+                assert_eq!(p.len(), out.len() as i64);
+                (out, p.next_seq())
+            }
+        };
+        assert_eq!(
+            page(i64::MIN, 100).await,
+            (written.clone(), None),
+            "{l}: all"
+        );
+        assert_eq!(
+            store.audit_after(chain, 0, 100).await.unwrap(),
+            written,
+            "{l}: the rows"
+        );
+        assert_eq!(page(2, 3).await, (written[1..3].to_vec(), Some(4)), "{l}");
+        assert_eq!(page(-9, 0).await, (vec![], Some(1)), "{l}: before");
+        assert_eq!(page(6, i64::MAX).await, (vec![], None), "{l}: after");
+        assert_eq!(page(10, 11).await, (vec![], None), "{l}: past the end");
+        let n = store.audit_head().await.unwrap().0;
+        assert_eq!(verify(store.as_ref()).await, Ok(n as u64), "{l}: verifies");
     }
 }
 
