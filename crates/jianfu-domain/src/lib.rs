@@ -9,6 +9,7 @@ pub mod clock;
 pub mod gate;
 pub mod login_throttle;
 pub mod masking;
+pub mod notice;
 pub mod org;
 pub mod password_policy;
 pub mod permission;

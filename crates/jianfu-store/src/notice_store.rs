@@ -44,13 +44,9 @@ pub trait NoticeStore: Send + Sync + 'static {
     /// Sends notices (one event told to several organisations), each with its audit record, in
     /// one transaction.
     async fn insert_notices(&self, told: &Told) -> Result<()>;
-    /// Notices for an organisation, newest first; role-addressed ones only for those roles.
-    async fn notices_for(
-        &self,
-        org_code: &str,
-        roles: &[String],
-        limit: i64,
-    ) -> Result<Vec<NoticeRow>>;
+    /// Notices addressed to an organisation (to it as a whole or to a role there), newest first.
+    /// Who of its accounts reads which is the domain's rule (`notice::reads_notice`).
+    async fn notices_for(&self, org_code: &str, limit: i64) -> Result<Vec<NoticeRow>>;
     async fn mark_notice_read(&self, org_code: &str, id: &str, at: i64) -> Result<()>;
 }
 
@@ -99,24 +95,15 @@ macro_rules! impl_notice_store {
                     .await
                 }
 
-                async fn notices_for(
-                    &self,
-                    org_code: &str,
-                    roles: &[String],
-                    limit: i64,
-                ) -> Result<Vec<NoticeRow>> {
-                    let rows: Vec<NoticeRow> = sqlx::query_as(
+                async fn notices_for(&self, org_code: &str, limit: i64) -> Result<Vec<NoticeRow>> {
+                    Ok(sqlx::query_as(
                         "SELECT org_code, id, role, kind, title, body, link, created_at, read_at \
                          FROM notices WHERE org_code = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
                     )
                     .bind(org_code)
                     .bind(limit.clamp(1, 500))
                     .fetch_all(&self.pool)
-                    .await?;
-                    Ok(rows
-                        .into_iter()
-                        .filter(|n| n.role.as_ref().is_none_or(|r| roles.contains(r)))
-                        .collect())
+                    .await?)
                 }
 
                 async fn mark_notice_read(&self, org_code: &str, id: &str, at: i64) -> Result<()> {

@@ -2,6 +2,7 @@
 
 use super::{Actor, App, RequestMeta, ServiceError};
 use jianfu_domain::Role;
+use jianfu_domain::notice::reads_notice;
 use jianfu_store::{NoticeRow, Told};
 
 /// Who a notice is for: everyone in an organisation, or one role there.
@@ -120,19 +121,32 @@ impl App {
             .collect())
     }
 
-    /// The actor's notices: those addressed to their organisation, or to a role they hold there.
+    /// The actor's notices: those of their organisation they read (`notice::reads_notice`: a
+    /// resident does not read the committee's notices to its staff).
     pub async fn my_notices(&self, actor: &Actor) -> Result<Vec<NoticeRow>, ServiceError> {
         let Some(org) = &actor.org else {
             return Ok(vec![]);
         };
-        let roles: Vec<String> = actor.roles.iter().map(|r| r.as_str().to_string()).collect();
-        Ok(self.store.notices_for(org.as_str(), &roles, 200).await?)
+        Ok(self
+            .store
+            .notices_for(org.as_str(), 200)
+            .await?
+            .into_iter()
+            .filter(|n| {
+                let to = n.role.as_deref().map(Role::parse);
+                // A notice for a role this build does not know is read by nobody.
+                to != Some(None) && reads_notice(to.flatten(), &actor.roles)
+            })
+            .collect())
     }
 
     pub async fn mark_notice_read(&self, actor: &Actor, id: &str) -> Result<(), ServiceError> {
         let Some(org) = &actor.org else {
             return Err(ServiceError::Forbidden);
         };
+        if !self.my_notices(actor).await?.iter().any(|n| n.id == id) {
+            return Err(ServiceError::NotFound("该通知".into()));
+        }
         // Reading state is not business state: not audited.
         Ok(self
             .store

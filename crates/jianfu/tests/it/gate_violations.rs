@@ -840,3 +840,51 @@ async fn supervisors_in_any_organisation_are_told() {
         "the department itself, once"
     );
 }
+
+/// Issue 10 §1: a resident with an account in the community does not read the committee's
+/// notices to its staff (nor mark them read); notices addressed to residents reach him.
+#[tokio::test]
+async fn a_resident_does_not_read_the_committees_notices() {
+    use jianfu_domain::Role;
+    use jianfu_server::service::auth::actor_of;
+    use jianfu_server::service::notices::Recipient;
+    use jianfu_server::service::{Actor, RequestMeta, ServiceError};
+    let db = crate::helpers::sqlite_db();
+    let (app, _clock) = crate::helpers::app(&db, true).await;
+    let to = |role| Recipient {
+        org_code: "110115001901".into(),
+        role,
+    };
+    for (role, title) in [
+        (None, "社区内部：举报已认定"),
+        (Some(Role::Resident), "致居民"),
+    ] {
+        app.notify(
+            &Actor::console(),
+            &RequestMeta::console(),
+            &to(role),
+            "test",
+            title,
+            "正文",
+            "/violations",
+        )
+        .await
+        .unwrap();
+    }
+    let user = |name: &'static str| {
+        let store = app.store.clone();
+        async move { actor_of(&store.user_by_username(name).await.unwrap().unwrap()) }
+    };
+    let titles =
+        |n: Vec<jianfu_store::NoticeRow>| n.into_iter().map(|n| n.title).collect::<Vec<_>>();
+    let resident = user("jumin").await;
+    let worker = user("shegong").await;
+    assert_eq!(titles(app.my_notices(&resident).await.unwrap()), ["致居民"]);
+    let staff = app.my_notices(&worker).await.unwrap();
+    assert_eq!(titles(staff.clone()), ["社区内部：举报已认定"]);
+    assert!(matches!(
+        app.mark_notice_read(&resident, &staff[0].id).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    app.mark_notice_read(&worker, &staff[0].id).await.unwrap();
+}
