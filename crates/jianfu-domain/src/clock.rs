@@ -55,6 +55,12 @@ pub fn beijing(t: OffsetDateTime) -> OffsetDateTime {
     t.to_offset(time::macros::offset!(+8))
 }
 
+/// The Beijing calendar day of a stored timestamp (deadlines and dates of the policy are Beijing
+/// days).
+pub fn beijing_date(ms: i64) -> time::Date {
+    beijing(from_millis(ms)).date()
+}
+
 pub fn format_beijing(ms: i64) -> String {
     let t = beijing(from_millis(ms));
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");

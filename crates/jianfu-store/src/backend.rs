@@ -190,15 +190,7 @@ macro_rules! impl_store {
             tx: Transaction<'static, $db>,
             d: AuditDraft,
         ) -> Result<()> {
-            commit_audited_all(tx, vec![d]).await
-        }
-
-        /// Appends the audit records of the transaction's changes and commits.
-        pub(crate) async fn commit_audited_all(
-            tx: Transaction<'static, $db>,
-            drafts: Vec<AuditDraft>,
-        ) -> Result<()> {
-            commit_audited_batch(tx, Batch::new("审计记录"), drafts).await
+            commit_audited_batch(tx, Batch::new("审计记录"), vec![d]).await
         }
 
         /// Sends the batch of the use case's writes together with its audit records and commits.

@@ -496,15 +496,11 @@ impl App {
 
     /// A pending case's approval deadline crossing a year without its holiday notice.
     fn deadline_warnings(&self, r: &AssignmentRow) -> Vec<super::calendar::Warning> {
-        let day =
-            |ms: i64| jianfu_domain::clock::beijing(jianfu_domain::clock::from_millis(ms)).date();
-        match (
-            r.status == CaseState::PendingApproval.as_str(),
-            r.deadline_at,
-        ) {
+        use jianfu_domain::clock::beijing_date;
+        match r.deadline_at {
             // The deadline is the midnight ending the last working day.
-            (true, Some(end)) => self
-                .deadline_warning(day(r.submitted_at), day(end - 1))
+            Some(end) if r.status == CaseState::PendingApproval.as_str() => self
+                .deadline_warning(beijing_date(r.submitted_at), beijing_date(end - 1))
                 .into_iter()
                 .collect(),
             _ => Vec::new(),

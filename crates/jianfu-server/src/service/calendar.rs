@@ -89,7 +89,7 @@ impl App {
         Some(Warning {
             code: "calendar_missing".into(),
             message: format!(
-                "{years}的节假日安排尚未载入，这个期限在{years}只按周末计算，可能落在节假日上；请区社会办载入该年的工作日历"
+                "{years}的节假日安排尚未载入：这个期限里{years}的日子只按周末计算，可能落在节假日上。请区社会办载入该年的工作日历"
             ),
         })
     }

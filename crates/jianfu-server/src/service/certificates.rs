@@ -670,13 +670,10 @@ impl App {
             due_on: r.due_on.clone(),
             overdue: open && r.due_on.as_str() < today.as_str(),
             warnings: match parse_date(&r.due_on) {
-                Some(due) if open => {
-                    let submitted = jianfu_domain::clock::beijing(
-                        jianfu_domain::clock::from_millis(r.submitted_at),
-                    )
-                    .date();
-                    self.deadline_warning(submitted, due).into_iter().collect()
-                }
+                Some(due) if open => self
+                    .deadline_warning(jianfu_domain::clock::beijing_date(r.submitted_at), due)
+                    .into_iter()
+                    .collect(),
                 _ => Vec::new(),
             },
             refusal_reason: r.refusal_reason.clone(),

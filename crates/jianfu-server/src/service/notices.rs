@@ -132,10 +132,10 @@ impl App {
             .notices_for(org.as_str(), 200)
             .await?
             .into_iter()
-            .filter(|n| {
-                let to = n.role.as_deref().map(Role::parse);
+            .filter(|n| match n.role.as_deref() {
+                None => reads_notice(None, &actor.roles),
                 // A notice for a role this build does not know is read by nobody.
-                to != Some(None) && reads_notice(to.flatten(), &actor.roles)
+                Some(r) => Role::parse(r).is_some_and(|r| reads_notice(Some(r), &actor.roles)),
             })
             .collect())
     }

@@ -7,7 +7,7 @@
 
 use super::notices::Recipient;
 use super::{Actor, App, RequestMeta, ServiceError};
-use jianfu_domain::clock::{beijing, from_millis};
+use jianfu_domain::clock::beijing_date;
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
 use jianfu_domain::violation::{
@@ -568,7 +568,7 @@ impl App {
                 (
                     at,
                     PublicRevocation {
-                        revoked_on: violation::format_date(beijing(from_millis(at)).date()),
+                        revoked_on: violation::format_date(beijing_date(at)),
                         department_name: tree.name_or_code(&r.department_code),
                         community_name: tree.name_or_code(&r.community_code),
                         channel: Channel::parse(&r.channel).unwrap_or(Channel::Other),
