@@ -47,6 +47,7 @@ pub trait NoticeStore: Send + Sync + 'static {
     /// Notices addressed to an organisation (to it as a whole or to a role there), newest first.
     /// Who of its accounts reads which is the domain's rule (`notice::reads_notice`).
     async fn notices_for(&self, org_code: &str, limit: i64) -> Result<Vec<NoticeRow>>;
+    async fn notice(&self, org_code: &str, id: &str) -> Result<Option<NoticeRow>>;
     async fn mark_notice_read(&self, org_code: &str, id: &str, at: i64) -> Result<()>;
 }
 
@@ -103,6 +104,17 @@ macro_rules! impl_notice_store {
                     .bind(org_code)
                     .bind(limit.clamp(1, 500))
                     .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn notice(&self, org_code: &str, id: &str) -> Result<Option<NoticeRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT org_code, id, role, kind, title, body, link, created_at, read_at \
+                         FROM notices WHERE org_code = $1 AND id = $2",
+                    )
+                    .bind(org_code)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
                     .await?)
                 }
 

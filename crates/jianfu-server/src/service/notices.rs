@@ -132,11 +132,7 @@ impl App {
             .notices_for(org.as_str(), 200)
             .await?
             .into_iter()
-            .filter(|n| match n.role.as_deref() {
-                None => reads_notice(None, &actor.roles),
-                // A notice for a role this build does not know is read by nobody.
-                Some(r) => Role::parse(r).is_some_and(|r| reads_notice(Some(r), &actor.roles)),
-            })
+            .filter(|n| reads(actor, n))
             .collect())
     }
 
@@ -144,13 +140,23 @@ impl App {
         let Some(org) = &actor.org else {
             return Err(ServiceError::Forbidden);
         };
-        if !self.my_notices(actor).await?.iter().any(|n| n.id == id) {
-            return Err(ServiceError::NotFound("该通知".into()));
+        match self.store.notice(org.as_str(), id).await? {
+            Some(n) if reads(actor, &n) => {}
+            _ => return Err(ServiceError::NotFound("该通知".into())),
         }
         // Reading state is not business state: not audited.
         Ok(self
             .store
             .mark_notice_read(org.as_str(), id, self.now_ms())
             .await?)
+    }
+}
+
+/// Whether the actor reads a notice of their organisation (`notice::reads_notice`).
+fn reads(actor: &Actor, n: &NoticeRow) -> bool {
+    match n.role.as_deref() {
+        None => reads_notice(None, &actor.roles),
+        // A notice for a role this build does not know is read by nobody.
+        Some(r) => Role::parse(r).is_some_and(|r| reads_notice(Some(r), &actor.roles)),
     }
 }
