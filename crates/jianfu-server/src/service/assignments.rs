@@ -8,7 +8,7 @@
 //! audited transaction.
 
 use super::notices::Recipient;
-use super::{Actor, App, RequestMeta, ServiceError, text_field};
+use super::{Actor, App, Op, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::format_date;
 use jianfu_domain::assignment::{
     self as case, CaseAction, CaseState, add_working_days, unfunded_communities,
@@ -837,12 +837,51 @@ impl App {
         Ok(())
     }
 
+    /// Whether `action` ("approve", "refuse", "withdraw" or "revoke") with `comment` would be
+    /// accepted now, checked exactly as doing it would, without writing anything. Pages ask for
+    /// confirmation only of what would be done (a missing reason is said at once).
+    pub async fn check_case_action(
+        &self,
+        actor: &Actor,
+        department: &str,
+        id: &str,
+        action: &str,
+        comment: &str,
+        add_to_next_catalog: bool,
+    ) -> Result<(), ServiceError> {
+        let (d, op) = (department, Op::Check);
+        match action {
+            "approve" => self
+                .approve_case(actor, op, d, id, comment, add_to_next_catalog)
+                .await
+                .map(|_| ()),
+            "refuse" => self.refuse_case(actor, op, d, id, comment).await,
+            "withdraw" => self.withdraw_case(actor, op, d, id, comment).await,
+            "revoke" => self.revoke_case(actor, op, d, id, comment).await,
+            _ => Err(ServiceError::NotFound("该操作".into())),
+        }
+    }
+
     /// District approval: the work is put in force with an access number, its validity and its
     /// funding rows; the department is told.
     pub async fn approve_assignment(
         &self,
         actor: &Actor,
         meta: &RequestMeta,
+        department: &str,
+        id: &str,
+        comment: &str,
+        add_to_next_catalog: bool,
+    ) -> Result<Option<String>, ServiceError> {
+        let op = Op::Do(meta);
+        self.approve_case(actor, op, department, id, comment, add_to_next_catalog)
+            .await
+    }
+
+    async fn approve_case(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
         department: &str,
         id: &str,
         comment: &str,
@@ -861,6 +900,9 @@ impl App {
             ));
         }
         let admission = self.admission(&row, &req, &targets, row.requires_funding)?;
+        let Op::Do(meta) = op else {
+            return Ok(None);
+        };
         let now = self.now_ms();
         let change = CaseChange {
             department_code: row.department_code.clone(),
@@ -909,6 +951,18 @@ impl App {
         id: &str,
         comment: &str,
     ) -> Result<(), ServiceError> {
+        self.refuse_case(actor, Op::Do(meta), department, id, comment)
+            .await
+    }
+
+    async fn refuse_case(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        department: &str,
+        id: &str,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
         actor.require(Permission::ApproveAssignments)?;
         let (row, _) = self.visible_case(actor, department, id).await?;
         let comment = &text_field::paragraph(comment, MAX_TEXT, "不予准入的理由")?;
@@ -926,6 +980,9 @@ impl App {
             }));
         }
         let to = case::transition(from, CaseAction::Refuse).map_err(bad_transition)?;
+        let Op::Do(meta) = op else {
+            return Ok(());
+        };
         self.apply(actor, meta, &row, from, to, "refuse", comment, None, None)
             .await?;
         let body = format!("“{}”经区级审批不予准入。理由：{comment}", row.title);
@@ -949,6 +1006,18 @@ impl App {
         id: &str,
         comment: &str,
     ) -> Result<(), ServiceError> {
+        self.withdraw_case(actor, Op::Do(meta), department, id, comment)
+            .await
+    }
+
+    async fn withdraw_case(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        department: &str,
+        id: &str,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
         actor.require(Permission::SubmitAssignments)?;
         let comment = &text_field::paragraph(comment, MAX_TEXT, "撤回说明")?;
         let (row, _) = self.visible_case(actor, department, id).await?;
@@ -959,6 +1028,9 @@ impl App {
         }
         let from = state_of(&row)?;
         let to = case::transition(from, CaseAction::Withdraw).map_err(bad_transition)?;
+        let Op::Do(meta) = op else {
+            return Ok(());
+        };
         self.apply(actor, meta, &row, from, to, "withdraw", comment, None, None)
             .await?;
         Ok(())
@@ -974,6 +1046,18 @@ impl App {
         id: &str,
         reason: &str,
     ) -> Result<(), ServiceError> {
+        self.revoke_case(actor, Op::Do(meta), department, id, reason)
+            .await
+    }
+
+    async fn revoke_case(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        department: &str,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
         if !(actor.may(Permission::ApproveAssignments) || actor.may(Permission::ConfirmViolations))
         {
             return Err(ServiceError::Forbidden);
@@ -985,6 +1069,9 @@ impl App {
         }
         let from = state_of(&row)?;
         let to = case::transition(from, CaseAction::Revoke).map_err(bad_transition)?;
+        let Op::Do(meta) = op else {
+            return Ok(());
+        };
         self.apply(actor, meta, &row, from, to, "revoke", reason, None, None)
             .await?;
         let body = format!(

@@ -3,7 +3,7 @@
 //! number and code verifies it. The rules are in `jianfu_domain::certificate`; this file parses
 //! input at the edge, keeps personal data encrypted and masked, and writes through the store.
 
-use super::{Actor, App, RequestMeta, ServiceError, text_field};
+use super::{Actor, App, Op, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::{format_date, parse_date};
 use jianfu_domain::certificate::lifecycle::{self, Case, CertAction, CertState, Move, transition};
 use jianfu_domain::certificate::{application, codes, document, id_number};
@@ -962,6 +962,18 @@ impl App {
         id: &str,
         reason: &str,
     ) -> Result<(), ServiceError> {
+        self.refuse_application(actor, Op::Do(meta), community, id, reason)
+            .await
+    }
+
+    async fn refuse_application(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        community: &str,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
         actor.require(Permission::HandleCertificates)?;
         let row = self.readable_application(actor, community, id).await?;
         let reason = trimmed(reason, 500, "不予出具的说明")?;
@@ -979,6 +991,7 @@ impl App {
             refusal_reason: Some(reason),
             ..Default::default()
         };
+        let Op::Do(meta) = op else { return Ok(()) };
         self.change_application(actor, meta, &row, change, "certificate.refuse")
             .await
     }
@@ -988,6 +1001,17 @@ impl App {
         &self,
         actor: &Actor,
         meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<(), ServiceError> {
+        self.withdraw_application(actor, Op::Do(meta), community, id)
+            .await
+    }
+
+    async fn withdraw_application(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
         community: &str,
         id: &str,
     ) -> Result<(), ServiceError> {
@@ -1010,6 +1034,7 @@ impl App {
             decided_by: actor.username.clone(),
             ..Default::default()
         };
+        let Op::Do(meta) = op else { return Ok(()) };
         self.change_application(actor, meta, &row, change, "certificate.withdraw")
             .await
     }
@@ -1101,6 +1126,20 @@ impl App {
         id: &str,
         idempotency_key: &str,
     ) -> Result<CertificateRow, ServiceError> {
+        self.issue(actor, Op::Do(meta), community, id, idempotency_key)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("issuing wrote no certificate".into()))
+    }
+
+    /// `None` only when checking.
+    async fn issue(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        community: &str,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<CertificateRow>, ServiceError> {
         actor.require(Permission::HandleCertificates)?;
         let key = idempotency_key.trim();
         if key.is_empty() || key.len() > 100 {
@@ -1117,7 +1156,7 @@ impl App {
                 .await?
             && c.idempotency_key == key
         {
-            return Ok(c);
+            return Ok(Some(c));
         }
         if row.status != "approved" {
             return Err(rejected(
@@ -1158,6 +1197,7 @@ impl App {
         // No seal on a blank document: the text must be complete at the moment of sealing.
         let body =
             document::fill(&spec.template, &values).map_err(|e| rejected(e.code(), e.message()))?;
+        let Op::Do(meta) = op else { return Ok(None) };
         let mut random = [0u8; 5];
         getrandom::fill(&mut random).map_err(|e| ServiceError::Internal(format!("rng: {e}")))?;
         let code = codes::format_verify_code(random);
@@ -1231,7 +1271,7 @@ impl App {
             )
             .await?;
         match outcome {
-            IssueOutcome::Issued(c) | IssueOutcome::Repeated(c) => Ok(c),
+            IssueOutcome::Issued(c) | IssueOutcome::Repeated(c) => Ok(Some(c)),
             IssueOutcome::WrongState(state) => Err(rejected(
                 "wrong_state",
                 format!(
@@ -1421,6 +1461,56 @@ impl App {
         number: &str,
         reason: &str,
     ) -> Result<(), ServiceError> {
+        self.revoke_issued(actor, Op::Do(meta), number, reason)
+            .await
+    }
+
+    /// Whether voiding the certificate `number` for `reason` would be accepted now; writes
+    /// nothing (see [`Op`]).
+    pub async fn check_certificate_revoke(
+        &self,
+        actor: &Actor,
+        number: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        self.revoke_issued(actor, Op::Check, number, reason).await
+    }
+
+    /// Whether `action` ("issue", "refuse" or "withdraw") on an application would be accepted
+    /// now, checked as doing it would; writes nothing (see [`Op`]).
+    pub async fn check_certificate_action(
+        &self,
+        actor: &Actor,
+        community: &str,
+        id: &str,
+        action: &str,
+        reason: &str,
+        idempotency_key: &str,
+    ) -> Result<(), ServiceError> {
+        match action {
+            "issue" => self
+                .issue(actor, Op::Check, community, id, idempotency_key)
+                .await
+                .map(|_| ()),
+            "refuse" => {
+                self.refuse_application(actor, Op::Check, community, id, reason)
+                    .await
+            }
+            "withdraw" => {
+                self.withdraw_application(actor, Op::Check, community, id)
+                    .await
+            }
+            _ => Err(ServiceError::NotFound("该操作".into())),
+        }
+    }
+
+    async fn revoke_issued(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        number: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
         actor.require(Permission::ApproveSealUse)?;
         let c = self.certificate_for(actor, number).await?;
         let reason = trimmed(reason, 500, "作废原因")?;
@@ -1441,6 +1531,7 @@ impl App {
             reason: &reason,
         };
         transition(&case, &mv).map_err(|e| rejected(e.code(), e.to_string()))?;
+        let Op::Do(meta) = op else { return Ok(()) };
         let mut audit = self.audit(
             actor,
             meta,

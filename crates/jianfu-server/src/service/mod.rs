@@ -203,6 +203,15 @@ impl Actor {
     }
 }
 
+/// Doing an irreversible action, or only checking that it would be accepted. The `check_*`
+/// use cases run the action's own checks with `Check` and stop before writing, so a page asks
+/// for confirmation only of what would be done and says a refusal at once (issue 10 §3).
+#[derive(Clone, Copy)]
+pub(crate) enum Op<'a> {
+    Do(&'a RequestMeta),
+    Check,
+}
+
 /// Where a request came from, for the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {

@@ -6,7 +6,7 @@
 //! `jianfu_domain::violation`; this module applies them and writes through the store.
 
 use super::notices::Recipient;
-use super::{Actor, App, RequestMeta, ServiceError};
+use super::{Actor, App, Op, RequestMeta, ServiceError};
 use jianfu_domain::clock::beijing_date;
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
@@ -414,11 +414,42 @@ impl App {
         decision: Decision,
         comment: &str,
     ) -> Result<ViolationView, ServiceError> {
+        self.decide(actor, Op::Do(meta), community, id, decision, comment)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("deciding wrote nothing".into()))
+    }
+
+    /// Whether the decision would be accepted now (the report still open, a reason where one is
+    /// needed); writes nothing (see [`Op`]).
+    pub async fn check_violation_decision(
+        &self,
+        actor: &Actor,
+        community: &str,
+        id: &str,
+        decision: Decision,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        self.decide(actor, Op::Check, community, id, decision, comment)
+            .await
+            .map(|_| ())
+    }
+
+    /// `None` only when checking.
+    async fn decide(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        community: &str,
+        id: &str,
+        decision: Decision,
+        comment: &str,
+    ) -> Result<Option<ViolationView>, ServiceError> {
         actor.require(Permission::ConfirmViolations)?;
         let (row, readers) = self.readable(actor, community, id).await?;
         let current = Status::parse(&row.status).unwrap_or(Status::Reported);
         let outcome = violation::decide(current, decision, comment).map_err(rejected)?;
         let comment = violation::check_comment(comment).map_err(rejected)?;
+        let Op::Do(meta) = op else { return Ok(None) };
         let d = ViolationDecision {
             status: outcome.status.as_str().into(),
             revoked: outcome.revoked,
@@ -489,7 +520,7 @@ impl App {
             .violation(&row.community_code, &row.id)
             .await?
             .ok_or_else(|| ServiceError::NotFound("该举报不存在".into()))?;
-        Ok(view(updated, &tree, &readers))
+        Ok(Some(view(updated, &tree, &readers)))
     }
 
     /// The department concerned writes its response (情况说明) to a report against it.

@@ -3,7 +3,7 @@
 //! funding ledger (经费台账, 费随事转). Everything works without JavaScript; a refused form comes
 //! back with everything typed.
 
-use super::{PageContext, render, when};
+use super::{PageContext, confirm, render, when};
 use crate::App;
 use crate::http::error::PageError;
 use crate::service::assignments::{
@@ -637,7 +637,7 @@ async fn detail(
     } else if let Some(action) = q.done {
         let actor = ctx.require_caller()?.actor.clone();
         let c = app.assignment(&actor, &department, &id).await?;
-        Some(done_message(&action, &c))
+        Some(super::assignment_actions::done_message(&action, &c))
     } else {
         None
     };
@@ -651,23 +651,6 @@ async fn detail(
         Default::default(),
     )
     .await
-}
-
-/// What an action did, in words (issue 10 §3: "已办理。" said nothing): the outcome, the access
-/// number, and who was told (as the service tells them).
-fn done_message(action: &str, c: &crate::service::assignments::CaseOut) -> String {
-    let dept = &c.department_name;
-    match action {
-        "approve" => format!(
-            "已批准准入，准入编号 {}，已通知{dept}。",
-            c.access_number.as_deref().unwrap_or("（未分配）")
-        ),
-        "refuse" => format!("已决定不予准入，理由已通知{dept}。"),
-        "review" => "街道预审意见已记录，区级审批时会看到。".into(),
-        "withdraw" => "申请已撤回，这件事项不会交给社区。".into(),
-        "revoke" => format!("准入已撤销，已通知{dept}和各目标社区，社区不再承担这项工作。"),
-        _ => "已办理。".into(),
-    }
 }
 
 async fn act(
@@ -691,6 +674,27 @@ async fn act(
     ctx.check_csrf(&csrf)?;
     let actor = ctx.require_caller()?.actor.clone();
     let d = &department;
+    if super::assignment_actions::is_irreversible(&action) {
+        let fields = pairs(&body);
+        match confirm::Step::of(&fields) {
+            confirm::Step::Confirmed => {}
+            confirm::Step::Back => {
+                return detail_page(&app, ctx, d, &id, None, None, (action, comment)).await;
+            }
+            confirm::Step::Ask => {
+                // Ask only about what would be done: a refusal (no reason, wrong state) is said now.
+                if let Err(e) = app
+                    .check_case_action(&actor, d, &id, &action, &comment, add_to_list)
+                    .await
+                {
+                    return refused(&app, ctx, d, &id, e, (action, comment)).await;
+                }
+                let c = app.assignment(&actor, d, &id).await?;
+                let q = super::assignment_actions::question(&action, &c, &comment);
+                return Ok(render(&confirm::ConfirmPage::new(ctx, q, &fields)));
+            }
+        }
+    }
     let result = match action.as_str() {
         "review" => {
             app.review_assignment(&actor, &meta, d, &id, agree.unwrap_or(true), &comment)
@@ -712,19 +716,25 @@ async fn act(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("{}?done={action}", case_path(d, &id))).into_response()),
-        Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
-            detail_page(
-                &app,
-                ctx,
-                d,
-                &id,
-                None,
-                Some(e.message()),
-                (action, comment),
-            )
-            .await
+        Err(e) => refused(&app, ctx, d, &id, e, (action, comment)).await,
+    }
+}
+
+/// A refused action: the case page again with the reason and what was typed; other errors
+/// (not found, forbidden) are the error page.
+async fn refused(
+    app: &App,
+    ctx: PageContext,
+    department: &str,
+    id: &str,
+    e: ServiceError,
+    typed: (String, String),
+) -> Result<Response, PageError> {
+    match e {
+        ServiceError::Rejected { .. } | ServiceError::Invalid(_) => {
+            detail_page(app, ctx, department, id, None, Some(e.message()), typed).await
         }
-        Err(e) => Err(PageError(e)),
+        e => Err(PageError(e)),
     }
 }
 

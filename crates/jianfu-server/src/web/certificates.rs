@@ -4,7 +4,7 @@
 //! `service::certificates` and `jianfu_domain::certificate`; these handlers parse forms, call the
 //! service and render. No JavaScript: a resident on a phone inside WeChat can use every page.
 
-use super::{PageContext, PageForm, render};
+use super::{PageContext, PageForm, certificate_actions, confirm, render};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
@@ -1026,6 +1026,48 @@ async fn act(
         note: field("note"),
         reason: field("reason"),
     };
+    if certificate_actions::is_irreversible(&action) {
+        match confirm::Step::of(&pairs) {
+            confirm::Step::Confirmed => {}
+            confirm::Step::Back => {
+                return detail_page(&app, ctx, &community, &id, typed, None, None, None).await;
+            }
+            confirm::Step::Ask => {
+                // Ask only about what would be done: a refusal is said at once.
+                match app
+                    .check_certificate_action(
+                        &actor,
+                        &community,
+                        &id,
+                        &action,
+                        &typed.reason,
+                        &field("key"),
+                    )
+                    .await
+                {
+                    Err(ServiceError::Rejected { message, .. }) => {
+                        return detail_page(
+                            &app,
+                            ctx,
+                            &community,
+                            &id,
+                            typed,
+                            None,
+                            Some(message),
+                            None,
+                        )
+                        .await;
+                    }
+                    other => other?,
+                }
+                let d = app
+                    .certificate_application_detail(&actor, &community, &id)
+                    .await?;
+                let q = certificate_actions::question(&action, &d.view, &typed.reason);
+                return Ok(render(&confirm::ConfirmPage::new(ctx, q, &pairs)));
+            }
+        }
+    }
     let result = match action.as_str() {
         "verify" => {
             app.verify_certificate_application(
@@ -1217,30 +1259,47 @@ async fn pdf(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct RevokeForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    reason: String,
-}
-
 async fn revoke(
     State(app): State<App>,
     ctx: PageContext,
     meta: RequestMeta,
     Path(number): Path<String>,
-    PageForm(form): PageForm<RevokeForm>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    ctx.check_csrf(&field("csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
+    let reason = field("reason");
+    match confirm::Step::of(&fields) {
+        confirm::Step::Confirmed => {}
+        confirm::Step::Back => {
+            return certificate_page(&app, ctx, &number, reason, None, None).await;
+        }
+        confirm::Step::Ask => {
+            match app.check_certificate_revoke(&actor, &number, &reason).await {
+                Err(ServiceError::Rejected { message, .. }) => {
+                    return certificate_page(&app, ctx, &number, reason, Some(message), None).await;
+                }
+                other => other?,
+            }
+            let c = app.certificate_for(&actor, &number).await?;
+            let q = certificate_actions::revoke_question(&c, &reason);
+            return Ok(render(&confirm::ConfirmPage::new(ctx, q, &fields)));
+        }
+    }
     match app
-        .revoke_certificate(&actor, &meta, &number, &form.reason)
+        .revoke_certificate(&actor, &meta, &number, &reason)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/certificates/c/{number}?revoked=1")).into_response()),
         Err(ServiceError::Rejected { message, .. }) => {
-            certificate_page(&app, ctx, &number, form.reason, Some(message), None).await
+            certificate_page(&app, ctx, &number, reason, Some(message), None).await
         }
         Err(e) => Err(e.into()),
     }

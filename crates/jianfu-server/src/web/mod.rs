@@ -4,11 +4,14 @@
 //! with everything the user typed.
 
 pub mod api_docs;
+pub mod assignment_actions;
 pub mod assignments;
 pub mod audit;
 pub mod catalog;
 pub mod catalog_candidates;
+pub mod certificate_actions;
 pub mod certificates;
+pub mod confirm;
 pub mod home;
 pub mod login;
 pub mod mandates;

@@ -2,7 +2,7 @@
 //! department concerned and the supervisors read the reports in their scope, supervisors confirm
 //! or dismiss them; and the public register of revoked work (no login).
 
-use super::{PageContext, PageForm, render};
+use super::{PageContext, PageForm, confirm, render};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
@@ -424,62 +424,108 @@ async fn detail(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct DecideForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    comment: String,
-}
-
 async fn decide(
     State(app): State<App>,
     ctx: PageContext,
     meta: RequestMeta,
     Path((community, id)): Path<(String, String)>,
-    PageForm(form): PageForm<DecideForm>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    ctx.check_csrf(&field("csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
-    let decision = match form.decision.as_str() {
+    let (chosen, comment) = (field("decision"), field("comment"));
+    let again = |ctx, error| {
+        detail_page(
+            &app,
+            ctx,
+            &community,
+            &id,
+            comment.clone(),
+            String::new(),
+            error,
+            None,
+        )
+    };
+    let decision = match chosen.as_str() {
         "confirm" => Decision::Confirm,
         "dismiss" => Decision::Dismiss,
         _ => {
             let msg = "请选择“确认违规并撤销”或“不予认定”".to_string();
-            return detail_page(
-                &app,
-                ctx,
-                &community,
-                &id,
-                form.comment,
-                String::new(),
-                Some(msg),
-                None,
-            )
-            .await;
+            return again(ctx, Some(msg)).await;
         }
     };
+    // A decision is final (issue 10 §3): it asks first, saying what will follow.
+    match confirm::Step::of(&fields) {
+        confirm::Step::Confirmed => {}
+        confirm::Step::Back => return again(ctx, None).await,
+        confirm::Step::Ask => {
+            match app
+                .check_violation_decision(&actor, &community, &id, decision, &comment)
+                .await
+            {
+                Err(ServiceError::Rejected { message, .. }) => {
+                    return again(ctx, Some(message)).await;
+                }
+                other => other?,
+            }
+            let d = app.violation(&actor, &community, &id).await?;
+            let q = decision_question(&d.report, decision, &comment);
+            return Ok(render(&confirm::ConfirmPage::new(ctx, q, &fields)));
+        }
+    }
     match app
-        .decide_violation(&actor, &meta, &community, &id, decision, &form.comment)
+        .decide_violation(&actor, &meta, &community, &id, decision, &comment)
         .await
     {
-        Ok(v) => Ok(Redirect::to(&format!("{}?done={}", v.path(), form.decision)).into_response()),
-        Err(ServiceError::Rejected { message, .. }) => {
-            detail_page(
-                &app,
-                ctx,
-                &community,
-                &id,
-                form.comment,
-                String::new(),
-                Some(message),
-                None,
-            )
-            .await
-        }
+        Ok(v) => Ok(Redirect::to(&format!("{}?done={chosen}", v.path())).into_response()),
+        Err(ServiceError::Rejected { message, .. }) => again(ctx, Some(message)).await,
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The question before a decision on a report; who is told is what `decide_violation` tells.
+fn decision_question(
+    r: &crate::service::violations::ViolationView,
+    decision: Decision,
+    comment: &str,
+) -> confirm::Question {
+    let (title, consequences, label) = match decision {
+        Decision::Confirm => (
+            "确认违规下派并撤销这项工作？",
+            vec![
+                format!(
+                    "{}下派的这项工作即被撤销、终止，{}不再承担。",
+                    r.department_name, r.community_name
+                ),
+                "通知本社区和下派部门，并在撤销公示中公开（不显示举报人）。".to_string(),
+                format!("依据：{}", violation::REVOKE_CITATION),
+            ],
+            "确认违规并撤销",
+        ),
+        Decision::Dismiss => (
+            "确认不予认定？",
+            vec![
+                format!("这项工作不撤销，{}仍按原安排办理。", r.community_name),
+                "不予认定的理由会通知本社区和下派部门。".to_string(),
+            ],
+            "确认不予认定",
+        ),
+    };
+    confirm::Question {
+        subject: format!("举报：{}（{}）", r.title, r.department_name),
+        title: title.into(),
+        consequences,
+        typed: vec![("核查意见".into(), comment.into())],
+        action: format!("{}/decide", r.path()),
+        confirm_label: label.into(),
+        danger: true,
     }
 }
 

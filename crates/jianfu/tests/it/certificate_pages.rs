@@ -358,7 +358,23 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     assert!(page.contains("出具证明"));
     let csrf = hidden_field(&page, "csrf").unwrap();
     let key = hidden_field(&page, "key").unwrap();
-    let issue = [("csrf", csrf.as_str()), ("key", key.as_str())];
+    // Issuing writes the seal log for good: the first post asks and issues nothing.
+    let ask = [("csrf", csrf.as_str()), ("key", key.as_str())];
+    let r = post(&s, &shegong, &format!("{app_path}/issue"), &ask).await;
+    assert_eq!(r.status(), 200);
+    let question = r.text().await.unwrap();
+    assert!(question.contains("确认出具证明？"), "{question}");
+    assert!(question.contains("用印登记簿"));
+    assert_eq!(
+        hidden_field(&question, "key").as_deref(),
+        Some(key.as_str())
+    );
+    assert!(s.audit_records("certificate.issue").await.is_empty());
+    let issue = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("confirmed", "yes"),
+    ];
     let r = post(&s, &shegong, &format!("{app_path}/issue"), &issue).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let cert_path = location(&r).trim_end_matches("?issued=1").to_string();
@@ -488,6 +504,26 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
         &shuji,
         &format!("{cert_path}/revoke"),
         &[("csrf", &csrf), ("reason", reason)],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("确认作废这份证明？"));
+    // 返回修改: the certificate's page again, the reason still typed, nothing voided.
+    let r = post(
+        &s,
+        &shuji,
+        &format!("{cert_path}/revoke"),
+        &[("csrf", &csrf), ("reason", reason), ("confirmed", "no")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains(reason));
+    assert!(s.audit_records("certificate.revoke").await.is_empty());
+    let r = post(
+        &s,
+        &shuji,
+        &format!("{cert_path}/revoke"),
+        &[("csrf", &csrf), ("reason", reason), ("confirmed", "yes")],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -761,7 +797,7 @@ async fn certificate_pages_csrf_department_clerk_and_other_residents_are_kept_ou
         &s,
         &jumin,
         &format!("{app_path}/withdraw"),
-        &[("csrf", &csrf)],
+        &[("csrf", &csrf), ("confirmed", "yes")],
     )
     .await;
     assert_eq!(r.status(), 303);

@@ -587,6 +587,20 @@ async fn case_addresses_carry_the_department() {
             .send()
             .await
             .unwrap();
+        assert_eq!(r.status(), 200, "a revocation asks first");
+        let ask = r.text().await.unwrap();
+        assert!(ask.contains("确认撤销准入？"), "{ask}");
+        assert!(ask.contains(&format!("action=\"/assignments/{MZJ}/{id}/revoke\"")));
+        let r = sp_web
+            .post(s.url(&format!("/assignments/{MZJ}/{id}/revoke")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("reason", "重复下派"),
+                ("confirmed", "yes"),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303);
         let back = r.headers()["location"].to_str().unwrap().to_string();
         assert_eq!(back, format!("/assignments/{MZJ}/{id}?done=revoke"));
@@ -1413,11 +1427,34 @@ async fn pages_list_check_submit_and_act() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.status(),
+        422,
+        "a missing reason is said before any confirmation"
+    );
     assert!(r.text().await.unwrap().contains("撤销时请写明理由"));
+    // 返回修改 from the confirmation: the case page with the reason still typed, nothing done.
     let r = sp
         .post(s.url(&format!("/assignments/{case}/revoke")))
-        .form(&[("csrf", csrf2.as_str()), ("reason", "重复下派")])
+        .form(&[
+            ("csrf", csrf2.as_str()),
+            ("reason", "重复下派"),
+            ("confirmed", "no"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let back = r.text().await.unwrap();
+    assert!(back.contains(">重复下派</textarea>"), "{back}");
+    assert!(back.contains("已准入"), "nothing revoked yet");
+    let r = sp
+        .post(s.url(&format!("/assignments/{case}/revoke")))
+        .form(&[
+            ("csrf", csrf2.as_str()),
+            ("reason", "重复下派"),
+            ("confirmed", "yes"),
+        ])
         .send()
         .await
         .unwrap();

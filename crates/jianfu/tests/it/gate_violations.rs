@@ -729,13 +729,33 @@ async fn run_page(db: TestDb) {
         .unwrap();
     assert_eq!(r.status(), 422, "{label}");
     assert!(r.text().await.unwrap().contains("不予认定时须填写理由"));
+    // A decision is final: the first post asks, saying what follows, and decides nothing.
+    let decide = [
+        ("csrf", csrf.as_str()),
+        ("decision", "confirm"),
+        ("comment", "属实"),
+    ];
     let r = sup
         .post(s.url(&format!("{path}/decide")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("decision", "confirm"),
-            ("comment", "属实"),
-        ])
+        .form(&decide)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{label}");
+    let ask = r.text().await.unwrap();
+    assert!(
+        ask.contains("确认违规下派并撤销这项工作？"),
+        "{label}: {ask}"
+    );
+    assert!(ask.contains("撤销公示"), "{label}");
+    assert_eq!(hidden_field(&ask, "comment").as_deref(), Some("属实"));
+    assert!(
+        s.audit_records("violation.confirm").await.is_empty(),
+        "{label}"
+    );
+    let r = sup
+        .post(s.url(&format!("{path}/decide")))
+        .form(&[decide.as_slice(), &[("confirmed", "yes")]].concat())
         .send()
         .await
         .unwrap();

@@ -185,6 +185,11 @@ async fn gate_pages_in_headless_chromium_at_desktop_and_phone_widths() {
         .await;
     b.look("assignment-candidate-ticked").await;
     b.click("form[action$='/approve'] button").await;
+    // Approval cannot be undone: a page says what will happen, with what was typed.
+    let src = b.wait_for_text("确认批准准入？").await;
+    assert!(src.contains("已核实民法典第三十一条"), "the comment shown");
+    b.look("assignment-approve-confirm").await;
+    b.click("button[name=confirmed][value=yes]").await;
     let src = b.wait_for_text("已列入下一版清单草稿").await;
     assert!(
         src.contains("class=\"access-number\""),
