@@ -631,6 +631,44 @@ impl App {
         Ok(out)
     }
 
+    /// A refused or withdrawn request of the actor's own department, as it was typed, to start a
+    /// new request from (issue 10 §2: a refusal can be reworked without retyping anything).
+    pub async fn request_to_copy(
+        &self,
+        actor: &Actor,
+        department: &str,
+        id: &str,
+    ) -> Result<RequestInput, ServiceError> {
+        actor.require(Permission::SubmitAssignments)?;
+        let (row, targets) = self.visible_case(actor, department, id).await?;
+        if actor.org.as_ref().map(|o| o.as_str()) != Some(row.department_code.as_str()) {
+            return Err(rejected(
+                "not_your_request",
+                "只有申请单位可以复制自己的申请",
+            ));
+        }
+        if !state_of(&row)?.invites_rework() {
+            return Err(rejected(
+                "not_copyable",
+                "只有不予准入或已撤回的申请可以复制为新申请",
+            ));
+        }
+        let communities = if row.all_communities {
+            CommunitiesInput::All("all".into())
+        } else {
+            CommunitiesInput::List(targets.into_iter().map(|t| t.community_code).collect())
+        };
+        let period = PeriodInput {
+            from: row.period_from.clone(),
+            to: row.period_to.clone(),
+        };
+        Ok(super::gate_request::input_of(
+            &request_of(&row)?,
+            communities,
+            period,
+        ))
+    }
+
     /// One case with its decision, targets, events and funding.
     pub async fn assignment(
         &self,

@@ -134,6 +134,52 @@ pub struct BurdenInput {
     pub purpose: Option<String>,
 }
 
+/// A stored request as its department typed it: the inverse of [`parse_request`], so a refused
+/// or withdrawn request can start a new one with everything filled in (issue 10 §2).
+pub fn input_of(
+    req: &GateRequest,
+    communities: CommunitiesInput,
+    period: PeriodInput,
+) -> RequestInput {
+    RequestInput {
+        department: req.department.clone(),
+        item_code: req.item_code.clone(),
+        title: req.title.clone(),
+        description: Some(req.description.clone()).filter(|d| !d.is_empty()),
+        legal_basis: req.legal_basis.iter().map(|c| c.to_string()).collect(),
+        community_role: wire_name(&req.community_role),
+        communities,
+        period,
+        funding: req.funding.as_ref().map(|f| FundingInput {
+            amount_yuan: serde_json::Value::String(case::format_fen(f.amount_fen)),
+            channel: f.channel.clone(),
+        }),
+        burdens: req
+            .burdens
+            .iter()
+            .map(|b| BurdenInput {
+                kind: b.kind.as_str().into(),
+                title: b.title.clone(),
+                mandate_document: b.mandate_document.clone(),
+                mandate: None,
+                one_vote_veto: b.one_vote_veto,
+                measure: b.measure.map(|m| m.as_str().into()),
+                purpose: b.purpose.map(|p| p.as_str().into()),
+            })
+            .collect(),
+        authority: Some(req.authority.clone()),
+        basis_names_community: req.basis_names_community,
+    }
+}
+
+/// The name a value has in the API (its serde name).
+fn wire_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// A request after parsing: the gate's input plus what the gate does not judge.
 #[derive(Debug, Clone)]
 pub struct ParsedRequest {
@@ -199,7 +245,7 @@ pub fn parse_request(
             rejected(
                 "unknown_department",
                 if shown_dept.is_empty() {
-                    "请填写申请单位的机构代码（department），例如 110115-MZJ".to_string()
+                    "请填写申请单位的机构代码，例如 110115-MZJ".to_string()
                 } else {
                     format!("申请单位“{shown_dept}”不存在，或不是区级部门、街道（镇）")
                 },
@@ -225,7 +271,7 @@ pub fn parse_request(
 
     let title = text_field::line_or(&input.title, MAX_TITLE, "工作事项名称", "title_too_long")?;
     if title.is_empty() {
-        return Err(rejected("empty_title", "请填写工作事项名称（title）"));
+        return Err(rejected("empty_title", "请填写工作事项名称"));
     }
 
     let item_code = match input.item_code.as_deref().map(str::trim) {
@@ -259,10 +305,7 @@ pub fn parse_request(
         "assist" => CommunityRole::Assist,
         "responsible" => CommunityRole::Responsible,
         _ => {
-            return Err(rejected(
-                "invalid_role",
-                "社区角色（community_role）只能是 assist（协助）或 responsible（责任主体）",
-            ));
+            return Err(rejected("invalid_role", "社区角色只能是“协助”或“责任主体”"));
         }
     };
 

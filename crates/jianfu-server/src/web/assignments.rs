@@ -26,6 +26,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/assignments", get(list))
         .route("/assignments/new", get(new_form).post(new_post))
+        .route("/assignments/{department}/{id}/copy", get(copy_form))
         // Old notices stored in databases link to `/assignments/{id}` (before case addresses
         // carried the department): that address stays, GET only, and redirects to the new one.
         .route("/assignments/{id}", get(old_address))
@@ -182,6 +183,46 @@ impl RequestForm {
         }
     }
 
+    /// A stored request back in the form's fields (to copy a refused or withdrawn one).
+    fn from_input(i: &RequestInput) -> Self {
+        use crate::service::assignments::CommunitiesInput;
+        let (all, communities) = match &i.communities {
+            CommunitiesInput::All(_) => (true, vec![]),
+            CommunitiesInput::List(l) => (false, l.clone()),
+        };
+        let funding = i.funding.as_ref();
+        RequestForm {
+            item_code: i.item_code.clone().unwrap_or_default(),
+            title: i.title.clone(),
+            legal_basis: i.legal_basis.join("\n"),
+            community_role: i.community_role.clone(),
+            all,
+            communities,
+            period_from: i.period.from.clone(),
+            period_to: i.period.to.clone(),
+            amount_yuan: funding
+                .and_then(|f| f.amount_yuan.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            channel: funding.map(|f| f.channel.clone()).unwrap_or_default(),
+            authority: i.authority.clone().unwrap_or_default(),
+            description: i.description.clone().unwrap_or_default(),
+            basis_names_community: i.basis_names_community,
+            burdens: i
+                .burdens
+                .iter()
+                .take(BURDEN_ROWS)
+                .map(|b| BurdenRow {
+                    kind: b.kind.clone(),
+                    title: b.title.clone(),
+                    mandate_document: b.mandate_document.clone().unwrap_or_default(),
+                    veto: b.one_vote_veto,
+                    measure: b.measure.clone().unwrap_or_default(),
+                    purpose: b.purpose.clone().unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
     pub fn has_community(&self, code: &str) -> bool {
         self.communities.iter().any(|c| c == code)
     }
@@ -282,6 +323,10 @@ pub struct NewPage {
     pub decision: Option<DecisionView>,
     pub error: Option<String>,
     pub catalog_version: String,
+    /// The refused or withdrawn request this one was copied from: (title, its page).
+    pub copied_from: Option<(String, String)>,
+    /// 提交 was pressed while the check says 不予准入: ask before saving it as refused.
+    pub confirm_refused: bool,
 }
 
 impl NewPage {
@@ -344,7 +389,32 @@ async fn new_page(
         decision,
         error,
         catalog_version: cat.version.id.clone(),
+        copied_from: None,
+        confirm_refused: false,
     })
+}
+
+/// A new request filled in from a refused or withdrawn one of the same department, with the
+/// check run on it at once, so the department sees what to change.
+async fn copy_form(
+    State(app): State<App>,
+    ctx: PageContext,
+    Path((department, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let input = app.request_to_copy(&actor, &department, &id).await?;
+    let form = RequestForm::from_input(&input);
+    let titles: Vec<String> = input.burdens.iter().map(|b| b.title.clone()).collect();
+    let (decision, error) = match app.evaluate_request(&actor, &input).await {
+        Ok(d) => (Some(decision_view(&d, &titles)), None),
+        Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
+            (None, Some(e.message()))
+        }
+        Err(e) => return Err(PageError(e)),
+    };
+    let mut page = new_page(&app, ctx, form, decision, error).await?;
+    page.copied_from = Some((input.title.clone(), case_path(&department, &id)));
+    Ok(render(&page))
 }
 
 async fn new_form(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
@@ -378,7 +448,27 @@ async fn new_post(
         .iter()
         .map(|b| b.title.trim().to_string())
         .collect();
-    let result = if action == "submit" {
+    // 提交 on a request the check refuses asks first: submitted, it is kept as refused for good
+    // (issue 10 §2). 仍然提交 (`submit_anyway`) submits as it is.
+    if action == "submit" {
+        match app.evaluate_request(&actor, &input).await {
+            Ok(d) if d.outcome == jianfu_domain::gate::Outcome::Refused => {
+                let view = decision_view(&d, &titles);
+                let mut page = new_page(&app, ctx, form, Some(view), None).await?;
+                page.confirm_refused = true;
+                return Ok(render(&page));
+            }
+            Ok(_) => {}
+            Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
+                let page = new_page(&app, ctx, form, None, Some(e.message())).await?;
+                let mut resp = render(&page);
+                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(resp);
+            }
+            Err(other) => return Err(PageError(other)),
+        }
+    }
+    let result = if action == "submit" || action == "submit_anyway" {
         match app.submit_assignment(&actor, &meta, &input).await {
             Ok(r) => {
                 return Ok(Redirect::to(&format!(
@@ -487,6 +577,8 @@ pub struct DetailPage {
     /// What was typed into the action that was refused: (action, comment).
     pub typed: (String, String),
     pub community_viewer: bool,
+    /// The department may start a new request from this refused or withdrawn one.
+    pub may_copy: bool,
 }
 
 impl DetailPage {
@@ -529,6 +621,7 @@ async fn detail_page(
         actor.is_console() || actor.org.as_ref().map(|o| o.as_str()) == Some(c.department.as_str());
     let rework =
         jianfu_domain::assignment::CaseState::parse(&c.status).is_some_and(|s| s.invites_rework());
+    let may_copy = own && rework && actor.may(Permission::SubmitAssignments);
     if !(own && rework) {
         decision.required_changes.clear();
         for r in &mut decision.reasons {
@@ -536,6 +629,7 @@ async fn detail_page(
         }
     }
     let page = DetailPage {
+        may_copy,
         decision,
         events: c
             .events

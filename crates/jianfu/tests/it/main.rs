@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin_split;
+mod assignment_rework;
 mod audit_tamper;
 mod browser;
 mod calendar;

@@ -114,7 +114,20 @@ async fn gate_pages_in_headless_chromium_at_desktop_and_phone_widths() {
         b.current_url().await.ends_with("/assignments/new"),
         "nothing was submitted"
     );
+    // The same verdict beside 提交, updated by the same live check.
+    let beside = b
+        .script("return document.getElementById('verdict-inline').innerText")
+        .await;
+    assert!(
+        beside.as_str().unwrap_or_default().contains("不予准入"),
+        "{beside}"
+    );
     b.look("assignment-new-ranking-refused").await;
+    // 提交 anyway: asked first, with everything still typed.
+    b.click("button[name=action][value=submit]").await;
+    let src = b.wait_for_text("检查结论是不予准入").await;
+    assert!(src.contains("反诈App在线时长排名"), "typed text kept");
+    b.look("assignment-new-submit-refused").await;
     b.logout().await;
 
     // The district approver: the register with its management buttons.
