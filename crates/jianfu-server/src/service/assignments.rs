@@ -29,7 +29,7 @@ use utoipa::ToSchema;
 
 pub use super::gate_request::{
     BurdenInput, CommunitiesInput, FundingInput, ParsedRequest, PeriodInput, RequestInput,
-    parse_request, reachable_communities, requires_funding,
+    RequestProblem, parse_request, reachable_communities, requires_funding,
 };
 
 fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
@@ -316,6 +316,20 @@ impl App {
         let p = parse_request(actor, input, &tree, &cat, true)?;
         let mandates = self.mandates_in_force(&format_date(self.today())).await?;
         Ok(gate::decide(&p.gate, &cat, &mandates))
+    }
+
+    /// Every problem of a request typed into the form, each with its field (the API answers the
+    /// first only, with its code); empty when it parses.
+    pub async fn request_problems(
+        &self,
+        actor: &Actor,
+        input: &RequestInput,
+    ) -> Result<Vec<RequestProblem>, ServiceError> {
+        let tree = self.org_tree().await?;
+        let cat = self.current_catalog().await?;
+        Ok(super::gate_request::request_problems(
+            actor, input, &tree, &cat,
+        ))
     }
 
     /// Submits a request: judged by the gate and stored with its decision and catalog version.

@@ -220,8 +220,17 @@ pub fn reachable_communities<'a>(tree: &'a OrgTree, department: &Org) -> Vec<&'a
         .collect()
 }
 
+/// One problem in a request, with the field it is in: the form's input id (`title`,
+/// `period_from`, `communities`, `burden-2` for the second requirement sent, …).
+#[derive(Debug)]
+pub struct RequestProblem {
+    pub field: String,
+    pub error: ServiceError,
+}
+
 /// Parses a request at the edge. `for_any_department`: a district-wide reader (the approver)
 /// may dry-run on behalf of any department; submissions are always in the actor's own name.
+/// The first problem, in the order of the fields; [`request_problems`] gives them all.
 pub fn parse_request(
     actor: &Actor,
     input: &RequestInput,
@@ -229,7 +238,231 @@ pub fn parse_request(
     cat: &Catalog,
     for_any_department: bool,
 ) -> Result<ParsedRequest, ServiceError> {
-    // Department: must exist, be a department or a street/town, and be the actor's own.
+    parse_all(actor, input, tree, cat, for_any_department)
+        .map_err(|mut problems| problems.swap_remove(0).error)
+}
+
+/// Every problem of a request, each with its field, in the order of the fields (a form shows
+/// them all at once, each beside its field: issue 10 §2). Empty when the request parses.
+pub fn request_problems(
+    actor: &Actor,
+    input: &RequestInput,
+    tree: &OrgTree,
+    cat: &Catalog,
+) -> Vec<RequestProblem> {
+    parse_all(actor, input, tree, cat, false)
+        .err()
+        .unwrap_or_default()
+}
+
+/// Records a field's problem and goes on with the next field.
+fn keep<T>(
+    problems: &mut Vec<RequestProblem>,
+    field: &str,
+    r: Result<T, ServiceError>,
+) -> Option<T> {
+    r.map_err(|error| {
+        problems.push(RequestProblem {
+            field: field.into(),
+            error,
+        })
+    })
+    .ok()
+}
+
+fn parse_all(
+    actor: &Actor,
+    input: &RequestInput,
+    tree: &OrgTree,
+    cat: &Catalog,
+    for_any_department: bool,
+) -> Result<ParsedRequest, Vec<RequestProblem>> {
+    let department = parse_department(actor, input, tree, for_any_department).map_err(|error| {
+        vec![RequestProblem {
+            field: "department".into(),
+            error,
+        }]
+    })?;
+    let mut p = Vec::new();
+    let title = keep(
+        &mut p,
+        "title",
+        text_field::line_or(&input.title, MAX_TITLE, "工作事项名称", "title_too_long").and_then(
+            |t| {
+                if t.is_empty() {
+                    Err(rejected("empty_title", "请填写工作事项名称"))
+                } else {
+                    Ok(t)
+                }
+            },
+        ),
+    );
+    let item_code = keep(&mut p, "item_code", parse_item(input, cat));
+    let legal_basis = keep(&mut p, "legal_basis", parse_legal_basis(input));
+    let community_role = keep(
+        &mut p,
+        "community_role",
+        match input.community_role.trim() {
+            "assist" => Ok(CommunityRole::Assist),
+            "responsible" => Ok(CommunityRole::Responsible),
+            _ => Err(rejected("invalid_role", "社区角色只能是“协助”或“责任主体”")),
+        },
+    );
+    let targets = keep(
+        &mut p,
+        "communities",
+        parse_communities(input, tree, &department),
+    );
+    let from = keep(
+        &mut p,
+        "period_from",
+        parse_day(&input.period.from, "开始日期"),
+    );
+    let to = keep(&mut p, "period_to", parse_day(&input.period.to, "结束日期"));
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        keep::<()>(
+            &mut p,
+            "period_to",
+            Err(rejected(
+                "period_reversed",
+                format!(
+                    "工作期限的结束日期 {} 早于开始日期 {}，请检查",
+                    format_date(to),
+                    format_date(from)
+                ),
+            )),
+        );
+    }
+    let funding = match &input.funding {
+        None => Some(None),
+        Some(f) => {
+            let amount_fen = keep(&mut p, "amount_yuan", parse_amount(&f.amount_yuan));
+            let channel = keep(
+                &mut p,
+                "channel",
+                text_field::line(&f.channel, MAX_TITLE, "经费渠道"),
+            );
+            amount_fen.zip(channel).map(|(amount_fen, channel)| {
+                Some(Funding {
+                    amount_fen,
+                    channel,
+                })
+            })
+        }
+    };
+    let mut burdens = Some(Vec::new());
+    if input.burdens.len() > MAX_BURDENS {
+        burdens = keep(
+            &mut p,
+            "burdens",
+            Err(rejected(
+                "too_many_burdens",
+                format!("附带要求最多 {MAX_BURDENS} 项"),
+            )),
+        );
+    } else {
+        for (i, b) in input.burdens.iter().enumerate() {
+            let one = keep(&mut p, &format!("burden-{}", i + 1), parse_burden(i, b));
+            burdens = burdens.zip(one).map(|(mut all, one)| {
+                all.push(one);
+                all
+            });
+        }
+    }
+    let description = keep(
+        &mut p,
+        "description",
+        text_field::paragraph_or(
+            input.description.as_deref().unwrap_or(""),
+            MAX_TEXT,
+            "工作内容说明",
+            "description_too_long",
+        ),
+    );
+    if input.basis_names_community && legal_basis.as_ref().is_some_and(Vec::is_empty) {
+        keep::<()>(
+            &mut p,
+            "legal_basis",
+            Err(rejected(
+                "candidate_needs_citation",
+                "勾选了“所引条款规定了社区的这项职责”，请在法律依据中写明具体条款（如《……》第……条），审批人据此核实",
+            )),
+        );
+    }
+    let authority = keep(
+        &mut p,
+        "authority",
+        text_field::paragraph(
+            input.authority.as_deref().unwrap_or(""),
+            MAX_TEXT,
+            "交给社区的职责权限",
+        ),
+    );
+    let (
+        Some(title),
+        Some(item_code),
+        Some(legal_basis),
+        Some(community_role),
+        Some((communities, all)),
+        Some(from),
+        Some(to),
+        Some(funding),
+        Some(burdens),
+        Some(description),
+        Some(authority),
+        true,
+    ) = (
+        title,
+        item_code,
+        legal_basis,
+        community_role,
+        targets,
+        from,
+        to,
+        funding,
+        burdens,
+        description,
+        authority,
+        p.is_empty(),
+    )
+    else {
+        return Err(p);
+    };
+    Ok(ParsedRequest {
+        gate: GateRequest {
+            department: department.code.to_string(),
+            item_code,
+            title,
+            legal_basis,
+            community_role,
+            authority,
+            funding,
+            burdens,
+            description,
+            requester_level: match department.kind {
+                OrgKind::Street | OrgKind::Town => RequesterLevel::BelowCounty,
+                _ => RequesterLevel::County,
+            },
+            basis_names_community: input.basis_names_community,
+        },
+        department,
+        communities,
+        all,
+        from,
+        to,
+    })
+}
+
+/// The requesting department: it must exist, be a department or a street/town, and be the
+/// actor's own (or any, for a district-wide dry run).
+fn parse_department(
+    actor: &Actor,
+    input: &RequestInput,
+    tree: &OrgTree,
+    for_any_department: bool,
+) -> Result<Org, ServiceError> {
     let shown_dept: String = input.department.trim().chars().take(40).collect();
     let department = OrgCode::parse(&input.department)
         .ok()
@@ -268,29 +501,29 @@ pub fn parse_request(
             ),
         ));
     }
+    Ok(department)
+}
 
-    let title = text_field::line_or(&input.title, MAX_TITLE, "工作事项名称", "title_too_long")?;
-    if title.is_empty() {
-        return Err(rejected("empty_title", "请填写工作事项名称"));
-    }
-
-    let item_code = match input.item_code.as_deref().map(str::trim) {
-        None | Some("") => None,
+fn parse_item(input: &RequestInput, cat: &Catalog) -> Result<Option<String>, ServiceError> {
+    match input.item_code.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
         Some(code) => match cat.item(code) {
-            Some(it) => Some(it.code.clone()),
+            Some(it) => Ok(Some(it.code.clone())),
             None => {
                 let shown: String = code.chars().take(40).collect();
-                return Err(rejected(
+                Err(rejected(
                     "unknown_item",
                     format!(
                         "清单（版本 {}）中没有编码为“{shown}”的事项。请从清单中选择，或不选事项、按清单外事项申请",
                         cat.version.id
                     ),
-                ));
+                ))
             }
         },
-    };
+    }
+}
 
+fn parse_legal_basis(input: &RequestInput) -> Result<Vec<LegalCitation>, ServiceError> {
     let mut legal_basis = Vec::new();
     for (i, line) in input.legal_basis.iter().enumerate() {
         let line = text_field::line(line, MAX_TITLE, &format!("法律依据第 {} 条", i + 1))?;
@@ -300,29 +533,29 @@ pub fn parse_request(
         let c = LegalCitation::parse(&line).map_err(|e| rejected(e.code(), e.to_string()))?;
         legal_basis.push(c);
     }
+    Ok(legal_basis)
+}
 
-    let community_role = match input.community_role.trim() {
-        "assist" => CommunityRole::Assist,
-        "responsible" => CommunityRole::Responsible,
-        _ => {
-            return Err(rejected("invalid_role", "社区角色只能是“协助”或“责任主体”"));
-        }
-    };
-
-    let reachable = reachable_communities(tree, &department);
+/// The target communities, and whether they are all the department may address.
+fn parse_communities(
+    input: &RequestInput,
+    tree: &OrgTree,
+    department: &Org,
+) -> Result<(Vec<Org>, bool), ServiceError> {
+    let reachable = reachable_communities(tree, department);
     let (communities, all) = match &input.communities {
         CommunitiesInput::All(s) if s.trim().eq_ignore_ascii_case("all") => (
             reachable.iter().map(|o| (*o).clone()).collect::<Vec<_>>(),
             true,
         ),
         CommunitiesInput::All(s) => (
-            vec![find_community(tree, &department, &reachable, s)?],
+            vec![find_community(tree, department, &reachable, s)?],
             false,
         ),
         CommunitiesInput::List(list) => {
             let mut out: Vec<Org> = Vec::new();
             for s in list {
-                let o = find_community(tree, &department, &reachable, s)?;
+                let o = find_community(tree, department, &reachable, s)?;
                 // A code twice is a mistake in what was sent, not something to merge silently.
                 if out.iter().any(|x| x.code == o.code) {
                     return Err(rejected(
@@ -338,127 +571,56 @@ pub fn parse_request(
     if communities.is_empty() {
         return Err(rejected(
             "no_communities",
-            "请至少选择一个社区，或选择“全部社区”（communities: \"all\"）",
+            "请至少选择一个社区，或选择“全部社区”",
         ));
     }
+    Ok((communities, all))
+}
 
-    let date = |s: &str, which: &str| {
-        parse_date(s).ok_or_else(|| {
-            let shown: String = s.trim().chars().take(20).collect();
-            rejected(
-                "invalid_date",
-                if shown.is_empty() {
-                    format!("请填写工作期限的{which}，格式 YYYY-MM-DD，例如 2026-01-01")
-                } else {
-                    format!("{which}“{shown}”不是有效日期，应为 YYYY-MM-DD，例如 2026-01-01")
-                },
-            )
-        })
-    };
-    let from = date(&input.period.from, "开始日期")?;
-    let to = date(&input.period.to, "结束日期")?;
-    for (d, which) in [(from, "开始日期"), (to, "结束日期")] {
-        if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) {
-            return Err(rejected(
-                "date_out_of_range",
-                format!(
-                    "工作期限的{which} {} 超出合理范围（{MIN_YEAR}—{MAX_YEAR} 年），请检查年份",
-                    format_date(d)
-                ),
-            ));
-        }
-    }
-    if to < from {
+/// A day of the work's period, within the years the system plans for.
+fn parse_day(s: &str, which: &str) -> Result<Date, ServiceError> {
+    let d = parse_date(s).ok_or_else(|| {
+        let shown: String = s.trim().chars().take(20).collect();
+        rejected(
+            "invalid_date",
+            if shown.is_empty() {
+                format!("请填写工作期限的{which}，格式 YYYY-MM-DD，例如 2026-01-01")
+            } else {
+                format!("{which}“{shown}”不是有效日期，应为 YYYY-MM-DD，例如 2026-01-01")
+            },
+        )
+    })?;
+    if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) {
         return Err(rejected(
-            "period_reversed",
+            "date_out_of_range",
             format!(
-                "工作期限的结束日期 {} 早于开始日期 {}，请检查",
-                format_date(to),
-                format_date(from)
+                "工作期限的{which} {} 超出合理范围（{MIN_YEAR}—{MAX_YEAR} 年），请检查年份",
+                format_date(d)
             ),
         ));
     }
+    Ok(d)
+}
 
-    let funding = match &input.funding {
-        None => None,
-        Some(f) => {
-            let text = match &f.amount_yuan {
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            let amount_fen = case::parse_yuan(&text).map_err(|e| match e {
-                AmountError::Negative => rejected("negative_amount", "经费金额不能为负数"),
-                AmountError::Invalid => {
-                    let shown: String = text.chars().take(30).collect();
-                    rejected(
-                        e.code(),
-                        format!(
-                            "经费金额“{shown}”无效：请填写以元为单位的数字，最多两位小数，例如 1200 或 1200.50"
-                        ),
-                    )
-                }
-            })?;
-            let channel = text_field::line(&f.channel, MAX_TITLE, "经费渠道")?;
-            Some(Funding {
-                amount_fen,
-                channel,
-            })
-        }
+/// Yuan per community, as a number or a string, into fen.
+fn parse_amount(amount: &serde_json::Value) -> Result<i64, ServiceError> {
+    let text = match amount {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
     };
-
-    if input.burdens.len() > MAX_BURDENS {
-        return Err(rejected(
-            "too_many_burdens",
-            format!("附带要求最多 {MAX_BURDENS} 项"),
-        ));
-    }
-    let mut burdens = Vec::new();
-    for (i, b) in input.burdens.iter().enumerate() {
-        burdens.push(parse_burden(i, b)?);
-    }
-
-    let description = text_field::paragraph_or(
-        input.description.as_deref().unwrap_or(""),
-        MAX_TEXT,
-        "工作内容说明",
-        "description_too_long",
-    )?;
-    if input.basis_names_community && legal_basis.is_empty() {
-        return Err(rejected(
-            "candidate_needs_citation",
-            "勾选了“所引条款规定了社区的这项职责”，请在法律依据中写明具体条款（如《……》第……条），审批人据此核实",
-        ));
-    }
-    let authority = text_field::paragraph(
-        input.authority.as_deref().unwrap_or(""),
-        MAX_TEXT,
-        "交给社区的职责权限",
-    )?;
-
-    Ok(ParsedRequest {
-        gate: GateRequest {
-            department: department.code.to_string(),
-            item_code,
-            title,
-            legal_basis,
-            community_role,
-            authority,
-            funding,
-            burdens,
-            description,
-            requester_level: match department.kind {
-                OrgKind::Street | OrgKind::Town => RequesterLevel::BelowCounty,
-                _ => RequesterLevel::County,
-            },
-            basis_names_community: input.basis_names_community,
-        },
-        department,
-        communities,
-        all,
-        from,
-        to,
+    case::parse_yuan(&text).map_err(|e| match e {
+        AmountError::Negative => rejected("negative_amount", "经费金额不能为负数"),
+        AmountError::Invalid => {
+            let shown: String = text.chars().take(30).collect();
+            rejected(
+                e.code(),
+                format!(
+                    "经费金额“{shown}”无效：请填写以元为单位的数字，最多两位小数，例如 1200 或 1200.50"
+                ),
+            )
+        }
     })
 }
 

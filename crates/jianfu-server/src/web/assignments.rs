@@ -327,6 +327,8 @@ pub struct NewPage {
     pub copied_from: Option<(String, String)>,
     /// 提交 was pressed while the check says 不予准入: ask before saving it as refused.
     pub confirm_refused: bool,
+    /// Every problem in what was typed, (form field id, message), in the order of the fields.
+    pub problems: Vec<(String, String)>,
 }
 
 impl NewPage {
@@ -334,6 +336,74 @@ impl NewPage {
     pub fn is(&self, typed: &str, option: &str) -> bool {
         typed == option
     }
+    /// The problem in a field, if any.
+    pub fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+    /// The field id of the n-th requirement row's type.
+    pub fn row_field(&self, n: &usize) -> String {
+        format!("bk{n}")
+    }
+    /// The problem in the n-th requirement row, if any.
+    pub fn row_problem(&self, n: &usize) -> Option<&str> {
+        self.problem(&self.row_field(n))
+    }
+    /// The field with the first problem gets the focus.
+    pub fn first_problem(&self, field: &str) -> bool {
+        self.problems.first().is_some_and(|(f, _)| f == field)
+    }
+    /// `aria-invalid`, `aria-describedby` (its message, then its help text) and the focus for a
+    /// field, written into the input tag.
+    pub fn invalid(&self, field: &str, help: &str) -> String {
+        match self.problem(field) {
+            Some(_) => format!(
+                " aria-invalid=\"true\" aria-describedby=\"{field}-error{}{help}\"{}",
+                if help.is_empty() { "" } else { " " },
+                if self.first_problem(field) {
+                    " autofocus"
+                } else {
+                    ""
+                }
+            ),
+            None if help.is_empty() => String::new(),
+            None => format!(" aria-describedby=\"{help}\""),
+        }
+    }
+}
+
+/// Each problem the form's fields have, with the field's id on the form (the n-th requirement
+/// sent is the n-th row with a type chosen).
+async fn problems_of(
+    app: &App,
+    actor: &crate::service::Actor,
+    form: &RequestForm,
+    input: &RequestInput,
+) -> Result<Vec<(String, String)>, PageError> {
+    let rows: Vec<usize> = form
+        .burdens
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.kind.trim().is_empty())
+        .map(|(i, _)| i + 1)
+        .collect();
+    Ok(app
+        .request_problems(actor, input)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let field = match p.field.strip_prefix("burden-") {
+                Some(n) => {
+                    let sent: usize = n.parse().unwrap_or(1);
+                    format!("bk{}", rows.get(sent - 1).copied().unwrap_or(sent))
+                }
+                None => p.field,
+            };
+            (field, p.error.message())
+        })
+        .collect())
 }
 
 async fn new_page(
@@ -391,7 +461,27 @@ async fn new_page(
         catalog_version: cat.version.id.clone(),
         copied_from: None,
         confirm_refused: false,
+        problems: Vec::new(),
     })
+}
+
+/// The form again, answered 422, with every problem beside its field; a refusal that is no
+/// field's (none found) is shown as one message.
+async fn refused_form(
+    app: &App,
+    ctx: PageContext,
+    form: RequestForm,
+    input: &RequestInput,
+    e: ServiceError,
+) -> Result<Response, PageError> {
+    let actor = ctx.require_caller()?.actor.clone();
+    let problems = problems_of(app, &actor, &form, input).await?;
+    let error = problems.is_empty().then(|| e.message());
+    let mut page = new_page(app, ctx, form, None, error).await?;
+    page.problems = problems;
+    let mut resp = render(&page);
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(resp)
 }
 
 /// A new request filled in from a refused or withdrawn one of the same department, with the
@@ -460,10 +550,7 @@ async fn new_post(
             }
             Ok(_) => {}
             Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
-                let page = new_page(&app, ctx, form, None, Some(e.message())).await?;
-                let mut resp = render(&page);
-                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                return Ok(resp);
+                return refused_form(&app, ctx, form, &input, e).await;
             }
             Err(other) => return Err(PageError(other)),
         }
@@ -488,10 +575,7 @@ async fn new_post(
             Ok(render(&new_page(&app, ctx, form, Some(view), None).await?))
         }
         Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
-            let page = new_page(&app, ctx, form, None, Some(e.message())).await?;
-            let mut resp = render(&page);
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
+            refused_form(&app, ctx, form, &input, e).await
         }
         Err(other) => Err(PageError(other)),
     }

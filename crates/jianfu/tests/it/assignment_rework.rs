@@ -157,13 +157,39 @@ async fn a_refused_request_asks_before_it_is_kept_and_is_copied_filled_in() {
 }
 
 #[tokio::test]
-async fn messages_name_fields_in_chinese() {
+async fn every_problem_is_shown_at_once_beside_its_field_in_chinese() {
     let s = TestServer::sqlite().await;
     let mz = s.web_login("minzheng").await;
     let (_, page) = text(&mz, s.url("/assignments/new")).await;
     let csrf = hidden_field(&page, "csrf").unwrap();
-    let mut f = form(&csrf, "check", false);
-    f.retain(|(k, _)| *k != "title");
+    let mut f = form(&csrf, "check", true);
+    f.retain(|(k, _)| !matches!(*k, "title" | "community"));
+    for (k, v) in f.iter_mut() {
+        match *k {
+            "amount_yuan" => *v = "一千".into(),
+            "period_to" => *v = "2026-11-01".into(),
+            _ => {}
+        }
+    }
+    // The requirement in the form's third row (two blank rows before it).
+    let blank = [
+        ("burden_kind", String::new()),
+        ("burden_title", String::new()),
+        ("burden_mandate_document", String::new()),
+        ("burden_veto", "no".to_string()),
+    ];
+    let at = f.iter().position(|(k, _)| *k == "burden_kind").unwrap();
+    for (i, row) in [blank.clone(), blank].into_iter().enumerate() {
+        for (j, pair) in row.into_iter().enumerate() {
+            f.insert(at + i * 4 + j, pair);
+        }
+    }
+    for (k, v) in f.iter_mut().rev() {
+        if *k == "burden_kind" {
+            *v = "no_such_kind".into();
+            break;
+        }
+    }
     let r = mz
         .post(s.url("/assignments/new"))
         .form(&f)
@@ -172,9 +198,38 @@ async fn messages_name_fields_in_chinese() {
         .unwrap();
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("请填写工作事项名称"), "{html}");
+    assert!(html.contains("有 5 处需要修改"), "{html}");
+    for (field, says) in [
+        ("title", "请填写工作事项名称"),
+        ("communities", "请至少选择一个社区"),
+        ("period_to", "早于开始日期"),
+        ("amount_yuan", "经费金额“一千”无效"),
+        ("bk3", "附带要求"),
+    ] {
+        assert!(
+            html.contains(&format!("href=\"#{field}\"")),
+            "{field} in the summary"
+        );
+        let at = html
+            .find(&format!("id=\"{field}-error\""))
+            .unwrap_or_else(|| panic!("{field}: no message beside it"));
+        assert!(html[at..].contains(says), "{field}: {says}");
+        assert!(
+            html.contains(&format!("aria-describedby=\"{field}-error")),
+            "{field} described by its message"
+        );
+    }
+    assert_eq!(html.matches("aria-invalid=\"true\"").count(), 5);
+    assert_eq!(html.matches(" autofocus").count(), 1);
     assert!(
-        !html.contains("（title）"),
-        "no API field name in the message"
+        html.contains(
+            "value=\"\" aria-invalid=\"true\" aria-describedby=\"title-error title-help\" autofocus"
+        ),
+        "the focus on the first problem"
+    );
+    assert!(html.contains("value=\"一千\""), "what was typed is kept");
+    assert!(
+        !html.contains("（title）") && !html.contains("communities:"),
+        "no API names"
     );
 }

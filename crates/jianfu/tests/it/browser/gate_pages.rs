@@ -71,6 +71,12 @@ async fn gate_pages_in_headless_chromium_at_desktop_and_phone_widths() {
     b.login(&server.base, "minzheng").await;
     b.goto(&server.url("/assignments/new")).await;
     b.look("assignment-new").await;
+    // Checked with nothing filled in: every problem listed and beside its field, focus on the first.
+    b.click("button[name=action][value=check]").await;
+    b.wait_for_text("处需要修改").await;
+    let focused = b.script("return document.activeElement.id").await;
+    assert_eq!(focused, json!("title"), "the focus on the first problem");
+    b.look("assignment-new-problems").await;
     b.type_into("#title", TITLE).await;
     b.type_into(
         "#description",
