@@ -11,9 +11,12 @@
 //! written to `target/screenshots/` (not committed) so that people can look at them.
 //!
 //! - `login`: logging in, the live gate decision, certificate verification on a phone.
+//! - `every_page`: every page each demo role reaches from its navigation, and one entry of each
+//!   list, plus the public pages.
 //! - `gate_pages`: the access gate's pages (issues 8 and 15): the request form with digital
 //!   burdens, the mandate register, list update candidates, approval with the next-draft box.
 
+mod every_page;
 mod gate_pages;
 mod login;
 mod second_factor;
