@@ -13,9 +13,11 @@
 //! - `login`: logging in, the live gate decision, certificate verification on a phone.
 //! - `gate_pages`: the access gate's pages (issues 8 and 15): the request form with digital
 //!   burdens, the mandate register, list update candidates, approval with the next-draft box.
+//! - `notices`: a resident's own notices (issue 10 §1), marked read at once; a handled one.
 
 mod gate_pages;
 mod login;
+mod notices;
 mod second_factor;
 
 use base64::Engine as _;
