@@ -155,6 +155,7 @@ pub trait CertificateStore: Send + Sync + 'static {
         &self,
         app: &CertificateApplicationRow,
         materials: &[MaterialRow],
+        told: &crate::Told,
         audit: AuditDraft,
     ) -> Result<()>;
     async fn certificate_application(
@@ -203,11 +204,13 @@ pub trait CertificateStore: Send + Sync + 'static {
         audit: AuditDraft,
     ) -> Result<bool>;
     /// Issues an approved application: number, certificate row, seal-log entry, application →
-    /// issued, audit record, one transaction.
+    /// issued, audit record, and the notices `tell` writes about the numbered certificate, one
+    /// transaction.
     async fn issue_certificate(
         &self,
         cert: NewCertificate,
         number_for: &(dyn Fn(u64) -> String + Send + Sync),
+        tell: &(dyn for<'r> Fn(&'r CertificateRow) -> crate::Told + Send + Sync),
         audit: AuditDraft,
     ) -> Result<IssueOutcome>;
     /// A certificate by its community (the distribution column) and number.
@@ -219,7 +222,9 @@ pub trait CertificateStore: Send + Sync + 'static {
     ) -> Result<Option<CertificateRow>>;
     /// Newest first.
     async fn list_certificates(&self, community: &str, limit: i64) -> Result<Vec<CertificateRow>>;
-    /// Marks a valid certificate revoked (作废); false when it was not valid.
+    /// Marks a valid certificate revoked (作废), with the notices `told` in the same transaction;
+    /// false when it was not valid.
+    #[allow(clippy::too_many_arguments)]
     async fn revoke_certificate(
         &self,
         community: &str,
@@ -227,6 +232,7 @@ pub trait CertificateStore: Send + Sync + 'static {
         by: &str,
         at: i64,
         reason: &str,
+        told: &crate::Told,
         audit: AuditDraft,
     ) -> Result<bool>;
     /// Deletes the personal data of applications finished (issued, refused, withdrawn) before
@@ -275,6 +281,7 @@ macro_rules! impl_certificate_store {
                     &self,
                     a: &CertificateApplicationRow,
                     materials: &[MaterialRow],
+                    told: &$crate::Told,
                     audit: AuditDraft,
                 ) -> Result<()> {
                     let audit = &audit;
@@ -338,7 +345,8 @@ macro_rules! impl_certificate_store {
                                     .push_bind(&m.bytes);
                             },
                         );
-                        commit_audited_batch(tx, batch, vec![audit]).await
+                        super::notice_sql::add_rows(&mut batch, &told.notices);
+                        commit_audited_batch(tx, batch, told.with_change(audit)).await
                     })
                     .await
                 }
@@ -528,6 +536,7 @@ macro_rules! impl_certificate_store {
                     &self,
                     c: NewCertificate,
                     number_for: &(dyn Fn(u64) -> String + Send + Sync),
+                    tell: &(dyn for<'r> Fn(&'r CertificateRow) -> $crate::Told + Send + Sync),
                     audit: AuditDraft,
                 ) -> Result<IssueOutcome> {
                     let c = &c;
@@ -567,8 +576,12 @@ macro_rules! impl_certificate_store {
                         audit.object = format!("certificate:{}", row.number);
                         // Locks in this order, the district's seal log last: the community's
                         // chain head, then the seal log's head, held for the batch and the commit.
-                        let reserved = reserve_audit(&mut tx, vec![audit]).await?;
+                        // The seal log's own number is not in the notices, so they can be
+                        // written now.
+                        let told = tell(&row);
+                        let reserved = reserve_audit(&mut tx, told.with_change(audit)).await?;
                         let mut batch = Batch::new("证明");
+                        super::notice_sql::add_rows(&mut batch, &told.notices);
                         let mut seal = c.seal;
                         seal.subject = format!("certificate:{}", row.number);
                         let appended =
@@ -667,6 +680,7 @@ macro_rules! impl_certificate_store {
                         .await?)
                 }
 
+                #[allow(clippy::too_many_arguments)]
                 async fn revoke_certificate(
                     &self,
                     community: &str,
@@ -674,6 +688,7 @@ macro_rules! impl_certificate_store {
                     by: &str,
                     at: i64,
                     reason: &str,
+                    told: &$crate::Told,
                     audit: AuditDraft,
                 ) -> Result<bool> {
                     let audit = &audit;
@@ -697,7 +712,9 @@ macro_rules! impl_certificate_store {
                             tx.rollback().await?;
                             return Ok(false);
                         }
-                        commit_audited(tx, audit).await?;
+                        let mut batch = Batch::new("通知");
+                        super::notice_sql::add_rows(&mut batch, &told.notices);
+                        commit_audited_batch(tx, batch, told.with_change(audit)).await?;
                         Ok(true)
                     })
                     .await

@@ -85,6 +85,11 @@ pub const PLACEMENTS: &[TablePlacement] = &[
     t("audit_head", Distributed("chain"), "每条链一行链头"),
     t("notices", Distributed("org_code"), "每人只读本机构的通知"),
     t(
+        "notice_reads",
+        Distributed("org_code"),
+        "谁读过哪条通知：随通知按机构分布",
+    ),
+    t(
         "assignments",
         Distributed("department_code"),
         "部门看本部门的事项只命中一个分片",

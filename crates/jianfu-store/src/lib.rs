@@ -41,7 +41,7 @@ pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use mandate_store::{MandateRow, MandateStore};
 pub use model::*;
-pub use notice_store::{NoticeRow, NoticeStore, Told};
+pub use notice_store::{NoticeAudience, NoticeRow, NoticeStore, Subject, Told};
 pub use scale_store::ScaleStore;
 pub use seal_store::{SealAppended, SealDraft, SealEntryRow, SealFilter, SealStore};
 pub use store::{CoreStore, Store};

@@ -130,8 +130,21 @@ pub const TABLES: &[Table] = &[
             ("link", Text),
             ("created_at", Int),
             ("read_at", OptInt),
+            ("user_id", OptText),
+            ("subject", OptText),
+            ("awaits", OptText),
         ],
         order_by: "org_code, id",
+    },
+    Table {
+        name: "notice_reads",
+        columns: &[
+            ("org_code", Text),
+            ("notice_id", Text),
+            ("user_id", Text),
+            ("read_at", Int),
+        ],
+        order_by: "org_code, notice_id, user_id",
     },
     Table {
         name: "catalog_versions",

@@ -1,6 +1,7 @@
-use super::extract::ApiCaller;
+use super::extract::{ApiCaller, ApiPath};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::service::notices::NoticeView;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -9,7 +10,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<App> {
-    OpenApiRouter::new().routes(routes!(list_notices))
+    OpenApiRouter::new()
+        .routes(routes!(list_notices))
+        .routes(routes!(read_notice))
+        .routes(routes!(read_all_notices))
 }
 
 /// 一条站内通知。
@@ -19,32 +23,78 @@ pub struct NoticeOut {
     pub kind: String,
     pub title: String,
     pub body: String,
-    /// 相关页面的路径。
+    /// 相关页面的路径（调用者可以打开的页面）。
     pub link: String,
     /// 毫秒时间戳。
     pub created_at: i64,
+    /// 调用者本人是否已读（已读状态按人记录：同事读过不算您读过）。
     pub read: bool,
+    /// 只发给调用者本人的通知（如本人证明申请的进展）；否则发给所在机构或其某一角色。
+    pub personal: bool,
+    /// 通知要求办理的事（待审批、待核查、待签批等）已经办理，事项已进入下一状态。
+    pub handled: bool,
+    /// 已办理时事项现在的状态，如“已办理（现为：已批准准入）”；未办理或无需办理时为空。
+    pub handled_note: Option<String>,
 }
 
-/// 列出发给调用者所在机构（或其角色）的通知，最新在前。
+impl From<NoticeView> for NoticeOut {
+    fn from(v: NoticeView) -> Self {
+        let n = v.row;
+        Self {
+            id: n.id,
+            kind: n.kind,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            created_at: n.created_at,
+            read: n.read_at.is_some(),
+            personal: n.user_id.is_some(),
+            handled: v.handled.is_some(),
+            handled_note: v.handled,
+        }
+    }
+}
+
+/// 列出调用者读得到的通知，最新在前：发给本人的、发给所在机构的（居民不读机构内部通知）、
+/// 发给其所任角色的。别人的个人通知不在其中。
 #[utoipa::path(get, path = "/api/v1/notices", tag = "notices", security(("bearer" = [])),
     responses((status = 200, body = Vec<NoticeOut>), (status = 401, body = ErrorBody)))]
 pub async fn list_notices(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<Vec<NoticeOut>>, ApiError> {
-    let list = app.my_notices(&caller.actor).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|n| NoticeOut {
-                id: n.id,
-                kind: n.kind,
-                title: n.title,
-                body: n.body,
-                link: n.link,
-                created_at: n.created_at,
-                read: n.read_at.is_some(),
-            })
-            .collect(),
-    ))
+    let list = app.my_notice_views(&caller.actor).await?;
+    Ok(Json(list.into_iter().map(NoticeOut::from).collect()))
+}
+
+/// 标记已读的结果。
+#[derive(Serialize, ToSchema)]
+pub struct ReadOut {
+    /// 这次新标为已读的条数（已读过的不计）。
+    pub marked: u64,
+}
+
+/// 把一条通知标为调用者本人已读（不影响其他人的已读状态；不写审计）。
+#[utoipa::path(post, path = "/api/v1/notices/{id}/read", tag = "notices", security(("bearer" = [])),
+    params(("id" = String, Path, description = "通知 id")),
+    responses((status = 204, description = "已标为已读"),
+              (status = 404, body = ErrorBody, description = "not_found：没有这条通知，或它不是发给调用者的")))]
+pub async fn read_notice(
+    State(app): State<App>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    app.mark_notice_read(&caller.actor, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// 把调用者读得到的全部通知标为本人已读。
+#[utoipa::path(post, path = "/api/v1/notices/read-all", tag = "notices", security(("bearer" = [])),
+    responses((status = 200, body = ReadOut, description = "已全部标为已读")))]
+pub async fn read_all_notices(
+    State(app): State<App>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<ReadOut>, ApiError> {
+    let marked = app.mark_all_notices_read(&caller.actor).await?;
+    Ok(Json(ReadOut { marked }))
 }

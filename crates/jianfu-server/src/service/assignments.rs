@@ -20,7 +20,7 @@ use jianfu_domain::scope::Scope;
 use jianfu_domain::{Org, OrgCode, Role};
 use jianfu_store::{
     Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget, CaseChange,
-    CaseWrite, FundingLine, FundingRow,
+    CaseWrite, FundingLine, FundingRow, Subject,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -1142,10 +1142,7 @@ impl App {
         .await?;
         let communities: Vec<Recipient> = targets
             .iter()
-            .map(|t| Recipient {
-                org_code: t.community_code.clone(),
-                role: None,
-            })
+            .map(|t| Recipient::organisation(t.community_code.clone()))
             .collect();
         self.notify_all(
             actor,
@@ -1231,10 +1228,7 @@ impl App {
         self.notify(
             actor,
             meta,
-            &Recipient {
-                org_code: row.department_code.clone(),
-                role: None,
-            },
+            &Recipient::organisation(row.department_code.clone()),
             kind,
             title,
             body,
@@ -1290,16 +1284,25 @@ impl App {
                     .unwrap_or_default()
             );
             let link = case_link(&row);
-            self.notify_all(
-                &actor,
-                meta,
-                &recipients,
-                "assignment.overdue",
-                "准入审批超期",
-                &body,
-                &link,
-            )
-            .await?;
+            // Asks for a decision: handled once the case is no longer pending approval.
+            let told = self
+                .told(
+                    &actor,
+                    meta,
+                    &recipients,
+                    "assignment.overdue",
+                    "准入审批超期",
+                    &body,
+                    &link,
+                )
+                .awaiting(
+                    &Subject::Assignment {
+                        department: row.department_code.clone(),
+                        id: row.id.clone(),
+                    },
+                    CaseState::PendingApproval.as_str(),
+                );
+            self.send(&told).await?;
         }
         Ok(count)
     }

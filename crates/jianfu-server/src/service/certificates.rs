@@ -3,6 +3,7 @@
 //! number and code verifies it. The rules are in `jianfu_domain::certificate`; this file parses
 //! input at the edge, keeps personal data encrypted and masked, and writes through the store.
 
+use super::notices::Recipient;
 use super::{Actor, App, Op, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::{format_date, parse_date};
 use jianfu_domain::certificate::lifecycle::{self, Case, CertAction, CertState, Move, transition};
@@ -18,7 +19,7 @@ use jianfu_store::{
     ApplicationChange, ApplicationFilter, CertificateApplicationRow, CertificateRow, IssueOutcome,
     MaterialMeta, MaterialRow, NewCertificate, PurgeCounts,
 };
-use jianfu_store::{SealDraft, Told};
+use jianfu_store::{SealDraft, Subject, Told};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -323,6 +324,18 @@ fn step(
     transition(&case, &Move { action, by, reason }).map_err(|e| rejected(e.code(), e.to_string()))
 }
 
+/// An application's page: its staff and its applicant may open it.
+fn application_link(row: &CertificateApplicationRow) -> String {
+    format!("/certificates/a/{}/{}", row.community_code, row.id)
+}
+
+fn subject_of(row: &CertificateApplicationRow) -> Subject {
+    Subject::CertificateApplication {
+        community: row.community_code.clone(),
+        id: row.id.clone(),
+    }
+}
+
 fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::Rejected {
         code,
@@ -534,9 +547,25 @@ impl App {
             "item": item.code, "channel": row.channel, "materials": materials.len(),
         })
         .to_string();
+        // The resident who applied online hears that it arrived (issue 10 §1).
+        let told = match (online, &actor.org, &actor.user_id) {
+            (true, Some(org), Some(me)) => self.tell_applicant(
+                actor,
+                meta,
+                &Recipient::person(org.as_str(), me.as_str()),
+                &row,
+                "certificate_received",
+                &format!("已收到您的证明申请：{}", row.item_name),
+                &format!(
+                    "社区已收到您的“{}”申请，将在 {} 前办结。办理进度可在申请页面查看。",
+                    row.item_name, row.due_on
+                ),
+            ),
+            _ => Told::default(),
+        };
         match self
             .store
-            .insert_certificate_application(&row, &materials, audit)
+            .insert_certificate_application(&row, &materials, &told, audit)
             .await
         {
             Ok(()) => Ok(app_id),
@@ -1064,10 +1093,7 @@ impl App {
             Some((role, title)) => self.told(
                 actor,
                 meta,
-                &[super::notices::Recipient {
-                    org_code: row.community_code.clone(),
-                    role: Some(role),
-                }],
+                &[Recipient::role(row.community_code.clone(), role)],
                 &format!("certificate_{}", change.to),
                 &format!("{title}：{}", row.item_name),
                 &format!(
@@ -1075,9 +1101,46 @@ impl App {
                     mask_name(&row.applicant_name),
                     row.due_on
                 ),
-                &format!("/certificates/a/{}/{}", row.community_code, row.id),
+                &application_link(row),
             ),
             None => Told::default(),
+        };
+        // Asks the next person to act: handled once the application has moved on.
+        let told = told.awaiting(&subject_of(row), &change.to);
+        // The applicant hears of each step someone else takes on his application (issue 10 §1).
+        let to_applicant = match change.to.as_str() {
+            "verified" => Some((
+                "您的证明申请已核实",
+                format!(
+                    "社区工作者已核实您的“{}”申请，正等待社区书记（主任）签批用印。",
+                    row.item_name
+                ),
+            )),
+            "refused" => Some((
+                "您的证明申请不予出具",
+                format!(
+                    "社区不予出具“{}”。说明：{}",
+                    row.item_name,
+                    change.refusal_reason.as_deref().unwrap_or_default()
+                ),
+            )),
+            "withdrawn" => Some((
+                "您的证明申请已撤回",
+                format!("您的“{}”申请已由社区工作人员撤回。", row.item_name),
+            )),
+            _ => None,
+        };
+        let told = match (to_applicant, self.applicant_of(actor, row).await?) {
+            (Some((title, body)), Some(to)) => told.and(self.tell_applicant(
+                actor,
+                meta,
+                &to,
+                row,
+                &format!("certificate_{}", change.to),
+                &format!("{title}：{}", row.item_name),
+                &body,
+            )),
+            _ => told,
         };
         if !self
             .store
@@ -1090,6 +1153,50 @@ impl App {
             ));
         }
         Ok(())
+    }
+
+    /// The applicant's account, when he applied online and someone else acts on his application
+    /// (his own steps need no notice).
+    async fn applicant_of(
+        &self,
+        actor: &Actor,
+        row: &CertificateApplicationRow,
+    ) -> Result<Option<Recipient>, ServiceError> {
+        let Some(name) = row.applicant_user.as_deref() else {
+            return Ok(None);
+        };
+        if actor.username.as_deref() == Some(name) {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .user_by_username(name)
+            .await?
+            .map(|u| Recipient::person(u.org_code, u.id)))
+    }
+
+    /// A notice to the applicant about his application, linking to its page (which he may open).
+    #[allow(clippy::too_many_arguments)]
+    fn tell_applicant(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        to: &Recipient,
+        row: &CertificateApplicationRow,
+        kind: &str,
+        title: &str,
+        body: &str,
+    ) -> Told {
+        self.told(
+            actor,
+            meta,
+            std::slice::from_ref(to),
+            kind,
+            title,
+            body,
+            &application_link(row),
+        )
+        .about(&subject_of(row))
     }
 
     /// The facts the worker filled in, decrypted (empty before verification or after retention).
@@ -1257,6 +1364,25 @@ impl App {
             format!("certificate_application:{}/{}", row.community_code, row.id),
         );
         audit.detail = serde_json::json!({"application": row.id, "item": item.code}).to_string();
+        // The applicant hears it is ready, with its number and where to fetch it (issue 10 §1).
+        let applicant = self.applicant_of(actor, &row).await?;
+        let office = full_name_in(&tree, &row.community_code);
+        let tell = |c: &CertificateRow| match &applicant {
+            Some(to) => self.tell_applicant(
+                actor,
+                meta,
+                to,
+                &row,
+                "certificate_issued",
+                &format!("您的证明已出具：{}", row.item_name),
+                &format!(
+                    "“{}”已出具，证明编号 {}。请持本人身份证到{}领取盖章的纸质证明；\
+                     也可在申请页面查看证明并下载 PDF。",
+                    row.item_name, c.number, office
+                ),
+            ),
+            None => Told::default(),
+        };
         let outcome = self
             .store
             .issue_certificate(
@@ -1267,6 +1393,7 @@ impl App {
                     seal_alg: self.seal_hash_alg()?,
                 },
                 &number_for,
+                &tell,
                 audit,
             )
             .await?;
@@ -1542,6 +1669,26 @@ impl App {
         // (until the retention rule).
         audit.detail = serde_json::json!({"reason_chars": reason.chars().count()}).to_string();
         let me = actor.username.clone().unwrap_or_default();
+        // The holder hears that his certificate no longer stands, and why.
+        let told = match self
+            .store
+            .certificate_application(&c.community_code, &c.application_id)
+            .await?
+        {
+            Some(app) => match self.applicant_of(actor, &app).await? {
+                Some(to) => self.tell_applicant(
+                    actor,
+                    meta,
+                    &to,
+                    &app,
+                    "certificate_revoked",
+                    &format!("您的证明已作废：{}", c.title),
+                    &format!("证明 {} 已作废，不能再使用。原因：{reason}", c.number),
+                ),
+                None => Told::default(),
+            },
+            None => Told::default(),
+        };
         if !self
             .store
             .revoke_certificate(
@@ -1550,6 +1697,7 @@ impl App {
                 &me,
                 self.now_ms(),
                 &reason,
+                &told,
                 audit,
             )
             .await?

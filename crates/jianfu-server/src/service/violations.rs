@@ -15,7 +15,8 @@ use jianfu_domain::violation::{
 };
 use jianfu_domain::{Org, OrgCode, OrgKind, Role};
 use jianfu_store::{
-    DepartmentCount, EvidenceMeta, EvidenceRow, ViolationDecision, ViolationFilter, ViolationRow,
+    DepartmentCount, EvidenceMeta, EvidenceRow, Subject, ViolationDecision, ViolationFilter,
+    ViolationRow,
 };
 use serde::Serialize;
 use sha2::Digest;
@@ -260,20 +261,26 @@ impl App {
             row.title,
             row.received_on
         );
-        let mut to = vec![Recipient {
-            org_code: row.department_code.clone(),
-            role: None,
-        }];
+        let mut to = vec![Recipient::organisation(row.department_code.clone())];
         to.extend(self.holders_of(Role::Supervisor).await?);
-        let told = self.told(
-            actor,
-            meta,
-            &to,
-            "violation_reported",
-            &title,
-            &body,
-            &r.path(),
-        );
+        // Asks the supervisors to decide: handled once the report is no longer "reported".
+        let told = self
+            .told(
+                actor,
+                meta,
+                &to,
+                "violation_reported",
+                &title,
+                &body,
+                &r.path(),
+            )
+            .awaiting(
+                &Subject::Violation {
+                    community: row.community_code.clone(),
+                    id: row.id.clone(),
+                },
+                Status::Reported.as_str(),
+            );
         self.store
             .insert_violation(&row, &evidence, &told, a)
             .await?;
@@ -508,10 +515,7 @@ impl App {
         let link = format!("/violations/{}/{}", row.community_code, row.id);
         let to: Vec<Recipient> = [&row.community_code, &row.department_code]
             .into_iter()
-            .map(|org| Recipient {
-                org_code: org.clone(),
-                role: None,
-            })
+            .map(|org| Recipient::organisation(org.clone()))
             .collect();
         self.notify_all(actor, meta, &to, "violation_decided", &title, &body, &link)
             .await?;

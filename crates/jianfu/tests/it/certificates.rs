@@ -24,7 +24,7 @@ fn b64(data: &[u8]) -> String {
 
 /// An application for C05 亲属关系证明（仅限公证）, complete. (Beijing's C03 left the retained
 /// list in catalog 2026.2: it is a kinship certificate.)
-fn application() -> Value {
+pub(crate) fn application() -> Value {
     json!({
         "item_code": "C05",
         "applicant_name": "王小明",
@@ -44,7 +44,7 @@ fn application() -> Value {
     })
 }
 
-async fn post_keyed(s: &TestServer, token: &str, path: &str, key: &str) -> Response {
+pub(crate) async fn post_keyed(s: &TestServer, token: &str, path: &str, key: &str) -> Response {
     Client::new()
         .post(s.url(path))
         .bearer_auth(token)
@@ -101,7 +101,7 @@ async fn actor(s: &TestServer, username: &str) -> jianfu_server::service::Actor 
 }
 
 /// Applies, verifies and approves; returns the application's path.
-async fn approved_application(s: &TestServer) -> String {
+pub(crate) async fn approved_application(s: &TestServer) -> String {
     let jumin = s.api_token("jumin").await;
     let shegong = s.api_token("shegong").await;
     let shuji = s.api_token("shuji").await;
@@ -993,4 +993,295 @@ async fn materials_are_ciphertext_in_the_database_file_and_the_export() {
         .await
         .unwrap();
     assert_eq!(again.bytes().await.unwrap().as_ref(), PDF);
+}
+
+/// The notices an account reads, through the API.
+async fn notices_of(s: &TestServer, token: &str) -> Vec<Value> {
+    json_ok(get(s, Some(token), "/api/v1/notices").await, 200)
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Issue 10 §1: a resident hears about his own applications — received, verified, refused with
+/// the reason, issued with the number and where to fetch it, revoked with the reason — in
+/// notices only he reads, each linking to a page he may open. The community's staff do not read
+/// them, he does not read theirs, and their call-to-action notices say when they are handled.
+#[tokio::test]
+async fn a_resident_hears_of_his_own_applications_and_only_he_does() {
+    use jianfu_domain::notice::{Audience, Reader};
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let label = s.db.label;
+        let jumin = s.api_token("jumin").await;
+        let shegong = s.api_token("shegong").await;
+        let shuji = s.api_token("shuji").await;
+        // The demo's own applications tell him things too: only this test's count here.
+        let before: Vec<String> = notices_of(&s, &jumin)
+            .await
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect();
+
+        // One application issued, another refused.
+        let issued_path = approved_application(&s).await;
+        let c = json_ok(
+            post_keyed(&s, &shegong, &format!("{issued_path}/issue"), "n-1").await,
+            201,
+        )
+        .await;
+        let number = c["number"].as_str().unwrap().to_string();
+        let refused = json_ok(
+            post(
+                &s,
+                &jumin,
+                "/api/v1/certificates/applications",
+                &application(),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let refused_path = format!(
+            "/api/v1/certificates/applications/{COMMUNITY}/{}",
+            refused["id"].as_str().unwrap()
+        );
+        let reason = "被继承人户籍不在本社区，请到其户籍所在社区申请";
+        json_ok(
+            post(
+                &s,
+                &shegong,
+                &format!("{refused_path}/refuse"),
+                &json!({ "reason": reason }),
+            )
+            .await,
+            200,
+        )
+        .await;
+
+        let mine: Vec<Value> = notices_of(&s, &jumin)
+            .await
+            .into_iter()
+            .filter(|n| !before.contains(&n["id"].as_str().unwrap().to_string()))
+            .collect();
+        let page_of = |api_path: &str| {
+            api_path.replace("/api/v1/certificates/applications", "/certificates/a")
+        };
+        let about = |page: &str| -> Vec<(String, String, String)> {
+            let mut v: Vec<(String, String, String)> = mine
+                .iter()
+                .filter(|n| n["link"] == page)
+                .map(|n| {
+                    (
+                        n["kind"].as_str().unwrap().to_string(),
+                        n["title"].as_str().unwrap().to_string(),
+                        n["body"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            v.reverse(); // oldest first
+            v
+        };
+        let issued = about(&page_of(&issued_path));
+        let kinds: Vec<&str> = issued.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "certificate_received",
+                "certificate_verified",
+                "certificate_issued"
+            ],
+            "{label}: {mine:?}"
+        );
+        assert_eq!(issued[0].1, "已收到您的证明申请：亲属关系证明（仅限公证）");
+        assert!(issued[0].2.contains("2026-12-04 前办结"), "{}", issued[0].2);
+        assert_eq!(issued[1].1, "您的证明申请已核实：亲属关系证明（仅限公证）");
+        assert_eq!(issued[2].1, "您的证明已出具：亲属关系证明（仅限公证）");
+        assert!(
+            issued[2].2.contains(&number)
+                && issued[2].2.contains("居民委员会领取")
+                && issued[2].2.contains("PDF"),
+            "{label}: where to fetch it: {}",
+            issued[2].2
+        );
+        let refusal = about(&page_of(&refused_path));
+        let kinds: Vec<&str> = refusal.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["certificate_received", "certificate_refused"],
+            "{label}"
+        );
+        assert!(refusal[1].2.contains(reason), "{label}: {}", refusal[1].2);
+        assert!(
+            mine.iter()
+                .all(|n| n["personal"] == true && n["read"] == false),
+            "{label}: {mine:?}"
+        );
+        // And revocation, with the reason.
+        json_ok(
+            post(
+                &s,
+                &shuji,
+                &format!("/api/v1/certificates/{number}/revoke"),
+                &json!({"reason": "证明内容有误，已通知本人重新申请"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let all = notices_of(&s, &jumin).await;
+        let revoked = all
+            .iter()
+            .find(|n| n["kind"] == "certificate_revoked")
+            .unwrap_or_else(|| panic!("{label}: {all:?}"));
+        assert!(revoked["body"].as_str().unwrap().contains("证明内容有误"));
+
+        // Every link he is given opens for him, and the certificate's PDF downloads.
+        let web = s.web_login("jumin").await;
+        for n in &all {
+            let link = n["link"].as_str().unwrap();
+            let r = web.get(s.url(link)).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{label}: {} → {link}", n["title"]);
+        }
+        let r = web
+            .get(s.url(&format!("/certificates/c/{number}/pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{label}: the PDF");
+        // He reads no notice to the committee or its roles.
+        assert!(
+            all.iter().all(|n| n["personal"] == true),
+            "{label}: only his own: {all:?}"
+        );
+
+        // The staff of his community do not read his notices, nor are they loaded for them.
+        for token in [&shegong, &shuji] {
+            let theirs = notices_of(&s, token).await;
+            assert!(
+                theirs
+                    .iter()
+                    .all(|n| n["personal"] == false
+                        && !n["title"].as_str().unwrap().contains("您的")),
+                "{label}: {theirs:?}"
+            );
+            let mine_id = mine[0]["id"].as_str().unwrap();
+            let r = post(
+                &s,
+                token,
+                &format!("/api/v1/notices/{mine_id}/read"),
+                &json!({}),
+            )
+            .await;
+            expect_code(r, 404, "not_found").await;
+        }
+        let worker = actor(&s, "shegong").await;
+        let a = Audience::of(&Reader {
+            account: worker.user_id.as_deref().unwrap(),
+            roles: &worker.roles,
+        });
+        let loaded = s
+            .app
+            .store
+            .notices_for(
+                COMMUNITY,
+                &jianfu_store::NoticeAudience {
+                    user_id: a.person,
+                    organisation: a.organisation,
+                    roles: a.roles.iter().map(|r| r.as_str().to_string()).collect(),
+                },
+                500,
+            )
+            .await
+            .unwrap();
+        assert!(!loaded.is_empty(), "{label}");
+        assert!(
+            loaded.iter().all(|n| n.user_id.is_none()),
+            "{label}: the query leaves other people's notices in the database"
+        );
+
+        // The director's "待审批用印" and the worker's "待出具" for the issued application now say
+        // they are handled; the application refused before approval left nothing waiting.
+        let handled = |list: &[Value], kind: &str| -> Vec<(bool, String)> {
+            list.iter()
+                .filter(|n| n["kind"] == kind && n["link"] == page_of(&issued_path))
+                .map(|n| {
+                    (
+                        n["handled"].as_bool().unwrap(),
+                        n["handled_note"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            handled(&notices_of(&s, &shuji).await, "certificate_verified"),
+            [(true, "已办理（现为：已出具）".to_string())],
+            "{label}"
+        );
+        assert_eq!(
+            handled(&notices_of(&s, &shegong).await, "certificate_approved"),
+            [(true, "已办理（现为：已出具）".to_string())],
+            "{label}"
+        );
+
+        // Read state is each person's own: the worker reading a notice to the whole community
+        // leaves it unread for the director.
+        s.app
+            .notify(
+                &jianfu_server::service::Actor::console(),
+                &jianfu_server::service::RequestMeta::console(),
+                &jianfu_server::service::notices::Recipient::organisation(COMMUNITY),
+                "test",
+                "全社区：本周五下午停电",
+                "正文",
+                "",
+            )
+            .await
+            .unwrap();
+        let find = |list: Vec<Value>| {
+            list.into_iter()
+                .find(|n| n["title"] == "全社区：本周五下午停电")
+                .unwrap()
+        };
+        let n = find(notices_of(&s, &shegong).await);
+        let r = post(
+            &s,
+            &shegong,
+            &format!("/api/v1/notices/{}/read", n["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+        assert_eq!(r.status(), 204, "{label}");
+        assert_eq!(
+            find(notices_of(&s, &shegong).await)["read"],
+            true,
+            "{label}"
+        );
+        assert_eq!(
+            find(notices_of(&s, &shuji).await)["read"],
+            false,
+            "{label}: a colleague"
+        );
+        // 全部标为已读: all of his, for him only.
+        let r = json_ok(
+            post(&s, &jumin, "/api/v1/notices/read-all", &json!({})).await,
+            200,
+        )
+        .await;
+        assert!(r["marked"].as_u64().unwrap() >= 6, "{label}: {r}");
+        assert!(
+            notices_of(&s, &jumin)
+                .await
+                .iter()
+                .all(|n| n["read"] == true)
+        );
+        assert!(
+            notices_of(&s, &shuji)
+                .await
+                .iter()
+                .any(|n| n["read"] == false),
+            "{label}"
+        );
+    }
 }

@@ -1025,6 +1025,33 @@ async fn missed_deadlines_are_escalated_exactly_once() {
                 .await
                 .contains(&"assignment.escalate".to_string())
         );
+        // Issue 10 §1: the notice asked for a decision; once approved it says it is handled,
+        // for the supervisor and the approver alike.
+        let overdue_notice = |list: Vec<Value>| {
+            list.into_iter()
+                .find(|n| n["kind"] == "assignment.overdue")
+                .unwrap()
+        };
+        let sp = s.api_token("shenpi").await;
+        let before = overdue_notice(notices(&s, &sp).await);
+        assert_eq!(before["handled"], false, "{before}");
+        assert!(before["handled_note"].is_null());
+        json_ok(
+            post(
+                &s,
+                &sp,
+                &format!("/api/v1/assignments/{MZJ}/{id}/approve"),
+                &json!({}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        for who in ["ducha", "shenpi"] {
+            let after = overdue_notice(notices(&s, &s.api_token(who).await).await);
+            assert_eq!(after["handled"], true, "{who}: {after}");
+            assert_eq!(after["handled_note"], "已办理（现为：已批准准入）", "{who}");
+        }
         // Approved cases are never escalated.
         let q = submit(&s, &mz, &off_list_request()).await;
         let sp = s.api_token("shenpi").await;

@@ -374,6 +374,28 @@ async fn run_flow(db: TestDb) {
             .unwrap();
         assert!(n.to_string().contains("已确认并撤销"), "{label}: {n}");
     }
+    // Issue 10 §1: the report's notice asked the supervisors to decide; now it says it is
+    // handled (and the department's copy too), with the state in words.
+    for token in [&ducha, &minzheng] {
+        let n: Value = get_json(&s, Some(token), "/api/v1/notices")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let reported = n
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| {
+                n["kind"] == "violation_reported" && n["title"].as_str().unwrap().contains(title)
+            })
+            .unwrap_or_else(|| panic!("{label}: {n}"));
+        assert_eq!(reported["handled"], true, "{label}: {reported}");
+        assert_eq!(
+            reported["handled_note"], "已办理（现为：已确认·已撤销）",
+            "{label}"
+        );
+    }
 
     // Counted against the department.
     let c: Value = get_json(&s, Some(&ducha), "/api/v1/violations/counts")
@@ -884,9 +906,9 @@ async fn a_resident_does_not_read_the_committees_notices() {
     use jianfu_server::service::{Actor, RequestMeta, ServiceError};
     let db = crate::helpers::sqlite_db();
     let (app, _clock) = crate::helpers::app(&db, true).await;
-    let to = |role| Recipient {
-        org_code: "110115001901".into(),
-        role,
+    let to = |role: Option<Role>| match role {
+        Some(r) => Recipient::role("110115001901", r),
+        None => Recipient::organisation("110115001901"),
     };
     for (role, title) in [
         (None, "社区内部：举报已认定"),

@@ -15,10 +15,12 @@
 //!   list, plus the public pages.
 //! - `gate_pages`: the access gate's pages (issues 8 and 15): the request form with digital
 //!   burdens, the mandate register, list update candidates, approval with the next-draft box.
+//! - `notices`: a resident's own notices (issue 10 §1), marked read at once; a handled one.
 
 mod every_page;
 mod gate_pages;
 mod login;
+mod notices;
 mod second_factor;
 
 use base64::Engine as _;
