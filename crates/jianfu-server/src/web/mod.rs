@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod catalog_candidates;
 pub mod certificates;
 pub mod home;
+pub mod list_query;
 pub mod login;
 pub mod mandates;
 pub mod notices;
