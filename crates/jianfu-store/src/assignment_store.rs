@@ -8,6 +8,7 @@
 //! requires funding is put in force only when every target community has a funding row.
 
 use crate::AuditDraft;
+use crate::list_query::{ListQuery, Page};
 use crate::store::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,14 @@ pub struct AssignmentTarget {
     pub assignment_id: String,
     /// The street or town the community belongs to (for the street's scope).
     pub street_code: String,
+}
+
+/// A case in a list, with how many communities it names (counted for the whole page in one
+/// grouped query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentListed {
+    pub case: AssignmentRow,
+    pub targets: i64,
 }
 
 /// One step in a case's history: who, when, what, with what comment.
@@ -196,12 +205,13 @@ pub trait AssignmentStore: Send + Sync + 'static {
     async fn assignment_targets(&self, id: &str) -> Result<Vec<AssignmentTarget>>;
     async fn assignment_events(&self, id: &str) -> Result<Vec<AssignmentEvent>>;
     async fn assignment_funding(&self, id: &str) -> Result<Vec<FundingRow>>;
-    /// Newest first.
+    /// One page of the cases in scope with the filtered total. `query.overdue`: only cases
+    /// whose approval deadline (epoch ms) is before it; `Deadline` sorts by approval deadline.
     async fn list_assignments(
         &self,
         scope: &AssignmentScope,
-        limit: i64,
-    ) -> Result<Vec<AssignmentRow>>;
+        query: &ListQuery<i64>,
+    ) -> Result<Page<AssignmentListed>>;
     /// Pending cases whose deadline has passed and that were not escalated yet.
     async fn overdue_assignments(&self, now: i64) -> Result<Vec<AssignmentRow>>;
     /// Work in force whose validity ended before `today` (YYYY-MM-DD).
@@ -219,9 +229,10 @@ macro_rules! impl_assignment_store {
             use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch};
             use $crate::retry::retrying;
             use $crate::assignment_store::{
-                Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget,
-                CaseChange, CaseWrite, FundingLine, FundingRow,
+                Admission, AssignmentEvent, AssignmentListed, AssignmentRow, AssignmentScope,
+                AssignmentTarget, CaseChange, CaseWrite, FundingLine, FundingRow,
             };
+            use $crate::list_query::{ListQuery, ListSort, Page, marks, status_in};
             use $crate::store::Result;
             use $crate::{AuditDraft, StoreError};
             use jianfu_domain::assignment::{AccessNumber, unfunded_communities};
@@ -643,20 +654,90 @@ macro_rules! impl_assignment_store {
                 async fn list_assignments(
                     &self,
                     scope: &AssignmentScope,
-                    limit: i64,
-                ) -> Result<Vec<AssignmentRow>> {
+                    query: &ListQuery<i64>,
+                ) -> Result<Page<AssignmentListed>> {
                     let (clause, param) = scope_clause(scope);
-                    let limit_param = if param.is_some() { "$2" } else { "$1" };
-                    let sql = format!(
-                        "SELECT {} FROM assignments a WHERE {clause} \
-                         ORDER BY a.submitted_at DESC, a.id DESC LIMIT {limit_param}",
-                        a_columns()
-                    );
-                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                    if let Some(p) = param {
-                        q = q.bind(p);
+                    let mut next = if param.is_some() { 2 } else { 1 };
+                    let statuses = status_in("a.status", next, query.statuses.len());
+                    next += query.statuses.len();
+                    let overdue = if query.overdue.is_some() {
+                        next += 1;
+                        format!(" AND a.deadline_at IS NOT NULL AND a.deadline_at < ${}", next - 1)
+                    } else {
+                        String::new()
+                    };
+                    let filter = format!("{clause}{statuses}{overdue}");
+                    // One statement per bind list: the scope, the statuses, the deadline cut.
+                    macro_rules! bind_filter {
+                        ($q:expr) => {{
+                            let mut q = $q;
+                            if let Some(p) = &param {
+                                q = q.bind(p.clone());
+                            }
+                            for s in &query.statuses {
+                                q = q.bind(s.clone());
+                            }
+                            if let Some(cut) = query.overdue {
+                                q = q.bind(cut);
+                            }
+                            q
+                        }};
                     }
-                    Ok(q.bind(limit.clamp(1, 2000)).fetch_all(&self.pool).await?)
+                    let count_sql = format!("SELECT COUNT(*) FROM assignments a WHERE {filter}");
+                    let (total,): (i64,) =
+                        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql)))
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let limit = query.bound_limit();
+                    if limit == 0 || total == 0 {
+                        return Ok(Page { rows: Vec::new(), total });
+                    }
+                    // The order is one of three fixed strings, never text from the request.
+                    let order = match query.sort {
+                        ListSort::Newest => "a.submitted_at DESC, a.id DESC",
+                        ListSort::Oldest => "a.submitted_at ASC, a.id ASC",
+                        ListSort::Deadline => {
+                            "(a.deadline_at IS NULL), a.deadline_at ASC, a.submitted_at DESC, \
+                             a.id DESC"
+                        }
+                    };
+                    let sql = format!(
+                        "SELECT {} FROM assignments a WHERE {filter} ORDER BY {order} \
+                         LIMIT ${next} OFFSET ${}",
+                        a_columns(),
+                        next + 1
+                    );
+                    let rows: Vec<AssignmentRow> =
+                        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
+                            .bind(limit)
+                            .bind(query.bound_offset())
+                            .fetch_all(&self.pool)
+                            .await?;
+                    // The page's target counts in one grouped query (not one query per case).
+                    let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
+                    let mut counts = std::collections::HashMap::new();
+                    if !ids.is_empty() {
+                        let sql = format!(
+                            "SELECT assignment_id, COUNT(*) FROM assignment_targets \
+                             WHERE assignment_id IN ({}) GROUP BY assignment_id",
+                            marks(1, ids.len())
+                        );
+                        let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql));
+                        for id in &ids {
+                            q = q.bind((*id).clone());
+                        }
+                        counts.extend(q.fetch_all(&self.pool).await?);
+                    }
+                    Ok(Page {
+                        rows: rows
+                            .into_iter()
+                            .map(|case| AssignmentListed {
+                                targets: counts.get(&case.id).copied().unwrap_or(0),
+                                case,
+                            })
+                            .collect(),
+                        total,
+                    })
                 }
 
                 async fn overdue_assignments(&self, now: i64) -> Result<Vec<AssignmentRow>> {

@@ -98,8 +98,8 @@ pub struct CertificateRow {
 pub struct ApplicationFilter {
     pub community: Option<String>,
     pub applicant_user: Option<String>,
-    pub status: Option<String>,
-    pub limit: i64,
+    /// States, order and page; `overdue` and `Deadline` use the due day (`YYYY-MM-DD`).
+    pub list: crate::ListQuery<String>,
 }
 
 /// A move of an application from one state to the next, with what the step records. `None`
@@ -168,11 +168,11 @@ pub trait CertificateStore: Send + Sync + 'static {
         community: &str,
         idempotency_key: &str,
     ) -> Result<Option<CertificateApplicationRow>>;
-    /// Newest first.
+    /// One page of applications with the filtered total.
     async fn list_certificate_applications(
         &self,
         filter: &ApplicationFilter,
-    ) -> Result<Vec<CertificateApplicationRow>>;
+    ) -> Result<crate::Page<CertificateApplicationRow>>;
     /// Up to `limit` materials whose stored bytes do not begin with `magic` (stored in plaintext
     /// before materials were encrypted).
     async fn materials_not_starting_with(
@@ -386,22 +386,59 @@ macro_rules! impl_certificate_store {
                 async fn list_certificate_applications(
                     &self,
                     f: &ApplicationFilter,
-                ) -> Result<Vec<CertificateApplicationRow>> {
+                ) -> Result<$crate::Page<CertificateApplicationRow>> {
+                    use $crate::list_query::status_in;
                     // Unused filters pass NULL, so one statement serves every combination.
-                    let sql = format!(
-                        "SELECT {APP_COLUMNS} FROM certificate_applications \
-                         WHERE ($1 IS NULL OR community_code = $1) \
-                         AND ($2 IS NULL OR applicant_user = $2) \
-                         AND ($3 IS NULL OR status = $3) \
-                         ORDER BY submitted_at DESC, id DESC LIMIT $4"
+                    let mut next = 3 + f.list.statuses.len();
+                    let mut filter = format!(
+                        "($1 IS NULL OR community_code = $1) \
+                         AND ($2 IS NULL OR applicant_user = $2){}",
+                        status_in("status", 3, f.list.statuses.len())
                     );
-                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(&f.community)
-                        .bind(&f.applicant_user)
-                        .bind(&f.status)
-                        .bind(if f.limit <= 0 { 500 } else { f.limit.min(2000) })
+                    if f.list.overdue.is_some() {
+                        // ISO days compare correctly as text on both backends.
+                        filter.push_str(&format!(" AND due_on < ${next}"));
+                        next += 1;
+                    }
+                    macro_rules! bind_filter {
+                        ($q:expr) => {{
+                            let mut q = $q.bind(&f.community).bind(&f.applicant_user);
+                            for s in &f.list.statuses {
+                                q = q.bind(s);
+                            }
+                            if let Some(day) = &f.list.overdue {
+                                q = q.bind(day);
+                            }
+                            q
+                        }};
+                    }
+                    let count_sql =
+                        format!("SELECT COUNT(*) FROM certificate_applications WHERE {filter}");
+                    let (total,): (i64,) =
+                        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql)))
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let limit = f.list.bound_limit();
+                    if limit == 0 || total == 0 {
+                        return Ok($crate::Page { rows: Vec::new(), total });
+                    }
+                    // One of three fixed orders, never text from the request.
+                    let order = match f.list.sort {
+                        $crate::ListSort::Newest => "submitted_at DESC, id DESC",
+                        $crate::ListSort::Oldest => "submitted_at ASC, id ASC",
+                        $crate::ListSort::Deadline => "due_on ASC, submitted_at ASC, id ASC",
+                    };
+                    let sql = format!(
+                        "SELECT {APP_COLUMNS} FROM certificate_applications WHERE {filter} \
+                         ORDER BY {order} LIMIT ${next} OFFSET ${}",
+                        next + 1
+                    );
+                    let rows = bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
+                        .bind(limit)
+                        .bind(f.list.bound_offset())
                         .fetch_all(&self.pool)
-                        .await?)
+                        .await?;
+                    Ok($crate::Page { rows, total })
                 }
 
                 async fn materials_not_starting_with(

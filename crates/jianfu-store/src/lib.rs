@@ -13,6 +13,7 @@ mod credential_store;
 pub mod distribution;
 mod error;
 pub mod guards;
+mod list_query;
 mod mandate_store;
 mod model;
 mod notice_store;
@@ -27,8 +28,8 @@ mod url;
 mod violation_store;
 
 pub use assignment_store::{
-    Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentStore, AssignmentTarget,
-    CaseChange, CaseWrite, FundingLine, FundingRow,
+    Admission, AssignmentEvent, AssignmentListed, AssignmentRow, AssignmentScope, AssignmentStore,
+    AssignmentTarget, CaseChange, CaseWrite, FundingLine, FundingRow,
 };
 pub use audit_scan::{AuditPage, AuditScan};
 pub use catalog_store::{CatalogStore, CatalogVersionRow};
@@ -39,6 +40,7 @@ pub use certificate_store::{
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use error::StoreError;
 pub use jianfu_domain::audit_chain::AuditRecord;
+pub use list_query::{ListQuery, ListSort, Page};
 pub use mandate_store::{MandateRow, MandateStore};
 pub use model::*;
 pub use notice_store::{NoticeAudience, NoticeRow, NoticeStore, Subject, Told};

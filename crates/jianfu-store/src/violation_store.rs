@@ -55,8 +55,8 @@ pub struct EvidenceMeta {
 pub struct ViolationFilter {
     pub community: Option<String>,
     pub department: Option<String>,
-    pub status: Option<String>,
-    pub limit: i64,
+    /// States, order (reports have no deadline: `Deadline` reads as newest first) and page.
+    pub list: crate::ListQuery,
 }
 
 /// Per department (or street): how many reports were confirmed against it, and how many wait.
@@ -90,8 +90,8 @@ pub trait ViolationStore: Send + Sync + 'static {
         audit: AuditDraft,
     ) -> Result<()>;
     async fn violation(&self, community: &str, id: &str) -> Result<Option<ViolationRow>>;
-    /// Newest first.
-    async fn list_violations(&self, filter: &ViolationFilter) -> Result<Vec<ViolationRow>>;
+    /// One page of reports with the filtered total.
+    async fn list_violations(&self, filter: &ViolationFilter) -> Result<crate::Page<ViolationRow>>;
     async fn violation_evidence_list(
         &self,
         community: &str,
@@ -218,23 +218,52 @@ macro_rules! impl_violation_store {
                 async fn list_violations(
                     &self,
                     f: &ViolationFilter,
-                ) -> Result<Vec<ViolationRow>> {
+                ) -> Result<$crate::Page<ViolationRow>> {
+                    use $crate::list_query::status_in;
                     // Unused filters compare a column with itself through `$n IS NULL OR …`,
                     // so one statement serves every combination.
-                    let sql = format!(
-                        "SELECT {COLUMNS} FROM violation_reports \
-                         WHERE ($1 IS NULL OR community_code = $1) \
-                         AND ($2 IS NULL OR department_code = $2) \
-                         AND ($3 IS NULL OR status = $3) \
-                         ORDER BY reported_at DESC, id DESC LIMIT $4"
+                    let filter = format!(
+                        "($1 IS NULL OR community_code = $1) \
+                         AND ($2 IS NULL OR department_code = $2){}",
+                        status_in("status", 3, f.list.statuses.len())
                     );
-                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(&f.community)
-                        .bind(&f.department)
-                        .bind(&f.status)
-                        .bind(if f.limit <= 0 { 500 } else { f.limit.min(2000) })
+                    let next = 3 + f.list.statuses.len();
+                    macro_rules! bind_filter {
+                        ($q:expr) => {{
+                            let mut q = $q.bind(&f.community).bind(&f.department);
+                            for s in &f.list.statuses {
+                                q = q.bind(s);
+                            }
+                            q
+                        }};
+                    }
+                    let count_sql = format!("SELECT COUNT(*) FROM violation_reports WHERE {filter}");
+                    let (total,): (i64,) =
+                        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql)))
+                            .fetch_one(&self.pool)
+                            .await?;
+                    let limit = f.list.bound_limit();
+                    if limit == 0 || total == 0 {
+                        return Ok($crate::Page { rows: Vec::new(), total });
+                    }
+                    // One of two fixed orders, never text from the request.
+                    let order = match f.list.sort {
+                        $crate::ListSort::Oldest => "reported_at ASC, id ASC",
+                        $crate::ListSort::Newest | $crate::ListSort::Deadline => {
+                            "reported_at DESC, id DESC"
+                        }
+                    };
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM violation_reports WHERE {filter} \
+                         ORDER BY {order} LIMIT ${next} OFFSET ${}",
+                        next + 1
+                    );
+                    let rows = bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
+                        .bind(limit)
+                        .bind(f.list.bound_offset())
                         .fetch_all(&self.pool)
-                        .await?)
+                        .await?;
+                    Ok($crate::Page { rows, total })
                 }
 
                 async fn violation_evidence_list(

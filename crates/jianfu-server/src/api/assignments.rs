@@ -2,19 +2,20 @@
 //! funding ledger. Department systems integrate with `POST /api/v1/gate/evaluate`; its request
 //! and response shapes are stable.
 
-use super::extract::{ApiCaller, ApiJson, ApiPath};
+use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
 use crate::service::assignments::{
     CaseOut, CaseSummary, FundingLedger, RequestInput, SubmitResult,
 };
+use crate::service::listing::{ListKind, Listing};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jianfu_domain::gate::Decision;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -127,18 +128,58 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(r)))
 }
 
-/// 列出调用者可见的准入事项，最新在前。
+/// 查询参数：按状态筛选、排序、分页。
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// 按状态筛选：`in_force`（生效中：已准入、已批准准入）、`pending_approval`（待区级审批）、
+    /// `overdue`（待区级审批且已超过审批期限）、`admitted`、`approved`、`refused`、`withdrawn`、
+    /// `revoked`、`expired`；社区只能用 `in_force`、`admitted`、`approved`。其他值返回 422
+    /// `invalid_status`。
+    pub status: Option<String>,
+    /// 排序：`newest`（最新在前，默认）、`oldest`（最早在前）、`deadline`（审批期限最近在前）。其他值返回 422 `invalid_sort`。
+    pub sort: Option<String>,
+    /// 页码，从 1 起，默认 1。超过末页时返回空数组。小于 1 返回 422 `invalid_page`。
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// 每页条数，1 到 500，默认 500（与不分页时的上限相同）。超出范围返回 422 `invalid_page`。
+    #[param(minimum = 1, maximum = 500)]
+    pub per_page: Option<i64>,
+}
+
+/// 列出调用者可见的准入事项，默认最新在前。
 ///
 /// 区级部门只看到本部门的；街道看到本街道提交的和发往本街道社区的；社区只看到发给本社区、
 /// 已准入或已批准的事项（本社区准入事项）；区级审批和督查看到全部。
+///
+/// 返回数组（与以前相同）；分页信息在响应头 `X-Total-Count`（筛选后的总条数）、`X-Page`、
+/// `X-Per-Page` 里。不带参数时返回前 500 条，与以前相同。
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "gate", security(("bearer" = [])),
-    responses((status = 200, body = Vec<CaseSummary>), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody)))]
+    params(ListParams),
+    responses((status = 200, body = Vec<CaseSummary>, headers(("X-Total-Count" = i64, description = "筛选后的总条数（全部页）"),
+                       ("X-Page" = i64, description = "本页页码"),
+                       ("X-Per-Page" = i64, description = "每页条数"))),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody,
+               description = "`invalid_status`、`invalid_sort`、`invalid_page`：查询参数不是列出的值")))]
 pub async fn list_assignments(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-) -> Result<Json<Vec<CaseSummary>>, ApiError> {
-    Ok(Json(app.list_assignments(&caller.actor).await?))
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<(axum::http::HeaderMap, Json<Vec<CaseSummary>>), ApiError> {
+    let scope = caller.actor.scope();
+    let kind = ListKind::Assignments {
+        community: matches!(scope, jianfu_domain::scope::Scope::Community(_)),
+    };
+    let listing = Listing::strict(
+        kind,
+        p.status.as_deref(),
+        p.sort.as_deref(),
+        p.page,
+        p.per_page,
+    )?;
+    Ok(super::paged_json(
+        app.list_assignments(&caller.actor, &listing).await?,
+    ))
 }
 
 /// 一件准入事项：申请内容、检查结论和理由、目标社区、办理过程、准入编号和经费台账。

@@ -10,6 +10,7 @@ use crate::service::certificates::{
     ApplicationDetail, ApplicationInput, ApplicationView, MAX_MATERIAL_BYTES, MAX_MATERIALS,
     Upload, VerifiedCertificate,
 };
+use crate::service::listing::{ListKind, Listing};
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -223,8 +224,18 @@ pub struct ReasonBody {
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
-    /// 按状态筛选。
+    /// 按状态筛选：`open`（办理中：待核实、待签批用印、待出具）、`overdue`（办理中且已超过办结期限）、
+    /// `submitted`、`verified`、`approved`、`issued`、`refused`、`withdrawn`、`revoked`。
+    /// 其他值返回 422 `invalid_status`。
     pub status: Option<String>,
+    /// 排序：`newest`（最新在前，默认）、`oldest`（最早在前）、`deadline`（办结期限最近在前）。其他值返回 422 `invalid_sort`。
+    pub sort: Option<String>,
+    /// 页码，从 1 起，默认 1。超过末页时返回空数组。小于 1 返回 422 `invalid_page`。
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// 每页条数，1 到 500，默认 500（与不分页时的上限相同）。超出范围返回 422 `invalid_page`。
+    #[param(minimum = 1, maximum = 500)]
+    pub per_page: Option<i64>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -307,19 +318,34 @@ pub async fn apply(
     Ok((StatusCode::CREATED, Json(d.view.into())))
 }
 
-/// 证明申请列表：社区工作者、书记看到本社区的申请；居民看到本人的申请。
+/// 证明申请列表：社区工作者、书记看到本社区的申请；居民看到本人的申请。默认最新在前。
+///
+/// 返回数组（与以前相同）；分页信息在响应头 `X-Total-Count`（筛选后的总条数）、`X-Page`、
+/// `X-Per-Page` 里。不带参数时返回前 500 条，与以前相同。
 #[utoipa::path(get, path = "/api/v1/certificates/applications", tag = "certificates",
     security(("bearer" = [])), params(ListParams),
-    responses((status = 200, body = Vec<ApplicationOut>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ApplicationOut>, headers(("X-Total-Count" = i64, description = "筛选后的总条数（全部页）"),
+                       ("X-Page" = i64, description = "本页页码"),
+                       ("X-Per-Page" = i64, description = "每页条数"))),
+              (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody,
+               description = "`invalid_status`、`invalid_sort`、`invalid_page`：查询参数不是列出的值")))]
 pub async fn list_applications(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Vec<ApplicationOut>>, ApiError> {
-    let list = app
-        .list_certificate_applications(&caller.actor, p.status.as_deref())
-        .await?;
-    Ok(Json(list.into_iter().map(Into::into).collect()))
+) -> Result<(axum::http::HeaderMap, Json<Vec<ApplicationOut>>), ApiError> {
+    let listing = Listing::strict(
+        ListKind::Certificates,
+        p.status.as_deref(),
+        p.sort.as_deref(),
+        p.page,
+        p.per_page,
+    )?;
+    Ok(super::paged_json(
+        app.list_certificate_applications(&caller.actor, &listing)
+            .await?,
+    ))
 }
 
 /// 查看一份证明申请（个人信息已脱敏）。

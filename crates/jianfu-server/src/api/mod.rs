@@ -81,3 +81,22 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
     utoipa::Modify::modify(&openapi_rules::StandardRules, &mut doc);
     (router, doc)
 }
+
+/// A page of a list that grows, answered as before as a bare JSON array, with the paging in
+/// headers: `X-Total-Count` (rows in the whole filtered list), `X-Page`, `X-Per-Page`.
+pub(crate) fn paged_json<T, U: From<T>>(
+    p: crate::service::listing::Paged<T>,
+) -> (axum::http::HeaderMap, axum::Json<Vec<U>>) {
+    let mut headers = axum::http::HeaderMap::new();
+    for (name, value) in [
+        ("x-total-count", p.total),
+        ("x-page", p.page),
+        ("x-per-page", p.per_page),
+    ] {
+        headers.insert(name, axum::http::HeaderValue::from(value));
+    }
+    (
+        headers,
+        axum::Json(p.items.into_iter().map(U::from).collect()),
+    )
+}

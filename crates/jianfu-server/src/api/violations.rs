@@ -5,6 +5,7 @@ use super::extract::{ApiCaller, ApiPath, ApiQuery, decode_base64_file};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::service::RequestMeta;
+use crate::service::listing::{ListKind, Listing};
 use crate::service::violations::{NewViolation, PublicRevocation, ViolationDetail, ViolationView};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -177,10 +178,19 @@ pub struct DecisionRequest {
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
-    /// 按状态筛选：`reported`、`confirmed`、`dismissed`。
+    /// 按状态筛选：`reported`（待核实）、`confirmed`（已确认·已撤销）、`dismissed`（不予认定）。
+    /// 其他值返回 422 `invalid_status`。
     pub status: Option<String>,
     /// 按下派部门筛选（机构代码）。部门账号只能看到针对本部门的举报，此参数对其无效。
     pub department: Option<String>,
+    /// 排序：`newest`（最新在前，默认）、`oldest`（最早在前）。其他值返回 422 `invalid_sort`。
+    pub sort: Option<String>,
+    /// 页码，从 1 起，默认 1。超过末页时返回空数组。小于 1 返回 422 `invalid_page`。
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// 每页条数，1 到 500，默认 500（与不分页时的上限相同）。超出范围返回 422 `invalid_page`。
+    #[param(minimum = 1, maximum = 500)]
+    pub per_page: Option<i64>,
 }
 
 /// 各部门的违规下派次数。
@@ -300,20 +310,34 @@ pub async fn report_violation(
     ))
 }
 
-/// 列出调用者可见的违规下派举报，最新在前：督查人员看到全部；社区看到本社区的举报；区级部门（或街道）只看到针对本单位的举报，且看不到举报人。
+/// 列出调用者可见的违规下派举报，默认最新在前：督查人员看到全部；社区看到本社区的举报；区级部门（或街道）只看到针对本单位的举报，且看不到举报人。
+///
+/// 返回数组（与以前相同）；分页信息在响应头 `X-Total-Count`（筛选后的总条数）、`X-Page`、
+/// `X-Per-Page` 里。不带参数时返回前 500 条，与以前相同。
 #[utoipa::path(get, path = "/api/v1/violations", tag = "violations", security(("bearer" = [])),
     params(ListParams),
-    responses((status = 200, body = Vec<ViolationOut>), (status = 403, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ViolationOut>, headers(("X-Total-Count" = i64, description = "筛选后的总条数（全部页）"),
+                       ("X-Page" = i64, description = "本页页码"),
+                       ("X-Per-Page" = i64, description = "每页条数"))),
+              (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody,
+               description = "`invalid_status`、`invalid_sort`、`invalid_page`：查询参数不是列出的值")))]
 pub async fn list_violations(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Vec<ViolationOut>>, ApiError> {
-    let list = app
-        .violations(&caller.actor, p.status.as_deref(), p.department.as_deref())
-        .await?;
-    Ok(Json(list.into_iter().map(ViolationOut::from).collect()))
+) -> Result<(axum::http::HeaderMap, Json<Vec<ViolationOut>>), ApiError> {
+    let listing = Listing::strict(
+        ListKind::Violations,
+        p.status.as_deref(),
+        p.sort.as_deref(),
+        p.page,
+        p.per_page,
+    )?;
+    Ok(super::paged_json(
+        app.violations(&caller.actor, &listing, p.department.as_deref())
+            .await?,
+    ))
 }
 
 /// 查看一条举报及其证据材料列表。不在调用者可见范围内的举报一律返回 404。

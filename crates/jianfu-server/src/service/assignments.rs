@@ -7,6 +7,7 @@
 //! `jianfu_domain::assignment::transition`; storage re-checks the state and the funding inside the
 //! audited transaction.
 
+use super::listing::{ListKind, Listing, Paged, read_page};
 use super::notices::Recipient;
 use super::{Actor, App, Op, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::format_date;
@@ -605,44 +606,62 @@ impl App {
         Ok(department)
     }
 
-    /// Cases in the actor's scope, newest first. Community roles see only work in force for
-    /// their community (本社区准入事项).
-    pub async fn list_assignments(&self, actor: &Actor) -> Result<Vec<CaseSummary>, ServiceError> {
+    /// One page of the cases in the actor's scope, filtered and sorted as asked (in SQL).
+    /// Community roles see only work in force for their community (本社区准入事项).
+    pub async fn list_assignments(
+        &self,
+        actor: &Actor,
+        listing: &Listing,
+    ) -> Result<Paged<CaseSummary>, ServiceError> {
         let scope = self.case_scope(actor)?;
+        let kind = ListKind::Assignments {
+            community: matches!(scope, AssignmentScope::CommunityInForce(_)),
+        };
+        let now = self.now_ms();
+        let query = listing.query(kind, || now)?;
+        let page = read_page(query, listing, |q| {
+            let scope = &scope;
+            async move { self.store.list_assignments(scope, &q).await }
+        })
+        .await?;
         let tree = self.org_tree().await?;
-        let rows = self.store.list_assignments(&scope, 500).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let state = state_of(&r)?;
-            let req = request_of(&r)?;
-            let communities = if r.all_communities {
-                0
-            } else {
-                self.store.assignment_targets(&r.id).await?.len()
-            };
+        let mut out = Vec::with_capacity(page.items.len());
+        for listed in &page.items {
+            let r = &listed.case;
+            let state = state_of(r)?;
+            let req = request_of(r)?;
             out.push(CaseSummary {
                 department_name: tree.name_or_code(&r.department_code),
                 status_label: state.label_zh().into(),
                 tone: state.tone().into(),
-                communities,
+                communities: if r.all_communities {
+                    0
+                } else {
+                    usize::try_from(listed.targets).unwrap_or_default()
+                },
                 authority: req.authority.clone(),
                 funding_fen: req.funding.as_ref().map(|f| f.amount_fen),
                 funding_channel: req.funding.as_ref().map(|f| f.channel.clone()),
                 escalated: r.escalated_at.is_some(),
-                id: r.id,
-                department: r.department_code,
-                title: r.title,
-                status: r.status,
-                outcome: r.outcome,
-                access_number: r.access_number,
-                period_from: r.period_from,
-                period_to: r.period_to,
+                id: r.id.clone(),
+                department: r.department_code.clone(),
+                title: r.title.clone(),
+                status: r.status.clone(),
+                outcome: r.outcome.clone(),
+                access_number: r.access_number.clone(),
+                period_from: r.period_from.clone(),
+                period_to: r.period_to.clone(),
                 all_communities: r.all_communities,
                 deadline_at: r.deadline_at,
                 submitted_at: r.submitted_at,
             });
         }
-        Ok(out)
+        Ok(Paged {
+            items: out,
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        })
     }
 
     /// A refused or withdrawn request of the actor's own department, as it was typed, to start a

@@ -3,6 +3,7 @@
 //! number and code verifies it. The rules are in `jianfu_domain::certificate`; this file parses
 //! input at the edge, keeps personal data encrypted and masked, and writes through the store.
 
+use super::listing::{ListKind, Listing, Paged, read_page};
 use super::notices::Recipient;
 use super::{Actor, App, Op, RequestMeta, ServiceError, text_field};
 use jianfu_domain::assignment::working_days::{format_date, parse_date};
@@ -641,33 +642,39 @@ impl App {
         Ok(out)
     }
 
-    /// Applications the actor may see: the community's for its workers and director, one's own
-    /// for a resident.
+    /// One page of the applications the actor may see: the community's for its workers and
+    /// director, one's own for a resident; filtered, sorted and paged in SQL.
     pub async fn list_certificate_applications(
         &self,
         actor: &Actor,
-        status: Option<&str>,
-    ) -> Result<Vec<ApplicationView>, ServiceError> {
+        listing: &Listing,
+    ) -> Result<Paged<ApplicationView>, ServiceError> {
+        let today = self.today_beijing();
+        let list = listing.query(ListKind::Certificates, || today)?;
         let filter = if actor.may(Permission::HandleCertificates) {
             ApplicationFilter {
                 community: Some(self.actor_community(actor).await?),
-                status: status.map(str::to_string),
-                ..Default::default()
+                applicant_user: None,
+                list,
             }
         } else {
             actor.require(Permission::ApplyCertificate)?;
             ApplicationFilter {
+                community: None,
                 applicant_user: Some(actor.username.clone().ok_or(ServiceError::Forbidden)?),
-                status: status.map(str::to_string),
-                ..Default::default()
+                list,
             }
         };
-        let rows = self.store.list_certificate_applications(&filter).await?;
+        let page = read_page(filter.list.clone(), listing, |list| {
+            let filter = ApplicationFilter {
+                list,
+                ..filter.clone()
+            };
+            async move { self.store.list_certificate_applications(&filter).await }
+        })
+        .await?;
         let tree = self.org_tree().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| self.application_view(&tree, r))
-            .collect())
+        Ok(page.map(|r| self.application_view(&tree, r)))
     }
 
     fn application_view(&self, tree: &OrgTree, r: CertificateApplicationRow) -> ApplicationView {

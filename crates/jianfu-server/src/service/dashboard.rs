@@ -1,5 +1,10 @@
 //! The figures on each role's home page, counted within the viewer's scope and permissions.
 
+//!
+//! Every figure about a list is that list's total under one of its status filters, asked with
+//! the same query the list runs (`Listing::count_of`), so a tile and the list it links to agree.
+
+use super::listing::{Listing, Paged};
 use super::{Actor, App, ServiceError};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::{OrgCode, OrgKind, Role};
@@ -31,7 +36,32 @@ pub struct Dashboard {
     /// Reports of work that bypassed the gate, in scope: awaiting a decision, confirmed.
     pub violations_open: Option<usize>,
     pub violations_confirmed: Option<usize>,
+    /// Certificate applications the viewer may see, per status filter key of the list
+    /// (`open`, `overdue`, `submitted`, `verified`, `approved`, `issued`).
+    pub certificates: Option<std::collections::BTreeMap<&'static str, usize>>,
     pub notices_unread: usize,
+}
+
+impl Dashboard {
+    /// Certificate applications under one filter key (0 when the viewer has none).
+    pub fn certificates(&self, key: &str) -> usize {
+        self.certificates
+            .as_ref()
+            .and_then(|m| m.get(key).copied())
+            .unwrap_or_default()
+    }
+}
+
+/// A list's total; `None` when the list does not offer that filter to this viewer.
+fn total<T>(r: Result<Paged<T>, ServiceError>) -> Result<Option<usize>, ServiceError> {
+    match r {
+        Ok(p) => Ok(Some(usize::try_from(p.total).unwrap_or_default())),
+        Err(ServiceError::Rejected {
+            code: "invalid_status",
+            ..
+        }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 impl App {
@@ -87,33 +117,45 @@ impl App {
             d.audit_records = Some(self.store.audit_head().await?.0);
         }
         if actor.may(Permission::ViewAssignments) {
-            let cases = self.list_assignments(actor).await?;
-            let count = |states: &[&str]| {
-                cases
-                    .iter()
-                    .filter(|c| states.contains(&c.status.as_str()))
-                    .count()
+            let cases = async |key: &str| {
+                total(self.list_assignments(actor, &Listing::count_of(key)).await)
             };
-            d.work_in_force = Some(count(&["admitted", "approved"]));
-            d.work_pending = Some(count(&["pending_approval"]));
-            d.work_refused = Some(count(&["refused"]));
-            d.work_overdue = Some(
-                cases
-                    .iter()
-                    .filter(|c| c.status == "pending_approval")
-                    .filter(|c| c.deadline_at.is_some_and(|t| t < now))
-                    .count(),
-            );
+            d.work_in_force = cases("in_force").await?;
+            d.work_pending = cases("pending_approval").await?;
+            d.work_refused = cases("refused").await?;
+            d.work_overdue = cases("overdue").await?;
             d.funding_fen = Some(self.funding_ledger(actor).await?.total_fen);
         }
         if actor.may(Permission::ReportViolations)
             || actor.may(Permission::ConfirmViolations)
             || actor.may(Permission::SubmitAssignments)
         {
-            let reports = self.violations(actor, None, None).await?;
-            let count = |s: &str| reports.iter().filter(|r| r.status.as_str() == s).count();
-            d.violations_open = Some(count("reported"));
-            d.violations_confirmed = Some(count("confirmed"));
+            let reports = async |key: &str| {
+                total(self.violations(actor, &Listing::count_of(key), None).await)
+            };
+            d.violations_open = reports("reported").await?;
+            d.violations_confirmed = reports("confirmed").await?;
+        }
+        if actor.may(Permission::HandleCertificates) || actor.may(Permission::ApplyCertificate) {
+            let mut counts = std::collections::BTreeMap::new();
+            for key in [
+                "open",
+                "overdue",
+                "submitted",
+                "verified",
+                "approved",
+                "issued",
+            ] {
+                // As before: a viewer whose applications cannot be read sees no figures.
+                let Ok(Some(n)) = total(
+                    self.list_certificate_applications(actor, &Listing::count_of(key))
+                        .await,
+                ) else {
+                    continue;
+                };
+                counts.insert(key, n);
+            }
+            d.certificates = Some(counts);
         }
         d.notices_unread = self
             .my_notices(actor)

@@ -16,6 +16,7 @@ pub mod demo_certificates;
 pub mod error;
 pub mod gate_request;
 pub mod key_file;
+pub mod listing;
 pub mod mandates;
 pub mod mandates_xlsx;
 pub mod notices;

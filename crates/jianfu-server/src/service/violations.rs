@@ -5,6 +5,7 @@
 //! The rules (evidence types and limits, the state machine, who reads what) are in
 //! `jianfu_domain::violation`; this module applies them and writes through the store.
 
+use super::listing::{ListKind, Listing, Paged, read_page};
 use super::notices::Recipient;
 use super::{Actor, App, Op, RequestMeta, ServiceError};
 use jianfu_domain::clock::beijing_date;
@@ -15,8 +16,8 @@ use jianfu_domain::violation::{
 };
 use jianfu_domain::{Org, OrgCode, OrgKind, Role};
 use jianfu_store::{
-    DepartmentCount, EvidenceMeta, EvidenceRow, Subject, ViolationDecision, ViolationFilter,
-    ViolationRow,
+    DepartmentCount, EvidenceMeta, EvidenceRow, ListQuery, Subject, ViolationDecision,
+    ViolationFilter, ViolationRow,
 };
 use serde::Serialize;
 use sha2::Digest;
@@ -292,22 +293,11 @@ impl App {
     pub async fn violations(
         &self,
         actor: &Actor,
-        status: Option<&str>,
+        listing: &Listing,
         department: Option<&str>,
-    ) -> Result<Vec<ViolationView>, ServiceError> {
+    ) -> Result<Paged<ViolationView>, ServiceError> {
         let readers = self.violation_readers(actor);
-        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(
-                Status::parse(s)
-                    .ok_or_else(|| ServiceError::Rejected {
-                        code: "invalid_status",
-                        message: "状态只能是 reported（待核实）、confirmed（已确认）或 dismissed（不予认定）".into(),
-                    })?
-                    .as_str()
-                    .to_string(),
-            ),
-            None => None,
-        };
+        let list = listing.query(ListKind::Violations, || ())?;
         let department = department
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -316,33 +306,43 @@ impl App {
             Readers::All => ViolationFilter {
                 community: None,
                 department,
-                status,
-                limit: 500,
+                list,
             },
             Readers::Community(c) => ViolationFilter {
                 community: Some(c.to_string()),
                 department,
-                status,
-                limit: 500,
+                list,
             },
             // A department's own code wins over any filter it sends.
             Readers::Against(d) => ViolationFilter {
                 community: None,
                 department: Some(d.to_string()),
-                status,
-                limit: 500,
+                list,
             },
             Readers::Nobody => return Err(ServiceError::Forbidden),
         };
+        let page = read_page(filter.list.clone(), listing, |list| {
+            let filter = ViolationFilter {
+                list,
+                ..filter.clone()
+            };
+            async move { self.store.list_violations(&filter).await }
+        })
+        .await?;
         let tree = self.org_tree().await?;
-        Ok(self
-            .store
-            .list_violations(&filter)
-            .await?
-            .into_iter()
-            .filter(|r| readers.may_read(&r.community_code, &r.department_code))
-            .map(|r| view(r, &tree, &readers))
-            .collect())
+        // The store's filter scopes the rows; the domain's rule is asked once more per row, as
+        // for a single report.
+        Ok(Paged {
+            items: page
+                .items
+                .into_iter()
+                .filter(|r| readers.may_read(&r.community_code, &r.department_code))
+                .map(|r| view(r, &tree, &readers))
+                .collect(),
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        })
     }
 
     /// Loads a report the actor may read. Out of scope looks exactly like missing (404), so
@@ -590,11 +590,15 @@ impl App {
         let rows = self
             .store
             .list_violations(&ViolationFilter {
-                status: Some(Status::Confirmed.as_str().into()),
-                limit: 1000,
+                list: ListQuery {
+                    statuses: vec![Status::Confirmed.as_str().into()],
+                    limit: 1000,
+                    ..ListQuery::default()
+                },
                 ..Default::default()
             })
-            .await?;
+            .await?
+            .rows;
         let mut out: Vec<(i64, PublicRevocation)> = rows
             .into_iter()
             .filter(|r| r.revoked)

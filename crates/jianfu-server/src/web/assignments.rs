@@ -3,6 +3,7 @@
 //! funding ledger (经费台账, 费随事转). Everything works without JavaScript; a refused form comes
 //! back with everything typed.
 
+use super::list_query::{ListArgs, ListView};
 use super::{PageContext, confirm, render, when};
 use crate::App;
 use crate::http::error::PageError;
@@ -10,10 +11,11 @@ use crate::service::assignments::{
     CaseActions, CaseOut, CaseSummary, FundingInput, FundingLedger, PeriodInput, RequestInput,
     case_path,
 };
+use crate::service::listing::ListKind;
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -600,13 +602,30 @@ pub struct ListPage {
     pub community: bool,
     pub can_submit: bool,
     pub cases: Vec<SummaryView>,
+    pub list: ListView,
 }
 
-async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
+async fn list(
+    State(app): State<App>,
+    ctx: PageContext,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
-    let cases = app.list_assignments(&actor).await?;
     let community = matches!(actor.scope(), Scope::Community(_));
-    let cases = cases
+    let kind = ListKind::Assignments { community };
+    let (listing, fell_back) = ListArgs::from_query(query.as_deref()).listing(kind);
+    let page = app.list_assignments(&actor, &listing).await?;
+    let list = ListView::new(
+        "/assignments",
+        kind,
+        &listing,
+        &page,
+        vec![],
+        fell_back,
+        "没有符合条件的事项。",
+    );
+    let cases = page
+        .items
         .into_iter()
         .map(|c| SummaryView {
             period: format!("{} 至 {}", c.period_from, c.period_to),
@@ -629,6 +648,7 @@ async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
         ctx,
         community,
         cases,
+        list,
     }))
 }
 

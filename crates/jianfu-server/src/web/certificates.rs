@@ -4,6 +4,7 @@
 //! `service::certificates` and `jianfu_domain::certificate`; these handlers parse forms, call the
 //! service and render. No JavaScript: a resident on a phone inside WeChat can use every page.
 
+use super::list_query::{ListArgs, ListView};
 use super::{PageContext, PageForm, certificate_actions, confirm, render};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
@@ -12,11 +13,12 @@ use crate::service::certificates::{
     ApplicationDetail, ApplicationInput, ApplicationView, FactField, MAX_MATERIAL_BYTES,
     MAX_MATERIALS, SealProof, Upload, VerifiedCertificate, status_label,
 };
+use crate::service::listing::{ListKind, Listing};
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
 use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -175,28 +177,16 @@ impl ItemCard {
 // ---------------------------------------------------------------------------------------------
 // List: the resident's applications, or the community's queue
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    status: String,
-}
-
-pub struct Tab {
-    pub href: String,
-    pub label: &'static str,
-    pub count: usize,
-    pub active: bool,
-}
-
 #[derive(Template)]
 #[template(path = "certificates.html")]
 pub struct ListPage {
     pub ctx: PageContext,
     pub staff: bool,
     pub apps: Vec<ApplicationView>,
-    pub tabs: Vec<Tab>,
-    pub overdue: usize,
+    /// Open applications past their due day (the community's queue).
+    pub overdue: i64,
     pub certificates: Vec<CertificateRow>,
+    pub list: ListView,
 }
 
 impl ListPage {
@@ -214,57 +204,41 @@ impl ListPage {
     }
 }
 
-/// The queue's tabs, in the order work moves through them.
-const TABS: [(&str, &str); 5] = [
-    ("submitted", "待核实"),
-    ("verified", "待审批用印"),
-    ("approved", "待出具"),
-    ("issued", "已出具"),
-    ("refused", "不予出具"),
-];
-
 async fn list(
     State(app): State<App>,
     ctx: PageContext,
-    Query(q): Query<ListQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
     let staff = actor.may(Permission::HandleCertificates);
-    // One read; counts and the chosen tab come from it (a community has hundreds, not millions).
-    let all = app.list_certificate_applications(&actor, None).await?;
-    let overdue = all.iter().filter(|a| a.overdue).count();
-    let (apps, tabs, certificates) = if staff {
-        let chosen = TABS
-            .iter()
-            .find(|(k, _)| *k == q.status.trim())
-            .map(|(k, _)| *k);
-        let mut tabs = vec![Tab {
-            href: "/certificates".into(),
-            label: "全部",
-            count: all.len(),
-            active: chosen.is_none(),
-        }];
-        tabs.extend(TABS.iter().map(|(k, label)| Tab {
-            href: format!("/certificates?status={k}"),
-            label,
-            count: all.iter().filter(|a| a.status == *k).count(),
-            active: chosen == Some(*k),
-        }));
-        let apps = all
-            .into_iter()
-            .filter(|a| chosen.is_none_or(|k| a.status == k))
-            .collect();
-        (apps, tabs, app.list_certificates(&actor).await?)
+    let kind = ListKind::Certificates;
+    let (listing, fell_back) = ListArgs::from_query(query.as_deref()).listing(kind);
+    let page = app.list_certificate_applications(&actor, &listing).await?;
+    let (overdue, certificates) = if staff {
+        let overdue = app
+            .list_certificate_applications(&actor, &Listing::count_of("overdue"))
+            .await?
+            .total;
+        (overdue, app.list_certificates(&actor).await?)
     } else {
-        (all, vec![], vec![])
+        (0, vec![])
     };
+    let list = ListView::new(
+        "/certificates",
+        kind,
+        &listing,
+        &page,
+        vec![],
+        fell_back,
+        "没有符合条件的申请。",
+    );
     Ok(render(&ListPage {
         ctx,
         staff,
-        apps,
-        tabs,
+        apps: page.items,
         overdue,
         certificates,
+        list,
     }))
 }
 

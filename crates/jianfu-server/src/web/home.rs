@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use jianfu_domain::Role;
-use jianfu_domain::permission::Permission;
 
 pub fn routes() -> Router<App> {
     Router::new().route("/", get(home))
@@ -59,41 +58,21 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
         let f = fen.unwrap_or_default();
         format!("{}.{:02}", f / 100, f % 100)
     };
-    // Certificate applications the viewer may see (their own, or the community's queue).
-    let certs =
-        if actor.may(Permission::HandleCertificates) || actor.may(Permission::ApplyCertificate) {
-            app.list_certificate_applications(&actor, None).await.ok()
-        } else {
-            None
-        };
-    let cert_count = |status: &[&str]| {
-        certs
-            .as_ref()
-            .map(|v| {
-                v.iter()
-                    .filter(|a| status.contains(&a.status.as_str()))
-                    .count()
-            })
-            .unwrap_or_default()
-    };
-    let cert_overdue = certs
-        .as_ref()
-        .map(|v| v.iter().filter(|a| a.overdue).count())
-        .unwrap_or_default();
+    let certs = |key: &str| d.certificates(key);
     for role in &actor.roles {
         let (cards, coming): (Vec<Card>, Vec<&'static str>) = match role {
             Role::Resident => (
                 vec![
                     card(&here, "我所在的社区", None),
                     card(
-                        cert_count(&["submitted", "verified", "approved"]),
+                        certs("open"),
                         "证明申请·办理中",
-                        Some("/certificates"),
+                        Some("/certificates?status=open"),
                     ),
                     card(
-                        cert_count(&["issued"]),
+                        certs("issued"),
                         "证明·已出具",
-                        Some("/certificates"),
+                        Some("/certificates?status=issued"),
                     ),
                     card("申请", "开具证明", Some("/certificates/apply")),
                     card("核验", "证明真伪", Some("/verify")),
@@ -104,34 +83,42 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             Role::CommunityWorker | Role::CommunityDirector => (
                 vec![
                     card(&here, "本社区", Some("/orgs")),
-                    card(n(d.work_in_force), "本社区准入事项", Some("/assignments")),
+                    card(
+                        n(d.work_in_force),
+                        "本社区准入事项",
+                        Some("/assignments?status=in_force"),
+                    ),
                     card(yuan(d.funding_fen), "随事下达经费（元）", Some("/funding")),
                     card(
                         n(d.violations_open),
                         "违规下派举报·待核实",
-                        Some("/violations"),
+                        Some("/violations?status=reported"),
                     ),
                     card(
                         n(d.violations_confirmed),
                         "违规下派·已撤销",
-                        Some("/violations"),
+                        Some("/violations?status=confirmed"),
                     ),
                     card(
-                        cert_count(&["submitted"]),
+                        certs("submitted"),
                         "证明申请·待核实",
                         Some("/certificates?status=submitted"),
                     ),
                     card(
-                        cert_count(&["verified"]),
+                        certs("verified"),
                         "证明申请·待审批用印",
                         Some("/certificates?status=verified"),
                     ),
                     card(
-                        cert_count(&["approved"]),
+                        certs("approved"),
                         "证明申请·待出具",
                         Some("/certificates?status=approved"),
                     ),
-                    card(cert_overdue, "证明申请·已超期", Some("/certificates")),
+                    card(
+                        certs("overdue"),
+                        "证明申请·已超期",
+                        Some("/certificates?status=overdue"),
+                    ),
                     card(d.residents_in_scope, "本社区居民账号", None),
                     card(d.accounts_in_scope, "本社区账号总数", None),
                 ],
@@ -148,9 +135,13 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
                     card(
                         n(d.work_pending),
                         "待区级审批（可预审）",
-                        Some("/assignments"),
+                        Some("/assignments?status=pending_approval"),
                     ),
-                    card(n(d.work_in_force), "辖区准入事项", Some("/assignments")),
+                    card(
+                        n(d.work_in_force),
+                        "辖区准入事项",
+                        Some("/assignments?status=in_force"),
+                    ),
                     card(yuan(d.funding_fen), "随事下达经费（元）", Some("/funding")),
                     card(d.accounts_in_scope, "辖区账号", None),
                 ],
@@ -159,13 +150,25 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             Role::DepartmentClerk => (
                 vec![
                     card(&here, "本部门", Some("/orgs")),
-                    card(n(d.work_in_force), "已准入事项", Some("/assignments")),
-                    card(n(d.work_pending), "待区级审批", Some("/assignments")),
-                    card(n(d.work_refused), "未予准入", Some("/assignments")),
+                    card(
+                        n(d.work_in_force),
+                        "已准入事项",
+                        Some("/assignments?status=in_force"),
+                    ),
+                    card(
+                        n(d.work_pending),
+                        "待区级审批",
+                        Some("/assignments?status=pending_approval"),
+                    ),
+                    card(
+                        n(d.work_refused),
+                        "未予准入",
+                        Some("/assignments?status=refused"),
+                    ),
                     card(
                         n(d.violations_confirmed),
                         "经核实的违规下派",
-                        Some("/violations"),
+                        Some("/violations?status=confirmed"),
                     ),
                     card(yuan(d.funding_fen), "已承诺经费（元）", Some("/funding")),
                     card(d.communities, "可申请下派的社区", Some("/orgs")),
@@ -174,9 +177,21 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             ),
             Role::DistrictApprover => (
                 vec![
-                    card(n(d.work_pending), "待审批", Some("/assignments")),
-                    card(n(d.work_overdue), "已超过审批期限", Some("/assignments")),
-                    card(n(d.work_in_force), "已准入事项", Some("/assignments")),
+                    card(
+                        n(d.work_pending),
+                        "待审批",
+                        Some("/assignments?status=pending_approval"),
+                    ),
+                    card(
+                        n(d.work_overdue),
+                        "已超过审批期限",
+                        Some("/assignments?status=overdue"),
+                    ),
+                    card(
+                        n(d.work_in_force),
+                        "已准入事项",
+                        Some("/assignments?status=in_force"),
+                    ),
                     card(yuan(d.funding_fen), "随事下达经费（元）", Some("/funding")),
                     card(d.communities, "社区", Some("/orgs")),
                     card("发布", "社区工作清单新版本", Some("/catalog/publish")),
@@ -188,15 +203,23 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
                     card(
                         n(d.violations_open),
                         "违规下派举报·待核实",
-                        Some("/violations"),
+                        Some("/violations?status=reported"),
                     ),
                     card(
                         n(d.violations_confirmed),
                         "已确认并撤销",
-                        Some("/violations"),
+                        Some("/violations?status=confirmed"),
                     ),
-                    card(n(d.work_overdue), "审批超期事项", Some("/assignments")),
-                    card(n(d.work_in_force), "全区准入事项", Some("/assignments")),
+                    card(
+                        n(d.work_overdue),
+                        "审批超期事项",
+                        Some("/assignments?status=overdue"),
+                    ),
+                    card(
+                        n(d.work_in_force),
+                        "全区准入事项",
+                        Some("/assignments?status=in_force"),
+                    ),
                     card(d.streets, "街道", Some("/orgs")),
                     card(d.towns, "镇", Some("/orgs")),
                     card(d.communities, "社区", Some("/orgs")),

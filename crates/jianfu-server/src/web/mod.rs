@@ -13,6 +13,7 @@ pub mod certificate_actions;
 pub mod certificates;
 pub mod confirm;
 pub mod home;
+pub mod list_query;
 pub mod login;
 pub mod mandates;
 pub mod notices;

@@ -2,10 +2,12 @@
 //! department concerned and the supervisors read the reports in their scope, supervisors confirm
 //! or dismiss them; and the public register of revoked work (no login).
 
+use super::list_query::{ExtraFilter, ListArgs, ListView};
 use super::{PageContext, PageForm, confirm, render};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
+use crate::service::listing::ListKind;
 use crate::service::violations::{
     DepartmentTally, NewViolation, PublicRevocation, ViolationDetail, ViolationView,
 };
@@ -13,7 +15,7 @@ use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
 use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -73,16 +75,6 @@ fn with_status(mut resp: Response, refused: bool) -> Response {
 // ---------------------------------------------------------------------------------------------
 // List
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    department: String,
-    #[serde(default)]
-    created: String,
-}
-
 #[derive(Template)]
 #[template(path = "violations.html")]
 pub struct ListPage {
@@ -92,18 +84,13 @@ pub struct ListPage {
     pub is_supervisor: bool,
     pub is_department: bool,
     pub tallies: Vec<DepartmentTally>,
-    pub targets: Vec<Org>,
-    pub status: String,
-    pub department: String,
     pub created: bool,
+    pub list: ListView,
 }
 
 impl ListPage {
     pub fn status_class(&self, s: &Status) -> &'static str {
         status_class(*s)
-    }
-    pub fn statuses(&self) -> [Status; 3] {
-        Status::ALL
     }
     pub fn time_of(&self, ms: &i64) -> String {
         super::when(ms)
@@ -113,24 +100,13 @@ impl ListPage {
 async fn list(
     State(app): State<App>,
     ctx: PageContext,
-    Query(q): Query<ListQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
     let is_supervisor = actor.may(Permission::ConfirmViolations);
-    // Only supervisors filter; the others see their whole (small) scope.
-    let (status, department) = if is_supervisor {
-        (q.status.trim().to_string(), q.department.trim().to_string())
-    } else {
-        (String::new(), String::new())
-    };
-    let status = if Status::parse(&status).is_some() {
-        status
-    } else {
-        String::new()
-    };
-    let reports = app
-        .violations(&actor, Some(&status), Some(&department))
-        .await?;
+    let args = ListArgs::from_query(query.as_deref());
+    let (listing, mut fell_back) = args.listing(ListKind::Violations);
+    // Only supervisors choose a department; the others' scope is one community or one department.
     let (tallies, targets) = if is_supervisor {
         (
             app.violation_tallies(&actor).await?,
@@ -139,17 +115,51 @@ async fn list(
     } else {
         (vec![], vec![])
     };
+    let department = match args.get("department") {
+        "" => String::new(),
+        d if targets.iter().any(|o| o.code.as_str() == d) => d.to_string(),
+        _ => {
+            fell_back |= is_supervisor;
+            String::new()
+        }
+    };
+    let page = app.violations(&actor, &listing, Some(&department)).await?;
+    let extra = if is_supervisor {
+        vec![ExtraFilter {
+            name: "department",
+            label: "下派部门",
+            choices: targets
+                .iter()
+                .map(|o| {
+                    (
+                        o.code.to_string(),
+                        format!("{}（{}）", o.name, o.kind.label_zh()),
+                    )
+                })
+                .collect(),
+            chosen: department,
+        }]
+    } else {
+        vec![]
+    };
+    let list = ListView::new(
+        "/violations",
+        ListKind::Violations,
+        &listing,
+        &page,
+        extra,
+        fell_back,
+        "没有符合条件的举报。",
+    );
     Ok(render(&ListPage {
         can_report: actor.may(Permission::ReportViolations),
         is_department: !is_supervisor && actor.may(Permission::SubmitAssignments),
         is_supervisor,
         ctx,
-        reports,
+        reports: page.items,
         tallies,
-        targets,
-        status,
-        department,
-        created: !q.created.is_empty(),
+        created: !args.get("created").is_empty(),
+        list,
     }))
 }
 

@@ -93,6 +93,7 @@ async fn applications(s: &TestServer) -> usize {
         })
         .await
         .unwrap()
+        .rows
         .len()
 }
 
@@ -280,7 +281,7 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
     let shegong = s.web_login("shegong").await;
     let (status, page) = get(&s, &shegong, "/certificates?status=submitted").await;
     assert_eq!(status, 200);
-    assert!(page.contains("证明办理") && page.contains("待审批用印") && page.contains("不予出具"));
+    assert!(page.contains("证明办理") && page.contains("待签批用印") && page.contains("不予出具"));
     assert!(page.contains(&app_path), "{page}");
     let (_, page) = get(&s, &shegong, "/certificates?status=issued").await;
     assert!(!page.contains(&app_path));

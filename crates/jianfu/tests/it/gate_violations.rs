@@ -55,6 +55,7 @@ async fn stored_reports(s: &TestServer) -> usize {
         .list_violations(&ViolationFilter::default())
         .await
         .unwrap()
+        .rows
         .len()
 }
 

@@ -19,6 +19,7 @@ mod gate_fidelity;
 mod gate_violations;
 mod http_api;
 mod http_pages;
+mod lists;
 mod mandates;
 mod perimeter;
 mod portable;

@@ -2,7 +2,8 @@
 //! a phone and checked with axe-core in the states people see them in: a department clerk's
 //! request refused live for an online-time ranking, the public mandate register, the approver's
 //! register form with errors beside the fields, list update candidates, and approving an off-list
-//! case into the next catalog draft.
+//! case into the next catalog draft; and the lists that grow (准入事项, 违规下派, 证明申请) with
+//! their filter form and pages, and the home tiles that link to them.
 
 use super::{Driver, axe_available, browser_available};
 use crate::helpers::{TestServer, json_ok};
@@ -220,6 +221,67 @@ async fn gate_pages_in_headless_chromium_at_desktop_and_phone_widths() {
     let src = b.wait_for_text(CANDIDATE).await;
     assert!(src.contains("《中华人民共和国民法典》第三十一条"));
     b.look("catalog-candidates").await;
+
+    b.delete().await;
+    drop(driver);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_with_filters_and_pages_at_desktop_and_phone_widths() {
+    if !browser_available() || !axe_available() {
+        return;
+    }
+    let server = TestServer::sqlite().await;
+    crate::lists::seed(&server).await;
+    let driver = Driver::start().await;
+    let b = driver.new_session().await;
+
+    b.login(&server.base, "shenpi").await;
+    b.goto(&server.url("/")).await;
+    b.wait_for_text("待审批").await;
+    b.look("home-approver-tiles").await;
+    // The tile is a link to exactly the filtered list.
+    b.click("a[href='/assignments?status=pending_approval']")
+        .await;
+    let src = b.wait_for_text("第 1 页，共 23 条").await;
+    assert!(src.contains("rel=\"next\""));
+    b.look("assignments-pending-page1").await;
+    b.click("a[rel=next]").await;
+    b.wait_for_text("第 2 页，共 23 条").await;
+    b.look("assignments-pending-page2").await;
+    b.goto(&server.url("/assignments?status=refused")).await;
+    b.wait_for_text("没有符合条件的事项").await;
+    b.look("assignments-empty-filter").await;
+    b.goto(&server.url("/assignments?status=bogus&page=abc"))
+        .await;
+    b.wait_for_text("无法识别").await;
+    b.look("assignments-bad-query").await;
+    b.logout().await;
+
+    b.login(&server.base, "ducha").await;
+    b.goto(&server.url("/violations?status=reported&department=110115-MZJ"))
+        .await;
+    b.wait_for_text("共 4 条").await;
+    b.look("violations-supervisor-filtered").await;
+    b.logout().await;
+
+    b.login(&server.base, "shegong").await;
+    b.goto(&server.url("/assignments")).await;
+    b.wait_for_text("本社区准入事项").await;
+    b.look("assignments-community").await;
+    b.goto(&server.url("/certificates?status=overdue&sort=deadline"))
+        .await;
+    b.wait_for_text("已超过办结期限").await;
+    b.look("certificates-overdue").await;
+    b.goto(&server.url("/violations")).await;
+    b.wait_for_text("共 3 条").await;
+    b.look("violations-community").await;
+    b.logout().await;
+
+    b.login(&server.base, "jumin").await;
+    b.goto(&server.url("/certificates?status=open")).await;
+    b.wait_for_text("共 3 条").await;
+    b.look("certificates-resident").await;
 
     b.delete().await;
     drop(driver);
