@@ -690,7 +690,28 @@ pub struct Step {
     pub detail: String,
 }
 
-fn timeline(d: &ApplicationDetail) -> Vec<Step> {
+/// People by name and role (issue 10 §3), looked up once for a page: username → label.
+type Names = std::collections::HashMap<String, String>;
+
+async fn names_in(app: &App, d: &ApplicationDetail) -> Names {
+    let r = &d.view.row;
+    let mut names = Names::new();
+    for u in [&r.entered_by, &r.verified_by, &r.approved_by]
+        .into_iter()
+        .flatten()
+    {
+        if !names.contains_key(u) {
+            names.insert(u.clone(), app.person_label(u).await);
+        }
+    }
+    names
+}
+
+fn named<'a>(names: &'a Names, username: &'a str) -> &'a str {
+    names.get(username).map(String::as_str).unwrap_or(username)
+}
+
+fn timeline(d: &ApplicationDetail, names: &Names) -> Vec<Step> {
     let r = &d.view.row;
     let at = |ms: Option<i64>| ms.map(date_of).unwrap_or_default();
     let mut steps = vec![Step {
@@ -698,7 +719,10 @@ fn timeline(d: &ApplicationDetail) -> Vec<Step> {
         state: "done",
         when: date_of(r.submitted_at),
         detail: match (&r.entered_by, r.channel.as_str()) {
-            (Some(by), "window") => format!("社区窗口代录（{by}）；申请人已确认如实申报承诺"),
+            (Some(by), "window") => format!(
+                "社区窗口代录（{}）；申请人已确认如实申报承诺",
+                named(names, by)
+            ),
             _ => "居民网上申请；申请人已确认如实申报承诺".into(),
         },
     }];
@@ -712,7 +736,7 @@ fn timeline(d: &ApplicationDetail) -> Vec<Step> {
     match state {
         "refused" => {
             if r.verified_at.is_some() {
-                steps.push(verified_step(r));
+                steps.push(verified_step(r, names));
             }
             steps.push(stopped(
                 "不予出具",
@@ -731,7 +755,7 @@ fn timeline(d: &ApplicationDetail) -> Vec<Step> {
     let done_approve = r.approved_at.is_some();
     let done_issue = d.certificate.is_some();
     steps.push(if done_verify {
-        verified_step(r)
+        verified_step(r, names)
     } else {
         Step {
             label: "社区核实情况",
@@ -753,7 +777,7 @@ fn timeline(d: &ApplicationDetail) -> Vec<Step> {
         detail: r
             .approved_by
             .as_ref()
-            .map(|a| format!("批准人：{a}"))
+            .map(|a| format!("批准人：{}", named(names, a)))
             .unwrap_or_default(),
     });
     steps.push(Step {
@@ -787,11 +811,11 @@ fn timeline(d: &ApplicationDetail) -> Vec<Step> {
     steps
 }
 
-fn verified_step(r: &jianfu_store::CertificateApplicationRow) -> Step {
+fn verified_step(r: &jianfu_store::CertificateApplicationRow, names: &Names) -> Step {
     let mut detail = r
         .verified_by
         .as_ref()
-        .map(|v| format!("核实人：{v}"))
+        .map(|v| format!("核实人：{}", named(names, v)))
         .unwrap_or_default();
     if let Some(n) = r.verify_note.as_ref().filter(|n| !n.is_empty()) {
         detail.push_str(&format!("；核实情况：{n}"));
@@ -907,7 +931,7 @@ async fn detail_page(
             f
         })
         .collect();
-    let steps = timeline(&d);
+    let steps = timeline(&d, &names_in(app, &d).await);
     let refused = error.is_some();
     Ok(with_status(
         render(&DetailPage {
@@ -1141,6 +1165,10 @@ async fn material(
 pub struct CertificatePage {
     pub ctx: PageContext,
     pub c: CertificateRow,
+    /// Who issued, approved and voided it, by name and role (not username).
+    pub issued_by: String,
+    pub approved_by: String,
+    pub revoked_by: Option<String>,
     pub may_revoke: bool,
     pub may_view_seal: bool,
     pub reason: String,
@@ -1179,6 +1207,12 @@ async fn certificate_page(
     let refused = error.is_some();
     Ok(with_status(
         render(&CertificatePage {
+            issued_by: app.person_label(&c.issued_by).await,
+            approved_by: app.person_label(&c.approved_by).await,
+            revoked_by: match &c.revoked_by {
+                Some(u) => Some(app.person_label(u).await),
+                None => None,
+            },
             may_revoke: actor.may(Permission::ApproveSealUse) && c.status == "valid",
             may_view_seal: actor.may(Permission::ViewSealLog),
             ctx,

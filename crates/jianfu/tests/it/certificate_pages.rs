@@ -489,6 +489,16 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
 
     // The director revokes: a reason is required; then the public page says 已作废.
     let (_, page) = get(&s, &shuji, &cert_path).await;
+    // People by name and role, not username (issue 10 §3).
+    assert!(
+        page.contains("<dt>出具人</dt><dd>李社工（演示）（社区工作者）</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("<dt>批准用印</dt><dd>张书记（演示）（社区书记/主任）</dd>"));
+    let (_, application) = get(&s, &jumin, &app_path).await;
+    assert!(application.contains("核实人：李社工（演示）（社区工作者）"));
+    assert!(application.contains("批准人：张书记（演示）（社区书记/主任）"));
+    assert!(!application.contains("核实人：shegong") && !application.contains("批准人：shuji"));
     assert!(page.contains("作废原因"));
     let csrf = hidden_field(&page, "csrf").unwrap();
     let r = post(
