@@ -40,9 +40,20 @@ use jianfu_domain::{Clock, OrgCode, Role};
 use jianfu_store::{AuditDraft, Store};
 use std::sync::Arc;
 
-/// Everything a use case needs. Cheap to clone.
+/// Everything a use case needs. One `Arc`: axum clones the state several times per request
+/// (each extractor, each middleware), so a clone is one atomic increment, not one per part.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppParts>);
+
+impl std::ops::Deref for App {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The parts of [`App`], shared by every clone of it.
+pub struct AppParts {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
@@ -71,7 +82,7 @@ pub struct App {
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
         let calendars = Arc::new(calendar::load(&config.data_dir));
-        Self {
+        Self(Arc::new(AppParts {
             store,
             clock,
             config: Arc::new(config),
@@ -86,7 +97,7 @@ impl App {
             verify_limiter: Arc::default(),
             proof_cache: Arc::default(),
             calendars,
-        }
+        }))
     }
 
     pub fn now_ms(&self) -> i64 {
