@@ -59,6 +59,21 @@ pub struct MaterialRow {
     pub bytes: Vec<u8>,
 }
 
+/// A file kept from a refused application form for its owner's next try (issue 10 §2). The
+/// bytes and the file name are encrypted with the data key, like materials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct UploadDraftRow {
+    pub org_code: String,
+    pub id: String,
+    pub owner_user_id: String,
+    pub material: String,
+    pub file_name_enc: String,
+    pub kind: String,
+    pub size: i64,
+    pub bytes: Vec<u8>,
+    pub created_at: i64,
+}
+
 /// A material's description, without its content (for lists).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct MaterialMeta {
@@ -155,9 +170,32 @@ pub trait CertificateStore: Send + Sync + 'static {
         &self,
         app: &CertificateApplicationRow,
         materials: &[MaterialRow],
+        drafts_used: &[String],
         told: &crate::Told,
         audit: AuditDraft,
     ) -> Result<()>;
+    /// Keeps files of a refused form for `owner` in `org`: stores `rows`, deletes the owner's
+    /// drafts named in `drop` (replaced or removed), then the owner's oldest beyond
+    /// `keep_at_most`. One audit record.
+    async fn keep_upload_drafts(
+        &self,
+        org: &str,
+        owner: &str,
+        rows: &[UploadDraftRow],
+        drop: &[String],
+        keep_at_most: i64,
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// The drafts among `ids` that `owner` uploaded in `org`; others' and unknown ids are left
+    /// out, so the caller cannot tell them apart.
+    async fn upload_drafts_of(
+        &self,
+        org: &str,
+        owner: &str,
+        ids: &[String],
+    ) -> Result<Vec<UploadDraftRow>>;
+    /// Deletes every draft created before `before`; audited once when it deleted any.
+    async fn purge_upload_drafts(&self, before: i64, audit: AuditDraft) -> Result<u64>;
     async fn certificate_application(
         &self,
         community: &str,
@@ -256,7 +294,7 @@ macro_rules! impl_certificate_store {
             use $crate::{
                 ApplicationChange, ApplicationFilter, AuditDraft, CertificateApplicationRow,
                 CertificateRow, IssueOutcome, MaterialMeta, MaterialRow, NewCertificate,
-                PurgeCounts, StoreError,
+                PurgeCounts, StoreError, UploadDraftRow,
             };
 
             const APP_COLUMNS: &str = "community_code, id, item_code, item_name, \
@@ -281,6 +319,7 @@ macro_rules! impl_certificate_store {
                     &self,
                     a: &CertificateApplicationRow,
                     materials: &[MaterialRow],
+                    drafts_used: &[String],
                     told: &$crate::Told,
                     audit: AuditDraft,
                 ) -> Result<()> {
@@ -345,8 +384,126 @@ macro_rules! impl_certificate_store {
                                     .push_bind(&m.bytes);
                             },
                         );
+                        // The kept files just became materials: gone with the same commit.
+                        if !drafts_used.is_empty() {
+                            let q = batch.write(1 + drafts_used.len());
+                            q.push("DELETE FROM upload_drafts WHERE org_code = ")
+                                .push_bind(&a.community_code)
+                                .push(" AND id IN (");
+                            let mut ids = q.separated(", ");
+                            for id in drafts_used {
+                                ids.push_bind(id);
+                            }
+                            q.push(")");
+                        }
                         super::notice_sql::add_rows(&mut batch, &told.notices);
                         commit_audited_batch(tx, batch, told.with_change(audit)).await
+                    })
+                    .await
+                }
+
+                async fn keep_upload_drafts(
+                    &self,
+                    org: &str,
+                    owner: &str,
+                    rows: &[UploadDraftRow],
+                    drop: &[String],
+                    keep_at_most: i64,
+                    audit: AuditDraft,
+                ) -> Result<()> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let audit = audit.clone();
+                        let mut tx = begin_audited(self.writer()).await?;
+                        // One statement each: the cap must see the rows just inserted (a
+                        // PostgreSQL CTE batch would not).
+                        for r in rows {
+                            sqlx::query(
+                                "INSERT INTO upload_drafts (org_code, id, owner_user_id, \
+                                 material, file_name_enc, kind, size, bytes, created_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            )
+                            .bind(&r.org_code)
+                            .bind(&r.id)
+                            .bind(&r.owner_user_id)
+                            .bind(&r.material)
+                            .bind(&r.file_name_enc)
+                            .bind(&r.kind)
+                            .bind(r.size)
+                            .bind(&r.bytes)
+                            .bind(r.created_at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::from_write(e, "暂存的材料文件"))?;
+                        }
+                        for id in drop {
+                            sqlx::query(
+                                "DELETE FROM upload_drafts WHERE org_code = $1 \
+                                 AND owner_user_id = $2 AND id = $3",
+                            )
+                            .bind(org)
+                            .bind(owner)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        sqlx::query(
+                            "DELETE FROM upload_drafts WHERE org_code = $1 AND owner_user_id = $2 \
+                             AND id NOT IN (SELECT id FROM upload_drafts WHERE org_code = $1 \
+                             AND owner_user_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3)",
+                        )
+                        .bind(org)
+                        .bind(owner)
+                        .bind(keep_at_most)
+                        .execute(&mut *tx)
+                        .await?;
+                        commit_audited(tx, audit).await
+                    })
+                    .await
+                }
+
+                async fn upload_drafts_of(
+                    &self,
+                    org: &str,
+                    owner: &str,
+                    ids: &[String],
+                ) -> Result<Vec<UploadDraftRow>> {
+                    if ids.is_empty() {
+                        return Ok(vec![]);
+                    }
+                    let mut q = sqlx::QueryBuilder::new(
+                        "SELECT org_code, id, owner_user_id, material, file_name_enc, kind, size, \
+                         bytes, created_at FROM upload_drafts WHERE org_code = ",
+                    );
+                    q.push_bind(org).push(" AND owner_user_id = ").push_bind(owner);
+                    q.push(" AND id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in ids {
+                        sep.push_bind(id);
+                    }
+                    q.push(") ORDER BY created_at, id");
+                    Ok(q.build_query_as::<UploadDraftRow>()
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn purge_upload_drafts(&self, before: i64, audit: AuditDraft) -> Result<u64> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut audit = audit.clone();
+                        let mut tx = begin_audited(self.writer()).await?;
+                        let n = sqlx::query("DELETE FROM upload_drafts WHERE created_at < $1")
+                            .bind(before)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                        if n == 0 {
+                            tx.rollback().await?;
+                            return Ok(0);
+                        }
+                        audit.detail = serde_json::json!({ "drafts": n }).to_string();
+                        commit_audited(tx, audit).await?;
+                        Ok(n)
                     })
                     .await
                 }

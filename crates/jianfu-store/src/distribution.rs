@@ -135,6 +135,11 @@ pub const PLACEMENTS: &[TablePlacement] = &[
         "证明按出具社区；编号里含社区代码，按编号查只命中一个分片",
     ),
     t(
+        "upload_drafts",
+        Distributed("org_code"),
+        "被退回表单里暂存的材料文件，按上传者所在社区，与证明申请同置",
+    ),
+    t(
         "certificate_counters",
         Distributed("community_code"),
         "证明编号每个社区每年连续编号，计数器在本社区的分片上",

@@ -36,6 +36,7 @@ pub use catalog_store::{CatalogStore, CatalogVersionRow};
 pub use certificate_store::{
     ApplicationChange, ApplicationFilter, CertificateApplicationRow, CertificateRow,
     CertificateStore, IssueOutcome, MaterialMeta, MaterialRow, NewCertificate, PurgeCounts,
+    UploadDraftRow,
 };
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use error::StoreError;

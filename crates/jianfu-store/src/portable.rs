@@ -481,7 +481,10 @@ pub const TABLES: &[Table] = &[
 ];
 
 /// Tables deliberately left out of exports.
-pub const NOT_EXPORTED: &[&str] = &["sessions"];
+/// `upload_drafts`: files of a refused application form kept at most 24 hours for their owner's
+/// next try (photos of ID documents). An export carrying them would keep personal data past that
+/// bound, and an import has no use for them: the resident picks the file again.
+pub const NOT_EXPORTED: &[&str] = &["sessions", "upload_drafts"];
 
 pub fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().find(|t| t.name == name)

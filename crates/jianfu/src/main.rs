@@ -819,6 +819,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             {
                 tracing::warn!(error = %e, "deleting expired personal data failed");
             }
+            // Files kept from refused application forms, past their 24 hours.
+            if let Err(e) = escalator.purge_upload_drafts(&RequestMeta::console()).await {
+                tracing::warn!(error = %e, "deleting expired upload drafts failed");
+            }
         }
     });
     let limits = jianfu_server::http::serve::ConnectionLimits::from_config(&app.config);

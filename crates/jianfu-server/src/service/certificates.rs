@@ -337,7 +337,7 @@ fn subject_of(row: &CertificateApplicationRow) -> Subject {
     }
 }
 
-fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
+pub(crate) fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::Rejected {
         code,
         message: message.into(),
@@ -396,6 +396,21 @@ impl App {
         input: &ApplicationInput,
         uploads: Vec<Upload>,
         idempotency_key: Option<&str>,
+    ) -> Result<String, ServiceError> {
+        self.apply_with_drafts(actor, meta, input, uploads, idempotency_key, &[])
+            .await
+    }
+
+    /// [`App::apply_certificate`], deleting the actor's kept upload drafts `drafts_used` (already
+    /// checked to be the actor's and read into `uploads`) in the same transaction.
+    pub(crate) async fn apply_with_drafts(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        input: &ApplicationInput,
+        uploads: Vec<Upload>,
+        idempotency_key: Option<&str>,
+        drafts_used: &[String],
     ) -> Result<String, ServiceError> {
         let online =
             actor.may(Permission::ApplyCertificate) && !actor.may(Permission::HandleCertificates);
@@ -546,6 +561,7 @@ impl App {
         );
         audit.detail = serde_json::json!({
             "item": item.code, "channel": row.channel, "materials": materials.len(),
+        "from_drafts": drafts_used.len(),
         })
         .to_string();
         // The resident who applied online hears that it arrived (issue 10 §1).
@@ -566,7 +582,7 @@ impl App {
         };
         match self
             .store
-            .insert_certificate_application(&row, &materials, &told, audit)
+            .insert_certificate_application(&row, &materials, drafts_used, &told, audit)
             .await
         {
             Ok(()) => Ok(app_id),
@@ -596,48 +612,10 @@ impl App {
                 format!("最多上传 {MAX_MATERIALS} 个材料文件"),
             ));
         }
-        let known: Vec<&str> = item
-            .certificate
-            .as_ref()
-            .map(|s| s.materials.iter().map(|m| m.key.as_str()).collect())
-            .unwrap_or_default();
         let mut out = Vec::with_capacity(uploads.len());
         for u in uploads {
-            let label = item
-                .certificate
-                .as_ref()
-                .and_then(|s| s.materials.iter().find(|m| m.key == u.material))
-                .map(|m| m.name.clone())
-                .unwrap_or_else(|| u.material.clone());
-            if !known.contains(&u.material.as_str()) {
-                return Err(rejected(
-                    "unknown_material",
-                    format!("“{}”不是这项证明需要的材料", u.material),
-                ));
-            }
-            if u.bytes.len() > MAX_MATERIAL_BYTES {
-                return Err(rejected(
-                    "material_too_large",
-                    format!(
-                        "“{label}”文件过大（{:.1} MB），每个文件不超过 {} MB；手机照片可先压缩或截图",
-                        u.bytes.len() as f64 / 1_048_576.0,
-                        MAX_MATERIAL_BYTES / 1_048_576
-                    ),
-                ));
-            }
-            match sniff(&u.bytes) {
-                Sniffed::Allowed(kind) => {
-                    out.push((u.material, kind.as_str().to_string(), u.bytes))
-                }
-                Sniffed::Other(found) => {
-                    return Err(rejected(
-                        "material_type_not_allowed",
-                        format!(
-                            "“{label}”只能是 PDF、JPEG 或 PNG 文件，收到的文件内容是：{found}（与文件扩展名无关）"
-                        ),
-                    ));
-                }
-            }
+            let kind = check_upload(&u, item)?;
+            out.push((u.material, kind, u.bytes))
         }
         Ok(out)
     }
@@ -1874,6 +1852,41 @@ impl App {
         audit.detail = serde_json::json!({"retention_days": days}).to_string();
         self.store.purge_seal_personal(before, audit).await?;
         Ok(counts)
+    }
+}
+
+/// The checks one file must pass to be a material of `item`: a material the item asks for, the
+/// size limit, and a type read from the content (never from the name). Returns the type.
+pub(crate) fn check_upload(u: &Upload, item: &CatalogItem) -> Result<String, ServiceError> {
+    let spec = item
+        .certificate
+        .as_ref()
+        .and_then(|s| s.materials.iter().find(|m| m.key == u.material));
+    let Some(spec) = spec else {
+        return Err(rejected(
+            "unknown_material",
+            format!("“{}”不是这项证明需要的材料", u.material),
+        ));
+    };
+    let label = &spec.name;
+    if u.bytes.len() > MAX_MATERIAL_BYTES {
+        return Err(rejected(
+            "material_too_large",
+            format!(
+                "“{label}”文件过大（{:.1} MB），每个文件不超过 {} MB；手机照片可先压缩或截图",
+                u.bytes.len() as f64 / 1_048_576.0,
+                MAX_MATERIAL_BYTES / 1_048_576
+            ),
+        ));
+    }
+    match sniff(&u.bytes) {
+        Sniffed::Allowed(kind) => Ok(kind.as_str().to_string()),
+        Sniffed::Other(found) => Err(rejected(
+            "material_type_not_allowed",
+            format!(
+                "“{label}”只能是 PDF、JPEG 或 PNG 文件，收到的文件内容是：{found}（与文件扩展名无关）"
+            ),
+        )),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod catalog_candidates;
 pub mod catalog_xlsx;
+pub mod certificate_drafts;
 pub mod certificates;
 pub mod dashboard;
 pub mod demo;

@@ -207,6 +207,8 @@ impl AuditPage {
             "certificate.revoke" => "作废证明",
             "certificate.id_viewed" => "查看完整身份证号",
             "certificate.retention_purge" => "按保存期限删除证明个人信息",
+            "certificate.drafts_kept" => "暂存被退回申请表的材料文件",
+            "certificate.drafts_purged" => "删除过期的暂存材料文件",
             other => other,
         }
     }

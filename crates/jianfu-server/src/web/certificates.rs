@@ -9,9 +9,10 @@ use super::{PageContext, PageForm, certificate_actions, confirm, render};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
+use crate::service::certificate_drafts::{FormFiles, FormRefusal, KeptFile, PickedFile};
 use crate::service::certificates::{
     ApplicationDetail, ApplicationInput, ApplicationView, FactField, MAX_MATERIAL_BYTES,
-    MAX_MATERIALS, SealProof, Upload, VerifiedCertificate, status_label,
+    MAX_MATERIALS, SealProof, VerifiedCertificate, status_label,
 };
 use crate::service::listing::{ListKind, Listing};
 use crate::service::{RequestMeta, ServiceError};
@@ -313,6 +314,7 @@ fn title_of(code: &str) -> &'static str {
         | "material_type_not_allowed"
         | "too_many_materials"
         | "unknown_material" => "材料需要补充或更换",
+        "upload_draft_unavailable" => "之前上传的材料需要重新选择",
         _ => "申请还不能提交",
     }
 }
@@ -324,7 +326,11 @@ fn field_of(code: &str) -> &'static str {
         "id_number_invalid" => "id_number",
         "phone_invalid" => "phone",
         "household_missing" | "unknown_community" => "household_community",
-        c if c.starts_with("material") || c.ends_with("_materials") || c == "unknown_material" => {
+        c if c.starts_with("material")
+            || c.ends_with("_materials")
+            || c == "unknown_material"
+            || c == "upload_draft_unavailable" =>
+        {
             "materials"
         }
         _ => "",
@@ -436,9 +442,37 @@ pub struct ApplyPage {
     pub catalog_version: String,
     pub max_files: usize,
     pub max_mb: usize,
+    /// Files kept from the refused submission: not picked again (issue 10 §2).
+    pub kept: Vec<KeptView>,
+}
+
+/// A kept file as the form shows it: the name it had, its size, the id the form sends back.
+pub struct KeptView {
+    pub id: String,
+    pub material: String,
+    pub file_name: String,
+    pub size: String,
+}
+
+impl From<KeptFile> for KeptView {
+    fn from(k: KeptFile) -> Self {
+        KeptView {
+            size: size_label(k.size),
+            id: k.id,
+            material: k.material,
+            file_name: k.file_name,
+        }
+    }
 }
 
 impl ApplyPage {
+    /// The kept files for one material.
+    pub fn kept_for(&self, material: &str) -> Vec<&KeptView> {
+        self.kept
+            .iter()
+            .filter(|k| k.material == material)
+            .collect()
+    }
     pub fn is_household(&self, code: &str) -> bool {
         self.form.household_community == code
     }
@@ -458,6 +492,7 @@ async fn apply_page(
     ctx: PageContext,
     form: ApplyForm,
     refusal: Option<Refusal>,
+    kept: Vec<KeptView>,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
     let window = actor.may(Permission::HandleCertificates);
@@ -491,6 +526,7 @@ async fn apply_page(
             catalog_version: catalog.version.id.clone(),
             max_files: MAX_MATERIALS,
             max_mb: MAX_MATERIAL_BYTES / (1024 * 1024),
+            kept,
         }),
         refused,
     ))
@@ -526,11 +562,14 @@ async fn apply_form(
         key: fresh_key(),
         ..Default::default()
     };
-    apply_page(&app, ctx, form, None).await
+    apply_page(&app, ctx, form, None, vec![]).await
 }
 
 /// The form's file inputs are named `m_<material key>` (`m_id_card`, `m_hukou`, …).
 const FILE_PREFIX: &str = "m_";
+/// A file kept from a refused try comes back as `kept_<material key>` = its draft id; a ticked
+/// `drop` = draft id (“换一个文件”) lets it go.
+const KEPT_PREFIX: &str = "kept_";
 
 async fn apply(
     State(app): State<App>,
@@ -554,7 +593,7 @@ async fn apply(
     };
     let mut form = ApplyForm::default();
     let mut csrf = String::new();
-    let mut uploads: Vec<Upload> = Vec::new();
+    let mut files = FormFiles::default();
     let mut read_error: Option<String> = None;
     let too_large = format!(
         "上传的文件总量过大：材料最多 {MAX_MATERIALS} 个文件，每个不超过 {} MB。手机照片可以先截图或压缩，再重新选择文件。",
@@ -574,7 +613,8 @@ async fn apply(
             }
         };
         let name = field.name().unwrap_or_default().to_string();
-        let is_file = field.file_name().is_some();
+        let file_name = field.file_name().map(str::to_string);
+        let is_file = file_name.is_some();
         let data = match field.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -604,11 +644,17 @@ async fn apply(
             "key" => form.key = text(),
             // An empty file input still sends a part with no content: not a file.
             n if is_file && n.starts_with(FILE_PREFIX) && !data.is_empty() => {
-                uploads.push(Upload {
+                files.picked.push(PickedFile {
                     material: n[FILE_PREFIX.len()..].to_string(),
+                    file_name: file_name.unwrap_or_default(),
                     bytes: data.to_vec(),
                 })
             }
+            n if !is_file && n.starts_with(KEPT_PREFIX) && !data.is_empty() => files.kept.push((
+                n[KEPT_PREFIX.len()..].to_string(),
+                text().trim().to_string(),
+            )),
+            "drop" if !data.is_empty() => files.removed.push(text().trim().to_string()),
             _ => {}
         }
     }
@@ -624,7 +670,16 @@ async fn apply(
             about_certificate: false,
             more: vec![],
         };
-        return apply_page(&app, ctx, form, Some(r)).await;
+        // The kept files read before the break are still the resident's: show them again.
+        let ids: Vec<String> = files.kept.iter().map(|(_, id)| id.clone()).collect();
+        let kept = app
+            .kept_upload_files(&actor, &ids)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(KeptView::from)
+            .collect();
+        return apply_page(&app, ctx, form, Some(r), kept).await;
     }
     let other = form.item.trim() == OTHER;
     let input = ApplicationInput {
@@ -649,9 +704,8 @@ async fn apply(
         pledge: form.pledge,
         self_use: form.self_use,
     };
-    let material_keys: Vec<String> = uploads.iter().map(|u| u.material.clone()).collect();
     match app
-        .apply_certificate(&actor, &meta, &input, uploads, Some(&form.key))
+        .apply_certificate_form(&actor, &meta, &input, files, Some(&form.key))
         .await
     {
         Ok(id) => {
@@ -665,16 +719,21 @@ async fn apply(
                     .into_response(),
             )
         }
-        Err(ServiceError::Rejected { code, message }) => {
+        Err(FormRefusal {
+            error: ServiceError::Rejected { code, message },
+            kept,
+            material_keys,
+        }) => {
             let screened = if application::REFUSAL_CODES.contains(&code) {
                 explain(&app, &actor, &input, &material_keys).await
             } else {
                 vec![]
             };
             let r = Refusal::screened(&screened).unwrap_or_else(|| Refusal::of(code, &message));
-            apply_page(&app, ctx, form, Some(r)).await
+            let kept = kept.into_iter().map(KeptView::from).collect();
+            apply_page(&app, ctx, form, Some(r), kept).await
         }
-        Err(e) => Err(e.into()),
+        Err(FormRefusal { error, .. }) => Err(error.into()),
     }
 }
 

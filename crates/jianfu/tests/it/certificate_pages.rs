@@ -10,15 +10,15 @@ use jianfu_server::service::{Actor, RequestMeta};
 use jianfu_store::ApplicationFilter;
 use reqwest::{Client, Response};
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
-const EXE: &[u8] =
+pub(crate) const EXE: &[u8] =
     b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0This program cannot be run in DOS mode";
 /// A valid 居民身份证号码 (check character computed), not a real person's.
-const ID: &str = "110115198001010019";
-const COMMUNITY: &str = "110115001901";
+pub(crate) const ID: &str = "110115198001010019";
+pub(crate) const COMMUNITY: &str = "110115001901";
 
-fn location(r: &Response) -> String {
+pub(crate) fn location(r: &Response) -> String {
     r.headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
@@ -34,7 +34,7 @@ fn header(r: &Response, name: &str) -> String {
         .to_string()
 }
 
-async fn get(s: &TestServer, c: &Client, path: &str) -> (u16, String) {
+pub(crate) async fn get(s: &TestServer, c: &Client, path: &str) -> (u16, String) {
     let r = c.get(s.url(path)).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.text().await.unwrap())
@@ -46,7 +46,10 @@ async fn post(s: &TestServer, c: &Client, path: &str, form: &[(&str, &str)]) -> 
 
 /// A multipart body written by hand (reqwest is built without its multipart feature). Files are
 /// (field name, file name on the phone, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "----jianfu-cert-boundary-4b2e";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -69,7 +72,7 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String,
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn post_apply(
+pub(crate) async fn post_apply(
     s: &TestServer,
     c: &Client,
     fields: &[(&str, &str)],
@@ -84,7 +87,7 @@ async fn post_apply(
         .unwrap()
 }
 
-async fn applications(s: &TestServer) -> usize {
+pub(crate) async fn applications(s: &TestServer) -> usize {
     s.app
         .store
         .list_certificate_applications(&ApplicationFilter {
@@ -99,7 +102,7 @@ async fn applications(s: &TestServer) -> usize {
 
 /// The retained certificate the flow applies for: the one that needs the household here (the
 /// worker must tick the box), preferring the 公证 exception, whatever the shipped list calls it.
-async fn household_item(s: &TestServer) -> CatalogItem {
+pub(crate) async fn household_item(s: &TestServer) -> CatalogItem {
     let (_, items) = s.app.certificate_items().await.unwrap();
     let needs_household =
         |i: &&CatalogItem| i.certificate.as_ref().is_some_and(|c| c.requires_household);
@@ -117,7 +120,7 @@ async fn household_item(s: &TestServer) -> CatalogItem {
 }
 
 /// The fields a complete application for `item` fills in, as (name, value).
-fn complete_fields(item: &CatalogItem, csrf: &str, key: &str) -> Vec<(String, String)> {
+pub(crate) fn complete_fields(item: &CatalogItem, csrf: &str, key: &str) -> Vec<(String, String)> {
     let spec = item.certificate.as_ref().unwrap();
     let purpose_word = spec
         .exception_purposes
@@ -148,7 +151,7 @@ fn complete_fields(item: &CatalogItem, csrf: &str, key: &str) -> Vec<(String, St
     .collect()
 }
 
-fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 

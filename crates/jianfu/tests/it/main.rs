@@ -9,6 +9,7 @@ mod assignment_rework;
 mod audit_tamper;
 mod browser;
 mod calendar;
+mod certificate_drafts;
 mod certificate_pages;
 mod certificates;
 mod cli;

@@ -310,6 +310,17 @@ impl Session {
         .await;
     }
 
+    /// Picks a file on this machine for a file input, as a person would in the file chooser.
+    pub(super) async fn attach(&self, css: &str, path: &std::path::Path) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({"text": path.display().to_string()})),
+        )
+        .await;
+    }
+
     pub(super) async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.call(

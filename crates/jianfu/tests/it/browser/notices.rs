@@ -4,7 +4,7 @@
 
 use super::{Driver, axe_available, browser_available};
 use crate::certificates::{application, approved_application, post_keyed};
-use crate::helpers::{TestServer, api_post, json_ok};
+use crate::helpers::{TestServer, api_post, json_ok, temp_dir};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -73,6 +73,38 @@ async fn notices_in_headless_chromium_for_a_resident_and_a_director() {
     let src = b.wait_for_text("全部已读").await;
     assert!(!src.contains("标为已读</button>"), "nothing left to mark");
     b.look("notices-resident-read").await;
+
+    // Issue 10 §2: an application form refused for a mistyped ID number keeps the photos he
+    // picked; the form shows them by name and size, with a way to replace each.
+    let item = crate::certificate_pages::household_item(s).await;
+    let dir = temp_dir();
+    b.goto(&server.url(&format!("/certificates/apply?item={}", item.code)))
+        .await;
+    b.wait_for_text("证明材料").await;
+    for (i, m) in item
+        .certificate
+        .as_ref()
+        .unwrap()
+        .required_materials()
+        .enumerate()
+    {
+        let path = dir.0.join(format!("{}-IMG_2026112{i}.png", m.name));
+        let mut photo = crate::certificate_pages::PNG.to_vec();
+        photo.extend(std::iter::repeat_n(7u8, 300 * 1024 + i * 40 * 1024));
+        std::fs::write(&path, photo).unwrap();
+        b.attach(&format!("#m_{}", m.key), &path).await;
+    }
+    b.type_into("#id_number", "110115198001010018").await;
+    // Submitted as the phone would even with fields left empty: the server names each problem.
+    b.script("document.getElementById('id_number').form.submit(); return true")
+        .await;
+    let src = b.wait_for_text("已上传：").await;
+    assert!(
+        src.contains("换一个文件") && src.contains("-IMG_20261120.png（"),
+        "{src}"
+    );
+    assert!(src.contains("已上传的材料文件为您保留") && !src.contains("材料文件需要重新选择"));
+    b.look("certificate-apply-kept-files").await;
     b.logout().await;
 
     b.login(&server.url(""), "shuji").await;
