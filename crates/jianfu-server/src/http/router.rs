@@ -15,7 +15,7 @@ pub fn router(app: App) -> Router {
     let (api_routes, openapi) = api::routes();
     let openapi = Arc::new(openapi);
     let limit = app.config.max_json_bytes;
-    let mut r = Router::new()
+    let r = Router::new()
         .merge(web::routes())
         .merge(api_routes)
         .route("/assets/{*path}", get(assets::serve))
@@ -42,10 +42,8 @@ pub fn router(app: App) -> Router {
             input_text::check,
         ))
         .with_state(app)
-        .layer(DefaultBodyLimit::max(limit));
-    for layer in security_headers::layers() {
-        r = r.layer(layer);
-    }
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::map_response(security_headers::set));
     r.layer(CatchPanicLayer::custom(web::panic_page))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
