@@ -1062,13 +1062,7 @@ async fn act(
     Path((community, id, action)): Path<(String, String, String)>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| super::form_value(&pairs, name);
     ctx.check_csrf(&field("csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
     let typed = Typed {
@@ -1333,13 +1327,7 @@ async fn revoke(
     Path(number): Path<String>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| super::form_value(&fields, name);
     ctx.check_csrf(&field("csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
     let reason = field("reason");

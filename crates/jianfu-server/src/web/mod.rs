@@ -332,6 +332,15 @@ pub fn when(ms: &i64) -> String {
 /// error page instead of the framework's English text.
 pub struct PageForm<T>(pub T);
 
+/// A field of a form read as pairs (`PageForm<Vec<(String, String)>>`), empty when absent.
+pub fn form_value(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<App> for PageForm<T> {
     type Rejection = Response;
 

@@ -441,13 +441,7 @@ async fn decide(
     Path((community, id)): Path<(String, String)>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| super::form_value(&fields, name);
     ctx.check_csrf(&field("csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
     let (chosen, comment) = (field("decision"), field("comment"));
