@@ -176,6 +176,7 @@ pub trait AssignmentStore: Send + Sync + 'static {
         targets: &[AssignmentTarget],
         events: &[AssignmentEvent],
         admission: Option<&Admission>,
+        told: &crate::Told,
         audit: AuditDraft,
     ) -> Result<CaseWrite>;
     /// Moves a case from `change.from_status` to `change.to_status`, recording the event.
@@ -399,6 +400,7 @@ macro_rules! impl_assignment_store {
                     targets: &[AssignmentTarget],
                     events: &[AssignmentEvent],
                     admission: Option<&Admission>,
+                    told: &$crate::Told,
                     audit: AuditDraft,
                 ) -> Result<CaseWrite> {
                     let admission = &admission;
@@ -484,7 +486,8 @@ macro_rules! impl_assignment_store {
                         if let Some(adm) = admission {
                             add_funding(&mut batch, &a.id, &adm.funding);
                         }
-                        commit_audited_batch(tx, batch, vec![audit]).await?;
+                        super::notice_sql::add_rows(&mut batch, &told.notices);
+                        commit_audited_batch(tx, batch, told.with_change(audit)).await?;
                         Ok(CaseWrite::Done {
                             access_number: a.access_number.clone(),
                         })

@@ -18,6 +18,12 @@ use std::sync::Arc;
 
 mod generate;
 
+/// mimalloc instead of glibc's malloc: a request allocates and frees many small buffers on
+/// whichever worker thread runs it, and glibc's malloc/free were a tenth of the server's CPU
+/// time (docs/performance.md, 议题 10 §5).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "jianfu", version, about = "减负：社区工作准入平台")]
 struct Cli {

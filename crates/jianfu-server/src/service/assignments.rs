@@ -21,7 +21,7 @@ use jianfu_domain::scope::Scope;
 use jianfu_domain::{Org, OrgCode, Role};
 use jianfu_store::{
     Admission, AssignmentEvent, AssignmentRow, AssignmentScope, AssignmentTarget, CaseChange,
-    CaseWrite, FundingLine, FundingRow, Subject,
+    CaseWrite, FundingLine, FundingRow, Subject, Told,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -449,9 +449,14 @@ impl App {
             "communities": targets.len(),
         })
         .to_string();
+        let told = if status == CaseState::PendingApproval {
+            self.approval_requested(actor, meta, &row).await?
+        } else {
+            Told::default()
+        };
         let written = self
             .store
-            .insert_assignment(&row, &targets, &events, admission.as_ref(), audit)
+            .insert_assignment(&row, &targets, &events, admission.as_ref(), &told, audit)
             .await?;
         let access_number = self.written(written)?;
         let warnings = self.deadline_warnings(&row);
@@ -1254,6 +1259,45 @@ impl App {
             &case_link(row),
         )
         .await
+    }
+
+    /// The district's approvers are told of a case that waits for their decision, with its
+    /// deadline (三(一)：需要社区协助的事项须经区委区政府批准); the notice is handled once the case
+    /// leaves pending approval.
+    async fn approval_requested(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        row: &AssignmentRow,
+    ) -> Result<Told, ServiceError> {
+        let recipients = self.holders_of(Role::DistrictApprover).await?;
+        let tree = self.org_tree().await?;
+        let body = format!(
+            "{}提交的“{}”需要区级审批，请在 {} 前（含当日）办理。",
+            tree.name_or_code(&row.department_code),
+            row.title,
+            // The deadline is the next day's midnight: name the last working day itself.
+            row.deadline_at
+                .map(|ms| format_date(jianfu_domain::clock::beijing_date(ms - 1)))
+                .unwrap_or_default()
+        );
+        Ok(self
+            .told(
+                actor,
+                meta,
+                &recipients,
+                "assignment.approval_requested",
+                "待审批的下派事项",
+                &body,
+                &case_link(row),
+            )
+            .awaiting(
+                &Subject::Assignment {
+                    department: row.department_code.clone(),
+                    id: row.id.clone(),
+                },
+                CaseState::PendingApproval.as_str(),
+            ))
     }
 
     /// Pending cases past their deadline: marked escalated (once, audited) and the supervisors

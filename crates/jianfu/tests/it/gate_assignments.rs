@@ -986,6 +986,23 @@ async fn missed_deadlines_are_escalated_exactly_once() {
         let p = submit(&s, &mz, &off_list_request()).await;
         let id = p["id"].as_str().unwrap().to_string();
         let meta = RequestMeta::console();
+        // Issue 10 §1: the approvers hear of the case as soon as it waits for them (not the
+        // supervisor, who is told only if the deadline is missed).
+        let requested = |list: Vec<Value>| {
+            list.into_iter()
+                .filter(|n| n["kind"] == "assignment.approval_requested")
+                .collect::<Vec<_>>()
+        };
+        let asked = requested(notices(&s, &s.api_token("shenpi").await).await);
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        assert_eq!(asked[0]["link"], format!("/assignments/{MZJ}/{id}"));
+        assert!(
+            asked[0]["body"].as_str().unwrap().contains("2026-12-18"),
+            "names the deadline: {}",
+            asked[0]["body"]
+        );
+        assert!(requested(notices(&s, &s.api_token("ducha").await).await).is_empty());
+        assert!(requested(notices(&s, &mz).await).is_empty());
         // Before the deadline: nothing.
         s.clock.advance(time::Duration::days(20));
         assert_eq!(s.app.escalate_overdue(&meta).await.unwrap(), 0);
@@ -1052,6 +1069,8 @@ async fn missed_deadlines_are_escalated_exactly_once() {
             assert_eq!(after["handled"], true, "{who}: {after}");
             assert_eq!(after["handled_note"], "已办理（现为：已批准准入）", "{who}");
         }
+        let asked = requested(notices(&s, &s.api_token("shenpi").await).await);
+        assert_eq!(asked[0]["handled"], true, "{asked:?}");
         // Approved cases are never escalated.
         let q = submit(&s, &mz, &off_list_request()).await;
         let sp = s.api_token("shenpi").await;
@@ -1228,6 +1247,7 @@ async fn assist_work_without_funding_can_never_be_in_force() {
                 &[target(&id1, C901)],
                 &[ev(&id1, "admitted")],
                 Some(&adm(vec![])),
+                &jianfu_store::Told::default(),
                 s.app
                     .audit(&actor, &meta, "test.insert", format!("assignment:{id1}")),
             )
@@ -1251,6 +1271,7 @@ async fn assist_work_without_funding_can_never_be_in_force() {
                 &[target(&id2, C901), target(&id2, C902)],
                 &[ev(&id2, "pending_approval")],
                 None,
+                &jianfu_store::Told::default(),
                 s.app
                     .audit(&actor, &meta, "test.insert", format!("assignment:{id2}")),
             )
