@@ -44,7 +44,9 @@ pub use jianfu_domain::audit_chain::AuditRecord;
 pub use list_query::{ListQuery, ListSort, Page};
 pub use mandate_store::{MandateRow, MandateStore};
 pub use model::*;
-pub use notice_store::{NoticeAudience, NoticeRow, NoticeStore, Subject, Told};
+pub use notice_store::{
+    NOTICE_READ, NOTICE_UNREAD, NoticeAudience, NoticeRow, NoticeStore, Subject, Told,
+};
 pub use scale_store::ScaleStore;
 pub use seal_store::{SealAppended, SealDraft, SealEntryRow, SealFilter, SealStore};
 pub use store::{CoreStore, Store};

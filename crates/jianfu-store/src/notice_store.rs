@@ -125,19 +125,25 @@ impl Told {
     }
 }
 
+/// The read states a notice list filters on (for its reader; a notice has no state of its own).
+pub const NOTICE_UNREAD: &str = "unread";
+pub const NOTICE_READ: &str = "read";
+
 #[async_trait]
 pub trait NoticeStore: Send + Sync + 'static {
     /// Sends notices (one event told to several organisations), each with its audit record, in
     /// one transaction.
     async fn insert_notices(&self, told: &Told) -> Result<()>;
-    /// The notices of an organisation that `audience` reads, newest first, with the reader's
-    /// own read state. Other people's personal notices are not loaded.
+    /// One page of the notices of an organisation that `audience` reads, with the reader's own
+    /// read state, and how many there are. `query.statuses`: [`NOTICE_UNREAD`] or
+    /// [`NOTICE_READ`] keeps only those (for this reader); sorted by time (newest or oldest
+    /// first). Other people's personal notices are not loaded.
     async fn notices_for(
         &self,
         org_code: &str,
         audience: &NoticeAudience,
-        limit: i64,
-    ) -> Result<Vec<NoticeRow>>;
+        query: &crate::ListQuery,
+    ) -> Result<crate::Page<NoticeRow>>;
     /// One notice as stored (its `read_at` is the legacy column, not anyone's read state).
     async fn notice(&self, org_code: &str, id: &str) -> Result<Option<NoticeRow>>;
     /// Marks a notice read for one person (not audited: activity, not business state).
@@ -237,20 +243,47 @@ macro_rules! impl_notice_store {
                     &self,
                     org_code: &str,
                     audience: &NoticeAudience,
-                    limit: i64,
-                ) -> Result<Vec<NoticeRow>> {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                    query: &$crate::ListQuery,
+                ) -> Result<$crate::Page<NoticeRow>> {
+                    // Read state is the reader's own row in notice_reads (or the legacy column).
+                    let read = "COALESCE(r.read_at, n.read_at)";
+                    let from = |q: &mut sqlx::QueryBuilder<$db>| {
+                        q.push(
+                            " FROM notices n LEFT JOIN notice_reads r ON r.org_code = n.org_code \
+                             AND r.notice_id = n.id AND r.user_id = ",
+                        );
+                        q.push_bind(audience.user_id.clone()).push(" WHERE ");
+                        push_audience(q, org_code, audience);
+                        let unread = query.statuses.iter().any(|s| s == $crate::NOTICE_UNREAD);
+                        let seen = query.statuses.iter().any(|s| s == $crate::NOTICE_READ);
+                        match (unread, seen) {
+                            (true, false) => q.push(format!(" AND {read} IS NULL")),
+                            (false, true) => q.push(format!(" AND {read} IS NOT NULL")),
+                            _ => q,
+                        };
+                    };
+                    let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*)");
+                    from(&mut count);
+                    let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await?;
+                    let limit = query.bound_limit();
+                    if limit == 0 || total == 0 {
+                        return Ok($crate::Page { rows: Vec::new(), total });
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
                         "SELECT n.org_code, n.id, n.role, n.user_id, n.kind, n.title, n.body, \
-                         n.link, n.subject, n.awaits, n.created_at, \
-                         COALESCE(r.read_at, n.read_at) AS read_at \
-                         FROM notices n LEFT JOIN notice_reads r ON r.org_code = n.org_code \
-                         AND r.notice_id = n.id AND r.user_id = ",
-                    );
-                    q.push_bind(audience.user_id.as_str()).push(" WHERE ");
-                    push_audience(&mut q, org_code, audience);
-                    q.push(" ORDER BY n.created_at DESC, n.id DESC LIMIT ")
-                        .push_bind(limit.clamp(1, 500));
-                    Ok(q.build_query_as().fetch_all(&self.pool).await?)
+                         n.link, n.subject, n.awaits, n.created_at, {read} AS read_at"
+                    ));
+                    from(&mut q);
+                    q.push(match query.sort {
+                        $crate::ListSort::Oldest => " ORDER BY n.created_at, n.id",
+                        _ => " ORDER BY n.created_at DESC, n.id DESC",
+                    });
+                    q.push(" LIMIT ")
+                        .push_bind(limit)
+                        .push(" OFFSET ")
+                        .push_bind(query.bound_offset());
+                    let rows = q.build_query_as().fetch_all(&self.pool).await?;
+                    Ok($crate::Page { rows, total })
                 }
 
                 async fn notice(&self, org_code: &str, id: &str) -> Result<Option<NoticeRow>> {

@@ -1,11 +1,12 @@
-use super::extract::{ApiCaller, ApiPath};
+use super::extract::{ApiCaller, ApiPath, ApiQuery};
 use crate::App;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::service::listing::{ListKind, Listing};
 use crate::service::notices::NoticeView;
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -55,16 +56,48 @@ impl From<NoticeView> for NoticeOut {
     }
 }
 
-/// 列出调用者读得到的通知，最新在前：发给本人的、发给所在机构的（居民不读机构内部通知）、
+/// 通知列表的查询参数。
+#[derive(Deserialize, IntoParams)]
+pub struct NoticeListParams {
+    /// 按调用者本人的已读状态筛选：`unread`（未读）、`read`（已读）。其他值返回 422 `invalid_status`。
+    pub status: Option<String>,
+    /// 排序：`newest`（最新在前，默认）、`oldest`（最早在前）。其他值返回 422 `invalid_sort`。
+    pub sort: Option<String>,
+    /// 页码，从 1 起，默认 1。超过末页时返回空数组。小于 1 返回 422 `invalid_page`。
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// 每页条数，1 到 500，默认 500。超出范围返回 422 `invalid_page`。
+    #[param(minimum = 1, maximum = 500)]
+    pub per_page: Option<i64>,
+}
+
+/// 列出调用者读得到的通知，默认最新在前：发给本人的、发给所在机构的（居民不读机构内部通知）、
 /// 发给其所任角色的。别人的个人通知不在其中。
+///
+/// 返回数组；分页信息在响应头 `X-Total-Count`（筛选后的总条数）、`X-Page`、`X-Per-Page` 里。
 #[utoipa::path(get, path = "/api/v1/notices", tag = "notices", security(("bearer" = [])),
-    responses((status = 200, body = Vec<NoticeOut>), (status = 401, body = ErrorBody)))]
+    params(NoticeListParams),
+    responses((status = 200, body = Vec<NoticeOut>, headers(("X-Total-Count" = i64, description = "筛选后的总条数（全部页）"),
+                       ("X-Page" = i64, description = "本页页码"),
+                       ("X-Per-Page" = i64, description = "每页条数"))),
+              (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody,
+               description = "`invalid_status`、`invalid_sort`、`invalid_page`：查询参数不是列出的值")))]
 pub async fn list_notices(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-) -> Result<Json<Vec<NoticeOut>>, ApiError> {
-    let list = app.my_notice_views(&caller.actor).await?;
-    Ok(Json(list.into_iter().map(NoticeOut::from).collect()))
+    ApiQuery(p): ApiQuery<NoticeListParams>,
+) -> Result<(axum::http::HeaderMap, Json<Vec<NoticeOut>>), ApiError> {
+    let listing = Listing::strict(
+        ListKind::Notices,
+        p.status.as_deref(),
+        p.sort.as_deref(),
+        p.page,
+        p.per_page,
+    )?;
+    Ok(super::paged_json(
+        app.my_notice_views(&caller.actor, &listing).await?,
+    ))
 }
 
 /// 标记已读的结果。

@@ -39,7 +39,7 @@ pub struct Dashboard {
     /// Certificate applications the viewer may see, per status filter key of the list
     /// (`open`, `overdue`, `submitted`, `verified`, `approved`, `issued`).
     pub certificates: Option<std::collections::BTreeMap<&'static str, usize>>,
-    pub notices_unread: usize,
+    pub notices_unread: i64,
 }
 
 impl Dashboard {
@@ -157,12 +157,7 @@ impl App {
             }
             d.certificates = Some(counts);
         }
-        d.notices_unread = self
-            .my_notices(actor)
-            .await?
-            .iter()
-            .filter(|n| n.read_at.is_none())
-            .count();
+        d.notices_unread = self.unread_notices(actor).await?;
         Ok(d)
     }
 }

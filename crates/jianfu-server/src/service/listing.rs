@@ -1,4 +1,4 @@
-//! The lists that grow (准入事项, 违规下派举报, 证明申请): the status filters each offers (a key,
+//! The lists that grow (准入事项, 违规下派举报, 证明申请, 通知): the status filters each offers (a key,
 //! its Chinese label from the domain, the states it stands for), the orders, and the page asked
 //! for. Pages read a request leniently (a bad value falls back to the default, `web/list_query.rs`);
 //! the API strictly (an unknown status is `invalid_status`, an unknown order `invalid_sort`, a page
@@ -54,6 +54,8 @@ pub enum ListKind {
     },
     Violations,
     Certificates,
+    /// A reader's notices: the state is his own read state.
+    Notices,
 }
 
 impl ListKind {
@@ -88,6 +90,10 @@ impl ListKind {
                     one(CaseState::Expired),
                 ]
             }
+            ListKind::Notices => vec![
+                state(jianfu_store::NOTICE_UNREAD, "未读"),
+                state(jianfu_store::NOTICE_READ, "已读"),
+            ],
             ListKind::Violations => ViolationStatus::ALL
                 .iter()
                 .map(|s| state(s.as_str(), s.label_zh()))
@@ -144,7 +150,7 @@ impl ListKind {
                     sort: ListSort::Deadline,
                 },
             ],
-            ListKind::Violations => vec![newest, oldest],
+            ListKind::Violations | ListKind::Notices => vec![newest, oldest],
             ListKind::Certificates => vec![
                 newest,
                 oldest,

@@ -1,5 +1,6 @@
 //! In-app notices: sending them (from other use cases) and reading one's own.
 
+use super::listing::{ListKind, Listing, Paged, read_page};
 use super::{Actor, App, RequestMeta, ServiceError};
 use jianfu_domain::Role;
 use jianfu_domain::notice::{Addressee, Audience, Reader, reads_notice};
@@ -175,22 +176,43 @@ impl App {
             .collect())
     }
 
-    /// The actor's notices, newest first, with his own read state: those of his organisation
-    /// he reads (`notice::reads_notice`: a resident does not read the committee's notices to
-    /// its staff; nobody reads another person's). The database is asked for exactly those.
-    pub async fn my_notices(&self, actor: &Actor) -> Result<Vec<NoticeRow>, ServiceError> {
+    /// One page of the actor's notices (`listing`: 未读/已读, newest or oldest first), with his
+    /// own read state: those of his organisation he reads (`notice::reads_notice`: a resident
+    /// does not read the committee's notices to its staff; nobody reads another person's). The
+    /// database is asked for exactly those, filtered, counted and paged.
+    pub async fn my_notices(
+        &self,
+        actor: &Actor,
+        listing: &Listing,
+    ) -> Result<Paged<NoticeRow>, ServiceError> {
         let Some(org) = &actor.org else {
-            return Ok(vec![]);
+            return Ok(Paged {
+                items: vec![],
+                total: 0,
+                page: 1,
+                per_page: listing.per_page,
+            });
         };
         let audience = audience(actor);
+        let query = listing.query(ListKind::Notices, || ())?;
+        let page = read_page(query, listing, |q| {
+            let (org, audience) = (org.as_str(), &audience);
+            async move { self.store.notices_for(org, audience, &q).await }
+        })
+        .await?;
+        // The same rule once more, on what came back.
+        Ok(Paged {
+            items: page.items.into_iter().filter(|n| reads(actor, n)).collect(),
+            ..page
+        })
+    }
+
+    /// How many of the actor's notices he has not read (the figure beside 通知).
+    pub async fn unread_notices(&self, actor: &Actor) -> Result<i64, ServiceError> {
         Ok(self
-            .store
-            .notices_for(org.as_str(), &audience, 200)
+            .my_notices(actor, &Listing::count_of(jianfu_store::NOTICE_UNREAD))
             .await?
-            .into_iter()
-            // The same rule once more, on what came back.
-            .filter(|n| reads(actor, n))
-            .collect())
+            .total)
     }
 
     /// [`App::my_notices`] with, for each notice that asked for action, whether it has been
@@ -201,8 +223,13 @@ impl App {
     /// path that forgot to mark its notices, still reads right), and a case's notices sit in
     /// other organisations' shards (supervisors', approvers') that its change would otherwise
     /// have to reach. The cost is one query per kind of case (three at most) for the page.
-    pub async fn my_notice_views(&self, actor: &Actor) -> Result<Vec<NoticeView>, ServiceError> {
-        let rows = self.my_notices(actor).await?;
+    pub async fn my_notice_views(
+        &self,
+        actor: &Actor,
+        listing: &Listing,
+    ) -> Result<Paged<NoticeView>, ServiceError> {
+        let page = self.my_notices(actor, listing).await?;
+        let rows = &page.items;
         let subjects: Vec<Subject> = rows
             .iter()
             .filter(|n| n.awaits.is_some())
@@ -215,22 +242,19 @@ impl App {
         } else {
             self.store.subject_states(&subjects).await?
         };
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let handled = match (&row.awaits, row.subject.as_deref().and_then(Subject::parse)) {
-                    (Some(awaits), Some(subject)) => match states.get(&subject) {
-                        Some(now) if now != awaits => {
-                            Some(format!("已办理（现为：{}）", state_label(&subject, now)))
-                        }
-                        Some(_) => None,
-                        None => Some("已办理（该事项已不存在）".to_string()),
-                    },
-                    _ => None,
-                };
-                NoticeView { row, handled }
-            })
-            .collect())
+        Ok(page.map(|row| {
+            let handled = match (&row.awaits, row.subject.as_deref().and_then(Subject::parse)) {
+                (Some(awaits), Some(subject)) => match states.get(&subject) {
+                    Some(now) if now != awaits => {
+                        Some(format!("已办理（现为：{}）", state_label(&subject, now)))
+                    }
+                    Some(_) => None,
+                    None => Some("已办理（该事项已不存在）".to_string()),
+                },
+                _ => None,
+            };
+            NoticeView { row, handled }
+        }))
     }
 
     /// Whether the actor reads the notices to his organisation as a whole (its staff do; a

@@ -274,9 +274,10 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
     if d.notices_unread > 0
         && let Some(first) = sections.first_mut()
     {
-        first
-            .cards
-            .insert(0, card(d.notices_unread, "未读通知", Some("/notices")));
+        first.cards.insert(
+            0,
+            card(d.notices_unread, "未读通知", Some("/notices?status=unread")),
+        );
     }
     Ok(render(&HomePage { ctx, sections }))
 }

@@ -60,6 +60,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub active: bool,
+    /// A figure beside the label (unread notices).
+    pub badge: Option<i64>,
 }
 
 /// What every page's frame needs: the viewer (if logged in), navigation, CSRF token, demo flag.
@@ -69,6 +71,9 @@ pub struct PageContext {
     pub demo: bool,
     pub large_text: bool,
     pub path: String,
+    /// The viewer's unread notices, shown beside 通知 (0 for fragments and form posts, which
+    /// do not draw the navigation).
+    pub unread_notices: i64,
 }
 
 impl PageContext {
@@ -80,6 +85,7 @@ impl PageContext {
             demo: app.is_demo().await,
             large_text: cookies::get(headers, cookies::TEXT_SIZE) == Some("large"),
             path: path.into(),
+            unread_notices: 0,
         }
     }
 
@@ -169,6 +175,8 @@ impl PageContext {
             .map(|(href, label, _)| NavItem {
                 href,
                 label,
+                badge: (href == "/notices" && self.unread_notices > 0)
+                    .then_some(self.unread_notices),
                 active: if href == "/" {
                     self.path == "/"
                 } else {
@@ -232,6 +240,12 @@ impl FromRequestParts<App> for PageContext {
             None => String::new(),
         };
         let mut ctx = PageContext::anonymous(app, &parts.headers, &path).await;
+        // Only a whole page draws the navigation: not an htmx fragment, not a form post.
+        let whole_page =
+            parts.method == axum::http::Method::GET && !parts.headers.contains_key("hx-request");
+        if let (Some(c), true) = (&caller, whole_page) {
+            ctx.unread_notices = app.unread_notices(&c.actor).await.unwrap_or(0);
+        }
         ctx.caller = caller;
         ctx.org_name = org_name;
         Ok(ctx)

@@ -1,13 +1,15 @@
 //! 通知: what other people's actions ask of this account, its roles and its organisation, and
 //! what happened to the account's own applications.
 
+use super::list_query::{ListArgs, ListView};
 use super::{PageContext, PageForm, render};
 use crate::App;
 use crate::http::error::PageError;
+use crate::service::listing::ListKind;
 use crate::service::notices::NoticeView;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -26,25 +28,49 @@ pub struct NoticesPage {
     pub notices: Vec<NoticeView>,
     /// Reads the organisation's notices (staff), or only his own (a resident).
     pub staff: bool,
+    /// Unread notices in all (not only on this page).
+    pub unread: i64,
+    pub list: ListView,
+    /// This page's address (filter, order, page), where marking read comes back to.
+    pub here: String,
 }
 
 impl NoticesPage {
-    pub fn unread(&self) -> usize {
-        self.notices.iter().filter(|n| n.unread()).count()
-    }
     pub fn time_of(&self, ms: &i64) -> String {
         super::when(ms)
     }
 }
 
-async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
+async fn list(
+    State(app): State<App>,
+    ctx: PageContext,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
-    let notices = app.my_notice_views(&actor).await?;
+    let (listing, fell_back) = ListArgs::from_query(query.as_deref()).listing(ListKind::Notices);
+    let page = app.my_notice_views(&actor, &listing).await?;
+    let unread = app.unread_notices(&actor).await?;
     let staff = app.reads_organisation_notices(&actor);
+    let list = ListView::new(
+        "/notices",
+        ListKind::Notices,
+        &listing,
+        &page,
+        vec![],
+        fell_back,
+        "暂无通知。",
+    );
+    let here = match query.as_deref().filter(|q| !q.is_empty()) {
+        Some(q) => format!("/notices?{q}"),
+        None => "/notices".into(),
+    };
     Ok(render(&NoticesPage {
         ctx,
-        notices,
+        notices: page.items,
         staff,
+        unread,
+        list,
+        here,
     }))
 }
 
@@ -52,6 +78,19 @@ async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
 pub struct ReadForm {
     #[serde(default)]
     csrf: String,
+    /// The list page the button was on (its filter and page), to come back to.
+    #[serde(default)]
+    back: String,
+}
+
+impl ReadForm {
+    /// Back to the notices list the form was on; anything else (another site, another page)
+    /// goes to the list itself.
+    fn back(&self) -> Redirect {
+        let ok = (self.back == "/notices" || self.back.starts_with("/notices?"))
+            && self.back.bytes().all(|b| b.is_ascii_graphic());
+        Redirect::to(if ok { &self.back } else { "/notices" })
+    }
 }
 
 async fn read(
@@ -63,7 +102,7 @@ async fn read(
     ctx.check_csrf(&form.csrf)?;
     let actor = ctx.require_caller()?.actor.clone();
     app.mark_notice_read(&actor, &id).await?;
-    Ok(Redirect::to("/notices").into_response())
+    Ok(form.back().into_response())
 }
 
 async fn read_all(
@@ -74,5 +113,5 @@ async fn read_all(
     ctx.check_csrf(&form.csrf)?;
     let actor = ctx.require_caller()?.actor.clone();
     app.mark_all_notices_read(&actor).await?;
-    Ok(Redirect::to("/notices").into_response())
+    Ok(form.back().into_response())
 }

@@ -1191,10 +1191,11 @@ async fn a_resident_hears_of_his_own_applications_and_only_he_does() {
                     organisation: a.organisation,
                     roles: a.roles.iter().map(|r| r.as_str().to_string()).collect(),
                 },
-                500,
+                &jianfu_store::ListQuery::default(),
             )
             .await
-            .unwrap();
+            .unwrap()
+            .rows;
         assert!(!loaded.is_empty(), "{label}");
         assert!(
             loaded.iter().all(|n| n.user_id.is_none()),

@@ -5,6 +5,7 @@
 //! and every step is audited.
 
 use crate::helpers::{TestDb, TestServer, backends, expect_code, hidden_field};
+use jianfu_server::service::listing::Listing;
 use jianfu_store::ViolationFilter;
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
@@ -875,7 +876,12 @@ async fn supervisors_in_any_organisation_are_told() {
     assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
     for name in ["ducha", "ducha-wjw"] {
         let user = s.app.store.user_by_username(name).await.unwrap().unwrap();
-        let notices = s.app.my_notices(&actor_of(&user)).await.unwrap();
+        let notices = s
+            .app
+            .my_notices(&actor_of(&user), &Listing::default())
+            .await
+            .unwrap()
+            .items;
         assert!(
             notices.iter().any(|n| n.kind == "violation_reported"),
             "{name} is told: {notices:?}"
@@ -889,7 +895,12 @@ async fn supervisors_in_any_organisation_are_told() {
         .await
         .unwrap()
         .unwrap();
-    let mz = s.app.my_notices(&actor_of(&clerk)).await.unwrap();
+    let mz = s
+        .app
+        .my_notices(&actor_of(&clerk), &Listing::default())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(
         mz.iter().filter(|n| n.kind == "violation_reported").count(),
         1,
@@ -935,8 +946,20 @@ async fn a_resident_does_not_read_the_committees_notices() {
         |n: Vec<jianfu_store::NoticeRow>| n.into_iter().map(|n| n.title).collect::<Vec<_>>();
     let resident = user("jumin").await;
     let worker = user("shegong").await;
-    assert_eq!(titles(app.my_notices(&resident).await.unwrap()), ["致居民"]);
-    let staff = app.my_notices(&worker).await.unwrap();
+    assert_eq!(
+        titles(
+            app.my_notices(&resident, &Listing::default())
+                .await
+                .unwrap()
+                .items
+        ),
+        ["致居民"]
+    );
+    let staff = app
+        .my_notices(&worker, &Listing::default())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(titles(staff.clone()), ["社区内部：举报已认定"]);
     assert!(matches!(
         app.mark_notice_read(&resident, &staff[0].id).await,

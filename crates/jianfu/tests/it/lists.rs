@@ -1,4 +1,4 @@
-//! The lists that grow (准入事项, 违规下派, 证明申请), on SQLite and (when reachable) PostgreSQL:
+//! The lists that grow (准入事项, 违规下派, 证明申请, 通知), on SQLite and (when reachable) PostgreSQL:
 //! a status filter returns only that status, pages split the list with the right totals and links
 //! that keep the filter and the order, the orders hold, a community still sees only its own, bad
 //! query values fall back (pages) or get their stable code (API), and every home tile that links
@@ -478,11 +478,113 @@ async fn home_tiles_equal_the_filtered_lists_they_link_to() {
                 assert_eq!(total(&list), *figure, "{user}: {href}");
                 assert!(!list.contains("无法识别"), "{user}: {href}");
             }
+            // The work figures (未读通知 is checked against its list above, like every tile).
             assert_eq!(
-                found.iter().map(|t| t.1).sum::<i64>(),
+                found
+                    .iter()
+                    .filter(|t| !t.0.starts_with("/notices"))
+                    .map(|t| t.1)
+                    .sum::<i64>(),
                 sum,
                 "{user}: {found:?}"
             );
         }
+    }
+}
+
+/// 通知 is a list like the others (issue 10 §3): 未读/已读, newest or oldest first, 20 a page, with
+/// the unread total beside 通知 in the navigation; marking one read comes back to the page it was
+/// on, never to another site.
+#[tokio::test]
+async fn notice_list_filters_pages_and_the_navigation_counts_unread() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let label = s.db.label;
+        seed(&s).await;
+        let sp = s.api_token("shenpi").await;
+        // Each of the 23 cases waiting for approval told the approver; he has read nothing.
+        let (all, _) = api_list(&s, &sp, "/api/v1/notices?per_page=1").await;
+        let (unread, first) = api_list(&s, &sp, "/api/v1/notices?status=unread&per_page=20").await;
+        assert!(unread >= 23, "{label}: {unread}");
+        assert_eq!(unread, all, "{label}");
+        assert_eq!(first.len(), 20, "{label}");
+        let (_, second) =
+            api_list(&s, &sp, "/api/v1/notices?status=unread&per_page=20&page=2").await;
+        assert_eq!(second.len() as i64, unread - 20, "{label}");
+        assert!(
+            first.iter().chain(&second).all(|n| n["read"] == false),
+            "{label}"
+        );
+        let (_, newest) = api_list(&s, &sp, "/api/v1/notices?per_page=1").await;
+        let (_, oldest) = api_list(&s, &sp, "/api/v1/notices?sort=oldest&per_page=1").await;
+        assert!(
+            oldest[0]["created_at"].as_i64() < newest[0]["created_at"].as_i64(),
+            "{label}"
+        );
+        expect_code(
+            get(&s, &sp, "/api/v1/notices?status=handled").await,
+            422,
+            "invalid_status",
+        )
+        .await;
+
+        // The page: the same total, a pager that keeps the filter, the figure in the navigation.
+        let c = s.web_login("shenpi").await;
+        let list = page(&c, &s, "/notices?status=unread").await;
+        assert_eq!(total(&list), unread, "{label}");
+        assert!(
+            list.contains("href=\"/notices?status=unread&page=2\""),
+            "{label}: next page keeps the filter"
+        );
+        assert!(
+            list.contains(&format!("class=\"nav-badge\">{unread}<")),
+            "{label}: the navigation counts unread notices"
+        );
+        // Marked read on page 2: back on page 2, one fewer unread, and it is among the read.
+        let here = "/notices?status=unread&page=2";
+        let p2 = page(&c, &s, here).await;
+        let csrf = crate::helpers::hidden_field(&p2, "csrf").unwrap();
+        let id = second[0]["id"].as_str().unwrap();
+        assert!(
+            p2.contains(id),
+            "{label}: page 2 shows what the API's page 2 does"
+        );
+        let r = c
+            .post(s.url(&format!("/notices/{id}/read")))
+            .form(&[("csrf", csrf.as_str()), ("back", here)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{label}");
+        assert_eq!(r.headers()["location"], here, "{label}");
+        let (now_unread, _) = api_list(&s, &sp, "/api/v1/notices?status=unread").await;
+        assert_eq!(now_unread, unread - 1, "{label}");
+        let (read, read_list) = api_list(&s, &sp, "/api/v1/notices?status=read").await;
+        assert_eq!(
+            (read, read_list[0]["id"].as_str()),
+            (1, Some(id)),
+            "{label}"
+        );
+        let home = page(&c, &s, "/").await;
+        assert!(
+            home.contains(&format!("class=\"nav-badge\">{now_unread}<")),
+            "{label}"
+        );
+        // 全部标为已读 sent with another site as where to go back: the list itself.
+        let r = c
+            .post(s.url("/notices/read-all"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("back", "https://example.org/notices"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/notices", "{label}");
+        let home = page(&c, &s, "/").await;
+        assert!(
+            !home.contains("nav-badge"),
+            "{label}: nothing unread, no figure"
+        );
     }
 }
