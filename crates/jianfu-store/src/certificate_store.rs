@@ -415,37 +415,41 @@ macro_rules! impl_certificate_store {
                     retrying(move || async move {
                         let audit = audit.clone();
                         let mut tx = begin_audited(self.writer()).await?;
-                        // One statement each: the cap must see the rows just inserted (a
-                        // PostgreSQL CTE batch would not).
-                        for r in rows {
-                            sqlx::query(
+                        // Statements of their own, not a batch: the cap must see the rows just
+                        // inserted (a PostgreSQL CTE batch would not).
+                        if !rows.is_empty() {
+                            let mut q = sqlx::QueryBuilder::<$db>::new(
                                 "INSERT INTO upload_drafts (org_code, id, owner_user_id, \
-                                 material, file_name_enc, kind, size, bytes, created_at) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                            )
-                            .bind(&r.org_code)
-                            .bind(&r.id)
-                            .bind(&r.owner_user_id)
-                            .bind(&r.material)
-                            .bind(&r.file_name_enc)
-                            .bind(&r.kind)
-                            .bind(r.size)
-                            .bind(&r.bytes)
-                            .bind(r.created_at)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(|e| StoreError::from_write(e, "暂存的材料文件"))?;
+                                 material, file_name_enc, kind, size, bytes, created_at) ",
+                            );
+                            q.push_values(rows, |mut b, r| {
+                                b.push_bind(&r.org_code)
+                                    .push_bind(&r.id)
+                                    .push_bind(&r.owner_user_id)
+                                    .push_bind(&r.material)
+                                    .push_bind(&r.file_name_enc)
+                                    .push_bind(&r.kind)
+                                    .push_bind(r.size)
+                                    .push_bind(&r.bytes)
+                                    .push_bind(r.created_at);
+                            });
+                            q.build()
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(|e| StoreError::from_write(e, "暂存的材料文件"))?;
                         }
-                        for id in drop {
-                            sqlx::query(
-                                "DELETE FROM upload_drafts WHERE org_code = $1 \
-                                 AND owner_user_id = $2 AND id = $3",
-                            )
-                            .bind(org)
-                            .bind(owner)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
+                        if !drop.is_empty() {
+                            let mut q = sqlx::QueryBuilder::<$db>::new(
+                                "DELETE FROM upload_drafts WHERE org_code = ",
+                            );
+                            q.push_bind(org).push(" AND owner_user_id = ").push_bind(owner);
+                            q.push(" AND id IN (");
+                            let mut ids = q.separated(", ");
+                            for id in drop {
+                                ids.push_bind(id);
+                            }
+                            q.push(")");
+                            q.build().execute(&mut *tx).await?;
                         }
                         sqlx::query(
                             "DELETE FROM upload_drafts WHERE org_code = $1 AND owner_user_id = $2 \
