@@ -39,7 +39,6 @@ pub struct Dashboard {
     /// Certificate applications the viewer may see, per status filter key of the list
     /// (`open`, `overdue`, `submitted`, `verified`, `approved`, `issued`).
     pub certificates: Option<std::collections::BTreeMap<&'static str, usize>>,
-    pub notices_unread: i64,
 }
 
 impl Dashboard {
@@ -157,7 +156,6 @@ impl App {
             }
             d.certificates = Some(counts);
         }
-        d.notices_unread = self.unread_notices(actor).await?;
         Ok(d)
     }
 }

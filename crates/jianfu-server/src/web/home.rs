@@ -271,12 +271,17 @@ async fn home(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
             coming,
         });
     }
-    if d.notices_unread > 0
+    // The frame already counted them for the navigation's figure.
+    if ctx.unread_notices > 0
         && let Some(first) = sections.first_mut()
     {
         first.cards.insert(
             0,
-            card(d.notices_unread, "未读通知", Some("/notices?status=unread")),
+            card(
+                ctx.unread_notices,
+                "未读通知",
+                Some("/notices?status=unread"),
+            ),
         );
     }
     Ok(render(&HomePage { ctx, sections }))

@@ -28,8 +28,6 @@ pub struct NoticesPage {
     pub notices: Vec<NoticeView>,
     /// Reads the organisation's notices (staff), or only his own (a resident).
     pub staff: bool,
-    /// Unread notices in all (not only on this page).
-    pub unread: i64,
     pub list: ListView,
     /// This page's address (filter, order, page), where marking read comes back to.
     pub here: String,
@@ -49,7 +47,6 @@ async fn list(
     let actor = ctx.require_caller()?.actor.clone();
     let (listing, fell_back) = ListArgs::from_query(query.as_deref()).listing(ListKind::Notices);
     let page = app.my_notice_views(&actor, &listing).await?;
-    let unread = app.unread_notices(&actor).await?;
     let staff = app.reads_organisation_notices(&actor);
     let list = ListView::new(
         "/notices",
@@ -68,7 +65,6 @@ async fn list(
         ctx,
         notices: page.items,
         staff,
-        unread,
         list,
         here,
     }))

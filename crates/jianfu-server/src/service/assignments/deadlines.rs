@@ -2,10 +2,9 @@
 //! deadline crosses a year without its holiday notice, escalation of cases past it, and the
 //! expiry of work whose validity has ended. The last two run every minute from `serve`.
 
-use super::{bad_transition, case_link, state_of};
+use super::{bad_transition, case_link, deadline_day, state_of};
 use crate::service::{Actor, App, RequestMeta, ServiceError};
 use jianfu_domain::Role;
-use jianfu_domain::assignment::working_days::format_date;
 use jianfu_domain::assignment::{self as case, CaseAction, CaseState};
 use jianfu_store::{AssignmentRow, Subject, Told};
 
@@ -51,10 +50,7 @@ impl App {
             "{}提交的“{}”需要区级审批，请在 {} 前（含当日）办理。",
             tree.name_or_code(&row.department_code),
             row.title,
-            // The deadline is the next day's midnight: name the last working day itself.
-            row.deadline_at
-                .map(|ms| format_date(jianfu_domain::clock::beijing_date(ms - 1)))
-                .unwrap_or_default()
+            row.deadline_at.map(deadline_day).unwrap_or_default()
         );
         Ok(self
             .told(
@@ -117,9 +113,7 @@ impl App {
                 "{}提交的“{}”已超过审批期限（{}），尚未审批。",
                 tree.name_or_code(&row.department_code),
                 row.title,
-                row.deadline_at
-                    .map(jianfu_domain::clock::format_beijing)
-                    .unwrap_or_default()
+                row.deadline_at.map(deadline_day).unwrap_or_default()
             );
             let link = case_link(&row);
             // Asks for a decision: handled once the case is no longer pending approval.

@@ -119,6 +119,15 @@ pub fn case_path(department: &str, id: &str) -> String {
     format!("/assignments/{department}/{id}")
 }
 
+/// The last working day of an approval deadline, `YYYY-MM-DD`: the deadline is stored as the
+/// Beijing midnight that ends that day (`submit.rs`), which people must never see as the next
+/// day's 00:00.
+pub fn deadline_day(deadline_ms: i64) -> String {
+    jianfu_domain::assignment::working_days::format_date(jianfu_domain::clock::beijing_date(
+        deadline_ms - 1,
+    ))
+}
+
 fn case_not_found(id: &str) -> ServiceError {
     ServiceError::NotFound(format!(
         "准入事项 {}",

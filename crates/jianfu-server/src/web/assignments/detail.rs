@@ -3,9 +3,10 @@
 //! again with the reason and what was typed.
 
 use super::decision::{DecisionView, decision_view};
-use super::{deadline_day, fen, pairs};
+use super::{fen, pairs};
 use crate::App;
 use crate::http::error::PageError;
+use crate::service::assignments::deadline_day;
 use crate::service::assignments::{CaseActions, CaseOut, case_path};
 use crate::service::{RequestMeta, ServiceError};
 use crate::web::{PageContext, confirm, render, when};

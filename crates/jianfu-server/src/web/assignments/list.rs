@@ -1,9 +1,10 @@
 //! The list of cases in scope (for a community: 本社区准入事项), filtered, sorted and paged.
 
-use super::{deadline_day, fen};
+use super::fen;
 use crate::App;
 use crate::http::error::PageError;
 use crate::service::assignments::CaseSummary;
+use crate::service::assignments::deadline_day;
 use crate::service::listing::ListKind;
 use crate::web::list_query::{ListArgs, ListView};
 use crate::web::{PageContext, render, when};

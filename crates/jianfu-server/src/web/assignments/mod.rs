@@ -14,7 +14,6 @@ mod funding;
 mod list;
 mod new;
 
-use super::when;
 use crate::App;
 use axum::Router;
 use axum::routing::{get, post};
@@ -46,11 +45,6 @@ pub fn routes() -> Router<App> {
 
 fn pairs(body: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(body).unwrap_or_default()
-}
-
-/// The last day of an approval deadline (stored as the next midnight, Beijing time).
-fn deadline_day(ms: i64) -> String {
-    when(&(ms - 1)).chars().take(10).collect()
 }
 
 fn fen(f: i64) -> String {
