@@ -89,7 +89,8 @@ async fn main() {
         let id = app
             .apply_certificate(&resident, &meta, &input, uploads, None)
             .await
-            .expect("apply");
+            .expect("apply")
+            .id;
         app.verify_certificate_application(
             &worker,
             &meta,

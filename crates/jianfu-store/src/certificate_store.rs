@@ -231,8 +231,9 @@ pub trait CertificateStore: Send + Sync + 'static {
         application_id: &str,
         seq: i64,
     ) -> Result<Option<MaterialRow>>;
-    /// Applies `change` only if the application is still in `change.from`; false (nothing
-    /// written, nothing audited) otherwise.
+    /// Applies `change` only if the application is still in `change.from` and returns the
+    /// application as changed (so the answer needs no second read); `None` (nothing written,
+    /// nothing audited) otherwise.
     async fn change_certificate_application(
         &self,
         community: &str,
@@ -240,7 +241,7 @@ pub trait CertificateStore: Send + Sync + 'static {
         change: &ApplicationChange,
         told: &crate::Told,
         audit: AuditDraft,
-    ) -> Result<bool>;
+    ) -> Result<Option<CertificateApplicationRow>>;
     /// Issues an approved application: number, certificate row, seal-log entry, application →
     /// issued, audit record, and the notices `tell` writes about the numbered certificate, one
     /// transaction.
@@ -686,24 +687,28 @@ macro_rules! impl_certificate_store {
                     c: &ApplicationChange,
                     told: &$crate::Told,
                     audit: AuditDraft,
-                ) -> Result<bool> {
+                ) -> Result<Option<CertificateApplicationRow>> {
                     let audit = &audit;
+                    let sql = format!(
+                        "UPDATE certificate_applications SET status = $1, updated_at = $2, \
+                         facts = COALESCE($3, facts), \
+                         verified_by = COALESCE($4, verified_by), \
+                         verified_at = CASE WHEN $4 IS NULL THEN verified_at ELSE $2 END, \
+                         verify_note = COALESCE($5, verify_note), \
+                         approved_by = COALESCE($6, approved_by), \
+                         approved_at = CASE WHEN $6 IS NULL THEN approved_at ELSE $2 END, \
+                         decided_by = COALESCE($7, decided_by), \
+                         decided_at = CASE WHEN $7 IS NULL THEN decided_at ELSE $2 END, \
+                         refusal_reason = COALESCE($8, refusal_reason) \
+                         WHERE community_code = $9 AND id = $10 AND status = $11 \
+                         RETURNING {APP_COLUMNS}"
+                    );
+                    let sql = &sql;
                     retrying(move || async move {
                         let audit = audit.clone();
                         let mut tx = begin_audited(self.writer()).await?;
-                        let done = sqlx::query(
-                            "UPDATE certificate_applications SET status = $1, updated_at = $2, \
-                             facts = COALESCE($3, facts), \
-                             verified_by = COALESCE($4, verified_by), \
-                             verified_at = CASE WHEN $4 IS NULL THEN verified_at ELSE $2 END, \
-                             verify_note = COALESCE($5, verify_note), \
-                             approved_by = COALESCE($6, approved_by), \
-                             approved_at = CASE WHEN $6 IS NULL THEN approved_at ELSE $2 END, \
-                             decided_by = COALESCE($7, decided_by), \
-                             decided_at = CASE WHEN $7 IS NULL THEN decided_at ELSE $2 END, \
-                             refusal_reason = COALESCE($8, refusal_reason) \
-                             WHERE community_code = $9 AND id = $10 AND status = $11",
-                        )
+                        let changed: Option<CertificateApplicationRow> =
+                            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                         .bind(&c.to)
                         .bind(c.at)
                         .bind(&c.facts)
@@ -715,17 +720,16 @@ macro_rules! impl_certificate_store {
                         .bind(community)
                         .bind(id)
                         .bind(&c.from)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if done == 0 {
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let Some(changed) = changed else {
                             tx.rollback().await?;
-                            return Ok(false);
-                        }
+                            return Ok(None);
+                        };
                         let mut batch = Batch::new("通知");
                         super::notice_sql::add_rows(&mut batch, &told.notices);
                         commit_audited_batch(tx, batch, told.with_change(audit)).await?;
-                        Ok(true)
+                        Ok(Some(changed))
                     })
                     .await
                 }

@@ -303,17 +303,11 @@ pub async fn apply(
 ) -> Result<(StatusCode, Json<ApplicationOut>), ApiError> {
     let uploads = decode_materials(&req.materials)?;
     let key = idempotency_key(&headers);
-    let id = app
+    let row = app
         .apply_certificate(&caller.actor, &meta, &req.input, uploads, key.as_deref())
         .await?;
-    let community = caller
-        .actor
-        .org
-        .as_ref()
-        .map(|o| o.to_string())
-        .unwrap_or_default();
     let d = app
-        .certificate_application_brief(&caller.actor, &community, &id)
+        .certificate_application_brief_of(&caller.actor, row)
         .await?;
     Ok((StatusCode::CREATED, Json(d.view.into())))
 }
@@ -364,6 +358,16 @@ pub async fn get_application(
     Ok(Json(d.into()))
 }
 
+/// The answer to a step: the application as the step left it (the row its update returned).
+async fn answer(
+    app: &App,
+    actor: &crate::service::Actor,
+    row: jianfu_store::CertificateApplicationRow,
+) -> Result<Json<ApplicationOut>, ApiError> {
+    let d = app.certificate_application_brief_of(actor, row).await?;
+    Ok(Json(d.into()))
+}
+
 /// 社区工作者核实：确认社区能够如实掌握所证明的事实（如户籍在本社区），填写证明中的事实。证明正文必须填写完整
 /// （`blank_document`：不在空白或未填完的文书上用印）；要求户籍在本社区的证明须 `household_checked`（`household_not_checked`）。
 #[utoipa::path(post, path = "/api/v1/certificates/applications/{community}/{id}/verify", tag = "certificates",
@@ -378,17 +382,18 @@ pub async fn verify_application(
     ApiPath((community, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
-    app.verify_certificate_application(
-        &caller.actor,
-        &meta,
-        &community,
-        &id,
-        body.facts,
-        body.household_checked,
-        &body.note,
-    )
-    .await?;
-    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
+    let row = app
+        .verify_certificate_application(
+            &caller.actor,
+            &meta,
+            &community,
+            &id,
+            body.facts,
+            body.household_checked,
+            &body.note,
+        )
+        .await?;
+    answer(&app, &caller.actor, row).await
 }
 
 /// 社区书记/主任批准用印。核实人与批准人不能是同一人（`same_person`）。
@@ -402,9 +407,10 @@ pub async fn approve_application(
     ApiCaller(caller): ApiCaller,
     ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
-    app.approve_certificate_application(&caller.actor, &meta, &community, &id)
+    let row = app
+        .approve_certificate_application(&caller.actor, &meta, &community, &id)
         .await?;
-    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
+    answer(&app, &caller.actor, row).await
 }
 
 /// 不予出具：须写明说明（`reason_required`），告诉申请人应到何处办理。
@@ -420,9 +426,10 @@ pub async fn refuse_application(
     ApiPath((community, id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
-    app.refuse_certificate_application(&caller.actor, &meta, &community, &id, &body.reason)
+    let row = app
+        .refuse_certificate_application(&caller.actor, &meta, &community, &id, &body.reason)
         .await?;
-    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
+    answer(&app, &caller.actor, row).await
 }
 
 /// 居民撤回尚未核实的申请。
@@ -436,9 +443,10 @@ pub async fn withdraw_application(
     ApiCaller(caller): ApiCaller,
     ApiPath((community, id)): ApiPath<(String, String)>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
-    app.withdraw_certificate_application(&caller.actor, &meta, &community, &id)
+    let row = app
+        .withdraw_certificate_application(&caller.actor, &meta, &community, &id)
         .await?;
-    get_application(State(app), ApiCaller(caller), ApiPath((community, id))).await
+    answer(&app, &caller.actor, row).await
 }
 
 /// 出具的结果：证明及其核验码（核验码印在证明上，仅返回给出具人）。

@@ -179,6 +179,7 @@ impl App {
             }
             other => other.into(),
         })?;
+        self.orgs.accounts_changed();
         Ok(row.id)
     }
 
@@ -223,6 +224,7 @@ impl App {
         };
         let a = self.audit(actor, meta, action, format!("user:{}", user.id));
         self.store.set_user_disabled(&user.id, disabled, a).await?;
+        self.orgs.accounts_changed();
         self.sessions.forget_all();
         Ok(())
     }

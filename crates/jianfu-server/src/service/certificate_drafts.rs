@@ -206,7 +206,7 @@ impl App {
                 .apply_with_drafts(actor, meta, input, uploads, idempotency_key, &delete)
                 .await
             {
-                Ok(id) => return Ok(id),
+                Ok(row) => return Ok(row.id),
                 Err(e @ ServiceError::Rejected { .. }) => e,
                 Err(e) => return Err(FormRefusal::bare(e)),
             }

@@ -78,7 +78,8 @@ impl App {
                 uploads(&["id_card", "hukou", "evidence"]),
                 None,
             )
-            .await?;
+            .await?
+            .id;
         self.verify_certificate_application(
             &worker,
             meta,
@@ -125,7 +126,8 @@ impl App {
                 uploads(&["id_card", "hukou", "evidence"]),
                 None,
             )
-            .await?;
+            .await?
+            .id;
         let checked = self
             .certificate_application_detail(&worker, COMMUNITY, &id)
             .await?;

@@ -158,9 +158,7 @@ impl App {
     /// it (supervisors may sit in the district office or in a department). With nobody holding it
     /// yet, the district itself, so the notice waits for whoever is appointed.
     pub async fn holders_of(&self, role: Role) -> Result<Vec<Recipient>, ServiceError> {
-        // Asked of the database: a district of thousands of communities has thousands of
-        // accounts, and every violation report asks this (issue 14 §4).
-        let mut orgs = self.store.orgs_with_role(role.as_str()).await?;
+        let mut orgs = self.orgs_holding(role).await?.to_vec();
         if orgs.is_empty() {
             let tree = self.org_tree().await?;
             orgs.extend(

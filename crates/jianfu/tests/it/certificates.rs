@@ -158,6 +158,15 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         )
         .await;
         assert_eq!(a["status"], "submitted", "{label}");
+        let path = format!(
+            "/api/v1/certificates/applications/{COMMUNITY}/{}",
+            a["id"].as_str().unwrap()
+        );
+        let again = json_ok(get(&s, Some(&jumin), &path).await, 200).await;
+        assert_eq!(
+            a, again,
+            "{label}: the apply answer is the application as stored"
+        );
         assert_eq!(
             a["id_number_masked"], "**************002X",
             "{label}: last 4 only"
@@ -170,10 +179,6 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         assert_eq!(
             a["due_on"], "2026-12-04",
             "{label}: 5 working days from Sat 28 Nov"
-        );
-        let path = format!(
-            "/api/v1/certificates/applications/{COMMUNITY}/{}",
-            a["id"].as_str().unwrap()
         );
 
         // At rest the ID number is ciphertext.
@@ -224,6 +229,12 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         )
         .await;
         assert_eq!(v["status"], "verified");
+        // The answer is built from the row the step wrote (no second read): the same as reading.
+        let again = json_ok(get(&s, Some(&shegong), &path).await, 200).await;
+        assert_eq!(
+            v, again,
+            "{label}: the verify answer is the application as stored"
+        );
         // The worker may not approve the seal (no permission); the director can.
         let r = post(&s, &shegong, &format!("{path}/approve"), &json!({})).await;
         assert_eq!(r.status(), 403, "{label}");
@@ -233,6 +244,11 @@ async fn a_certificate_goes_from_application_to_public_verification_and_revocati
         )
         .await;
         assert_eq!(v["status"], "approved");
+        let again = json_ok(get(&s, Some(&shuji), &path).await, 200).await;
+        assert_eq!(
+            v, again,
+            "{label}: the approve answer is the application as stored"
+        );
 
         // Issuing needs a key; the same key twice gives the same certificate, once.
         let r = post(&s, &shegong, &format!("{path}/issue"), &json!({})).await;

@@ -844,13 +844,31 @@ async fn gate_violations_report_page_keeps_text_and_refuses_disguised_files() {
     }
 }
 
-/// Supervisors are told wherever they sit: in the district office or in a department.
+/// Supervisors are told wherever they sit: in the district office or in a department. Who
+/// holds the role is cached (issue 14): a supervisor appointed after a report is told of the
+/// next one, and one disabled is not told again.
 #[tokio::test]
 async fn supervisors_in_any_organisation_are_told() {
     use jianfu_server::service::accounts::NewAccount;
     use jianfu_server::service::auth::actor_of;
     use jianfu_server::service::{Actor, RequestMeta};
     let s = TestServer::sqlite().await;
+    let sg = s.api_token("shegong").await;
+    let report = |title: &'static str| {
+        let (s, sg) = (&s, &sg);
+        async move {
+            let r = post_json(
+                s,
+                sg,
+                "/api/v1/violations",
+                &report_body("110115-MZJ", title, &[]),
+            )
+            .await;
+            assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+        }
+    };
+    // Before the department has a supervisor: the holders are read (and kept) now.
+    report("要求社区每月报送养犬登记情况").await;
     s.app
         .create_account(
             &Actor::console(),
@@ -865,15 +883,12 @@ async fn supervisors_in_any_organisation_are_told() {
         )
         .await
         .expect("a supervisor in a department");
-    let sg = s.api_token("shegong").await;
-    let r = post_json(
-        &s,
-        &sg,
-        "/api/v1/violations",
-        &report_body("110115-MZJ", "要求社区每周报送商户情况", &[]),
-    )
-    .await;
-    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    report("要求社区每周报送商户情况").await;
+    assert_eq!(
+        reports_told(&s, "ducha-wjw").await,
+        1,
+        "told of the report after appointment"
+    );
     for name in ["ducha", "ducha-wjw"] {
         let user = s.app.store.user_by_username(name).await.unwrap().unwrap();
         let notices = s
@@ -903,9 +918,45 @@ async fn supervisors_in_any_organisation_are_told() {
         .items;
     assert_eq!(
         mz.iter().filter(|n| n.kind == "violation_reported").count(),
-        1,
-        "the department itself, once"
+        2,
+        "the department itself, once per report"
     );
+    // Disabled: the department office no longer holds the role, and is not told again.
+    s.app
+        .set_account_disabled(
+            &Actor::console(),
+            &RequestMeta::console(),
+            "ducha-wjw",
+            true,
+        )
+        .await
+        .expect("disable");
+    report("要求社区每周上报巡查照片").await;
+    assert_eq!(
+        reports_told(&s, "ducha-wjw").await,
+        1,
+        "not told once disabled"
+    );
+}
+
+/// How many violation-report notices `username` reads.
+async fn reports_told(s: &TestServer, username: &str) -> usize {
+    use jianfu_server::service::auth::actor_of;
+    let user = s
+        .app
+        .store
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    s.app
+        .my_notices(&actor_of(&user), &Listing::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|n| n.kind == "violation_reported")
+        .count()
 }
 
 /// Issue 10 §1: a resident with an account in the community does not read the committee's

@@ -106,8 +106,8 @@ impl App {
         Ok((c, items))
     }
 
-    /// Screens, checks and stores an application. Returns its id; a retry with the same
-    /// idempotency key returns the first application's id and stores nothing new.
+    /// Screens, checks and stores an application. Returns it as stored; a retry with the same
+    /// idempotency key returns the first application and stores nothing new.
     pub async fn apply_certificate(
         &self,
         actor: &Actor,
@@ -115,7 +115,7 @@ impl App {
         input: &ApplicationInput,
         uploads: Vec<Upload>,
         idempotency_key: Option<&str>,
-    ) -> Result<String, ServiceError> {
+    ) -> Result<CertificateApplicationRow, ServiceError> {
         self.apply_with_drafts(actor, meta, input, uploads, idempotency_key, &[])
             .await
     }
@@ -130,7 +130,7 @@ impl App {
         uploads: Vec<Upload>,
         idempotency_key: Option<&str>,
         drafts_used: &[String],
-    ) -> Result<String, ServiceError> {
+    ) -> Result<CertificateApplicationRow, ServiceError> {
         let online =
             actor.may(Permission::ApplyCertificate) && !actor.may(Permission::HandleCertificates);
         if !online {
@@ -159,7 +159,7 @@ impl App {
                 .certificate_application_by_key(&community, k)
                 .await?
         {
-            return Ok(done.id);
+            return Ok(done);
         }
 
         let catalog = self.current_catalog().await?;
@@ -304,14 +304,13 @@ impl App {
             .insert_certificate_application(&row, &materials, drafts_used, &told, audit)
             .await
         {
-            Ok(()) => Ok(app_id),
+            Ok(()) => Ok(row),
             // The same key raced in from a parallel retry: answer with the first one.
             Err(jianfu_store::StoreError::Conflict(_)) if key.is_some() => {
                 let k = key.as_deref().unwrap_or_default();
                 self.store
                     .certificate_application_by_key(&community, k)
                     .await?
-                    .map(|a| a.id)
                     .ok_or_else(|| ServiceError::Conflict("该申请已提交".into()))
             }
             Err(e) => Err(e.into()),

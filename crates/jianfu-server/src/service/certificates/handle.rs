@@ -29,7 +29,7 @@ impl App {
         facts: BTreeMap<String, String>,
         household_checked: bool,
         note: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<CertificateApplicationRow, ServiceError> {
         actor.require(Permission::HandleCertificates)?;
         let row = self.readable_application(actor, community, id).await?;
         let item = self.item_of(&row).await?;
@@ -113,7 +113,7 @@ impl App {
         meta: &RequestMeta,
         community: &str,
         id: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<CertificateApplicationRow, ServiceError> {
         actor.require(Permission::ApproveSealUse)?;
         let row = self.readable_application(actor, community, id).await?;
         let me = actor.username.clone().unwrap_or_default();
@@ -137,9 +137,10 @@ impl App {
         community: &str,
         id: &str,
         reason: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<CertificateApplicationRow, ServiceError> {
         self.refuse_application(actor, Op::Do(meta), community, id, reason)
             .await
+            .and_then(done)
     }
 
     async fn refuse_application(
@@ -149,7 +150,7 @@ impl App {
         community: &str,
         id: &str,
         reason: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Option<CertificateApplicationRow>, ServiceError> {
         actor.require(Permission::HandleCertificates)?;
         let row = self.readable_application(actor, community, id).await?;
         let reason = trimmed(reason, 500, "不予出具的说明")?;
@@ -167,9 +168,10 @@ impl App {
             refusal_reason: Some(reason),
             ..Default::default()
         };
-        let Op::Do(meta) = op else { return Ok(()) };
+        let Op::Do(meta) = op else { return Ok(None) };
         self.change_application(actor, meta, &row, change, "certificate.refuse")
             .await
+            .map(Some)
     }
 
     /// The resident takes back an application nobody has worked on yet.
@@ -179,9 +181,10 @@ impl App {
         meta: &RequestMeta,
         community: &str,
         id: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<CertificateApplicationRow, ServiceError> {
         self.withdraw_application(actor, Op::Do(meta), community, id)
             .await
+            .and_then(done)
     }
 
     async fn withdraw_application(
@@ -190,7 +193,7 @@ impl App {
         op: Op<'_>,
         community: &str,
         id: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Option<CertificateApplicationRow>, ServiceError> {
         if !actor.may(Permission::ApplyCertificate) {
             // The worker who entered it at the window may take it back too (the domain's
             // `not_applicant` rule decides who submitted it).
@@ -210,9 +213,10 @@ impl App {
             decided_by: actor.username.clone(),
             ..Default::default()
         };
-        let Op::Do(meta) = op else { return Ok(()) };
+        let Op::Do(meta) = op else { return Ok(None) };
         self.change_application(actor, meta, &row, change, "certificate.withdraw")
             .await
+            .map(Some)
     }
 
     /// Whether `action` ("issue", "refuse" or "withdraw") on an application would be accepted
@@ -231,14 +235,14 @@ impl App {
                 .issue(actor, Op::Check, community, id, idempotency_key)
                 .await
                 .map(|_| ()),
-            "refuse" => {
-                self.refuse_application(actor, Op::Check, community, id, reason)
-                    .await
-            }
-            "withdraw" => {
-                self.withdraw_application(actor, Op::Check, community, id)
-                    .await
-            }
+            "refuse" => self
+                .refuse_application(actor, Op::Check, community, id, reason)
+                .await
+                .map(|_| ()),
+            "withdraw" => self
+                .withdraw_application(actor, Op::Check, community, id)
+                .await
+                .map(|_| ()),
             _ => Err(ServiceError::NotFound("该操作".into())),
         }
     }
@@ -250,7 +254,7 @@ impl App {
         row: &CertificateApplicationRow,
         change: ApplicationChange,
         action: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<CertificateApplicationRow, ServiceError> {
         let mut audit = self.audit(
             actor,
             meta,
@@ -317,16 +321,21 @@ impl App {
             )),
             _ => told,
         };
-        if !self
-            .store
+        self.store
             .change_certificate_application(&row.community_code, &row.id, &change, &told, audit)
             .await?
-        {
-            return Err(rejected(
-                "wrong_state",
-                "这份申请刚被别人处理过，请刷新页面查看最新状态",
-            ));
-        }
-        Ok(())
+            .ok_or_else(|| {
+                rejected(
+                    "wrong_state",
+                    "这份申请刚被别人处理过，请刷新页面查看最新状态",
+                )
+            })
     }
+}
+
+/// A step done for real (`Op::Do`) always yields the changed application.
+fn done(
+    changed: Option<CertificateApplicationRow>,
+) -> Result<CertificateApplicationRow, ServiceError> {
+    changed.ok_or_else(|| ServiceError::Internal("step checked but not done".into()))
 }

@@ -174,6 +174,16 @@ impl App {
         self.application_detail(actor, community, id, false).await
     }
 
+    /// The brief of an application the actor has just changed, from the row the change
+    /// returned (no second read).
+    pub async fn certificate_application_brief_of(
+        &self,
+        actor: &Actor,
+        row: CertificateApplicationRow,
+    ) -> Result<ApplicationDetail, ServiceError> {
+        self.detail_of(actor, row, false).await
+    }
+
     async fn application_detail(
         &self,
         actor: &Actor,
@@ -182,6 +192,15 @@ impl App {
         with_files: bool,
     ) -> Result<ApplicationDetail, ServiceError> {
         let row = self.readable_application(actor, community, id).await?;
+        self.detail_of(actor, row, with_files).await
+    }
+
+    async fn detail_of(
+        &self,
+        actor: &Actor,
+        row: CertificateApplicationRow,
+        with_files: bool,
+    ) -> Result<ApplicationDetail, ServiceError> {
         let catalog = self
             .catalog_version(&row.catalog_version)
             .await?

@@ -306,7 +306,7 @@ pub(super) async fn act(
         }
     };
     match result {
-        Ok(()) => Ok(
+        Ok(_) => Ok(
             Redirect::to(&format!("/certificates/a/{community}/{id}?done={action}"))
                 .into_response(),
         ),
