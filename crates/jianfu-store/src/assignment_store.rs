@@ -227,7 +227,7 @@ macro_rules! impl_assignment_store {
     ($store:ident, $db:ty) => {
         mod assignment_sql {
             use super::$store;
-            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch};
+            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch, write_audited};
             use $crate::retry::retrying;
             use $crate::assignment_store::{
                 Admission, AssignmentEvent, AssignmentListed, AssignmentRow, AssignmentScope,
@@ -431,12 +431,19 @@ macro_rules! impl_assignment_store {
                                 Some(take_access_number(self.writer(), adm.year).await?);
                         }
                         let audit = audit.clone();
-                        let mut tx = begin_audited(self.writer()).await?;
-                        // SQLite has one writer anyway: a statement of its own would only cost
-                        // one more commit.
-                        if let (Some(adm), true) = (admission, one_writer) {
-                            row.access_number = Some(take_access_number(&mut *tx, adm.year).await?);
-                        }
+                        // SQLite has one writer anyway: the number is taken in the transaction
+                        // (a statement of its own would only cost one more commit).
+                        // PostgreSQL writes the case without a transaction (`write_audited`).
+                        let tx = if one_writer {
+                            let mut tx = begin_audited(self.writer()).await?;
+                            if let Some(adm) = admission {
+                                row.access_number =
+                                    Some(take_access_number(&mut *tx, adm.year).await?);
+                            }
+                            Some(tx)
+                        } else {
+                            None
+                        };
                         let a = &row;
                         let mut batch = Batch::new(format!("准入事项 {}", a.id));
                         batch.insert(
@@ -487,7 +494,11 @@ macro_rules! impl_assignment_store {
                             add_funding(&mut batch, &a.id, &adm.funding);
                         }
                         super::notice_sql::add_rows(&mut batch, &told.notices);
-                        commit_audited_batch(tx, batch, told.with_change(audit)).await?;
+                        let drafts = told.with_change(audit);
+                        match tx {
+                            Some(tx) => commit_audited_batch(tx, batch, drafts).await?,
+                            None => write_audited(self.writer(), batch, drafts).await?,
+                        }
                         Ok(CaseWrite::Done {
                             access_number: a.access_number.clone(),
                         })

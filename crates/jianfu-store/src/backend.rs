@@ -173,6 +173,35 @@ macro_rules! impl_store {
                 self.binds = 0;
             }
 
+            /// Runs the batch as one statement outside any transaction (PostgreSQL commits it
+            /// by itself), or, if it had to be split, in a transaction of its own. A duplicate
+            /// audit record means another writer moved the chain on since its head was read:
+            /// that error is kept as it is, for [`crate::retry::retrying`] to run the use case
+            /// again; other duplicates are the use case's conflicts.
+            async fn run_alone(mut self, pool: &sqlx::Pool<$db>) -> Result<()> {
+                self.close();
+                let what = self.what;
+                let map = |e: sqlx::Error| {
+                    if $crate::retry::is_chain_moved(&e) {
+                        StoreError::Database(e)
+                    } else {
+                        StoreError::from_write(e, &what)
+                    }
+                };
+                if self.full.len() == 1 {
+                    for mut q in self.full {
+                        q.build().execute(pool).await.map_err(map)?;
+                    }
+                    return Ok(());
+                }
+                let mut tx = begin_audited(pool).await?;
+                for mut q in self.full {
+                    q.build().execute(&mut *tx).await.map_err(map)?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             pub(crate) async fn run(mut self, tx: &mut Transaction<'static, $db>) -> Result<()> {
                 self.close();
                 for mut q in self.full {
@@ -209,6 +238,70 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// Writes a use case that needs nothing read inside its transaction: its batch and its
+        /// audit records, committed together. On PostgreSQL without a transaction or a lock
+        /// (issue 14 §2): the chains' heads are read, the records sealed onto them, and
+        /// everything sent as one statement with the heads' new values. The audit log's key
+        /// (chain, seq) is the guard: if another writer took the same numbers first, the
+        /// statement fails whole and the use case runs again on the new head. Two round trips
+        /// instead of four (begin, lock, batch, commit), and writers of one organisation no
+        /// longer queue on its head row. SQLite (one writer), a chain without a head yet and a
+        /// chain on which such a write recently lost a race (`retry::mark_contended`: many
+        /// clerks of one department) take the locking path.
+        pub(crate) async fn write_audited(
+            pool: &sqlx::Pool<$db>,
+            mut batch: Batch,
+            drafts: Vec<AuditDraft>,
+        ) -> Result<()> {
+            if <$db as $crate::backend::Dialect>::ONE_WRITER {
+                let tx = begin_audited(pool).await?;
+                return commit_audited_batch(tx, batch, drafts).await;
+            }
+            let by_chain = by_chain(drafts);
+            if $crate::retry::any_contended(by_chain.keys()) {
+                let tx = begin_audited(pool).await?;
+                let drafts = by_chain.into_values().flatten().collect();
+                return commit_audited_batch(tx, batch, drafts).await;
+            }
+            let mut heads = Vec::with_capacity(by_chain.len());
+            for chain in by_chain.keys() {
+                let head: Option<(i64, String)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
+                        .bind(chain)
+                        .fetch_optional(pool)
+                        .await?;
+                heads.push(head);
+            }
+            if heads.iter().any(Option::is_none) {
+                let tx = begin_audited(pool).await?;
+                let drafts = by_chain.into_values().flatten().collect();
+                return commit_audited_batch(tx, batch, drafts).await;
+            }
+            let chains: Vec<String> = by_chain.keys().cloned().collect();
+            let mut reserved = Reserved::default();
+            for ((chain, drafts), head) in by_chain.into_iter().zip(heads.into_iter().flatten()) {
+                let (seq, hash) = head;
+                reserved.seal(chain, seq, hash, drafts);
+            }
+            reserved.add_to(&mut batch);
+            let written = batch.run_alone(pool).await;
+            if let Err(StoreError::Database(e)) = &written
+                && $crate::retry::is_chain_moved(e)
+            {
+                $crate::retry::mark_contended(&chains);
+            }
+            written
+        }
+
+        fn by_chain(drafts: Vec<AuditDraft>) -> std::collections::BTreeMap<String, Vec<AuditDraft>> {
+            let mut by_chain: std::collections::BTreeMap<String, Vec<AuditDraft>> =
+                std::collections::BTreeMap::new();
+            for d in drafts {
+                by_chain.entry(d.chain.clone()).or_default().push(d);
+            }
+            by_chain
+        }
+
         /// Locks the chains' heads and seals the records on them; the records are written when
         /// added to a batch (`Reserved::add_to`). Only for a use case that must lock something
         /// else after the chain heads (issuing a certificate locks the district's seal log last,
@@ -217,17 +310,12 @@ macro_rules! impl_store {
             tx: &mut Transaction<'static, $db>,
             drafts: Vec<AuditDraft>,
         ) -> Result<Reserved> {
-            let mut by_chain: std::collections::BTreeMap<String, Vec<AuditDraft>> =
-                std::collections::BTreeMap::new();
-            for d in drafts {
-                by_chain.entry(d.chain.clone()).or_default().push(d);
-            }
             let mut reserved = Reserved::default();
-            for (chain, drafts) in by_chain {
+            for (chain, drafts) in by_chain(drafts) {
                 let n = drafts.len() as i64;
                 // New chain: the row starts at its genesis. Known chain: the sequence moves on
                 // by n and the hash returned is still the last record's.
-                let (last, mut prev): (i64, String) = sqlx::query_as(
+                let (last, prev): (i64, String) = sqlx::query_as(
                     "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $3, $2) \
                      ON CONFLICT (chain) DO UPDATE SET seq = audit_head.seq + $3 \
                      RETURNING seq, hash",
@@ -237,10 +325,29 @@ macro_rules! impl_store {
                 .bind(n)
                 .fetch_one(&mut **tx)
                 .await?;
-                for (i, d) in drafts.into_iter().enumerate() {
+                reserved.seal(chain, last - n, prev, drafts);
+            }
+            Ok(reserved)
+        }
+
+        /// Sealed audit records, and each chain's new head.
+        #[derive(Default)]
+        pub(crate) struct Reserved {
+            records: Vec<AuditRecord>,
+            /// Each chain's new head: its last sequence number and hash.
+            heads: Vec<(String, i64, String)>,
+        }
+
+        impl Reserved {
+            /// Seals `drafts` in order onto `chain`, whose head was record `seq` with `hash`.
+            fn seal(&mut self, chain: String, seq: i64, hash: String, drafts: Vec<AuditDraft>) {
+                let mut prev = hash;
+                let mut last = seq;
+                for d in drafts {
+                    last += 1;
                     let r = AuditRecord {
                         chain: d.chain,
-                        seq: last - n + 1 + i as i64,
+                        seq: last,
                         id: d.id,
                         at: d.at,
                         actor: d.actor,
@@ -256,22 +363,11 @@ macro_rules! impl_store {
                     }
                     .seal(&prev);
                     prev = r.hash.clone();
-                    reserved.records.push(r);
+                    self.records.push(r);
                 }
-                reserved.heads.push((chain, prev));
+                self.heads.push((chain, last, prev));
             }
-            Ok(reserved)
-        }
 
-        /// Sealed audit records whose chain heads this transaction holds.
-        #[derive(Default)]
-        pub(crate) struct Reserved {
-            records: Vec<AuditRecord>,
-            /// Each chain's new head hash.
-            heads: Vec<(String, String)>,
-        }
-
-        impl Reserved {
             pub(crate) fn add_to(self, batch: &mut Batch) {
                 batch.insert(
                     "INSERT INTO audit_log (chain, seq, id, at, actor, actor_role, action, \
@@ -295,10 +391,12 @@ macro_rules! impl_store {
                             .push_bind(r.hash);
                     },
                 );
-                for (chain, hash) in self.heads {
+                for (chain, seq, hash) in self.heads {
                     batch
-                        .write(2)
-                        .push("UPDATE audit_head SET hash = ")
+                        .write(3)
+                        .push("UPDATE audit_head SET seq = ")
+                        .push_bind(seq)
+                        .push(", hash = ")
                         .push_bind(hash)
                         .push(" WHERE chain = ")
                         .push_bind(chain);
@@ -690,8 +788,7 @@ macro_rules! impl_store {
                 let audit = &audit;
                 retrying(move || async move {
                     let audit = audit.clone();
-                    let tx = begin_audited(self.writer()).await?;
-                    commit_audited(tx, audit).await
+                    write_audited(self.writer(), Batch::new("审计记录"), vec![audit]).await
                 })
                 .await
             }

@@ -289,7 +289,7 @@ macro_rules! impl_certificate_store {
     ($store:ident, $db:ty) => {
         mod certificate_sql {
             use super::$store;
-            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch, reserve_audit};
+            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch, reserve_audit, write_audited};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
@@ -327,7 +327,6 @@ macro_rules! impl_certificate_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let tx = begin_audited(self.writer()).await?;
                         let mut batch = Batch::new("证明申请");
                         batch.insert(
                             &format!("INSERT INTO certificate_applications ({APP_COLUMNS}) "),
@@ -398,7 +397,7 @@ macro_rules! impl_certificate_store {
                             q.push(")");
                         }
                         super::notice_sql::add_rows(&mut batch, &told.notices);
-                        commit_audited_batch(tx, batch, told.with_change(audit)).await
+                        write_audited(self.writer(), batch, told.with_change(audit)).await
                     })
                     .await
                 }

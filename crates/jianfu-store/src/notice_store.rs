@@ -170,7 +170,7 @@ macro_rules! impl_notice_store {
     ($store:ident, $db:ty) => {
         mod notice_sql {
             use super::$store;
-            use super::shared_sql::{Batch, begin_audited, commit_audited_batch};
+            use super::shared_sql::{Batch, write_audited};
             use std::collections::HashMap;
             use $crate::retry::retrying;
             use $crate::store::Result;
@@ -231,10 +231,9 @@ macro_rules! impl_notice_store {
                         return Ok(());
                     }
                     retrying(move || async move {
-                        let tx = begin_audited(self.writer()).await?;
                         let mut batch = Batch::new("通知");
                         add_rows(&mut batch, &told.notices);
-                        commit_audited_batch(tx, batch, told.audits.clone()).await
+                        write_audited(self.writer(), batch, told.audits.clone()).await
                     })
                     .await
                 }

@@ -129,7 +129,7 @@ macro_rules! impl_violation_store {
     ($store:ident, $db:ty) => {
         mod violation_sql {
             use super::$store;
-            use super::shared_sql::{Batch, begin_audited, commit_audited, commit_audited_batch};
+            use super::shared_sql::{Batch, begin_audited, commit_audited, write_audited};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
@@ -153,7 +153,6 @@ macro_rules! impl_violation_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        let tx = begin_audited(self.writer()).await?;
                         let mut batch = Batch::new("举报");
                         batch.insert(
                             &format!("INSERT INTO violation_reports ({COLUMNS}) "),
@@ -194,7 +193,7 @@ macro_rules! impl_violation_store {
                             },
                         );
                         super::notice_sql::add_rows(&mut batch, &told.notices);
-                        commit_audited_batch(tx, batch, told.with_change(audit)).await
+                        write_audited(self.writer(), batch, told.with_change(audit)).await
                     })
                     .await
                 }

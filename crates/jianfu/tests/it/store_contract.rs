@@ -948,3 +948,55 @@ async fn conflicting_transactions_are_retried_on_postgres() {
         "the chain is whole"
     );
 }
+
+/// Issue 14 §2: on PostgreSQL a write that reads nothing in its transaction is sealed onto the
+/// chain head read without a lock and sent as one statement; the audit log's key catches a
+/// writer that lost the race, which is run again on the new head. 24 writers on one chain at
+/// once (READ COMMITTED, the default): every one succeeds exactly once and the chain is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_writers_on_one_chain_are_sealed_again_not_lost() {
+    let Some(db) = helpers::pg_db().await else {
+        return;
+    };
+    let (app, _clock) = helpers::app(&db, false).await;
+    let write = |i: usize| {
+        let mut a = app.audit(
+            &Actor::console(),
+            &RequestMeta::console(),
+            "test.race",
+            format!("write:{i}"),
+        );
+        a.chain = "110115001902".into();
+        a
+    };
+    // The chain's head exists first, so the writes below take the path without a lock.
+    app.store.append_audit(write(0)).await.unwrap();
+    let mut writes = tokio::task::JoinSet::new();
+    for i in 1..=24 {
+        let store = app.store.clone();
+        let a = write(i);
+        writes.spawn(async move { store.append_audit(a).await });
+    }
+    while let Some(r) = writes.join_next().await {
+        r.unwrap()
+            .expect("a write that lost the race is sealed again");
+    }
+    let records = app.store.audit_after("110115001902", 0, 100).await.unwrap();
+    let mut objects: Vec<&str> = records.iter().map(|r| r.object.as_str()).collect();
+    objects.sort_unstable();
+    objects.dedup();
+    assert_eq!(
+        (records.len(), objects.len()),
+        (25, 25),
+        "each write exactly once"
+    );
+    assert_eq!(
+        records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=25).collect::<Vec<i64>>(),
+        "numbered without gaps"
+    );
+    assert!(
+        verify_chain(app.store.as_ref()).await.unwrap().is_ok(),
+        "the chain is whole"
+    );
+}
