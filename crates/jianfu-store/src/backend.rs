@@ -101,6 +101,8 @@ macro_rules! impl_store {
             q: sqlx::QueryBuilder<$db>,
             parts: usize,
             binds: usize,
+            /// Writes of the current statement that run first (`write_first`).
+            first: Vec<usize>,
             /// What a unique-key conflict is about, for `StoreError::from_write`.
             what: String,
         }
@@ -115,6 +117,7 @@ macro_rules! impl_store {
                     q: sqlx::QueryBuilder::new(""),
                     parts: 0,
                     binds: 0,
+                    first: Vec::new(),
                     what: what.into(),
                 }
             }
@@ -137,6 +140,26 @@ macro_rules! impl_store {
                 self.parts += 1;
                 self.binds += binds;
                 &mut self.q
+            }
+
+            /// A write that runs before the batch's others however late it was added: it must
+            /// end in `RETURNING …`, which the statement reads (PostgreSQL runs a data-modifying
+            /// CTE the statement reads while reading it, and the rest after). On SQLite it is
+            /// one more statement in order; write it without `RETURNING` there (see
+            /// [`Self::returning`]).
+            pub(crate) fn write_first(&mut self, binds: usize) -> &mut sqlx::QueryBuilder<$db> {
+                self.write(binds);
+                self.first.push(self.parts - 1);
+                &mut self.q
+            }
+
+            /// `" RETURNING 1"` where [`Self::write_first`] needs it (PostgreSQL), else nothing.
+            pub(crate) fn returning() -> &'static str {
+                if <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE {
+                    " RETURNING 1"
+                } else {
+                    ""
+                }
             }
 
             /// A multi-row INSERT (`head` names the table and columns) of rows binding `cols`
@@ -165,12 +188,23 @@ macro_rules! impl_store {
                     return;
                 }
                 if <$db as $crate::backend::Dialect>::DATA_MODIFYING_CTE {
-                    self.q.push(") SELECT 1");
+                    // Reading the first writes' results runs them before the others.
+                    let reads: Vec<String> = self
+                        .first
+                        .iter()
+                        .map(|i| format!("(SELECT count(*) FROM w{i})"))
+                        .collect();
+                    if reads.is_empty() {
+                        self.q.push(") SELECT 1");
+                    } else {
+                        self.q.push(format!(") SELECT {}", reads.join(" + ")));
+                    }
                 }
                 let q = std::mem::replace(&mut self.q, sqlx::QueryBuilder::new(""));
                 self.full.push(q);
                 self.parts = 0;
                 self.binds = 0;
+                self.first.clear();
             }
 
             /// Runs the batch as one statement outside any transaction (PostgreSQL commits it
@@ -391,15 +425,20 @@ macro_rules! impl_store {
                             .push_bind(r.hash);
                     },
                 );
+                // The heads first: a writer that read a head without a lock (`write_audited`)
+                // then queues on the head row like a locking writer does, and never holds a new
+                // audit record's key while waiting for a head (which would deadlock against a
+                // locking writer of the same chain).
                 for (chain, seq, hash) in self.heads {
                     batch
-                        .write(3)
+                        .write_first(3)
                         .push("UPDATE audit_head SET seq = ")
                         .push_bind(seq)
                         .push(", hash = ")
                         .push_bind(hash)
                         .push(" WHERE chain = ")
-                        .push_bind(chain);
+                        .push_bind(chain)
+                        .push(Batch::returning());
                 }
             }
         }

@@ -952,7 +952,8 @@ async fn conflicting_transactions_are_retried_on_postgres() {
 /// Issue 14 §2: on PostgreSQL a write that reads nothing in its transaction is sealed onto the
 /// chain head read without a lock and sent as one statement; the audit log's key catches a
 /// writer that lost the race, which is run again on the new head. 24 writers on one chain at
-/// once (READ COMMITTED, the default): every one succeeds exactly once and the chain is whole.
+/// once (READ COMMITTED, the default), some of them locking the head: every one succeeds
+/// exactly once and the chain is whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_writers_on_one_chain_are_sealed_again_not_lost() {
     let Some(db) = helpers::pg_db().await else {
@@ -969,13 +970,19 @@ async fn racing_writers_on_one_chain_are_sealed_again_not_lost() {
         a.chain = "110115001902".into();
         a
     };
-    // The chain's head exists first, so the writes below take the path without a lock.
+    // The chain's head exists first, so the appends below take the path without a lock; every
+    // third write locks the head instead (a setting changed), as a use case that reads in its
+    // transaction does.
     app.store.append_audit(write(0)).await.unwrap();
     let mut writes = tokio::task::JoinSet::new();
     for i in 1..=24 {
         let store = app.store.clone();
         let a = write(i);
-        writes.spawn(async move { store.append_audit(a).await });
+        if i % 3 == 0 {
+            writes.spawn(async move { store.set_meta(&format!("race.{i}"), "1", a).await });
+        } else {
+            writes.spawn(async move { store.append_audit(a).await });
+        }
     }
     while let Some(r) = writes.join_next().await {
         r.unwrap()
