@@ -425,7 +425,7 @@ macro_rules! impl_assignment_store {
                             row.valid_from = Some(adm.valid_from.clone());
                             row.valid_to = Some(adm.valid_to.clone());
                         }
-                        let one_writer = <$db as $crate::backend::Dialect>::ONE_WRITER;
+                        let one_writer = <$db as $crate::audit_write::Dialect>::ONE_WRITER;
                         if let (Some(adm), false) = (admission, one_writer) {
                             row.access_number =
                                 Some(take_access_number(self.writer(), adm.year).await?);

@@ -5,6 +5,7 @@
 
 mod assignment_store;
 mod audit_scan;
+mod audit_write;
 mod backend;
 pub mod backup;
 mod catalog_store;
