@@ -748,31 +748,62 @@ macro_rules! impl_certificate_store {
                         let mut row = c.row;
                         let mut tx = begin_audited(self.writer()).await?;
                         // The state check comes first: in the common case it is the only guard
-                        // needed, and a retry finds the application already issued.
-                        let moved = sqlx::query(
-                            "UPDATE certificate_applications SET status = 'issued', updated_at = $1 \
-                             WHERE community_code = $2 AND id = $3 AND status = 'approved'",
-                        )
-                        .bind(row.issued_at)
-                        .bind(&row.community_code)
-                        .bind(&row.application_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if moved == 0 {
+                        // needed, and a retry finds the application already issued. The
+                        // community's next number is taken only if it moved; on PostgreSQL both
+                        // in one statement.
+                        let next: Option<i64> =
+                            if <$db as $crate::audit_write::Dialect>::DATA_MODIFYING_CTE {
+                                sqlx::query_scalar(
+                                    "WITH moved AS (UPDATE certificate_applications \
+                                     SET status = 'issued', updated_at = $1 \
+                                     WHERE community_code = $2 AND id = $3 AND status = 'approved' \
+                                     RETURNING community_code) \
+                                     INSERT INTO certificate_counters (community_code, year, next_seq) \
+                                     SELECT community_code, $4, 2 FROM moved \
+                                     ON CONFLICT (community_code, year) \
+                                     DO UPDATE SET next_seq = certificate_counters.next_seq + 1 \
+                                     RETURNING next_seq",
+                                )
+                                .bind(row.issued_at)
+                                .bind(&row.community_code)
+                                .bind(&row.application_id)
+                                .bind(i64::from(c.year))
+                                .fetch_optional(&mut *tx)
+                                .await?
+                            } else {
+                                let moved = sqlx::query(
+                                    "UPDATE certificate_applications SET status = 'issued', \
+                                     updated_at = $1 WHERE community_code = $2 AND id = $3 \
+                                     AND status = 'approved'",
+                                )
+                                .bind(row.issued_at)
+                                .bind(&row.community_code)
+                                .bind(&row.application_id)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                                if moved == 0 {
+                                    None
+                                } else {
+                                    Some(
+                                        sqlx::query_scalar(
+                                            "INSERT INTO certificate_counters \
+                                             (community_code, year, next_seq) VALUES ($1, $2, 2) \
+                                             ON CONFLICT (community_code, year) DO UPDATE \
+                                             SET next_seq = certificate_counters.next_seq + 1 \
+                                             RETURNING next_seq",
+                                        )
+                                        .bind(&row.community_code)
+                                        .bind(i64::from(c.year))
+                                        .fetch_one(&mut *tx)
+                                        .await?,
+                                    )
+                                }
+                            };
+                        let Some(next) = next else {
                             tx.rollback().await?;
                             return self.explain_not_issued(&row).await;
-                        }
-                        let (next,): (i64,) = sqlx::query_as(
-                            "INSERT INTO certificate_counters (community_code, year, next_seq) \
-                             VALUES ($1, $2, 2) ON CONFLICT (community_code, year) \
-                             DO UPDATE SET next_seq = certificate_counters.next_seq + 1 \
-                             RETURNING next_seq",
-                        )
-                        .bind(&row.community_code)
-                        .bind(i64::from(c.year))
-                        .fetch_one(&mut *tx)
-                        .await?;
+                        };
                         row.number = number_for((next - 1).max(1) as u64);
                         audit.object = format!("certificate:{}", row.number);
                         // Locks in this order, the district's seal log last: the community's
