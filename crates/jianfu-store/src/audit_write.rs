@@ -238,34 +238,22 @@ macro_rules! audit_write_sql {
             mut batch: Batch,
             drafts: Vec<AuditDraft>,
         ) -> Result<()> {
-            if <$db as $crate::audit_write::Dialect>::ONE_WRITER {
-                let tx = begin_audited(pool).await?;
-                return commit_audited_batch(tx, batch, drafts).await;
-            }
             let by_chain = by_chain(drafts);
-            if $crate::retry::any_contended(by_chain.keys()) {
+            let unlocked = !<$db as $crate::audit_write::Dialect>::ONE_WRITER
+                && !$crate::retry::any_contended(by_chain.keys());
+            let heads = if unlocked {
+                read_heads(pool, by_chain.keys()).await?
+            } else {
+                None
+            };
+            let Some(heads) = heads else {
                 let tx = begin_audited(pool).await?;
                 let drafts = by_chain.into_values().flatten().collect();
                 return commit_audited_batch(tx, batch, drafts).await;
-            }
-            let mut heads = Vec::with_capacity(by_chain.len());
-            for chain in by_chain.keys() {
-                let head: Option<(i64, String)> =
-                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
-                        .bind(chain)
-                        .fetch_optional(pool)
-                        .await?;
-                heads.push(head);
-            }
-            if heads.iter().any(Option::is_none) {
-                let tx = begin_audited(pool).await?;
-                let drafts = by_chain.into_values().flatten().collect();
-                return commit_audited_batch(tx, batch, drafts).await;
-            }
+            };
             let chains: Vec<String> = by_chain.keys().cloned().collect();
             let mut reserved = Reserved::default();
-            for ((chain, drafts), head) in by_chain.into_iter().zip(heads.into_iter().flatten()) {
-                let (seq, hash) = head;
+            for ((chain, drafts), (seq, hash)) in by_chain.into_iter().zip(heads) {
                 reserved.seal(chain, seq, hash, drafts);
             }
             reserved.add_to(&mut batch);
@@ -276,6 +264,25 @@ macro_rules! audit_write_sql {
                 $crate::retry::mark_contended(&chains);
             }
             written
+        }
+
+        /// Each chain's head (last sequence number and hash), read without a lock; `None` if a
+        /// chain has no head yet (a new chain starts under the lock, at its genesis).
+        async fn read_heads(
+            pool: &sqlx::Pool<$db>,
+            chains: impl Iterator<Item = &String>,
+        ) -> Result<Option<Vec<(i64, String)>>> {
+            let mut heads = Vec::new();
+            for chain in chains {
+                let head: Option<(i64, String)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
+                        .bind(chain)
+                        .fetch_optional(pool)
+                        .await?;
+                let Some(head) = head else { return Ok(None) };
+                heads.push(head);
+            }
+            Ok(Some(heads))
         }
 
         fn by_chain(

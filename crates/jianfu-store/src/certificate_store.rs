@@ -314,6 +314,60 @@ macro_rules! impl_certificate_store {
             const PURGEABLE: &str = "purged_at IS NULL AND updated_at < $1 \
                 AND status IN ('issued', 'refused', 'withdrawn')";
 
+            /// Moves an approved application to issued and takes its community's next certificate
+            /// number for `year` (gapless: the counter row is held until the commit); `None`, and
+            /// no number taken, if the application is no longer approved. On PostgreSQL one
+            /// statement.
+            async fn issued_and_numbered(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                row: &CertificateRow,
+                year: i32,
+            ) -> Result<Option<i64>> {
+                let next_number = "ON CONFLICT (community_code, year) \
+                     DO UPDATE SET next_seq = certificate_counters.next_seq + 1 RETURNING next_seq";
+                if <$db as $crate::audit_write::Dialect>::DATA_MODIFYING_CTE {
+                    let sql = format!(
+                        "WITH moved AS (UPDATE certificate_applications \
+                         SET status = 'issued', updated_at = $1 \
+                         WHERE community_code = $2 AND id = $3 AND status = 'approved' \
+                         RETURNING community_code) \
+                         INSERT INTO certificate_counters (community_code, year, next_seq) \
+                         SELECT community_code, $4, 2 FROM moved {next_number}"
+                    );
+                    return Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .bind(row.issued_at)
+                        .bind(&row.community_code)
+                        .bind(&row.application_id)
+                        .bind(i64::from(year))
+                        .fetch_optional(&mut **tx)
+                        .await?);
+                }
+                let moved = sqlx::query(
+                    "UPDATE certificate_applications SET status = 'issued', updated_at = $1 \
+                     WHERE community_code = $2 AND id = $3 AND status = 'approved'",
+                )
+                .bind(row.issued_at)
+                .bind(&row.community_code)
+                .bind(&row.application_id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if moved == 0 {
+                    return Ok(None);
+                }
+                let sql = format!(
+                    "INSERT INTO certificate_counters (community_code, year, next_seq) \
+                     VALUES ($1, $2, 2) {next_number}"
+                );
+                Ok(Some(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .bind(&row.community_code)
+                        .bind(i64::from(year))
+                        .fetch_one(&mut **tx)
+                        .await?,
+                ))
+            }
+
             #[async_trait::async_trait]
             impl $crate::CertificateStore for $store {
                 async fn insert_certificate_application(
@@ -748,58 +802,8 @@ macro_rules! impl_certificate_store {
                         let mut row = c.row;
                         let mut tx = begin_audited(self.writer()).await?;
                         // The state check comes first: in the common case it is the only guard
-                        // needed, and a retry finds the application already issued. The
-                        // community's next number is taken only if it moved; on PostgreSQL both
-                        // in one statement.
-                        let next: Option<i64> =
-                            if <$db as $crate::audit_write::Dialect>::DATA_MODIFYING_CTE {
-                                sqlx::query_scalar(
-                                    "WITH moved AS (UPDATE certificate_applications \
-                                     SET status = 'issued', updated_at = $1 \
-                                     WHERE community_code = $2 AND id = $3 AND status = 'approved' \
-                                     RETURNING community_code) \
-                                     INSERT INTO certificate_counters (community_code, year, next_seq) \
-                                     SELECT community_code, $4, 2 FROM moved \
-                                     ON CONFLICT (community_code, year) \
-                                     DO UPDATE SET next_seq = certificate_counters.next_seq + 1 \
-                                     RETURNING next_seq",
-                                )
-                                .bind(row.issued_at)
-                                .bind(&row.community_code)
-                                .bind(&row.application_id)
-                                .bind(i64::from(c.year))
-                                .fetch_optional(&mut *tx)
-                                .await?
-                            } else {
-                                let moved = sqlx::query(
-                                    "UPDATE certificate_applications SET status = 'issued', \
-                                     updated_at = $1 WHERE community_code = $2 AND id = $3 \
-                                     AND status = 'approved'",
-                                )
-                                .bind(row.issued_at)
-                                .bind(&row.community_code)
-                                .bind(&row.application_id)
-                                .execute(&mut *tx)
-                                .await?
-                                .rows_affected();
-                                if moved == 0 {
-                                    None
-                                } else {
-                                    Some(
-                                        sqlx::query_scalar(
-                                            "INSERT INTO certificate_counters \
-                                             (community_code, year, next_seq) VALUES ($1, $2, 2) \
-                                             ON CONFLICT (community_code, year) DO UPDATE \
-                                             SET next_seq = certificate_counters.next_seq + 1 \
-                                             RETURNING next_seq",
-                                        )
-                                        .bind(&row.community_code)
-                                        .bind(i64::from(c.year))
-                                        .fetch_one(&mut *tx)
-                                        .await?,
-                                    )
-                                }
-                            };
+                        // needed, and a retry finds the application already issued.
+                        let next = issued_and_numbered(&mut tx, &row, c.year).await?;
                         let Some(next) = next else {
                             tx.rollback().await?;
                             return self.explain_not_issued(&row).await;

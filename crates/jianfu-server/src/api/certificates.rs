@@ -306,10 +306,7 @@ pub async fn apply(
     let row = app
         .apply_certificate(&caller.actor, &meta, &req.input, uploads, key.as_deref())
         .await?;
-    let d = app
-        .certificate_application_brief_of(&caller.actor, row)
-        .await?;
-    Ok((StatusCode::CREATED, Json(d.view.into())))
+    Ok((StatusCode::CREATED, answer(&app, &caller.actor, row).await?))
 }
 
 /// 证明申请列表：社区工作者、书记看到本社区的申请；居民看到本人的申请。默认最新在前。

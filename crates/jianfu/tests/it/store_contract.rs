@@ -928,13 +928,7 @@ async fn conflicting_transactions_are_retried_on_postgres() {
     let mut writes = tokio::task::JoinSet::new();
     for i in 0..12 {
         let store = store.clone();
-        let mut a = app.audit(
-            &Actor::console(),
-            &RequestMeta::console(),
-            "test.concurrent",
-            format!("write:{i}"),
-        );
-        a.chain = "110115001901".into();
+        let a = audit_on(&app, "110115001901", "test.concurrent", i);
         writes.spawn(async move { store.append_audit(a).await });
     }
     while let Some(r) = writes.join_next().await {
@@ -960,16 +954,7 @@ async fn racing_writers_on_one_chain_are_sealed_again_not_lost() {
         return;
     };
     let (app, _clock) = helpers::app(&db, false).await;
-    let write = |i: usize| {
-        let mut a = app.audit(
-            &Actor::console(),
-            &RequestMeta::console(),
-            "test.race",
-            format!("write:{i}"),
-        );
-        a.chain = "110115001902".into();
-        a
-    };
+    let write = |i: usize| audit_on(&app, "110115001902", "test.race", i);
     // The chain's head exists first, so the appends below take the path without a lock; every
     // third write locks the head instead (a setting changed), as a use case that reads in its
     // transaction does.
@@ -1006,4 +991,16 @@ async fn racing_writers_on_one_chain_are_sealed_again_not_lost() {
         verify_chain(app.store.as_ref()).await.unwrap().is_ok(),
         "the chain is whole"
     );
+}
+
+/// The console's audit draft `action` on `write:{i}`, written to `chain`.
+fn audit_on(app: &App, chain: &str, action: &str, i: usize) -> jianfu_store::AuditDraft {
+    let mut a = app.audit(
+        &Actor::console(),
+        &RequestMeta::console(),
+        action,
+        format!("write:{i}"),
+    );
+    a.chain = chain.into();
+    a
 }
