@@ -100,6 +100,9 @@ pub struct CertificateRow {
     pub approved_by: String,
     pub verify_code_hash: String,
     pub verify_code_enc: String,
+    /// The seal log its entry is in: its community's, or `seal` (the legacy district log) for a
+    /// certificate issued before logs per community.
+    pub seal_log: String,
     pub seal_seq: i64,
     pub status: String,
     pub revoked_at: Option<i64>,
@@ -307,8 +310,8 @@ macro_rules! impl_certificate_store {
 
             const CERT_COLUMNS: &str = "number, community_code, application_id, item_code, \
                 title, addressee, body_enc, holder_masked, issued_on, issued_at, issued_by, \
-                approved_by, verify_code_hash, verify_code_enc, seal_seq, status, revoked_at, \
-                revoked_by, revoke_reason, idempotency_key";
+                approved_by, verify_code_hash, verify_code_enc, seal_log, seal_seq, status, \
+                revoked_at, revoked_by, revoke_reason, idempotency_key";
 
             /// Applications whose personal data the retention rule deletes.
             const PURGEABLE: &str = "purged_at IS NULL AND updated_at < $1 \
@@ -823,10 +826,11 @@ macro_rules! impl_certificate_store {
                         let appended =
                             super::seal_sql::append_to(&mut tx, &mut batch, &seal, c.seal_alg)
                                 .await?;
+                        row.seal_log = appended.log;
                         row.seal_seq = appended.seq;
                         batch.insert(
                             &format!("INSERT INTO certificates ({CERT_COLUMNS}) "),
-                            20,
+                            21,
                             [&row],
                             |mut b, row| {
                                 b.push_bind(&row.number)
@@ -843,6 +847,7 @@ macro_rules! impl_certificate_store {
                                     .push_bind(&row.approved_by)
                                     .push_bind(&row.verify_code_hash)
                                     .push_bind(&row.verify_code_enc)
+                                    .push_bind(&row.seal_log)
                                     .push_bind(row.seal_seq)
                                     .push_bind(&row.status)
                                     .push_bind(row.revoked_at)

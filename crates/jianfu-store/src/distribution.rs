@@ -19,9 +19,6 @@ pub enum Placement {
     Distributed(&'static str),
     /// Small and read everywhere: a copy on every node.
     Reference,
-    /// One append-only log with one head (the seal log): all of its tables on one shard together,
-    /// since every append reads and writes the head (Citus: a distribution column of `NULL`).
-    SingleShard,
 }
 
 /// A table, its placement and why.
@@ -32,7 +29,7 @@ pub struct TablePlacement {
     pub why: &'static str,
 }
 
-use Placement::{Distributed, Reference, SingleShard};
+use Placement::{Distributed, Reference};
 
 const fn t(table: &'static str, placement: Placement, why: &'static str) -> TablePlacement {
     TablePlacement {
@@ -146,17 +143,29 @@ pub const PLACEMENTS: &[TablePlacement] = &[
     ),
     t(
         "seal_entries",
-        SingleShard,
-        "全区一条只追加的用印链：每次追加读写链头",
+        Distributed("log"),
+        "每个社区一本只追加的用印登记簿（log 即社区代码；迁移前的全区登记簿为 seal），出具证明只碰本社区的分片",
     ),
     t(
         "seal_personal",
-        SingleShard,
+        Distributed("log"),
         "用印记录的个人信息，与记录同置",
     ),
-    t("seal_nodes", SingleShard, "用印默克尔树的节点"),
-    t("seal_head", SingleShard, "用印链头"),
-    t("seal_checkpoints", SingleShard, "用印签名检查点"),
+    t(
+        "seal_nodes",
+        Distributed("log"),
+        "用印默克尔树的节点，与记录同置",
+    ),
+    t(
+        "seal_head",
+        Distributed("log"),
+        "每本登记簿的链头，与记录同置",
+    ),
+    t(
+        "seal_checkpoints",
+        Reference,
+        "区级签名检查点：每分钟至多一条，承诺所有登记簿的链头",
+    ),
 ];
 
 /// The placement recorded for `table`.
@@ -218,11 +227,7 @@ pub fn violations(facts: &SchemaFacts) -> Vec<String> {
                     ));
                 }
             }
-            (SingleShard, SingleShard) => {}
-            (Reference, _) => out.push(format!("外键 {fk}：参考表不能指向分布表")),
-            _ => out.push(format!(
-                "外键 {fk}：两表的分布方式不同（{child_p:?} → {parent_p:?}）"
-            )),
+            (Reference, Distributed(_)) => out.push(format!("外键 {fk}：参考表不能指向分布表")),
         }
     }
     out
@@ -243,20 +248,6 @@ pub fn citus_commands() -> Vec<String> {
                 p.table
             ));
         }
-    }
-    let mut first = None;
-    for p in PLACEMENTS.iter().filter(|p| p.placement == SingleShard) {
-        out.push(match first {
-            None => format!(
-                "SELECT create_distributed_table('{}', NULL, colocate_with => 'none');",
-                p.table
-            ),
-            Some(f) => format!(
-                "SELECT create_distributed_table('{}', NULL, colocate_with => '{f}');",
-                p.table
-            ),
-        });
-        first.get_or_insert(p.table);
     }
     out
 }

@@ -49,7 +49,7 @@ pub use notice_store::{
     NOTICE_READ, NOTICE_UNREAD, NoticeAudience, NoticeRow, NoticeStore, Subject, Told,
 };
 pub use scale_store::ScaleStore;
-pub use seal_store::{SealAppended, SealDraft, SealEntryRow, SealFilter, SealStore};
+pub use seal_store::{SealAppended, SealCursor, SealDraft, SealEntryRow, SealFilter, SealStore};
 pub use store::{CoreStore, Store};
 pub use url::DatabaseUrl;
 pub use violation_store::{

@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 use std::io::{BufRead, Write};
 
 pub const FORMAT: &str = "jianfu-export";
-pub const VERSION: u32 = 2;
+/// 3: one seal log per community (the seal tables carry `log`).
+pub const VERSION: u32 = 3;
 
 /// A column's portable type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -365,6 +366,7 @@ pub const TABLES: &[Table] = &[
             ("approved_by", Text),
             ("verify_code_hash", Text),
             ("verify_code_enc", Text),
+            ("seal_log", Text),
             ("seal_seq", Int),
             ("status", Text),
             ("revoked_at", OptInt),
@@ -379,10 +381,12 @@ pub const TABLES: &[Table] = &[
         columns: &[("community_code", Text), ("year", Int), ("next_seq", Int)],
         order_by: "community_code, year",
     },
-    // The seal-use log. Exported only up to the head read when the export starts (see `export`).
+    // The seal-use logs. Each exported only up to its head read when the export starts (see
+    // `export`). The log is the first column of each table.
     Table {
         name: "seal_entries",
         columns: &[
+            ("log", Text),
             ("seq", Int),
             ("id", Text),
             ("used_at", Int),
@@ -399,22 +403,24 @@ pub const TABLES: &[Table] = &[
             ("prev_hash", Text),
             ("entry_hash", Text),
         ],
-        order_by: "seq",
+        order_by: "log, seq",
     },
     Table {
         name: "seal_personal",
         columns: &[
+            ("log", Text),
             ("seq", Int),
             ("salt", Text),
             ("applicant", Text),
             ("contact", Text),
+            ("used_at", Int),
         ],
-        order_by: "seq",
+        order_by: "log, seq",
     },
     Table {
         name: "seal_nodes",
-        columns: &[("node", Int), ("hash", Text)],
-        order_by: "node",
+        columns: &[("log", Text), ("node", Int), ("hash", Text)],
+        order_by: "log, node",
     },
     Table {
         name: "seal_head",
@@ -436,6 +442,7 @@ pub const TABLES: &[Table] = &[
             ("hash_alg", Text),
             ("key_id", Text),
             ("signature", Text),
+            ("heads", OptText),
         ],
         order_by: "size, signed_at",
     },
@@ -584,9 +591,18 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
         heads.iter().map(|h| (h.chain.as_str(), h.seq)).collect();
     let head_of = |chain: &str| head_seqs.get(chain).copied();
     let mut heads_written = false;
-    // Likewise the seal log: rows past its head (appended meanwhile) stay out of the copy.
-    let seal_head = store.seal_head().await?;
-    let seal_size = seal_head.as_ref().map_or(0, |h| h.size);
+    // Likewise each seal log: rows past its head (appended meanwhile) stay out of the copy.
+    let seal_heads = store.seal_heads().await?;
+    let seal_total: i64 = seal_heads.iter().map(|(_, h)| h.size).sum();
+    let seal_sizes: std::collections::HashMap<&str, i64> = seal_heads
+        .iter()
+        .map(|(log, h)| (log.as_str(), h.size))
+        .collect();
+    let seal_size_of = |row: &[Cell]| match row.first() {
+        Some(Cell::Text(Some(log))) => seal_sizes.get(log.as_str()).copied().unwrap_or(0),
+        _ => 0,
+    };
+    let mut seal_heads_written = false;
     let int_at = |row: &[Cell], i: usize| match row.get(i) {
         Some(Cell::Int(Some(v))) => *v,
         _ => 0,
@@ -621,22 +637,31 @@ pub async fn export(store: &dyn Store, out: &mut (dyn Write + Send)) -> Result<u
                     return Ok(());
                 }
                 "audit_checkpoints" if int_at(&row, 1) > audit_size => return Ok(()),
-                "seal_entries" | "seal_personal" | "seal_checkpoints"
-                    if int_at(&row, 0) > seal_size =>
-                {
+                "seal_entries" | "seal_personal" if int_at(&row, 1) > seal_size_of(&row) => {
                     return Ok(());
                 }
-                "seal_nodes" if int_at(&row, 0) >= (seal_size + 1) * 64 => return Ok(()),
+                "seal_nodes" if int_at(&row, 1) >= (seal_size_of(&row) + 1) * 64 => {
+                    return Ok(());
+                }
+                "seal_checkpoints" if int_at(&row, 0) > seal_total => return Ok(()),
                 "seal_head" => {
-                    let Some(h) = &seal_head else { return Ok(()) };
-                    let row = vec![
-                        Cell::Text(Some(crate::seal_store::SEAL_LOG.into())),
-                        Cell::Int(Some(h.size)),
-                        Cell::Text(Some(h.hash.clone())),
-                        Cell::Text(Some(h.hash_alg.clone())),
-                        Cell::Text(Some(h.frontier.clone())),
-                    ];
-                    return write_row(&mut *out, t, &row).map(|()| n += 1);
+                    // Written once, from the heads read before the logs.
+                    if seal_heads_written {
+                        return Ok(());
+                    }
+                    seal_heads_written = true;
+                    for (log, h) in &seal_heads {
+                        let row = vec![
+                            Cell::Text(Some(log.clone())),
+                            Cell::Int(Some(h.size)),
+                            Cell::Text(Some(h.hash.clone())),
+                            Cell::Text(Some(h.hash_alg.clone())),
+                            Cell::Text(Some(h.frontier.clone())),
+                        ];
+                        write_row(&mut *out, t, &row)?;
+                        n += 1;
+                    }
+                    return Ok(());
                 }
                 _ => {}
             }
@@ -682,10 +707,27 @@ pub async fn import(store: &dyn Store, input: &mut dyn BufRead) -> Result<u64, S
     let first = first.map_err(|e| bad(1, e.to_string()))?;
     let header: Header =
         serde_json::from_str(&first).map_err(|_| bad(1, "不是 jianfu 导出文件".into()))?;
-    if header.format != FORMAT || header.version != VERSION {
+    if header.format != FORMAT {
+        return Err(bad(1, format!("不支持的格式 {}", header.format)));
+    }
+    if header.version < VERSION {
+        // Older exports hold the old table layout: the old program imports them, and
+        // `jianfu migrate` brings the database up to date.
         return Err(bad(
             1,
-            format!("不支持的格式 {} 第 {} 版", header.format, header.version),
+            format!(
+                "这是第 {} 版的导出文件（本程序读第 {VERSION} 版）：请用导出它的 jianfu 版本导入到新库，再用本程序运行 jianfu migrate",
+                header.version
+            ),
+        ));
+    }
+    if header.version > VERSION {
+        return Err(bad(
+            1,
+            format!(
+                "这是第 {} 版的导出文件，比本程序新（本程序读第 {VERSION} 版）：请用更新的 jianfu 导入",
+                header.version
+            ),
         ));
     }
     let mut tables: Vec<(&'static Table, Rows)> = TABLES.iter().map(|t| (t, Vec::new())).collect();

@@ -1,23 +1,20 @@
-//! Storage for the seal-use log (用印登记): entries, their personal data (deletable), the Merkle
-//! nodes, the head and the signed checkpoints. The hashing is `jianfu_domain::seal`; this module
-//! only reads and writes rows.
+//! Storage for the seal-use logs (用印登记), one per community, keyed by the community code in
+//! the column `log`: entries, their personal data (deletable), the Merkle nodes, the heads and the
+//! district's signed checkpoints. The hashing is `jianfu_domain::seal`; this module only reads and
+//! writes rows.
 //!
-//! An append is a handful of statements inside an audited transaction (which already serialises
-//! writers on both backends): read the head, insert the entry, its personal row and the nodes it
-//! completes (one multi-row insert), write the head back. Certificate issuance calls
-//! `seal_sql::append_to` inside its own transaction, so the certificate and its seal entry
-//! commit together.
+//! An append locks its community's head row, inserts the entry, its personal row and the nodes it
+//! completes, and writes the head back. Certificate issuance calls `seal_sql::append_to` inside its
+//! own transaction, so the certificate and its seal entry commit together. Two communities never
+//! touch the same row.
 
 use crate::AuditDraft;
 use crate::store::Result;
 use async_trait::async_trait;
 use jianfu_domain::seal::checkpoint::Checkpoint;
 use jianfu_domain::seal::merkle::NodeRef;
-use jianfu_domain::seal::{HashAlg, Personal, SealEntry, SealHead};
+use jianfu_domain::seal::{HashAlg, LogHead, Personal, SealCheckpoint, SealEntry, SealHead};
 use serde::{Deserialize, Serialize};
-
-/// The one log of this deployment (the head's key).
-pub(crate) const SEAL_LOG: &str = "seal";
 
 /// A use of the seal to be appended. `kind` is `certificate` or `document`; `copies` ≥ 1.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -34,9 +31,10 @@ pub struct SealDraft {
     pub used_at: i64,
 }
 
-/// Where the entry landed.
+/// Where the entry landed: its community's log and its position there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealAppended {
+    pub log: String,
     pub seq: i64,
     pub entry_hash: String,
     pub leaf_hash: String,
@@ -45,6 +43,8 @@ pub struct SealAppended {
 /// An entry with its personal data, `None` once deleted by the retention rule.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SealEntryRow {
+    /// The community code, or `seal` for the legacy district log.
+    pub log: String,
     pub seq: i64,
     pub id: String,
     pub used_at: i64,
@@ -98,53 +98,104 @@ impl SealEntryRow {
     }
 }
 
+/// Where a page of entries continues: entries are ordered by time, log and position, newest
+/// first (logs have no order among themselves but time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealCursor {
+    pub used_at: i64,
+    pub log: String,
+    pub seq: i64,
+}
+
+impl SealCursor {
+    /// `used_at:log:seq`, as it travels in a URL.
+    pub fn encode(&self) -> String {
+        format!("{}:{}:{}", self.used_at, self.log, self.seq)
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut parts = s.splitn(3, ':');
+        let used_at = parts.next()?.parse().ok()?;
+        let log = parts.next()?.to_string();
+        let seq = parts.next()?.parse().ok()?;
+        let ok =
+            !log.is_empty() && log.len() <= 64 && log.chars().all(|c| c.is_ascii_alphanumeric());
+        ok.then_some(SealCursor { used_at, log, seq })
+    }
+}
+
 /// Which entries a page shows, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct SealFilter {
-    /// Only this community's entries; `None`: the whole district.
+    /// Only this community's entries (its own log and its entries in the legacy log); `None`:
+    /// the whole district.
     pub community: Option<String>,
-    /// Only entries before this seq (paging backwards).
-    pub before_seq: Option<i64>,
+    /// Only entries after this one in the page order (paging backwards in time).
+    pub before: Option<SealCursor>,
     pub limit: i64,
 }
 
 #[async_trait]
 pub trait SealStore: Send + Sync + 'static {
-    /// Appends a use of the seal for a work document (certificates append through
-    /// `seal_sql::append_to` inside issuance). `alg_for_new_log` applies only to the first
-    /// entry; later entries keep the log's algorithm.
+    /// Appends a use of the seal for a work document to its community's log (certificates append
+    /// through `seal_sql::append_to` inside issuance). `alg_for_new_log` applies only to a log's
+    /// first entry; later entries keep the log's algorithm.
     async fn append_seal_entry(
         &self,
         d: &SealDraft,
         alg_for_new_log: HashAlg,
         audit: AuditDraft,
     ) -> Result<SealAppended>;
-    /// The head, `None` before the first entry.
-    async fn seal_head(&self) -> Result<Option<SealHead>>;
+    /// One log's head, `None` before its first entry.
+    async fn seal_head(&self, log: &str) -> Result<Option<SealHead>>;
+    /// Every log's head, by log.
+    async fn seal_heads(&self) -> Result<Vec<(String, SealHead)>>;
+    /// Every log that has entries, by log (whether or not it has a head).
+    async fn seal_logs(&self) -> Result<Vec<String>>;
     /// Entries for a page, newest first.
     async fn seal_entries(&self, f: &SealFilter) -> Result<Vec<SealEntryRow>>;
-    async fn seal_entry(&self, seq: i64) -> Result<Option<SealEntryRow>>;
-    /// Entries after `after_seq` in `seq` order, at most `limit`: verification reads the log
-    /// page by page, never all at once.
-    async fn seal_entries_after(&self, after_seq: i64, limit: i64) -> Result<Vec<SealEntryRow>>;
-    /// Stored nodes created by the appends of entries `from_seq..=to_seq` (keys
+    async fn seal_entry(&self, log: &str, seq: i64) -> Result<Option<SealEntryRow>>;
+    /// Entries of `log` after `after_seq` in `seq` order, at most `limit`: verification reads a
+    /// log page by page, never all at once.
+    async fn seal_entries_after(
+        &self,
+        log: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<SealEntryRow>>;
+    /// Stored nodes of `log` created by the appends of entries `from_seq..=to_seq` (keys
     /// `from_seq·64 .. (to_seq+1)·64`), in key order.
-    async fn seal_nodes_between(&self, from_seq: i64, to_seq: i64) -> Result<Vec<(i64, String)>>;
-    /// The hashes of the given subtrees (leaves from the entries, the rest from the nodes), in one
-    /// query; missing ones are absent from the answer.
-    async fn seal_nodes(&self, refs: &[NodeRef]) -> Result<Vec<(NodeRef, String)>>;
-    async fn insert_seal_checkpoint(&self, c: &Checkpoint, audit: AuditDraft) -> Result<()>;
-    async fn latest_seal_checkpoint(&self) -> Result<Option<Checkpoint>>;
-    /// Every stored checkpoint, smallest size first.
-    async fn seal_checkpoints(&self) -> Result<Vec<Checkpoint>>;
+    async fn seal_nodes_between(
+        &self,
+        log: &str,
+        from_seq: i64,
+        to_seq: i64,
+    ) -> Result<Vec<(i64, String)>>;
+    /// The hashes of the given subtrees of `log` (leaves from the entries, the rest from the
+    /// nodes), in one query; missing ones are absent from the answer.
+    async fn seal_nodes(&self, log: &str, refs: &[NodeRef]) -> Result<Vec<(NodeRef, String)>>;
+    /// Stores a checkpoint; `heads`: the heads it commits to (`None` only for a legacy one).
+    async fn insert_seal_checkpoint(
+        &self,
+        c: &Checkpoint,
+        heads: Option<&[LogHead]>,
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// The latest checkpoint (largest size, then latest signed).
+    async fn latest_seal_checkpoint(&self) -> Result<Option<SealCheckpoint>>;
+    /// The checkpoints signed over the legacy log alone, smallest size first.
+    async fn legacy_seal_checkpoints(&self) -> Result<Vec<Checkpoint>>;
     /// Retention: deletes the personal data of entries used before `used_before` (epoch ms).
-    /// The entries and the chain stay intact. Returns how many were deleted.
+    /// The entries and the chains stay intact. Returns how many were deleted.
     async fn purge_seal_personal(&self, used_before: i64, audit: AuditDraft) -> Result<u64>;
 }
 
-pub(crate) const ENTRY_COLUMNS: &str = "e.seq, e.id, e.used_at, e.community_code, e.kind, \
+pub(crate) const ENTRY_COLUMNS: &str = "e.log, e.seq, e.id, e.used_at, e.community_code, e.kind, \
      e.subject, e.content, e.copies, e.approver, e.handler, e.personal_digest, e.hash_alg, \
      e.leaf_hash, e.prev_hash, e.entry_hash, p.salt, p.applicant, p.contact";
+
+/// The personal row of an entry.
+pub(crate) const PERSONAL_JOIN: &str =
+    "LEFT JOIN seal_personal p ON p.log = e.log AND p.seq = e.seq";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CheckpointRow {
@@ -154,15 +205,34 @@ pub(crate) struct CheckpointRow {
     pub hash_alg: String,
     pub key_id: String,
     pub signature: String,
+    pub heads: Option<String>,
 }
 
 impl CheckpointRow {
+    /// Heads that do not parse (only a tampered row has them) become an empty list, which gives
+    /// another root than the signed one: the verifier reports the list altered.
+    pub(crate) fn into_stored(self) -> SealCheckpoint {
+        let heads = self
+            .heads
+            .as_deref()
+            .map(|h| serde_json::from_str(h).unwrap_or_default());
+        SealCheckpoint {
+            checkpoint: self.into_checkpoint(),
+            heads,
+        }
+    }
+
     /// An unknown algorithm name (only a tampered row has one) is kept visible to the verifier as
     /// a root that cannot match.
     pub(crate) fn into_checkpoint(self) -> Checkpoint {
+        use jianfu_domain::seal::checkpoint::CheckpointLog;
         let alg = HashAlg::parse(&self.hash_alg);
         Checkpoint {
-            log: jianfu_domain::seal::checkpoint::CheckpointLog::Seal,
+            log: if self.heads.is_some() {
+                CheckpointLog::SealLogs
+            } else {
+                CheckpointLog::Seal
+            },
             size: self.size,
             root: if alg.is_some() {
                 self.root
@@ -212,45 +282,52 @@ macro_rules! impl_seal_store {
             use super::shared_sql::{Batch, begin_audited, commit_audited, reserve_audit};
             use $crate::retry::retrying;
             use jianfu_domain::seal::checkpoint::Checkpoint;
-            use jianfu_domain::seal::hash::{ZERO, parse_hex, to_hex};
+            use jianfu_domain::seal::entry::genesis;
+            use jianfu_domain::seal::hash::{parse_hex, to_hex};
             use jianfu_domain::seal::merkle::{Frontier, NodeRef};
-            use jianfu_domain::seal::{HashAlg, Personal, SealEntry, SealHead};
+            use jianfu_domain::seal::{
+                HashAlg, LogHead, Personal, SealCheckpoint, SealEntry, SealHead,
+            };
             use $crate::seal_store::{
-                CheckpointRow, ENTRY_COLUMNS, SEAL_LOG, SealAppended, SealDraft, SealEntryRow,
-                SealFilter, corrupt_head, new_salt, unpack_nodes,
+                CheckpointRow, ENTRY_COLUMNS, PERSONAL_JOIN, SealAppended, SealDraft,
+                SealEntryRow, SealFilter, corrupt_head, new_salt, unpack_nodes,
             };
             use $crate::store::Result;
             use $crate::{AuditDraft, StoreError};
 
-            /// Appends one entry: locks the log's head now and adds the entry's writes to the
-            /// caller's batch, which the caller runs before it commits. Call it as the last lock
-            /// of the transaction (after `reserve_audit`): every issuer in the district waits on
-            /// this row until the commit.
+            /// Appends one entry to its community's log: locks that log's head now and adds the
+            /// entry's writes to the caller's batch, which the caller runs before it commits.
+            /// Call it as the last lock of the transaction (after `reserve_audit`, which already
+            /// queues writers of the same community): no other community waits on this row.
             pub(crate) async fn append_to(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 batch: &mut Batch,
                 d: &SealDraft,
                 alg_for_new_log: HashAlg,
             ) -> Result<SealAppended> {
-                // The district's one seal log: lock its head row before reading it, so two
-                // certificates issued at once (in different audit chains since those are per
-                // organisation) append one after the other instead of both taking the same
-                // sequence number. A log without a head gets an empty one (size 0) in the same
-                // statement, so even the very first two appends queue on one row; the empty head
-                // is never committed (this transaction writes the real one below, or rolls back).
-                // SQLite holds its write lock already.
+                let log = d.community_code.as_str();
+                // Lock the log's head row before reading it, so two uses of one community's seal
+                // at once append one after the other. A log without a head gets an empty one
+                // (size 0) in the same statement, so even its first two appends queue on one row;
+                // the empty head is never committed (this transaction writes the real one below,
+                // or rolls back). SQLite holds its write lock already.
                 let head: Option<(i64, String, String, String)> = sqlx::query_as(
                     "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) \
                      VALUES ($1, 0, '', $2, '') \
                      ON CONFLICT (log) DO UPDATE SET size = seal_head.size \
                      RETURNING size, hash, hash_alg, frontier",
                 )
-                .bind(SEAL_LOG)
+                .bind(log)
                 .bind(alg_for_new_log.as_str())
                 .fetch_optional(&mut **tx)
                 .await?;
                 let (size, prev, alg, mut frontier) = match head {
-                    None | Some((0, ..)) => (0i64, ZERO, alg_for_new_log, Frontier::default()),
+                    None | Some((0, ..)) => (
+                        0i64,
+                        genesis(alg_for_new_log.hasher(), log),
+                        alg_for_new_log,
+                        Frontier::default(),
+                    ),
                     Some((size, hash, alg, frontier)) => {
                         let alg = HashAlg::parse(&alg).ok_or_else(|| corrupt_head("算法"))?;
                         let prev = parse_hex(&hash).ok_or_else(|| corrupt_head("哈希"))?;
@@ -284,13 +361,14 @@ macro_rules! impl_seal_store {
                 let created = frontier.append(h, leaf);
 
                 batch.insert(
-                    "INSERT INTO seal_entries (seq, id, used_at, community_code, kind, subject, \
-                     content, copies, approver, handler, personal_digest, hash_alg, leaf_hash, \
-                     prev_hash, entry_hash) ",
-                    15,
+                    "INSERT INTO seal_entries (log, seq, id, used_at, community_code, kind, \
+                     subject, content, copies, approver, handler, personal_digest, hash_alg, \
+                     leaf_hash, prev_hash, entry_hash) ",
+                    16,
                     [&e],
                     |mut b, e| {
-                        b.push_bind(e.seq)
+                        b.push_bind(log)
+                            .push_bind(e.seq)
                             .push_bind(&e.id)
                             .push_bind(e.used_at)
                             .push_bind(&e.community_code)
@@ -308,27 +386,31 @@ macro_rules! impl_seal_store {
                     },
                 );
                 batch.insert(
-                    "INSERT INTO seal_personal (seq, salt, applicant, contact) ",
-                    4,
+                    "INSERT INTO seal_personal (log, seq, salt, applicant, contact, used_at) ",
+                    6,
                     [&personal],
                     |mut b, p| {
-                        b.push_bind(seq)
+                        b.push_bind(log)
+                            .push_bind(seq)
                             .push_bind(&p.salt)
                             .push_bind(&p.applicant)
-                            .push_bind(&p.contact);
+                            .push_bind(&p.contact)
+                            .push_bind(d.used_at);
                     },
                 );
                 batch.insert(
-                    "INSERT INTO seal_nodes (node, hash) ",
-                    2,
+                    "INSERT INTO seal_nodes (log, node, hash) ",
+                    3,
                     &created,
                     |mut b, n| {
-                        b.push_bind(n.node.key()).push_bind(to_hex(&n.hash));
+                        b.push_bind(log)
+                            .push_bind(n.node.key())
+                            .push_bind(to_hex(&n.hash));
                     },
                 );
                 // The head row exists: the lock above created it if the log was new.
                 batch
-                    .write(4)
+                    .write(5)
                     .push("UPDATE seal_head SET size = ")
                     .push_bind(seq)
                     .push(", hash = ")
@@ -338,15 +420,26 @@ macro_rules! impl_seal_store {
                     .push(", frontier = ")
                     .push_bind(frontier.encode())
                     .push(" WHERE log = ")
-                    .push_bind(SEAL_LOG);
+                    .push_bind(log.to_string());
                 Ok(SealAppended {
+                    log: log.to_string(),
                     seq,
                     entry_hash: e.entry_hash,
                     leaf_hash: e.leaf_hash,
                 })
             }
 
-            const CHECKPOINT_COLUMNS: &str = "size, signed_at, root, hash_alg, key_id, signature";
+            const CHECKPOINT_COLUMNS: &str =
+                "size, signed_at, root, hash_alg, key_id, signature, heads";
+
+            fn head_of((size, hash, hash_alg, frontier): (i64, String, String, String)) -> SealHead {
+                SealHead {
+                    size,
+                    hash,
+                    hash_alg,
+                    frontier,
+                }
+            }
 
             #[async_trait::async_trait]
             impl $crate::SealStore for $store {
@@ -373,50 +466,82 @@ macro_rules! impl_seal_store {
                     .await
                 }
 
-                async fn seal_head(&self) -> Result<Option<SealHead>> {
+                async fn seal_head(&self, log: &str) -> Result<Option<SealHead>> {
                     let row: Option<(i64, String, String, String)> = sqlx::query_as(
                         "SELECT size, hash, hash_alg, frontier FROM seal_head WHERE log = $1",
                     )
-                    .bind(SEAL_LOG)
+                    .bind(log)
                     .fetch_optional(&self.pool)
                     .await?;
-                    Ok(row.map(|(size, hash, hash_alg, frontier)| SealHead {
-                        size,
-                        hash,
-                        hash_alg,
-                        frontier,
-                    }))
+                    Ok(row.map(head_of))
+                }
+
+                async fn seal_heads(&self) -> Result<Vec<(String, SealHead)>> {
+                    let rows: Vec<(String, i64, String, String, String)> = sqlx::query_as(
+                        "SELECT log, size, hash, hash_alg, frontier FROM seal_head ORDER BY log",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(log, a, b, c, d)| (log, head_of((a, b, c, d))))
+                        .collect())
+                }
+
+                async fn seal_logs(&self) -> Result<Vec<String>> {
+                    // A skip scan over the primary key (log, seq): one probe per log instead of
+                    // reading every entry.
+                    Ok(sqlx::query_scalar(
+                        "WITH RECURSIVE l(log) AS ( \
+                           SELECT MIN(log) FROM seal_entries \
+                           UNION ALL \
+                           SELECT (SELECT MIN(log) FROM seal_entries WHERE seal_entries.log > l.log) \
+                           FROM l WHERE l.log IS NOT NULL) \
+                         SELECT log FROM l WHERE log IS NOT NULL",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?)
                 }
 
                 async fn seal_entries(&self, f: &SealFilter) -> Result<Vec<SealEntryRow>> {
                     // Two statements rather than `($1 = '' OR community_code = $1)`: with the
                     // filter spelled out, a community's page walks its own index instead of the
-                    // whole district's log (measured: 3 ms instead of 1.4 s at a million entries).
-                    let before = f.before_seq.unwrap_or(i64::MAX);
+                    // whole district's (measured: 3 ms instead of 1.4 s at a million entries).
+                    // No cursor is the cursor past every entry. The cursor is compared as a row
+                    // value, which both backends answer from the index on (…, used_at, log, seq).
+                    let (used_at, log, seq) = match &f.before {
+                        Some(c) => (c.used_at, c.log.as_str(), c.seq),
+                        None => (i64::MAX, "", 0),
+                    };
                     let limit = f.limit.clamp(1, 1000);
+                    let order = "ORDER BY e.used_at DESC, e.log DESC, e.seq DESC";
                     let rows = match &f.community {
                         Some(c) => {
                             let sql = sqlx::AssertSqlSafe(format!(
-                                "SELECT {ENTRY_COLUMNS} FROM seal_entries e \
-                                 LEFT JOIN seal_personal p ON p.seq = e.seq \
-                                 WHERE e.community_code = $1 AND e.seq < $2 \
-                                 ORDER BY e.seq DESC LIMIT $3"
+                                "SELECT {ENTRY_COLUMNS} FROM seal_entries e {PERSONAL_JOIN} \
+                                 WHERE e.community_code = $1 \
+                                 AND (e.used_at, e.log, e.seq) < ($2, $3, $4) \
+                                 {order} LIMIT $5"
                             ));
                             sqlx::query_as(sql)
                                 .bind(c)
-                                .bind(before)
+                                .bind(used_at)
+                                .bind(log)
+                                .bind(seq)
                                 .bind(limit)
                                 .fetch_all(&self.pool)
                                 .await?
                         }
                         None => {
                             let sql = sqlx::AssertSqlSafe(format!(
-                                "SELECT {ENTRY_COLUMNS} FROM seal_entries e \
-                                 LEFT JOIN seal_personal p ON p.seq = e.seq \
-                                 WHERE e.seq < $1 ORDER BY e.seq DESC LIMIT $2"
+                                "SELECT {ENTRY_COLUMNS} FROM seal_entries e {PERSONAL_JOIN} \
+                                 WHERE (e.used_at, e.log, e.seq) < ($1, $2, $3) \
+                                 {order} LIMIT $4"
                             ));
                             sqlx::query_as(sql)
-                                .bind(before)
+                                .bind(used_at)
+                                .bind(log)
+                                .bind(seq)
                                 .bind(limit)
                                 .fetch_all(&self.pool)
                                 .await?
@@ -425,12 +550,13 @@ macro_rules! impl_seal_store {
                     Ok(rows)
                 }
 
-                async fn seal_entry(&self, seq: i64) -> Result<Option<SealEntryRow>> {
+                async fn seal_entry(&self, log: &str, seq: i64) -> Result<Option<SealEntryRow>> {
                     let sql = sqlx::AssertSqlSafe(format!(
-                        "SELECT {ENTRY_COLUMNS} FROM seal_entries e \
-                         LEFT JOIN seal_personal p ON p.seq = e.seq WHERE e.seq = $1"
+                        "SELECT {ENTRY_COLUMNS} FROM seal_entries e {PERSONAL_JOIN} \
+                         WHERE e.log = $1 AND e.seq = $2"
                     ));
                     Ok(sqlx::query_as(sql)
+                        .bind(log)
                         .bind(seq)
                         .fetch_optional(&self.pool)
                         .await?)
@@ -438,15 +564,16 @@ macro_rules! impl_seal_store {
 
                 async fn seal_entries_after(
                     &self,
+                    log: &str,
                     after_seq: i64,
                     limit: i64,
                 ) -> Result<Vec<SealEntryRow>> {
                     let sql = sqlx::AssertSqlSafe(format!(
-                        "SELECT {ENTRY_COLUMNS} FROM seal_entries e \
-                         LEFT JOIN seal_personal p ON p.seq = e.seq \
-                         WHERE e.seq > $1 ORDER BY e.seq LIMIT $2"
+                        "SELECT {ENTRY_COLUMNS} FROM seal_entries e {PERSONAL_JOIN} \
+                         WHERE e.log = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3"
                     ));
                     Ok(sqlx::query_as(sql)
+                        .bind(log)
                         .bind(after_seq)
                         .bind(limit.clamp(1, 100_000))
                         .fetch_all(&self.pool)
@@ -455,6 +582,7 @@ macro_rules! impl_seal_store {
 
                 async fn seal_nodes_between(
                     &self,
+                    log: &str,
                     from_seq: i64,
                     to_seq: i64,
                 ) -> Result<Vec<(i64, String)>> {
@@ -462,8 +590,9 @@ macro_rules! impl_seal_store {
                     // per-row overhead, not SQL, is what a million rows cost.
                     let packed: Option<String> = sqlx::query_scalar(
                         "SELECT string_agg(node || ':' || hash, ',' ORDER BY node) \
-                         FROM seal_nodes WHERE node >= $1 AND node < $2",
+                         FROM seal_nodes WHERE log = $1 AND node >= $2 AND node < $3",
                     )
+                    .bind(log)
                     .bind(from_seq.saturating_mul(64))
                     .bind(to_seq.saturating_add(1).saturating_mul(64))
                     .fetch_one(&self.pool)
@@ -471,14 +600,18 @@ macro_rules! impl_seal_store {
                     Ok(unpack_nodes(packed.as_deref().unwrap_or_default()))
                 }
 
-                async fn seal_nodes(&self, refs: &[NodeRef]) -> Result<Vec<(NodeRef, String)>> {
+                async fn seal_nodes(
+                    &self,
+                    log: &str,
+                    refs: &[NodeRef],
+                ) -> Result<Vec<(NodeRef, String)>> {
                     if refs.is_empty() {
                         return Ok(vec![]);
                     }
                     let (leaves, inner): (Vec<NodeRef>, Vec<NodeRef>) =
                         refs.iter().partition(|r| r.is_leaf());
-                    // `-1` keeps each IN list valid when it has nothing else.
-                    let mut n = 0;
+                    // `-1` keeps each IN list valid when it has nothing else; $1 is the log.
+                    let mut n = 1;
                     let mut params = |k: usize| {
                         let mut v = vec!["-1".to_string()];
                         for _ in 0..k {
@@ -490,11 +623,12 @@ macro_rules! impl_seal_store {
                     let inner_in = params(inner.len());
                     let leaf_in = params(leaves.len());
                     let sql = sqlx::AssertSqlSafe(format!(
-                        "SELECT node, hash FROM seal_nodes WHERE node IN ({inner_in}) \
+                        "SELECT node, hash FROM seal_nodes WHERE log = $1 AND node IN ({inner_in}) \
                          UNION ALL \
-                         SELECT seq * 64, leaf_hash FROM seal_entries WHERE seq IN ({leaf_in})"
+                         SELECT seq * 64, leaf_hash FROM seal_entries \
+                         WHERE log = $1 AND seq IN ({leaf_in})"
                     ));
-                    let mut q = sqlx::query_as::<_, (i64, String)>(sql);
+                    let mut q = sqlx::query_as::<_, (i64, String)>(sql).bind(log);
                     for r in &inner {
                         q = q.bind(r.key());
                     }
@@ -511,15 +645,21 @@ macro_rules! impl_seal_store {
                 async fn insert_seal_checkpoint(
                     &self,
                     c: &Checkpoint,
+                    heads: Option<&[LogHead]>,
                     audit: AuditDraft,
                 ) -> Result<()> {
                     let audit = &audit;
+                    let heads = heads
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
+                    let heads = &heads;
                     retrying(move || async move {
                         let audit = audit.clone();
                         let mut tx = begin_audited(self.writer()).await?;
                         sqlx::query(
                             "INSERT INTO seal_checkpoints (size, signed_at, root, hash_alg, key_id, \
-                             signature) VALUES ($1, $2, $3, $4, $5, $6)",
+                             signature, heads) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                         )
                         .bind(c.size)
                         .bind(c.signed_at)
@@ -527,6 +667,7 @@ macro_rules! impl_seal_store {
                         .bind(c.hash_alg.as_str())
                         .bind(&c.key_id)
                         .bind(&c.signature)
+                        .bind(heads.as_deref())
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| StoreError::from_write(e, "同一时刻的检查点"))?;
@@ -535,19 +676,20 @@ macro_rules! impl_seal_store {
                     .await
                 }
 
-                async fn latest_seal_checkpoint(&self) -> Result<Option<Checkpoint>> {
+                async fn latest_seal_checkpoint(&self) -> Result<Option<SealCheckpoint>> {
                     let sql = sqlx::AssertSqlSafe(format!(
                         "SELECT {CHECKPOINT_COLUMNS} FROM seal_checkpoints \
                          ORDER BY size DESC, signed_at DESC LIMIT 1"
                     ));
                     let row: Option<CheckpointRow> =
                         sqlx::query_as(sql).fetch_optional(&self.pool).await?;
-                    Ok(row.map(CheckpointRow::into_checkpoint))
+                    Ok(row.map(CheckpointRow::into_stored))
                 }
 
-                async fn seal_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+                async fn legacy_seal_checkpoints(&self) -> Result<Vec<Checkpoint>> {
                     let sql = sqlx::AssertSqlSafe(format!(
-                        "SELECT {CHECKPOINT_COLUMNS} FROM seal_checkpoints ORDER BY size, signed_at"
+                        "SELECT {CHECKPOINT_COLUMNS} FROM seal_checkpoints WHERE heads IS NULL \
+                         ORDER BY size, signed_at"
                     ));
                     let rows: Vec<CheckpointRow> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
                     Ok(rows.into_iter().map(CheckpointRow::into_checkpoint).collect())
@@ -561,49 +703,26 @@ macro_rules! impl_seal_store {
                     let audit = &audit;
                     retrying(move || async move {
                         let audit = audit.clone();
-                        // The server asks every minute, so the question must stay cheap at a
-                        // million entries and be answered outside the write lock. Entries are
-                        // appended in time order, so the expired personal rows are the oldest kept
-                        // ones: look at the first kept row (one index lookup), then find where the
-                        // expired stretch ends by binary search on seq.
-                        let oldest: Option<(i64, i64)> = sqlx::query_as(
-                            "SELECT p.seq, e.used_at FROM seal_personal p \
-                             JOIN seal_entries e ON e.seq = p.seq ORDER BY p.seq LIMIT 1",
+                        // The server asks every minute: one probe of the personal rows' time
+                        // index, outside the write lock, answers "nothing to do".
+                        let due: Option<i64> = sqlx::query_scalar(
+                            "SELECT used_at FROM seal_personal WHERE used_at < $1 LIMIT 1",
                         )
+                        .bind(used_before)
                         .fetch_optional(&self.pool)
                         .await?;
-                        let Some((lo, oldest_used)) = oldest.filter(|(_, u)| *u < used_before) else {
+                        if due.is_none() {
                             return Ok(0);
-                        };
-                        let used_at = |s: i64| async move {
-                            sqlx::query_scalar::<_, i64>(
-                                "SELECT used_at FROM seal_entries WHERE seq >= $1 ORDER BY seq LIMIT 1",
-                            )
-                            .bind(s)
-                            .fetch_optional(&self.pool)
-                            .await
-                        };
-                        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM seal_entries")
-                            .fetch_one(&self.pool)
-                            .await?;
-                        let (mut ok, mut bad) = (lo, last + 1);
-                        debug_assert!(oldest_used < used_before);
-                        while bad - ok > 1 {
-                            let mid = ok + (bad - ok) / 2;
-                            match used_at(mid).await? {
-                                Some(u) if u < used_before => ok = mid,
-                                _ => bad = mid,
-                            }
                         }
                         let mut tx = begin_audited(self.writer()).await?;
-                        // The time condition stays: a row out of time order is never deleted early.
+                        // The copied time narrows the search; the hashed time in the entry
+                        // decides, so a personal row whose copy was altered is never deleted
+                        // early.
                         let n = sqlx::query(
-                            "DELETE FROM seal_personal WHERE seq >= $1 AND seq <= $2 AND seq IN \
-                             (SELECT seq FROM seal_entries WHERE seq >= $1 AND seq <= $2 \
-                              AND used_at < $3)",
+                            "DELETE FROM seal_personal WHERE used_at < $1 AND EXISTS \
+                             (SELECT 1 FROM seal_entries e WHERE e.log = seal_personal.log \
+                              AND e.seq = seal_personal.seq AND e.used_at < $1)",
                         )
-                        .bind(lo)
-                        .bind(ok)
                         .bind(used_before)
                         .execute(&mut *tx)
                         .await?

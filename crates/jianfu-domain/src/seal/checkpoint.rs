@@ -22,6 +22,10 @@ pub enum CheckpointLog {
     /// The audit trail: `size` records in all chains, `root` over the chains' heads (message
     /// `jianfu-audit-checkpoint/1`, see `audit_chain::heads_root`).
     Audit,
+    /// The seal logs of every community: `size` entries in all logs, `root` over the logs' heads
+    /// (message `jianfu-seal-logs-checkpoint/1`, see `heads::HeadsTree`).
+    #[serde(rename = "seal_logs")]
+    SealLogs,
 }
 
 impl CheckpointLog {
@@ -30,6 +34,7 @@ impl CheckpointLog {
         match self {
             CheckpointLog::Seal => "jianfu-seal-checkpoint/1",
             CheckpointLog::Audit => "jianfu-audit-checkpoint/1",
+            CheckpointLog::SealLogs => "jianfu-seal-logs-checkpoint/1",
         }
     }
 }
@@ -325,14 +330,31 @@ mod tests {
                 .unwrap()
                 .starts_with("jianfu-audit-checkpoint/1\n")
         );
-        // The same numbers signed for one log do not verify as the other's.
-        let swapped = Checkpoint {
-            log: CheckpointLog::Seal,
-            ..a
-        };
-        assert_eq!(
-            check(&s.verifier(), &swapped),
-            Err(SignatureProblem::Invalid)
+        // The same numbers signed for one log do not verify as another's.
+        let logs = [
+            CheckpointLog::Seal,
+            CheckpointLog::Audit,
+            CheckpointLog::SealLogs,
+        ];
+        for signed in logs {
+            let c = sign_log(&s, signed, 3, &[1u8; 32], HashAlg::Sha256, 5);
+            assert_eq!(check(&s.verifier(), &c), Ok(()));
+            for other in logs.into_iter().filter(|l| *l != signed) {
+                let swapped = Checkpoint {
+                    log: other,
+                    ..c.clone()
+                };
+                assert_eq!(
+                    check(&s.verifier(), &swapped),
+                    Err(SignatureProblem::Invalid)
+                );
+            }
+        }
+        let v2 = sign_log(&s, CheckpointLog::SealLogs, 3, &[1u8; 32], HashAlg::Sm3, 5);
+        assert!(
+            String::from_utf8(v2.message())
+                .unwrap()
+                .starts_with("jianfu-seal-logs-checkpoint/1\nhash_alg sm3\n")
         );
     }
 

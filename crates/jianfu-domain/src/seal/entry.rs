@@ -3,9 +3,11 @@
 //! - The **leaf** is a canonical, length-prefixed encoding of every field except the position
 //!   (the position is bound by the chain and by the tree's leaf index). Its RFC 6962 leaf hash is
 //!   H(0x00 ‖ leaf).
-//! - The **chain**: `entry_hash = H(0x02 ‖ prev_hash ‖ leaf_hash)`, the first `prev_hash` being 32
-//!   zero bytes. Every entry keeps the `prev_hash` it was written with, so a verifier can tell a
-//!   removed entry from an inserted or a moved one.
+//! - The **chain**: `entry_hash = H(0x02 ‖ prev_hash ‖ leaf_hash)`, the first `prev_hash` being
+//!   the log's [`genesis`]. Every entry keeps the `prev_hash` it was written with, so a verifier
+//!   can tell a removed entry from an inserted or a moved one.
+//! - **One log per community**, keyed by its code: issuing in one community never waits on
+//!   another. The district-wide log of earlier versions stays as the frozen [`LEGACY_LOG`].
 //! - **Personal data** (applicant, contact) is not in the leaf: the leaf holds
 //!   `personal_digest = H(0x03 ‖ salt ‖ applicant ‖ contact)` (each length-prefixed), and the
 //!   fields live in a separate row that the retention rule may delete without breaking anything.
@@ -17,6 +19,23 @@ use serde::{Deserialize, Serialize};
 
 /// Names the encoding, so a future change of layout cannot be confused with this one.
 const LEAF_FORMAT: &[u8] = b"jianfu-seal-entry/1";
+
+/// The one district-wide log every entry went to before logs per community; frozen since (nothing
+/// is appended to it), still verified.
+pub const LEGACY_LOG: &str = "seal";
+
+/// The hash before a log's first entry: `H(lp("jianfu-seal-genesis/1") ‖ lp(log))`, 32 zero bytes
+/// for the legacy log. Derived from the log's key, so an entry or a whole log moved under another
+/// community's code no longer links.
+pub fn genesis(h: &dyn LogHasher, log: &str) -> Digest {
+    if log == LEGACY_LOG {
+        return super::hash::ZERO;
+    }
+    let mut buf = Vec::with_capacity(64);
+    field(&mut buf, b"jianfu-seal-genesis/1");
+    field(&mut buf, log.as_bytes());
+    h.digest(&[&buf])
+}
 
 /// What the seal was used for (社区印章的两种用途).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +201,22 @@ mod tests {
                 contact: "010-6000000".into(),
             },
         )
+    }
+
+    #[test]
+    fn each_log_starts_from_its_own_genesis() {
+        for alg in HashAlg::ALL {
+            let h = alg.hasher();
+            assert_eq!(genesis(h, LEGACY_LOG), ZERO);
+            let a = genesis(h, "110115001901");
+            assert_ne!(a, ZERO);
+            assert_ne!(a, genesis(h, "110115001902"));
+            assert_eq!(a, genesis(h, "110115001901"));
+        }
+        assert_ne!(
+            genesis(HashAlg::Sha256.hasher(), "110115001901"),
+            genesis(HashAlg::Sm3.hasher(), "110115001901")
+        );
     }
 
     #[test]

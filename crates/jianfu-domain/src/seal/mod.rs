@@ -1,11 +1,12 @@
 //! The seal-use log (用印登记): every use of a community seal, for certificates and for other
-//! work documents, is one entry in one district-wide, append-only log that cannot be altered
-//! unnoticed.
+//! work documents, is one entry in its community's append-only log that cannot be altered
+//! unnoticed; one signed checkpoint commits to every community's log.
 //!
 //! - [`hash`]: the log's hash function (SHA-256 by default, SM3 as the alternative);
 //! - [`entry`]: the canonical entry encoding, leaf hash, hash chain, personal-data digest;
 //! - [`merkle`]: the RFC 6962 tree, built incrementally, with roots and inclusion proofs from
 //!   stored subtrees and an offline [`merkle::verify_inclusion`];
+//! - [`heads`]: the tree over every log's head that a district checkpoint signs;
 //! - [`checkpoint`]: signed checkpoints (Ed25519) over the tree head;
 //! - [`verify`]: the streaming verifier that names the first bad entry;
 //! - [`rules`]: what a recorded use of the seal must contain.
@@ -13,6 +14,7 @@
 pub mod checkpoint;
 pub mod entry;
 pub mod hash;
+pub mod heads;
 pub mod merkle;
 pub mod rules;
 pub mod verify;
@@ -20,8 +22,9 @@ pub mod verify;
 pub use checkpoint::{
     Checkpoint, CheckpointSigner, CheckpointVerifier, Ed25519Signer, Ed25519Verifier,
 };
-pub use entry::{Personal, SealEntry, SealKind};
+pub use entry::{LEGACY_LOG, Personal, SealEntry, SealKind};
 pub use hash::{Digest, HashAlg, LogHasher};
+pub use heads::{HeadsTree, LogHead, SealCheckpoint};
 pub use verify::{SealHead, SealProblem, SealReport, SealVerifier};
 
 use crate::citation::{Citation, DAXING_2016, GBT_22239};

@@ -14,9 +14,12 @@
 //! - a log **rewritten** consistently (every hash recomputed) behind a signed checkpoint: the root
 //!   at the checkpoint's size differs from the signed one;
 //! - a checkpoint whose signature does not hold.
+//!
+//! One verifier checks one log ([`SealVerifier::for_log`]); the service runs one per community
+//! and names the log in each problem ([`LogProblem`]).
 
 use super::checkpoint::{self, Checkpoint, CheckpointVerifier, SignatureProblem};
-use super::entry::{Personal, SealEntry, chain_hash, personal_digest};
+use super::entry::{LEGACY_LOG, Personal, SealEntry, chain_hash, genesis, personal_digest};
 use super::hash::{Digest, HashAlg, LogHasher, ZERO, parse_hex};
 use super::merkle::{Frontier, NodeRef};
 use std::collections::VecDeque;
@@ -90,6 +93,14 @@ pub enum ProblemKind {
         key_id: String,
         source: CheckpointSource,
     },
+    /// A signed checkpoint says this log had `expected` entries; now it has neither entries nor a
+    /// head: dropped whole.
+    LogDropped {
+        expected: i64,
+        source: CheckpointSource,
+    },
+    /// A checkpoint's list of heads does not give its signed root (or names a log twice).
+    HeadsAltered { source: CheckpointSource },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +137,8 @@ impl SealProblem {
             ProblemKind::Rewritten { .. } => "log_rewritten",
             ProblemKind::BadSignature { .. } => "bad_checkpoint_signature",
             ProblemKind::UnknownKey { .. } => "unknown_signing_key",
+            ProblemKind::LogDropped { .. } => "log_dropped",
+            ProblemKind::HeadsAltered { .. } => "checkpoint_heads_altered",
         }
     }
 }
@@ -225,7 +238,48 @@ impl std::fmt::Display for SealProblem {
                 "第 {size} 条处的{}检查点不是用本区的密钥签署的（签名密钥 {key_id}）",
                 source.label_zh()
             ),
+            ProblemKind::LogDropped { expected, source } => write!(
+                f,
+                "{}签名检查点登记这本登记簿有 {expected} 条记录，现在记录和链头都没有了（整本登记簿被删除）",
+                source.label_zh()
+            ),
+            ProblemKind::HeadsAltered { source } => write!(
+                f,
+                "{}签名检查点所列各登记簿的链头与签名的根不符（检查点的链头清单被改动）",
+                source.label_zh()
+            ),
         }
+    }
+}
+
+/// A problem found in one of the district's logs; `log` is `None` for a problem with a checkpoint
+/// itself (its signature or its list of heads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogProblem {
+    pub log: Option<String>,
+    pub problem: SealProblem,
+}
+
+impl LogProblem {
+    pub fn code(&self) -> &'static str {
+        self.problem.code()
+    }
+
+    /// The problem with its log named: "用印登记簿 {log}（{name}）：…"; the legacy log is the
+    /// district's log from before logs per community.
+    pub fn describe(&self, name: Option<&str>) -> String {
+        match (self.log.as_deref(), name) {
+            (None, _) => self.problem.to_string(),
+            (Some(LEGACY_LOG), _) => format!("区用印登记簿（分社区前）：{}", self.problem),
+            (Some(log), Some(n)) => format!("用印登记簿 {log}（{n}）：{}", self.problem),
+            (Some(log), None) => format!("用印登记簿 {log}：{}", self.problem),
+        }
+    }
+}
+
+impl std::fmt::Display for LogProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(None))
     }
 }
 
@@ -266,8 +320,10 @@ struct PendingLink {
 /// How many recent entry hashes are kept to recognise an insertion.
 const RECENT: usize = 64;
 
-pub struct SealVerifier<'k> {
-    trusted: Option<&'k dyn CheckpointVerifier>,
+pub struct SealVerifier {
+    /// The log's key: its genesis, and the community every entry must belong to.
+    log: String,
+    signatures_checked: bool,
     hasher: Option<&'static dyn LogHasher>,
     alg: Option<HashAlg>,
     next_seq: i64,
@@ -291,7 +347,7 @@ pub struct SealVerifier<'k> {
     personal_deletable_before: i64,
 }
 
-impl<'k> SealVerifier<'k> {
+impl SealVerifier {
     /// Personal data of entries used at or after `before` (epoch ms) must still be there: the
     /// retention period (`retention::delete_finished_before`) has not ended for them. `i64::MIN`
     /// when nothing may be deleted (no retention period). Without this call no deletion is
@@ -301,12 +357,12 @@ impl<'k> SealVerifier<'k> {
         self
     }
 
-    /// `trusted`: the district's public key; without it signatures are not checked (and the
-    /// report says so).
+    /// Verifies the legacy log against its own (v1) checkpoints. `trusted`: the district's public
+    /// key; without it signatures are not checked (and the report says so).
     pub fn new(
         stored: Vec<Checkpoint>,
         published: Option<Checkpoint>,
-        trusted: Option<&'k dyn CheckpointVerifier>,
+        trusted: Option<&dyn CheckpointVerifier>,
     ) -> Self {
         let mut checkpoints: Vec<(Checkpoint, CheckpointSource)> = stored
             .into_iter()
@@ -333,8 +389,23 @@ impl<'k> SealVerifier<'k> {
                 break;
             }
         }
+        let mut v = Self::for_log(LEGACY_LOG, checkpoints, trusted.is_some());
+        v.signature_problem = signature_problem;
+        v
+    }
+
+    /// Verifies the log `log` against what signed checkpoints say it held: `expected` are its
+    /// size and root (in `size` and `root`) taken from checkpoints whose signature and list of
+    /// heads the caller has checked (`signatures_checked`), or the legacy log's own checkpoints.
+    pub fn for_log(
+        log: &str,
+        mut expected: Vec<(Checkpoint, CheckpointSource)>,
+        signatures_checked: bool,
+    ) -> Self {
+        expected.sort_by_key(|(c, _)| c.size);
         Self {
-            trusted,
+            log: log.to_string(),
+            signatures_checked,
             hasher: None,
             alg: None,
             next_seq: 1,
@@ -342,12 +413,12 @@ impl<'k> SealVerifier<'k> {
             frontier: Frontier::default(),
             recent: VecDeque::with_capacity(RECENT + 1),
             buf: Vec::with_capacity(512),
-            checkpoints,
+            checkpoints: expected,
             next_checkpoint: 0,
             last_good_size: 0,
             checkpoints_verified: 0,
             problem: None,
-            signature_problem,
+            signature_problem: None,
             pending: None,
             entries: 0,
             personal_kept: 0,
@@ -396,7 +467,7 @@ impl<'k> SealVerifier<'k> {
                 },
             );
         }
-        // The first entry fixes the algorithm.
+        // The first entry fixes the algorithm, and with it the log's genesis.
         let h = match self.hasher {
             Some(h) if e.hash_alg == h.alg().as_str() => h,
             Some(_) => return self.fail(seq, ProblemKind::AlgorithmChanged),
@@ -404,11 +475,16 @@ impl<'k> SealVerifier<'k> {
                 Some(a) => {
                     self.alg = Some(a);
                     self.hasher = Some(a.hasher());
+                    self.prev = genesis(a.hasher(), &self.log);
                     a.hasher()
                 }
                 None => return self.fail(seq, ProblemKind::Modified),
             },
         };
+        // A community's log holds only its own entries (the legacy log holds everyone's).
+        if self.log != LEGACY_LOG && e.community_code != self.log {
+            return self.fail(seq, ProblemKind::Modified);
+        }
         let (Some(stored_leaf), Some(prev), Some(entry_hash)) = (
             parse_hex(&e.leaf_hash),
             parse_hex(&e.prev_hash),
@@ -507,7 +583,7 @@ impl<'k> SealVerifier<'k> {
                     },
                 );
             }
-            if self.trusted.is_some() {
+            if self.signatures_checked {
                 self.checkpoints_verified += 1;
             }
             self.last_good_size = c.size;
@@ -576,7 +652,7 @@ impl<'k> SealVerifier<'k> {
                 .then_some(self.last_good_size),
             personal_kept: self.personal_kept,
             personal_deleted: self.personal_deleted,
-            signatures_checked: self.trusted.is_some(),
+            signatures_checked: self.signatures_checked,
             problem,
         }
     }
@@ -718,6 +794,86 @@ mod tests {
 
         fn verify_plain(&self, head: &SealHead) -> SealReport {
             self.verify(Some(head), vec![], None, None)
+        }
+
+        /// The same entries as community `log`'s own log: from its genesis, its code in each.
+        fn as_community_log(&self, log: &str) -> Log {
+            let h = self.alg.hasher();
+            let mut out = Log {
+                entries: vec![],
+                nodes: vec![],
+                frontier: Frontier::default(),
+                ..self.clone()
+            };
+            let mut prev = genesis(h, log);
+            for (e, p) in self.entries.iter().zip(&self.personal) {
+                let e = SealEntry {
+                    community_code: log.into(),
+                    ..e.clone()
+                }
+                .seal(h, p.as_ref().unwrap(), &prev);
+                prev = e.entry_digest().unwrap();
+                let leaf = parse_hex(&e.leaf_hash).unwrap();
+                for NewNode { node, hash } in out.frontier.append(h, leaf) {
+                    out.nodes.push((node.key(), to_hex(&hash)));
+                }
+                out.entries.push(e);
+            }
+            out
+        }
+
+        fn verify_as(&self, log: &str, expected: Vec<Checkpoint>) -> SealReport {
+            let expected = expected
+                .into_iter()
+                .map(|c| (c, CheckpointSource::Stored))
+                .collect();
+            let mut v = SealVerifier::for_log(log, expected, true);
+            let mut nodes = self.nodes.iter().peekable();
+            for (e, p) in self.entries.iter().zip(&self.personal) {
+                let mut mine = vec![];
+                while let Some(n) = nodes.next_if(|n| n.0 < (e.seq + 1) * 64) {
+                    mine.push(n.clone());
+                }
+                v.push(e, p.as_ref(), &mine);
+            }
+            v.finish(Some(&self.head()))
+        }
+    }
+
+    #[test]
+    fn a_community_log_links_from_its_own_genesis_and_holds_only_its_entries() {
+        for alg in HashAlg::ALL {
+            let a = Log::new(alg, 6).as_community_log("110115001901");
+            let signer = Ed25519Signer::from_seed(&[4; 32]);
+            let c = a.checkpoint(&signer);
+            let r = a.verify_as("110115001901", vec![c.clone()]);
+            assert_eq!(r.problem, None, "{alg}");
+            assert_eq!((r.entries, r.checkpoints_verified), (6, 1));
+            // The whole log moved under another community's key no longer links.
+            let r = a.verify_as("110115001902", vec![]);
+            assert_eq!(problem(&r).0, 1);
+            assert_eq!(r.problem.unwrap().code(), "entry_modified", "{alg}");
+            // An entry of another community inside this log.
+            let mut mixed = a.clone();
+            mixed.entries[2].community_code = "110115001902".into();
+            let r = mixed.verify_as("110115001901", vec![]);
+            assert_eq!(problem(&r), (3, ProblemKind::Modified));
+            // Recomputed as the legacy log (from zero): the first entry does not link.
+            let legacy = Log::new(alg, 6);
+            let moved: Vec<SealEntry> = legacy
+                .entries
+                .iter()
+                .map(|e| {
+                    SealEntry {
+                        community_code: "110115001901".into(),
+                        ..e.clone()
+                    }
+                    .seal(alg.hasher(), &Personal::default(), &ZERO)
+                })
+                .collect();
+            let mut v = SealVerifier::for_log("110115001901", vec![], false);
+            v.push(&moved[0], None, &[]);
+            assert_eq!(v.finish(None).problem.unwrap().code(), "entry_unlinked");
         }
     }
 

@@ -174,7 +174,9 @@ pub struct CertificateOut {
     pub issued_by: String,
     /// 批准用印的书记/主任。
     pub approved_by: String,
-    /// 用印登记簿中的序号。
+    /// 用印所在的登记簿：出具社区的代码；`seal` 为分社区前的区登记簿。
+    pub seal_log: String,
+    /// 在所在登记簿中的序号。
     pub seal_seq: i64,
     /// `valid`（有效）或 `revoked`（已作废）。
     pub status: String,
@@ -192,6 +194,7 @@ impl From<CertificateRow> for CertificateOut {
             issued_on: c.issued_on,
             issued_by: c.issued_by,
             approved_by: c.approved_by,
+            seal_log: c.seal_log,
             seal_seq: c.seal_seq,
             status: c.status,
             revoke_reason: c.revoke_reason,

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jianfu_domain::permission::Permission;
+use jianfu_store::SealCursor;
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
@@ -52,7 +53,7 @@ pub struct SealForm {
 pub struct SealPage {
     pub ctx: PageContext,
     pub entries: Vec<SealEntryView>,
-    pub older: Option<i64>,
+    pub older: Option<String>,
     pub paged: bool,
     pub district: bool,
     pub can_record: bool,
@@ -79,12 +80,13 @@ impl SealPage {
 async fn page(
     app: &App,
     ctx: PageContext,
-    before: Option<i64>,
+    before: Option<SealCursor>,
     form: SealForm,
     error: Option<String>,
     recorded: Option<i64>,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
+    let paged = before.is_some();
     let log = app.seal_log(&actor, before).await?;
     let can_record = actor.may(Permission::ApproveSealUse);
     let handlers = if can_record {
@@ -99,7 +101,7 @@ async fn page(
         ctx,
         entries: log.entries,
         older: log.older,
-        paged: before.is_some(),
+        paged,
         can_record,
         handlers,
         form,
@@ -118,7 +120,10 @@ async fn list(
     ctx: PageContext,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let before = q.before.as_deref().and_then(|s| s.trim().parse().ok());
+    let before = q
+        .before
+        .as_deref()
+        .and_then(|s| SealCursor::parse(s.trim()));
     let recorded = q.recorded.as_deref().and_then(|s| s.trim().parse().ok());
     let form = SealForm {
         copies: "1".into(),

@@ -451,10 +451,14 @@ async fn certificate_pages_whole_flow_resident_worker_director_issue_verify_revo
         .unwrap()
         .expect("a checkpoint over the new entry");
     let (_, page) = get(&s, &public, &format!("/verify?number={number}&code={code}")).await;
-    assert!(page.contains("已纳入用印登记簿签名检查点"), "{page}");
+    assert!(page.contains("已纳入区级签名检查点"), "{page}");
+    assert!(
+        page.contains("丁香雅苑社区居民委员会用印登记簿第 1 号"),
+        "{page}"
+    );
     // Plain words first; the checkpoint and Merkle details fold under 技术细节 (issue 10 §3).
-    assert!(page.contains("已登记在区级用印登记簿中"), "{page}");
-    let plain = page.find("已登记在区级用印登记簿中").unwrap();
+    assert!(page.contains("已登记在用印登记簿中"), "{page}");
+    let plain = page.find("已登记在用印登记簿中").unwrap();
     let details = page
         .find("<summary>技术细节</summary>")
         .expect("technical details fold");

@@ -25,5 +25,6 @@ mod mandates;
 mod perimeter;
 mod portable;
 mod seal_log;
+mod seal_logs;
 mod second_factor;
 mod store_contract;

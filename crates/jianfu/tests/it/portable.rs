@@ -294,6 +294,18 @@ async fn damaged_files_are_refused_with_the_line_number() {
         "not an export: {e:?}"
     );
 
+    // A file of the previous version (one district seal log) is refused with what to do.
+    let mut old = good_lines.clone();
+    old[0] = old[0].replace("\"version\":3", "\"version\":2");
+    let e = import(store.as_ref(), &mut old.join("\n").as_bytes())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::BadImport { line: 1, .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("第 2 版") && e.to_string().contains("jianfu migrate"),
+        "{e}"
+    );
+
     good_lines.retain(|l| !l.starts_with(r#"{"table":"audit_head""#)); // the file was cut short
     let e = import(store.as_ref(), &mut good_lines.join("\n").as_bytes())
         .await

@@ -1,12 +1,15 @@
-//! The seal-use log end to end: uses of the seal recorded through the service, every kind of
+//! The seal-use logs end to end: uses of the seal recorded through the service, every kind of
 //! tampering applied directly in the real database (triggers dropped first, as someone with
-//! database access would), and the real `jianfu seal verify` naming the first bad entry. Plus
-//! offline inclusion proofs, the triggers, and who may see and use the page and the API.
+//! database access would), and the real `jianfu seal verify` naming the log and its first bad
+//! entry. Plus offline inclusion proofs, the triggers, and who may see and use the page and the
+//! API. Several communities' logs at once: `seal_logs.rs`.
 
 use crate::cli::jianfu;
 use crate::helpers::{self, TempDir, TestDb, TestServer, expect_code, hidden_field, json_ok};
 use jianfu_domain::seal::checkpoint::{self, Ed25519Verifier};
+use jianfu_domain::seal::entry::genesis;
 use jianfu_domain::seal::hash::{parse_hex, to_hex};
+use jianfu_domain::seal::heads::head_leaf;
 use jianfu_domain::seal::merkle::{self, Frontier};
 use jianfu_domain::seal::{HashAlg, Personal, SealEntry};
 use jianfu_domain::{ManualClock, OrgCode, Role};
@@ -18,14 +21,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Connection, PgConnection};
 use std::sync::Arc;
 
-const COMMUNITY: &str = "110115001901";
+pub(crate) const COMMUNITY: &str = "110115001901";
 
 /// A connection straight to the database, bypassing jianfu.
-enum Raw {
+pub(crate) enum Raw {
     Sqlite(SqliteConnection),
     Pg(PgConnection),
 }
 
+#[macro_export]
 macro_rules! exec {
     ($raw:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
         match &mut $raw {
@@ -37,7 +41,7 @@ macro_rules! exec {
     };
 }
 
-async fn raw(db: &TestDb) -> Raw {
+pub(crate) async fn raw(db: &TestDb) -> Raw {
     match &db.url {
         DatabaseUrl::Sqlite { path } => Raw::Sqlite(
             SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
@@ -58,7 +62,7 @@ async fn raw(db: &TestDb) -> Raw {
 
 impl Raw {
     /// What an attacker does first: remove the append-only guards and the foreign keys.
-    async fn unguard(&mut self) {
+    pub(crate) async fn unguard(&mut self) {
         let statements: &[&str] = match self {
             Raw::Sqlite(_) => &[
                 "PRAGMA foreign_keys = OFF",
@@ -84,12 +88,15 @@ impl Raw {
         }
     }
 
-    async fn insert_entry(&mut self, e: &SealEntry) {
+    /// Inserts `e` into the log `log`, with its personal row when given.
+    pub(crate) async fn insert_entry(&mut self, log: &str, e: &SealEntry, p: Option<&Personal>) {
         let n = exec!(
             *self,
-            "INSERT INTO seal_entries (seq, id, used_at, community_code, kind, subject, content, \
-             copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
-             entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "INSERT INTO seal_entries (log, seq, id, used_at, community_code, kind, subject, \
+             content, copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
+             entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+             $15, $16)",
+            log.to_string(),
             e.seq,
             e.id.clone(),
             e.used_at,
@@ -108,33 +115,54 @@ impl Raw {
         )
         .expect("insert entry");
         assert_eq!(n, 1);
+        if let Some(p) = p {
+            exec!(
+                *self,
+                "INSERT INTO seal_personal (log, seq, salt, applicant, contact, used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                log.to_string(),
+                e.seq,
+                p.salt.clone(),
+                p.applicant.clone(),
+                p.contact.clone(),
+                e.used_at,
+            )
+            .expect("insert personal");
+        }
     }
 
-    async fn insert_personal(&mut self, seq: i64, p: &Personal) {
-        exec!(
-            *self,
-            "INSERT INTO seal_personal (seq, salt, applicant, contact) VALUES ($1, $2, $3, $4)",
-            seq,
-            p.salt.clone(),
-            p.applicant.clone(),
-            p.contact.clone(),
-        )
-        .expect("insert personal");
+    /// Inserts Merkle nodes of the log `log`.
+    pub(crate) async fn insert_nodes(&mut self, log: &str, nodes: &[merkle::NewNode]) {
+        for n in nodes {
+            exec!(
+                *self,
+                "INSERT INTO seal_nodes (log, node, hash) VALUES ($1, $2, $3)",
+                log.to_string(),
+                n.node.key(),
+                to_hex(&n.hash)
+            )
+            .expect("insert node");
+        }
     }
 }
 
 fn director() -> Actor {
+    director_of(COMMUNITY)
+}
+
+/// The director of `community` (an actor only: the demo has one director account).
+pub(crate) fn director_of(community: &str) -> Actor {
     Actor {
-        user_id: Some("test-shuji".into()),
+        user_id: Some(format!("test-shuji-{community}")),
         username: Some("shuji".into()),
         display_name: "张书记（演示）".into(),
         roles: vec![Role::CommunityDirector],
-        org: Some(OrgCode::parse(COMMUNITY).unwrap()),
+        org: Some(OrgCode::parse(community).unwrap()),
     }
 }
 
 /// An app on `db` whose data directory (the signing key) is a fresh temporary one.
-async fn seal_app(db: &TestDb, alg: &str) -> (App, TempDir) {
+pub(crate) async fn seal_app(db: &TestDb, alg: &str) -> (App, TempDir) {
     let (app, dir, _) = seal_app_clocked(db, alg).await;
     (app, dir)
 }
@@ -154,14 +182,20 @@ async fn seal_app_clocked(db: &TestDb, alg: &str) -> (App, TempDir, Arc<ManualCl
 }
 
 async fn record(app: &App, i: i64) -> i64 {
+    record_in(app, COMMUNITY, "shegong", i).await
+}
+
+/// Records use `i` of the seal of `community`, handled by `handler` (one of its workers); returns
+/// its number in the community's log.
+pub(crate) async fn record_in(app: &App, community: &str, handler: &str, i: i64) -> i64 {
     let e = app
         .record_seal_use(
-            &director(),
+            &director_of(community),
             &RequestMeta::console(),
             &NewSealUse {
                 content: format!("关于第 {i} 次借用活动室的函"),
                 copies: ((i % 3) + 1).to_string(),
-                handler: "shegong".into(),
+                handler: handler.into(),
                 applicant: format!("居民{i}"),
                 contact: format!("1380000{i:04}"),
             },
@@ -171,7 +205,7 @@ async fn record(app: &App, i: i64) -> i64 {
     e.seq
 }
 
-async fn checkpoint(app: &App) {
+pub(crate) async fn checkpoint(app: &App) {
     app.make_seal_checkpoint(&Actor::console(), &RequestMeta::console(), true)
         .await
         .expect("checkpoint")
@@ -191,7 +225,7 @@ async fn real_log(db: &TestDb) -> (App, TempDir) {
     (app, dir)
 }
 
-async fn verify_cli(db: &TestDb, key_dir: &TempDir, extra: &[&str]) -> crate::cli::Run {
+pub(crate) async fn verify_cli(db: &TestDb, key_dir: &TempDir, extra: &[&str]) -> crate::cli::Run {
     let dir = key_dir.0.display().to_string();
     let mut args = vec![
         "seal",
@@ -206,7 +240,13 @@ async fn verify_cli(db: &TestDb, key_dir: &TempDir, extra: &[&str]) -> crate::cl
 }
 
 /// Asserts the binary fails, naming `seq` (as "第 N 条"), with the problem code `code`.
-async fn assert_found(db: &TestDb, key_dir: &TempDir, extra: &[&str], needle: &str, code: &str) {
+pub(crate) async fn assert_found(
+    db: &TestDb,
+    key_dir: &TempDir,
+    extra: &[&str],
+    needle: &str,
+    code: &str,
+) {
     let r = verify_cli(db, key_dir, extra).await;
     assert_eq!(r.code, Some(1), "{}: {code}: {r:?}", db.label);
     assert!(r.stdout.contains("用印登记校验失败"), "{r:?}");
@@ -223,7 +263,7 @@ async fn assert_found(db: &TestDb, key_dir: &TempDir, extra: &[&str], needle: &s
 }
 
 /// A fresh database of the same backend holding a copy of `export`.
-async fn copy_of(like: &TestDb, export: &[u8]) -> (TestDb, Arc<dyn Store>) {
+pub(crate) async fn copy_of(like: &TestDb, export: &[u8]) -> (TestDb, Arc<dyn Store>) {
     let db = match like.label {
         "sqlite" => helpers::sqlite_db(),
         _ => helpers::pg_db().await.expect("PostgreSQL was reachable"),
@@ -236,7 +276,7 @@ async fn copy_of(like: &TestDb, export: &[u8]) -> (TestDb, Arc<dyn Store>) {
 }
 
 async fn all_entries(store: &dyn Store) -> Vec<SealEntryRow> {
-    store.seal_entries_after(0, 1000).await.unwrap()
+    store.seal_entries_after(COMMUNITY, 0, 1000).await.unwrap()
 }
 
 #[tokio::test]
@@ -246,10 +286,13 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
         let (app, keys) = real_log(&db).await;
         let r = verify_cli(&db, &keys, &[]).await;
         assert!(r.ok(), "{l}: intact: {r:?}");
-        assert!(r.stdout.contains("用印登记完整：共 12 条记录"), "{r:?}");
+        assert!(
+            r.stdout.contains("用印登记完整：1 本登记簿共 12 条记录"),
+            "{r:?}"
+        );
         assert!(
             r.stdout
-                .contains("已核验 2 个签名检查点，最新的覆盖前 12 条"),
+                .contains("已核验 1 个签名检查点，最新的覆盖 12 条记录"),
             "{r:?}"
         );
         let mut export = Vec::new();
@@ -267,6 +310,14 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
         let n = exec!(conn, "UPDATE seal_entries SET copies = 9 WHERE seq = 5").unwrap();
         assert_eq!(n, 1, "{l}: the tampering took");
         assert_found(&db, &keys, &[], "第 5 条", "entry_modified").await;
+        assert_found(
+            &db,
+            &keys,
+            &[],
+            "用印登记簿 110115001901（",
+            "entry_modified",
+        )
+        .await;
 
         // Removed: entry 6 deleted (with its personal row).
         let (copy, _) = copy_of(&db, &export).await;
@@ -313,8 +364,7 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
             &personal,
             &parse_hex(&rows[5].entry_hash).unwrap(),
         );
-        conn.insert_entry(&forged).await;
-        conn.insert_personal(7, &personal).await;
+        conn.insert_entry(COMMUNITY, &forged, Some(&personal)).await;
         assert_found(&copy, &keys, &[], "第 7 条", "entry_inserted").await;
 
         // Reordered: entries 3 and 4 trade places.
@@ -366,7 +416,7 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
         let (copy, store) = copy_of(&db, &export).await;
         let cp = store.latest_seal_checkpoint().await.unwrap().unwrap();
         // One hex digit of the signature changed.
-        let mut sig: Vec<char> = cp.signature.chars().collect();
+        let mut sig: Vec<char> = cp.checkpoint.signature.chars().collect();
         sig[20] = if sig[20] == '0' { '1' } else { '0' };
         let sig: String = sig.into_iter().collect();
         let mut conn = raw(&copy).await;
@@ -397,7 +447,7 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
         exec!(conn, "DELETE FROM seal_entries").unwrap();
         let h = HashAlg::Sha256.hasher();
         let mut frontier = Frontier::default();
-        let mut prev = [0u8; 32];
+        let mut prev = genesis(h, COMMUNITY);
         for row in rows {
             let (mut e, p) = row.into_parts();
             let p = p.unwrap();
@@ -406,17 +456,9 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
             }
             let e = e.seal(h, &p, &prev);
             prev = parse_hex(&e.entry_hash).unwrap();
-            for n in frontier.append(h, parse_hex(&e.leaf_hash).unwrap()) {
-                exec!(
-                    conn,
-                    "INSERT INTO seal_nodes (node, hash) VALUES ($1, $2)",
-                    n.node.key(),
-                    to_hex(&n.hash)
-                )
-                .unwrap();
-            }
-            conn.insert_entry(&e).await;
-            conn.insert_personal(e.seq, &p).await;
+            let nodes = frontier.append(h, parse_hex(&e.leaf_hash).unwrap());
+            conn.insert_nodes(COMMUNITY, &nodes).await;
+            conn.insert_entry(COMMUNITY, &e, Some(&p)).await;
         }
         exec!(
             conn,
@@ -425,11 +467,12 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
             frontier.encode()
         )
         .unwrap();
+        // The latest stored checkpoint (at 12) is what the database holds against it.
         assert_found(
             &copy,
             &keys,
             &[],
-            "第 1 至 8 条之间的记录被改写",
+            "第 1 至 12 条之间的记录被改写",
             "log_rewritten",
         )
         .await;
@@ -486,7 +529,7 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
             r.stdout.contains("其中 5 条的个人信息已按保存期限删除"),
             "{r:?}"
         );
-        let page = store.seal_entries_after(0, 10).await.unwrap();
+        let page = store.seal_entries_after(COMMUNITY, 0, 10).await.unwrap();
         assert!(page[0].applicant.is_none() && page[5].applicant.is_some());
     }
 }
@@ -556,15 +599,19 @@ async fn the_triggers_keep_the_log_append_only_but_personal_data_deletable() {
             .collect();
         assert_eq!(kept, [false, true, true], "{l}");
         // That deletion came long before the retention period (1095 days) ended: named.
-        let report = app.verify_seal_log(None).await.unwrap();
-        let p = report.problem.expect("early deletion found");
-        assert_eq!((p.seq, p.code()), (1, "personal_data_deleted_early"), "{l}");
+        let report = app.verify_seal_logs(None).await.unwrap();
+        let p = report.problems.first().expect("early deletion found");
+        assert_eq!(
+            (p.log.as_deref(), p.problem.seq, p.code()),
+            (Some(COMMUNITY), 1, "personal_data_deleted_early"),
+            "{l}"
+        );
         // Once the period has ended for all of them, deleting is retention.
         clock.advance(time::Duration::days(1096 + 3));
         assert_eq!(purge(i64::MAX).await.unwrap(), 2, "{l}: the rest");
         assert_eq!(purge(i64::MAX).await.unwrap(), 0, "{l}: nothing left");
-        let report = app.verify_seal_log(None).await.unwrap();
-        assert_eq!(report.problem, None, "{l}");
+        let report = app.verify_seal_logs(None).await.unwrap();
+        assert_eq!(report.problems, vec![], "{l}");
         assert_eq!((report.entries, report.personal_deleted), (3, 3));
         assert_eq!(report.checkpoints_verified, 1);
     }
@@ -583,26 +630,48 @@ async fn inclusion_proofs_verify_offline_against_the_checkpoint() {
         let key = app.seal_public_key().unwrap();
         let verifier = Ed25519Verifier::from_hex(&key.public_key).unwrap();
         for seq in 1..=13 {
-            let p = app.seal_inclusion_proof(seq).await.unwrap().unwrap();
+            let p = app
+                .seal_inclusion_proof(COMMUNITY, seq)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(p.state, ProofState::Covered, "{l}");
             assert!(p.verified, "{l}: {}", p.message);
             // Offline: only the proof, the checkpoint and the public key.
             let c = p.checkpoint.clone().unwrap();
             assert_eq!(c.size, 13);
             assert_eq!(checkpoint::check(&verifier, &c), Ok(()));
-            let path: Vec<_> = p.path.iter().map(|h| parse_hex(h).unwrap()).collect();
             let h = c.hash_alg.hasher();
+            let hexes =
+                |v: &[String]| -> Vec<_> { v.iter().map(|x| parse_hex(x).unwrap()).collect() };
+            // The entry up to its log's root…
+            let head = p.head.clone().expect("the log's head");
+            assert_eq!((head.log.as_str(), head.size), (COMMUNITY, 13));
             let leaf = parse_hex(&p.leaf_hash).unwrap();
-            let root = parse_hex(&c.root).unwrap();
+            let log_root = parse_hex(&head.root).unwrap();
+            let path = hexes(&p.path);
             assert!(merkle::verify_inclusion(
                 h,
                 &leaf,
                 (seq - 1) as u64,
                 13,
                 &path,
+                &log_root
+            ));
+            // …and the log's head up to the signed root.
+            let root = parse_hex(&c.root).unwrap();
+            let (i, n) = (p.head_index.unwrap() as u64, p.head_count.unwrap() as u64);
+            assert_eq!((i, n), (0, 1), "one log");
+            let head_path = hexes(&p.head_path);
+            assert!(merkle::verify_inclusion(
+                h,
+                &head_leaf(h, &head),
+                i,
+                n,
+                &head_path,
                 &root
             ));
-            // Another leaf does not verify with this proof.
+            // Another leaf, or another head, does not verify with this proof.
             let mut other = leaf;
             other[0] ^= 1;
             assert!(!merkle::verify_inclusion(
@@ -611,13 +680,35 @@ async fn inclusion_proofs_verify_offline_against_the_checkpoint() {
                 (seq - 1) as u64,
                 13,
                 &path,
+                &log_root
+            ));
+            let shorter = jianfu_domain::seal::LogHead {
+                size: 12,
+                ..head.clone()
+            };
+            assert!(!merkle::verify_inclusion(
+                h,
+                &head_leaf(h, &shorter),
+                i,
+                n,
+                &head_path,
                 &root
             ));
         }
-        let pending = app.seal_inclusion_proof(latest).await.unwrap().unwrap();
+        let pending = app
+            .seal_inclusion_proof(COMMUNITY, latest)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(pending.state, ProofState::Pending, "{l}");
         assert!(!pending.verified && pending.message.contains("尚未纳入"));
-        assert!(app.seal_inclusion_proof(99).await.unwrap().is_none());
+        assert!(
+            app.seal_inclusion_proof(COMMUNITY, 99)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(app.seal_inclusion_proof("seal", 1).await.unwrap().is_none());
     }
 }
 
@@ -629,23 +720,30 @@ async fn an_sm3_log_verifies_and_keeps_its_algorithm() {
         record(&app, i).await;
     }
     checkpoint(&app).await;
-    let head = app.store.seal_head().await.unwrap().unwrap();
+    let head = app.store.seal_head(COMMUNITY).await.unwrap().unwrap();
     assert_eq!((head.size, head.hash_alg.as_str()), (5, "sm3"));
     let r = verify_cli(&db, &keys, &[]).await;
     assert!(r.ok(), "{r:?}");
     assert!(r.stdout.contains("SM3"), "{r:?}");
-    // A later configuration change does not switch an existing log's algorithm.
+    // A later configuration change switches neither an existing log's algorithm nor the one a
+    // new community's log starts with: the district keeps one.
     let store = jianfu_store::open(&db.url).await.unwrap();
     let config = Config {
         data_dir: keys.0.clone(),
         ..Config::default()
     };
     let app2 = App::new(store, helpers::test_clock(), config);
+    assert_eq!(app2.seal_hash_alg().unwrap(), HashAlg::Sha256);
     record(&app2, 6).await;
+    assert_eq!(record_in(&app2, "110115001902", "shegong2", 7).await, 1);
     let rows = all_entries(app2.store.as_ref()).await;
     assert!(rows.iter().all(|r| r.hash_alg == "sm3"));
+    let other = app2.store.seal_head("110115001902").await.unwrap().unwrap();
+    assert_eq!(other.hash_alg, "sm3");
+    checkpoint(&app2).await;
     let r = verify_cli(&db, &keys, &[]).await;
     assert!(r.ok(), "{r:?}");
+    assert!(r.stdout.contains("2 本登记簿共 7 条记录（SM3"), "{r:?}");
 }
 
 #[tokio::test]
@@ -673,7 +771,7 @@ async fn cli_signs_shows_and_exports_checkpoints() {
     }
     let r = jianfu(&with_db("checkpoint"), &[]).await;
     assert!(
-        r.ok() && r.stdout.contains("已签署检查点：前 3 条记录"),
+        r.ok() && r.stdout.contains("已签署检查点：各登记簿共 3 条记录"),
         "{r:?}"
     );
     let r = jianfu(&with_db("public-key"), &[]).await;
@@ -694,6 +792,9 @@ async fn cli_signs_shows_and_exports_checkpoints() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["format"], "jianfu-seal-checkpoint");
     assert_eq!(v["checkpoint"]["size"], 3);
+    assert_eq!(v["checkpoint"]["log"], "seal_logs");
+    assert_eq!(v["heads"][0]["log"], COMMUNITY);
+    assert_eq!(v["heads"][0]["size"], 3);
     assert_eq!(v["public_key"], key.public_key.as_str());
     // Verifying with the public key given instead of the key file.
     let other = helpers::temp_dir();
@@ -827,7 +928,7 @@ async fn page_and_api_follow_the_permissions() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("已登记第 1 条用印记录"), "{page}");
+    assert!(page.contains("已登记本社区登记簿第 1 号用印记录"), "{page}");
     assert!(
         page.contains("王某某") && page.contains("13800001111"),
         "the director sees it all"
@@ -892,7 +993,10 @@ async fn page_and_api_follow_the_permissions() {
             .send()
     };
     let v = json_ok(post(body.clone()).await.unwrap(), 201).await;
-    assert_eq!(v["seq"], 2);
+    assert_eq!(
+        (v["log"].as_str(), v["seq"].as_i64()),
+        (Some(COMMUNITY), Some(2))
+    );
     let bad = serde_json::json!({"content": "工作函", "copies": 0, "handler": "shegong"});
     expect_code(post(bad).await.unwrap(), 422, "invalid_copies").await;
     let bad = serde_json::json!({"content": "", "copies": 1, "handler": "shegong"});
@@ -912,6 +1016,7 @@ async fn page_and_api_follow_the_permissions() {
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[1]["applicant"], "王**");
     assert_eq!(entries[1]["personal_masked"], true);
+    assert_eq!(entries[1]["log"], COMMUNITY);
 
     // Public: the checkpoint and proofs need no login.
     let v = json_ok(
@@ -922,16 +1027,13 @@ async fn page_and_api_follow_the_permissions() {
         200,
     )
     .await;
-    assert_eq!(v["log_size"], 2);
+    assert_eq!(
+        (v["log_size"].as_i64(), v["logs"].as_i64()),
+        (Some(2), Some(1))
+    );
     assert!(v["checkpoint"].is_null(), "none signed yet");
-    let v = json_ok(
-        api.get(s.url("/api/v1/seal/entries/1/proof"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let proof_url = s.url("/api/v1/seal/logs/110115001901/entries/1/proof");
+    let v = json_ok(api.get(proof_url.clone()).send().await.unwrap(), 200).await;
     assert_eq!(v["state"], "pending");
     // Once signed (the server does it every minute), the page shows the checkpoint and the
     // key's fingerprint, and the proof verifies.
@@ -949,28 +1051,40 @@ async fn page_and_api_follow_the_permissions() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("日志前 <strong>2</strong> 条记录"), "{page}");
+    assert!(
+        page.contains("承诺 <strong>1</strong> 本登记簿共 <strong>2</strong> 条记录"),
+        "{page}"
+    );
     assert!(page.contains(&key.fingerprint), "{page}");
-    let v = json_ok(
-        api.get(s.url("/api/v1/seal/entries/1/proof"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let v = json_ok(api.get(proof_url).send().await.unwrap(), 200).await;
     assert_eq!(
         (v["state"].as_str(), v["verified"].as_bool()),
         (Some("covered"), Some(true))
     );
     assert_eq!(v["checkpoint"]["size"], 2);
+    assert_eq!(
+        (v["head"]["log"].as_str(), v["head_count"].as_i64()),
+        (Some(COMMUNITY), Some(1))
+    );
     assert_eq!(v["public_key"]["public_key"], key.public_key.as_str());
+    for missing in [
+        "/api/v1/seal/logs/110115001901/entries/77/proof",
+        "/api/v1/seal/logs/110115001902/entries/1/proof",
+        "/api/v1/seal/logs/a%20b/entries/1/proof",
+        // The old address means the district log from before logs per community: none here.
+        "/api/v1/seal/entries/1/proof",
+    ] {
+        let r = api.get(s.url(missing)).send().await.unwrap();
+        expect_code(r, 404, "not_found").await;
+    }
+    // Paging by the cursor the previous page gave; a made-up one is refused.
     let r = api
-        .get(s.url("/api/v1/seal/entries/77/proof"))
+        .get(s.url("/api/v1/seal/entries?before=12:x;y:1"))
+        .bearer_auth(&worker_token)
         .send()
         .await
         .unwrap();
-    expect_code(r, 404, "not_found").await;
+    expect_code(r, 400, "invalid_query").await;
 }
 
 /// Not a check: fills an SQLite file with a large seal log straight through SQL (hashes, nodes
@@ -992,7 +1106,7 @@ async fn generate_a_large_seal_log() {
     let url = DatabaseUrl::parse(&format!("sqlite:{path}")).unwrap();
     let store = jianfu_store::open(&url).await.unwrap();
     assert!(
-        store.seal_head().await.unwrap().is_none(),
+        store.seal_head(COMMUNITY).await.unwrap().is_none(),
         "an empty seal log"
     );
     let app = App::new(store, helpers::test_clock(), Config::default());
@@ -1009,7 +1123,7 @@ async fn generate_a_large_seal_log() {
     let mut tx = conn.begin().await.unwrap();
     let h = HashAlg::Sha256.hasher();
     let mut frontier = Frontier::default();
-    let mut prev = [0u8; 32];
+    let mut prev = genesis(h, COMMUNITY);
     let mut seq = 0i64;
     while seq < n {
         let mut entries = vec![];
@@ -1040,16 +1154,17 @@ async fn generate_a_large_seal_log() {
             for node in frontier.append(h, parse_hex(&e.leaf_hash).unwrap()) {
                 nodes.push((node.node.key(), to_hex(&node.hash)));
             }
+            personal.push((seq, e.used_at, p));
             entries.push(e);
-            personal.push((seq, p));
         }
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO seal_entries (seq, id, used_at, community_code, kind, subject, content, \
-             copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
+            "INSERT INTO seal_entries (log, seq, id, used_at, community_code, kind, subject, \
+             content, copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
              entry_hash) ",
         );
         q.push_values(&entries, |mut b, e| {
-            b.push_bind(e.seq)
+            b.push_bind(COMMUNITY)
+                .push_bind(e.seq)
                 .push_bind(&e.id)
                 .push_bind(e.used_at)
                 .push_bind(&e.community_code)
@@ -1067,27 +1182,31 @@ async fn generate_a_large_seal_log() {
         });
         q.build().execute(&mut *tx).await.unwrap();
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO seal_personal (seq, salt, applicant, contact) ",
+            "INSERT INTO seal_personal (log, seq, salt, applicant, contact, used_at) ",
         );
-        q.push_values(&personal, |mut b, (seq, p)| {
-            b.push_bind(*seq)
+        q.push_values(&personal, |mut b, (seq, used_at, p)| {
+            b.push_bind(COMMUNITY)
+                .push_bind(*seq)
                 .push_bind(&p.salt)
                 .push_bind(&p.applicant)
-                .push_bind(&p.contact);
+                .push_bind(&p.contact)
+                .push_bind(*used_at);
         });
         q.build().execute(&mut *tx).await.unwrap();
         if !nodes.is_empty() {
-            let mut q =
-                sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO seal_nodes (node, hash) ");
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO seal_nodes (log, node, hash) ",
+            );
             q.push_values(&nodes, |mut b, (k, hash)| {
-                b.push_bind(*k).push_bind(hash);
+                b.push_bind(COMMUNITY).push_bind(*k).push_bind(hash);
             });
             q.build().execute(&mut *tx).await.unwrap();
         }
     }
     sqlx::query(
-        "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) VALUES ('seal', $1, $2, $3, $4)",
+        "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) VALUES ($1, $2, $3, $4, $5)",
     )
+    .bind(COMMUNITY)
     .bind(n)
     .bind(to_hex(&prev))
     .bind("sha256")
@@ -1141,12 +1260,12 @@ async fn seal_append_rate() {
         "{n} audited seal appends in {secs:.2} s: {:.0}/s",
         n as f64 / secs
     );
-    assert_eq!(app.verify_seal_log(None).await.unwrap().problem, None);
+    assert_eq!(app.verify_seal_logs(None).await.unwrap().problems, vec![]);
 }
 
-/// Certificates issued at once by different communities append one after the other: their
-/// audit records go to different chains, so only the seal log's own head row orders them, and
-/// that holds from the log's very first entry (when there is no head row yet to lock).
+/// Uses of the seal at once: each community's log numbers its own from 1, and two uses in one
+/// community queue on its head row, from the log's very first entry (when there is no head row
+/// yet to lock).
 #[tokio::test]
 async fn concurrent_first_appends_each_get_their_own_number() {
     for db in helpers::backends().await {
@@ -1181,14 +1300,22 @@ async fn concurrent_first_appends_each_get_their_own_number() {
         }
         let mut seqs = Vec::new();
         while let Some(r) = appends.join_next().await {
-            seqs.push(r.unwrap().unwrap_or_else(|e| panic!("{l}: {e}")).seq);
+            let a = r.unwrap().unwrap_or_else(|e| panic!("{l}: {e}"));
+            seqs.push((a.log, a.seq));
         }
         seqs.sort();
-        assert_eq!(seqs, vec![1, 2, 3, 4], "{l}");
-        assert_eq!(
-            app.verify_seal_log(None).await.unwrap().problem,
-            None,
-            "{l}"
-        );
+        let want: Vec<(String, i64)> = [
+            ("110115001901", 1),
+            ("110115001901", 2),
+            ("110115001902", 1),
+            ("110115002901", 1),
+        ]
+        .iter()
+        .map(|(c, s)| (c.to_string(), *s))
+        .collect();
+        assert_eq!(seqs, want, "{l}");
+        let report = app.verify_seal_logs(None).await.unwrap();
+        assert_eq!(report.problems, vec![], "{l}");
+        assert_eq!((report.logs, report.entries), (3, 4), "{l}");
     }
 }

@@ -122,6 +122,8 @@ impl App {
             approved_by: approver.clone(),
             verify_code_hash: sha256_hex(normalized.as_bytes()),
             verify_code_enc: key_data.encrypt(&code)?,
+            // Filled by the store: the community's log and the entry's place in it.
+            seal_log: String::new(),
             seal_seq: 0,
             status: "valid".into(),
             revoked_at: None,
@@ -177,7 +179,7 @@ impl App {
                     row: cert,
                     year,
                     seal,
-                    seal_alg: self.seal_hash_alg()?,
+                    seal_alg: self.district_seal_alg().await?,
                 },
                 &number_for,
                 &tell,

@@ -28,7 +28,11 @@ pub struct VerifiedCertificate {
     pub revoked_on: Option<String>,
     /// 作废原因。
     pub revoke_reason: Option<String>,
-    /// 本次用印在用印登记簿中的序号。
+    /// 本次用印所在的登记簿：出具社区的代码；`seal` 为分社区前的区用印登记簿。
+    pub seal_log: String,
+    /// 登记簿的名称，例如“清源街道枣园社区用印登记簿”。
+    pub seal_register: String,
+    /// 本次用印在所在登记簿中的序号。
     pub seal_seq: i64,
     /// 这次用印纳入用印登记簿的证明：对照最新的区级签名检查点的 Merkle 包含证明，可离线复核。
     pub seal_proof: Option<SealProof>,
@@ -45,11 +49,19 @@ pub struct SealProof {
     pub verified: bool,
     /// 哈希算法：sha256 或 sm3。
     pub hash_alg: String,
-    /// 叶子序号（从 0 开始）与叶子哈希。
+    /// 叶子在所在登记簿中的序号（从 0 开始）与叶子哈希。
     pub leaf_index: i64,
     pub leaf_hash: String,
-    /// RFC 6962 审计路径：从叶子向上的兄弟节点哈希。
+    /// RFC 6962 审计路径：从叶子向上到所在登记簿的根的兄弟节点哈希。
     pub path: Vec<String>,
+    /// 检查点承诺的所在登记簿链头：记录条数、默克尔根、最后一条的链哈希。
+    pub log_size: Option<i64>,
+    pub log_root: Option<String>,
+    pub log_head_hash: Option<String>,
+    /// 链头叶子在检查点各链头中的序号（从 0 开始）、链头总数（即登记簿本数）与审计路径。
+    pub head_index: Option<i64>,
+    pub head_count: Option<i64>,
+    pub head_path: Vec<String>,
     /// 检查点覆盖的记录条数、根哈希、签署时间（毫秒时间戳）、签名（十六进制）。
     pub checkpoint_size: Option<i64>,
     pub checkpoint_root: Option<String>,
@@ -90,26 +102,29 @@ impl VerifyLimiter {
     }
 }
 
+/// A seal entry: its log and its number there.
+type EntryKey = (String, i64);
+
 /// Verified seal-log proofs recently shown by public verification. A proof against a signed
 /// checkpoint stays true; it is re-read after a short time only so that a newer checkpoint is
 /// picked up. Saves three queries and a signature check per request.
 #[derive(Default)]
 pub struct ProofCache {
-    proofs: Mutex<HashMap<i64, (i64, Option<SealProof>)>>,
+    proofs: Mutex<HashMap<EntryKey, (i64, Option<SealProof>)>>,
 }
 
 impl ProofCache {
     const TTL_MS: i64 = 15_000;
     const MAX: usize = 50_000;
 
-    fn get(&self, seq: i64, now: i64) -> Option<Option<SealProof>> {
+    fn get(&self, log: &str, seq: i64, now: i64) -> Option<Option<SealProof>> {
         let map = self.proofs.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&seq)
+        map.get(&(log.to_string(), seq))
             .filter(|(at, _)| now >= *at && now - at < Self::TTL_MS)
             .map(|(_, p)| p.clone())
     }
 
-    fn put(&self, seq: i64, now: i64, proof: Option<SealProof>) {
+    fn put(&self, log: &str, seq: i64, now: i64, proof: Option<SealProof>) {
         let mut map = self.proofs.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= Self::MAX {
             map.retain(|_, (at, _)| now >= *at && now - *at < Self::TTL_MS);
@@ -117,7 +132,7 @@ impl ProofCache {
                 map.clear();
             }
         }
-        map.insert(seq, (now, proof));
+        map.insert((log.to_string(), seq), (now, proof));
     }
 }
 
@@ -175,10 +190,16 @@ impl App {
             self.verify_limiter.fail(&client, now);
             return Err(wrong());
         };
+        let community_name = full_name_in(&*self.org_tree().await?, &c.community_code);
+        let seal_register = if c.seal_log == jianfu_domain::seal::LEGACY_LOG {
+            "区用印登记簿（分社区前）".to_string()
+        } else {
+            format!("{community_name}用印登记簿")
+        };
         Ok(VerifiedCertificate {
             number: c.number.clone(),
             title: c.title.clone(),
-            community_name: full_name_in(&*self.org_tree().await?, &c.community_code),
+            community_name,
             issued_on: c.issued_on.clone(),
             holder_masked: c.holder_masked.clone(),
             status: c.status.clone(),
@@ -189,18 +210,21 @@ impl App {
                     .collect()
             }),
             revoke_reason: c.revoke_reason.clone(),
+            seal_proof: self.public_seal_proof(&c.seal_log, c.seal_seq, now).await?,
+            seal_log: c.seal_log,
+            seal_register,
             seal_seq: c.seal_seq,
-            seal_proof: self.public_seal_proof(c.seal_seq, now).await?,
         })
     }
 
     /// The seal-log proof shown with a verified certificate, from the short-lived cache.
     async fn public_seal_proof(
         &self,
+        log: &str,
         seq: i64,
         now: i64,
     ) -> Result<Option<SealProof>, ServiceError> {
-        if let Some(p) = self.proof_cache.get(seq, now) {
+        if let Some(p) = self.proof_cache.get(log, seq, now) {
             return Ok(p);
         }
         let to_public = |p: crate::service::seal::InclusionProofView| SealProof {
@@ -215,6 +239,12 @@ impl App {
             leaf_index: p.leaf_index,
             leaf_hash: p.leaf_hash,
             path: p.path,
+            log_size: p.head.as_ref().map(|h| h.size),
+            log_root: p.head.as_ref().map(|h| h.root.clone()),
+            log_head_hash: p.head.map(|h| h.hash),
+            head_index: p.head_index,
+            head_count: p.head_count,
+            head_path: p.head_path,
             checkpoint_size: p.checkpoint.as_ref().map(|c| c.size),
             checkpoint_root: p.checkpoint.as_ref().map(|c| c.root.clone()),
             checkpoint_signed_at: p.checkpoint.as_ref().map(|c| c.signed_at),
@@ -222,11 +252,11 @@ impl App {
             public_key: p.key.as_ref().map(|k| k.public_key.clone()),
             key_fingerprint: p.key.map(|k| k.fingerprint),
         };
-        let p = self.seal_inclusion_proof(seq).await?.map(to_public);
+        let p = self.seal_inclusion_proof(log, seq).await?.map(to_public);
         // Only settled answers are kept: a pending entry must show its proof as soon as the next
         // checkpoint is signed, and a mismatch must never be hidden behind a cached success.
         if let Some(proof) = p.as_ref().filter(|p| p.state == "covered" && p.verified) {
-            self.proof_cache.put(seq, now, Some(proof.clone()));
+            self.proof_cache.put(log, seq, now, Some(proof.clone()));
         }
         Ok(p)
     }

@@ -19,6 +19,10 @@ pub struct ProofView {
     /// (no checkpoint covers it yet) or `mismatch` (covered, but the proof fails).
     pub state: &'static str,
     pub checkpoint_size: i64,
+    /// Logs the checkpoint commits to (1 for a checkpoint from before logs per community), and
+    /// how many of this log's entries it covers.
+    pub logs: i64,
+    pub log_size: i64,
     pub signed_at: String,
     pub root_short: String,
     /// The seal service's explanation, in Chinese.
@@ -127,6 +131,8 @@ fn inclusion_proof(p: Option<&SealProof>) -> Option<ProofView> {
     Some(ProofView {
         state,
         checkpoint_size,
+        logs: p.head_count.unwrap_or(1),
+        log_size: p.log_size.or(p.checkpoint_size).unwrap_or(0),
         signed_at,
         root_short,
         message: p.message.clone(),
