@@ -813,8 +813,8 @@ macro_rules! impl_certificate_store {
                         };
                         row.number = number_for((next - 1).max(1) as u64);
                         audit.object = format!("certificate:{}", row.number);
-                        // Locks in this order, the district's seal log last: the community's
-                        // chain head, then the seal log's head, held for the batch and the commit.
+                        // Locks in this order: the community's audit chain head, then its seal
+                        // log's head, held for the batch and the commit (no other community's).
                         // The seal log's own number is not in the notices, so they can be
                         // written now.
                         let told = tell(&row);

@@ -489,15 +489,11 @@ macro_rules! impl_seal_store {
                 }
 
                 async fn seal_logs(&self) -> Result<Vec<String>> {
-                    // A skip scan over the primary key (log, seq): one probe per log instead of
-                    // reading every entry.
+                    // Read along the primary key's index. Only verification asks, and it reads
+                    // every entry anyway; a plain GROUP BY also runs on a sharded engine, where a
+                    // recursive skip scan would not.
                     Ok(sqlx::query_scalar(
-                        "WITH RECURSIVE l(log) AS ( \
-                           SELECT MIN(log) FROM seal_entries \
-                           UNION ALL \
-                           SELECT (SELECT MIN(log) FROM seal_entries WHERE seal_entries.log > l.log) \
-                           FROM l WHERE l.log IS NOT NULL) \
-                         SELECT log FROM l WHERE log IS NOT NULL",
+                        "SELECT log FROM seal_entries GROUP BY log ORDER BY log",
                     )
                     .fetch_all(&self.pool)
                     .await?)

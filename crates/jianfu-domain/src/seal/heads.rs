@@ -121,6 +121,93 @@ impl HeadsTree {
     }
 }
 
+/// Why the heads now cannot follow the ones a checkpoint signed. A log only ever grows; the
+/// district log from before logs per community does not even grow once a checkpoint over every
+/// log covers it. The signer refuses to sign over such heads, so the latest checkpoint vouches for
+/// everything the earlier ones did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotExtending {
+    /// A log the checkpoint had is gone.
+    Dropped { log: String, size: i64 },
+    /// A log is shorter than the checkpoint says.
+    Shrunk { log: String, from: i64, to: i64 },
+    /// A log's first `size` entries are no longer the ones signed.
+    Changed { log: String, size: i64 },
+    /// Entries were added to the frozen legacy log.
+    LegacyGrew { from: i64, to: i64 },
+}
+
+impl std::fmt::Display for NotExtending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotExtending::Dropped { log, size } => {
+                write!(
+                    f,
+                    "用印登记簿 {log} 不见了（上一个检查点登记它有 {size} 条）"
+                )
+            }
+            NotExtending::Shrunk { log, from, to } => write!(
+                f,
+                "用印登记簿 {log} 只有 {to} 条，少于上一个检查点登记的 {from} 条"
+            ),
+            NotExtending::Changed { log, size } => write!(
+                f,
+                "用印登记簿 {log} 的前 {size} 条与上一个检查点签署的不同（被改写）"
+            ),
+            NotExtending::LegacyGrew { from, to } => write!(
+                f,
+                "分社区前的区登记簿已冻结，却从 {from} 条变成了 {to} 条（绕过系统追加）"
+            ),
+        }
+    }
+}
+
+/// Checks the heads now against those a checkpoint signed (`legacy_frozen`: that checkpoint was
+/// one over every log, so the legacy log may no longer grow). Returns the signed heads of the logs
+/// that grew: the caller still confirms that each log's root at the signed size is the signed
+/// root (which needs the stored nodes).
+pub fn growth<'a>(
+    signed: &'a [LogHead],
+    legacy_frozen: bool,
+    now: &[LogHead],
+) -> Result<Vec<&'a LogHead>, NotExtending> {
+    let mut grown = Vec::new();
+    for old in signed.iter().filter(|x| x.size > 0) {
+        let Some(new) = now.iter().find(|x| x.log == old.log && x.size > 0) else {
+            return Err(NotExtending::Dropped {
+                log: old.log.clone(),
+                size: old.size,
+            });
+        };
+        if new.size < old.size {
+            return Err(NotExtending::Shrunk {
+                log: old.log.clone(),
+                from: old.size,
+                to: new.size,
+            });
+        }
+        if new.size == old.size {
+            // A signed head without its hash (a legacy checkpoint) is judged by its root.
+            let hash_differs = !old.hash.is_empty() && new.hash != old.hash;
+            if new.root != old.root || hash_differs {
+                return Err(NotExtending::Changed {
+                    log: old.log.clone(),
+                    size: old.size,
+                });
+            }
+            continue;
+        }
+        if legacy_frozen && old.log == super::entry::LEGACY_LOG {
+            return Err(NotExtending::LegacyGrew {
+                from: old.size,
+                to: new.size,
+            });
+        }
+        grown.push(old);
+    }
+    Ok(grown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +262,49 @@ mod tests {
         for v in changes {
             assert_ne!(HeadsTree::new(h, &v).root(), root, "{v:?}");
         }
+    }
+
+    #[test]
+    fn heads_may_only_grow_and_the_legacy_log_not_even_that() {
+        let signed = vec![head("110115001901", 3), head("seal", 9)];
+        // Unchanged, or grown: fine; the grown one is returned for its root to be confirmed.
+        assert_eq!(growth(&signed, true, &signed), Ok(vec![]));
+        let grown = vec![
+            head("110115001901", 5),
+            head("seal", 9),
+            head("110115001902", 1),
+        ];
+        assert_eq!(growth(&signed, true, &grown), Ok(vec![&signed[0]]));
+        // Dropped, shrunk, changed at the same size.
+        let dropped = vec![head("seal", 9)];
+        assert!(matches!(
+            growth(&signed, true, &dropped),
+            Err(NotExtending::Dropped { .. })
+        ));
+        let shrunk = vec![head("110115001901", 2), head("seal", 9)];
+        assert!(matches!(
+            growth(&signed, true, &shrunk),
+            Err(NotExtending::Shrunk { .. })
+        ));
+        let mut changed = signed.clone();
+        changed[0].root = "ab".repeat(32);
+        assert!(matches!(
+            growth(&signed, true, &changed),
+            Err(NotExtending::Changed { .. })
+        ));
+        changed[0] = head("110115001901", 3);
+        changed[0].hash = "cd".repeat(32);
+        assert!(matches!(
+            growth(&signed, true, &changed),
+            Err(NotExtending::Changed { .. })
+        ));
+        // The legacy log grows only before a checkpoint over every log covers it.
+        let legacy_grew = vec![head("110115001901", 3), head("seal", 10)];
+        assert!(matches!(
+            growth(&signed, true, &legacy_grew),
+            Err(NotExtending::LegacyGrew { from: 9, to: 10 })
+        ));
+        assert_eq!(growth(&signed, false, &legacy_grew), Ok(vec![&signed[1]]));
     }
 
     #[test]

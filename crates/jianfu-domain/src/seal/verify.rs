@@ -226,7 +226,7 @@ impl std::fmt::Display for SealProblem {
             ),
             ProblemKind::BadSignature { size, source } => write!(
                 f,
-                "第 {size} 条处的{}检查点签名无效（检查点被伪造或篡改）",
+                "覆盖 {size} 条记录的{}检查点签名无效（检查点被伪造或篡改）",
                 source.label_zh()
             ),
             ProblemKind::UnknownKey {
@@ -235,7 +235,7 @@ impl std::fmt::Display for SealProblem {
                 source,
             } => write!(
                 f,
-                "第 {size} 条处的{}检查点不是用本区的密钥签署的（签名密钥 {key_id}）",
+                "覆盖 {size} 条记录的{}检查点不是用本区的密钥签署的（签名密钥 {key_id}）",
                 source.label_zh()
             ),
             ProblemKind::LogDropped { expected, source } => write!(

@@ -68,6 +68,12 @@ impl SealPage {
     pub fn time_of(&self, ms: &i64) -> String {
         super::when(ms)
     }
+    /// Whether the page lists entries of the district log from before logs per community.
+    pub fn shows_legacy(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.log == jianfu_domain::seal::LEGACY_LOG)
+    }
     pub fn root_short(&self) -> String {
         self.checkpoint
             .checkpoint

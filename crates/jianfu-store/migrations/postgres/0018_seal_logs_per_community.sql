@@ -15,6 +15,8 @@ ALTER TABLE seal_entries ADD PRIMARY KEY (log, seq);
 ALTER TABLE seal_entries DROP CONSTRAINT seal_entries_id_key;
 ALTER TABLE seal_entries ADD UNIQUE (log, id);
 ALTER TABLE seal_entries ADD CHECK (log = 'seal' OR log = community_code);
+-- Positions start at 1: an entry at 0 or below would be listed but never verified.
+ALTER TABLE seal_entries ADD CHECK (seq >= 1);
 DROP INDEX seal_entries_community;
 CREATE INDEX seal_entries_community ON seal_entries (community_code, used_at, log, seq);
 CREATE INDEX seal_entries_used ON seal_entries (used_at, log, seq);

@@ -34,7 +34,9 @@ CREATE TABLE seal_entries (
     entry_hash      TEXT NOT NULL,
     PRIMARY KEY (log, seq),
     UNIQUE (log, id),
-    CHECK (log = 'seal' OR log = community_code)
+    CHECK (log = 'seal' OR log = community_code),
+    -- Positions start at 1: an entry at 0 or below would be listed but never verified.
+    CHECK (seq >= 1)
 );
 
 -- used_at is copied from the entry (not hashed) so the retention rule finds its rows by index.

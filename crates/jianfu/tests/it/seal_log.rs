@@ -431,7 +431,7 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
             &copy,
             &keys,
             &[],
-            "第 12 条处的库内检查点签名无效",
+            "覆盖 12 条记录的库内检查点签名无效",
             "bad_checkpoint_signature",
         )
         .await;
@@ -1295,7 +1295,9 @@ async fn concurrent_first_appends_each_get_their_own_number() {
                 used_at: 1_795_000_000_000 + i as i64,
             };
             let mut a = app.audit(&director(), &RequestMeta::console(), "seal.use", "seal:x");
-            a.chain = community.into();
+            // Each on its own audit chain, so that nothing but the seal log's head orders the two
+            // appends to one community's log, even its first.
+            a.chain = format!("seal-race-{i}");
             appends.spawn(async move { store.append_seal_entry(&draft, HashAlg::Sha256, a).await });
         }
         let mut seqs = Vec::new();

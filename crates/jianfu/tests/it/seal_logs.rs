@@ -112,6 +112,30 @@ async fn two_communities_using_their_seals_at_once_never_touch_the_same_row() {
     assert_eq!((report.logs, report.entries), (2, 4));
 }
 
+/// Asserts that the server's minute task, run now (`jianfu seal checkpoint`), refuses to sign over
+/// the tampered logs, naming `log`: the next checkpoint must not vouch for a rewrite.
+async fn assert_not_signed(db: &TestDb, keys: &helpers::TempDir, log: &str) {
+    let dir = keys.0.display().to_string();
+    let r = crate::cli::jianfu(
+        &[
+            "seal",
+            "checkpoint",
+            "--database-url",
+            db.raw_url.as_str(),
+            "--data-dir",
+            dir.as_str(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(r.code, Some(2), "{}: refused: {r:?}", db.label);
+    assert!(
+        r.stderr.contains("不签署用印检查点") && r.stderr.contains(log),
+        "{}: {r:?}",
+        db.label
+    );
+}
+
 /// Rewrites `log` consistently from its genesis (every hash, node and the head recomputed with
 /// jianfu's own code), changing the content of entry 2 and keeping the first `keep` entries.
 async fn rewrite_log(conn: &mut Raw, store: &dyn jianfu_store::Store, log: &str, keep: usize) {
@@ -168,14 +192,10 @@ async fn a_tampered_community_log_is_named_and_the_others_stay_intact() {
         let mut conn = raw(&copy).await;
         conn.unguard().await;
         rewrite_log(&mut conn, store.as_ref(), COMMUNITY, 5).await;
-        assert_found(
-            &copy,
-            &keys,
-            &[],
-            "第 1 至 5 条之间的记录被改写",
-            "log_rewritten",
-        )
-        .await;
+        let rewritten = "第 1 至 5 条之间的记录被改写";
+        assert_found(&copy, &keys, &[], rewritten, "log_rewritten").await;
+        assert_not_signed(&copy, &keys, COMMUNITY).await;
+        assert_found(&copy, &keys, &[], rewritten, "log_rewritten").await;
         let r = verify_cli(&copy, &keys, &[]).await;
         assert!(r.stdout.contains("用印登记簿 110115001901（"), "{l}: {r:?}");
         assert!(
@@ -199,14 +219,9 @@ async fn a_tampered_community_log_is_named_and_the_others_stay_intact() {
         let mut conn = raw(&copy).await;
         conn.unguard().await;
         rewrite_log(&mut conn, store.as_ref(), OTHER, 1).await;
-        assert_found(
-            &copy,
-            &keys,
-            &[],
-            "用印登记簿 110115001902（",
-            "log_truncated",
-        )
-        .await;
+        let named = "用印登记簿 110115001902（";
+        assert_found(&copy, &keys, &[], named, "log_truncated").await;
+        assert_not_signed(&copy, &keys, OTHER).await;
 
         // Dropped: OTHER's whole log, head and all.
         let (copy, _) = copy_of(&db, &export).await;
@@ -217,14 +232,22 @@ async fn a_tampered_community_log_is_named_and_the_others_stay_intact() {
             exec!(conn, sqlx::AssertSqlSafe(sql), OTHER.to_string()).unwrap();
         }
         assert_found(&copy, &keys, &[], "整本登记簿被删除", "log_dropped").await;
-        assert_found(
-            &copy,
-            &keys,
-            &[],
-            "用印登记簿 110115001902（",
-            "log_dropped",
-        )
-        .await;
+        assert_found(&copy, &keys, &[], named, "log_dropped").await;
+        assert_not_signed(&copy, &keys, OTHER).await;
+        // Growing again does not make up for it: OTHER is still missing from the new heads.
+        let copy_app = {
+            let store = jianfu_store::open(&copy.url).await.unwrap();
+            let config = jianfu_server::Config {
+                data_dir: keys.0.clone(),
+                ..jianfu_server::Config::default()
+            };
+            jianfu_server::App::new(store, helpers::test_clock(), config)
+        };
+        for i in 6..=9 {
+            record_in(&copy_app, COMMUNITY, "shegong", i).await;
+        }
+        assert_not_signed(&copy, &keys, OTHER).await;
+        assert_found(&copy, &keys, &[], "整本登记簿被删除", "log_dropped").await;
 
         // The checkpoint's list of heads altered (the signature covers only the root).
         let (copy, store) = copy_of(&db, &export).await;
@@ -308,6 +331,17 @@ async fn each_proof_climbs_its_own_log_then_the_heads() {
             ..b.clone()
         };
         assert!(!climbs(&b_as_a, &hb), "{l}");
+        // The server recomputes the entry it proves: one changed behind its back is not verified.
+        let mut conn = raw(&db).await;
+        conn.unguard().await;
+        exec!(
+            conn,
+            "UPDATE seal_entries SET content = '改过的' WHERE log = $1 AND seq = 2",
+            OTHER.to_string()
+        )
+        .unwrap();
+        let p = app.seal_inclusion_proof(OTHER, 2).await.unwrap().unwrap();
+        assert!(!p.verified, "{l}: {}", p.message);
     }
 }
 

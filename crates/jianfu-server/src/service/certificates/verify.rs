@@ -102,8 +102,9 @@ impl VerifyLimiter {
     }
 }
 
-/// A seal entry: its log and its number there.
-type EntryKey = (String, i64);
+/// A certificate's seal entry: its log, its number there, and the certificate's number (the proof
+/// holds only for the certificate the entry names).
+type EntryKey = (String, i64, String);
 
 /// Verified seal-log proofs recently shown by public verification. A proof against a signed
 /// checkpoint stays true; it is re-read after a short time only so that a newer checkpoint is
@@ -117,14 +118,14 @@ impl ProofCache {
     const TTL_MS: i64 = 15_000;
     const MAX: usize = 50_000;
 
-    fn get(&self, log: &str, seq: i64, now: i64) -> Option<Option<SealProof>> {
+    fn get(&self, key: &EntryKey, now: i64) -> Option<Option<SealProof>> {
         let map = self.proofs.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&(log.to_string(), seq))
+        map.get(key)
             .filter(|(at, _)| now >= *at && now - at < Self::TTL_MS)
             .map(|(_, p)| p.clone())
     }
 
-    fn put(&self, log: &str, seq: i64, now: i64, proof: Option<SealProof>) {
+    fn put(&self, key: EntryKey, now: i64, proof: Option<SealProof>) {
         let mut map = self.proofs.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= Self::MAX {
             map.retain(|_, (at, _)| now >= *at && now - *at < Self::TTL_MS);
@@ -132,7 +133,7 @@ impl ProofCache {
                 map.clear();
             }
         }
-        map.insert((log.to_string(), seq), (now, proof));
+        map.insert(key, (now, proof));
     }
 }
 
@@ -210,7 +211,9 @@ impl App {
                     .collect()
             }),
             revoke_reason: c.revoke_reason.clone(),
-            seal_proof: self.public_seal_proof(&c.seal_log, c.seal_seq, now).await?,
+            seal_proof: self
+                .public_seal_proof(&c.seal_log, c.seal_seq, &c.number, now)
+                .await?,
             seal_log: c.seal_log,
             seal_register,
             seal_seq: c.seal_seq,
@@ -222,9 +225,11 @@ impl App {
         &self,
         log: &str,
         seq: i64,
+        number: &str,
         now: i64,
     ) -> Result<Option<SealProof>, ServiceError> {
-        if let Some(p) = self.proof_cache.get(log, seq, now) {
+        let key = (log.to_string(), seq, number.to_string());
+        if let Some(p) = self.proof_cache.get(&key, now) {
             return Ok(p);
         }
         let to_public = |p: crate::service::seal::InclusionProofView| SealProof {
@@ -252,11 +257,15 @@ impl App {
             public_key: p.key.as_ref().map(|k| k.public_key.clone()),
             key_fingerprint: p.key.map(|k| k.fingerprint),
         };
-        let p = self.seal_inclusion_proof(log, seq).await?.map(to_public);
+        let subject = format!("certificate:{number}");
+        let p = self
+            .seal_inclusion_proof_for(log, seq, Some(&subject))
+            .await?
+            .map(to_public);
         // Only settled answers are kept: a pending entry must show its proof as soon as the next
         // checkpoint is signed, and a mismatch must never be hidden behind a cached success.
         if let Some(proof) = p.as_ref().filter(|p| p.state == "covered" && p.verified) {
-            self.proof_cache.put(log, seq, now, Some(proof.clone()));
+            self.proof_cache.put(key, now, Some(proof.clone()));
         }
         Ok(p)
     }

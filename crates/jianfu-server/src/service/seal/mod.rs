@@ -176,12 +176,16 @@ impl App {
         if let Some(a) = self.seal_key.alg.get() {
             return Ok(*a);
         }
-        let found = self
-            .store
-            .seal_heads()
-            .await?
-            .into_iter()
-            .find_map(|(_, h)| HashAlg::parse(&h.hash_alg).filter(|_| h.size > 0));
+        // What the district signed says it best; before the first checkpoint, any log.
+        let found = match self.store.latest_seal_checkpoint().await? {
+            Some(c) => Some(c.checkpoint.hash_alg),
+            None => self
+                .store
+                .seal_heads()
+                .await?
+                .into_iter()
+                .find_map(|(_, h)| HashAlg::parse(&h.hash_alg).filter(|_| h.size > 0)),
+        };
         match found {
             Some(a) => Ok(*self.seal_key.alg.get_or_init(|| a)),
             None => self.seal_hash_alg(),

@@ -8,6 +8,7 @@ use super::{App, SealPublicKey, public_key_of};
 use crate::service::{Actor, RequestMeta, ServiceError};
 use jianfu_domain::seal::checkpoint::{self, Checkpoint, CheckpointLog, Ed25519Verifier};
 use jianfu_domain::seal::hash::{Digest, parse_hex, to_hex};
+use jianfu_domain::seal::heads::{self, NotExtending};
 use jianfu_domain::seal::merkle::{self, Frontier, NodeRef};
 use jianfu_domain::seal::{HashAlg, HeadsTree, LEGACY_LOG, LogHead, SealCheckpoint};
 use serde::{Deserialize, Serialize};
@@ -168,7 +169,7 @@ impl App {
         }
         let tree = HeadsTree::new(alg.hasher(), &heads);
         let latest = self.store.latest_seal_checkpoint().await?;
-        let unchanged = latest.is_some_and(|l| {
+        let unchanged = latest.as_ref().is_some_and(|l| {
             l.heads.is_some()
                 && l.checkpoint.root == tree.root_hex()
                 && l.checkpoint.hash_alg == alg
@@ -176,6 +177,7 @@ impl App {
         if !force && unchanged {
             return Ok(None);
         }
+        self.check_extends(latest.as_ref(), &tree.heads).await?;
         let signer = self.seal_signer()?;
         let c = checkpoint::sign_log(
             signer.as_ref(),
@@ -203,6 +205,64 @@ impl App {
             .await?;
         self.latest_checkpoint.forget();
         Ok(Some(c))
+    }
+
+    /// Refuses to sign heads that do not extend the latest checkpoint's (`heads::growth`): a log
+    /// rewritten, cut or dropped behind the system's back must stay visible to `jianfu seal
+    /// verify`, not be vouched for by the next minute's signature. By induction the latest
+    /// checkpoint then vouches for everything the earlier ones did.
+    async fn check_extends(
+        &self,
+        latest: Option<&SealCheckpoint>,
+        now: &[LogHead],
+    ) -> Result<(), ServiceError> {
+        let Some(l) = latest else { return Ok(()) };
+        let c = &l.checkpoint;
+        let refuse = |why: String| {
+            tracing::error!(problem = %why, "seal checkpoint refused");
+            ServiceError::Unavailable(format!(
+                "不签署用印检查点：{why}。请立即运行 jianfu seal verify 核查"
+            ))
+        };
+        if let Some(v) = self.seal_verifier_existing()?
+            && checkpoint::check(&v, c).is_err()
+        {
+            return Err(refuse("库内最新的检查点签名无效".into()));
+        }
+        // A checkpoint from before logs per community signed the legacy log's root alone.
+        let (signed, legacy_frozen) = match &l.heads {
+            Some(h) => (h.clone(), true),
+            None => {
+                let legacy = LogHead {
+                    log: LEGACY_LOG.into(),
+                    size: c.size,
+                    hash: String::new(),
+                    root: c.root.clone(),
+                };
+                (vec![legacy], false)
+            }
+        };
+        let grown =
+            heads::growth(&signed, legacy_frozen, now).map_err(|e| refuse(e.to_string()))?;
+        let h = c.hash_alg.hasher();
+        for old in grown {
+            let size = old.size as u64;
+            let nodes: HashMap<NodeRef, Digest> = self
+                .store
+                .seal_nodes(&old.log, &merkle::root_refs(size))
+                .await?
+                .into_iter()
+                .filter_map(|(r, x)| parse_hex(&x).map(|d| (r, d)))
+                .collect();
+            if merkle::root_from(h, size, &nodes).map(|r| to_hex(&r)) != Some(old.root.clone()) {
+                let e = NotExtending::Changed {
+                    log: old.log.clone(),
+                    size: old.size,
+                };
+                return Err(refuse(e.to_string()));
+            }
+        }
+        Ok(())
     }
 
     /// The latest checkpoint, its signature checked and its heads' tree built, read at most every
@@ -278,10 +338,30 @@ impl App {
         log: &str,
         seq: i64,
     ) -> Result<Option<InclusionProofView>, ServiceError> {
+        self.seal_inclusion_proof_for(log, seq, None).await
+    }
+
+    /// Like [`App::seal_inclusion_proof`], for the entry of one certificate: verified only if
+    /// the entry says it sealed `subject` (`certificate:<number>`), so a certificate row pointing
+    /// at another certificate's entry is not shown as sealed.
+    pub(crate) async fn seal_inclusion_proof_for(
+        &self,
+        log: &str,
+        seq: i64,
+        subject: Option<&str>,
+    ) -> Result<Option<InclusionProofView>, ServiceError> {
         let Some(entry) = self.store.seal_entry(log, seq).await? else {
             return Ok(None);
         };
         let hash_alg = HashAlg::parse(&entry.hash_alg).unwrap_or_default();
+        // The entry as stored must give the leaf the proof starts from, and be this one's.
+        let entry_ok = subject.is_none_or(|s| entry.subject == s)
+            && (entry.log == LEGACY_LOG || entry.community_code == entry.log)
+            && {
+                let (e, _) = entry.clone().into_parts();
+                let mut buf = Vec::new();
+                to_hex(&e.compute_leaf_hash(hash_alg.hasher(), &mut buf)) == entry.leaf_hash
+            };
         let key_v = self.seal_verifier_existing()?;
         let key = key_v.as_ref().map(public_key_of);
         let mut view = InclusionProofView {
@@ -316,7 +396,11 @@ impl App {
                 let Some((_, head)) = tree.head(log) else {
                     return Ok(Some(view));
                 };
-                let outer = tree.path(h, log).map(|(i, n, p)| (i, n, p, head.clone()));
+                // A head without a path to the root proves nothing.
+                let outer = match tree.path(h, log) {
+                    Some((i, n, p)) => Some((i, n, p, head.clone())),
+                    None => return Ok(Some(view)),
+                };
                 (head.size, head.root.clone(), outer)
             }
         };
@@ -349,7 +433,7 @@ impl App {
                 merkle::verify_inclusion(h, &leaf, *i, *n, p, &root)
             }),
         };
-        let verified = latest.signature_ok && latest.heads_ok() && inner_ok && outer_ok;
+        let verified = latest.signature_ok && latest.heads_ok() && entry_ok && inner_ok && outer_ok;
         view.state = ProofState::Covered;
         view.path = path.unwrap_or_default().iter().map(to_hex).collect();
         if let Some((i, n, p, head)) = outer {

@@ -100,6 +100,8 @@ impl App {
         }
         let mut expected = Expectations::new();
         let mut counted: Vec<(i64, usize)> = vec![];
+        // The legacy log is frozen once a checkpoint over every log covers it: its size there.
+        let mut legacy_frozen_at: Option<i64> = None;
         for (c, source) in signed {
             let cp = &c.checkpoint;
             if let Some(v) = trusted
@@ -143,6 +145,10 @@ impl App {
                         continue;
                     }
                     for h in &tree.heads {
+                        if h.log == LEGACY_LOG {
+                            legacy_frozen_at =
+                                Some(legacy_frozen_at.map_or(h.size, |s| s.min(h.size)));
+                        }
                         let per_log = Checkpoint {
                             size: h.size,
                             root: h.root.clone(),
@@ -199,7 +205,16 @@ impl App {
         }
         results.sort_by(|a, b| a.0.cmp(&b.0));
         let mut any_log_failed = false;
-        for (log, r) in results {
+        for (log, mut r) in results {
+            if let Some(frozen) = legacy_frozen_at.filter(|_| log == LEGACY_LOG)
+                && r.problem.is_none()
+                && r.entries as i64 > frozen
+            {
+                r.problem = Some(SealProblem {
+                    seq: frozen + 1,
+                    kind: ProblemKind::BeyondHead { head: frozen },
+                });
+            }
             report.logs += 1;
             report.entries += r.entries;
             report.personal_kept += r.personal_kept;
@@ -347,8 +362,19 @@ pub fn parse_published(text: &str) -> Result<SealCheckpoint, ServiceError> {
         Some(h) if !h.is_null() => Some(serde_json::from_value(h).map_err(|e| bad(e.to_string()))?),
         _ => None,
     };
-    if heads.is_none() && checkpoint.log == checkpoint::CheckpointLog::SealLogs {
-        return Err(bad("缺少各登记簿的链头清单（heads）".into()));
+    match (checkpoint.log, &heads) {
+        (checkpoint::CheckpointLog::SealLogs, None) => {
+            return Err(bad("缺少各登记簿的链头清单（heads）".into()));
+        }
+        (checkpoint::CheckpointLog::Audit, _) => {
+            return Err(bad(
+                "这是审计日志的检查点，请用 jianfu audit verify --checkpoint 核对".into(),
+            ));
+        }
+        (checkpoint::CheckpointLog::Seal, Some(_)) => {
+            return Err(bad("区登记簿（分社区前）的检查点不带链头清单".into()));
+        }
+        _ => {}
     }
     Ok(SealCheckpoint { checkpoint, heads })
 }
