@@ -353,6 +353,73 @@ pub fn heads_root(heads: &[ChainHead]) -> (crate::seal::hash::Digest, i64) {
     (f.root(h), sorted.iter().map(|h| h.seq).sum())
 }
 
+/// Why the chain heads now cannot follow the ones a checkpoint signed: chains only grow. The
+/// signer refuses such heads, so the latest checkpoint vouches for everything the earlier ones
+/// did, and a rewrite is never signed over by the next minute's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotExtending {
+    /// A chain the checkpoint had has no head now.
+    Dropped { chain: String, seq: i64 },
+    /// A chain ends before the checkpoint's sequence number.
+    Shrunk { chain: String, from: i64, to: i64 },
+    /// A chain's record at the checkpoint's sequence number is not the one signed.
+    Changed { chain: String, seq: i64 },
+}
+
+impl std::fmt::Display for NotExtending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotExtending::Dropped { chain, seq } => {
+                write!(f, "审计链 {chain} 不见了（上一个检查点登记到第 {seq} 条）")
+            }
+            NotExtending::Shrunk { chain, from, to } => write!(
+                f,
+                "审计链 {chain} 只到第 {to} 条，上一个检查点登记到第 {from} 条"
+            ),
+            NotExtending::Changed { chain, seq } => write!(
+                f,
+                "审计链 {chain} 的第 {seq} 条与上一个检查点签署的不同（被改写）"
+            ),
+        }
+    }
+}
+
+/// Checks the heads now against those a checkpoint signed. Returns the signed heads of the chains
+/// that grew: the caller confirms that each one's record at the signed sequence number still
+/// carries the signed hash.
+pub fn chains_extend<'a>(
+    signed: &'a [ChainHead],
+    now: &[ChainHead],
+) -> Result<Vec<&'a ChainHead>, NotExtending> {
+    let mut grown = Vec::new();
+    for old in signed.iter().filter(|h| h.seq > 0) {
+        let Some(new) = now.iter().find(|h| h.chain == old.chain && h.seq > 0) else {
+            return Err(NotExtending::Dropped {
+                chain: old.chain.clone(),
+                seq: old.seq,
+            });
+        };
+        if new.seq < old.seq {
+            return Err(NotExtending::Shrunk {
+                chain: old.chain.clone(),
+                from: old.seq,
+                to: new.seq,
+            });
+        }
+        if new.seq == old.seq {
+            if new.hash != old.hash {
+                return Err(NotExtending::Changed {
+                    chain: old.chain.clone(),
+                    seq: old.seq,
+                });
+            }
+            continue;
+        }
+        grown.push(old);
+    }
+    Ok(grown)
+}
+
 /// A problem with the trail as a whole, naming the chain (or the guard) concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrailProblem {
@@ -446,6 +513,38 @@ impl std::fmt::Display for TrailProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chains_may_only_grow_under_a_checkpoint() {
+        let head = |chain: &str, seq: i64, hash: &str| ChainHead {
+            chain: chain.into(),
+            seq,
+            hash: hash.into(),
+        };
+        let signed = vec![head("110115001901", 5, "a5"), head("110115-MZJ", 2, "b2")];
+        assert_eq!(chains_extend(&signed, &signed), Ok(vec![]));
+        let grown = vec![
+            head("110115001901", 7, "a7"),
+            head("110115-MZJ", 2, "b2"),
+            head("public", 1, "c1"),
+        ];
+        assert_eq!(chains_extend(&signed, &grown), Ok(vec![&signed[0]]));
+        let changed = vec![head("110115001901", 5, "xx"), head("110115-MZJ", 2, "b2")];
+        assert!(matches!(
+            chains_extend(&signed, &changed),
+            Err(NotExtending::Changed { .. })
+        ));
+        let shrunk = vec![head("110115001901", 4, "a4"), head("110115-MZJ", 2, "b2")];
+        assert!(matches!(
+            chains_extend(&signed, &shrunk),
+            Err(NotExtending::Shrunk { .. })
+        ));
+        let dropped = vec![head("110115001901", 5, "a5")];
+        assert!(matches!(
+            chains_extend(&signed, &dropped),
+            Err(NotExtending::Dropped { .. })
+        ));
+    }
 
     fn chain(n: i64) -> Vec<AuditRecord> {
         let mut prev = GENESIS.to_string();

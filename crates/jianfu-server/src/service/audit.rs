@@ -2,10 +2,12 @@
 //! and signed checkpoints over all chains' heads (the seal log's machinery, one key).
 
 use super::{Actor, App, RequestMeta, ServiceError};
-use jianfu_domain::audit_chain::{ChainBreak, ChainHead, ChainVerifier, TrailProblem, heads_root};
+use jianfu_domain::audit_chain::{
+    ChainBreak, ChainHead, ChainVerifier, NotExtending, TrailProblem, chains_extend, heads_root,
+};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::seal::checkpoint::{self, Checkpoint, CheckpointLog, Ed25519Verifier};
-use jianfu_domain::seal::hash::{HashAlg, to_hex};
+use jianfu_domain::seal::hash::{HashAlg, parse_hex, to_hex};
 use jianfu_store::{AuditCheckpointRow, AuditPage, AuditQuery, AuditRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -403,11 +405,12 @@ impl App {
             return Ok(None);
         }
         let (root, size) = heads_root(&heads);
-        if !force
-            && let Some(last) = self.store.latest_audit_checkpoint().await?
-            && last.root == to_hex(&root)
-        {
+        let latest = self.store.latest_audit_checkpoint().await?;
+        if !force && latest.as_ref().is_some_and(|l| l.root == to_hex(&root)) {
             return Ok(None);
+        }
+        if let Some(l) = &latest {
+            self.audit_heads_extend(l, &heads).await?;
         }
         let signer = self.seal_signer()?;
         let c = checkpoint::sign_log(
@@ -430,6 +433,59 @@ impl App {
             })
             .await?;
         Ok(Some(c))
+    }
+
+    /// Refuses to sign heads that do not extend the latest checkpoint's
+    /// (`audit_chain::chains_extend`): a chain rewritten, cut or dropped behind the system's back
+    /// stays visible to `jianfu audit verify` instead of being vouched for by the next minute's
+    /// signature.
+    async fn audit_heads_extend(
+        &self,
+        latest: &AuditCheckpointRow,
+        now: &[ChainHead],
+    ) -> Result<(), ServiceError> {
+        let refuse = |why: String| {
+            tracing::error!(problem = %why, "audit checkpoint refused");
+            ServiceError::Unavailable(format!(
+                "不签署审计检查点：{why}。请立即运行 jianfu audit verify 核查"
+            ))
+        };
+        let c = Checkpoint {
+            log: CheckpointLog::Audit,
+            size: latest.size,
+            root: latest.root.clone(),
+            hash_alg: HashAlg::parse(&latest.hash_alg).unwrap_or_default(),
+            signed_at: latest.signed_at,
+            key_id: latest.key_id.clone(),
+            signature: latest.signature.clone(),
+        };
+        if let Some(v) = self.seal_verifier_existing()?
+            && checkpoint::check(&v, &c).is_err()
+        {
+            return Err(refuse("库内最新的审计检查点签名无效".into()));
+        }
+        let signed: Vec<ChainHead> = serde_json::from_str(&latest.heads)
+            .map_err(|_| refuse("库内最新的审计检查点的链头清单无法读取".into()))?;
+        if heads_root(&signed).0 != parse_hex(&latest.root).unwrap_or_default() {
+            return Err(refuse(
+                "库内最新的审计检查点的链头清单与签名的根不符".into(),
+            ));
+        }
+        let grown = chains_extend(&signed, now).map_err(|e| refuse(e.to_string()))?;
+        for old in grown {
+            let at = self.store.audit_after(&old.chain, old.seq - 1, 1).await?;
+            if !at
+                .first()
+                .is_some_and(|r| r.seq == old.seq && r.hash == old.hash)
+            {
+                let e = NotExtending::Changed {
+                    chain: old.chain.clone(),
+                    seq: old.seq,
+                };
+                return Err(refuse(e.to_string()));
+            }
+        }
+        Ok(())
     }
 
     /// The latest audit checkpoint with its heads and the public key, for keeping outside.

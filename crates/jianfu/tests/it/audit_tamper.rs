@@ -723,6 +723,95 @@ async fn an_outside_checkpoint_finds_the_three_rewrites_the_chains_alone_cannot(
     }
 }
 
+/// The next minute's checkpoint must not vouch for a chain rewritten behind the system's back:
+/// the signer refuses heads that do not extend the latest checkpoint's, so the stored checkpoint
+/// keeps telling (without one kept outside).
+#[tokio::test]
+async fn the_minute_checkpoint_is_not_signed_over_a_rewritten_chain() {
+    for like in helpers::backends().await {
+        let l = like.label;
+        let console = Actor::console();
+        let db = fresh_like(&like).await;
+        let (app, _) = real_trail(&db).await;
+        app.make_audit_checkpoint(&console, false)
+            .await
+            .unwrap()
+            .expect("a checkpoint");
+        let (chain, n) = chain_of(app.store.as_ref()).await;
+        // Growing is fine.
+        app.store
+            .append_audit(app.audit(&console, &RequestMeta::console(), "test.grow", "x"))
+            .await
+            .unwrap();
+        app.make_audit_checkpoint(&console, false)
+            .await
+            .unwrap()
+            .expect("signed over a grown trail");
+        let (chain2, n2) = chain_of(app.store.as_ref()).await;
+        assert_eq!((chain2.as_str(), n2), (chain.as_str(), n + 1), "{l}");
+        // A consistent rewrite of record 3 onwards, head included.
+        let mut conn = raw(&db).await;
+        conn.drop_triggers().await;
+        let records = app.store.audit_after(&chain, 0, 100_000).await.unwrap();
+        let mut prev = records[1].hash.clone();
+        for r in &records[2..] {
+            let mut r = r.clone();
+            if r.seq == 3 {
+                r.object = "user:someone-else".into();
+            }
+            let r = r.seal(&prev);
+            prev = r.hash.clone();
+            conn.overwrite(r.seq, &r).await;
+        }
+        exec!(
+            conn,
+            "UPDATE audit_head SET hash = $1 WHERE chain = $2",
+            prev.clone(),
+            chain.clone()
+        )
+        .unwrap();
+        let e = app
+            .make_audit_checkpoint(&console, false)
+            .await
+            .expect_err("not signed over the rewrite")
+            .to_string();
+        assert!(
+            e.contains("不签署审计检查点") && e.contains(&chain),
+            "{l}: {e}"
+        );
+        let r = app.verify_audit_with(&console, None, None).await.unwrap();
+        assert_eq!(
+            chain_problems(&r),
+            vec![TrailProblem::Rewritten {
+                chain: chain.clone(),
+                seq: n + 1
+            }],
+            "{l}: the stored checkpoint still tells"
+        );
+        // Cut short, head and all: refused too.
+        exec!(
+            conn,
+            "DELETE FROM audit_log WHERE chain = $1 AND seq > $2",
+            chain.clone(),
+            n - 1
+        )
+        .unwrap();
+        exec!(
+            conn,
+            "UPDATE audit_head SET seq = $1 WHERE chain = $2",
+            n - 1,
+            chain.clone()
+        )
+        .unwrap();
+        let e = app
+            .make_audit_checkpoint(&console, false)
+            .await
+            .expect_err("not signed over a cut")
+            .to_string();
+        assert!(e.contains(&chain), "{l}: {e}");
+    }
+}
+
 #[tokio::test]
 async fn missing_triggers_are_named_and_restored() {
     for db in helpers::backends().await {
