@@ -112,7 +112,7 @@ async fn browser_login_in_headless_chromium() {
         "no ID number on the page"
     );
     assert!(
-        src.contains("已纳入用印登记簿签名检查点"),
+        src.contains("已纳入区级签名检查点"),
         "seal-log proof shown"
     );
     let fits = b
