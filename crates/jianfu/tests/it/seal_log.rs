@@ -1087,11 +1087,12 @@ async fn page_and_api_follow_the_permissions() {
     expect_code(r, 400, "invalid_query").await;
 }
 
-/// Not a check: fills an SQLite file with a large seal log straight through SQL (hashes, nodes
-/// and head computed with jianfu's own code), for measuring `jianfu seal verify` on a real
-/// database (docs/seal.md). Skipped unless `JIANFU_SEAL_GEN_DB` names the file:
-/// `JIANFU_SEAL_GEN_DB=/tmp/big/jianfu.db JIANFU_SEAL_GEN_N=1000000 cargo test -p jianfu --test it
-/// -- --ignored generate_a_large_seal_log`
+/// Not a check: fills an SQLite file with large seal logs straight through SQL (hashes, nodes and
+/// heads computed with jianfu's own code), for measuring `jianfu seal verify` on a real database
+/// (docs/seal.md). `JIANFU_SEAL_GEN_LOGS` communities (made up under a street of their own; 1:
+/// the demo community) share the entries in turn. Skipped unless `JIANFU_SEAL_GEN_DB` names the
+/// file: `JIANFU_SEAL_GEN_DB=/tmp/big/jianfu.db JIANFU_SEAL_GEN_N=1000000 JIANFU_SEAL_GEN_LOGS=1000
+/// cargo test -p jianfu --test it -- --ignored generate_a_large_seal_log`
 #[tokio::test]
 #[ignore]
 async fn generate_a_large_seal_log() {
@@ -1099,15 +1100,19 @@ async fn generate_a_large_seal_log() {
         eprintln!("set JIANFU_SEAL_GEN_DB to the SQLite file to fill");
         return;
     };
-    let n: i64 = std::env::var("JIANFU_SEAL_GEN_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+    let var = |name: &str, default: i64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let n = var("JIANFU_SEAL_GEN_N", 1_000_000);
+    let logs = var("JIANFU_SEAL_GEN_LOGS", 1).clamp(1, 999);
     let url = DatabaseUrl::parse(&format!("sqlite:{path}")).unwrap();
     let store = jianfu_store::open(&url).await.unwrap();
     assert!(
-        store.seal_head(COMMUNITY).await.unwrap().is_none(),
-        "an empty seal log"
+        store.seal_heads().await.unwrap().is_empty(),
+        "no seal log yet"
     );
     let app = App::new(store, helpers::test_clock(), Config::default());
     app.load_demo(&RequestMeta::console()).await.unwrap();
@@ -1121,49 +1126,81 @@ async fn generate_a_large_seal_log() {
     .await
     .unwrap();
     let mut tx = conn.begin().await.unwrap();
+    let codes: Vec<String> = if logs == 1 {
+        vec![COMMUNITY.to_string()]
+    } else {
+        sqlx::query(
+            "INSERT INTO orgs (code, name, kind, parent_code, created_at) \
+             VALUES ('110115099', '测试街道', 'street', '110115', 0)",
+        )
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        let codes: Vec<String> = (1..=logs).map(|i| format!("110115099{i:03}")).collect();
+        for c in &codes {
+            sqlx::query(
+                "INSERT INTO orgs (code, name, kind, parent_code, created_at) \
+                 VALUES ($1, $2, 'community', '110115099', 0)",
+            )
+            .bind(c)
+            .bind(format!("测试社区{c}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        codes
+    };
     let h = HashAlg::Sha256.hasher();
-    let mut frontier = Frontier::default();
-    let mut prev = genesis(h, COMMUNITY);
-    let mut seq = 0i64;
-    while seq < n {
+    // Per log: its frontier, last hash and size.
+    let mut state: Vec<(Frontier, jianfu_domain::seal::Digest, i64)> = codes
+        .iter()
+        .map(|c| (Frontier::default(), genesis(h, c), 0))
+        .collect();
+    let mut written = 0i64;
+    while written < n {
         let mut entries = vec![];
         let mut personal = vec![];
         let mut nodes = vec![];
-        for _ in 0..100.min(n - seq) {
-            seq += 1;
+        for _ in 0..100.min(n - written) {
+            written += 1;
+            let k = (written as usize) % codes.len();
+            let log = codes[k].as_str();
+            let (frontier, prev, size) = &mut state[k];
+            *size += 1;
+            let seq = *size;
             let p = Personal {
-                salt: format!("{seq:032x}"),
+                salt: format!("{written:032x}"),
                 applicant: "王某某".into(),
-                contact: format!("138{seq:08}"),
+                contact: format!("138{written:08}"),
             };
             let e = SealEntry {
                 seq,
-                id: format!("0193b1c2-0000-7000-8000-{seq:012x}"),
-                used_at: 1_795_000_000_000 + seq * 1000,
-                community_code: COMMUNITY.into(),
+                id: format!("0193b1c2-0000-7000-8000-{written:012x}"),
+                used_at: 1_795_000_000_000 + written * 1000,
+                community_code: log.into(),
                 kind: "certificate".into(),
-                subject: format!("certificate:ZM110115001901-2026-{seq:06}"),
+                subject: format!("certificate:ZM{log}-2026-{seq:06}"),
                 content: "居住证明（办理居住证用）".into(),
                 copies: 1,
                 approver: "shuji".into(),
                 handler: "shegong".into(),
                 ..Default::default()
             }
-            .seal(h, &p, &prev);
-            prev = parse_hex(&e.entry_hash).unwrap();
+            .seal(h, &p, prev);
+            *prev = parse_hex(&e.entry_hash).unwrap();
             for node in frontier.append(h, parse_hex(&e.leaf_hash).unwrap()) {
-                nodes.push((node.node.key(), to_hex(&node.hash)));
+                nodes.push((log, node.node.key(), to_hex(&node.hash)));
             }
-            personal.push((seq, e.used_at, p));
-            entries.push(e);
+            personal.push((log, seq, e.used_at, p));
+            entries.push((log, e));
         }
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO seal_entries (log, seq, id, used_at, community_code, kind, subject, \
              content, copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
              entry_hash) ",
         );
-        q.push_values(&entries, |mut b, e| {
-            b.push_bind(COMMUNITY)
+        q.push_values(&entries, |mut b, (log, e)| {
+            b.push_bind(*log)
                 .push_bind(e.seq)
                 .push_bind(&e.id)
                 .push_bind(e.used_at)
@@ -1184,8 +1221,8 @@ async fn generate_a_large_seal_log() {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO seal_personal (log, seq, salt, applicant, contact, used_at) ",
         );
-        q.push_values(&personal, |mut b, (seq, used_at, p)| {
-            b.push_bind(COMMUNITY)
+        q.push_values(&personal, |mut b, (log, seq, used_at, p)| {
+            b.push_bind(*log)
                 .push_bind(*seq)
                 .push_bind(&p.salt)
                 .push_bind(&p.applicant)
@@ -1197,26 +1234,29 @@ async fn generate_a_large_seal_log() {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO seal_nodes (log, node, hash) ",
             );
-            q.push_values(&nodes, |mut b, (k, hash)| {
-                b.push_bind(COMMUNITY).push_bind(*k).push_bind(hash);
+            q.push_values(&nodes, |mut b, (log, k, hash)| {
+                b.push_bind(*log).push_bind(*k).push_bind(hash);
             });
             q.build().execute(&mut *tx).await.unwrap();
         }
     }
-    sqlx::query(
-        "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(COMMUNITY)
-    .bind(n)
-    .bind(to_hex(&prev))
-    .bind("sha256")
-    .bind(frontier.encode())
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    for (log, (frontier, prev, size)) in codes.iter().zip(&state) {
+        sqlx::query(
+            "INSERT INTO seal_head (log, size, hash, hash_alg, frontier) \
+             VALUES ($1, $2, $3, 'sha256', $4)",
+        )
+        .bind(log)
+        .bind(*size)
+        .bind(to_hex(prev))
+        .bind(frontier.encode())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
     tx.commit().await.unwrap();
     eprintln!(
-        "wrote {n} seal entries to {path} in {:.1?}",
+        "wrote {n} seal entries in {} logs to {path} in {:.1?}",
+        codes.len(),
         started.elapsed()
     );
 }

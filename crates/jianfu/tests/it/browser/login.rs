@@ -111,10 +111,7 @@ async fn browser_login_in_headless_chromium() {
         !src.contains("11010519491231002X"),
         "no ID number on the page"
     );
-    assert!(
-        src.contains("已纳入区级签名检查点"),
-        "seal-log proof shown"
-    );
+    assert!(src.contains("已纳入区级签名检查点"), "seal-log proof shown");
     let fits = b
         .script("const m=document.querySelector('main'); return m.scrollWidth <= window.innerWidth")
         .await;
