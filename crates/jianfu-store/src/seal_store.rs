@@ -40,8 +40,9 @@ pub struct SealAppended {
     pub leaf_hash: String,
 }
 
-/// An entry with its personal data, `None` once deleted by the retention rule.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// An entry with its personal data, `None` once deleted by the retention rule. Fields in the
+/// order of [`ENTRY_COLUMNS`]: a packed page (SQLite) is a JSON array of such arrays.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Deserialize)]
 pub struct SealEntryRow {
     /// The community code, or `seal` for the legacy district log.
     pub log: String,
@@ -193,6 +194,60 @@ pub(crate) const ENTRY_COLUMNS: &str = "e.log, e.seq, e.id, e.used_at, e.communi
      e.subject, e.content, e.copies, e.approver, e.handler, e.personal_digest, e.hash_alg, \
      e.leaf_hash, e.prev_hash, e.entry_hash, p.salt, p.applicant, p.contact";
 
+/// [`ENTRY_COLUMNS`] as named by a subquery that selects them.
+pub(crate) const PACKED_COLUMNS: &str = "log, seq, id, used_at, community_code, kind, subject, \
+     content, copies, approver, handler, personal_digest, hash_alg, leaf_hash, prev_hash, \
+     entry_hash, salt, applicant, contact";
+
+/// Reads a packed page back, in `seq` order whatever order the database aggregated it in.
+pub(crate) fn unpack_entries(packed: Option<&str>) -> Result<Vec<SealEntryRow>> {
+    let Some(packed) = packed else {
+        return Ok(vec![]);
+    };
+    let mut rows: Vec<SealEntryRow> = serde_json::from_str(packed).map_err(|e| {
+        crate::StoreError::Database(sqlx::Error::Protocol(format!("用印记录页无法读取：{e}")))
+    })?;
+    rows.sort_by_key(|r| r.seq);
+    Ok(rows)
+}
+
+/// One page of a log's entries for verification. `json` (SQLite): the page comes back as ONE
+/// value built by the database, instead of one row per entry: the SQLite driver's per-row
+/// handoff between its thread and the async side was most of `jianfu seal verify`'s time (as for
+/// the audit trail, `audit_scan.rs`). `rows` (PostgreSQL): its driver decodes rows cheaply.
+macro_rules! seal_page {
+    (json, $pool:expr, $log:expr, $after:expr, $limit:expr) => {{
+        use $crate::seal_store::{ENTRY_COLUMNS, PACKED_COLUMNS, PERSONAL_JOIN, unpack_entries};
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(json_group_array(json_array({PACKED_COLUMNS})) AS TEXT) FROM \
+             (SELECT {ENTRY_COLUMNS} FROM seal_entries e {PERSONAL_JOIN} \
+              WHERE e.log = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3)"
+        ));
+        let packed: Option<String> = sqlx::query_scalar(sql)
+            .bind($log)
+            .bind($after)
+            .bind($limit)
+            .fetch_one($pool)
+            .await?;
+        unpack_entries(packed.as_deref())
+    }};
+    (rows, $pool:expr, $log:expr, $after:expr, $limit:expr) => {{
+        use $crate::seal_store::{ENTRY_COLUMNS, PERSONAL_JOIN};
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM seal_entries e {PERSONAL_JOIN} \
+             WHERE e.log = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3"
+        ));
+        Ok(sqlx::query_as(sql)
+            .bind($log)
+            .bind($after)
+            .bind($limit)
+            .fetch_all($pool)
+            .await?)
+    }};
+}
+
+pub(crate) use seal_page;
+
 /// The personal row of an entry.
 pub(crate) const PERSONAL_JOIN: &str =
     "LEFT JOIN seal_personal p ON p.log = e.log AND p.seq = e.seq";
@@ -276,7 +331,7 @@ pub(crate) fn corrupt_head(why: &str) -> crate::StoreError {
 }
 
 macro_rules! impl_seal_store {
-    ($store:ident, $db:ty) => {
+    ($store:ident, $db:ty, $pages:ident) => {
         pub(crate) mod seal_sql {
             use super::$store;
             use super::shared_sql::{Batch, begin_audited, commit_audited, reserve_audit};
@@ -564,16 +619,8 @@ macro_rules! impl_seal_store {
                     after_seq: i64,
                     limit: i64,
                 ) -> Result<Vec<SealEntryRow>> {
-                    let sql = sqlx::AssertSqlSafe(format!(
-                        "SELECT {ENTRY_COLUMNS} FROM seal_entries e {PERSONAL_JOIN} \
-                         WHERE e.log = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3"
-                    ));
-                    Ok(sqlx::query_as(sql)
-                        .bind(log)
-                        .bind(after_seq)
-                        .bind(limit.clamp(1, 100_000))
-                        .fetch_all(&self.pool)
-                        .await?)
+                    let limit = limit.clamp(1, 100_000);
+                    $crate::seal_store::seal_page!($pages, &self.pool, log, after_seq, limit)
                 }
 
                 async fn seal_nodes_between(
