@@ -124,7 +124,9 @@ impl HeadsTree {
 /// Why the heads now cannot follow the ones a checkpoint signed. A log only ever grows; the
 /// district log from before logs per community does not even grow once a checkpoint over every
 /// log covers it. The signer refuses to sign over such heads, so the latest checkpoint vouches for
-/// everything the earlier ones did.
+/// everything the earlier ones did. Rests on [`super::PROTECTION`] (GB/T 22239-2019 8.1.4.3 c):
+/// records protected against unexpected deletion, modification or overwriting); tested below and
+/// by `seal_logs::a_tampered_community_log_is_named_and_the_others_stay_intact`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotExtending {
     /// A log the checkpoint had is gone.

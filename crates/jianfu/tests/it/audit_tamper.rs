@@ -562,6 +562,29 @@ async fn checkpointed_trail(
     (db, app, p, chain, n)
 }
 
+/// A consistent rewrite of `chain` as someone with the database would do it: record 3 changed,
+/// every later hash and the head recomputed (the triggers must be dropped first).
+async fn rewrite_from_record_3(conn: &mut Raw, store: &dyn Store, chain: &str) {
+    let records = store.audit_after(chain, 0, 100_000).await.unwrap();
+    let mut prev = records[1].hash.clone();
+    for r in &records[2..] {
+        let mut r = r.clone();
+        if r.seq == 3 {
+            r.object = "user:someone-else".into();
+        }
+        let r = r.seal(&prev);
+        prev = r.hash.clone();
+        conn.overwrite(r.seq, &r).await;
+    }
+    exec!(
+        *conn,
+        "UPDATE audit_head SET hash = $1 WHERE chain = $2",
+        prev,
+        chain.to_string()
+    )
+    .unwrap();
+}
+
 /// Chain problems only (the dropped triggers are reported too, and checked elsewhere).
 fn chain_problems(r: &jianfu_server::service::audit::TrailReport) -> Vec<TrailProblem> {
     r.problems
@@ -581,24 +604,7 @@ async fn an_outside_checkpoint_finds_the_three_rewrites_the_chains_alone_cannot(
         //    recomputed.
         let (db, app, p, chain, n) = checkpointed_trail(&like).await;
         let mut conn = raw(&db).await;
-        let records = app.store.audit_after(&chain, 0, 100_000).await.unwrap();
-        let mut prev = records[1].hash.clone();
-        for r in &records[2..] {
-            let mut r = r.clone();
-            if r.seq == 3 {
-                r.object = "user:someone-else".into();
-            }
-            let r = r.seal(&prev);
-            prev = r.hash.clone();
-            conn.overwrite(r.seq, &r).await;
-        }
-        exec!(
-            conn,
-            "UPDATE audit_head SET hash = $1 WHERE chain = $2",
-            prev.clone(),
-            chain.clone()
-        )
-        .unwrap();
+        rewrite_from_record_3(&mut conn, app.store.as_ref(), &chain).await;
         let alone = app.verify_audit_with(&console, None, None).await.unwrap();
         assert_eq!(
             chain_problems(&alone),
@@ -752,24 +758,7 @@ async fn the_minute_checkpoint_is_not_signed_over_a_rewritten_chain() {
         // A consistent rewrite of record 3 onwards, head included.
         let mut conn = raw(&db).await;
         conn.drop_triggers().await;
-        let records = app.store.audit_after(&chain, 0, 100_000).await.unwrap();
-        let mut prev = records[1].hash.clone();
-        for r in &records[2..] {
-            let mut r = r.clone();
-            if r.seq == 3 {
-                r.object = "user:someone-else".into();
-            }
-            let r = r.seal(&prev);
-            prev = r.hash.clone();
-            conn.overwrite(r.seq, &r).await;
-        }
-        exec!(
-            conn,
-            "UPDATE audit_head SET hash = $1 WHERE chain = $2",
-            prev.clone(),
-            chain.clone()
-        )
-        .unwrap();
+        rewrite_from_record_3(&mut conn, app.store.as_ref(), &chain).await;
         let e = app
             .make_audit_checkpoint(&console, false)
             .await

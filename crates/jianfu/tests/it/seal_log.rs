@@ -262,6 +262,45 @@ pub(crate) async fn assert_found(
     );
 }
 
+/// Rewrites `log` consistently from its genesis (every hash, node and the head recomputed with
+/// jianfu's own code), changing the content of entry 2 and keeping the first `keep` entries.
+pub(crate) async fn rewrite_log(
+    conn: &mut Raw,
+    store: &dyn jianfu_store::Store,
+    log: &str,
+    keep: usize,
+) {
+    let rows = store.seal_entries_after(log, 0, 1000).await.unwrap();
+    for t in ["seal_nodes", "seal_personal", "seal_entries"] {
+        let sql = format!("DELETE FROM {t} WHERE log = $1");
+        exec!(*conn, sqlx::AssertSqlSafe(sql), log.to_string()).unwrap();
+    }
+    let h = HashAlg::Sha256.hasher();
+    let mut frontier = Frontier::default();
+    let mut prev = genesis(h, log);
+    for row in rows.into_iter().take(keep) {
+        let (mut e, p) = row.into_parts();
+        let p = p.unwrap();
+        if e.seq == 2 {
+            e.content = "关于借用活动室的函（已改写）".into();
+        }
+        let e = e.seal(h, &p, &prev);
+        prev = parse_hex(&e.entry_hash).unwrap();
+        let nodes = frontier.append(h, parse_hex(&e.leaf_hash).unwrap());
+        conn.insert_nodes(log, &nodes).await;
+        conn.insert_entry(log, &e, Some(&p)).await;
+    }
+    exec!(
+        *conn,
+        "UPDATE seal_head SET size = $1, hash = $2, frontier = $3 WHERE log = $4",
+        keep as i64,
+        to_hex(&prev),
+        frontier.encode(),
+        log.to_string()
+    )
+    .unwrap();
+}
+
 /// A fresh database of the same backend holding a copy of `export`.
 pub(crate) async fn copy_of(like: &TestDb, export: &[u8]) -> (TestDb, Arc<dyn Store>) {
     let db = match like.label {
@@ -439,34 +478,9 @@ async fn every_kind_of_tampering_is_found_by_the_binary() {
         // Rewritten consistently: entry 2's content changed and every hash, node and the head
         // recomputed with jianfu's own code. Only the signed checkpoints can tell.
         let (copy, store) = copy_of(&db, &export).await;
-        let rows = all_entries(store.as_ref()).await;
         let mut conn = raw(&copy).await;
         conn.unguard().await;
-        exec!(conn, "DELETE FROM seal_nodes").unwrap();
-        exec!(conn, "DELETE FROM seal_personal").unwrap();
-        exec!(conn, "DELETE FROM seal_entries").unwrap();
-        let h = HashAlg::Sha256.hasher();
-        let mut frontier = Frontier::default();
-        let mut prev = genesis(h, COMMUNITY);
-        for row in rows {
-            let (mut e, p) = row.into_parts();
-            let p = p.unwrap();
-            if e.seq == 2 {
-                e.content = "关于借用活动室的函（已改写）".into();
-            }
-            let e = e.seal(h, &p, &prev);
-            prev = parse_hex(&e.entry_hash).unwrap();
-            let nodes = frontier.append(h, parse_hex(&e.leaf_hash).unwrap());
-            conn.insert_nodes(COMMUNITY, &nodes).await;
-            conn.insert_entry(COMMUNITY, &e, Some(&p)).await;
-        }
-        exec!(
-            conn,
-            "UPDATE seal_head SET hash = $1, frontier = $2",
-            to_hex(&prev),
-            frontier.encode()
-        )
-        .unwrap();
+        rewrite_log(&mut conn, store.as_ref(), COMMUNITY, 12).await;
         // The latest stored checkpoint (at 12) is what the database holds against it.
         assert_found(
             &copy,

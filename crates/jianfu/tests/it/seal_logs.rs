@@ -6,10 +6,10 @@
 use crate::exec;
 use crate::helpers::{self, TestDb};
 use crate::seal_log::{
-    COMMUNITY, Raw, assert_found, checkpoint, copy_of, raw, record_in, seal_app, verify_cli,
+    COMMUNITY, Raw, assert_found, checkpoint, copy_of, raw, record_in, rewrite_log, seal_app,
+    verify_cli,
 };
 use jianfu_domain::seal::checkpoint::{self as cp, CheckpointLog, Ed25519Verifier};
-use jianfu_domain::seal::entry::genesis;
 use jianfu_domain::seal::hash::{ZERO, parse_hex, to_hex};
 use jianfu_domain::seal::heads::head_leaf;
 use jianfu_domain::seal::merkle::{self, Frontier};
@@ -134,40 +134,6 @@ async fn assert_not_signed(db: &TestDb, keys: &helpers::TempDir, log: &str) {
         "{}: {r:?}",
         db.label
     );
-}
-
-/// Rewrites `log` consistently from its genesis (every hash, node and the head recomputed with
-/// jianfu's own code), changing the content of entry 2 and keeping the first `keep` entries.
-async fn rewrite_log(conn: &mut Raw, store: &dyn jianfu_store::Store, log: &str, keep: usize) {
-    let rows = store.seal_entries_after(log, 0, 1000).await.unwrap();
-    for t in ["seal_nodes", "seal_personal", "seal_entries"] {
-        let sql = format!("DELETE FROM {t} WHERE log = $1");
-        exec!(*conn, sqlx::AssertSqlSafe(sql), log.to_string()).unwrap();
-    }
-    let h = HashAlg::Sha256.hasher();
-    let mut frontier = Frontier::default();
-    let mut prev = genesis(h, log);
-    for row in rows.into_iter().take(keep) {
-        let (mut e, p) = row.into_parts();
-        let p = p.unwrap();
-        if e.seq == 2 {
-            e.content = "关于借用活动室的函（已改写）".into();
-        }
-        let e = e.seal(h, &p, &prev);
-        prev = parse_hex(&e.entry_hash).unwrap();
-        let nodes = frontier.append(h, parse_hex(&e.leaf_hash).unwrap());
-        conn.insert_nodes(log, &nodes).await;
-        conn.insert_entry(log, &e, Some(&p)).await;
-    }
-    exec!(
-        *conn,
-        "UPDATE seal_head SET size = $1, hash = $2, frontier = $3 WHERE log = $4",
-        keep as i64,
-        to_hex(&prev),
-        frontier.encode(),
-        log.to_string()
-    )
-    .unwrap();
 }
 
 #[tokio::test]
