@@ -150,6 +150,8 @@ pub trait SealStore: Send + Sync + 'static {
     async fn seal_head(&self, log: &str) -> Result<Option<SealHead>>;
     /// Every log's head, by log.
     async fn seal_heads(&self) -> Result<Vec<(String, SealHead)>>;
+    /// How many logs have entries and how many entries they hold in all (from the heads).
+    async fn seal_totals(&self) -> Result<(i64, i64)>;
     /// Every log that has entries, by log (whether or not it has a head).
     async fn seal_logs(&self) -> Result<Vec<String>>;
     /// Entries for a page, newest first.
@@ -541,6 +543,15 @@ macro_rules! impl_seal_store {
                         .into_iter()
                         .map(|(log, a, b, c, d)| (log, head_of((a, b, c, d))))
                         .collect())
+                }
+
+                async fn seal_totals(&self) -> Result<(i64, i64)> {
+                    Ok(sqlx::query_as(
+                        "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) \
+                         FROM seal_head WHERE size > 0",
+                    )
+                    .fetch_one(&self.pool)
+                    .await?)
                 }
 
                 async fn seal_logs(&self) -> Result<Vec<String>> {
