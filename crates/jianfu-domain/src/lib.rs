@@ -7,6 +7,7 @@ pub mod certificate;
 pub mod citation;
 pub mod clock;
 pub mod gate;
+pub mod inventory;
 pub mod login_throttle;
 pub mod masking;
 pub mod notice;

@@ -51,6 +51,15 @@ pub enum Permission {
     ViewFullIdNumber,
     /// Read the seal-use log (用印登记) within the account's scope.
     ViewSealLog,
+    /// See the burden inventory (台账清理) within the account's scope; a department sees the
+    /// entries against it.
+    ViewInventory,
+    /// Record and update one's own community's burden inventory (社区工作者、书记).
+    RecordInventory,
+    /// Confirm the steps of the communities' inventories (街道, 二(三) 统筹、督促检查).
+    ConfirmInventory,
+    /// Answer entries placed by one's own organisation, and give their basis (部门、街道).
+    AnswerInventory,
 }
 
 pub fn grants(role: Role) -> &'static [Permission] {
@@ -66,6 +75,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ReportViolations,
             HandleCertificates,
             ViewSealLog,
+            ViewInventory,
+            RecordInventory,
         ],
         Role::CommunityDirector => &[
             ViewOrgs,
@@ -75,16 +86,39 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ApproveSealUse,
             ViewFullIdNumber,
             ViewSealLog,
+            ViewInventory,
+            RecordInventory,
         ],
         Role::StreetOfficer => &[
             ViewOrgs,
             ViewAssignments,
             SubmitAssignments,
             ReviewAssignments,
+            ViewInventory,
+            ConfirmInventory,
+            AnswerInventory,
         ],
-        Role::DepartmentClerk => &[ViewOrgs, ViewAssignments, SubmitAssignments],
-        Role::DistrictApprover => &[ViewOrgs, ViewAssignments, ApproveAssignments, ManageCatalog],
-        Role::Supervisor => &[ViewOrgs, ViewAssignments, ConfirmViolations, ViewSealLog],
+        Role::DepartmentClerk => &[
+            ViewOrgs,
+            ViewAssignments,
+            SubmitAssignments,
+            ViewInventory,
+            AnswerInventory,
+        ],
+        Role::DistrictApprover => &[
+            ViewOrgs,
+            ViewAssignments,
+            ApproveAssignments,
+            ManageCatalog,
+            ViewInventory,
+        ],
+        Role::Supervisor => &[
+            ViewOrgs,
+            ViewAssignments,
+            ConfirmViolations,
+            ViewSealLog,
+            ViewInventory,
+        ],
     }
 }
 
@@ -168,6 +202,10 @@ mod tests {
             ApproveSealUse,
             ViewFullIdNumber,
             ViewSealLog,
+            ViewInventory,
+            RecordInventory,
+            ConfirmInventory,
+            AnswerInventory,
         ];
         for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
             assert!(business.iter().all(|p| !allows(&[r], *p)), "{r}");
@@ -198,5 +236,22 @@ mod tests {
         assert!(!allows(&[Role::Resident], HandleCertificates));
         assert!(allows(&[Role::CommunityWorker], HandleCertificates));
         assert!(!allows(&[Role::DepartmentClerk], ViewSealLog));
+    }
+
+    #[test]
+    fn communities_record_streets_confirm_owners_answer_the_inventory() {
+        for r in Role::ALL {
+            let community = matches!(r, Role::CommunityWorker | Role::CommunityDirector);
+            assert_eq!(allows(&[r], RecordInventory), community, "{r}");
+            assert_eq!(
+                allows(&[r], ConfirmInventory),
+                r == Role::StreetOfficer,
+                "{r}"
+            );
+        }
+        assert!(allows(&[Role::DepartmentClerk], AnswerInventory));
+        assert!(!allows(&[Role::DepartmentClerk], RecordInventory));
+        assert!(allows(&[Role::Supervisor], ViewInventory));
+        assert!(!allows(&[Role::Resident], ViewInventory));
     }
 }

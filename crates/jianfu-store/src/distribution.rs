@@ -117,6 +117,21 @@ pub const PLACEMENTS: &[TablePlacement] = &[
         "外键 (community_code, report_id) 含分布列",
     ),
     t(
+        "inventory_entries",
+        Distributed("community_code"),
+        "一个社区的负担台账在本社区的分片上",
+    ),
+    t(
+        "inventory_steps",
+        Distributed("community_code"),
+        "外键 (community_code, entry_id) 含分布列",
+    ),
+    t(
+        "inventory_evidence",
+        Distributed("community_code"),
+        "证据与步骤同置",
+    ),
+    t(
         "certificate_applications",
         Distributed("community_code"),
         "证明申请按受理社区",

@@ -14,6 +14,7 @@ mod credential_store;
 pub mod distribution;
 mod error;
 pub mod guards;
+mod inventory_store;
 mod list_query;
 mod mandate_store;
 mod model;
@@ -41,6 +42,10 @@ pub use certificate_store::{
 };
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use error::StoreError;
+pub use inventory_store::{
+    InventoryChange, InventoryCount, InventoryEvidence, InventoryFilter, InventoryGroup,
+    InventoryMonths, InventoryRow, InventoryStepRow, InventoryStore,
+};
 pub use jianfu_domain::audit_chain::AuditRecord;
 pub use list_query::{ListQuery, ListSort, Page};
 pub use mandate_store::{MandateRow, MandateStore};

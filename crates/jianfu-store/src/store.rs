@@ -16,6 +16,7 @@ pub trait Store:
     + crate::SealStore
     + crate::AssignmentStore
     + crate::ViolationStore
+    + crate::InventoryStore
     + crate::NoticeStore
     + crate::CertificateStore
     + crate::MandateStore
@@ -30,6 +31,7 @@ impl<T> Store for T where
         + crate::SealStore
         + crate::AssignmentStore
         + crate::ViolationStore
+        + crate::InventoryStore
         + crate::NoticeStore
         + crate::CertificateStore
         + crate::MandateStore

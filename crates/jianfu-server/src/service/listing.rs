@@ -7,6 +7,7 @@
 use super::ServiceError;
 use jianfu_domain::assignment::CaseState;
 use jianfu_domain::certificate::lifecycle::CertState;
+use jianfu_domain::inventory::Status as InventoryStatus;
 use jianfu_domain::violation::Status as ViolationStatus;
 use jianfu_store::{ListQuery, ListSort, Page, StoreError};
 
@@ -54,6 +55,8 @@ pub enum ListKind {
     },
     Violations,
     Certificates,
+    /// Burden inventory entries (台账清理).
+    Inventory,
     /// A reader's notices: the state is his own read state.
     Notices,
 }
@@ -98,6 +101,25 @@ impl ListKind {
                 .iter()
                 .map(|s| state(s.as_str(), s.label_zh()))
                 .collect(),
+            ListKind::Inventory => {
+                let carried: Vec<&'static str> = InventoryStatus::ALL
+                    .iter()
+                    .filter(|s| s.is_carried())
+                    .map(|s| s.as_str())
+                    .collect();
+                let mut v = vec![StatusFilter {
+                    key: "carried",
+                    label: "仍在社区（已登记、保留、待清理）",
+                    statuses: carried,
+                    overdue: false,
+                }];
+                v.extend(
+                    InventoryStatus::ALL
+                        .iter()
+                        .map(|s| state(s.as_str(), s.label_zh())),
+                );
+                v
+            }
             ListKind::Certificates => {
                 let open: Vec<&'static str> = CertState::ALL
                     .iter()
@@ -150,7 +172,9 @@ impl ListKind {
                     sort: ListSort::Deadline,
                 },
             ],
-            ListKind::Violations | ListKind::Notices => vec![newest, oldest],
+            ListKind::Violations | ListKind::Notices | ListKind::Inventory => {
+                vec![newest, oldest]
+            }
             ListKind::Certificates => vec![
                 newest,
                 oldest,

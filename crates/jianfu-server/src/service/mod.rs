@@ -16,6 +16,7 @@ pub mod demo;
 pub mod demo_certificates;
 pub mod error;
 pub mod gate_request;
+pub mod inventory;
 pub mod key_file;
 pub mod listing;
 pub mod mandates;

@@ -11,8 +11,10 @@ pub mod catalog;
 pub mod catalog_candidates;
 pub mod certificate_actions;
 pub mod certificates;
+pub mod chart;
 pub mod confirm;
 pub mod home;
+pub mod inventory;
 pub mod list_query;
 pub mod login;
 pub mod mandates;
@@ -51,6 +53,7 @@ pub fn routes() -> Router<App> {
         .merge(mandates::routes())
         .merge(assignments::routes())
         .merge(violations::routes())
+        .merge(inventory::routes())
         .merge(seal::routes())
         .merge(certificates::routes())
 }
@@ -146,6 +149,7 @@ impl PageContext {
                     || a.may(Permission::ConfirmViolations)
                     || a.may(Permission::SubmitAssignments),
             ),
+            ("/inventory", "负担台账", a.may(Permission::ViewInventory)),
             ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
             ("/seal", "用印登记", a.may(Permission::ViewSealLog)),
             (

@@ -20,6 +20,7 @@ mod gate_fidelity;
 mod gate_violations;
 mod http_api;
 mod http_pages;
+mod inventory;
 mod lists;
 mod mandates;
 mod perimeter;

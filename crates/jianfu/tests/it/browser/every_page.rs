@@ -54,6 +54,11 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         .load_demo_certificates(&jianfu_server::service::RequestMeta::console())
         .await
         .expect("demo certificates");
+    server
+        .app
+        .load_demo_inventory(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo inventory");
     let token = server.api_token("minzheng").await;
     json_ok(
         reqwest::Client::new()
@@ -122,6 +127,25 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
                 b.look(&format!("{}-detail", name_of(role, path))).await;
                 seen.insert(detail.to_string());
             }
+        }
+        b.logout().await;
+    }
+    // Pages reached from buttons rather than the navigation.
+    for (role, paths) in [
+        ("shegong", &["/inventory/new", "/inventory/import"][..]),
+        ("jiedao", &["/inventory/overview"][..]),
+        ("ducha", &["/inventory/overview"][..]),
+    ] {
+        b.login(&server.base, role).await;
+        for path in paths {
+            b.goto(&server.url(path)).await;
+            b.look(&format!(
+                "{}-{}",
+                name_of(role, path),
+                path.rsplit('/').next().unwrap_or("")
+            ))
+            .await;
+            seen.insert(path.to_string());
         }
         b.logout().await;
     }
