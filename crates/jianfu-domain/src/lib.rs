@@ -6,6 +6,7 @@ pub mod audit_chain;
 pub mod certificate;
 pub mod citation;
 pub mod clock;
+pub mod evaluation;
 pub mod gate;
 pub mod inventory;
 pub mod login_throttle;

@@ -60,6 +60,9 @@ pub enum Permission {
     ConfirmInventory,
     /// Answer entries placed by one's own organisation, and give their basis (部门、街道).
     AnswerInventory,
+    /// Register one's own 达标、检查评比、示范创建 activities aimed at communities (部门、街道、
+    /// 区社会办); the register judges each at once.
+    RegisterEvaluations,
 }
 
 pub fn grants(role: Role) -> &'static [Permission] {
@@ -97,6 +100,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewInventory,
             ConfirmInventory,
             AnswerInventory,
+            RegisterEvaluations,
         ],
         Role::DepartmentClerk => &[
             ViewOrgs,
@@ -104,6 +108,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             SubmitAssignments,
             ViewInventory,
             AnswerInventory,
+            RegisterEvaluations,
         ],
         Role::DistrictApprover => &[
             ViewOrgs,
@@ -111,6 +116,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ApproveAssignments,
             ManageCatalog,
             ViewInventory,
+            RegisterEvaluations,
         ],
         Role::Supervisor => &[
             ViewOrgs,
@@ -206,6 +212,7 @@ mod tests {
             RecordInventory,
             ConfirmInventory,
             AnswerInventory,
+            RegisterEvaluations,
         ];
         for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
             assert!(business.iter().all(|p| !allows(&[r], *p)), "{r}");
@@ -253,5 +260,8 @@ mod tests {
         assert!(!allows(&[Role::DepartmentClerk], RecordInventory));
         assert!(allows(&[Role::Supervisor], ViewInventory));
         assert!(!allows(&[Role::Resident], ViewInventory));
+        // Communities are evaluated; they do not register evaluations.
+        assert!(!allows(&[Role::CommunityWorker], RegisterEvaluations));
+        assert!(allows(&[Role::DepartmentClerk], RegisterEvaluations));
     }
 }

@@ -132,6 +132,11 @@ pub const PLACEMENTS: &[TablePlacement] = &[
         "证据与步骤同置",
     ),
     t(
+        "evaluations",
+        Distributed("organiser_code"),
+        "考核评比按组织单位，与准入事项的部门同置",
+    ),
+    t(
         "certificate_applications",
         Distributed("community_code"),
         "证明申请按受理社区",

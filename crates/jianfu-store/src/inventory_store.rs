@@ -193,23 +193,24 @@ macro_rules! impl_inventory_store {
                 );
             }
 
-            /// The filter as SQL from `$1`, and the number of the next free parameter.
-            fn filter_sql(f: &InventoryFilter) -> (String, usize) {
+            /// The filter as SQL from `$1` on the entries' columns (`p`: their table alias with its
+            /// dot, or ""), and the number of the next free parameter.
+            fn filter_sql(f: &InventoryFilter, p: &str) -> (String, usize) {
                 use $crate::list_query::{marks, status_in};
-                let mut sql = String::from("($1 IS NULL OR owner_code = $1) AND ($2 IS NULL OR kind = $2)");
+                let mut sql = format!("($1 IS NULL OR {p}owner_code = $1) AND ($2 IS NULL OR {p}kind = $2)");
                 let mut next = 3;
                 if let Some(c) = &f.communities {
                     if c.is_empty() {
                         sql.push_str(" AND 1 = 0");
                     } else {
-                        sql.push_str(&format!(" AND community_code IN ({})", marks(next, c.len())));
+                        sql.push_str(&format!(" AND {p}community_code IN ({})", marks(next, c.len())));
                         next += c.len();
                     }
                 }
                 if f.unconfirmed {
-                    sql.push_str(" AND confirmed_steps < steps");
+                    sql.push_str(&format!(" AND {p}confirmed_steps < {p}steps"));
                 }
-                sql.push_str(&status_in("status", next, f.list.statuses.len()));
+                sql.push_str(&status_in(&format!("{p}status"), next, f.list.statuses.len()));
                 next += f.list.statuses.len();
                 (sql, next)
             }
@@ -304,7 +305,7 @@ macro_rules! impl_inventory_store {
                     &self,
                     f: &InventoryFilter,
                 ) -> Result<$crate::Page<InventoryRow>> {
-                    let (filter, next) = filter_sql(f);
+                    let (filter, next) = filter_sql(f, "");
                     let count_sql = format!("SELECT COUNT(*) FROM inventory_entries WHERE {filter}");
                     let (total,): (i64,) =
                         bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql)), f)
@@ -489,21 +490,28 @@ macro_rules! impl_inventory_store {
                 }
 
                 async fn inventory_months(&self, f: &InventoryFilter) -> Result<InventoryMonths> {
-                    let (filter, _) = filter_sql(f);
-                    let per = |col: &str| {
-                        format!(
-                            "SELECT substr({col}, 1, 7) AS m, COUNT(*) AS n FROM inventory_entries \
-                             WHERE {filter} AND {col} IS NOT NULL GROUP BY substr({col}, 1, 7) ORDER BY m"
-                        )
-                    };
-                    let found: Vec<(String, i64)> =
-                        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(per("found_on"))), f)
+                    // From the steps, so a removal stays in its month even after the thing came
+                    // back (a reopening counts as found again, in its own month).
+                    let (filter, _) = filter_sql(f, "e.");
+                    let sql = format!(
+                        "SELECT substr(s.on_date, 1, 7) AS m, s.action, COUNT(*) AS n \
+                         FROM inventory_steps s JOIN inventory_entries e \
+                         ON e.community_code = s.community_code AND e.id = s.entry_id \
+                         WHERE {filter} AND s.on_date IS NOT NULL \
+                         AND s.action IN ('record', 'reopen', 'remove', 'convert') \
+                         GROUP BY substr(s.on_date, 1, 7), s.action ORDER BY m"
+                    );
+                    let rows: Vec<(String, String, i64)> =
+                        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), f)
                             .fetch_all(&self.pool)
                             .await?;
-                    let cleared: Vec<(String, i64)> =
-                        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(per("cleared_on"))), f)
-                            .fetch_all(&self.pool)
-                            .await?;
+                    let (mut found, mut cleared) = (Vec::new(), Vec::new());
+                    for (m, action, n) in rows {
+                        match action.as_str() {
+                            "record" | "reopen" => found.push((m, n)),
+                            _ => cleared.push((m, n)),
+                        }
+                    }
                     Ok(InventoryMonths { found, cleared })
                 }
             }

@@ -13,6 +13,7 @@ mod certificate_store;
 mod credential_store;
 pub mod distribution;
 mod error;
+mod evaluation_store;
 pub mod guards;
 mod inventory_store;
 mod list_query;
@@ -42,6 +43,7 @@ pub use certificate_store::{
 };
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use error::StoreError;
+pub use evaluation_store::{EvaluationFilter, EvaluationRow, EvaluationStore};
 pub use inventory_store::{
     InventoryChange, InventoryCount, InventoryEvidence, InventoryFilter, InventoryGroup,
     InventoryMonths, InventoryRow, InventoryStepRow, InventoryStore,

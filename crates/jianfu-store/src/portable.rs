@@ -349,6 +349,25 @@ pub const TABLES: &[Table] = &[
         ],
         order_by: "community_code, entry_id, seq",
     },
+    // The evaluation registry (考核评比登记) with the judgement made at registration.
+    Table {
+        name: "evaluations",
+        columns: &[
+            ("organiser_code", Text),
+            ("id", Text),
+            ("title", Text),
+            ("kind", Text),
+            ("mandate_document", OptText),
+            ("criteria", Text),
+            ("one_vote_veto", Bool),
+            ("admitted_work", OptText),
+            ("outcome", Text),
+            ("judgement", Text),
+            ("registered_by", Text),
+            ("registered_at", Int),
+        ],
+        order_by: "organiser_code, id",
+    },
     // Resident certificates. Personal data stays encrypted in the export: it needs the data key.
     Table {
         name: "certificate_applications",

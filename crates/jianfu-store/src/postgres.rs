@@ -57,6 +57,7 @@ crate::catalog_store::impl_catalog_store!(PgStore, sqlx::Postgres);
 crate::assignment_store::impl_assignment_store!(PgStore, sqlx::Postgres);
 crate::violation_store::impl_violation_store!(PgStore, sqlx::Postgres);
 crate::inventory_store::impl_inventory_store!(PgStore, sqlx::Postgres);
+crate::evaluation_store::impl_evaluation_store!(PgStore, sqlx::Postgres);
 crate::notice_store::impl_notice_store!(PgStore, sqlx::Postgres);
 crate::seal_store::impl_seal_store!(PgStore, sqlx::Postgres, rows);
 crate::certificate_store::impl_certificate_store!(PgStore, sqlx::Postgres);

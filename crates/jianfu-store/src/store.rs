@@ -17,6 +17,7 @@ pub trait Store:
     + crate::AssignmentStore
     + crate::ViolationStore
     + crate::InventoryStore
+    + crate::EvaluationStore
     + crate::NoticeStore
     + crate::CertificateStore
     + crate::MandateStore
@@ -32,6 +33,7 @@ impl<T> Store for T where
         + crate::AssignmentStore
         + crate::ViolationStore
         + crate::InventoryStore
+        + crate::EvaluationStore
         + crate::NoticeStore
         + crate::CertificateStore
         + crate::MandateStore

@@ -674,6 +674,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         if let Err(e) = app.load_demo_inventory(&RequestMeta::console()).await {
             eprintln!("演示负担台账未能载入：{e}");
         }
+        if let Err(e) = app.load_demo_evaluations(&RequestMeta::console()).await {
+            eprintln!("演示考核评比登记未能载入：{e}");
+        }
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

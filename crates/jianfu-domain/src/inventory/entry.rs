@@ -146,7 +146,9 @@ pub enum InventoryError {
     BadDate(String),
     #[error("日期 {0} 在今天之后。")]
     FutureDate(String),
-    #[error("日期 {date} 早于发现日期 {found_on}。")]
+    #[error(
+        "日期 {date} 早于该条目此前记录的日期 {found_on}（发现或上一次取消、重新登记的日期）。"
+    )]
     BeforeFound { date: String, found_on: String },
     #[error("该条目现为“{from}”，不能{action}。")]
     WrongState {

@@ -13,6 +13,6 @@ pub mod entry;
 pub mod series;
 pub mod status;
 
-pub use compliance::{Finding, findings};
+pub use compliance::{Context, Finding, findings};
 pub use entry::{Details, EntryFacts, InventoryError, ReportFrequency};
 pub use status::{Action, Status, transition};

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod certificates;
+pub mod evaluations;
 pub mod extract;
 pub mod health;
 pub mod inventory;
@@ -37,6 +38,7 @@ use utoipa_axum::routes;
          (name = "mandates", description = "上级文件登记（查询公开，登记和标记失效须区审批人员令牌）"),
          (name = "gate", description = "准入检查、准入申请与审批"),
          (name = "violations", description = "违规下派举报与撤销"),
+         (name = "evaluations", description = "考核评比登记：保留与取消的活动及理由（查询公开）"),
          (name = "inventory", description = "负担台账清理：登记、清理、街道确认、主管单位答复、清理前后的数字"),
          (name = "certificates", description = "居民证明：申请、核实、用印审批、出具、作废与公开核验"),
          (name = "seal", description = "用印登记：签名检查点、包含证明、用印记录"),
@@ -76,6 +78,7 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(assignments::routes())
         .merge(violations::routes())
         .merge(inventory::routes())
+        .merge(evaluations::routes())
         .merge(seal::routes())
         .merge(audit::routes())
         .merge(certificates::routes())

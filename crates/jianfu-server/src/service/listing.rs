@@ -7,6 +7,7 @@
 use super::ServiceError;
 use jianfu_domain::assignment::CaseState;
 use jianfu_domain::certificate::lifecycle::CertState;
+use jianfu_domain::evaluation::Outcome as EvalOutcome;
 use jianfu_domain::inventory::Status as InventoryStatus;
 use jianfu_domain::violation::Status as ViolationStatus;
 use jianfu_store::{ListQuery, ListSort, Page, StoreError};
@@ -57,6 +58,8 @@ pub enum ListKind {
     Certificates,
     /// Burden inventory entries (台账清理).
     Inventory,
+    /// The evaluation register; the "state" is the register's outcome.
+    Evaluations,
     /// A reader's notices: the state is his own read state.
     Notices,
 }
@@ -100,6 +103,10 @@ impl ListKind {
             ListKind::Violations => ViolationStatus::ALL
                 .iter()
                 .map(|s| state(s.as_str(), s.label_zh()))
+                .collect(),
+            ListKind::Evaluations => EvalOutcome::ALL
+                .iter()
+                .map(|o| state(o.as_str(), o.label_zh()))
                 .collect(),
             ListKind::Inventory => {
                 let carried: Vec<&'static str> = InventoryStatus::ALL
@@ -172,7 +179,10 @@ impl ListKind {
                     sort: ListSort::Deadline,
                 },
             ],
-            ListKind::Violations | ListKind::Notices | ListKind::Inventory => {
+            ListKind::Violations
+            | ListKind::Notices
+            | ListKind::Inventory
+            | ListKind::Evaluations => {
                 vec![newest, oldest]
             }
             ListKind::Certificates => vec![

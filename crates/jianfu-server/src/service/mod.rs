@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod demo_certificates;
 pub mod error;
+pub mod evaluations;
 pub mod gate_request;
 pub mod inventory;
 pub mod key_file;

@@ -197,6 +197,7 @@ impl AuditPage {
             "inventory.step" => "记录负担清理步骤",
             "inventory.answer" => "主管单位答复负担台账条目",
             "inventory.confirm" => "街道确认负担清理",
+            "evaluation.register" => "登记考核评比活动",
             "violation.confirm" => "确认违规并撤销",
             "violation.dismiss" => "驳回举报",
             "violation.respond" => "部门说明情况",

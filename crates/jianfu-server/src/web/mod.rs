@@ -13,6 +13,7 @@ pub mod certificate_actions;
 pub mod certificates;
 pub mod chart;
 pub mod confirm;
+pub mod evaluations;
 pub mod home;
 pub mod inventory;
 pub mod list_query;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<App> {
         .merge(assignments::routes())
         .merge(violations::routes())
         .merge(inventory::routes())
+        .merge(evaluations::routes())
         .merge(seal::routes())
         .merge(certificates::routes())
 }
@@ -124,6 +126,7 @@ impl PageContext {
             return self.items(vec![
                 ("/catalog", "工作清单", true),
                 ("/mandates", "上级文件", true),
+                ("/evaluations", "考核评比", true),
                 ("/public/revocations", "撤销公示", true),
                 ("/verify", "证明核验", true),
                 ("/login", "登录", true),
@@ -150,6 +153,7 @@ impl PageContext {
                     || a.may(Permission::SubmitAssignments),
             ),
             ("/inventory", "负担台账", a.may(Permission::ViewInventory)),
+            ("/evaluations", "考核评比", staff),
             ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
             ("/seal", "用印登记", a.may(Permission::ViewSealLog)),
             (

@@ -11,6 +11,22 @@ use serde_json::{Value, json};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
+/// A multipart body of text fields (reqwest is built without its multipart feature).
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----jianfu-inventory-7d1f";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
 fn b64(data: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(data)
@@ -300,7 +316,19 @@ async fn run_flow(db: TestDb) {
         1,
         "{label}"
     );
-    // Only the owner answers.
+    // Only the owner answers: the street reads the entry but does not answer for 公安分局.
+    expect_code(
+        api_post(
+            &s,
+            &jiedao,
+            &format!("{}/answer", entry_path(&sign)),
+            &json!({"note": "x", "expected_steps": 3}),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
     expect_code(
         api_post(
             &s,
@@ -313,6 +341,93 @@ async fn run_flow(db: TestDb) {
         "not_found",
     )
     .await;
+
+    // "无" is not a basis; a street other than the community's own cannot be named.
+    let none = json_ok(
+        api_post(&s, &shegong, "/api/v1/inventory/entries", &json!({"kind": "ledger", "title": "计生台账", "owner": "110115-WJW", "law_basis": "无", "found_on": "2026-09-01"})).await,
+        201,
+    )
+    .await;
+    assert_eq!(rules(&none), ["ledger_without_basis"], "{label}");
+    expect_code(
+        api_post(
+            &s,
+            &shegong,
+            "/api/v1/inventory/entries",
+            &json!({"kind": "sign", "title": "x", "owner": "亦庄镇"}),
+        )
+        .await,
+        422,
+        "unknown_owner",
+    )
+    .await;
+    // Converted to an electronic ledger, then it came back: the series keeps the clearing in its
+    // month and counts the reopening as found again.
+    let conv = json_ok(
+        step(
+            &s,
+            &shegong,
+            &none,
+            json!({"action": "convert", "expected_steps": 1, "on_date": "2026-10-05"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(conv["status"], "converted", "{label}");
+    expect_code(
+        step(
+            &s,
+            &shegong,
+            &conv,
+            json!({"action": "reopen", "expected_steps": 2}),
+        )
+        .await,
+        422,
+        "note_missing",
+    )
+    .await;
+    let back = json_ok(
+        step(
+            &s,
+            &shegong,
+            &conv,
+            json!({"action": "reopen", "expected_steps": 2, "note": "又要求手工报送"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (back["status"].as_str(), back["cleared_on"].as_str()),
+        (Some("found"), None)
+    );
+    // A new removal cannot be dated before the reopening (today).
+    expect_code(
+        step(&s, &shegong, &back, json!({"action": "remove", "expected_steps": 3, "on_date": "2026-10-06", "evidence_base64": b64(PNG)})).await,
+        422,
+        "date_before_found",
+    )
+    .await;
+    let c = json_ok(api_get(&s, &shegong, "/api/v1/inventory/counts").await, 200).await;
+    let months: Vec<(String, i64, i64)> = c["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["month"].as_str().unwrap().to_string(),
+                p["found"].as_i64().unwrap(),
+                p["cleared"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let oct = months.iter().find(|m| m.0 == "2026-10").unwrap();
+    let nov = months.iter().find(|m| m.0 == "2026-11").unwrap();
+    // By October's end: found the sign (March) and 计生台账 (September); cleared the sign (June)
+    // and 计生台账 (October). November adds the ledger and the reopening; the clearing stays.
+    assert_eq!((oct.1, oct.2), (2, 2), "{label}: {months:?}");
+    assert_eq!((nov.1, nov.2), (4, 2), "{label}: {months:?}");
 
     // Bad input: a clear code, and nothing stored.
     let before = stored(&s).await;
@@ -378,8 +493,8 @@ async fn run_flow(db: TestDb) {
 
     // Counts: the supervisor sees the district before and after, by community, street, owner.
     let c = json_ok(api_get(&s, &ducha, "/api/v1/inventory/counts").await, 200).await;
-    assert_eq!(c["total"]["before"], 2, "{label}: {c}");
-    assert_eq!(c["total"]["after"], 1, "{label}");
+    assert_eq!(c["total"]["before"], 3, "{label}: {c}");
+    assert_eq!(c["total"]["after"], 2, "{label}");
     assert_eq!(c["total"]["removed"], 1);
     assert_eq!(c["communities"][0]["code"], "110115001901");
     assert_eq!(c["streets"][0]["name"], "兴丰街道");
@@ -398,7 +513,7 @@ async fn run_flow(db: TestDb) {
     let last = series.last().unwrap();
     assert_eq!(
         (last["found"].as_i64(), last["cleared"].as_i64()),
-        (Some(2), Some(1)),
+        (Some(4), Some(2)),
         "{label}: {last}"
     );
     // A department's counts are its own.
@@ -424,9 +539,9 @@ fn gbk(text: &str) -> Vec<u8> {
     bytes.into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn workbooks_import_as_people_send_them_and_a_bad_row_writes_nothing() {
-    let s = TestServer::sqlite().await;
+async fn run_import(db: TestDb) {
+    let label = db.label;
+    let s = TestServer::start(db).await;
     let shegong = s.api_token("shegong").await;
     let import = |bytes: Vec<u8>| {
         let s = &s;
@@ -443,10 +558,11 @@ async fn workbooks_import_as_people_send_them_and_a_bad_row_writes_nothing() {
     };
     let good = "类型,名称,主管单位,字段数,发现日期,报表频次,要求截图\n\
                 挂牌,社区警务工作站,区公安分局,,2026/3/1,,\n\
+                \n\
                 报表,流动人口月报,110115-GAFJ,４６,２０２６－０３－０２,月报,\n\
                 工作群,平安建设群,兴丰街道,,,,是\n";
     let r = json_ok(import(gbk(good)).await, 201).await;
-    assert_eq!(r["imported"], 3);
+    assert_eq!(r["imported"], 3, "{label}");
     let list = json_ok(
         api_get(&s, &shegong, "/api/v1/inventory/entries?sort=oldest").await,
         200,
@@ -463,7 +579,20 @@ async fn workbooks_import_as_people_send_them_and_a_bad_row_writes_nothing() {
     assert!(rules(&list[2]).contains(&"no_screenshots".to_string()));
     assert_eq!(s.audit_records("inventory.import").await.len(), 1);
 
-    // Wrong columns, a bad row: a message naming where, and nothing written.
+    // The same file again, a repeated row, wrong columns, a bad row after a blank line: a
+    // message naming where, and nothing written.
+    let msg = expect_code(import(gbk(good)).await, 422, "duplicate_entry").await;
+    assert!(msg.contains("第 2 行"), "{msg}");
+    let msg = expect_code(
+        import(gbk(
+            "类型,名称,主管单位\n挂牌,甲,区公安分局\n挂牌,甲,区公安分局\n",
+        ))
+        .await,
+        422,
+        "duplicate_entry",
+    )
+    .await;
+    assert!(msg.contains("第 3 行与第 2 行重复"), "{msg}");
     let msg = expect_code(
         import(gbk("类型,名字,主管单位\n挂牌,a,区公安分局\n")).await,
         422,
@@ -473,18 +602,18 @@ async fn workbooks_import_as_people_send_them_and_a_bad_row_writes_nothing() {
     assert!(msg.contains("名字"), "{msg}");
     let msg = expect_code(
         import(gbk(
-            "类型,名称,主管单位\n挂牌,a,区公安分局\n挂牌,b,某某局\n",
+            "类型,名称,主管单位\n挂牌,a,区公安分局\n\n挂牌,b,某某局\n",
         ))
         .await,
         422,
         "unknown_owner",
     )
     .await;
-    assert!(msg.contains("第 3 行") && msg.contains("主管单位"), "{msg}");
+    assert!(msg.contains("第 4 行") && msg.contains("主管单位"), "{msg}");
     assert_eq!(
         stored(&s).await,
         3,
-        "the good first row was not written either"
+        "{label}: the good rows were not written either"
     );
     expect_code(
         import(b"not,a\xff\xfe\xfd csv".to_vec()).await,
@@ -492,6 +621,65 @@ async fn workbooks_import_as_people_send_them_and_a_bad_row_writes_nothing() {
         "unknown_encoding",
     )
     .await;
+
+    // A workbook as a street office sends it: a title row, a 序号 column, one owner merged
+    // down three rows.
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("负担台账").unwrap();
+    ws.merge_range(0, 0, 0, 3, "丁香雅苑社区负担摸底表", &Format::new())
+        .unwrap();
+    for (c, h) in ["序号", "类型", "名称", "主管单位"].iter().enumerate() {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.merge_range(2, 3, 4, 3, "区住建委", &Format::new())
+        .unwrap();
+    for (i, (k, t)) in [
+        ("业务台账", "燃气安全台账"),
+        ("责任书", "防汛责任书"),
+        ("报表", "危房排查表"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = i as u32 + 2;
+        ws.write_number(r, 0, (i + 1) as f64).unwrap();
+        ws.write_string(r, 1, *k).unwrap();
+        ws.write_string(r, 2, *t).unwrap();
+    }
+    let r = json_ok(import(wb.save_to_buffer().unwrap()).await, 201).await;
+    assert_eq!(r["imported"], 3, "{label}");
+    let zjw = json_ok(
+        api_get(&s, &shegong, "/api/v1/inventory/entries?owner=110115-ZJW").await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        zjw.as_array().unwrap().len(),
+        3,
+        "{label}: merged owner read into every row"
+    );
+
+    // A sheet that claims the whole grid (A1 and XFD1048576) is refused at once.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "类型").unwrap();
+    ws.write_string(0, 16_383, "far right, not read").unwrap();
+    ws.write_string(1_048_575, 0, "x").unwrap();
+    expect_code(
+        import(wb.save_to_buffer().unwrap()).await,
+        422,
+        "too_many_rows",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workbooks_import_as_people_send_them_and_a_bad_row_writes_nothing() {
+    for db in backends().await {
+        run_import(db).await;
+    }
 }
 
 /// The pages: a refused form keeps what was typed; the community's list shows the advice and
@@ -550,6 +738,105 @@ async fn the_pages_keep_what_was_typed_and_draw_the_counts() {
         "advice shown"
     );
     assert!(list.contains("经准入的工作"));
+
+    // The community's next step, the owner's answer and the street's confirmation, as forms.
+    let entry = s
+        .app
+        .store
+        .list_inventory(&jianfu_store::InventoryFilter::default())
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| r.title == "消防安全目标责任书")
+        .unwrap();
+    let path = format!("/inventory/{}/{}", entry.community_code, entry.id);
+    let page = c
+        .get(s.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_field(&page, "csrf").unwrap();
+    let (ct, body) = multipart(&[
+        ("csrf", &csrf),
+        ("expected_steps", "1"),
+        ("action", "mark_to_remove"),
+        ("note", "已报住建委"),
+    ]);
+    let r = c
+        .post(s.url(&format!("{path}/step")))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (ct, body) = multipart(&[
+        ("csrf", "forged"),
+        ("expected_steps", "2"),
+        ("action", "remove"),
+    ]);
+    let r = c
+        .post(s.url(&format!("{path}/step")))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a forged form is refused");
+    // Removal without evidence: refused on the page, the note kept.
+    let (ct, body) = multipart(&[
+        ("csrf", &csrf),
+        ("expected_steps", "2"),
+        ("action", "remove"),
+        ("on_date", "2026-11-01"),
+        ("note", "已解除"),
+    ]);
+    let r = c
+        .post(s.url(&format!("{path}/step")))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("须附上证据") && html.contains("已解除"),
+        "{html}"
+    );
+
+    let zjw = s.web_login("jiedao").await;
+    let page = zjw
+        .get(s.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf_street = hidden_field(&page, "csrf").unwrap();
+    let r = zjw
+        .post(s.url(&format!("{path}/confirm")))
+        .form(&[("csrf", csrf_street.as_str()), ("expected_steps", "2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = zjw
+        .post(s.url(&format!("{path}/answer")))
+        .form(&[
+            ("csrf", csrf_street.as_str()),
+            ("expected_steps", "2"),
+            ("note", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "the street does not answer for 住建委");
 
     let ducha = s.web_login("ducha").await;
     let page = ducha

@@ -14,6 +14,7 @@ mod certificate_pages;
 mod certificates;
 mod cli;
 mod distribution;
+mod evaluations;
 mod gate_assignments;
 mod gate_catalog;
 mod gate_fidelity;

@@ -72,13 +72,34 @@ fn kind_of(raw: &str) -> Result<BurdenKind, ServiceError> {
         })
 }
 
-/// The department or street that placed it, by code or by name.
-pub(crate) fn owner_of(raw: &str, tree: &OrgTree) -> Result<OrgCode, ServiceError> {
+/// May `org` have placed burdens in `community`: any district department, and the community's
+/// own street or town (another street has nothing to answer for there).
+pub(crate) fn may_own(
+    org: &jianfu_domain::Org,
+    community: Option<&OrgCode>,
+    tree: &OrgTree,
+) -> bool {
+    match org.kind {
+        OrgKind::Department => true,
+        OrgKind::Street | OrgKind::Town => {
+            community.is_none_or(|c| tree.get(c).and_then(|c| c.parent.as_ref()) == Some(&org.code))
+        }
+        _ => false,
+    }
+}
+
+/// The department, street or town that placed it, by code or by name; for a community, a
+/// street or town must be its own.
+pub(crate) fn owner_of(
+    raw: &str,
+    community: Option<&OrgCode>,
+    tree: &OrgTree,
+) -> Result<OrgCode, ServiceError> {
     let t = raw.trim();
     let code = half_width(t);
     tree.all()
         .iter()
-        .filter(|o| matches!(o.kind, OrgKind::Department | OrgKind::Street))
+        .filter(|o| may_own(o, community, tree))
         .find(|o| o.code.as_str() == code || o.name == t)
         .map(|o| o.code.clone())
         .ok_or_else(|| {
@@ -87,7 +108,9 @@ pub(crate) fn owner_of(raw: &str, tree: &OrgTree) -> Result<OrgCode, ServiceErro
                 if t.is_empty() {
                     "请选择放到社区的区级部门或街道（镇）。".to_string()
                 } else {
-                    format!("主管单位“{t}”不是本区的部门或街道（镇），请写机构代码或全称。")
+                    format!(
+                        "主管单位“{t}”不是区级部门或本社区所属的街道（镇），请写机构代码或全称。"
+                    )
                 },
             )
         })
@@ -114,11 +137,12 @@ fn choice<T>(
 /// Parses what was typed into checked facts and the day it was found.
 pub(crate) fn parse_entry(
     input: &EntryInput,
+    community: &OrgCode,
     tree: &OrgTree,
     today: time::Date,
 ) -> Result<(EntryFacts, String), ServiceError> {
     let kind = kind_of(&input.kind)?;
-    let owner = owner_of(&input.owner, tree)?;
+    let owner = owner_of(&input.owner, Some(community), tree)?;
     let frequency = choice(
         &input.frequency,
         ReportFrequency::parse,
@@ -254,7 +278,7 @@ impl App {
         actor.require(Permission::RecordInventory)?;
         let tree = self.org_tree().await?;
         let community = own_community(actor, &tree)?;
-        let (facts, found_on) = parse_entry(input, &tree, self.today())?;
+        let (facts, found_on) = parse_entry(input, &community, &tree, self.today())?;
         let note = crate::service::text_field::paragraph(&input.note, 2000, "说明")?;
         let (row, step) = new_entry(
             community.as_str(),
@@ -314,7 +338,7 @@ impl App {
         let owner = owner
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|d| owner_of(d, &tree).map(|c| c.to_string()))
+            .map(|d| owner_of(d, None, &tree).map(|c| c.to_string()))
             .transpose()?;
         let kind = kind
             .map(str::trim)
@@ -483,13 +507,18 @@ impl App {
             .collect())
     }
 
-    /// The departments and streets an entry may name as its owner.
-    pub async fn inventory_owners(&self) -> Result<Vec<jianfu_domain::Org>, ServiceError> {
+    /// The owners an entry of the actor's community may name: the district's departments and
+    /// the community's own street or town.
+    pub async fn inventory_owners(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<jianfu_domain::Org>, ServiceError> {
         let tree = self.org_tree().await?;
+        let community = actor.org.clone();
         let mut v: Vec<_> = tree
             .all()
             .iter()
-            .filter(|o| matches!(o.kind, OrgKind::Department | OrgKind::Street))
+            .filter(|o| may_own(o, community.as_ref(), &tree))
             .cloned()
             .collect();
         v.sort_by_key(|o| (o.kind != OrgKind::Department, o.code.clone()));

@@ -20,7 +20,9 @@ pub use steps::{AnswerInput, StepInput};
 
 use super::{Actor, ServiceError};
 use jianfu_domain::gate::{BurdenKind, MandateRegister};
-use jianfu_domain::inventory::{Details, EntryFacts, Finding, InventoryError, Status, findings};
+use jianfu_domain::inventory::{
+    Context, Details, EntryFacts, Finding, InventoryError, Status, findings,
+};
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::scope::Scope;
 use jianfu_domain::{OrgCode, OrgKind};
@@ -152,7 +154,7 @@ fn view(
     let status = Status::parse(&r.status)
         .ok_or_else(|| ServiceError::Internal(format!("inventory status {}", r.status)))?;
     let flagged = if status.is_carried() {
-        findings(&facts, mandates)
+        findings(&facts, &context(&r, tree, mandates))
     } else {
         Vec::new()
     };
@@ -178,6 +180,27 @@ fn view(
         recorded_at: r.recorded_at,
         updated_at: r.updated_at,
     })
+}
+
+/// What the rules know of an entry's place: its community's name, its owner's level.
+pub(crate) fn context<'a>(
+    r: &'a InventoryRow,
+    tree: &'a OrgTree,
+    mandates: &'a MandateRegister,
+) -> Context<'a> {
+    let owner_below_county = OrgCode::parse(&r.owner_code)
+        .ok()
+        .and_then(|c| tree.get(&c))
+        .is_some_and(|o| matches!(o.kind, OrgKind::Street | OrgKind::Town));
+    Context {
+        mandates,
+        community_name: OrgCode::parse(&r.community_code)
+            .ok()
+            .and_then(|c| tree.get(&c))
+            .map(|o| o.name.as_str())
+            .unwrap_or_default(),
+        owner_below_county,
+    }
 }
 
 /// One step of an entry's history as shown.

@@ -139,7 +139,10 @@ impl App {
                 .ok()
                 .and_then(|c| tree.get(&c))
                 .and_then(|o| o.parent.clone())
-                .filter(|p| tree.get(p).is_some_and(|s| s.kind == OrgKind::Street));
+                .filter(|p| {
+                    tree.get(p)
+                        .is_some_and(|s| matches!(s.kind, OrgKind::Street | OrgKind::Town))
+                });
             if let Some(p) = parent {
                 row.parent_name = tree.name_or_code(p.as_str());
                 streets
@@ -172,8 +175,15 @@ impl App {
             format!("{:04}-{:02}", back / 12, back % 12 + 1)
         };
         let per = self.store.inventory_months(&filter).await?;
-        let found: BTreeMap<String, i64> = per.found.into_iter().collect();
-        let cleared: BTreeMap<String, i64> = per.cleared.into_iter().collect();
+        // A month can come twice (recorded and reopened): summed.
+        let sum = |rows: Vec<(String, i64)>| {
+            rows.into_iter()
+                .fold(BTreeMap::new(), |mut m: BTreeMap<String, i64>, (k, n)| {
+                    *m.entry(k).or_default() += n;
+                    m
+                })
+        };
+        let (found, cleared) = (sum(per.found), sum(per.cleared));
         let series = monthly(&found, &cleared, &months(&first, &this_month));
         Ok(Overview {
             total,

@@ -1,8 +1,7 @@
 //! The steps of an entry's clean-up: the community's, the owner's answer, the street's
 //! confirmation. Each is one audited write that applies only if the entry has not moved on.
 
-use super::entries::owner_of;
-use super::{facts_of, own_community, rejected};
+use super::{context, facts_of, own_community, rejected};
 use crate::service::notices::Recipient;
 use crate::service::{Actor, App, RequestMeta, ServiceError};
 use jianfu_domain::inventory::status::{StepFacts, check_step_date};
@@ -83,7 +82,7 @@ impl App {
         let from = Status::parse(&row.status)
             .ok_or_else(|| ServiceError::Internal(format!("inventory status {}", row.status)))?;
         let mandates = self.mandates_in_force(&self.today_beijing()).await?;
-        let flagged = findings(&facts, &mandates);
+        let flagged = findings(&facts, &context(&row, &tree, &mandates));
         let kinds = match &input.evidence {
             Some(f) => {
                 violation::check_evidence(std::slice::from_ref(f)).map_err(evidence_error)?
@@ -102,8 +101,21 @@ impl App {
             flagged.first().map(|f| f.message.as_str()),
         )
         .map_err(rejected)?;
+        // Dates run forward: a removal after a reopening is not dated before it.
+        let earliest = self
+            .store
+            .inventory_steps(&row.community_code, &row.id)
+            .await?
+            .into_iter()
+            .filter_map(|s| s.on_date)
+            .chain(std::iter::once(row.found_on.clone()))
+            .max()
+            .unwrap_or_default();
         let on_date = if action.needs_date() {
-            Some(check_step_date(&input.on_date, self.today(), &row.found_on).map_err(rejected)?)
+            Some(check_step_date(&input.on_date, self.today(), &earliest).map_err(rejected)?)
+        } else if action == Action::Reopen {
+            // Found again today: it counts again from this month.
+            Some(self.today_beijing())
         } else {
             None
         };
@@ -208,7 +220,7 @@ impl App {
         let own = actor.org.as_ref().ok_or(ServiceError::Forbidden)?;
         // Only the owner answers; a street officer reading its communities' entries is not the
         // owner of the departments' ones.
-        if owner_of(own.as_str(), &tree)?.as_str() != row.owner_code {
+        if own.as_str() != row.owner_code {
             return Err(ServiceError::Forbidden);
         }
         if input.expected_steps != row.steps {

@@ -15,11 +15,11 @@ use crate::service::catalog_xlsx::{
 };
 use crate::service::notices::Recipient;
 use crate::service::{Actor, App, RequestMeta, ServiceError};
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{Data, Reader, Xlsx};
 use jianfu_domain::permission::Permission;
 use jianfu_store::{InventoryRow, InventoryStepRow};
 use sha2::Digest;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Cursor;
 
 pub const SHEET: &str = "负担台账";
@@ -45,6 +45,8 @@ pub const COLUMNS: [&str; 13] = [
 const REQUIRED: usize = 3;
 /// Columns export adds that import reads past.
 const EXPORT_ONLY: [&str; 4] = ["社区", "状态", "清理日期", "规则提示"];
+/// Columns people add that say nothing about the entry.
+const IGNORED: [&str; 2] = ["序号", "编号"];
 
 fn rejected(code: &'static str, message: String) -> ServiceError {
     ServiceError::Rejected { code, message }
@@ -120,9 +122,36 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// Columns read: an inventory has 17; anything further right is not read (and cannot be a
+/// column the import knows).
+const MAX_COLS: u32 = 64;
+/// Unpacked size of all the parts of a workbook: a 20,000-row inventory is a few MB.
+const MAX_UNPACKED: u64 = 100 * 1024 * 1024;
+
+/// Refuses a workbook whose parts say they unpack to more than [`MAX_UNPACKED`] (a zip bomb),
+/// before anything is unpacked.
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), ServiceError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine says what is wrong with it
+    };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        total = total.saturating_add(zip.by_index_raw(i).map(|f| f.size()).unwrap_or(0));
+        if total > MAX_UNPACKED {
+            return Err(rejected(
+                "file_too_large",
+                "工作簿解压后过大，不像是负担台账。请检查文件，或另存为 .xlsx 后再上传。".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The rows of a sheet, as text, 0-based row numbers kept; merged data cells filled with their
-/// first cell's value.
+/// first cell's value. Read cell by cell: a sheet that claims a million rows or columns costs
+/// nothing until its cells are there, and reading stops past [`MAX_ROWS`].
 fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ServiceError> {
+    check_unpacked_size(bytes)?;
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| {
         rejected(
             "not_xlsx",
@@ -142,30 +171,45 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ServiceError> {
             ),
         ));
     };
-    let range: Range<Data> = wb.worksheet_range(&sheet).map_err(|_| {
+    let unreadable = || {
         rejected(
             "not_xlsx",
             format!("工作表“{sheet}”无法读取，文件可能已损坏。"),
         )
-    })?;
+    };
+    let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    {
+        let mut cells = wb
+            .worksheet_cells_reader(&sheet)
+            .map_err(|_| unreadable())?;
+        while let Some(cell) = cells.next_cell().map_err(|_| unreadable())? {
+            let (r, c) = cell.get_position();
+            if c >= MAX_COLS {
+                continue;
+            }
+            let text = cell_text(&Data::from(cell.get_value().clone()));
+            if text.is_empty() {
+                continue;
+            }
+            // Title rows above the header and blank rows are allowed for; not a million.
+            if r as usize > MAX_ROWS + 1000 || rows.len() > MAX_ROWS + 100 {
+                return Err(rejected(
+                    "too_many_rows",
+                    format!("一次最多导入 {MAX_ROWS} 行，请分成几个文件。"),
+                ));
+            }
+            let row = rows.entry(r).or_default();
+            if row.len() <= c as usize {
+                row.resize(c as usize + 1, String::new());
+            }
+            row[c as usize] = text;
+        }
+    }
     let merged = wb.merge_cells_by_sheet_name(&sheet).unwrap_or_default();
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<(u32, Vec<String>)> = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| {
-            let mut v = vec![String::new(); col0 as usize];
-            v.extend(cells.iter().map(cell_text));
-            (row0 + i as u32, v)
-        })
-        .collect();
-    let header_row = rows
-        .iter()
-        .find(|(_, v)| v.iter().any(|c| !c.is_empty()))
-        .map(|(r, _)| *r);
+    let header_row = header_index(rows.iter().map(|(r, v)| (*r, v.as_slice())));
     for m in &merged {
         let (r0, c0) = m.start;
-        let (r1, c1) = m.end;
+        let (r1, c1) = (m.end.0, m.end.1.min(MAX_COLS - 1));
         if header_row.is_some_and(|h| (r0..=r1).contains(&h)) {
             return Err(rejected(
                 "xlsx_merged_header",
@@ -173,30 +217,46 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ServiceError> {
                     "工作表“{sheet}”的表头 {}{}:{}{} 是合并单元格，看不出每列是什么。请取消合并，每列一个表头：{}",
                     column_letters(c0),
                     r0 + 1,
-                    column_letters(c1),
-                    r1 + 1,
+                    column_letters(m.end.1),
+                    m.end.0 + 1,
                     COLUMNS.join("、")
                 ),
             ));
         }
+        if c0 > c1 {
+            continue;
+        }
         let value = rows
-            .iter()
-            .find(|(r, _)| *r == r0)
-            .and_then(|(_, v)| v.get(c0 as usize).cloned())
+            .get(&r0)
+            .and_then(|v| v.get(c0 as usize).cloned())
             .unwrap_or_default();
-        for (_, v) in rows.iter_mut().filter(|(r, _)| (r0..=r1).contains(r)) {
-            for c in c0..=c1 {
-                let c = c as usize;
-                if v.len() <= c {
-                    v.resize(c + 1, String::new());
-                }
-                if v[c].is_empty() {
-                    v[c] = value.clone();
+        // Only rows that have cells: a merge over a million empty rows fills nothing.
+        for (_, v) in rows.range_mut(r0..=r1) {
+            if v.len() <= c1 as usize {
+                v.resize(c1 as usize + 1, String::new());
+            }
+            for cell in &mut v[c0 as usize..=c1 as usize] {
+                if cell.is_empty() {
+                    cell.clone_from(&value);
                 }
             }
         }
     }
-    Ok(rows)
+    Ok(rows.into_iter().collect())
+}
+
+/// The header is the first row naming every required column (a title row above it, as
+/// people put one, is skipped); else the first row, to say what is missing.
+fn header_index<'a>(rows: impl Iterator<Item = (u32, &'a [String])>) -> Option<u32> {
+    let mut rows = rows.peekable();
+    let first = rows.peek().map(|(r, _)| *r);
+    rows.find(|(_, v)| {
+        COLUMNS[..REQUIRED]
+            .iter()
+            .all(|c| v.iter().any(|h| half_width(h) == *c))
+    })
+    .map(|(r, _)| r)
+    .or(first)
 }
 
 /// The rows of a CSV file in UTF-8 (with or without BOM) or GBK.
@@ -229,7 +289,20 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ServiceError> {
                 ),
             )
         })?;
-        rows.push((i as u32, rec.iter().map(|c| c.trim().to_string()).collect()));
+        // csv skips blank lines, and its line count and a record's recorded start can stop
+        // before them: the line is counted from where the record's text really begins.
+        let line = rec.position().map_or(i as u64 + 1, |p| {
+            let bytes = text.as_bytes();
+            let mut at = (p.byte() as usize).min(bytes.len());
+            while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                at += 1;
+            }
+            bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+        });
+        rows.push((
+            line.saturating_sub(1) as u32,
+            rec.iter().map(|c| c.trim().to_string()).collect(),
+        ));
     }
     Ok(rows)
 }
@@ -264,9 +337,12 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<(u32, EntryInput)>, ServiceError> {
     } else {
         (csv_rows(bytes)?, "CSV 文件".to_string())
     };
-    let mut rows = rows
+    let rows: Vec<(u32, Vec<String>)> = rows
         .into_iter()
-        .filter(|(_, v)| v.iter().any(|c| !c.is_empty()));
+        .filter(|(_, v)| v.iter().any(|c| !c.is_empty()))
+        .collect();
+    let header_at = header_index(rows.iter().map(|(r, v)| (*r, v.as_slice())));
+    let mut rows = rows.into_iter().skip_while(|(r, _)| Some(*r) != header_at);
     let Some((_, header)) = rows.next() else {
         return Err(rejected(
             "xlsx_missing_column",
@@ -276,7 +352,7 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<(u32, EntryInput)>, ServiceError> {
     let header: Vec<String> = header.iter().map(|h| half_width(h)).collect();
     let mut cols: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
     for (i, h) in header.iter().enumerate() {
-        if h.is_empty() || EXPORT_ONLY.contains(&h.as_str()) {
+        if h.is_empty() || EXPORT_ONLY.contains(&h.as_str()) || IGNORED.contains(&h.as_str()) {
             continue;
         }
         match COLUMNS.iter().position(|c| c == h) {
@@ -359,6 +435,42 @@ fn column_of(code: &str) -> &'static str {
 }
 
 impl App {
+    /// (kind, title, owner) of every entry the community still carries.
+    async fn carried_keys(
+        &self,
+        community: &str,
+    ) -> Result<Vec<(String, String, String)>, ServiceError> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        loop {
+            let filter = jianfu_store::InventoryFilter {
+                communities: Some(vec![community.to_string()]),
+                list: jianfu_store::ListQuery {
+                    statuses: jianfu_domain::inventory::Status::ALL
+                        .iter()
+                        .filter(|s| s.is_carried())
+                        .map(|s| s.as_str().to_string())
+                        .collect(),
+                    limit: 2000,
+                    offset,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let page = self.store.list_inventory(&filter).await?;
+            let n = page.rows.len() as i64;
+            out.extend(
+                page.rows
+                    .into_iter()
+                    .map(|r| (r.kind, r.title, r.owner_code)),
+            );
+            offset += n;
+            if n == 0 || offset >= page.total {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Imports a community's entries from a workbook: every row is checked as if typed; the first
     /// bad row is named (sheet row and column) and nothing is written. Returns how many.
     pub async fn import_inventory(
@@ -382,6 +494,14 @@ impl App {
         let mut entries: Vec<InventoryRow> = Vec::with_capacity(typed.len());
         let mut steps: Vec<InventoryStepRow> = Vec::with_capacity(typed.len());
         let mut owners = BTreeSet::new();
+        // The same thing twice (the same file imported again, or a row repeated) would count
+        // as two burdens: refused, naming the row.
+        let mut seen: HashMap<(String, String, String), Option<u32>> = self
+            .carried_keys(community.as_str())
+            .await?
+            .into_iter()
+            .map(|k| (k, None))
+            .collect();
         for (row, input) in &typed {
             let at_row = |e: ServiceError| match e {
                 ServiceError::Rejected { code, message } => {
@@ -397,9 +517,29 @@ impl App {
                 }
                 other => other,
             };
-            let (facts, found_on) = parse_entry(input, &tree, today).map_err(at_row)?;
+            let (facts, found_on) = parse_entry(input, &community, &tree, today).map_err(at_row)?;
             let note =
                 crate::service::text_field::paragraph(&input.note, 2000, "说明").map_err(at_row)?;
+            let key = (
+                facts.kind.as_str().to_string(),
+                facts.title.clone(),
+                facts.owner.clone(),
+            );
+            if let Some(first) = seen.get(&key) {
+                return Err(rejected(
+                    "duplicate_entry",
+                    match first {
+                        Some(r) => {
+                            format!("第 {row} 行与第 {r} 行重复（类型、名称、主管单位都相同）。")
+                        }
+                        None => format!(
+                            "第 {row} 行“{}”已在本社区的负担台账中（同一文件导入两次？）。一行也没有导入。",
+                            facts.title
+                        ),
+                    },
+                ));
+            }
+            seen.insert(key, Some(*row));
             owners.insert(facts.owner.clone());
             let (r, s) = new_entry(community.as_str(), &facts, found_on, note, actor, now);
             entries.push(r);
@@ -460,6 +600,15 @@ mod tests {
             assert_eq!(rows[0].1.field_count, "１２");
             assert_eq!(half_width(&rows[0].1.field_count), "12");
         }
+    }
+
+    #[test]
+    fn row_numbers_count_blank_lines_as_a_spreadsheet_shows_them() {
+        let rows = read_rows(&csv(
+            "类型,名称,主管单位\n挂牌,a,区公安分局\n\n挂牌,b,某某局\n",
+        ))
+        .unwrap();
+        assert_eq!(rows.iter().map(|(r, _)| *r).collect::<Vec<_>>(), [2, 4]);
     }
 
     #[test]

@@ -65,6 +65,19 @@ impl DetailPage {
     }
 }
 
+/// The entry's address from the (already checked) path: the community code as stored (the
+/// parser trims), the id percent-encoded, so nothing typed into a URL reaches a header raw.
+fn entry_path(community: &str, id: &str) -> String {
+    let community = jianfu_domain::OrgCode::parse(community)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let id: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("/inventory/{community}/{id}")
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct DetailQuery {
     #[serde(default)]
@@ -190,7 +203,7 @@ pub(super) async fn step(
         .await
     {
         Ok(()) => {
-            Ok(Redirect::to(&format!("/inventory/{community}/{id}?done=step")).into_response())
+            Ok(Redirect::to(&format!("{}?done=step", entry_path(&community, &id))).into_response())
         }
         Err(e) => {
             let msg = refused_or(e)?;
@@ -227,9 +240,9 @@ pub(super) async fn answer(
         .answer_inventory(&actor, &meta, &community, &id, &input)
         .await
     {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/inventory/{community}/{id}?done=answer")).into_response())
-        }
+        Ok(()) => Ok(
+            Redirect::to(&format!("{}?done=answer", entry_path(&community, &id))).into_response(),
+        ),
         Err(e) => {
             let msg = refused_or(e)?;
             show(&app, ctx, &community, &id, typed, Some(msg), None).await
@@ -253,9 +266,9 @@ pub(super) async fn confirm(
         .confirm_inventory(&actor, &meta, &community, &id, expected)
         .await
     {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/inventory/{community}/{id}?done=confirm")).into_response())
-        }
+        Ok(()) => Ok(
+            Redirect::to(&format!("{}?done=confirm", entry_path(&community, &id))).into_response(),
+        ),
         Err(e) => {
             let msg = refused_or(e)?;
             show(

@@ -50,7 +50,7 @@ async fn page(
     let mut resp = render(&NewPage {
         ctx,
         form,
-        owners: app.inventory_owners().await?,
+        owners: app.inventory_owners(&actor).await?,
         error,
     });
     if refused {

@@ -96,9 +96,19 @@ async fn list(
         }
     };
     let unconfirmed = args.get("confirm") == "pending";
-    let page = app
-        .inventory(&actor, &listing, None, Some(&kind), unconfirmed)
-        .await?;
+    // From the overview's links (a department's entries); a department's own scope wins anyway.
+    let owner = args.get("owner").to_string();
+    let page = match app
+        .inventory(&actor, &listing, Some(&owner), Some(&kind), unconfirmed)
+        .await
+    {
+        Err(crate::service::ServiceError::Rejected { .. }) => {
+            fell_back = true;
+            app.inventory(&actor, &listing, None, Some(&kind), unconfirmed)
+                .await?
+        }
+        other => other?,
+    };
     let can_record = actor.may(Permission::RecordInventory);
     let can_confirm = actor.may(Permission::ConfirmInventory);
     let gate_work = match (&actor.org, can_record) {

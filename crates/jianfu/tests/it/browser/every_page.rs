@@ -59,6 +59,11 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         .load_demo_inventory(&jianfu_server::service::RequestMeta::console())
         .await
         .expect("demo inventory");
+    server
+        .app
+        .load_demo_evaluations(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo evaluations");
     let token = server.api_token("minzheng").await;
     json_ok(
         reqwest::Client::new()
@@ -93,6 +98,7 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         "/catalog",
         "/public/revocations",
         "/mandates",
+        "/evaluations",
     ] {
         b.goto(&server.url(path)).await;
         b.look(&name_of("public", path)).await;
@@ -133,6 +139,7 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
     // Pages reached from buttons rather than the navigation.
     for (role, paths) in [
         ("shegong", &["/inventory/new", "/inventory/import"][..]),
+        ("minzheng", &["/evaluations/new"][..]),
         ("jiedao", &["/inventory/overview"][..]),
         ("ducha", &["/inventory/overview"][..]),
     ] {
