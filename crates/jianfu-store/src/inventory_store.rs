@@ -492,21 +492,34 @@ macro_rules! impl_inventory_store {
                 async fn inventory_months(&self, f: &InventoryFilter) -> Result<InventoryMonths> {
                     // From the steps, so a removal stays in its month even after the thing came
                     // back (a reopening counts as found again, in its own month).
-                    let (filter, _) = filter_sql(f, "e.");
-                    let sql = format!(
-                        "SELECT substr(s.on_date, 1, 7) AS m, s.action, COUNT(*) AS n \
-                         FROM inventory_steps s JOIN inventory_entries e \
-                         ON e.community_code = s.community_code AND e.id = s.entry_id \
-                         WHERE {filter} AND s.on_date IS NOT NULL \
+                    // Grouped by day in index order (no sort), summed into months below; the
+                    // whole district reads the steps' index alone, a narrower scope joins its
+                    // entries.
+                    let whole = f.owner.is_none() && f.kind.is_none() && f.communities.is_none()
+                        && f.list.statuses.is_empty() && !f.unconfirmed;
+                    let dated = "s.on_date IS NOT NULL \
                          AND s.action IN ('record', 'reopen', 'remove', 'convert') \
-                         GROUP BY substr(s.on_date, 1, 7), s.action ORDER BY m"
-                    );
-                    let rows: Vec<(String, String, i64)> =
+                         GROUP BY s.action, s.on_date";
+                    let rows: Vec<(String, String, i64)> = if whole {
+                        let sql = format!(
+                            "SELECT s.action, s.on_date, COUNT(*) FROM inventory_steps s WHERE {dated}"
+                        );
+                        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?
+                    } else {
+                        let (filter, _) = filter_sql(f, "e.");
+                        let sql = format!(
+                            "SELECT s.action, s.on_date, COUNT(*) \
+                             FROM inventory_steps s JOIN inventory_entries e \
+                             ON e.community_code = s.community_code AND e.id = s.entry_id \
+                             WHERE {filter} AND {dated}"
+                        );
                         bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), f)
                             .fetch_all(&self.pool)
-                            .await?;
+                            .await?
+                    };
                     let (mut found, mut cleared) = (Vec::new(), Vec::new());
-                    for (m, action, n) in rows {
+                    for (action, day, n) in rows {
+                        let m = day.get(..7).unwrap_or(&day).to_string();
                         match action.as_str() {
                             "record" | "reopen" => found.push((m, n)),
                             _ => cleared.push((m, n)),

@@ -7,6 +7,7 @@
 //! ```text
 //! jianfu generate --database-url sqlite://…/jf.db --communities 1000 --streets 10 --password 'Synth@City2026x'
 //! jianfu user create --database-url sqlite://…/jf.db --username ducha --password 'Synth@City2026x' --role supervisor
+//! (then set ducha's own password: POST /api/v1/auth/change-password, and pass it as --supervisor-password)
 //! jianfu serve --database-url sqlite://…/jf.db --bind 127.0.0.1:8190 &
 //! cargo run --release -p jianfu --example inventory_load -- \
 //!     --base http://127.0.0.1:8190 --password 'Synth@City2026x' --supervisor ducha
@@ -28,6 +29,10 @@ struct Opts {
     /// A supervisor account (see the header).
     #[arg(long, default_value = "ducha")]
     supervisor: String,
+    /// The supervisor's password, if not `--password` (an account made with `jianfu user
+    /// create` sets its own at first login: `POST /api/v1/auth/change-password`).
+    #[arg(long)]
+    supervisor_password: Option<String>,
     /// Rows each community imports first.
     #[arg(long, default_value_t = 12)]
     rows_per_community: usize,
@@ -142,12 +147,21 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-async fn timed(client: &Client, url: &str, token: Option<&str>, n: usize) -> Vec<Duration> {
+async fn timed(
+    client: &Client,
+    url: &str,
+    token: Option<&str>,
+    cookie: Option<&str>,
+    n: usize,
+) -> Vec<Duration> {
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let mut r = client.get(url);
         if let Some(t) = token {
             r = r.bearer_auth(t);
+        }
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
         }
         let t = Instant::now();
         let resp = r.send().await.expect("request");
@@ -174,7 +188,11 @@ async fn main() {
     let o = Opts::parse();
     let client = Client::new();
     let base = o.base.trim_end_matches('/').to_string();
-    let sup = login(&client, &base, &o.supervisor, &o.password).await;
+    let sup_password = o
+        .supervisor_password
+        .clone()
+        .unwrap_or_else(|| o.password.clone());
+    let sup = login(&client, &base, &o.supervisor, &sup_password).await;
     let orgs: Value = client
         .get(format!("{base}/api/v1/orgs"))
         .bearer_auth(&sup)
@@ -241,20 +259,23 @@ async fn main() {
         );
     }
 
-    // The supervisor's page and API.
+    // The supervisor's page and API. Cookies are carried by hand: the server marks them
+    // `Secure`, which a client's cookie store will not send over plain http to loopback.
     let web = Client::builder()
-        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = web
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let cookies = |r: &reqwest::Response| -> Vec<String> {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next().map(str::to_string))
+            .collect()
+    };
+    let r = web.get(format!("{base}/login")).send().await.unwrap();
+    let mut jar = cookies(&r);
+    let page = r.text().await.unwrap();
     let csrf = page
         .split("name=\"csrf\" value=\"")
         .nth(1)
@@ -263,34 +284,27 @@ async fn main() {
         .to_string();
     let r = web
         .post(format!("{base}/login"))
+        .header("cookie", jar.join("; "))
         .form(&[
             ("username", o.supervisor.as_str()),
-            ("password", o.password.as_str()),
+            ("password", sup_password.as_str()),
             ("csrf", csrf.as_str()),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "web login");
-    let _ = timed(&web, &format!("{base}/inventory/overview"), None, 5).await;
+    jar.extend(cookies(&r));
+    let cookie = jar.join("; ");
+    let page_url = format!("{base}/inventory/overview");
+    let _ = timed(&web, &page_url, None, Some(&cookie), 5).await;
     report(
         "督查 /inventory/overview 页面",
-        &timed(
-            &web,
-            &format!("{base}/inventory/overview"),
-            None,
-            o.requests,
-        )
-        .await,
+        &timed(&web, &page_url, None, Some(&cookie), o.requests).await,
     );
+    let api_url = format!("{base}/api/v1/inventory/counts");
     report(
         "GET /api/v1/inventory/counts",
-        &timed(
-            &client,
-            &format!("{base}/api/v1/inventory/counts"),
-            Some(&sup),
-            o.requests,
-        )
-        .await,
+        &timed(&client, &api_url, Some(&sup), None, o.requests).await,
     );
 }

@@ -139,6 +139,9 @@ pub struct Judgement {
     pub veto_removed: bool,
 }
 
+/// The clause that sets up the district's comprehensive evaluation.
+const COMPREHENSIVE: &str = "三(三) 区社会办负责建立健全以街道自荐申报为主要形式，以社区居民满意度为主要标准的社区工作综合考评机制，将社区各项工作任务纳入和谐社区建设工作范畴";
+
 fn policy(c: &str) -> String {
     format!("{DOC} {c}")
 }
@@ -158,8 +161,16 @@ fn reason(rule: &str, citation: String, message: String) -> JudgementReason {
 pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
     let title = f.title.trim();
     let mut reasons = Vec::new();
-    let outcome = if f.kind == ActivityKind::DepartmentAssessment && !f.organiser_runs_comprehensive
+    let outcome = if f.kind == ActivityKind::DepartmentAssessment && f.organiser_runs_comprehensive
     {
+        // The one assessment the policy itself sets up: its mandate is 三(三).
+        reasons.push(reason(
+            "comprehensive_evaluation",
+            policy(COMPREHENSIVE),
+            format!("“{title}”是区社会办组织的社区工作综合考评，由本意见三(三)设立，予以保留；以街道自荐申报为主要形式，以居民满意度为主要标准。"),
+        ));
+        Outcome::Kept
+    } else if f.kind == ActivityKind::DepartmentAssessment {
         reasons.push(reason(
             "no_department_evaluations",
             policy(clause::EVALUATION_OWN),
@@ -174,7 +185,7 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
     {
         reasons.push(reason(
             "folded_into_comprehensive",
-            policy("三(三) 区社会办负责建立健全以街道自荐申报为主要形式，以社区居民满意度为主要标准的社区工作综合考评机制，将社区各项工作任务纳入和谐社区建设工作范畴"),
+            policy(COMPREHENSIVE),
             format!("“{title}”评价的是经准入的工作（准入编号 {n}）：不单独评比，纳入区社会办的社区工作综合考评。"),
         ));
         Outcome::FoldedIn
@@ -354,9 +365,15 @@ mod tests {
         let j = judge(&f, &register());
         assert_eq!(j.outcome, Outcome::Refused);
         assert!(j.reasons[0].citation.contains("各部门不再单独组织"));
-        // The district's comprehensive evaluation is the one assessment that stays.
+        // The district's comprehensive evaluation is the one assessment that stays: 三(三) sets
+        // it up.
         f.organiser_runs_comprehensive = true;
-        assert_ne!(outcome(&f), Outcome::Refused);
+        f.mandate_document = None;
+        let j = judge(&f, &register());
+        assert_eq!(
+            (j.outcome, j.reasons[0].rule.as_str()),
+            (Outcome::Kept, "comprehensive_evaluation")
+        );
     }
 
     #[test]

@@ -239,6 +239,14 @@ impl App {
             ),
             (
                 &clerk,
+                "社区示范创建（演示）",
+                "demonstration",
+                "京演示〔2026〕1号",
+                "按市里的创建标准",
+                false,
+            ),
+            (
+                &clerk,
                 "社区民政工作年度考核",
                 "department_assessment",
                 "",

@@ -49,6 +49,8 @@ CREATE TABLE inventory_steps (
     PRIMARY KEY (community_code, entry_id, seq),
     FOREIGN KEY (community_code, entry_id) REFERENCES inventory_entries (community_code, id)
 );
+-- The months of the before/after series: read from this index alone for the whole district.
+CREATE INDEX inventory_steps_dated ON inventory_steps (action, on_date);
 
 CREATE TABLE inventory_evidence (
     community_code TEXT NOT NULL,

@@ -150,7 +150,7 @@ async fn run_flow(db: TestDb) {
         201,
     )
     .await;
-    assert_ne!(district["outcome"], "refused", "{label}: {district}");
+    assert_eq!(district["outcome"], "kept", "{label}: {district}");
 
     // The register is public: no token.
     let public: Value = reqwest::get(s.url("/api/v1/evaluations?status=cancelled"))
