@@ -22,6 +22,7 @@ mod gate_violations;
 mod http_api;
 mod http_pages;
 mod inventory;
+mod inventory_import;
 mod lists;
 mod mandates;
 mod perimeter;
