@@ -87,14 +87,14 @@ pub struct ItemOut {
     /// 甄别词：自由填写的名称或标题中出现这些词时按本事项甄别（禁入事项、不应由社区出具的证明等）。
     pub terms: Vec<String>,
     /// 保留的证明事项的内容（仅 kind 为 certificate 时有，其余为 null）。
-    pub certificate: Option<CertificateOut>,
+    pub certificate: Option<CatalogCertificateOut>,
     /// 不应由社区出具的证明：应由哪个单位出具、居民的办理途径（仅 kind 为 certificate_negative 时有，其余为 null）。
     pub certificate_negative: Option<NegativeCertificateOut>,
 }
 
 /// 保留的证明事项（社区日常出具证明事项）。
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CertificateOut {
+pub struct CatalogCertificateOut {
     /// 内容及用途。
     pub content_and_purpose: String,
     /// 开具单位，如 社区居民委员会。
@@ -174,7 +174,7 @@ impl ItemOut {
             funding_required: it.funding_required,
             notes: it.notes.clone(),
             terms: it.terms.clone(),
-            certificate: it.certificate.as_deref().map(|c| CertificateOut {
+            certificate: it.certificate.as_deref().map(|c| CatalogCertificateOut {
                 content_and_purpose: c.content_and_purpose.clone(),
                 issuing_level: c.issuing_level.clone(),
                 also_issued_by: c.also_issued_by.clone(),

@@ -43,7 +43,7 @@ pub struct EvaluationRequest {
 
 /// 登记结论的一条理由。
 #[derive(Serialize, ToSchema)]
-pub struct ReasonOut {
+pub struct EvaluationReasonOut {
     pub rule: String,
     pub citation: String,
     pub message: String,
@@ -63,7 +63,7 @@ pub struct EvaluationOut {
     pub admitted_work: Option<String>,
     /// `kept`（保留）| `cancelled`（取消）| `refused`（不予登记：部门单独组织的考核）| `folded_in`（纳入综合考评）。
     pub outcome: String,
-    pub reasons: Vec<ReasonOut>,
+    pub reasons: Vec<EvaluationReasonOut>,
     /// 原设的一票否决已取消。
     pub veto_removed: bool,
     /// 登记日期（北京时间）。
@@ -86,7 +86,7 @@ impl From<EvaluationView> for EvaluationOut {
             reasons: v
                 .reasons
                 .into_iter()
-                .map(|r| ReasonOut {
+                .map(|r| EvaluationReasonOut {
                     rule: r.rule,
                     citation: r.citation,
                     message: r.message,

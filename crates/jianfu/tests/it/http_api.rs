@@ -921,3 +921,42 @@ async fn http_api_every_operation_documents_the_standard_errors() {
         "{gate}"
     );
 }
+
+/// utoipa names a schema after its Rust type and keeps the last one registered: two API types of
+/// the same name would silently describe one response with the other's schema (a gate reason's
+/// `effect` demanded of an evaluation's reasons). Every schema type has its own name.
+#[test]
+fn no_two_api_schema_types_share_a_name() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../jianfu-server/src/api");
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut schema_next = false;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with("#[derive(") {
+                schema_next = line.contains("ToSchema");
+            } else if let Some(rest) = line
+                .strip_prefix("pub struct ")
+                .or(line.strip_prefix("pub enum "))
+            {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if schema_next {
+                    let file = path.file_name().unwrap().to_string_lossy().to_string();
+                    if let Some(first) = seen.insert(name.clone(), file.clone()) {
+                        panic!("schema type {name} is defined in both {first} and {file}");
+                    }
+                }
+                schema_next = false;
+            }
+        }
+    }
+    assert!(
+        seen.contains_key("EvaluationReasonOut"),
+        "the scan found the API types"
+    );
+}
