@@ -65,6 +65,26 @@ impl TextError {
     }
 }
 
+/// Full-width ASCII (Ａ, １, （, ／) → half-width; the ideographic space → a space. Chinese
+/// keyboards type digits and codes this way; names keep what was typed, so callers use this only
+/// where a code, number or date is read.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// [`half_width`] over a whole text, trimmed.
+pub fn half_width_text(s: &str) -> String {
+    s.chars()
+        .map(half_width)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// Free text that passed the checks: trimmed, no control characters, within its length.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InputText(String);

@@ -17,6 +17,7 @@
 //! matter only another body knows (a bank, a utility, the employer…) is sent to that body.
 
 use crate::gate::{Catalog, CatalogItem, ItemKind};
+use crate::text::half_width;
 
 /// Longer than this, a typed certificate name is refused rather than screened: nobody names a
 /// certificate in more than a hundred characters, and the explanation quotes it back.
@@ -70,15 +71,6 @@ const LEADING: [&str; 24] = [
     "申请",
     "要",
 ];
-
-/// Full-width ASCII (Ａ, １, （) → half-width; the ideographic space → a space.
-fn half_width(c: char) -> char {
-    match c {
-        '\u{3000}' => ' ',
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    }
-}
 
 /// The text as the matcher compares it: half-width, simplified, lower case, only letters and
 /// digits, without 的/之 and without trailing "证明"-like words.

@@ -139,7 +139,9 @@ const PLACEHOLDERS: [&str; 12] = [
 ];
 
 /// A law basis counts when it names a law, regulation or rule in book-title marks (《…》);
-/// "无", "/" and the like, or words without a title, do not.
+/// "无", "/" and the like, or words without a title, do not. 三(二) opens its exceptions only to
+/// "法律、法规、规章明确规定": a basis nobody can look up is not one (tested in
+/// `placeholders_and_unnamed_laws_are_no_basis`).
 pub fn names_a_law(law_basis: &str) -> bool {
     let t = law_basis.trim();
     if PLACEHOLDERS.iter().any(|p| t.eq_ignore_ascii_case(p)) {

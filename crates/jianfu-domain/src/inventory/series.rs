@@ -36,6 +36,14 @@ pub fn months(first: &str, last: &str) -> Vec<String> {
     out
 }
 
+/// The `n` months ending with the month of `today` (`YYYY-MM`, oldest first).
+pub fn last_months(today: time::Date, n: u32) -> Vec<String> {
+    let end = today.year() * 12 + i32::from(u8::from(today.month())) - 1;
+    let start = end - n.saturating_sub(1) as i32;
+    let label = |k: i32| format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1);
+    months(&label(start), &label(end))
+}
+
 /// Cumulative counts at the end of each month in `months` (ascending), from counts per month
 /// of entries found and entries cleared (months before the first count into its total).
 pub fn monthly(
@@ -70,6 +78,17 @@ mod tests {
 
     fn per(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
         pairs.iter().map(|(m, n)| (m.to_string(), *n)).collect()
+    }
+
+    #[test]
+    fn the_last_twelve_months_end_with_this_one() {
+        let m = last_months(time::macros::date!(2026 - 02 - 15), 12);
+        assert_eq!(m.len(), 12);
+        assert_eq!((m[0].as_str(), m[11].as_str()), ("2025-03", "2026-02"));
+        assert_eq!(
+            last_months(time::macros::date!(2026 - 12 - 31), 1),
+            ["2026-12"]
+        );
     }
 
     #[test]

@@ -203,9 +203,8 @@ pub fn parse_day(raw: &str) -> Option<Date> {
     let s: String = raw
         .trim()
         .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '／' | '/' | '－' | '.' | '．' | '年' | '月' => '-',
+        .map(|c| match crate::text::half_width(c) {
+            '/' | '.' | '年' | '月' => '-',
             '日' => ' ',
             c => c,
         })

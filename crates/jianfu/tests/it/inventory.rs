@@ -40,6 +40,11 @@ fn entry_path(e: &Value) -> String {
     )
 }
 
+/// A step the server refuses with 422 and `code`, writing nothing.
+async fn refused_step(s: &TestServer, token: &str, e: &Value, body: Value, code: &str) {
+    expect_code(step(s, token, e, body).await, 422, code).await;
+}
+
 async fn step(s: &TestServer, token: &str, e: &Value, body: Value) -> reqwest::Response {
     api_post(s, token, &format!("{}/steps", entry_path(e)), &body).await
 }
@@ -105,42 +110,24 @@ async fn run_flow(db: TestDb) {
     );
 
     // Flagged: cannot be kept. Removal needs evidence and a date not in the future.
-    expect_code(
-        step(
-            &s,
-            &shegong,
-            &sign,
-            json!({"action": "keep", "expected_steps": 1}),
-        )
-        .await,
-        422,
+    refused_step(
+        &s,
+        &shegong,
+        &sign,
+        json!({"action": "keep", "expected_steps": 1}),
         "keep_not_allowed",
     )
     .await;
-    expect_code(
-        step(
-            &s,
-            &shegong,
-            &sign,
-            json!({"action": "remove", "expected_steps": 1, "on_date": "2026-06-01"}),
-        )
-        .await,
-        422,
+    refused_step(
+        &s,
+        &shegong,
+        &sign,
+        json!({"action": "remove", "expected_steps": 1, "on_date": "2026-06-01"}),
         "evidence_missing",
     )
     .await;
-    expect_code(
-        step(&s, &shegong, &sign, json!({"action": "remove", "expected_steps": 1, "on_date": "2027-01-01", "evidence_base64": b64(PNG)})).await,
-        422,
-        "date_in_future",
-    )
-    .await;
-    expect_code(
-        step(&s, &shegong, &sign, json!({"action": "remove", "expected_steps": 1, "on_date": "2026-06-01", "evidence_base64": b64(b"MZ\x90\0not an image")})).await,
-        422,
-        "file_type_not_allowed",
-    )
-    .await;
+    refused_step(&s, &shegong, &sign, json!({"action": "remove", "expected_steps": 1, "on_date": "2027-01-01", "evidence_base64": b64(PNG)}), "date_in_future").await;
+    refused_step(&s, &shegong, &sign, json!({"action": "remove", "expected_steps": 1, "on_date": "2026-06-01", "evidence_base64": b64(b"MZ\x90\0not an image")}), "file_type_not_allowed").await;
     // Another community's worker cannot see it, let alone act on it.
     expect_code(
         api_get(&s, &shegong2, &entry_path(&sign)).await,
@@ -173,12 +160,7 @@ async fn run_flow(db: TestDb) {
     .await;
     assert_eq!(marked["status"], "to_remove");
     // Someone who saw the old page is told it changed, and nothing is written.
-    expect_code(
-        step(&s, &shegong, &sign, json!({"action": "remove", "expected_steps": 1, "on_date": "2026-06-01", "evidence_base64": b64(PNG)})).await,
-        422,
-        "entry_changed",
-    )
-    .await;
+    refused_step(&s, &shegong, &sign, json!({"action": "remove", "expected_steps": 1, "on_date": "2026-06-01", "evidence_base64": b64(PNG)}), "entry_changed").await;
     let removed = json_ok(
         step(&s, &shegong, &sign, json!({"action": "remove", "expected_steps": 2, "on_date": "2026-06-01", "evidence_base64": b64(PNG)})).await,
         200,
@@ -375,15 +357,11 @@ async fn run_flow(db: TestDb) {
     )
     .await;
     assert_eq!(conv["status"], "converted", "{label}");
-    expect_code(
-        step(
-            &s,
-            &shegong,
-            &conv,
-            json!({"action": "reopen", "expected_steps": 2}),
-        )
-        .await,
-        422,
+    refused_step(
+        &s,
+        &shegong,
+        &conv,
+        json!({"action": "reopen", "expected_steps": 2}),
         "note_missing",
     )
     .await;
@@ -403,12 +381,7 @@ async fn run_flow(db: TestDb) {
         (Some("found"), None)
     );
     // A new removal cannot be dated before the reopening (today).
-    expect_code(
-        step(&s, &shegong, &back, json!({"action": "remove", "expected_steps": 3, "on_date": "2026-10-06", "evidence_base64": b64(PNG)})).await,
-        422,
-        "date_before_found",
-    )
-    .await;
+    refused_step(&s, &shegong, &back, json!({"action": "remove", "expected_steps": 3, "on_date": "2026-10-06", "evidence_base64": b64(PNG)}), "date_before_found").await;
     let c = json_ok(api_get(&s, &shegong, "/api/v1/inventory/counts").await, 200).await;
     let months: Vec<(String, i64, i64)> = c["series"]
         .as_array()

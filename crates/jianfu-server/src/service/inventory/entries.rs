@@ -1,8 +1,6 @@
 //! Recording entries and reading them.
 
-use super::{
-    EntryDetail, EntryView, Readers, facts_of, not_found, own_community, rejected, step_view, view,
-};
+use super::{EntryDetail, EntryView, Readers, not_found, own_community, rejected, step_view, view};
 use crate::service::listing::{ListKind, Listing, Paged, read_page};
 use crate::service::notices::Recipient;
 use crate::service::{Actor, App, RequestMeta, ServiceError};
@@ -42,20 +40,8 @@ fn bad(code: &'static str, message: String) -> ServiceError {
     ServiceError::Rejected { code, message }
 }
 
-/// Full-width digits and letters (１２３, ＡＢ) as typed on a Chinese keyboard, read as ASCII, for
-/// codes, numbers and dates (never for names, which keep what was typed).
-pub(crate) fn half_width(s: &str) -> String {
-    s.trim()
-        .chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            c => c,
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
+/// Codes, numbers and dates as typed on a Chinese keyboard (１２３ → 123); names keep what was typed.
+pub(crate) use jianfu_domain::text::half_width_text as half_width;
 
 fn kind_of(raw: &str) -> Result<BurdenKind, ServiceError> {
     let t = raw.trim();
@@ -440,7 +426,6 @@ impl App {
         let may_answer =
             actor.may(Permission::AnswerInventory) && own == Some(row.owner_code.as_str());
         let mandates = self.mandates_in_force(&self.today_beijing()).await?;
-        let _ = facts_of(&row)?;
         Ok(EntryDetail {
             entry: view(row, &tree, &mandates)?,
             history,

@@ -120,16 +120,6 @@ impl EntryView {
     pub fn unconfirmed(&self) -> i64 {
         self.steps - self.confirmed_steps
     }
-    pub fn facts(&self) -> EntryFacts {
-        EntryFacts {
-            kind: self.kind,
-            title: self.title.clone(),
-            owner: self.owner.clone(),
-            law_basis: self.law_basis.clone(),
-            mandate_document: self.mandate_document.clone(),
-            details: self.details.clone(),
-        }
-    }
 }
 
 pub(crate) fn facts_of(r: &InventoryRow) -> Result<EntryFacts, ServiceError> {

@@ -4,7 +4,7 @@
 use super::Readers;
 use crate::service::{Actor, App, ServiceError};
 use jianfu_domain::inventory::Status;
-use jianfu_domain::inventory::series::{MonthPoint, monthly, months};
+use jianfu_domain::inventory::series::{MonthPoint, last_months, monthly};
 use jianfu_domain::org::OrgTree;
 use jianfu_domain::permission::Permission;
 use jianfu_domain::{OrgCode, OrgKind};
@@ -167,13 +167,6 @@ impl App {
         streets.sort_by(|a, b| b.after.cmp(&a.after).then(a.code.cmp(&b.code)));
         community_rows.sort_by(|a, b| b.after.cmp(&a.after).then(a.code.cmp(&b.code)));
         departments.sort_by(|a, b| b.after.cmp(&a.after).then(a.code.cmp(&b.code)));
-        let this_month = self.today_beijing()[..7].to_string();
-        let first = {
-            let d = self.today();
-            let (y, m) = (d.year(), u8::from(d.month()) as i32);
-            let back = y * 12 + (m - 1) - 11;
-            format!("{:04}-{:02}", back / 12, back % 12 + 1)
-        };
         let per = self.store.inventory_months(&filter).await?;
         // A month can come twice (recorded and reopened): summed.
         let sum = |rows: Vec<(String, i64)>| {
@@ -184,7 +177,7 @@ impl App {
                 })
         };
         let (found, cleared) = (sum(per.found), sum(per.cleared));
-        let series = monthly(&found, &cleared, &months(&first, &this_month));
+        let series = monthly(&found, &cleared, &last_months(self.today(), 12));
         Ok(Overview {
             total,
             streets,

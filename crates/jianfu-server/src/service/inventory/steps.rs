@@ -49,6 +49,8 @@ fn evidence_error(e: ViolationError) -> ServiceError {
     }
 }
 
+/// Each use case answers with the entry's address as stored (for a redirect), never one built
+/// from what was typed into a URL.
 impl App {
     /// The community records a step of the clean-up.
     pub async fn inventory_step(
@@ -58,7 +60,7 @@ impl App {
         community: &str,
         id: &str,
         input: &StepInput,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<String, ServiceError> {
         actor.require(Permission::RecordInventory)?;
         let (row, tree) = self.readable_entry(actor, community, id).await?;
         if own_community(actor, &tree)?.as_str() != row.community_code {
@@ -202,7 +204,7 @@ impl App {
         {
             return Err(stale());
         }
-        Ok(())
+        Ok(format!("/inventory/{}/{}", row.community_code, row.id))
     }
 
     /// The department or street that placed an entry answers it, and may give its basis: the
@@ -214,7 +216,7 @@ impl App {
         community: &str,
         id: &str,
         input: &AnswerInput,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<String, ServiceError> {
         actor.require(Permission::AnswerInventory)?;
         let (row, tree) = self.readable_entry(actor, community, id).await?;
         let own = actor.org.as_ref().ok_or(ServiceError::Forbidden)?;
@@ -298,7 +300,7 @@ impl App {
         {
             return Err(stale());
         }
-        Ok(())
+        Ok(format!("/inventory/{}/{}", row.community_code, row.id))
     }
 
     /// A street officer confirms an entry's steps so far (二(三): 街道(镇)统筹、督促检查).
@@ -309,7 +311,7 @@ impl App {
         community: &str,
         id: &str,
         expected_steps: i64,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<String, ServiceError> {
         actor.require(Permission::ConfirmInventory)?;
         let (row, tree) = self.readable_entry(actor, community, id).await?;
         let street = actor.org.as_ref().ok_or(ServiceError::Forbidden)?;
@@ -349,6 +351,6 @@ impl App {
         {
             return Err(stale());
         }
-        Ok(())
+        Ok(format!("/inventory/{}/{}", row.community_code, row.id))
     }
 }

@@ -65,19 +65,6 @@ impl DetailPage {
     }
 }
 
-/// The entry's address from the (already checked) path: the community code as stored (the
-/// parser trims), the id percent-encoded, so nothing typed into a URL reaches a header raw.
-fn entry_path(community: &str, id: &str) -> String {
-    let community = jianfu_domain::OrgCode::parse(community)
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    let id: String = id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    format!("/inventory/{community}/{id}")
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct DetailQuery {
     #[serde(default)]
@@ -202,9 +189,7 @@ pub(super) async fn step(
         .inventory_step(&actor, &meta, &community, &id, &input)
         .await
     {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("{}?done=step", entry_path(&community, &id))).into_response())
-        }
+        Ok(path) => Ok(Redirect::to(&format!("{path}?done=step")).into_response()),
         Err(e) => {
             let msg = refused_or(e)?;
             let msg = format!("{msg}（所填内容已保留；证据文件需重新选择。）");
@@ -240,9 +225,7 @@ pub(super) async fn answer(
         .answer_inventory(&actor, &meta, &community, &id, &input)
         .await
     {
-        Ok(()) => Ok(
-            Redirect::to(&format!("{}?done=answer", entry_path(&community, &id))).into_response(),
-        ),
+        Ok(path) => Ok(Redirect::to(&format!("{path}?done=answer")).into_response()),
         Err(e) => {
             let msg = refused_or(e)?;
             show(&app, ctx, &community, &id, typed, Some(msg), None).await
@@ -266,9 +249,7 @@ pub(super) async fn confirm(
         .confirm_inventory(&actor, &meta, &community, &id, expected)
         .await
     {
-        Ok(()) => Ok(
-            Redirect::to(&format!("{}?done=confirm", entry_path(&community, &id))).into_response(),
-        ),
+        Ok(path) => Ok(Redirect::to(&format!("{path}?done=confirm")).into_response()),
         Err(e) => {
             let msg = refused_or(e)?;
             show(
