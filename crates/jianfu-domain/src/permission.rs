@@ -63,6 +63,19 @@ pub enum Permission {
     /// Register one's own 达标、检查评比、示范创建 activities aimed at communities (部门、街道、
     /// 区社会办); the register judges each at once.
     RegisterEvaluations,
+    /// Build, publish and revise residents' satisfaction questionnaires (区社会办).
+    ManageSurveys,
+    /// Print the one-time household codes of a community's survey slips. Never the community
+    /// being evaluated: its street or the district prints them (DESIGN.md, surveys nobody can
+    /// link to a household).
+    PrintSurveyCodes,
+    /// See survey results within the account's scope; free text in full only for one's own
+    /// community.
+    ViewSurveyResults,
+    /// Run the yearly comprehensive evaluation (综合考评): scheme, scores, publication (区社会办).
+    RunComprehensiveEvaluation,
+    /// Nominate one's own communities with a self-report (街道自荐申报).
+    NominateCommunities,
 }
 
 pub fn grants(role: Role) -> &'static [Permission] {
@@ -80,6 +93,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewSealLog,
             ViewInventory,
             RecordInventory,
+            ViewSurveyResults,
         ],
         Role::CommunityDirector => &[
             ViewOrgs,
@@ -91,6 +105,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewSealLog,
             ViewInventory,
             RecordInventory,
+            ViewSurveyResults,
         ],
         Role::StreetOfficer => &[
             ViewOrgs,
@@ -101,6 +116,9 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ConfirmInventory,
             AnswerInventory,
             RegisterEvaluations,
+            PrintSurveyCodes,
+            ViewSurveyResults,
+            NominateCommunities,
         ],
         Role::DepartmentClerk => &[
             ViewOrgs,
@@ -117,6 +135,10 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ManageCatalog,
             ViewInventory,
             RegisterEvaluations,
+            ManageSurveys,
+            PrintSurveyCodes,
+            ViewSurveyResults,
+            RunComprehensiveEvaluation,
         ],
         Role::Supervisor => &[
             ViewOrgs,
@@ -124,6 +146,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ConfirmViolations,
             ViewSealLog,
             ViewInventory,
+            ViewSurveyResults,
         ],
     }
 }
@@ -213,10 +236,37 @@ mod tests {
             ConfirmInventory,
             AnswerInventory,
             RegisterEvaluations,
+            ManageSurveys,
+            PrintSurveyCodes,
+            ViewSurveyResults,
+            RunComprehensiveEvaluation,
+            NominateCommunities,
         ];
         for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
             assert!(business.iter().all(|p| !allows(&[r], *p)), "{r}");
         }
+    }
+
+    #[test]
+    fn survey_codes_are_never_printed_by_the_community_being_evaluated() {
+        for r in Role::ALL {
+            let community = matches!(
+                r,
+                Role::CommunityWorker | Role::CommunityDirector | Role::Resident
+            );
+            if community {
+                assert!(!allows(&[r], PrintSurveyCodes), "{r}");
+            }
+        }
+        assert!(allows(&[Role::StreetOfficer], PrintSurveyCodes));
+        assert!(allows(&[Role::DistrictApprover], ManageSurveys));
+        assert!(!allows(&[Role::StreetOfficer], ManageSurveys));
+        assert!(allows(&[Role::StreetOfficer], NominateCommunities));
+        assert!(!allows(&[Role::StreetOfficer], RunComprehensiveEvaluation));
+        assert!(allows(
+            &[Role::DistrictApprover],
+            RunComprehensiveEvaluation
+        ));
     }
 
     #[test]

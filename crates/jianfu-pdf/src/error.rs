@@ -1,5 +1,5 @@
-//! Why a certificate could not be rendered. Every message is meant to be shown to the community
-//! worker as it is; `code()` is the stable machine code for APIs.
+//! Why a certificate or a sheet of survey code slips could not be rendered. Every message is meant
+//! to be shown to the community worker as it is; `code()` is the stable machine code for APIs.
 
 use std::fmt::Write as _;
 
@@ -22,7 +22,9 @@ pub enum PdfError {
     #[error("{}", missing_glyphs_message(.0))]
     MissingGlyphs(Vec<char>),
 
-    /// A one-line field (certificate number, verification code) does not fit its place.
+    /// A field does not fit its place: a one-line field of a certificate (number, verification
+    /// code), or text of a survey code slip beyond its lines (title, community, code, closing date,
+    /// link, note).
     #[error("“{field}”过长，排不下，请缩短后重试")]
     TooWide { field: &'static str },
 
@@ -33,6 +35,19 @@ pub enum PdfError {
     /// The verification URL does not fit in a QR code.
     #[error("核验网址过长，无法生成二维码")]
     VerifyUrlTooLong,
+
+    /// A sheet of survey code slips without a single code: there is nothing to print.
+    #[error("没有可打印的入户码：请先生成入户码，再打印入户码条")]
+    NoCodes,
+
+    /// More codes than one sheet of slips may carry (one print run, 10 slips a page).
+    #[error("一次最多打印 {max} 个入户码，本次有 {count} 个，请分批打印")]
+    TooManyCodes { count: usize, max: usize },
+
+    /// A required field of the survey code slips is blank (a code among them included): a slip
+    /// without its survey, link or code cannot be used by the household that gets it.
+    #[error("“{field}”为空：不能打印缺少内容的入户码条")]
+    SlipFieldEmpty { field: &'static str },
 
     /// The fonts compiled into the program could not be read (a broken build, not bad input).
     #[error("内置字库无法读取（{0}），请联系系统管理员")]
@@ -53,6 +68,9 @@ impl PdfError {
             PdfError::TooWide { .. } => "certificate_field_too_wide",
             PdfError::TooLong { .. } => "certificate_too_long",
             PdfError::VerifyUrlTooLong => "certificate_verify_url_too_long",
+            PdfError::NoCodes => "survey_slips_no_codes",
+            PdfError::TooManyCodes { .. } => "survey_slips_too_many_codes",
+            PdfError::SlipFieldEmpty { .. } => "survey_slips_field_empty",
             PdfError::Font(_) => "certificate_font_unavailable",
             PdfError::Pdf(_) => "certificate_pdf_failed",
         }

@@ -6,15 +6,21 @@
 //! date bottom right under a dashed seal area for the physical seal, and a vector QR code with the
 //! verification code for the public verification page. Output is deterministic: the same input
 //! gives the same bytes. Nothing here touches the network, the clock or the file system.
+//!
+//! [`render_code_slips`] prints, with the same fonts and QR drawing, a sheet of one-time survey code
+//! slips (入户码条) for residents' satisfaction surveys: ten slips a page between cut lines.
 
+mod draw;
 mod error;
 mod fonts;
 mod linebreak;
 mod qr;
 mod render;
+mod slips;
 
 pub use error::PdfError;
 pub use render::MAX_PAGES;
+pub use slips::{CodeSlips, MAX_SLIP_CODES, render_code_slips};
 
 /// A filled certificate, ready to print. All text is shown exactly as given (after trimming);
 /// body paragraphs are separated by `'\n'` and get a two-character first-line indent, so any
@@ -62,5 +68,7 @@ pub fn missing_glyphs(text: &str) -> Result<Vec<char>, PdfError> {
     Ok(missing)
 }
 
+#[cfg(test)]
+mod slips_tests;
 #[cfg(test)]
 mod tests;

@@ -1,25 +1,18 @@
-//! Page layout (plan: where every line goes) and drawing (krilla). Planning first lets the page
-//! count be known before anything is drawn, for "第 i 页　共 n 页".
+//! The certificate's page layout (plan: where every line goes), drawn by `draw::write_pdf`.
+//! Planning first lets the page count be known before anything is drawn, for "第 i 页　共 n 页".
 
-use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Transform};
-use krilla::num::NormalizedF32;
-use krilla::page::PageSettings;
-use krilla::paint::{Fill, LineCap, LineJoin, Stroke, StrokeDash};
-use krilla::text::{GlyphId, KrillaGlyph};
-use krilla::{Document, SerializeSettings};
 
-use crate::fonts::{Face, Fonts, fonts};
-use crate::linebreak::{break_lines, justify_gap, wordish};
+use crate::draw::{
+    BLACK, FaceKind, GREY, Ink, MM, Op, PAGE_H, PAGE_W, Wrapped, baseline, face, face_for, fill,
+    glyphs, stroke, text_op, wrap, wrap_balanced, write_pdf,
+};
+use crate::fonts::{Fonts, fonts};
 use crate::qr::QrMatrix;
 use crate::{CertificateDoc, PdfError};
 
 /// A certificate is a page or two; more is a mistake in the template or the input.
 pub const MAX_PAGES: usize = 5;
-
-const MM: f32 = 72.0 / 25.4;
-const PAGE_W: f32 = 210.0 * MM;
-const PAGE_H: f32 = 297.0 * MM;
 
 /// 三号 (16 pt) body text, 28 characters a line and about 22 lines a page, as in GB/T 9704.
 const BODY_SIZE: f32 = 16.0;
@@ -53,62 +46,11 @@ const SEAL_RADIUS: f32 = 21.0 * MM;
 
 const VERIFY_HINT: &str = "扫码或访问核验页面，输入证明编号和核验码即可查验真伪。";
 
-#[derive(Clone, Copy)]
-enum FaceKind {
-    Body,
-    Title,
-    Mono,
-}
-
-#[derive(Clone, Copy)]
-struct Ink {
-    rgb: (u8, u8, u8),
-    opacity: f32,
-}
-
-const BLACK: Ink = Ink {
-    rgb: (0, 0, 0),
-    opacity: 1.0,
-};
-const GREY: Ink = Ink {
-    rgb: (110, 110, 110),
-    opacity: 1.0,
-};
 /// The revoked mark: red, translucent so the text under it stays readable.
 const VOID_RED: Ink = Ink {
     rgb: (200, 16, 16),
     opacity: 0.55,
 };
-
-enum Op {
-    Text {
-        face: FaceKind,
-        /// Fill and stroke: a bold look for a face that has no bold cut.
-        synthetic_bold: bool,
-        size: f32,
-        x: f32,
-        baseline: f32,
-        text: String,
-        /// Extra points after each character where a line break is allowed (justification).
-        gap: Option<f32>,
-        /// Extra em between all characters.
-        tracking: f32,
-        ink: Ink,
-    },
-    Rule {
-        x1: f32,
-        x2: f32,
-        y: f32,
-    },
-    SealCircle {
-        cx: f32,
-        cy: f32,
-    },
-    Qr {
-        x: f32,
-        y: f32,
-    },
-}
 
 /// The fields after trimming and splitting, checked for blanks and control characters.
 struct Prepared<'a> {
@@ -123,7 +65,11 @@ struct Prepared<'a> {
     notes: Vec<String>,
 }
 
-fn one_line<'a>(field: &'static str, value: &'a str, required: bool) -> Result<&'a str, PdfError> {
+pub(crate) fn one_line<'a>(
+    field: &'static str,
+    value: &'a str,
+    required: bool,
+) -> Result<&'a str, PdfError> {
     let v = value.trim();
     if let Some(c) = v.chars().find(|c| c.is_control()) {
         return Err(PdfError::ControlCharacter {
@@ -139,7 +85,7 @@ fn one_line<'a>(field: &'static str, value: &'a str, required: bool) -> Result<&
 
 /// Splits on line breaks (\n, \r\n, \r), turns tabs into spaces, drops typed indentation and
 /// blank paragraphs.
-fn paragraphs(field: &'static str, text: &str) -> Result<Vec<String>, PdfError> {
+pub(crate) fn paragraphs(field: &'static str, text: &str) -> Result<Vec<String>, PdfError> {
     let mut out = Vec::new();
     for raw in text.split('\n') {
         let p: String = raw
@@ -207,16 +153,8 @@ struct FaceChoice {
 
 fn choose_faces(p: &Prepared, f: &Fonts) -> Result<FaceChoice, PdfError> {
     let mut missing: Vec<char> = Vec::new();
-    let title = if p.title.chars().all(|c| f.title.has(c)) {
-        FaceKind::Title
-    } else {
-        FaceKind::Body
-    };
-    let code = if p.verify_code.chars().all(|c| f.mono.has(c)) {
-        FaceKind::Mono
-    } else {
-        FaceKind::Body
-    };
+    let title = face_for(f, FaceKind::Title, [p.title]);
+    let code = face_for(f, FaceKind::Mono, [p.verify_code]);
     let mut fields: Vec<&str> = vec![
         p.title,
         p.number,
@@ -236,20 +174,6 @@ fn choose_faces(p: &Prepared, f: &Fonts) -> Result<FaceChoice, PdfError> {
     } else {
         Err(PdfError::MissingGlyphs(missing))
     }
-}
-
-fn face(f: &Fonts, kind: FaceKind) -> &Face {
-    match kind {
-        FaceKind::Body => &f.body,
-        FaceKind::Title => &f.title,
-        FaceKind::Mono => &f.mono,
-    }
-}
-
-/// Baseline of a line whose slot (of height `pitch`) starts at `top`: CJK glyphs sit centred in
-/// the slot (their em box runs from 0.88 em above the baseline to 0.12 em below).
-fn baseline(top: f32, pitch: f32, size: f32) -> f32 {
-    top + pitch / 2.0 + 0.38 * size
 }
 
 struct Planner<'f> {
@@ -306,27 +230,8 @@ impl<'f> Planner<'f> {
     }
 
     /// Wrapped lines of `text` in `kind` at `size`: (line text, natural width, justification gap).
-    fn wrap(
-        &self,
-        kind: FaceKind,
-        text: &str,
-        size: f32,
-        width: f32,
-        indent: f32,
-    ) -> Vec<(String, f32, Option<f32>)> {
-        let f = face(self.fonts, kind);
-        break_lines(text, |c| f.char_em(c) * size, width, indent)
-            .into_iter()
-            .map(|l| {
-                let s = &text[l.range.clone()];
-                let gap = if l.justify {
-                    justify_gap(s, l.width, l.available, size)
-                } else {
-                    None
-                };
-                (s.to_string(), l.width, gap)
-            })
-            .collect()
+    fn wrap(&self, kind: FaceKind, text: &str, size: f32, width: f32, indent: f32) -> Vec<Wrapped> {
+        wrap(face(self.fonts, kind), text, size, width, indent)
     }
 }
 
@@ -352,21 +257,8 @@ fn plan(p: &Prepared, f: &Fonts, faces: &FaceChoice) -> Result<Vec<Vec<Op>>, Pdf
         3 | 4 => 0.5,
         _ => 0.0,
     };
-    // A title that needs several lines is balanced: the narrowest width giving the same number of
-    // lines, so the lines come out about equal ("排列对称") instead of one full and one stub.
-    let mut title_lines = pl.wrap(faces.title, p.title, TITLE_SIZE, CONTENT_W, 0.0);
-    if title_lines.len() > 1 {
-        let total = pl.width(faces.title, p.title, TITLE_SIZE);
-        let mut width = (total / title_lines.len() as f32).ceil();
-        while width < CONTENT_W {
-            let attempt = pl.wrap(faces.title, p.title, TITLE_SIZE, width, 0.0);
-            if attempt.len() <= title_lines.len() {
-                title_lines = attempt;
-                break;
-            }
-            width += TITLE_SIZE / 2.0;
-        }
-    }
+    // A title that needs several lines is balanced (lines about equal, not one full and a stub).
+    let title_lines = wrap_balanced(face(f, faces.title), p.title, TITLE_SIZE, CONTENT_W);
     for (line, w, _) in title_lines {
         let b = baseline(pl.y, TITLE_PITCH, TITLE_SIZE);
         let spaced = w + tracking * TITLE_SIZE * (line.chars().count() as f32 - 1.0);
@@ -510,6 +402,7 @@ fn plan(p: &Prepared, f: &Fonts, faces: &FaceChoice) -> Result<Vec<Vec<Op>>, Pdf
     pl.push(Op::SealCircle {
         cx: block_cx,
         cy: sig_top + seal_cy,
+        r: SEAL_RADIUS,
     });
     pl.text(
         FaceKind::Body,
@@ -542,6 +435,7 @@ fn plan(p: &Prepared, f: &Fonts, faces: &FaceChoice) -> Result<Vec<Vec<Op>>, Pdf
     pl.push(Op::Qr {
         x: LEFT,
         y: row_top,
+        side: QR_SIDE,
     });
     let code_baseline = row_top + 20.0;
     pl.text(
@@ -610,81 +504,6 @@ fn plan(p: &Prepared, f: &Fonts, faces: &FaceChoice) -> Result<Vec<Vec<Op>>, Pdf
     Ok(pl.pages)
 }
 
-fn text_op(face: FaceKind, size: f32, x: f32, baseline: f32, text: &str, ink: Ink) -> Op {
-    Op::Text {
-        face,
-        synthetic_bold: false,
-        size,
-        x,
-        baseline,
-        text: text.to_string(),
-        gap: None,
-        tracking: 0.0,
-        ink,
-    }
-}
-
-fn glyphs(face: &Face, text: &str, size: f32, gap: Option<f32>, tracking: f32) -> Vec<KrillaGlyph> {
-    let mut out = Vec::with_capacity(text.len() / 2);
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        // Every character was checked against the face before layout; glyph 0 (.notdef) can
-        // only appear if that check and this code disagree.
-        let g = face.glyph(c).unwrap_or(GlyphId::new(0));
-        let mut advance = face.advance_em(g) + tracking;
-        if let (Some(gap), Some(&(_, next))) = (gap, chars.peek())
-            && !(wordish(c) && wordish(next))
-        {
-            advance += gap / size;
-        }
-        out.push(KrillaGlyph::new(
-            g,
-            advance,
-            0.0,
-            0.0,
-            0.0,
-            i..i + c.len_utf8(),
-            None,
-        ));
-    }
-    out
-}
-
-fn fill(ink: Ink) -> Fill {
-    let (r, g, b) = ink.rgb;
-    Fill {
-        paint: rgb::Color::new(r, g, b).into(),
-        opacity: NormalizedF32::new(ink.opacity).unwrap_or(NormalizedF32::ONE),
-        ..Default::default()
-    }
-}
-
-fn stroke(ink: Ink, width: f32, dash: Option<StrokeDash>) -> Stroke {
-    let (r, g, b) = ink.rgb;
-    Stroke {
-        paint: rgb::Color::new(r, g, b).into(),
-        width,
-        opacity: NormalizedF32::new(ink.opacity).unwrap_or(NormalizedF32::ONE),
-        line_cap: LineCap::Butt,
-        line_join: LineJoin::Round,
-        dash,
-        ..Default::default()
-    }
-}
-
-/// A circle from four cubic Béziers (the usual 0.5523 handle length).
-fn circle(cx: f32, cy: f32, r: f32) -> Option<krilla::geom::Path> {
-    let k = 0.552_284_8 * r;
-    let mut pb = PathBuilder::new();
-    pb.move_to(cx + r, cy);
-    pb.cubic_to(cx + r, cy + k, cx + k, cy + r, cx, cy + r);
-    pb.cubic_to(cx - k, cy + r, cx - r, cy + k, cx - r, cy);
-    pb.cubic_to(cx - r, cy - k, cx - k, cy - r, cx, cy - r);
-    pb.cubic_to(cx + k, cy - r, cx + r, cy - k, cx + r, cy);
-    pb.close();
-    pb.finish()
-}
-
 fn rect_outline(x: f32, y: f32, w: f32, h: f32) -> Option<krilla::geom::Path> {
     let mut pb = PathBuilder::new();
     pb.move_to(x, y);
@@ -702,95 +521,21 @@ pub(crate) fn render(doc: &CertificateDoc) -> Result<Vec<u8>, PdfError> {
     let qr = QrMatrix::encode(p.verify_url)?;
     let pages = plan(&p, f, &faces)?;
 
-    let mut document = Document::new_with(SerializeSettings::default());
     let mut title = p.title.to_string();
     if doc.revoked {
         title.push_str("（已作废）");
     }
     // No creation date, and the file ID derives from the number: same input, same bytes.
-    document.set_metadata(
-        krilla::metadata::Metadata::new()
-            .title(title)
-            .creator("jianfu 减负".to_string())
-            .language("zh-CN".to_string())
-            .document_id(p.number.to_string()),
-    );
-    let size =
-        PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| PdfError::Pdf("page size".into()))?;
-    for ops in &pages {
-        let mut page = document.start_page_with(size.clone());
-        let mut s = page.surface();
-        for op in ops {
-            match op {
-                Op::Text {
-                    face: kind,
-                    synthetic_bold,
-                    size,
-                    x,
-                    baseline,
-                    text,
-                    gap,
-                    tracking,
-                    ink,
-                } => {
-                    let fc = face(f, *kind);
-                    s.set_fill(Some(fill(*ink)));
-                    s.set_stroke(synthetic_bold.then(|| stroke(*ink, size * 0.035, None)));
-                    let gs = glyphs(fc, text, *size, *gap, *tracking);
-                    s.draw_glyphs(
-                        Point::from_xy(*x, *baseline),
-                        &gs,
-                        fc.font.clone(),
-                        text,
-                        *size,
-                        false,
-                    );
-                    s.set_stroke(None);
-                }
-                Op::Rule { x1, x2, y } => {
-                    let mut pb = PathBuilder::new();
-                    pb.move_to(*x1, *y);
-                    pb.line_to(*x2, *y);
-                    if let Some(path) = pb.finish() {
-                        s.set_fill(None);
-                        s.set_stroke(Some(stroke(GREY, 0.6, None)));
-                        s.draw_path(&path);
-                        s.set_stroke(None);
-                    }
-                }
-                Op::SealCircle { cx, cy } => {
-                    if let Some(path) = circle(*cx, *cy, SEAL_RADIUS) {
-                        s.set_fill(None);
-                        s.set_stroke(Some(stroke(
-                            GREY,
-                            0.6,
-                            Some(StrokeDash {
-                                array: vec![3.0, 3.0],
-                                offset: 0.0,
-                            }),
-                        )));
-                        s.draw_path(&path);
-                        s.set_stroke(None);
-                    }
-                }
-                Op::Qr { x, y } => {
-                    if let Some(path) = qr.path(*x, *y, QR_SIDE) {
-                        s.set_stroke(None);
-                        s.set_fill(Some(fill(BLACK)));
-                        s.draw_path(&path);
-                    }
-                }
-            }
-        }
+    let metadata = krilla::metadata::Metadata::new()
+        .title(title)
+        .creator("jianfu 减负".to_string())
+        .language("zh-CN".to_string())
+        .document_id(p.number.to_string());
+    write_pdf(metadata, &pages, f, &qr, |s| {
         if doc.revoked {
-            draw_void_mark(&mut s, f);
+            draw_void_mark(s, f);
         }
-        s.finish();
-        page.finish();
-    }
-    document
-        .finish()
-        .map_err(|e| PdfError::Pdf(format!("{e:?}")))
+    })
 }
 
 /// "已作废" in large red type inside a double frame, tilted across the middle of the page.
@@ -897,7 +642,7 @@ mod tests {
         let (cx, cy) = last
             .iter()
             .find_map(|op| match op {
-                Op::SealCircle { cx, cy } => Some((*cx, *cy)),
+                Op::SealCircle { cx, cy, .. } => Some((*cx, *cy)),
                 _ => None,
             })
             .unwrap();

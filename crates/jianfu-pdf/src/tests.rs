@@ -7,7 +7,7 @@ pub(crate) mod sample_doc;
 use sample_doc::{BODY, sample};
 
 /// All text of all pages, whitespace removed (extraction inserts spaces and breaks freely).
-fn text_of(pdf: &[u8]) -> (usize, String) {
+pub(crate) fn text_of(pdf: &[u8]) -> (usize, String) {
     let doc = lopdf::Document::load_mem(pdf).expect("lopdf parses the output");
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     let text = doc.extract_text(&pages).expect("text extracts");

@@ -136,6 +136,32 @@ pub const PLACEMENTS: &[TablePlacement] = &[
         Distributed("organiser_code"),
         "考核评比按组织单位，与准入事项的部门同置",
     ),
+    t("surveys", Reference, "问卷：一年几份，每次答卷都要读"),
+    t(
+        "survey_code_batches",
+        Distributed("community_code"),
+        "入户码按社区打印，与入户码同置",
+    ),
+    t(
+        "survey_codes",
+        Distributed("community_code"),
+        "已用码集合按社区；答卷地址里带社区代码，核销只碰一个分片",
+    ),
+    t(
+        "survey_tallies",
+        Distributed("community_code"),
+        "答卷计数与核销同置，在同一事务里",
+    ),
+    t(
+        "survey_scores",
+        Distributed("community_code"),
+        "满意度得分分布与计数同置",
+    ),
+    t(
+        "survey_texts",
+        Distributed("community_code"),
+        "意见建议原文与计数同置",
+    ),
     t(
         "certificate_applications",
         Distributed("community_code"),

@@ -27,6 +27,7 @@ mod scale_store;
 mod seal_store;
 mod sqlite;
 mod store;
+mod survey_store;
 mod url;
 mod violation_store;
 
@@ -58,6 +59,9 @@ pub use notice_store::{
 pub use scale_store::ScaleStore;
 pub use seal_store::{SealAppended, SealCursor, SealDraft, SealEntryRow, SealFilter, SealStore};
 pub use store::{CoreStore, Store};
+pub use survey_store::{
+    CodeBatchRow, SubmitOutcome, SurveyCounts, SurveyRow, SurveyStore, SurveySubmission,
+};
 pub use url::DatabaseUrl;
 pub use violation_store::{
     DepartmentCount, EvidenceMeta, EvidenceRow, ViolationDecision, ViolationFilter, ViolationRow,

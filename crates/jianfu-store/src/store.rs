@@ -18,6 +18,7 @@ pub trait Store:
     + crate::ViolationStore
     + crate::InventoryStore
     + crate::EvaluationStore
+    + crate::SurveyStore
     + crate::NoticeStore
     + crate::CertificateStore
     + crate::MandateStore
@@ -34,6 +35,7 @@ impl<T> Store for T where
         + crate::ViolationStore
         + crate::InventoryStore
         + crate::EvaluationStore
+        + crate::SurveyStore
         + crate::NoticeStore
         + crate::CertificateStore
         + crate::MandateStore

@@ -15,7 +15,7 @@ pub const CITE_VERIFICATION: Citation = Citation {
 pub const NUMBER_PREFIX: &str = "ZM";
 
 /// Crockford's base32 alphabet: digits and letters without I, L, O, U.
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub(crate) const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// A parsed certificate number.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,6 +16,7 @@ pub mod notices;
 pub mod openapi_rules;
 pub mod orgs;
 pub mod seal;
+pub mod surveys;
 pub mod tokens;
 pub mod violations;
 
@@ -40,6 +41,7 @@ use utoipa_axum::routes;
          (name = "violations", description = "违规下派举报与撤销"),
          (name = "evaluations", description = "考核评比登记：保留与取消的活动及理由（查询公开）"),
          (name = "inventory", description = "负担台账清理：登记、清理、街道确认、主管单位答复、清理前后的数字"),
+         (name = "surveys", description = "居民满意度调查：问卷、入户码、匿名答卷（公开）与结果"),
          (name = "certificates", description = "居民证明：申请、核实、用印审批、出具、作废与公开核验"),
          (name = "seal", description = "用印登记：签名检查点、包含证明、用印记录"),
          (name = "notices", description = "站内通知"),
@@ -79,6 +81,7 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(violations::routes())
         .merge(inventory::routes())
         .merge(evaluations::routes())
+        .merge(surveys::routes())
         .merge(seal::routes())
         .merge(audit::routes())
         .merge(certificates::routes())

@@ -29,6 +29,7 @@ pub mod pii;
 pub mod portable;
 pub mod seal;
 pub mod second_factor;
+pub mod surveys;
 pub mod text_field;
 pub mod tokens;
 pub mod violations;

@@ -191,3 +191,70 @@ mod tests {
         assert!(month_lines("m", "空", &[]).ends_with("</svg>"));
     }
 }
+
+/// A QR code of `text` as inline SVG (one path of unit squares, 4 modules of quiet zone); the
+/// page's CSS sizes it. Empty when the text does not fit a QR code.
+pub fn qr_svg(text: &str, label: &str) -> String {
+    use qrcode::{Color, EcLevel, QrCode};
+    let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M) else {
+        return String::new();
+    };
+    let w = code.width();
+    let colors = code.to_colors();
+    let mut d = String::new();
+    for (i, c) in colors.iter().enumerate() {
+        if *c == Color::Dark {
+            let _ = write!(d, "M{} {}h1v1h-1z", i % w + 4, i / w + 4);
+        }
+    }
+    let side = w + 8;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
+         role=\"img\" aria-label=\"{}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/>\
+         <path d=\"{d}\" fill=\"#000\"/></svg>",
+        esc(label)
+    )
+}
+
+/// One bar of a distribution: a label, a count and its share in percent.
+pub struct Share<'a> {
+    pub label: &'a str,
+    pub count: u64,
+    pub percent: f64,
+}
+
+/// Horizontal bars of shares (0–100%), one per row, each with its count and percentage.
+pub fn share_bars(id: &str, title: &str, rows: &[Share]) -> String {
+    let plot = WIDTH - LABEL_W - 92.0;
+    let height = 8.0 + ROW_H * rows.len() as f64;
+    let mut desc = String::new();
+    for r in rows {
+        let _ = write!(desc, "{}：{} 人，{:.1}%。", r.label, r.count, r.percent);
+    }
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        esc(title),
+        esc(&desc)
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y = 4.0 + ROW_H * i as f64;
+        let w = plot * r.percent.clamp(0.0, 100.0) / 100.0;
+        let label: String = r.label.chars().take(8).collect();
+        let _ = write!(
+            s,
+            r##"<g font-size="13"><text x="{}" y="{}" text-anchor="end">{}</text><rect x="{LABEL_W}" y="{y}" width="{plot:.1}" height="22" fill="#eef1f5"/><rect x="{LABEL_W}" y="{y}" width="{w:.1}" height="22" fill="#1f6f8b"/><text x="{:.1}" y="{}">{} · {:.1}%</text></g>"##,
+            LABEL_W - 8.0,
+            y + 16.0,
+            esc(&label),
+            LABEL_W + plot + 6.0,
+            y + 16.0,
+            r.count,
+            r.percent
+        );
+    }
+    s.push_str("</svg>");
+    s
+}

@@ -279,7 +279,7 @@ async fn factor_page(
         login_csrf: token,
         ticket,
         enrolment: enrolment.map(|e| EnrolView {
-            qr_svg: qr_svg(&e.uri),
+            qr_svg: super::chart::qr_svg(&e.uri, "验证器二维码"),
             secret: e.secret,
             uri: e.uri,
         }),
@@ -291,30 +291,6 @@ async fn factor_page(
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
-}
-
-/// A QR code of `text` as inline SVG (one path of unit squares, 4 modules of quiet zone); the
-/// page's CSS sizes it. Empty when the text does not fit a QR code.
-fn qr_svg(text: &str) -> String {
-    use qrcode::{Color, EcLevel, QrCode};
-    let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M) else {
-        return String::new();
-    };
-    let w = code.width();
-    let colors = code.to_colors();
-    let mut d = String::new();
-    for (i, c) in colors.iter().enumerate() {
-        if *c == Color::Dark {
-            d.push_str(&format!("M{} {}h1v1h-1z", i % w + 4, i / w + 4));
-        }
-    }
-    let side = w + 8;
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
-         role=\"img\" aria-label=\"验证器二维码\" shape-rendering=\"crispEdges\">\
-         <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/>\
-         <path d=\"{d}\" fill=\"#000\"/></svg>"
-    )
 }
 
 #[derive(Deserialize)]

@@ -23,6 +23,7 @@ pub mod notices;
 pub mod orgs;
 pub mod prefs;
 pub mod seal;
+pub mod surveys;
 pub mod tokens;
 pub mod users;
 pub mod violations;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<App> {
         .merge(violations::routes())
         .merge(inventory::routes())
         .merge(evaluations::routes())
+        .merge(surveys::routes())
         .merge(seal::routes())
         .merge(certificates::routes())
 }
@@ -154,6 +156,13 @@ impl PageContext {
             ),
             ("/inventory", "负担台账", a.may(Permission::ViewInventory)),
             ("/evaluations", "考核评比", staff),
+            (
+                "/surveys",
+                "满意度调查",
+                a.may(Permission::ManageSurveys)
+                    || a.may(Permission::PrintSurveyCodes)
+                    || a.may(Permission::ViewSurveyResults),
+            ),
             ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
             ("/seal", "用印登记", a.may(Permission::ViewSealLog)),
             (

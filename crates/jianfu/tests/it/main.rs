@@ -31,3 +31,4 @@ mod seal_log;
 mod seal_logs;
 mod second_factor;
 mod store_contract;
+mod surveys;

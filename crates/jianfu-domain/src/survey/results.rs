@@ -1,0 +1,404 @@
+//! Results from counts. What is stored per community is only counts: how many answered, how often
+//! each option and rating was chosen, how many responses had each satisfaction score (to a tenth),
+//! and the free-text answers on their own. No stored row is one person's questionnaire, so results
+//! cannot be cut down to a household.
+//!
+//! Results show only for a group of at least [`MIN_GROUP`] responses; with fewer than
+//! [`MIN_TO_JUDGE`] the satisfaction score carries a warning that it cannot be relied on.
+
+use super::answers::Answer;
+use super::questionnaire::{QuestionKind, Questionnaire, scale_label};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Below this many responses a group's results are not shown at all: with two or three answers
+/// anyone who knows who answered knows what they said.
+pub const MIN_GROUP: u64 = 5;
+/// Below this many scored responses the satisfaction score is too uncertain to judge a
+/// community by.
+pub const MIN_TO_JUDGE: u64 = 30;
+/// The tally row counting responses (question numbers start at 1).
+pub const TURNOUT: u32 = 0;
+
+/// One counter: `question` (from 1; [`TURNOUT`] counts responses), `value` (option index from 0,
+/// or the rating itself), `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub question: u32,
+    pub value: i64,
+    pub count: u64,
+}
+
+/// What one response adds: the counters to increment, its score in tenths, its free text by
+/// question number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Increments {
+    pub counters: Vec<(u32, i64)>,
+    pub score_tenths: Option<i64>,
+    pub texts: Vec<(u32, String)>,
+}
+
+pub fn increments(q: &Questionnaire, answers: &[Option<Answer>]) -> Increments {
+    let mut counters = vec![(TURNOUT, 0)];
+    let mut texts = Vec::new();
+    for (i, a) in answers.iter().enumerate() {
+        let n = i as u32 + 1;
+        match a {
+            Some(Answer::Choice(o)) => counters.push((n, *o as i64)),
+            Some(Answer::Choices(os)) => counters.extend(os.iter().map(|o| (n, *o as i64))),
+            Some(Answer::Rating(v)) => counters.push((n, i64::from(*v))),
+            Some(Answer::Text(t)) => texts.push((n, t.clone())),
+            None => {}
+        }
+    }
+    let score_tenths =
+        super::answers::response_score(q, answers).map(|s| (s * 10.0).round() as i64);
+    Increments {
+        counters,
+        score_tenths,
+        texts,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SatisfactionScore {
+    /// Responses with at least one rating.
+    pub n: u64,
+    /// 0–100, one decimal.
+    pub mean: f64,
+    /// The 95% confidence interval (Student's t), clamped to 0–100.
+    pub low: f64,
+    pub high: f64,
+    /// At least [`MIN_TO_JUDGE`] scored responses.
+    pub enough: bool,
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom (table to 30, then
+/// the Cornish–Fisher approximation, within 0.003 of the table values).
+fn t975(df: u64) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => T[df as usize - 1],
+        _ => {
+            let z = 1.959964f64;
+            z + (z.powi(3) + z) / (4.0 * df as f64)
+        }
+    }
+}
+
+/// The satisfaction score from the histogram of response scores (tenths, count).
+pub fn satisfaction(histogram: &[(i64, u64)]) -> Option<SatisfactionScore> {
+    let n: u64 = histogram.iter().map(|(_, c)| c).sum();
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    let mean = histogram
+        .iter()
+        .map(|(t, c)| *t as f64 / 10.0 * *c as f64)
+        .sum::<f64>()
+        / nf;
+    let var = if n > 1 {
+        histogram
+            .iter()
+            .map(|(t, c)| (*t as f64 / 10.0 - mean).powi(2) * *c as f64)
+            .sum::<f64>()
+            / (nf - 1.0)
+    } else {
+        f64::INFINITY
+    };
+    let half = t975(n - 1) * (var / nf).sqrt();
+    Some(SatisfactionScore {
+        n,
+        mean: round1(mean),
+        low: round1((mean - half).max(0.0)),
+        high: round1((mean + half).min(100.0)),
+        enough: n >= MIN_TO_JUDGE,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub label: String,
+    pub count: u64,
+    /// Of those who answered the question, one decimal.
+    pub percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionResult {
+    pub number: usize,
+    pub text: String,
+    pub kind: QuestionKind,
+    /// How many answered it (for a multiple choice: how many chose anything is not known from
+    /// counts, so this is the number of choices made).
+    pub answered: u64,
+    pub rows: Vec<Row>,
+    /// Ratings: the mean rating put on 0–100.
+    pub score: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurveyResults {
+    pub responses: u64,
+    /// Codes handed out (not voided).
+    pub issued: u64,
+    /// responses / issued, percent with one decimal.
+    pub response_rate: Option<f64>,
+    /// Fewer than [`MIN_GROUP`] responses: nothing below is shown.
+    pub suppressed: bool,
+    pub satisfaction: Option<SatisfactionScore>,
+    pub questions: Vec<QuestionResult>,
+}
+
+/// Results of one group (a community, or all communities added together).
+pub fn results(
+    q: &Questionnaire,
+    tallies: &[Tally],
+    histogram: &[(i64, u64)],
+    issued: u64,
+) -> SurveyResults {
+    let mut counts: HashMap<(u32, i64), u64> = HashMap::new();
+    for t in tallies {
+        *counts.entry((t.question, t.value)).or_default() += t.count;
+    }
+    let get = |q: u32, v: i64| counts.get(&(q, v)).copied().unwrap_or(0);
+    let responses = get(TURNOUT, 0);
+    let response_rate = (issued > 0).then(|| round1(responses as f64 / issued as f64 * 100.0));
+    let suppressed = responses < MIN_GROUP;
+    if suppressed {
+        return SurveyResults {
+            responses,
+            issued,
+            response_rate,
+            suppressed,
+            satisfaction: None,
+            questions: Vec::new(),
+        };
+    }
+    let questions = q
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, question)| {
+            let number = i as u32 + 1;
+            let labelled: Vec<(String, u64, i64)> = match question.kind {
+                QuestionKind::Single | QuestionKind::Multiple => question
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(o, label)| (label.clone(), get(number, o as i64), o as i64))
+                    .collect(),
+                QuestionKind::Rating => (1..=question.scale)
+                    .rev()
+                    .map(|v| {
+                        let word = scale_label(v, question.scale);
+                        let label = if word.is_empty() {
+                            format!("{v} 分")
+                        } else {
+                            format!("{v} 分（{word}）")
+                        };
+                        (label, get(number, i64::from(v)), i64::from(v))
+                    })
+                    .collect(),
+                QuestionKind::Text => Vec::new(),
+            };
+            let answered: u64 = labelled.iter().map(|(_, c, _)| c).sum();
+            let base = if question.kind == QuestionKind::Multiple {
+                responses
+            } else {
+                answered
+            };
+            let score = (question.kind == QuestionKind::Rating && answered > 0).then(|| {
+                let sum: f64 = labelled
+                    .iter()
+                    .map(|(_, c, v)| {
+                        (*v - 1) as f64 / f64::from(question.scale - 1) * 100.0 * *c as f64
+                    })
+                    .sum();
+                round1(sum / answered as f64)
+            });
+            QuestionResult {
+                number: i + 1,
+                text: question.text.clone(),
+                kind: question.kind,
+                answered,
+                rows: labelled
+                    .into_iter()
+                    .map(|(label, count, _)| Row {
+                        label,
+                        count,
+                        percent: if base == 0 {
+                            0.0
+                        } else {
+                            round1(count as f64 / base as f64 * 100.0)
+                        },
+                    })
+                    .collect(),
+                score,
+            }
+        })
+        .collect();
+    SurveyResults {
+        responses,
+        issued,
+        response_rate,
+        suppressed,
+        satisfaction: satisfaction(histogram),
+        questions,
+    }
+}
+
+/// What the district sees of free text (only the community reads it in full): how many wrote
+/// something and the two-character terms that recur across answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextSummary {
+    pub count: u64,
+    /// Terms found in at least two answers, most frequent first, at most ten.
+    pub terms: Vec<(String, u64)>,
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
+/// Common function-word pairs that say nothing about a community's work.
+const STOP: [&str; 12] = [
+    "我们", "希望", "社区", "没有", "可以", "一些", "这个", "什么", "非常", "还是", "就是", "能够",
+];
+
+pub fn summarise_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> TextSummary {
+    let mut df: HashMap<String, u64> = HashMap::new();
+    let mut count = 0;
+    for t in texts {
+        count += 1;
+        let chars: Vec<char> = t.chars().collect();
+        let mut seen: Vec<String> = Vec::new();
+        for w in chars.windows(2) {
+            if is_han(w[0]) && is_han(w[1]) {
+                let term: String = w.iter().collect();
+                if !STOP.contains(&term.as_str()) && !seen.contains(&term) {
+                    seen.push(term);
+                }
+            }
+        }
+        for term in seen {
+            *df.entry(term).or_default() += 1;
+        }
+    }
+    let mut terms: Vec<(String, u64)> = df.into_iter().filter(|(_, c)| *c >= 2).collect();
+    terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    terms.truncate(10);
+    TextSummary { count, terms }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::answers::check_answers;
+    use super::super::questionnaire::standard_template;
+    use super::*;
+
+    fn tallies(pairs: &[(u32, i64, u64)]) -> Vec<Tally> {
+        pairs
+            .iter()
+            .map(|&(question, value, count)| Tally {
+                question,
+                value,
+                count,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_response_adds_one_to_turnout_and_one_per_choice() {
+        let q = standard_template(2026);
+        let fields: Vec<(String, String)> = [
+            ("q1", "1"),
+            ("q3", "5"),
+            ("q4", "4"),
+            ("q5", "1"),
+            ("q6", "0"),
+            ("q6", "3"),
+            ("q7", "停车难"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let a = check_answers(&q, &fields).unwrap();
+        let inc = increments(&q, &a);
+        assert_eq!(
+            inc.counters,
+            vec![(0, 0), (1, 1), (3, 5), (4, 4), (5, 1), (6, 0), (6, 3)]
+        );
+        // (100 + 75 + 0) / 3 = 58.33… → 583 tenths
+        assert_eq!(inc.score_tenths, Some(583));
+        assert_eq!(inc.texts, vec![(7, "停车难".to_string())]);
+    }
+
+    #[test]
+    fn the_score_and_its_interval_follow_the_t_distribution() {
+        // 10 responses at 80, 10 at 60: mean 70, sd 10.26, t(19) = 2.093 → ±4.8
+        let s = satisfaction(&[(800, 10), (600, 10)]).unwrap();
+        assert_eq!((s.n, s.mean, s.low, s.high), (20, 70.0, 65.2, 74.8));
+        assert!(!s.enough, "20 responses are too few to judge");
+        let many = satisfaction(&[(800, 100), (600, 100)]).unwrap();
+        assert!(many.enough);
+        assert!(
+            many.high - many.low < 3.0,
+            "more answers, narrower interval"
+        );
+        assert_eq!(satisfaction(&[]), None);
+        let one = satisfaction(&[(900, 1)]).unwrap();
+        assert_eq!((one.low, one.high), (0.0, 100.0), "one answer says nothing");
+    }
+
+    #[test]
+    fn small_groups_show_nothing_but_turnout() {
+        let q = standard_template(2026);
+        let r = results(&q, &tallies(&[(0, 0, 4), (3, 5, 4)]), &[(1000, 4)], 10);
+        assert!(r.suppressed);
+        assert!(r.questions.is_empty() && r.satisfaction.is_none());
+        assert_eq!((r.responses, r.response_rate), (4, Some(40.0)));
+    }
+
+    #[test]
+    fn distributions_are_shares_of_those_who_answered() {
+        let q = standard_template(2026);
+        let r = results(
+            &q,
+            &tallies(&[
+                (0, 0, 8),
+                (1, 0, 6),
+                (1, 1, 2),
+                (3, 5, 6),
+                (3, 1, 2),
+                (6, 2, 4),
+            ]),
+            &[(1000, 6), (0, 2)],
+            16,
+        );
+        assert_eq!(r.response_rate, Some(50.0));
+        assert_eq!(r.questions[0].rows[0].percent, 75.0);
+        assert_eq!(r.questions[2].rows[0].label, "5 分（很满意）");
+        assert_eq!(r.questions[2].score, Some(75.0));
+        // A multiple choice is a share of all responses: 4 of 8 chose 停车管理.
+        assert_eq!(r.questions[5].rows[2].percent, 50.0);
+        assert_eq!(r.satisfaction.unwrap().mean, 75.0);
+    }
+
+    #[test]
+    fn free_text_is_summarised_by_recurring_terms() {
+        let s = summarise_texts(["停车太难了", "晚上停车难", "希望多办活动", "老人活动少"]);
+        assert_eq!(s.count, 4);
+        assert_eq!(s.terms, vec![("停车".into(), 2), ("活动".into(), 2)]);
+    }
+}

@@ -1,0 +1,127 @@
+//! The resident's side: the public form of one community's survey, and counting an answer. The
+//! code is spent and the answer counted in one transaction; the form's nonce makes a resent form
+//! (a slow network, a double tap) harmless. Nothing about the sender is kept: the audit record of
+//! an answer has no IP and no request id, and names only the survey and the community.
+
+use super::{SurveyView, bad, not_found};
+use crate::service::{Actor, App, RequestMeta, ServiceError};
+use jianfu_domain::survey::household_code::{code_digest, parse_household_code};
+use jianfu_domain::survey::results::increments;
+use jianfu_domain::survey::{Phase, check_answers};
+use jianfu_domain::{OrgCode, OrgKind};
+use jianfu_store::{SubmitOutcome, SurveySubmission};
+use sha2::{Digest, Sha256};
+
+/// What the public page needs.
+pub struct AnswerForm {
+    pub survey: SurveyView,
+    pub community_code: String,
+    pub community_name: String,
+}
+
+/// An answer taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Submitted {
+    /// The same form had been counted already.
+    pub again: bool,
+}
+
+impl App {
+    pub async fn survey_answer_form(
+        &self,
+        id: &str,
+        community: &str,
+    ) -> Result<AnswerForm, ServiceError> {
+        let survey = self.survey(id).await?;
+        if survey.phase == Phase::Draft {
+            return Err(not_found());
+        }
+        let tree = self.org_tree().await?;
+        let org = OrgCode::parse(community)
+            .ok()
+            .and_then(|c| tree.get(&c).cloned())
+            .filter(|o| o.kind == OrgKind::Community)
+            .ok_or_else(|| ServiceError::NotFound("没有这个社区".into()))?;
+        Ok(AnswerForm {
+            survey,
+            community_code: org.code.to_string(),
+            community_name: org.name,
+        })
+    }
+
+    /// Counts one household's answer. `fields` are the `q…` fields of the form.
+    pub async fn submit_survey_answer(
+        &self,
+        id: &str,
+        community: &str,
+        code: &str,
+        nonce: &str,
+        fields: &[(String, String)],
+    ) -> Result<Submitted, ServiceError> {
+        let form = self.survey_answer_form(id, community).await?;
+        let survey = &form.survey;
+        if !survey.phase.accepts_answers() {
+            let when = match survey.phase {
+                Phase::Scheduled => {
+                    format!("将于 {} 开始", survey.opens_on.as_deref().unwrap_or(""))
+                }
+                _ => format!("已于 {} 结束", survey.closes_on.as_deref().unwrap_or("")),
+            };
+            return Err(bad(
+                "survey_not_open",
+                format!("本次调查{when}，现在不能提交。"),
+            ));
+        }
+        let code = parse_household_code(code).map_err(|e| bad(e.code(), e.message()))?;
+        let nonce = nonce.trim();
+        if nonce.is_empty() || nonce.len() > 128 {
+            return Err(bad(
+                "nonce_missing",
+                "页面不完整，请刷新后再提交（已填的内容请先记下）。",
+            ));
+        }
+        let answers =
+            check_answers(&survey.questionnaire, fields).map_err(|e| bad(e.code(), e.message()))?;
+        let inc = increments(&survey.questionnaire, &answers);
+        let submission = SurveySubmission {
+            survey_id: survey.id.clone(),
+            community_code: form.community_code.clone(),
+            digest: code_digest(&survey.id, &code),
+            nonce_digest: hex::encode(Sha256::digest(nonce.as_bytes())),
+            counters: inc.counters,
+            score_tenths: inc.score_tenths,
+            texts: inc
+                .texts
+                .into_iter()
+                .map(|(q, t)| (crate::service::random_token(), q, t))
+                .collect(),
+            answered_on: self.today().to_string(),
+        };
+        // No IP, no request id: the record says an answer was counted, never whose.
+        let a = self.audit(
+            &Actor::anonymous(),
+            &RequestMeta::default(),
+            "survey.answer",
+            format!("survey:{}/{}", survey.id, form.community_code),
+        );
+        match self.store.submit_survey(&submission, a).await? {
+            SubmitOutcome::Counted => Ok(Submitted { again: false }),
+            SubmitOutcome::AlreadyCounted => Ok(Submitted { again: true }),
+            SubmitOutcome::Unknown => Err(bad(
+                "code_unknown",
+                format!(
+                    "这个入户码不是{}本次调查的。请核对纸条上的社区名称；码是街道发到您家的那张纸条上的。",
+                    form.community_name
+                ),
+            )),
+            SubmitOutcome::Voided => Err(bad(
+                "code_voided",
+                "这个入户码所在的一批纸条已经作废，请向社区或街道领取新的入户码。",
+            )),
+            SubmitOutcome::Spent => Err(bad(
+                "code_spent",
+                "这个入户码已经用过了：每户只能提交一次。如果您家没有提交过，请联系街道工作人员。",
+            )),
+        }
+    }
+}
