@@ -37,7 +37,7 @@ fn uploads(materials: &[&str]) -> Vec<Upload> {
 impl App {
     /// The demo account as an actor, straight from its row: no login (three password hashes
     /// and sessions at start-up) is needed to act as it from the console.
-    pub(crate) async fn demo_actor(&self, username: &str) -> Result<Actor, ServiceError> {
+    pub async fn demo_actor(&self, username: &str) -> Result<Actor, ServiceError> {
         let user = self
             .store
             .user_by_username(username)

@@ -61,7 +61,7 @@ impl App {
         let digests: Vec<String> = codes.iter().map(|c| code_digest(&open.id, c)).collect();
         self.store
             .add_code_batch(
-                &demo_batch(&open.id, "110115001901", &street),
+                &demo_batch(&open.id, "110115001901", &street, today),
                 &digests,
                 self.audit(
                     &street,
@@ -128,7 +128,7 @@ impl App {
                 format!("survey:{id}/{community}"),
             );
             self.store
-                .add_code_batch(&demo_batch(&id, community, &street), &digests, a)
+                .add_code_batch(&demo_batch(&id, community, &street, opens), &digests, a)
                 .await?;
             for code in codes.iter().take(answered) {
                 let rating = |rng: &mut Lcg| {
@@ -181,7 +181,7 @@ impl App {
     }
 }
 
-fn demo_batch(survey: &str, community: &str, street: &Actor) -> CodeBatchRow {
+fn demo_batch(survey: &str, community: &str, street: &Actor, on: time::Date) -> CodeBatchRow {
     CodeBatchRow {
         community_code: community.into(),
         survey_id: survey.into(),
@@ -193,7 +193,7 @@ fn demo_batch(survey: &str, community: &str, street: &Actor) -> CodeBatchRow {
             .as_ref()
             .map(|o| o.to_string())
             .unwrap_or_default(),
-        printed_on: String::new(),
+        printed_on: on.to_string(),
         voided_on: None,
         spent: 0,
     }

@@ -156,7 +156,8 @@ impl App {
                 });
             }
         }
-        lines.sort_by(|a, b| a.code.cmp(&b.code));
+        // Communities that took part first, then the rest, each in code order.
+        lines.sort_by(|a, b| (a.issued == 0, &a.code).cmp(&(b.issued == 0, &b.code)));
         let mut summary = results(q, &all_tallies, &all_scores, all_issued);
         if !open {
             summary.satisfaction = None;

@@ -64,6 +64,35 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         .load_demo_evaluations(&jianfu_server::service::RequestMeta::console())
         .await
         .expect("demo evaluations");
+    let links = server
+        .app
+        .load_demo_surveys(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo surveys");
+    let answer_page = links[0].split(' ').next().unwrap().to_string();
+    let surveys = server.app.surveys().await.unwrap();
+    let closed = surveys
+        .iter()
+        .find(|s| s.phase.results_open())
+        .map(|s| s.id.clone())
+        .expect("a closed demo survey");
+    let open = surveys
+        .iter()
+        .find(|s| s.phase.accepts_answers())
+        .map(|s| s.id.clone())
+        .expect("an open demo survey");
+    let draft = json_ok(
+        reqwest::Client::new()
+            .post(server.url("/api/v1/surveys"))
+            .bearer_auth(server.api_token("shenpi").await)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    let draft = format!("/surveys/{}", draft["id"].as_str().unwrap());
     let token = server.api_token("minzheng").await;
     json_ok(
         reqwest::Client::new()
@@ -99,6 +128,7 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         "/public/revocations",
         "/mandates",
         "/evaluations",
+        answer_page.as_str(),
     ] {
         b.goto(&server.url(path)).await;
         b.look(&name_of("public", path)).await;
@@ -137,11 +167,21 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         b.logout().await;
     }
     // Pages reached from buttons rather than the navigation.
+    let closed_results = format!("/surveys/{closed}/results");
+    let sanhe_results = format!("{closed_results}?community=110115001901");
+    let sanhe_link = format!("/surveys/{open}/link/110115001901");
     for (role, paths) in [
-        ("shegong", &["/inventory/new", "/inventory/import"][..]),
+        (
+            "shegong",
+            &["/inventory/new", "/inventory/import", &closed_results][..],
+        ),
         ("minzheng", &["/evaluations/new"][..]),
-        ("jiedao", &["/inventory/overview"][..]),
-        ("ducha", &["/inventory/overview"][..]),
+        (
+            "jiedao",
+            &["/inventory/overview", &sanhe_results, &sanhe_link][..],
+        ),
+        ("ducha", &["/inventory/overview", &closed_results][..]),
+        ("shenpi", &[draft.as_str(), closed_results.as_str()][..]),
     ] {
         b.login(&server.base, role).await;
         for path in paths {
@@ -149,7 +189,10 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
             b.look(&format!(
                 "{}-{}",
                 name_of(role, path),
-                path.rsplit('/').next().unwrap_or("")
+                path.rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .replace(['?', '='], "-")
             ))
             .await;
             seen.insert(path.to_string());
