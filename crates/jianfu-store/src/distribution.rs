@@ -162,6 +162,12 @@ pub const PLACEMENTS: &[TablePlacement] = &[
         Distributed("community_code"),
         "意见建议原文与计数同置",
     ),
+    t("comprehensive_cycles", Reference, "综合考评：一年一条"),
+    t(
+        "comprehensive_nominations",
+        Distributed("community_code"),
+        "街道自荐申报和评分按社区",
+    ),
     t(
         "certificate_applications",
         Distributed("community_code"),

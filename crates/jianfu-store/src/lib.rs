@@ -10,6 +10,7 @@ mod backend;
 pub mod backup;
 mod catalog_store;
 mod certificate_store;
+mod comprehensive_store;
 mod credential_store;
 pub mod distribution;
 mod error;
@@ -42,6 +43,7 @@ pub use certificate_store::{
     CertificateStore, IssueOutcome, MaterialMeta, MaterialRow, NewCertificate, PurgeCounts,
     UploadDraftRow,
 };
+pub use comprehensive_store::{ComprehensiveStore, CycleRow, NominationRow, ScoreWrite};
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use error::StoreError;
 pub use evaluation_store::{EvaluationFilter, EvaluationRow, EvaluationStore};

@@ -19,6 +19,7 @@ pub trait Store:
     + crate::InventoryStore
     + crate::EvaluationStore
     + crate::SurveyStore
+    + crate::ComprehensiveStore
     + crate::NoticeStore
     + crate::CertificateStore
     + crate::MandateStore
@@ -36,6 +37,7 @@ impl<T> Store for T where
         + crate::InventoryStore
         + crate::EvaluationStore
         + crate::SurveyStore
+        + crate::ComprehensiveStore
         + crate::NoticeStore
         + crate::CertificateStore
         + crate::MandateStore

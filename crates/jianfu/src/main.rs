@@ -679,12 +679,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         }
         match app.load_demo_surveys(&RequestMeta::console()).await {
             Ok(codes) => {
-                println!("演示满意度调查：三合南里社区的填写链接和入户码（居民无需登录）：");
+                println!("演示满意度调查：一个演示社区的填写链接（地址）和入户码，居民无需登录：");
                 for c in codes {
                     println!("  {c}");
                 }
             }
             Err(e) => eprintln!("演示满意度调查未能载入：{e}"),
+        }
+        if let Err(e) = app.load_demo_comprehensive(&RequestMeta::console()).await {
+            eprintln!("演示综合考评未能载入：{e}");
         }
     }
     let listener = tokio::net::TcpListener::bind(&bind)

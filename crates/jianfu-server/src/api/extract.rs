@@ -45,6 +45,24 @@ impl FromRequestParts<App> for ApiCaller {
     }
 }
 
+/// The caller when a token is given; nobody when none is (public reads that show more to
+/// those who may see more). A token that is given but invalid is still refused.
+impl axum::extract::OptionalFromRequestParts<App> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &App,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <ApiCaller as FromRequestParts<App>>::from_request_parts(parts, app)
+            .await
+            .map(Some)
+    }
+}
+
 /// JSON body; malformed, oversized or mistyped bodies get a Chinese message and a stable code.
 pub struct ApiJson<T>(pub T);
 

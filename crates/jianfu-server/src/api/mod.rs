@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod certificates;
+pub mod comprehensive;
 pub mod evaluations;
 pub mod extract;
 pub mod health;
@@ -42,6 +43,7 @@ use utoipa_axum::routes;
          (name = "evaluations", description = "考核评比登记：保留与取消的活动及理由（查询公开）"),
          (name = "inventory", description = "负担台账清理：登记、清理、街道确认、主管单位答复、清理前后的数字"),
          (name = "surveys", description = "居民满意度调查：问卷、入户码、匿名答卷（公开）与结果"),
+         (name = "comprehensive", description = "社区工作综合考评：年度方案、街道自荐申报、评分与公布（公布后公开）"),
          (name = "certificates", description = "居民证明：申请、核实、用印审批、出具、作废与公开核验"),
          (name = "seal", description = "用印登记：签名检查点、包含证明、用印记录"),
          (name = "notices", description = "站内通知"),
@@ -82,6 +84,7 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(inventory::routes())
         .merge(evaluations::routes())
         .merge(surveys::routes())
+        .merge(comprehensive::routes())
         .merge(seal::routes())
         .merge(audit::routes())
         .merge(certificates::routes())

@@ -11,6 +11,7 @@ pub mod catalog_candidates;
 pub mod catalog_xlsx;
 pub mod certificate_drafts;
 pub mod certificates;
+pub mod comprehensive;
 pub mod dashboard;
 pub mod demo;
 pub mod demo_certificates;

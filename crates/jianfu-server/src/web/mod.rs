@@ -12,6 +12,7 @@ pub mod catalog_candidates;
 pub mod certificate_actions;
 pub mod certificates;
 pub mod chart;
+pub mod comprehensive;
 pub mod confirm;
 pub mod evaluations;
 pub mod home;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<App> {
         .merge(inventory::routes())
         .merge(evaluations::routes())
         .merge(surveys::routes())
+        .merge(comprehensive::routes())
         .merge(seal::routes())
         .merge(certificates::routes())
 }
@@ -129,6 +131,7 @@ impl PageContext {
                 ("/catalog", "工作清单", true),
                 ("/mandates", "上级文件", true),
                 ("/evaluations", "考核评比", true),
+                ("/comprehensive", "综合考评", true),
                 ("/public/revocations", "撤销公示", true),
                 ("/verify", "证明核验", true),
                 ("/login", "登录", true),
@@ -156,6 +159,7 @@ impl PageContext {
             ),
             ("/inventory", "负担台账", a.may(Permission::ViewInventory)),
             ("/evaluations", "考核评比", staff),
+            ("/comprehensive", "综合考评", staff),
             (
                 "/surveys",
                 "满意度调查",

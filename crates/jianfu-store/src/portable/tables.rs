@@ -431,6 +431,39 @@ pub const TABLES: &[Table] = &[
         ],
         order_by: "community_code, survey_id, id",
     },
+    // The comprehensive evaluation (综合考评): yearly cycles, nominations and scores.
+    Table {
+        name: "comprehensive_cycles",
+        columns: &[
+            ("year", Int),
+            ("scheme", Text),
+            ("survey_id", OptText),
+            ("nominations_close", Text),
+            ("scoring_close", Text),
+            ("published_at", OptInt),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("revision", Int),
+        ],
+        order_by: "year",
+    },
+    Table {
+        name: "comprehensive_nominations",
+        columns: &[
+            ("community_code", Text),
+            ("year", Int),
+            ("street_code", Text),
+            ("self_report", Text),
+            ("nominated_by", Text),
+            ("nominated_at", Int),
+            ("criterion_scores", OptText),
+            ("scorecard", OptText),
+            ("total_tenths", OptInt),
+            ("scored_by", OptText),
+            ("scored_at", OptInt),
+        ],
+        order_by: "community_code, year",
+    },
     // Resident certificates. Personal data stays encrypted in the export: it needs the data key.
     Table {
         name: "certificate_applications",

@@ -13,6 +13,7 @@ mod certificate_drafts;
 mod certificate_pages;
 mod certificates;
 mod cli;
+mod comprehensive;
 mod distribution;
 mod evaluations;
 mod gate_assignments;

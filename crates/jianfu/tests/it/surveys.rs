@@ -17,7 +17,7 @@ use sqlx::Connection;
 const SANHE: &str = "110115001901";
 
 /// The codes printed on a slips PDF, read back from its text.
-fn codes_in(pdf: &[u8]) -> Vec<String> {
+pub(crate) fn codes_in(pdf: &[u8]) -> Vec<String> {
     let doc = lopdf::Document::load_mem(pdf).expect("a PDF");
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     let text: String = doc

@@ -1,6 +1,6 @@
 //! The demo surveys (only for `serve --demo`): last quarter's, closed, with answers from the
 //! demo street's communities so the results pages have something to show; and this year's, open
-//! now, with a batch of slips printed for 三合南里 (the codes are printed to the log, so a person
+//! now, with a batch of slips printed for the first demo community (its link and codes are printed at start-up, so a person
 //! clicking through can answer as a resident).
 
 use crate::service::{Actor, App, RequestMeta, ServiceError};
@@ -73,7 +73,13 @@ impl App {
             .await?;
         Ok(codes
             .into_iter()
-            .map(|c| format!("{} {c}", open.answer_path("110115001901")))
+            .map(|c| {
+                format!(
+                    "{}{} {c}",
+                    self.public_base_url(),
+                    open.answer_path("110115001901")
+                )
+            })
             .collect())
     }
 
