@@ -158,6 +158,11 @@ pub const PLACEMENTS: &[TablePlacement] = &[
         "满意度得分分布与计数同置",
     ),
     t(
+        "survey_terms",
+        Distributed("community_code"),
+        "意见建议的词频与计数同置",
+    ),
+    t(
         "survey_texts",
         Distributed("community_code"),
         "意见建议原文与计数同置",

@@ -62,7 +62,8 @@ pub use scale_store::ScaleStore;
 pub use seal_store::{SealAppended, SealCursor, SealDraft, SealEntryRow, SealFilter, SealStore};
 pub use store::{CoreStore, Store};
 pub use survey_store::{
-    CodeBatchRow, SubmitOutcome, SurveyCounts, SurveyRow, SurveyStore, SurveySubmission,
+    CodeBatchRow, CodeState, CommunityCounts, SubmitOutcome, SurveyRow, SurveyStore,
+    SurveySubmission,
 };
 pub use url::DatabaseUrl;
 pub use violation_store::{

@@ -49,6 +49,8 @@ pub struct SurveySubmission {
     pub score_tenths: Option<i64>,
     /// (random id, question, text)
     pub texts: Vec<(String, u32, String)>,
+    /// (question, term): the distinct terms of each text answer.
+    pub terms: Vec<(u32, String)>,
     /// Beijing day.
     pub answered_on: String,
 }
@@ -65,13 +67,24 @@ pub enum SubmitOutcome {
     Spent,
 }
 
-/// A community's counts: (community, question, value, count) and (community, tenths, count).
+/// One community's figures: responses, the moments of its response scores (tenths), codes
+/// handed out and not voided.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SurveyCounts {
-    pub tallies: Vec<(String, i64, i64, i64)>,
-    pub scores: Vec<(String, i64, i64)>,
-    /// (community, codes handed out and not voided)
-    pub issued: Vec<(String, i64)>,
+pub struct CommunityCounts {
+    pub community: String,
+    pub responses: i64,
+    pub scored: i64,
+    pub sum_tenths: i64,
+    pub sum_sq_tenths: i64,
+    pub issued: i64,
+}
+
+/// A spent code's state, read before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CodeState {
+    pub spent: bool,
+    pub voided: bool,
+    pub spent_nonce: Option<String>,
 }
 
 #[async_trait]
@@ -118,17 +131,38 @@ pub trait SurveyStore: Send + Sync + 'static {
         audit: AuditDraft,
     ) -> Result<bool>;
     async fn code_batches(&self, survey_id: &str, community: &str) -> Result<Vec<CodeBatchRow>>;
-    async fn submit_survey(&self, s: &SurveySubmission, audit: AuditDraft)
-    -> Result<SubmitOutcome>;
-    /// Counts of one community, or of all when `community` is None.
-    async fn survey_counts(&self, survey_id: &str, community: Option<&str>)
-    -> Result<SurveyCounts>;
-    /// Free text: (community, question, body), by community.
-    async fn survey_texts(
+    /// A code's state, read without taking the write lock (`None`: no such code).
+    async fn code_state(
         &self,
         survey_id: &str,
-        community: Option<&str>,
-    ) -> Result<Vec<(String, i64, String)>>;
+        community: &str,
+        digest: &str,
+    ) -> Result<Option<CodeState>>;
+    /// Counts a group of answers in one transaction: each spends its code (only an unspent,
+    /// unvoided one flips) and, if it did, adds to the counters. No audit record: an answer's
+    /// record would carry its exact time (see docs/surveys.md).
+    async fn submit_surveys(&self, group: &[SurveySubmission]) -> Result<Vec<SubmitOutcome>>;
+    /// Each community's figures (of `communities`, or all when None).
+    async fn survey_communities(
+        &self,
+        survey_id: &str,
+        communities: Option<&[String]>,
+    ) -> Result<Vec<CommunityCounts>>;
+    /// The counters added up over `communities` (or all): (question, value, count).
+    async fn survey_tallies(
+        &self,
+        survey_id: &str,
+        communities: Option<&[String]>,
+    ) -> Result<Vec<(i64, i64, i64)>>;
+    /// The ten terms used by most text answers per question, at least two each, added up over
+    /// `communities`: (question, term, answers using it).
+    async fn survey_terms(
+        &self,
+        survey_id: &str,
+        communities: Option<&[String]>,
+    ) -> Result<Vec<(i64, String, i64)>>;
+    /// Free text of one community: (question, body), by question.
+    async fn survey_texts(&self, survey_id: &str, community: &str) -> Result<Vec<(i64, String)>>;
 }
 
 macro_rules! impl_survey_store {
@@ -139,9 +173,26 @@ macro_rules! impl_survey_store {
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
-                AuditDraft, CodeBatchRow, SubmitOutcome, SurveyCounts, SurveyRow,
+                AuditDraft, CodeBatchRow, CodeState, CommunityCounts, SubmitOutcome, SurveyRow,
                 SurveySubmission,
             };
+            use std::collections::BTreeMap;
+
+            /// `AND community_code IN (…)` when narrowed.
+            fn narrowed(q: &mut sqlx::QueryBuilder<$db>, communities: Option<&[String]>) {
+                if let Some(cs) = communities {
+                    if cs.is_empty() {
+                        q.push(" AND 1 = 0");
+                        return;
+                    }
+                    q.push(" AND community_code IN (");
+                    let mut sep = q.separated(", ");
+                    for c in cs {
+                        sep.push_bind(c.clone());
+                    }
+                    q.push(")");
+                }
+            }
 
             const COLUMNS: &str = "id, series, version, owner_code, title, questionnaire, \
                 opens_on, closes_on, created_by, created_at, published_at, revision";
@@ -321,7 +372,10 @@ macro_rules! impl_survey_store {
                     retrying(move || async move {
                         let mut tx = begin_audited(self.writer()).await?;
                         let n = sqlx::query(
-                            "UPDATE survey_code_batches SET voided_on = $1 WHERE community_code = $2 \
+                            "UPDATE survey_code_batches SET voided_on = $1, voided_codes = \
+                             (SELECT COUNT(*) FROM survey_codes c WHERE c.community_code = $2 \
+                              AND c.survey_id = $3 AND c.batch = $4 AND NOT c.spent) \
+                             WHERE community_code = $2 \
                              AND survey_id = $3 AND batch = $4 AND voided_on IS NULL",
                         )
                         .bind(on)
@@ -369,143 +423,215 @@ macro_rules! impl_survey_store {
                     .await?)
                 }
 
-                async fn submit_survey(
+                async fn code_state(
                     &self,
-                    s: &SurveySubmission,
-                    audit: AuditDraft,
-                ) -> Result<SubmitOutcome> {
-                    let audit = &audit;
+                    survey_id: &str,
+                    community: &str,
+                    digest: &str,
+                ) -> Result<Option<CodeState>> {
+                    Ok(sqlx::query_as(
+                        "SELECT spent, voided, spent_nonce FROM survey_codes \
+                         WHERE community_code = $1 AND survey_id = $2 AND digest = $3",
+                    )
+                    .bind(community)
+                    .bind(survey_id)
+                    .bind(digest)
+                    .fetch_optional(&self.pool)
+                    .await?)
+                }
+
+                async fn submit_surveys(&self, group: &[SurveySubmission]) -> Result<Vec<SubmitOutcome>> {
                     retrying(move || async move {
                         let mut tx = begin_audited(self.writer()).await?;
-                        // The guard: only an unspent code flips; a second sender of the same code
-                        // (PostgreSQL: waiting on the row) finds nothing to flip.
-                        let n = sqlx::query(
-                            "UPDATE survey_codes SET spent = TRUE, spent_nonce = $1 \
-                             WHERE community_code = $2 AND survey_id = $3 AND digest = $4 \
-                             AND NOT spent AND NOT voided",
-                        )
-                        .bind(&s.nonce_digest)
-                        .bind(&s.community_code)
-                        .bind(&s.survey_id)
-                        .bind(&s.digest)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if n == 0 {
-                            let row: Option<(bool, bool, Option<String>)> = sqlx::query_as(
-                                "SELECT spent, voided, spent_nonce FROM survey_codes \
-                                 WHERE community_code = $1 AND survey_id = $2 AND digest = $3",
+                        let mut outcomes = Vec::with_capacity(group.len());
+                        // Counters of the answers counted, added up: one row written once per
+                        // statement (PostgreSQL cannot update a row twice in one statement).
+                        let mut tallies: BTreeMap<(&str, &str, i64, i64), i64> = BTreeMap::new();
+                        let mut scores: BTreeMap<(&str, &str, i64), i64> = BTreeMap::new();
+                        let mut terms: BTreeMap<(&str, &str, i64, &str), i64> = BTreeMap::new();
+                        let mut texts = Vec::new();
+                        for s in group {
+                            // The guard: only an unspent code flips; a second sender of the same
+                            // code (PostgreSQL: waiting on the row) finds nothing to flip.
+                            let n = sqlx::query(
+                                "UPDATE survey_codes SET spent = TRUE, spent_nonce = $1 \
+                                 WHERE community_code = $2 AND survey_id = $3 AND digest = $4 \
+                                 AND NOT spent AND NOT voided",
                             )
+                            .bind(&s.nonce_digest)
                             .bind(&s.community_code)
                             .bind(&s.survey_id)
                             .bind(&s.digest)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                            return Ok(match row {
-                                None => SubmitOutcome::Unknown,
-                                Some((true, _, nonce)) if nonce.as_deref() == Some(&s.nonce_digest) => {
-                                    SubmitOutcome::AlreadyCounted
-                                }
-                                Some((true, _, _)) => SubmitOutcome::Spent,
-                                Some((false, _, _)) => SubmitOutcome::Voided,
-                            });
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                            if n == 0 {
+                                let row: Option<(bool, Option<String>)> = sqlx::query_as(
+                                    "SELECT spent, spent_nonce FROM survey_codes \
+                                     WHERE community_code = $1 AND survey_id = $2 AND digest = $3",
+                                )
+                                .bind(&s.community_code)
+                                .bind(&s.survey_id)
+                                .bind(&s.digest)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                                outcomes.push(match row {
+                                    None => SubmitOutcome::Unknown,
+                                    Some((true, nonce)) if nonce.as_deref() == Some(&s.nonce_digest) => {
+                                        SubmitOutcome::AlreadyCounted
+                                    }
+                                    Some((true, _)) => SubmitOutcome::Spent,
+                                    Some((false, _)) => SubmitOutcome::Voided,
+                                });
+                                continue;
+                            }
+                            outcomes.push(SubmitOutcome::Counted);
+                            let (c, id) = (s.community_code.as_str(), s.survey_id.as_str());
+                            for (q, v) in &s.counters {
+                                *tallies.entry((c, id, i64::from(*q), *v)).or_default() += 1;
+                            }
+                            if let Some(t) = s.score_tenths {
+                                *scores.entry((c, id, t)).or_default() += 1;
+                            }
+                            for (q, term) in &s.terms {
+                                *terms.entry((c, id, i64::from(*q), term.as_str())).or_default() += 1;
+                            }
+                            texts.extend(s.texts.iter().map(|t| (c, id, t)));
                         }
                         let mut batch = Batch::new("答卷");
-                        let q = batch.write(s.counters.len() * 4);
-                        q.push("INSERT INTO survey_tallies (community_code, survey_id, question, value, count) ");
-                        q.push_values(&s.counters, |mut q, (question, value)| {
-                            q.push_bind(&s.community_code)
-                                .push_bind(&s.survey_id)
-                                .push_bind(i64::from(*question))
-                                .push_bind(*value)
-                                .push_unseparated(", 1");
-                        });
-                        q.push(
-                            " ON CONFLICT (community_code, survey_id, question, value) \
-                             DO UPDATE SET count = survey_tallies.count + 1",
-                        );
-                        if let Some(t) = s.score_tenths {
-                            batch
-                                .write(3)
-                                .push(
-                                    "INSERT INTO survey_scores (community_code, survey_id, score_tenths, count) \
-                                     VALUES (",
-                                )
-                                .push_bind(&s.community_code)
-                                .push(", ")
-                                .push_bind(&s.survey_id)
-                                .push(", ")
-                                .push_bind(t)
-                                .push(
-                                    ", 1) ON CONFLICT (community_code, survey_id, score_tenths) \
-                                     DO UPDATE SET count = survey_scores.count + 1",
-                                );
+                        let tallies: Vec<_> = tallies.into_iter().collect();
+                        for chunk in tallies.chunks(1_000) {
+                            let q = batch.write(chunk.len() * 5);
+                            q.push("INSERT INTO survey_tallies (community_code, survey_id, question, value, count) ");
+                            q.push_values(chunk, |mut b, ((c, id, question, value), n)| {
+                                b.push_bind(*c).push_bind(*id).push_bind(*question).push_bind(*value).push_bind(*n);
+                            });
+                            q.push(
+                                " ON CONFLICT (community_code, survey_id, question, value) \
+                                 DO UPDATE SET count = survey_tallies.count + excluded.count",
+                            );
                         }
+                        let scores: Vec<_> = scores.into_iter().collect();
+                        for chunk in scores.chunks(1_000) {
+                            let q = batch.write(chunk.len() * 4);
+                            q.push("INSERT INTO survey_scores (community_code, survey_id, score_tenths, count) ");
+                            q.push_values(chunk, |mut b, ((c, id, t), n)| {
+                                b.push_bind(*c).push_bind(*id).push_bind(*t).push_bind(*n);
+                            });
+                            q.push(
+                                " ON CONFLICT (community_code, survey_id, score_tenths) \
+                                 DO UPDATE SET count = survey_scores.count + excluded.count",
+                            );
+                        }
+                        let terms: Vec<_> = terms.into_iter().collect();
+                        for chunk in terms.chunks(1_000) {
+                            let q = batch.write(chunk.len() * 5);
+                            q.push("INSERT INTO survey_terms (community_code, survey_id, question, term, count) ");
+                            q.push_values(chunk, |mut b, ((c, id, question, term), n)| {
+                                b.push_bind(*c).push_bind(*id).push_bind(*question).push_bind(*term).push_bind(*n);
+                            });
+                            q.push(
+                                " ON CONFLICT (community_code, survey_id, question, term) \
+                                 DO UPDATE SET count = survey_terms.count + excluded.count",
+                            );
+                        }
+                        let day = group.first().map(|s| s.answered_on.as_str()).unwrap_or_default();
                         batch.insert(
                             "INSERT INTO survey_texts (community_code, survey_id, id, question, body, answered_on) ",
                             6,
-                            &s.texts,
-                            |mut q, (id, question, body)| {
-                                q.push_bind(&s.community_code)
-                                    .push_bind(&s.survey_id)
+                            texts,
+                            |mut q, (c, id, (text_id, question, body))| {
+                                q.push_bind(c)
                                     .push_bind(id)
+                                    .push_bind(text_id)
                                     .push_bind(i64::from(*question))
                                     .push_bind(body)
-                                    .push_bind(&s.answered_on);
+                                    .push_bind(day);
                             },
                         );
-                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
-                        Ok(SubmitOutcome::Counted)
+                        commit_audited_batch(tx, batch, Vec::new()).await?;
+                        Ok(outcomes)
                     })
                     .await
                 }
 
-                async fn survey_counts(
+                async fn survey_communities(
                     &self,
                     survey_id: &str,
-                    community: Option<&str>,
-                ) -> Result<SurveyCounts> {
-                    let tallies = sqlx::query_as(
-                        "SELECT community_code, question, value, count FROM survey_tallies \
-                         WHERE survey_id = $1 AND ($2 IS NULL OR community_code = $2)",
-                    )
-                    .bind(survey_id)
-                    .bind(community)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let scores = sqlx::query_as(
-                        "SELECT community_code, score_tenths, count FROM survey_scores \
-                         WHERE survey_id = $1 AND ($2 IS NULL OR community_code = $2)",
-                    )
-                    .bind(survey_id)
-                    .bind(community)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let issued = sqlx::query_as(
-                        "SELECT community_code, COUNT(*) FROM survey_codes \
-                         WHERE survey_id = $1 AND ($2 IS NULL OR community_code = $2) AND NOT voided \
-                         GROUP BY community_code",
-                    )
-                    .bind(survey_id)
-                    .bind(community)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    Ok(SurveyCounts {
-                        tallies,
-                        scores,
-                        issued,
-                    })
+                    communities: Option<&[String]>,
+                ) -> Result<Vec<CommunityCounts>> {
+                    let mut by: BTreeMap<String, CommunityCounts> = BTreeMap::new();
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT community_code, count FROM survey_tallies WHERE question = 0 AND survey_id = ",
+                    );
+                    q.push_bind(survey_id);
+                    narrowed(&mut q, communities);
+                    let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+                    for (c, n) in rows {
+                        by.entry(c.clone()).or_insert_with(|| CommunityCounts { community: c, ..Default::default() }).responses = n;
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT community_code, CAST(SUM(count) AS BIGINT), \
+                         CAST(SUM(score_tenths * count) AS BIGINT), \
+                         CAST(SUM(score_tenths * score_tenths * count) AS BIGINT) \
+                         FROM survey_scores WHERE survey_id = ",
+                    );
+                    q.push_bind(survey_id);
+                    narrowed(&mut q, communities);
+                    q.push(" GROUP BY community_code");
+                    let rows: Vec<(String, i64, i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+                    for (c, n, sum, sq) in rows {
+                        let e = by.entry(c.clone()).or_insert_with(|| CommunityCounts { community: c, ..Default::default() });
+                        (e.scored, e.sum_tenths, e.sum_sq_tenths) = (n, sum, sq);
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT community_code, CAST(SUM(codes - voided_codes) AS BIGINT) \
+                         FROM survey_code_batches WHERE survey_id = ",
+                    );
+                    q.push_bind(survey_id);
+                    narrowed(&mut q, communities);
+                    q.push(" GROUP BY community_code");
+                    let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+                    for (c, n) in rows {
+                        by.entry(c.clone()).or_insert_with(|| CommunityCounts { community: c, ..Default::default() }).issued = n;
+                    }
+                    Ok(by.into_values().collect())
                 }
 
-                async fn survey_texts(
+                async fn survey_tallies(
                     &self,
                     survey_id: &str,
-                    community: Option<&str>,
-                ) -> Result<Vec<(String, i64, String)>> {
+                    communities: Option<&[String]>,
+                ) -> Result<Vec<(i64, i64, i64)>> {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT question, value, CAST(SUM(count) AS BIGINT) FROM survey_tallies WHERE survey_id = ",
+                    );
+                    q.push_bind(survey_id);
+                    narrowed(&mut q, communities);
+                    q.push(" GROUP BY question, value");
+                    Ok(q.build_query_as().fetch_all(&self.pool).await?)
+                }
+
+                async fn survey_terms(
+                    &self,
+                    survey_id: &str,
+                    communities: Option<&[String]>,
+                ) -> Result<Vec<(i64, String, i64)>> {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT question, term, n FROM (SELECT question, term, CAST(SUM(count) AS BIGINT) AS n, \
+                         ROW_NUMBER() OVER (PARTITION BY question ORDER BY SUM(count) DESC, term) AS r \
+                         FROM survey_terms WHERE survey_id = ",
+                    );
+                    q.push_bind(survey_id);
+                    narrowed(&mut q, communities);
+                    q.push(" GROUP BY question, term HAVING SUM(count) >= 2) ranked WHERE r <= 10 ORDER BY question, n DESC, term");
+                    Ok(q.build_query_as().fetch_all(&self.pool).await?)
+                }
+
+                async fn survey_texts(&self, survey_id: &str, community: &str) -> Result<Vec<(i64, String)>> {
                     Ok(sqlx::query_as(
-                        "SELECT community_code, question, body FROM survey_texts \
-                         WHERE survey_id = $1 AND ($2 IS NULL OR community_code = $2) \
-                         ORDER BY community_code, question, id",
+                        "SELECT question, body FROM survey_texts \
+                         WHERE survey_id = $1 AND community_code = $2 ORDER BY question, id",
                     )
                     .bind(survey_id)
                     .bind(community)

@@ -20,7 +20,7 @@ pub mod results;
 pub use answers::{Answer, AnswerError, check_answers, response_score};
 pub use lifecycle::{Phase, SurveyDates, phase};
 pub use questionnaire::{Question, QuestionKind, Questionnaire, QuestionnaireError, ShowIf};
-pub use results::{SatisfactionScore, SurveyResults, Tally};
+pub use results::{SatisfactionScore, ScoreMoments, SurveyResults, Tally};
 
 use crate::citation::{Citation, DAXING_2016};
 

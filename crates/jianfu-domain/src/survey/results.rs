@@ -19,6 +19,9 @@ pub const MIN_GROUP: u64 = 5;
 pub const MIN_TO_JUDGE: u64 = 30;
 /// The tally row counting responses (question numbers start at 1).
 pub const TURNOUT: u32 = 0;
+/// The value counting the responses that answered a multiple-choice question (its options are
+/// counted each; this is the base of their shares).
+pub const ANSWERED: i64 = -1;
 
 /// One counter: `question` (from 1; [`TURNOUT`] counts responses), `value` (option index from 0,
 /// or the rating itself), `count`.
@@ -36,18 +39,28 @@ pub struct Increments {
     pub counters: Vec<(u32, i64)>,
     pub score_tenths: Option<i64>,
     pub texts: Vec<(u32, String)>,
+    /// The distinct terms of each free-text answer, by question number.
+    pub terms: Vec<(u32, String)>,
 }
 
 pub fn increments(q: &Questionnaire, answers: &[Option<Answer>]) -> Increments {
     let mut counters = vec![(TURNOUT, 0)];
     let mut texts = Vec::new();
+    let mut terms = Vec::new();
     for (i, a) in answers.iter().enumerate() {
         let n = i as u32 + 1;
         match a {
             Some(Answer::Choice(o)) => counters.push((n, *o as i64)),
-            Some(Answer::Choices(os)) => counters.extend(os.iter().map(|o| (n, *o as i64))),
+            Some(Answer::Choices(os)) => {
+                counters.push((n, ANSWERED));
+                counters.extend(os.iter().map(|o| (n, *o as i64)));
+            }
             Some(Answer::Rating(v)) => counters.push((n, i64::from(*v))),
-            Some(Answer::Text(t)) => texts.push((n, t.clone())),
+            Some(Answer::Text(t)) => {
+                counters.push((n, 0));
+                terms.extend(terms_of(t).into_iter().map(|term| (n, term)));
+                texts.push((n, t.clone()));
+            }
             None => {}
         }
     }
@@ -57,6 +70,7 @@ pub fn increments(q: &Questionnaire, answers: &[Option<Answer>]) -> Increments {
         counters,
         score_tenths,
         texts,
+        terms,
     }
 }
 
@@ -95,24 +109,51 @@ fn t975(df: u64) -> f64 {
     }
 }
 
-/// The satisfaction score from the histogram of response scores (tenths, count).
-pub fn satisfaction(histogram: &[(i64, u64)]) -> Option<SatisfactionScore> {
-    let n: u64 = histogram.iter().map(|(_, c)| c).sum();
+/// What the score and its interval need of the response scores (in tenths, exact): how many,
+/// their sum and the sum of their squares. Sums add up across communities, so a street's or the
+/// district's figure is read as a few sums, not as every response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScoreMoments {
+    pub n: u64,
+    pub sum_tenths: i64,
+    pub sum_sq_tenths: i64,
+}
+
+impl ScoreMoments {
+    /// From a histogram of response scores (tenths, count).
+    pub fn from_histogram(h: &[(i64, u64)]) -> Self {
+        h.iter().fold(Self::default(), |m, (t, c)| Self {
+            n: m.n + c,
+            sum_tenths: m.sum_tenths + t * *c as i64,
+            sum_sq_tenths: m.sum_sq_tenths + t * t * *c as i64,
+        })
+    }
+}
+
+impl std::ops::Add for ScoreMoments {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self {
+            n: self.n + o.n,
+            sum_tenths: self.sum_tenths + o.sum_tenths,
+            sum_sq_tenths: self.sum_sq_tenths + o.sum_sq_tenths,
+        }
+    }
+}
+
+/// The satisfaction score: the mean response score with its 95% interval.
+pub fn satisfaction(m: &ScoreMoments) -> Option<SatisfactionScore> {
+    let n = m.n;
     if n == 0 {
         return None;
     }
     let nf = n as f64;
-    let mean = histogram
-        .iter()
-        .map(|(t, c)| *t as f64 / 10.0 * *c as f64)
-        .sum::<f64>()
-        / nf;
+    let mean = m.sum_tenths as f64 / 10.0 / nf;
     let var = if n > 1 {
-        histogram
-            .iter()
-            .map(|(t, c)| (*t as f64 / 10.0 - mean).powi(2) * *c as f64)
-            .sum::<f64>()
-            / (nf - 1.0)
+        // Exact in integers: n·Σx² − (Σx)², in tenths squared.
+        let num = i128::from(n) * i128::from(m.sum_sq_tenths)
+            - i128::from(m.sum_tenths) * i128::from(m.sum_tenths);
+        num as f64 / 100.0 / (nf * (nf - 1.0))
     } else {
         f64::INFINITY
     };
@@ -139,8 +180,7 @@ pub struct QuestionResult {
     pub number: usize,
     pub text: String,
     pub kind: QuestionKind,
-    /// How many answered it (for a multiple choice: how many chose anything is not known from
-    /// counts, so this is the number of choices made).
+    /// How many answered it. Fewer than [`MIN_GROUP`]: `rows` is empty.
     pub answered: u64,
     pub rows: Vec<Row>,
     /// Ratings: the mean rating put on 0–100.
@@ -164,7 +204,7 @@ pub struct SurveyResults {
 pub fn results(
     q: &Questionnaire,
     tallies: &[Tally],
-    histogram: &[(i64, u64)],
+    moments: &ScoreMoments,
     issued: u64,
 ) -> SurveyResults {
     let mut counts: HashMap<(u32, i64), u64> = HashMap::new();
@@ -212,21 +252,30 @@ pub fn results(
                     .collect(),
                 QuestionKind::Text => Vec::new(),
             };
-            let answered: u64 = labelled.iter().map(|(_, c, _)| c).sum();
-            let base = if question.kind == QuestionKind::Multiple {
-                responses
-            } else {
-                answered
+            // How many people answered: for a multiple choice its own counter, else the sum.
+            let answered: u64 = match question.kind {
+                QuestionKind::Multiple => get(number, ANSWERED),
+                // A text answer counts once, as value 0.
+                QuestionKind::Text => get(number, 0),
+                _ => labelled.iter().map(|(_, c, _)| c).sum(),
             };
-            let score = (question.kind == QuestionKind::Rating && answered > 0).then(|| {
-                let sum: f64 = labelled
-                    .iter()
-                    .map(|(_, c, v)| {
-                        (*v - 1) as f64 / f64::from(question.scale - 1) * 100.0 * *c as f64
-                    })
-                    .sum();
-                round1(sum / answered as f64)
-            });
+            let base = answered;
+            // Fewer than MIN_GROUP answered (a follow-up few were asked): show nothing of it.
+            let labelled = if answered < MIN_GROUP {
+                Vec::new()
+            } else {
+                labelled
+            };
+            let score =
+                (question.kind == QuestionKind::Rating && !labelled.is_empty()).then(|| {
+                    let sum: f64 = labelled
+                        .iter()
+                        .map(|(_, c, v)| {
+                            (*v - 1) as f64 / f64::from(question.scale - 1) * 100.0 * *c as f64
+                        })
+                        .sum();
+                    round1(sum / answered as f64)
+                });
             QuestionResult {
                 number: i + 1,
                 text: question.text.clone(),
@@ -253,7 +302,7 @@ pub fn results(
         issued,
         response_rate,
         suppressed,
-        satisfaction: satisfaction(histogram),
+        satisfaction: satisfaction(moments),
         questions,
     }
 }
@@ -276,26 +325,24 @@ const STOP: [&str; 12] = [
     "我们", "希望", "社区", "没有", "可以", "一些", "这个", "什么", "非常", "还是", "就是", "能够",
 ];
 
-pub fn summarise_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> TextSummary {
-    let mut df: HashMap<String, u64> = HashMap::new();
-    let mut count = 0;
-    for t in texts {
-        count += 1;
-        let chars: Vec<char> = t.chars().collect();
-        let mut seen: Vec<String> = Vec::new();
-        for w in chars.windows(2) {
-            if is_han(w[0]) && is_han(w[1]) {
-                let term: String = w.iter().collect();
-                if !STOP.contains(&term.as_str()) && !seen.contains(&term) {
-                    seen.push(term);
-                }
+/// The distinct two-character terms of one answer, common function words left out.
+pub fn terms_of(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut seen: Vec<String> = Vec::new();
+    for w in chars.windows(2) {
+        if is_han(w[0]) && is_han(w[1]) {
+            let term: String = w.iter().collect();
+            if !STOP.contains(&term.as_str()) && !seen.contains(&term) {
+                seen.push(term);
             }
         }
-        for term in seen {
-            *df.entry(term).or_default() += 1;
-        }
     }
-    let mut terms: Vec<(String, u64)> = df.into_iter().filter(|(_, c)| *c >= 2).collect();
+    seen
+}
+
+/// The summary from how many answers wrote something and how many used each term.
+pub fn summarise(count: u64, term_counts: impl IntoIterator<Item = (String, u64)>) -> TextSummary {
+    let mut terms: Vec<(String, u64)> = term_counts.into_iter().filter(|(_, c)| *c >= 2).collect();
     terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     terms.truncate(10);
     TextSummary { count, terms }
@@ -337,7 +384,21 @@ mod tests {
         let inc = increments(&q, &a);
         assert_eq!(
             inc.counters,
-            vec![(0, 0), (1, 1), (3, 5), (4, 4), (5, 1), (6, 0), (6, 3)]
+            vec![
+                (0, 0),
+                (1, 1),
+                (3, 5),
+                (4, 4),
+                (5, 1),
+                (6, -1),
+                (6, 0),
+                (6, 3),
+                (7, 0)
+            ]
+        );
+        assert_eq!(
+            inc.terms,
+            vec![(7, "停车".to_string()), (7, "车难".to_string())]
         );
         // (100 + 75 + 0) / 3 = 58.33… → 583 tenths
         assert_eq!(inc.score_tenths, Some(583));
@@ -347,24 +408,30 @@ mod tests {
     #[test]
     fn the_score_and_its_interval_follow_the_t_distribution() {
         // 10 responses at 80, 10 at 60: mean 70, sd 10.26, t(19) = 2.093 → ±4.8
-        let s = satisfaction(&[(800, 10), (600, 10)]).unwrap();
+        let h = |v: &[(i64, u64)]| ScoreMoments::from_histogram(v);
+        let s = satisfaction(&h(&[(800, 10), (600, 10)])).unwrap();
         assert_eq!((s.n, s.mean, s.low, s.high), (20, 70.0, 65.2, 74.8));
         assert!(!s.enough, "20 responses are too few to judge");
-        let many = satisfaction(&[(800, 100), (600, 100)]).unwrap();
+        let many = satisfaction(&h(&[(800, 100), (600, 100)])).unwrap();
         assert!(many.enough);
         assert!(
             many.high - many.low < 3.0,
             "more answers, narrower interval"
         );
-        assert_eq!(satisfaction(&[]), None);
-        let one = satisfaction(&[(900, 1)]).unwrap();
+        assert_eq!(satisfaction(&h(&[])), None);
+        let one = satisfaction(&h(&[(900, 1)])).unwrap();
         assert_eq!((one.low, one.high), (0.0, 100.0), "one answer says nothing");
     }
 
     #[test]
     fn small_groups_show_nothing_but_turnout() {
         let q = standard_template(2026);
-        let r = results(&q, &tallies(&[(0, 0, 4), (3, 5, 4)]), &[(1000, 4)], 10);
+        let r = results(
+            &q,
+            &tallies(&[(0, 0, 4), (3, 5, 4)]),
+            &ScoreMoments::from_histogram(&[(1000, 4)]),
+            10,
+        );
         assert!(r.suppressed);
         assert!(r.questions.is_empty() && r.satisfaction.is_none());
         assert_eq!((r.responses, r.response_rate), (4, Some(40.0)));
@@ -381,24 +448,53 @@ mod tests {
                 (1, 1, 2),
                 (3, 5, 6),
                 (3, 1, 2),
+                (6, -1, 5),
                 (6, 2, 4),
+                (2, 4, 2),
             ]),
-            &[(1000, 6), (0, 2)],
+            &ScoreMoments::from_histogram(&[(1000, 6), (0, 2)]),
             16,
         );
         assert_eq!(r.response_rate, Some(50.0));
         assert_eq!(r.questions[0].rows[0].percent, 75.0);
         assert_eq!(r.questions[2].rows[0].label, "5 分（很满意）");
         assert_eq!(r.questions[2].score, Some(75.0));
-        // A multiple choice is a share of all responses: 4 of 8 chose 停车管理.
-        assert_eq!(r.questions[5].rows[2].percent, 50.0);
+        // A multiple choice is a share of those who answered it: 4 of 5 chose 停车管理.
+        assert_eq!(r.questions[5].rows[2].percent, 80.0);
+        // Two people answered the follow-up: too few to show.
+        assert_eq!(r.questions[1].answered, 2);
+        assert!(r.questions[1].rows.is_empty() && r.questions[1].score.is_none());
         assert_eq!(r.satisfaction.unwrap().mean, 75.0);
     }
 
     #[test]
     fn free_text_is_summarised_by_recurring_terms() {
-        let s = summarise_texts(["停车太难了", "晚上停车难", "希望多办活动", "老人活动少"]);
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        let texts = [
+            "停车太难了",
+            "晚上停车难，停车位少",
+            "希望多办活动",
+            "老人活动少",
+        ];
+        for t in texts {
+            for term in terms_of(t) {
+                *counts.entry(term).or_default() += 1;
+            }
+        }
+        assert_eq!(
+            terms_of("停车停车"),
+            vec!["停车", "车停"],
+            "each term once per answer"
+        );
+        let s = summarise(4, counts);
         assert_eq!(s.count, 4);
         assert_eq!(s.terms, vec![("停车".into(), 2), ("活动".into(), 2)]);
+    }
+
+    #[test]
+    fn moments_add_up_across_communities() {
+        let a = ScoreMoments::from_histogram(&[(800, 10)]);
+        let b = ScoreMoments::from_histogram(&[(600, 10)]);
+        assert_eq!(a + b, ScoreMoments::from_histogram(&[(800, 10), (600, 10)]));
     }
 }

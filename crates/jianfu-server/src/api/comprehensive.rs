@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .routes(routes!(get_cycle))
         .routes(routes!(update_scheme))
         .routes(routes!(publish_cycle))
+        .routes(routes!(extend_scoring))
         .routes(routes!(list_nominations, nominate))
         .routes(routes!(score_nomination))
         .routes(routes!(export_results))
@@ -30,6 +31,7 @@ pub fn routes() -> OpenApiRouter<App> {
 
 /// 一项考评内容。
 #[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CriterionBody {
     pub name: String,
     /// 权重（%）。
@@ -157,6 +159,8 @@ pub struct NominationOut {
     pub nominated_on: String,
     /// 综合得分（未评分为空）。
     pub total: Option<f64>,
+    /// 名次：只排满意度足以评判的社区，得分相同名次相同。
+    pub rank: Option<u32>,
     /// 满意度答卷不足，综合得分暂不成立。
     pub satisfaction_missing: bool,
     /// 居民满意度在前，然后按方案顺序。
@@ -177,6 +181,7 @@ impl From<NominationView> for NominationOut {
             self_report: n.self_report,
             nominated_on: n.nominated_on,
             total: card.as_ref().map(|c| c.total),
+            rank: n.rank.map(|r| r as u32),
             satisfaction_missing: card.as_ref().is_some_and(|c| c.satisfaction_missing),
             drivers: card
                 .as_ref()
@@ -220,7 +225,7 @@ pub async fn list_cycles(State(app): State<App>) -> Result<Json<Vec<CycleOut>>, 
 
 /// 建立一个年度的综合考评（区级审批人）。满意度权重低于 50% 拒绝（`satisfaction_weight_too_low`），各项权重合计须为 100%，不得设一票否决。
 ///
-/// 错误码：`bad_year`、`bad_date`、`year_out_of_range`、`scoring_closes_before_nominations`、`cycle_exists`、`satisfaction_weight_too_low`、`satisfaction_weight_too_high`、`weights_do_not_sum_to_100`、`criterion_name_empty`、`criterion_name_duplicate`、`criterion_weight_zero`、`one_vote_veto`、`too_many_criteria`、`evaluation_not_folded_in`、`evaluation_folded_twice`、`unknown_survey`。
+/// 错误码：`bad_year`、`bad_date`、`year_out_of_range`、`scoring_closes_before_nominations`、`nominations_close_past`、`cycle_exists`、`not_a_whole_number`、`criterion_name_too_long`、`criterion_key_invalid`、`satisfaction_weight_too_low`、`satisfaction_weight_too_high`、`weights_do_not_sum_to_100`、`criterion_name_empty`、`criterion_name_duplicate`、`criterion_weight_zero`、`one_vote_veto`、`too_many_criteria`、`evaluation_not_folded_in`、`evaluation_folded_twice`、`unknown_survey`。
 #[utoipa::path(post, path = "/api/v1/comprehensive", tag = "comprehensive", security(("bearer" = [])),
     request_body = CycleRequest,
     responses((status = 201, body = CycleOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -262,6 +267,34 @@ pub async fn update_scheme(
     let revision = r.revision;
     let c = app
         .update_cycle(&caller.actor, &meta, year, revision, &r.input())
+        .await?;
+    Ok(Json(c.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendBody {
+    pub revision: i64,
+    /// 新的评分截止日（晚于原截止日，不早于今天）。
+    pub scoring_close: String,
+}
+
+/// 延长评分截止日（区级审批人，评分中或待公布时）：有社区来不及评分时用，方案不变。
+///
+/// 错误码：`not_extendable`、`bad_date`、`scoring_close_not_later`、`cycle_changed`。
+#[utoipa::path(post, path = "/api/v1/comprehensive/{year}/extend", tag = "comprehensive", security(("bearer" = [])),
+    params(("year" = i64, Path, description = "年度")), request_body = ExtendBody,
+    responses((status = 200, body = CycleOut), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn extend_scoring(
+    State(app): State<App>,
+    meta: RequestMeta,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(year): ApiPath<i64>,
+    ApiJson(b): ApiJson<ExtendBody>,
+) -> Result<Json<CycleOut>, ApiError> {
+    let c = app
+        .extend_scoring(&caller.actor, &meta, year, b.revision, &b.scoring_close)
         .await?;
     Ok(Json(c.into()))
 }
@@ -349,7 +382,7 @@ pub struct ScoreBody {
 
 /// 评分（区级审批人，评分期内）：居民满意度由调查得出，其余各项按代码给分；返回得分构成和失分项。
 ///
-/// 错误码：`scoring_not_open`、`scoring_closed`、`missing_score`、`unknown_criterion`、`score_out_of_range`、`already_published`。
+/// 错误码：`scoring_not_open`、`scoring_closed`、`survey_still_open`、`missing_score`、`duplicate_score`、`unknown_criterion`、`score_not_a_number`、`score_out_of_range`、`already_published`。
 #[utoipa::path(post, path = "/api/v1/comprehensive/{year}/nominations/{community}/score", tag = "comprehensive", security(("bearer" = [])),
     params(("year" = i64, Path, description = "年度"), ("community" = String, Path, description = "社区机构代码")),
     request_body = ScoreBody,

@@ -111,8 +111,14 @@ pub async fn list_surveys(
     if !(a.may(ManageSurveys) || a.may(PrintSurveyCodes) || a.may(ViewSurveyResults)) {
         return Err(crate::service::ServiceError::Forbidden.into());
     }
+    let manager = a.may(ManageSurveys);
     Ok(Json(
-        app.surveys().await?.into_iter().map(Into::into).collect(),
+        app.surveys()
+            .await?
+            .into_iter()
+            .filter(|s| manager || s.phase != jianfu_domain::survey::Phase::Draft)
+            .map(Into::into)
+            .collect(),
     ))
 }
 
@@ -157,7 +163,11 @@ pub async fn get_survey(
     if !(a.may(ManageSurveys) || a.may(PrintSurveyCodes) || a.may(ViewSurveyResults)) {
         return Err(crate::service::ServiceError::Forbidden.into());
     }
-    Ok(Json(app.survey(&id).await?.into()))
+    let s = app.survey(&id).await?;
+    if s.phase == jianfu_domain::survey::Phase::Draft && !a.may(ManageSurveys) {
+        return Err(crate::service::ServiceError::NotFound("该问卷不存在".into()).into());
+    }
+    Ok(Json(s.into()))
 }
 
 /// 对草稿的一次修改。
@@ -194,7 +204,7 @@ pub struct EditRequest {
 
 /// 修改问卷草稿（区社会办）。已发布的问卷不能修改（`survey_published`），需另起新版本。
 ///
-/// 错误码：`survey_changed`、`survey_published`、`unknown_action`、`title_missing`、`unknown_question_kind`、`too_few_options`、`too_many_options`、`duplicate_option`、`scale_out_of_range`、`bad_condition`、`unknown_question`、`too_many_questions`、`text_too_long`。
+/// 错误码：`survey_changed`、`survey_published`、`unknown_action`、`title_missing`、`unknown_question_kind`、`too_few_options`、`too_many_options`、`duplicate_option`、`scale_out_of_range`、`bad_condition`、`unknown_question`、`question_has_followups`、`too_many_questions`、`text_too_long`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/edits", tag = "surveys", security(("bearer" = [])),
     params(("id" = String, Path, description = "问卷 id")), request_body = EditRequest,
     responses((status = 200, body = SurveyOut), (status = 403, body = ErrorBody),
@@ -247,7 +257,7 @@ pub struct PublishRequest {
 
 /// 发布问卷（区社会办）。发布后题目冻结；至少要有一道满意度评分题。
 ///
-/// 错误码：`survey_changed`、`survey_published`、`no_questions`、`no_rating_question`、`bad_date`、`closes_before_opening`、`closes_in_the_past`、`open_too_long`。
+/// 错误码：`survey_changed`、`survey_published`、`no_questions`、`no_rating_question`、`title_too_long_for_slip`、`bad_date`、`closes_before_opening`、`closes_in_the_past`、`open_too_long`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/publish", tag = "surveys", security(("bearer" = [])),
     params(("id" = String, Path, description = "问卷 id")), request_body = PublishRequest,
     responses((status = 200, body = SurveyOut), (status = 403, body = ErrorBody),
@@ -283,7 +293,7 @@ pub struct CodesRequest {
 
 /// 打印一批入户码（街道、区社会办；被评价的社区不能打印）：返回 PDF，每页 10 张纸条。码只在这份 PDF 里出现一次，系统只存摘要。
 ///
-/// 错误码：`survey_not_open`、`bad_code_count`。
+/// 错误码：`survey_not_open`、`bad_code_count`、`slip_text_does_not_fit`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/codes", tag = "surveys", security(("bearer" = [])),
     params(("id" = String, Path, description = "问卷 id")), request_body = CodesRequest,
     responses((status = 200, content_type = "application/pdf", description = "入户码纸条 PDF"),
@@ -321,7 +331,7 @@ pub struct VoidRequest {
 
 /// 作废一批入户码中未使用的码（纸条丢失或未发出）。
 ///
-/// 错误码：`batch_not_found`。
+/// 错误码：`batch_not_found`、`survey_closed`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/codes/void", tag = "surveys", security(("bearer" = [])),
     params(("id" = String, Path, description = "问卷 id")), request_body = VoidRequest,
     responses((status = 204, description = "已作废"), (status = 403, body = ErrorBody),
@@ -412,8 +422,10 @@ pub struct SurveyResultsOut {
     pub responses: u64,
     pub issued: u64,
     pub response_rate: Option<f64>,
-    /// 答卷少于 5 份，不显示具体结果。
+    /// 没有可显示的分布（调查未结束，或没有答卷满 5 份的社区）。
     pub suppressed: bool,
+    /// 来自答卷不足 5 份的社区、未计入分布和得分的答卷数。
+    pub left_out: u64,
     pub satisfaction: Option<SatisfactionOut>,
     pub questions: Vec<QuestionResultOut>,
     pub communities: Vec<CommunityResultOut>,
@@ -450,10 +462,11 @@ impl From<ResultsView> for SurveyResultsOut {
             scope_name: v.scope_name,
             community: v.community,
             open: v.open,
-            responses: v.results.responses,
-            issued: v.results.issued,
-            response_rate: v.results.response_rate,
-            suppressed: v.results.suppressed,
+            responses: v.responses,
+            issued: v.issued,
+            response_rate: v.response_rate,
+            left_out: v.left_out,
+            suppressed: v.results.questions.is_empty(),
             satisfaction: v.results.satisfaction.map(Into::into),
             questions: v
                 .results
@@ -550,7 +563,7 @@ pub struct AnswerOut {
     pub again: bool,
 }
 
-/// 提交答卷（公开，无需令牌；入户码即凭证）。入户码核销与计入答卷在同一事务内；不记录 IP 和精确时间。
+/// 提交答卷（公开，无需令牌；入户码即凭证）。入户码核销与计入答卷在同一事务内；不记录 IP、账号和时刻（答卷没有审计记录，它会带上精确时间）。
 ///
 /// 错误码：`survey_not_open`、`code_malformed`、`code_invalid`、`code_unknown`、`code_spent`、`code_voided`、`nonce_missing`、`answer_required`、`answer_out_of_range`、`one_value_only`、`unknown_question`、`text_too_long`。
 #[utoipa::path(post, path = "/api/v1/public/surveys/{id}/{community}", tag = "surveys",

@@ -82,6 +82,8 @@ pub struct AppParts {
     pub proof_cache: Arc<certificates::ProofCache>,
     /// The working-day calendar, loaded at start (see `calendar.rs`).
     pub calendars: Arc<calendar::Calendars>,
+    /// Survey answers waiting to be counted together (see `surveys/intake.rs`).
+    pub survey_intake: Arc<surveys::SurveyIntake>,
 }
 
 impl App {
@@ -102,6 +104,7 @@ impl App {
             verify_limiter: Arc::default(),
             proof_cache: Arc::default(),
             calendars,
+            survey_intake: Arc::default(),
         }))
     }
 

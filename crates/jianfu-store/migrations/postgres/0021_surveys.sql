@@ -35,6 +35,8 @@ CREATE TABLE survey_code_batches (
     printed_by_org TEXT NOT NULL,
     printed_on     TEXT NOT NULL,
     voided_on      TEXT,
+    -- How many of its codes were unused when it was voided (they no longer count as handed out).
+    voided_codes   BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (community_code, survey_id, batch)
 );
 
@@ -54,7 +56,8 @@ CREATE TABLE survey_codes (
         REFERENCES survey_code_batches (community_code, survey_id, batch)
 );
 
--- Counters: question 0 counts responses; otherwise value is the option index or the rating.
+-- Counters: question 0 counts responses; otherwise value is the option index or the rating
+-- (for a free-text question, value 0 counts the answers that wrote something).
 CREATE TABLE survey_tallies (
     community_code TEXT NOT NULL,
     survey_id      TEXT NOT NULL,
@@ -72,6 +75,17 @@ CREATE TABLE survey_scores (
     score_tenths   BIGINT NOT NULL,
     count          BIGINT NOT NULL,
     PRIMARY KEY (community_code, survey_id, score_tenths)
+);
+
+-- Two-character terms of the free text, counted per answer that uses them: what the district
+-- sees of free text (in aggregate), read without reading every answer.
+CREATE TABLE survey_terms (
+    community_code TEXT NOT NULL,
+    survey_id      TEXT NOT NULL,
+    question       BIGINT NOT NULL,
+    term           TEXT NOT NULL,
+    count          BIGINT NOT NULL,
+    PRIMARY KEY (community_code, survey_id, question, term)
 );
 
 -- Free-text answers, each on its own: a random id, the day only.

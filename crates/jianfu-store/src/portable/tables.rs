@@ -382,6 +382,7 @@ pub const TABLES: &[Table] = &[
             ("printed_by_org", Text),
             ("printed_on", Text),
             ("voided_on", OptText),
+            ("voided_codes", Int),
         ],
         order_by: "community_code, survey_id, batch",
     },
@@ -418,6 +419,17 @@ pub const TABLES: &[Table] = &[
             ("count", Int),
         ],
         order_by: "community_code, survey_id, score_tenths",
+    },
+    Table {
+        name: "survey_terms",
+        columns: &[
+            ("community_code", Text),
+            ("survey_id", Text),
+            ("question", Int),
+            ("term", Text),
+            ("count", Int),
+        ],
+        order_by: "community_code, survey_id, question, term",
     },
     Table {
         name: "survey_texts",

@@ -18,7 +18,7 @@ fn cycle(weight: u32, criteria: Value) -> Value {
            "satisfaction_weight": weight, "criteria": criteria})
 }
 
-/// A closed-by-December survey with `n` answers from SANHE and 3 from XINGZHENG.
+/// A closed-by-December survey with `n` answers from SANHE and 5 from XINGZHENG.
 async fn survey_with_answers(s: &TestServer, shenpi: &str, jiedao: &str, n: usize) -> String {
     let draft = json_ok(
         api_post(s, shenpi, "/api/v1/surveys", &json!({})).await,
@@ -32,7 +32,7 @@ async fn survey_with_answers(s: &TestServer, shenpi: &str, jiedao: &str, n: usiz
         200,
     )
     .await;
-    for (community, count) in [(SANHE, n), (XINGZHENG, 3)] {
+    for (community, count) in [(SANHE, n), (XINGZHENG, 5)] {
         let pdf = api_post(
             s,
             jiedao,
@@ -111,6 +111,14 @@ async fn run_flow(db: TestDb) {
         .await,
         403,
         "forbidden",
+    )
+    .await;
+    let mut past = cycle(60, two.clone());
+    past["nominations_close"] = json!("2026-11-27");
+    expect_code(
+        api_post(&s, &shenpi, "/api/v1/comprehensive", &past).await,
+        422,
+        "nominations_close_past",
     )
     .await;
     let mut body = cycle(60, two.clone());
@@ -330,7 +338,7 @@ async fn run_flow(db: TestDb) {
     .await;
     assert_eq!(
         thin["satisfaction_missing"], true,
-        "three answers cannot judge a community"
+        "five answers cannot judge a community"
     );
     assert!(
         thin["warnings"][0]
@@ -351,8 +359,39 @@ async fn run_flow(db: TestDb) {
     )
     .await;
 
+    // The deadline can move later while scoring (not earlier).
+    let now = json_ok(
+        api_get(&s, &shenpi, "/api/v1/comprehensive/2026").await,
+        200,
+    )
+    .await;
+    expect_code(
+        api_post(
+            &s,
+            &shenpi,
+            "/api/v1/comprehensive/2026/extend",
+            &json!({"revision": now["revision"], "scoring_close": "2026-12-09"}),
+        )
+        .await,
+        422,
+        "scoring_close_not_later",
+    )
+    .await;
+    let extended = json_ok(
+        api_post(
+            &s,
+            &shenpi,
+            "/api/v1/comprehensive/2026/extend",
+            &json!({"revision": now["revision"], "scoring_close": "2026-12-12"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(extended["scoring_close"], "2026-12-12");
+
     // Scoring closes; the district publishes; the results are public.
-    s.clock.advance(time::Duration::days(9));
+    s.clock.advance(time::Duration::days(11));
     let shenpi = s.api_token("shenpi").await;
     let current = json_ok(
         api_get(&s, &shenpi, "/api/v1/comprehensive/2026").await,
@@ -383,6 +422,11 @@ async fn run_flow(db: TestDb) {
     .await;
     let list = public.as_array().unwrap();
     assert_eq!(list[0]["community"], SANHE, "best total first");
+    assert_eq!(list[0]["rank"], 1);
+    assert!(
+        list[1]["rank"].is_null(),
+        "a card whose satisfaction could not be judged is not ranked"
+    );
     let xlsx = reqwest::Client::new()
         .get(s.url("/api/v1/comprehensive/2026/export.xlsx"))
         .send()

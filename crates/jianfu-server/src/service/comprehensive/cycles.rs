@@ -189,6 +189,12 @@ impl App {
     ) -> Result<CycleView, ServiceError> {
         actor.require(Permission::RunComprehensiveEvaluation)?;
         let mut row = self.read_cycle(input).await?;
+        if row.nominations_close < self.today().to_string() {
+            return Err(bad(
+                "nominations_close_past",
+                "自荐申报截止日已经过去，街道无法申报；请改为今天或以后。",
+            ));
+        }
         if self.store.cycle(row.year).await?.is_some() {
             return Err(bad(
                 "cycle_exists",
@@ -245,6 +251,52 @@ impl App {
         self.comprehensive_cycle(year).await
     }
 
+    /// Moves the scoring deadline later while scores are still being given or await
+    /// publication, e.g. when a nominee could not be scored in time.
+    pub async fn extend_scoring(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        year: i64,
+        revision: i64,
+        scoring_close: &str,
+    ) -> Result<CycleView, ServiceError> {
+        actor.require(Permission::RunComprehensiveEvaluation)?;
+        let mut row = self.store.cycle(year).await?.ok_or_else(not_found)?;
+        let current = phase(&cycle_of(&row)?, self.today());
+        if !matches!(current, Phase::Scoring | Phase::AwaitingPublication) {
+            return Err(bad(
+                "not_extendable",
+                "只有评分中或待公布的考评才能延长评分截止日；申报期内请直接修改方案。",
+            ));
+        }
+        let day = jianfu_domain::inventory::status::parse_day(scoring_close).ok_or_else(|| {
+            bad(
+                "bad_date",
+                format!("“{}”不是日期，请写成 2026-12-31。", scoring_close.trim()),
+            )
+        })?;
+        if day.to_string() <= row.scoring_close || day < self.today() {
+            return Err(bad(
+                "scoring_close_not_later",
+                "新的评分截止日要晚于原来的截止日，且不早于今天。",
+            ));
+        }
+        row.scoring_close = day.to_string();
+        row.revision = revision;
+        let mut a = self.audit(
+            actor,
+            meta,
+            "comprehensive.extend",
+            format!("comprehensive:{year}"),
+        );
+        a.detail = serde_json::json!({"scoring_close": row.scoring_close}).to_string();
+        if !self.store.update_cycle(&row, a).await? {
+            return Err(stale());
+        }
+        self.comprehensive_cycle(year).await
+    }
+
     /// Publishes the results once scoring has closed and every nominee is scored.
     pub async fn publish_cycle(
         &self,
@@ -256,8 +308,8 @@ impl App {
         actor.require(Permission::RunComprehensiveEvaluation)?;
         let row = self.store.cycle(year).await?.ok_or_else(not_found)?;
         let nominations = self.store.nominations(year).await?;
-        let all_scored =
-            !nominations.is_empty() && nominations.iter().all(|n| n.scorecard.is_some());
+        // No nominations at all can be published too: the year is never stuck.
+        let all_scored = nominations.iter().all(|n| n.scorecard.is_some());
         may_publish(phase(&cycle_of(&row)?, self.today()), all_scored)
             .map_err(|e| bad(e.code(), e.message()))?;
         let a = self.audit(

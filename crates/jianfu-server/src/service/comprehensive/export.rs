@@ -4,6 +4,7 @@
 use super::{CycleView, NominationView};
 use crate::service::ServiceError;
 use crate::service::catalog_xlsx::{SheetData, write_sheets};
+use jianfu_domain::evaluation::comprehensive::SATISFACTION_KEY;
 
 pub fn results_xlsx(c: &CycleView, rows: &[NominationView]) -> Result<Vec<u8>, ServiceError> {
     let mut header: Vec<String> = vec![
@@ -21,7 +22,6 @@ pub fn results_xlsx(c: &CycleView, rows: &[NominationView]) -> Result<Vec<u8>, S
     );
     header.extend(["失分最多的一项".to_string(), "说明".to_string()]);
     let mut out = vec![header];
-    let mut place = 0;
     for n in rows {
         let Some(card) = &n.scorecard else {
             out.push(vec![
@@ -32,14 +32,21 @@ pub fn results_xlsx(c: &CycleView, rows: &[NominationView]) -> Result<Vec<u8>, S
             ]);
             continue;
         };
-        place += 1;
         let mut row = vec![
-            place.to_string(),
+            n.rank
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "不排名".into()),
             n.community_name.clone(),
             n.street_name.clone(),
             format!("{:.1}", card.total),
         ];
-        row.extend(card.parts.iter().map(|p| format!("{:.1}", p.score)));
+        row.extend(card.parts.iter().map(|p| {
+            if card.satisfaction_missing && p.key == SATISFACTION_KEY {
+                "答卷不足".to_string()
+            } else {
+                format!("{:.1}", p.score)
+            }
+        }));
         row.push(n.main_driver());
         row.push(card.warnings.join("；"));
         out.push(row);

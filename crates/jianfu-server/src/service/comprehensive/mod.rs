@@ -50,6 +50,9 @@ pub struct NominationView {
     pub scorecard: Option<Scorecard>,
     /// The district's criterion scores as given (key → score).
     pub criterion_scores: Vec<(String, f64)>,
+    /// Place among the final scorecards (equal totals share a place); none while unscored or
+    /// not final (satisfaction could not be judged).
+    pub rank: Option<usize>,
 }
 
 impl NominationView {
@@ -123,7 +126,29 @@ fn nomination_view(
             .to_string(),
         scorecard,
         criterion_scores,
+        rank: None,
     })
+}
+
+/// Places by total, best first, among final scorecards; equal totals share a place (1, 2, 2, 4).
+pub(crate) fn rank(list: &mut [NominationView]) {
+    let mut totals: Vec<f64> = list
+        .iter()
+        .filter_map(|n| {
+            n.scorecard
+                .as_ref()
+                .filter(|c| c.is_final())
+                .map(|c| c.total)
+        })
+        .collect();
+    totals.sort_by(|a, b| b.total_cmp(a));
+    for n in list.iter_mut() {
+        n.rank = n
+            .scorecard
+            .as_ref()
+            .filter(|c| c.is_final())
+            .map(|c| totals.iter().take_while(|t| **t > c.total).count() + 1);
+    }
 }
 
 impl super::App {

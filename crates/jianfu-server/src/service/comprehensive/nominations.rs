@@ -53,7 +53,8 @@ impl App {
             return Err(ServiceError::Forbidden);
         };
         let tree = self.org_tree().await?;
-        self.store
+        let mut list = self
+            .store
             .nominations(year)
             .await?
             .into_iter()
@@ -62,7 +63,11 @@ impl App {
                     .is_ok_and(|c| scope.can_read_records_of(&c, &tree))
             })
             .map(|n| nomination_view(n, &tree))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        super::rank(&mut list);
+        // Ranked first, by place; then the rest as stored.
+        list.sort_by_key(|n| n.rank.unwrap_or(usize::MAX));
+        Ok(list)
     }
 
     pub async fn nomination(
@@ -201,6 +206,15 @@ impl App {
             .map_err(|e| bad(e.code(), e.message()))?;
         let scheme: Scheme = serde_json::from_str(&cycle.scheme).map_err(internal)?;
         let nomination = self.nomination(Some(actor), year, community).await?;
+        // Satisfaction is taken when scoring, so the survey must be over by then.
+        if let Some(survey) = cycle.survey_id.as_deref()
+            && !self.survey(survey).await?.phase.results_open()
+        {
+            return Err(bad(
+                "survey_still_open",
+                "满意度调查还没有结束，结束后才能评分：满意度要按全部答卷计算。",
+            ));
+        }
         let mut scores = Vec::new();
         for (key, raw) in typed {
             let name = scheme

@@ -1,10 +1,10 @@
 //! The resident's side: the public form of one community's survey, and counting an answer. The
 //! code is spent and the answer counted in one transaction; the form's nonce makes a resent form
-//! (a slow network, a double tap) harmless. Nothing about the sender is kept: the audit record of
-//! an answer has no IP and no request id, and names only the survey and the community.
+//! (a slow network, a double tap) harmless. Nothing about the sender is kept, and an answer has no
+//! audit record (it would carry the exact time); printing, voiding and publishing are audited.
 
 use super::{SurveyView, bad, not_found};
-use crate::service::{Actor, App, RequestMeta, ServiceError};
+use crate::service::{App, ServiceError};
 use jianfu_domain::survey::household_code::{code_digest, parse_household_code};
 use jianfu_domain::survey::results::increments;
 use jianfu_domain::survey::{Phase, check_answers};
@@ -82,29 +82,43 @@ impl App {
         }
         let answers =
             check_answers(&survey.questionnaire, fields).map_err(|e| bad(e.code(), e.message()))?;
-        let inc = increments(&survey.questionnaire, &answers);
-        let submission = SurveySubmission {
-            survey_id: survey.id.clone(),
-            community_code: form.community_code.clone(),
-            digest: code_digest(&survey.id, &code),
-            nonce_digest: hex::encode(Sha256::digest(nonce.as_bytes())),
-            counters: inc.counters,
-            score_tenths: inc.score_tenths,
-            texts: inc
-                .texts
-                .into_iter()
-                .map(|(q, t)| (crate::service::random_token(), q, t))
-                .collect(),
-            answered_on: self.today().to_string(),
+        let digest = code_digest(&survey.id, &code);
+        let nonce_digest = hex::encode(Sha256::digest(nonce.as_bytes()));
+        // A plain read first: a wrong or used code is answered without taking the write lock.
+        let known = self
+            .store
+            .code_state(&survey.id, &form.community_code, &digest)
+            .await?;
+        let outcome = match known {
+            None => SubmitOutcome::Unknown,
+            Some(c) if c.spent && c.spent_nonce.as_deref() == Some(&nonce_digest) => {
+                SubmitOutcome::AlreadyCounted
+            }
+            Some(c) if c.spent => SubmitOutcome::Spent,
+            Some(c) if c.voided => SubmitOutcome::Voided,
+            Some(_) => {
+                let inc = increments(&survey.questionnaire, &answers);
+                let submission = SurveySubmission {
+                    survey_id: survey.id.clone(),
+                    community_code: form.community_code.clone(),
+                    digest,
+                    nonce_digest,
+                    counters: inc.counters,
+                    score_tenths: inc.score_tenths,
+                    texts: inc
+                        .texts
+                        .into_iter()
+                        .map(|(q, t)| (crate::service::random_token(), q, t))
+                        .collect(),
+                    terms: inc.terms,
+                    answered_on: self.today().to_string(),
+                };
+                // No audit record and no request metadata: a record would carry the answer's
+                // exact time (docs/surveys.md). The turnout counter is the record.
+                self.survey_intake.count(&self.store, submission).await?
+            }
         };
-        // No IP, no request id: the record says an answer was counted, never whose.
-        let a = self.audit(
-            &Actor::anonymous(),
-            &RequestMeta::default(),
-            "survey.answer",
-            format!("survey:{}/{}", survey.id, form.community_code),
-        );
-        match self.store.submit_survey(&submission, a).await? {
+        match outcome {
             SubmitOutcome::Counted => Ok(Submitted { again: false }),
             SubmitOutcome::AlreadyCounted => Ok(Submitted { again: true }),
             SubmitOutcome::Unknown => Err(bad(

@@ -12,6 +12,24 @@ use jianfu_store::CodeBatchRow;
 
 /// Most slips in one batch (a large community prints several batches).
 pub const MAX_BATCH: usize = 2_000;
+/// Fewest: with a batch of one slip, its "used" count would tell which household answered.
+pub const MIN_BATCH: usize = 5;
+
+/// A slip that cannot be printed: what the survey or the community can change (a name too long
+/// for the slip, a character the font lacks) is the caller's to fix; the rest is ours.
+pub(super) fn slip_error(e: jianfu_pdf::PdfError) -> ServiceError {
+    use jianfu_pdf::PdfError as P;
+    match e {
+        P::TooWide { .. }
+        | P::MissingGlyphs(_)
+        | P::ControlCharacter { .. }
+        | P::SlipFieldEmpty { .. } => bad(
+            "slip_text_does_not_fit",
+            format!("入户码纸条排不下或印不出：{e}"),
+        ),
+        other => ServiceError::Internal(format!("slips: {other}")),
+    }
+}
 
 /// The printed batch.
 pub struct CodeSlipsPdf {
@@ -66,11 +84,13 @@ impl App {
         let count: usize = jianfu_domain::text::half_width_text(count.trim())
             .parse()
             .ok()
-            .filter(|n| (1..=MAX_BATCH).contains(n))
+            .filter(|n| (MIN_BATCH..=MAX_BATCH).contains(n))
             .ok_or_else(|| {
                 bad(
                     "bad_code_count",
-                    format!("张数请填 1 到 {MAX_BATCH} 之间的整数（按户数打印，一户一张）。"),
+                    format!(
+                        "张数请填 {MIN_BATCH} 到 {MAX_BATCH} 之间的整数（按户数打印，一户一张；一批至少 {MIN_BATCH} 张，以免从使用数看出是哪一户答了）。"
+                    ),
                 )
             })?;
         let mut codes: Vec<String> = Vec::with_capacity(count);
@@ -110,7 +130,7 @@ impl App {
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("slips task: {e}")))?
-        .map_err(|e| bad(e.code(), e.to_string()))?;
+        .map_err(slip_error)?;
         let row = CodeBatchRow {
             community_code: org.code.to_string(),
             survey_id: survey_id.to_string(),
@@ -151,6 +171,13 @@ impl App {
         batch: i64,
     ) -> Result<(), ServiceError> {
         actor.require(Permission::PrintSurveyCodes)?;
+        let survey = self.survey(survey_id).await?;
+        if survey.phase.results_open() {
+            return Err(bad(
+                "survey_closed",
+                "调查已经结束，入户码不能再作废：作废会改变已公布的回收率。",
+            ));
+        }
         let org = self.community_in_scope(actor, community).await?;
         let a = self.audit(
             actor,

@@ -109,16 +109,29 @@ fn apply(q: &mut Questionnaire, edit: &DraftEdit) -> Result<(), ServiceError> {
         DraftEdit::Remove(n) => {
             let i = n.checked_sub(1).filter(|i| *i < q.questions.len());
             let i = i.ok_or_else(|| bad("unknown_question", "没有这道题。"))?;
+            let dependents: Vec<String> = q
+                .questions
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.show_if.is_some_and(|c| c.question == i))
+                .map(|(j, _)| format!("第 {} 题", j + 1))
+                .collect();
+            if !dependents.is_empty() {
+                return Err(bad(
+                    "question_has_followups",
+                    format!(
+                        "{}要看第 {n} 题的回答才问，请先删除或改掉它们，再删第 {n} 题。",
+                        dependents.join("、")
+                    ),
+                ));
+            }
             q.questions.remove(i);
             for later in &mut q.questions {
-                later.show_if = match later.show_if {
-                    Some(c) if c.question == i => None,
-                    Some(c) if c.question > i => Some(ShowIf {
-                        question: c.question - 1,
-                        ..c
-                    }),
-                    other => other,
-                };
+                if let Some(c) = &mut later.show_if
+                    && c.question > i
+                {
+                    c.question -= 1;
+                }
             }
         }
         DraftEdit::MoveUp(n) => {
@@ -264,6 +277,27 @@ impl App {
         let q: Questionnaire = serde_json::from_str(&row.questionnaire)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         check_questionnaire(&q).map_err(|e| bad(e.code(), e.message()))?;
+        // The title is frozen from now on: it must fit the slips the streets will print.
+        let title = q.title.clone();
+        tokio::task::spawn_blocking(move || {
+            jianfu_pdf::render_code_slips(&jianfu_pdf::CodeSlips {
+                survey_title: &title,
+                community_name: "社区",
+                url: "http://127.0.0.1:8080/s/XXXXXXXX/110115001901",
+                codes: &["0000-0000".to_string()],
+                closes_on: "2026年12月31日",
+                note: "",
+            })
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("slips task: {e}")))?
+        .map_err(|e| match super::codes::slip_error(e) {
+            ServiceError::Rejected { .. } => bad(
+                "title_too_long_for_slip",
+                "问卷名称太长，入户码纸条上印不下（最多约两行、28 个字），请缩短后再发布。",
+            ),
+            other => other,
+        })?;
         let read = |raw: &str, what: &str| {
             jianfu_domain::inventory::status::parse_day(raw).ok_or_else(|| {
                 bad(
@@ -347,8 +381,20 @@ mod tests {
                 ..
             }
         ));
+        let e = apply(&mut q, &DraftEdit::Remove(2)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ServiceError::Rejected {
+                    code: "question_has_followups",
+                    ..
+                }
+            ),
+            "a question others depend on stays until they go"
+        );
+        apply(&mut q, &DraftEdit::Remove(3)).unwrap();
         apply(&mut q, &DraftEdit::Remove(2)).unwrap();
-        assert_eq!(q.questions[1].show_if, None, "its condition went with it");
+        assert_eq!(q.questions.len(), 1);
         let e = apply(&mut q, &add("丁", "rating", "", "2-1")).unwrap_err();
         assert!(matches!(
             e,

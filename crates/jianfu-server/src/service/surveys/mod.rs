@@ -6,11 +6,13 @@
 mod answer;
 mod codes;
 mod demo;
+mod intake;
 mod manage;
 mod results;
 
 pub use answer::{AnswerForm, Submitted};
 pub use codes::CodeSlipsPdf;
+pub use intake::SurveyIntake;
 pub use manage::DraftEdit;
 pub use results::{CommunityLine, ResultsView, TextsView};
 

@@ -5,16 +5,16 @@
 
 use super::{SurveyView, bad};
 use crate::service::{Actor, App, ServiceError};
+use jianfu_domain::OrgKind;
 use jianfu_domain::permission::Permission;
 use jianfu_domain::scope::Scope;
 use jianfu_domain::survey::results::{
-    SatisfactionScore, SurveyResults, Tally, TextSummary, results, satisfaction, summarise_texts,
+    MIN_GROUP, SatisfactionScore, ScoreMoments, SurveyResults, Tally, TextSummary, results,
+    satisfaction, summarise,
 };
 use jianfu_domain::survey::{Phase, QuestionKind};
-use jianfu_domain::{OrgCode, OrgKind};
-use jianfu_store::SurveyCounts;
+use jianfu_store::CommunityCounts;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// One community's line in the overview.
 #[derive(Debug, Clone, Serialize)]
@@ -50,42 +50,45 @@ pub struct ResultsView {
     pub community: Option<String>,
     /// Distributions and scores are open (the survey has closed).
     pub open: bool,
+    /// Turnout over everything in view (shown or not).
+    pub responses: u64,
+    pub issued: u64,
+    pub response_rate: Option<f64>,
+    /// Answers from communities with too few to show, left out of `results`.
+    pub left_out: u64,
+    /// Distributions and the score over the communities shown.
     pub results: SurveyResults,
     pub lines: Vec<CommunityLine>,
     pub texts: Option<TextsView>,
 }
 
-/// One community's counters, score histogram and codes handed out.
-#[derive(Default)]
-struct Group {
-    tallies: Vec<Tally>,
-    scores: Vec<(i64, u64)>,
-    issued: u64,
+fn moments(c: &CommunityCounts) -> ScoreMoments {
+    ScoreMoments {
+        n: c.scored.max(0) as u64,
+        sum_tenths: c.sum_tenths,
+        sum_sq_tenths: c.sum_sq_tenths,
+    }
 }
 
-fn by_community(c: &SurveyCounts) -> BTreeMap<&str, Group> {
-    let mut m: BTreeMap<&str, Group> = BTreeMap::new();
-    for (community, question, value, count) in &c.tallies {
-        m.entry(community).or_default().tallies.push(Tally {
-            question: *question as u32,
-            value: *value,
-            count: *count as u64,
-        });
-    }
-    for (community, tenths, count) in &c.scores {
-        m.entry(community)
-            .or_default()
-            .scores
-            .push((*tenths, *count as u64));
-    }
-    for (community, issued) in &c.issued {
-        m.entry(community).or_default().issued = *issued as u64;
-    }
-    m
+fn tallies_of(rows: Vec<(i64, i64, i64)>) -> Vec<Tally> {
+    rows.into_iter()
+        .map(|(question, value, count)| Tally {
+            question: question as u32,
+            value,
+            count: count.max(0) as u64,
+        })
+        .collect()
+}
+
+fn rate(responses: u64, issued: u64) -> Option<f64> {
+    (issued > 0).then(|| (responses as f64 / issued as f64 * 1000.0).round() / 10.0)
 }
 
 impl App {
-    /// Results of `survey_id` for one community, or for everything the actor may see.
+    /// Results of `survey_id` for one community, or for everything the actor may see. The
+    /// distributions, scores and terms add up only communities with enough answers to be shown
+    /// themselves: otherwise a hidden community's answers could be had by subtracting the shown
+    /// ones from the total.
     pub async fn survey_results(
         &self,
         actor: &Actor,
@@ -106,140 +109,156 @@ impl App {
                 _ => None,
             },
         };
+        let in_scope: Vec<&jianfu_domain::Org> = tree
+            .all()
+            .iter()
+            .filter(|o| {
+                o.kind == OrgKind::Community
+                    && scope.can_read_records_of(&o.code, &tree)
+                    && community.as_ref().is_none_or(|c| c.code == o.code)
+            })
+            .collect();
+        let whole_district = community.is_none() && scope == Scope::District;
+        let selection: Option<Vec<String>> =
+            (!whole_district).then(|| in_scope.iter().map(|o| o.code.to_string()).collect());
         let counts = self
             .store
-            .survey_counts(survey_id, community.as_ref().map(|c| c.code.as_str()))
+            .survey_communities(survey_id, selection.as_deref())
             .await?;
         let open = survey.phase.results_open();
-        let q = &survey.questionnaire;
-        let visible =
-            |code: &str| OrgCode::parse(code).is_ok_and(|c| scope.can_read_records_of(&c, &tree));
-        let grouped = by_community(&counts);
-        let mut all_tallies = Vec::new();
-        let mut all_scores = Vec::new();
-        let mut all_issued = 0;
-        let mut lines = Vec::new();
-        for (code, g) in &grouped {
-            let (tallies, scores, issued) = (&g.tallies, &g.scores, &g.issued);
-            if !visible(code) {
-                continue;
-            }
-            let r = results(q, tallies, scores, *issued);
-            lines.push(CommunityLine {
-                code: code.to_string(),
-                name: tree.name_or_code(code),
-                responses: r.responses,
-                issued: r.issued,
-                response_rate: r.response_rate,
-                satisfaction: if open { r.satisfaction } else { None },
-                suppressed: r.suppressed,
-            });
-            all_tallies.extend_from_slice(tallies);
-            all_scores.extend_from_slice(scores);
+        let mut lines = Vec::with_capacity(in_scope.len());
+        let (mut shown, mut shown_moments) = (Vec::new(), ScoreMoments::default());
+        let (mut all_responses, mut all_issued, mut left_out) = (0u64, 0u64, 0u64);
+        let (mut shown_responses, mut shown_issued) = (0u64, 0u64);
+        for org in &in_scope {
+            let c = counts
+                .iter()
+                .find(|c| c.community == org.code.as_str())
+                .cloned()
+                .unwrap_or_default();
+            let (responses, issued) = (c.responses.max(0) as u64, c.issued.max(0) as u64);
+            let suppressed = responses < MIN_GROUP;
+            all_responses += responses;
             all_issued += issued;
-        }
-        // Communities in scope with nothing printed yet still get a line.
-        for org in tree.all().iter().filter(|o| {
-            o.kind == OrgKind::Community
-                && scope.can_read_records_of(&o.code, &tree)
-                && community.as_ref().is_none_or(|c| c.code == o.code)
-        }) {
-            if !grouped.contains_key(org.code.as_str()) {
-                lines.push(CommunityLine {
-                    code: org.code.to_string(),
-                    name: org.name.clone(),
-                    responses: 0,
-                    issued: 0,
-                    response_rate: None,
-                    satisfaction: None,
-                    suppressed: true,
-                });
+            if suppressed {
+                left_out += responses;
+            } else {
+                shown.push(org.code.to_string());
+                shown_moments = shown_moments + moments(&c);
+                shown_responses += responses;
+                shown_issued += issued;
             }
+            lines.push(CommunityLine {
+                code: org.code.to_string(),
+                name: org.name.clone(),
+                responses,
+                issued,
+                response_rate: rate(responses, issued),
+                satisfaction: (open && !suppressed)
+                    .then(|| satisfaction(&moments(&c)))
+                    .flatten(),
+                suppressed,
+            });
         }
         // Communities that took part first, then the rest, each in code order.
         lines.sort_by(|a, b| (a.issued == 0, &a.code).cmp(&(b.issued == 0, &b.code)));
-        let mut summary = results(q, &all_tallies, &all_scores, all_issued);
-        if !open {
-            summary.satisfaction = None;
-            summary.questions.clear();
-        }
+        let q = &survey.questionnaire;
+        let narrowed = (!(whole_district && left_out == 0 && shown.len() == in_scope.len()))
+            .then_some(shown.as_slice());
+        let mut summary = if open && !shown.is_empty() {
+            let tallies = tallies_of(self.store.survey_tallies(survey_id, narrowed).await?);
+            results(q, &tallies, &shown_moments, shown_issued)
+        } else {
+            results(q, &[], &ScoreMoments::default(), 0)
+        };
+        summary.responses = shown_responses;
+        let texts = if open && !shown.is_empty() {
+            let own = matches!((&scope, &community), (Scope::Community(home), Some(c)) if *home == c.code);
+            Some(
+                self.texts_view(
+                    &survey,
+                    community.as_ref().filter(|_| own),
+                    narrowed,
+                    &summary,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
         let scope_name = match (&community, &scope) {
             (Some(c), _) => c.name.clone(),
             (None, Scope::Subtree(s)) => tree.name_or_code(s.as_str()),
             _ => "全区".to_string(),
-        };
-        let texts = if open && !summary.suppressed {
-            Some(self.texts_view(actor, &survey, community.as_ref()).await?)
-        } else {
-            None
         };
         Ok(ResultsView {
             survey,
             scope_name,
             community: community.map(|c| c.code.to_string()),
             open,
+            responses: all_responses,
+            issued: all_issued,
+            response_rate: rate(all_responses, all_issued),
+            left_out,
             results: summary,
             lines,
             texts,
         })
     }
 
+    /// Free text: in full for the community's own (`own`), else how many wrote and the terms.
     async fn texts_view(
         &self,
-        actor: &Actor,
         survey: &SurveyView,
-        community: Option<&jianfu_domain::Org>,
+        own: Option<&jianfu_domain::Org>,
+        narrowed: Option<&[String]>,
+        summary: &SurveyResults,
     ) -> Result<TextsView, ServiceError> {
-        let tree = self.org_tree().await?;
-        let scope = actor.scope();
-        let rows = self
-            .store
-            .survey_texts(&survey.id, community.map(|c| c.code.as_str()))
-            .await?;
-        let own =
-            matches!((&scope, community), (Scope::Community(home), Some(c)) if *home == c.code);
-        let text_questions = survey
+        let text_questions: Vec<(usize, String)> = survey
             .questionnaire
             .questions
             .iter()
             .enumerate()
-            .filter(|(_, q)| q.kind == QuestionKind::Text);
-        let (rows, scope, tree) = (&rows, &scope, &tree);
-        let of = move |n: usize| {
-            rows.iter().filter(move |(c, q, _)| {
-                *q as usize == n
-                    && OrgCode::parse(c).is_ok_and(|c| scope.can_read_records_of(&c, tree))
-            })
+            .filter(|(_, q)| q.kind == QuestionKind::Text)
+            .map(|(i, q)| (i + 1, q.text.clone()))
+            .collect();
+        if let Some(c) = own {
+            let rows = self.store.survey_texts(&survey.id, c.code.as_str()).await?;
+            return Ok(TextsView::Full {
+                questions: text_questions
+                    .into_iter()
+                    .map(|(n, text)| {
+                        let answers = rows
+                            .iter()
+                            .filter(|(q, _)| *q as usize == n)
+                            .map(|(_, b)| b.clone())
+                            .collect();
+                        (n, text, answers)
+                    })
+                    .collect(),
+            });
+        }
+        let terms = self.store.survey_terms(&survey.id, narrowed).await?;
+        let written = |n: usize| -> u64 {
+            // The text counter (question n, value 0), from the same tallies as the summary.
+            summary_text_count(summary, n)
         };
-        Ok(if own {
-            TextsView::Full {
-                questions: text_questions
-                    .map(|(i, q)| {
-                        (
-                            i + 1,
-                            q.text.clone(),
-                            of(i + 1).map(|r| r.2.clone()).collect(),
-                        )
-                    })
-                    .collect(),
-            }
-        } else {
-            TextsView::Summary {
-                questions: text_questions
-                    .map(|(i, q)| {
-                        (
-                            i + 1,
-                            q.text.clone(),
-                            summarise_texts(of(i + 1).map(|r| r.2.as_str())),
-                        )
-                    })
-                    .collect(),
-            }
+        Ok(TextsView::Summary {
+            questions: text_questions
+                .into_iter()
+                .map(|(n, text)| {
+                    let mine = terms
+                        .iter()
+                        .filter(|(q, _, _)| *q as usize == n)
+                        .map(|(_, t, c)| (t.clone(), (*c).max(0) as u64));
+                    (n, text, summarise(written(n), mine))
+                })
+                .collect(),
         })
     }
 
-    /// A community's satisfaction score in a closed survey, for the comprehensive evaluation;
-    /// `None` while the survey is open or when nobody answered.
+    /// A community's satisfaction score in a closed survey, for the comprehensive evaluation,
+    /// with its results; `None` while the survey is open or when nobody rated anything.
     pub async fn community_satisfaction(
         &self,
         survey_id: &str,
@@ -249,12 +268,25 @@ impl App {
         if !survey.phase.results_open() {
             return Ok(None);
         }
-        let counts = self.store.survey_counts(survey_id, Some(community)).await?;
-        let grouped = by_community(&counts);
-        let Some(g) = grouped.get(community) else {
+        let one = [community.to_string()];
+        let counts = self.store.survey_communities(survey_id, Some(&one)).await?;
+        let Some(c) = counts.first() else {
             return Ok(None);
         };
-        let r = results(&survey.questionnaire, &g.tallies, &g.scores, g.issued);
-        Ok(satisfaction(&g.scores).map(|s| (s, r)))
+        let tallies = tallies_of(self.store.survey_tallies(survey_id, Some(&one)).await?);
+        let m = moments(c);
+        let r = results(&survey.questionnaire, &tallies, &m, c.issued.max(0) as u64);
+        Ok(satisfaction(&m).map(|s| (s, r)))
     }
+}
+
+/// How many wrote something for text question `n`: its counter in the tallies summed for
+/// `summary` (the results keep it as the question's `answered`).
+fn summary_text_count(summary: &SurveyResults, n: usize) -> u64 {
+    summary
+        .questions
+        .iter()
+        .find(|q| q.number == n)
+        .map(|q| q.answered)
+        .unwrap_or(0)
 }

@@ -82,6 +82,9 @@ impl CyclePage {
     pub fn publishable(&self) -> bool {
         self.c.phase == Phase::AwaitingPublication
     }
+    pub fn extendable(&self) -> bool {
+        matches!(self.c.phase, Phase::Scoring | Phase::AwaitingPublication)
+    }
     pub fn evaluation_name(&self, id: &Option<String>) -> String {
         id.as_ref()
             .and_then(|id| self.choices.evaluations.iter().find(|(v, _)| v == id))
@@ -204,6 +207,35 @@ pub(super) async fn publish(
     let actor = ctx.require_caller()?.actor.clone();
     let revision = form_value(&fields, "revision").parse().unwrap_or(-1);
     match app.publish_cycle(&actor, &meta, year, revision).await {
+        Ok(c) => Ok(Redirect::to(&c.path()).into_response()),
+        Err(ServiceError::Rejected { message, .. }) => {
+            let typed = Typed {
+                form: None,
+                report: String::new(),
+                community: String::new(),
+                error: Some(message),
+            };
+            cycle_page(&app, ctx, year, typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn extend(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    Path(year): Path<i64>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form_value(&fields, "csrf"))?;
+    let actor = ctx.require_caller()?.actor.clone();
+    let revision = form_value(&fields, "revision").parse().unwrap_or(-1);
+    let day = form_value(&fields, "scoring_close");
+    match app
+        .extend_scoring(&actor, &meta, year, revision, &day)
+        .await
+    {
         Ok(c) => Ok(Redirect::to(&c.path()).into_response()),
         Err(ServiceError::Rejected { message, .. }) => {
             let typed = Typed {

@@ -23,6 +23,7 @@ pub fn routes() -> Router<App> {
         .route("/comprehensive/{year}", get(cycle::page))
         .route("/comprehensive/{year}/scheme", post(cycle::update))
         .route("/comprehensive/{year}/publish", post(cycle::publish))
+        .route("/comprehensive/{year}/extend", post(cycle::extend))
         .route(
             "/comprehensive/{year}/nominations",
             post(nomination::nominate),

@@ -77,6 +77,8 @@ pub struct LinkPage {
     pub qr: String,
     pub batches: Vec<CodeBatchRow>,
     pub can_print: bool,
+    /// Per-batch use shows only after closing: while open it would tell who just answered.
+    pub closed: bool,
     pub error: Option<String>,
     pub count: String,
 }
@@ -110,6 +112,7 @@ async fn link_page(
         community_name: form.community_name,
         batches,
         can_print: actor.may(Permission::PrintSurveyCodes),
+        closed: s.phase.results_open(),
         error,
         count: if count.is_empty() { "50".into() } else { count },
         s,

@@ -91,7 +91,13 @@ async fn list(State(app): State<App>, ctx: PageContext) -> Result<Response, Page
     if !(can_manage || can_results || actor.may(Permission::PrintSurveyCodes)) {
         return Err(ServiceError::Forbidden.into());
     }
-    let items = app.surveys().await?;
+    // Drafts are the district's work in progress.
+    let items = app
+        .surveys()
+        .await?
+        .into_iter()
+        .filter(|s| can_manage || s.phase != Phase::Draft)
+        .collect();
     Ok(render(&ListPage {
         ctx,
         items,
@@ -163,6 +169,9 @@ pub(super) async fn detail_page(
     let can_print = actor.may(Permission::PrintSurveyCodes);
     if !(can_manage || can_print || actor.may(Permission::ViewSurveyResults)) {
         return Err(ServiceError::Forbidden.into());
+    }
+    if s.phase == Phase::Draft && !can_manage {
+        return Err(ServiceError::NotFound("该问卷不存在".into()).into());
     }
     let tree = app.org_tree().await?;
     let scope = actor.scope();

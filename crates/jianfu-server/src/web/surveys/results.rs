@@ -7,10 +7,9 @@ use crate::service::surveys::{ResultsView, TextsView};
 use crate::web::chart::{Share, share_bars};
 use crate::web::{PageContext, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use jianfu_domain::survey::results::{MIN_GROUP, MIN_TO_JUDGE, QuestionResult};
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "survey_results.html")]
@@ -57,20 +56,18 @@ impl ResultsPage {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ResultsQuery {
-    #[serde(default)]
-    community: String,
-}
-
 pub(super) async fn page(
     State(app): State<App>,
     ctx: PageContext,
     Path(id): Path<String>,
-    Query(q): Query<ResultsQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
-    let community = (!q.community.trim().is_empty()).then_some(q.community.as_str());
+    // Read leniently: a repeated or unknown parameter is not an error page.
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let community = crate::web::form_value(&pairs, "community");
+    let community = (!community.trim().is_empty()).then_some(community.as_str());
     let r = app.survey_results(&actor, &id, community).await?;
     Ok(render(&ResultsPage { ctx, r }))
 }

@@ -69,7 +69,17 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         .load_demo_surveys(&jianfu_server::service::RequestMeta::console())
         .await
         .expect("demo surveys");
-    let answer_page = links[0].split(' ').next().unwrap().to_string();
+    server
+        .app
+        .load_demo_comprehensive(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo comprehensive evaluation");
+    // The link as printed: the page's path after the host.
+    let answer_page = links[0]
+        .split(' ')
+        .next()
+        .and_then(|u| u.find("/s/").map(|i| u[i..].to_string()))
+        .expect("a survey link");
     let surveys = server.app.surveys().await.unwrap();
     let closed = surveys
         .iter()
@@ -129,6 +139,10 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         "/mandates",
         "/evaluations",
         answer_page.as_str(),
+        "/comprehensive",
+        "/comprehensive/2025",
+        "/comprehensive/2025/110115001901",
+        "/comprehensive/2025/print",
     ] {
         b.goto(&server.url(path)).await;
         b.look(&name_of("public", path)).await;
@@ -178,10 +192,22 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         ("minzheng", &["/evaluations/new"][..]),
         (
             "jiedao",
-            &["/inventory/overview", &sanhe_results, &sanhe_link][..],
+            &[
+                "/inventory/overview",
+                &sanhe_results,
+                &sanhe_link,
+                "/comprehensive/2026",
+            ][..],
         ),
         ("ducha", &["/inventory/overview", &closed_results][..]),
-        ("shenpi", &[draft.as_str(), closed_results.as_str()][..]),
+        (
+            "shenpi",
+            &[
+                draft.as_str(),
+                closed_results.as_str(),
+                "/comprehensive/2026",
+            ][..],
+        ),
     ] {
         b.login(&server.base, role).await;
         for path in paths {
