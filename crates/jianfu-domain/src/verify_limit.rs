@@ -37,6 +37,15 @@ pub const PER_CLIENT: VerifyLimit = VerifyLimit {
     throttle_for: Duration::minutes(15),
 };
 
+/// Wrong household codes on the public survey form (issue 11 §4): a code is 35 random bits
+/// with a check character, so a guesser is already 1 in 32 billion per try; the limit keeps a
+/// script from taking the writer's time. Looser than certificates: residents of one compound
+/// may reach the site through one carrier address and mistype their slips.
+pub const SURVEY_CODES: VerifyLimit = VerifyLimit {
+    max_failures: 30,
+    throttle_for: Duration::minutes(15),
+};
+
 /// What is kept about one client's wrong codes. Times are epoch milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ClientFailures {

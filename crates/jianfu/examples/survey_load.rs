@@ -210,6 +210,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     for i in sent..o.responses {
         app.submit_survey_answer(
+            &meta,
             &s.id,
             &communities[i % communities.len()],
             &code(i),

@@ -570,9 +570,10 @@ pub struct AnswerOut {
     params(("id" = String, Path, description = "问卷 id"), ("community" = String, Path, description = "社区机构代码")),
     request_body = AnswerRequest,
     responses((status = 201, body = AnswerOut, description = "已计入"), (status = 200, body = AnswerOut, description = "此前已计入，未重复计"),
-              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn answer_survey(
     State(app): State<App>,
+    meta: RequestMeta,
     ApiPath((id, community)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<AnswerRequest>,
 ) -> Result<(StatusCode, Json<AnswerOut>), ApiError> {
@@ -582,7 +583,7 @@ pub async fn answer_survey(
         .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v)))
         .collect();
     let done = app
-        .submit_survey_answer(&id, &community, &r.code, &r.nonce, &fields)
+        .submit_survey_answer(&meta, &id, &community, &r.code, &r.nonce, &fields)
         .await?;
     let status = if done.again {
         StatusCode::OK

@@ -84,6 +84,8 @@ pub struct AppParts {
     pub calendars: Arc<calendar::Calendars>,
     /// Survey answers waiting to be counted together (see `surveys/intake.rs`).
     pub survey_intake: Arc<surveys::SurveyIntake>,
+    /// Wrong household codes per client, in memory only (never stored with anything).
+    pub survey_code_limiter: Arc<certificates::VerifyLimiter>,
 }
 
 impl App {
@@ -105,6 +107,7 @@ impl App {
             proof_cache: Arc::default(),
             calendars,
             survey_intake: Arc::default(),
+            survey_code_limiter: Arc::default(),
         }))
     }
 

@@ -159,39 +159,6 @@ pub fn month_lines(id: &str, title: &str, points: &[(String, i64, i64)]) -> Stri
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_are_escaped_and_every_number_is_in_the_description() {
-        let svg = before_after_bars(
-            "b",
-            "各街道",
-            &[BarPair {
-                label: "<script>",
-                before: 12,
-                after: 3,
-            }],
-        );
-        assert!(!svg.contains("<script>"));
-        assert!(svg.contains("&lt;script&gt;：清理前 12，现有 3。"));
-        let svg = month_lines(
-            "m",
-            "近 12 个月",
-            &[("2026-01".into(), 5, 1), ("2026-02".into(), 4, 2)],
-        );
-        assert!(svg.contains("2026-02：现有 4，已清理 2。"));
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-    }
-
-    #[test]
-    fn an_empty_chart_still_draws() {
-        assert!(before_after_bars("b", "空", &[]).ends_with("</svg>"));
-        assert!(month_lines("m", "空", &[]).ends_with("</svg>"));
-    }
-}
-
 /// A QR code of `text` as inline SVG (one path of unit squares, 4 modules of quiet zone); the
 /// page's CSS sizes it. Empty when the text does not fit a QR code.
 pub fn qr_svg(text: &str, label: &str) -> String {
@@ -257,4 +224,56 @@ pub fn share_bars(id: &str, title: &str, rows: &[Share]) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped_and_every_number_is_in_the_description() {
+        let svg = before_after_bars(
+            "b",
+            "各街道",
+            &[BarPair {
+                label: "<script>",
+                before: 12,
+                after: 3,
+            }],
+        );
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;script&gt;：清理前 12，现有 3。"));
+        let svg = month_lines(
+            "m",
+            "近 12 个月",
+            &[("2026-01".into(), 5, 1), ("2026-02".into(), 4, 2)],
+        );
+        assert!(svg.contains("2026-02：现有 4，已清理 2。"));
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn shares_draw_their_numbers_and_qr_codes_their_link() {
+        let svg = share_bars(
+            "s",
+            "办事方便吗",
+            &[Share {
+                label: "很满意",
+                count: 4,
+                percent: 80.0,
+            }],
+        );
+        assert!(
+            svg.contains("4 · 80.0%") && svg.contains("很满意：4 人，80.0%。"),
+            "{svg}"
+        );
+        let qr = qr_svg("http://127.0.0.1:8080/s/K7Q2M9XD/110115001901", "二维码");
+        assert!(qr.starts_with("<svg") && qr.contains("aria-label=\"二维码\""));
+    }
+
+    #[test]
+    fn an_empty_chart_still_draws() {
+        assert!(before_after_bars("b", "空", &[]).ends_with("</svg>"));
+        assert!(month_lines("m", "空", &[]).ends_with("</svg>"));
+    }
 }

@@ -388,6 +388,24 @@ async fn run_flow(db: TestDb) {
 
     anonymity_holds(&s.db, &codes, &id).await;
 
+    // Guessing codes is slowed down per client (in memory; nothing is stored about it).
+    let survey_id = id.clone();
+    let mut last = 0;
+    for i in 0..40u8 {
+        let guess = format_household_code([i, 7, 7, 7, 7]);
+        let r = reqwest::Client::new()
+            .post(s.url(&format!("/api/v1/public/surveys/{survey_id}/{SANHE}")))
+            .json(&json!({"code": guess, "nonce": "g", "answers": {}}))
+            .send()
+            .await
+            .unwrap();
+        last = r.status().as_u16();
+        if last == 429 {
+            break;
+        }
+    }
+    assert_eq!(last, 429, "{label}: 30 wrong codes, then wait");
+
     // After closing: distributions, the score with its interval, text by who asks.
     s.clock.advance(time::Duration::days(8));
     // Sessions end with the week; log in again.

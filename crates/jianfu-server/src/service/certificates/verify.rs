@@ -84,21 +84,33 @@ impl VerifyLimiter {
     const MAX_CLIENTS: usize = 100_000;
 
     fn check(&self, client: &str, now: i64) -> Verdict {
-        let map = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        verify_limit::PER_CLIENT.check(map.get(client).copied().unwrap_or_default(), now)
+        self.check_under(verify_limit::PER_CLIENT, client, now)
     }
 
     fn fail(&self, client: &str, now: i64) {
+        self.fail_under(verify_limit::PER_CLIENT, client, now)
+    }
+
+    /// Whether `client` may try now under `limit`.
+    pub(crate) fn check_under(
+        &self,
+        limit: verify_limit::VerifyLimit,
+        client: &str,
+        now: i64,
+    ) -> Verdict {
+        let map = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        limit.check(map.get(client).copied().unwrap_or_default(), now)
+    }
+
+    /// Records a wrong code from `client` under `limit`.
+    pub(crate) fn fail_under(&self, limit: verify_limit::VerifyLimit, client: &str, now: i64) {
         let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
         // Forget clients that are not stopped, so the map cannot grow without bound.
         if map.len() >= Self::MAX_CLIENTS {
             map.retain(|_, s| s.throttled_until.is_some_and(|u| u > now));
         }
         let s = map.get(client).copied().unwrap_or_default();
-        map.insert(
-            client.to_string(),
-            verify_limit::PER_CLIENT.after_failure(s, now),
-        );
+        map.insert(client.to_string(), limit.after_failure(s, now));
     }
 }
 

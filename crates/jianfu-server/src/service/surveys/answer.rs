@@ -4,10 +4,11 @@
 //! audit record (it would carry the exact time); printing, voiding and publishing are audited.
 
 use super::{SurveyView, bad, not_found};
-use crate::service::{App, ServiceError};
+use crate::service::{App, RequestMeta, ServiceError};
 use jianfu_domain::survey::household_code::{code_digest, parse_household_code};
 use jianfu_domain::survey::results::increments;
 use jianfu_domain::survey::{Phase, check_answers};
+use jianfu_domain::verify_limit::{self, SURVEY_CODES, Verdict};
 use jianfu_domain::{OrgCode, OrgKind};
 use jianfu_store::{SubmitOutcome, SurveySubmission};
 use sha2::{Digest, Sha256};
@@ -52,6 +53,7 @@ impl App {
     /// Counts one household's answer. `fields` are the `q…` fields of the form.
     pub async fn submit_survey_answer(
         &self,
+        meta: &RequestMeta,
         id: &str,
         community: &str,
         code: &str,
@@ -72,7 +74,27 @@ impl App {
                 format!("本次调查{when}，现在不能提交。"),
             ));
         }
-        let code = parse_household_code(code).map_err(|e| bad(e.code(), e.message()))?;
+        // The client's address is used here, in memory, to slow down guessing; it is never
+        // stored with anything.
+        let client = verify_limit::client_key(meta.client_addr.as_deref().unwrap_or("?"));
+        let now = self.now_ms();
+        if let Verdict::Throttled { until } =
+            self.survey_code_limiter
+                .check_under(SURVEY_CODES, &client, now)
+        {
+            let minutes = ((until - now) as f64 / 60_000.0).ceil().max(1.0) as i64;
+            return Err(ServiceError::RateLimited(format!(
+                "入户码输错的次数太多，请 {minutes} 分钟后再试；已填的答案请先不要关闭页面。"
+            )));
+        }
+        let wrong = || {
+            self.survey_code_limiter
+                .fail_under(SURVEY_CODES, &client, now)
+        };
+        let code = parse_household_code(code).map_err(|e| {
+            wrong();
+            bad(e.code(), e.message())
+        })?;
         let nonce = nonce.trim();
         if nonce.is_empty() || nonce.len() > 128 {
             return Err(bad(
@@ -80,8 +102,6 @@ impl App {
                 "页面不完整，请刷新后再提交（已填的内容请先记下）。",
             ));
         }
-        let answers =
-            check_answers(&survey.questionnaire, fields).map_err(|e| bad(e.code(), e.message()))?;
         let digest = code_digest(&survey.id, &code);
         let nonce_digest = hex::encode(Sha256::digest(nonce.as_bytes()));
         // A plain read first: a wrong or used code is answered without taking the write lock.
@@ -90,13 +110,20 @@ impl App {
             .code_state(&survey.id, &form.community_code, &digest)
             .await?;
         let outcome = match known {
-            None => SubmitOutcome::Unknown,
+            None => {
+                wrong();
+                SubmitOutcome::Unknown
+            }
             Some(c) if c.spent && c.spent_nonce.as_deref() == Some(&nonce_digest) => {
                 SubmitOutcome::AlreadyCounted
             }
             Some(c) if c.spent => SubmitOutcome::Spent,
             Some(c) if c.voided => SubmitOutcome::Voided,
             Some(_) => {
+                // The answers are read only for a code that can still count: a refusal here
+                // keeps the code unspent, and a wrong code is told first.
+                let answers = check_answers(&survey.questionnaire, fields)
+                    .map_err(|e| bad(e.code(), e.message()))?;
                 let inc = increments(&survey.questionnaire, &answers);
                 let submission = SurveySubmission {
                     survey_id: survey.id.clone(),

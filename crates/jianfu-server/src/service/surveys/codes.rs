@@ -153,7 +153,15 @@ impl App {
             format!("survey:{survey_id}/{}", org.code),
         );
         a.detail = serde_json::json!({"count": count}).to_string();
-        let batch = self.store.add_code_batch(&row, &digests, a).await?;
+        // Two prints for one community at once may pick the same batch number (PostgreSQL reads
+        // the last one without a lock); the loser tries again on the new last number.
+        let mut attempt = 0;
+        let batch = loop {
+            match self.store.add_code_batch(&row, &digests, a.clone()).await {
+                Err(jianfu_store::StoreError::Conflict(_)) if attempt < 3 => attempt += 1,
+                other => break other?,
+            }
+        };
         Ok(CodeSlipsPdf {
             bytes,
             filename: format!("survey-codes-{}-{batch}.pdf", org.code),

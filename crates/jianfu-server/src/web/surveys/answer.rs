@@ -102,6 +102,7 @@ pub struct ThanksPage {
 pub(super) async fn submit(
     State(app): State<App>,
     ctx: PageContext,
+    meta: crate::service::RequestMeta,
     Path((id, community)): Path<(String, String)>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -114,7 +115,7 @@ pub(super) async fn submit(
         .filter(|(n, _)| n.starts_with('q'))
         .collect();
     match app
-        .submit_survey_answer(&id, &community, &code, &nonce, &answers)
+        .submit_survey_answer(&meta, &id, &community, &code, &nonce, &answers)
         .await
     {
         Ok(done) => {
