@@ -729,6 +729,28 @@ async fn the_builder_keeps_what_was_typed() {
             && html.contains("一口"),
         "{html}"
     );
+    // Publishing cannot be undone: the first post asks.
+    let ask = c
+        .post(s.url(&format!("{path}/publish")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("revision", revision.as_str()),
+            ("opens_on", "2026-11-28"),
+            ("closes_on", "2026-12-20"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ask.status(), 200);
+    let ask = ask.text().await.unwrap();
+    assert!(
+        ask.contains("确认发布问卷") && ask.contains("题目从此冻结"),
+        "{ask}"
+    );
+    assert!(
+        s.audit_records("survey.publish").await.is_empty(),
+        "nothing published yet"
+    );
     let published = c
         .post(s.url(&format!("{path}/publish")))
         .form(&[
@@ -736,6 +758,7 @@ async fn the_builder_keeps_what_was_typed() {
             ("revision", revision.as_str()),
             ("opens_on", "2026-11-28"),
             ("closes_on", "2026-12-20"),
+            ("confirmed", "yes"),
         ])
         .send()
         .await

@@ -7,6 +7,7 @@ use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
 use crate::service::comprehensive::{CriterionInput, CycleInput, CycleView, NominationView};
 use crate::service::{RequestMeta, ServiceError};
+use crate::web::confirm::{ConfirmPage, Question, Step};
 use crate::web::{PageContext, PageForm, form_value, render};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -206,6 +207,25 @@ pub(super) async fn publish(
     ctx.check_csrf(&form_value(&fields, "csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
     let revision = form_value(&fields, "revision").parse().unwrap_or(-1);
+    match Step::of(&fields) {
+        Step::Confirmed => {}
+        Step::Back => return page(State(app), ctx, Path(year)).await,
+        Step::Ask => {
+            let q = Question {
+                subject: format!("{year} 年度社区工作综合考评"),
+                title: "确认公布结果？".into(),
+                consequences: vec![
+                    "申报名单、各社区得分和失分项向社会公开，任何人可以查看、导出和打印。".into(),
+                    "公布后不能再改分，也不能再延长评分。".into(),
+                ],
+                typed: Vec::new(),
+                action: format!("/comprehensive/{year}/publish"),
+                confirm_label: "确认公布".into(),
+                danger: false,
+            };
+            return Ok(render(&ConfirmPage::new(ctx, q, &fields)));
+        }
+    }
     match app.publish_cycle(&actor, &meta, year, revision).await {
         Ok(c) => Ok(Redirect::to(&c.path()).into_response()),
         Err(ServiceError::Rejected { message, .. }) => {

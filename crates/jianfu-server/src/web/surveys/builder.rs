@@ -7,7 +7,8 @@ use crate::App;
 use crate::http::error::PageError;
 use crate::service::surveys::DraftEdit;
 use crate::service::{RequestMeta, ServiceError};
-use crate::web::{PageContext, PageForm, form_value};
+use crate::web::confirm::{ConfirmPage, Question, Step};
+use crate::web::{PageContext, PageForm, form_value, render};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -105,6 +106,36 @@ pub(super) async fn publish(
     let actor = ctx.require_caller()?.actor.clone();
     let revision = field("revision").parse::<i64>().unwrap_or(-1);
     let (opens, closes) = (field("opens_on"), field("closes_on"));
+    match Step::of(&fields) {
+        Step::Confirmed => {}
+        Step::Back => {
+            return detail_page(&app, ctx, &id, None, AddForm::default(), (opens, closes)).await;
+        }
+        Step::Ask => {
+            let s = app.survey(&id).await?;
+            let q = Question {
+                subject: s.title().to_string(),
+                title: "确认发布问卷？".into(),
+                consequences: vec![
+                    "题目从此冻结，不能再改；要改只能另起新版本。".into(),
+                    format!(
+                        "居民在 {} 至 {}（含当天）填写，结束后第二天公布结果。",
+                        opens.trim(),
+                        closes.trim()
+                    ),
+                    "街道可以为各社区打印入户码纸条。".into(),
+                ],
+                typed: vec![
+                    ("开始日期".into(), opens.clone()),
+                    ("结束日期".into(), closes.clone()),
+                ],
+                action: format!("/surveys/{id}/publish"),
+                confirm_label: "确认发布".into(),
+                danger: false,
+            };
+            return Ok(render(&ConfirmPage::new(ctx, q, &fields)));
+        }
+    }
     match app
         .publish_survey(&actor, &meta, &id, revision, &opens, &closes)
         .await

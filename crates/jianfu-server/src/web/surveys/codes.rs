@@ -7,6 +7,7 @@ use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
 use crate::service::surveys::SurveyView;
 use crate::service::{RequestMeta, ServiceError};
+use crate::web::confirm::{ConfirmPage, Question, Step};
 use crate::web::{PageContext, PageForm, form_value, render};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -54,6 +55,26 @@ pub(super) async fn void(
     let actor = ctx.require_caller()?.actor.clone();
     let community = field("community");
     let batch = field("batch").parse::<i64>().unwrap_or(0);
+    match Step::of(&fields) {
+        Step::Confirmed => {}
+        Step::Back => return link_page(&app, ctx, &id, &community, None, String::new()).await,
+        Step::Ask => {
+            let q = Question {
+                subject: format!("第 {batch} 批入户码"),
+                title: "确认作废这一批入户码？".into(),
+                consequences: vec![
+                    "本批还没有用过的码从此不能再提交答卷。".into(),
+                    "已经收到的答卷照常计入，不受影响。".into(),
+                    "需要时可以为这个社区再打印一批。".into(),
+                ],
+                typed: Vec::new(),
+                action: format!("/surveys/{id}/codes/void"),
+                confirm_label: "确认作废".into(),
+                danger: true,
+            };
+            return Ok(render(&ConfirmPage::new(ctx, q, &fields)));
+        }
+    }
     match app
         .void_survey_codes(&actor, &meta, &id, &community, batch)
         .await
