@@ -229,3 +229,76 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
     b.delete().await;
     drop(driver);
 }
+
+/// Residents' and the public's pages of issue 11 in large-text mode (适老化): the survey form,
+/// its thanks page, the comprehensive evaluation's results and a community's scorecard, the
+/// evaluation register. `look` checks them at 390 px (nothing sideways, navigation in view) and
+/// with axe-core.
+#[tokio::test(flavor = "multi_thread")]
+async fn public_pages_in_large_text_at_phone_width() {
+    if !browser_available() || !axe_available() {
+        return;
+    }
+    let server = TestServer::sqlite().await;
+    let meta = jianfu_server::service::RequestMeta::console();
+    server
+        .app
+        .load_demo_evaluations(&meta)
+        .await
+        .expect("demo evaluations");
+    let links = server
+        .app
+        .load_demo_surveys(&meta)
+        .await
+        .expect("demo surveys");
+    server
+        .app
+        .load_demo_comprehensive(&meta)
+        .await
+        .expect("demo comprehensive evaluation");
+    let (url, code) = links[0].split_once(' ').expect("link and code");
+    let answer_page = &url[url.find("/s/").expect("a survey path")..];
+
+    let driver = Driver::start().await;
+    let b = driver.new_session().await;
+    b.goto(&server.url("/prefs/text?size=large&back=/evaluations"))
+        .await;
+    let large = b
+        .script("return document.documentElement.classList.contains('large-text')")
+        .await;
+    assert_eq!(
+        large,
+        serde_json::Value::Bool(true),
+        "large-text mode is on"
+    );
+    for path in [
+        answer_page,
+        "/comprehensive/2025",
+        "/comprehensive/2025/110115001901",
+        "/evaluations",
+    ] {
+        b.goto(&server.url(path)).await;
+        b.look(&format!("large-{}", name_of("public", path))).await;
+    }
+    // Answer as a resident would: the code, the required questions, send.
+    b.goto(&server.url(answer_page)).await;
+    let sent = b
+        .script(&format!(
+            "document.getElementById('code').value = '{code}';\
+             document.querySelector('input[name=q1][value=\"1\"]').checked = true;\
+             for (const n of ['q3', 'q4', 'q5']) {{\
+               document.querySelector(`input[name=${{n}}]`).checked = true; }}\
+             document.querySelector('form.survey-form').submit(); return true"
+        ))
+        .await;
+    assert_eq!(sent, serde_json::Value::Bool(true));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let text = b.script("return document.body.innerText").await;
+    assert!(
+        text.as_str().is_some_and(|t| t.contains("感谢您的参与")),
+        "the thanks page: {text}"
+    );
+    b.look("large-public-survey-thanks").await;
+    b.delete().await;
+    drop(driver);
+}
