@@ -32,7 +32,7 @@ pub fn routes() -> OpenApiRouter<App> {
 /// 一项考评内容。
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CriterionBody {
+pub struct CycleCriterionBody {
     pub name: String,
     /// 权重（%）。
     pub weight: u32,
@@ -59,7 +59,7 @@ pub struct CycleRequest {
     /// 居民满意度权重（%），不得低于 50，默认 60。
     #[serde(default = "default_weight")]
     pub satisfaction_weight: u32,
-    pub criteria: Vec<CriterionBody>,
+    pub criteria: Vec<CycleCriterionBody>,
 }
 
 fn default_weight() -> u32 {
@@ -89,7 +89,7 @@ impl CycleRequest {
 
 /// 一项考评内容（含代码，评分时按代码给分）。
 #[derive(Serialize, ToSchema)]
-pub struct CriterionOut {
+pub struct CycleCriterionOut {
     pub key: String,
     pub name: String,
     pub weight: u32,
@@ -103,7 +103,7 @@ pub struct CycleOut {
     /// `nominating`（自荐申报中）| `scoring`（评分中）| `awaiting_publication`（待公布）| `published`（已公布）。
     pub phase: String,
     pub satisfaction_weight: u32,
-    pub criteria: Vec<CriterionOut>,
+    pub criteria: Vec<CycleCriterionOut>,
     pub survey_id: Option<String>,
     pub survey_title: Option<String>,
     pub nominations_close: String,
@@ -121,7 +121,7 @@ impl From<CycleView> for CycleOut {
                 .scheme
                 .criteria
                 .into_iter()
-                .map(|k| CriterionOut {
+                .map(|k| CycleCriterionOut {
                     key: k.key,
                     name: k.name,
                     weight: k.weight,
@@ -139,7 +139,7 @@ impl From<CycleView> for CycleOut {
 
 /// 得分的一部分。
 #[derive(Serialize, ToSchema)]
-pub struct PartOut {
+pub struct ScorePartOut {
     pub key: String,
     pub name: String,
     pub weight: u32,
@@ -164,7 +164,7 @@ pub struct NominationOut {
     /// 满意度答卷不足，综合得分暂不成立。
     pub satisfaction_missing: bool,
     /// 居民满意度在前，然后按方案顺序。
-    pub parts: Vec<PartOut>,
+    pub parts: Vec<ScorePartOut>,
     /// 失分从多到少的说明：是什么拉低了得分。
     pub drivers: Vec<String>,
     pub warnings: Vec<String>,
@@ -195,7 +195,7 @@ impl From<NominationView> for NominationOut {
                 .map(|c| {
                     c.parts
                         .into_iter()
-                        .map(|p| PartOut {
+                        .map(|p| ScorePartOut {
                             lost: p.lost(),
                             key: p.key,
                             name: p.name,
@@ -273,7 +273,7 @@ pub async fn update_scheme(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExtendBody {
+pub struct CycleExtendBody {
     pub revision: i64,
     /// 新的评分截止日（晚于原截止日，不早于今天）。
     pub scoring_close: String,
@@ -283,7 +283,7 @@ pub struct ExtendBody {
 ///
 /// 错误码：`not_extendable`、`bad_date`、`scoring_close_not_later`、`cycle_changed`。
 #[utoipa::path(post, path = "/api/v1/comprehensive/{year}/extend", tag = "comprehensive", security(("bearer" = [])),
-    params(("year" = i64, Path, description = "年度")), request_body = ExtendBody,
+    params(("year" = i64, Path, description = "年度")), request_body = CycleExtendBody,
     responses((status = 200, body = CycleOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn extend_scoring(
@@ -291,7 +291,7 @@ pub async fn extend_scoring(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath(year): ApiPath<i64>,
-    ApiJson(b): ApiJson<ExtendBody>,
+    ApiJson(b): ApiJson<CycleExtendBody>,
 ) -> Result<Json<CycleOut>, ApiError> {
     let c = app
         .extend_scoring(&caller.actor, &meta, year, b.revision, &b.scoring_close)
@@ -301,7 +301,7 @@ pub async fn extend_scoring(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PublishBody {
+pub struct CyclePublishBody {
     pub revision: i64,
 }
 
@@ -309,7 +309,7 @@ pub struct PublishBody {
 ///
 /// 错误码：`scoring_not_closed`、`not_all_scored`、`already_published`、`cycle_changed`。
 #[utoipa::path(post, path = "/api/v1/comprehensive/{year}/publish", tag = "comprehensive", security(("bearer" = [])),
-    params(("year" = i64, Path, description = "年度")), request_body = PublishBody,
+    params(("year" = i64, Path, description = "年度")), request_body = CyclePublishBody,
     responses((status = 200, body = CycleOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_cycle(
@@ -317,7 +317,7 @@ pub async fn publish_cycle(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath(year): ApiPath<i64>,
-    ApiJson(b): ApiJson<PublishBody>,
+    ApiJson(b): ApiJson<CyclePublishBody>,
 ) -> Result<Json<CycleOut>, ApiError> {
     let c = app
         .publish_cycle(&caller.actor, &meta, year, b.revision)
@@ -346,7 +346,7 @@ pub async fn list_nominations(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NominateBody {
+pub struct NominationBody {
     /// 本街道的社区机构代码。
     pub community: String,
     /// 自评报告，20 至 2000 字。
@@ -357,7 +357,7 @@ pub struct NominateBody {
 ///
 /// 错误码：`nominations_closed`、`not_your_community`、`already_nominated`、`self_report_too_short`、`self_report_too_long`。
 #[utoipa::path(post, path = "/api/v1/comprehensive/{year}/nominations", tag = "comprehensive", security(("bearer" = [])),
-    params(("year" = i64, Path, description = "年度")), request_body = NominateBody,
+    params(("year" = i64, Path, description = "年度")), request_body = NominationBody,
     responses((status = 201, body = NominationOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn nominate(
@@ -365,7 +365,7 @@ pub async fn nominate(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath(year): ApiPath<i64>,
-    ApiJson(b): ApiJson<NominateBody>,
+    ApiJson(b): ApiJson<NominationBody>,
 ) -> Result<(StatusCode, Json<NominationOut>), ApiError> {
     let n = app
         .nominate(&caller.actor, &meta, year, &b.community, &b.self_report)
@@ -375,7 +375,7 @@ pub async fn nominate(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ScoreBody {
+pub struct NominationScoreBody {
     /// 各项考评内容的得分（0–100），按代码：`{"c1": 88, "c2": 92}`。居民满意度按调查自动计入。
     pub scores: BTreeMap<String, f64>,
 }
@@ -385,7 +385,7 @@ pub struct ScoreBody {
 /// 错误码：`scoring_not_open`、`scoring_closed`、`survey_still_open`、`missing_score`、`duplicate_score`、`unknown_criterion`、`score_not_a_number`、`score_out_of_range`、`already_published`。
 #[utoipa::path(post, path = "/api/v1/comprehensive/{year}/nominations/{community}/score", tag = "comprehensive", security(("bearer" = [])),
     params(("year" = i64, Path, description = "年度"), ("community" = String, Path, description = "社区机构代码")),
-    request_body = ScoreBody,
+    request_body = NominationScoreBody,
     responses((status = 200, body = NominationOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn score_nomination(
@@ -393,7 +393,7 @@ pub async fn score_nomination(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath((year, community)): ApiPath<(i64, String)>,
-    ApiJson(b): ApiJson<ScoreBody>,
+    ApiJson(b): ApiJson<NominationScoreBody>,
 ) -> Result<Json<NominationOut>, ApiError> {
     let typed: Vec<(String, String)> = b
         .scores

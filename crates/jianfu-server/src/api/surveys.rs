@@ -34,7 +34,7 @@ pub fn routes() -> OpenApiRouter<App> {
 
 /// 一道题。
 #[derive(Serialize, ToSchema)]
-pub struct QuestionOut {
+pub struct SurveyQuestionOut {
     pub number: usize,
     pub text: String,
     /// `single`（单选）| `multiple`（多选）| `rating`（满意度评分）| `text`（意见建议）。
@@ -63,7 +63,7 @@ pub struct SurveyOut {
     pub closes_on: Option<String>,
     /// 修改草稿时带上，页面过期则返回 `survey_changed`。
     pub revision: i64,
-    pub questions: Vec<QuestionOut>,
+    pub questions: Vec<SurveyQuestionOut>,
 }
 
 impl From<SurveyView> for SurveyOut {
@@ -74,7 +74,7 @@ impl From<SurveyView> for SurveyOut {
                 .questions
                 .iter()
                 .enumerate()
-                .map(|(i, q)| QuestionOut {
+                .map(|(i, q)| SurveyQuestionOut {
                     number: i + 1,
                     text: q.text.clone(),
                     kind: q.kind.as_str().into(),
@@ -124,7 +124,7 @@ pub async fn list_surveys(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
-pub struct CreateRequest {
+pub struct SurveyCreateRequest {
     /// 要修订的已发布问卷 id（另起新版本）；不填则从标准模板新建。
     #[serde(default)]
     pub revise: Option<String>,
@@ -134,14 +134,14 @@ pub struct CreateRequest {
 ///
 /// 错误码：`still_a_draft`。
 #[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", security(("bearer" = [])),
-    request_body = CreateRequest,
+    request_body = SurveyCreateRequest,
     responses((status = 201, body = SurveyOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_survey(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    ApiJson(r): ApiJson<CreateRequest>,
+    ApiJson(r): ApiJson<SurveyCreateRequest>,
 ) -> Result<(StatusCode, Json<SurveyOut>), ApiError> {
     let s = app
         .create_survey(&caller.actor, &meta, r.revise.as_deref())
@@ -173,7 +173,7 @@ pub async fn get_survey(
 /// 对草稿的一次修改。
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EditRequest {
+pub struct SurveyEditRequest {
     /// 读到的 `revision`。
     pub revision: i64,
     /// `heading`（名称和说明）| `add`（添加一道题）| `remove`（删除第 number 题）| `up`（第 number 题上移）。
@@ -206,7 +206,7 @@ pub struct EditRequest {
 ///
 /// 错误码：`survey_changed`、`survey_published`、`unknown_action`、`title_missing`、`unknown_question_kind`、`too_few_options`、`too_many_options`、`duplicate_option`、`scale_out_of_range`、`bad_condition`、`unknown_question`、`question_has_followups`、`too_many_questions`、`text_too_long`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/edits", tag = "surveys", security(("bearer" = [])),
-    params(("id" = String, Path, description = "问卷 id")), request_body = EditRequest,
+    params(("id" = String, Path, description = "问卷 id")), request_body = SurveyEditRequest,
     responses((status = 200, body = SurveyOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn edit_survey(
@@ -214,7 +214,7 @@ pub async fn edit_survey(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<String>,
-    ApiJson(r): ApiJson<EditRequest>,
+    ApiJson(r): ApiJson<SurveyEditRequest>,
 ) -> Result<Json<SurveyOut>, ApiError> {
     let edit = match r.action.as_str() {
         "heading" => DraftEdit::Heading {
@@ -247,7 +247,7 @@ pub async fn edit_survey(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PublishRequest {
+pub struct SurveyPublishRequest {
     pub revision: i64,
     /// 开始日期（含），如 `2026-12-01`。
     pub opens_on: String,
@@ -259,7 +259,7 @@ pub struct PublishRequest {
 ///
 /// 错误码：`survey_changed`、`survey_published`、`no_questions`、`no_rating_question`、`title_too_long_for_slip`、`bad_date`、`closes_before_opening`、`closes_in_the_past`、`open_too_long`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/publish", tag = "surveys", security(("bearer" = [])),
-    params(("id" = String, Path, description = "问卷 id")), request_body = PublishRequest,
+    params(("id" = String, Path, description = "问卷 id")), request_body = SurveyPublishRequest,
     responses((status = 200, body = SurveyOut), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_survey(
@@ -267,7 +267,7 @@ pub async fn publish_survey(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<String>,
-    ApiJson(r): ApiJson<PublishRequest>,
+    ApiJson(r): ApiJson<SurveyPublishRequest>,
 ) -> Result<Json<SurveyOut>, ApiError> {
     let s = app
         .publish_survey(
@@ -284,7 +284,7 @@ pub async fn publish_survey(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CodesRequest {
+pub struct SurveyCodesRequest {
     /// 社区机构代码。
     pub community: String,
     /// 张数 1–2000（按户数）。
@@ -295,7 +295,7 @@ pub struct CodesRequest {
 ///
 /// 错误码：`survey_not_open`、`bad_code_count`、`slip_text_does_not_fit`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/codes", tag = "surveys", security(("bearer" = [])),
-    params(("id" = String, Path, description = "问卷 id")), request_body = CodesRequest,
+    params(("id" = String, Path, description = "问卷 id")), request_body = SurveyCodesRequest,
     responses((status = 200, content_type = "application/pdf", description = "入户码纸条 PDF"),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn print_codes(
@@ -303,7 +303,7 @@ pub async fn print_codes(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<String>,
-    ApiJson(r): ApiJson<CodesRequest>,
+    ApiJson(r): ApiJson<SurveyCodesRequest>,
 ) -> Result<Response, ApiError> {
     let pdf = app
         .print_survey_codes(
@@ -324,7 +324,7 @@ pub async fn print_codes(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VoidRequest {
+pub struct SurveyVoidRequest {
     pub community: String,
     pub batch: i64,
 }
@@ -333,7 +333,7 @@ pub struct VoidRequest {
 ///
 /// 错误码：`batch_not_found`、`survey_closed`。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/codes/void", tag = "surveys", security(("bearer" = [])),
-    params(("id" = String, Path, description = "问卷 id")), request_body = VoidRequest,
+    params(("id" = String, Path, description = "问卷 id")), request_body = SurveyVoidRequest,
     responses((status = 204, description = "已作废"), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn void_codes(
@@ -341,7 +341,7 @@ pub async fn void_codes(
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<String>,
-    ApiJson(r): ApiJson<VoidRequest>,
+    ApiJson(r): ApiJson<SurveyVoidRequest>,
 ) -> Result<StatusCode, ApiError> {
     app.void_survey_codes(&caller.actor, &meta, &id, &r.community, r.batch)
         .await?;
@@ -349,7 +349,7 @@ pub async fn void_codes(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SatisfactionOut {
+pub struct SurveySatisfactionOut {
     /// 有评分的答卷数。
     pub n: u64,
     /// 满意度得分 0–100。
@@ -361,7 +361,7 @@ pub struct SatisfactionOut {
     pub enough: bool,
 }
 
-impl From<SatisfactionScore> for SatisfactionOut {
+impl From<SatisfactionScore> for SurveySatisfactionOut {
     fn from(s: SatisfactionScore) -> Self {
         Self {
             n: s.n,
@@ -374,37 +374,37 @@ impl From<SatisfactionScore> for SatisfactionOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ShareOut {
+pub struct SurveyShareOut {
     pub label: String,
     pub count: u64,
     pub percent: f64,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct QuestionResultOut {
+pub struct SurveyQuestionResultOut {
     pub number: usize,
     pub text: String,
     pub kind: String,
     pub answered: u64,
-    pub rows: Vec<ShareOut>,
+    pub rows: Vec<SurveyShareOut>,
     /// 评分题的得分 0–100。
     pub score: Option<f64>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CommunityResultOut {
+pub struct SurveyCommunityResultOut {
     pub code: String,
     pub name: String,
     pub responses: u64,
     pub issued: u64,
     pub response_rate: Option<f64>,
-    pub satisfaction: Option<SatisfactionOut>,
+    pub satisfaction: Option<SurveySatisfactionOut>,
     pub suppressed: bool,
 }
 
 /// 意见建议：本社区看全文（`answers`），其他人只看条数和反复出现的词（`terms`）。
 #[derive(Serialize, ToSchema)]
-pub struct TextAnswersOut {
+pub struct SurveyTextAnswersOut {
     pub number: usize,
     pub text: String,
     pub count: u64,
@@ -426,10 +426,10 @@ pub struct SurveyResultsOut {
     pub suppressed: bool,
     /// 来自答卷不足 5 份的社区、未计入分布和得分的答卷数。
     pub left_out: u64,
-    pub satisfaction: Option<SatisfactionOut>,
-    pub questions: Vec<QuestionResultOut>,
-    pub communities: Vec<CommunityResultOut>,
-    pub texts: Vec<TextAnswersOut>,
+    pub satisfaction: Option<SurveySatisfactionOut>,
+    pub questions: Vec<SurveyQuestionResultOut>,
+    pub communities: Vec<SurveyCommunityResultOut>,
+    pub texts: Vec<SurveyTextAnswersOut>,
 }
 
 impl From<ResultsView> for SurveyResultsOut {
@@ -437,7 +437,7 @@ impl From<ResultsView> for SurveyResultsOut {
         let texts = match v.texts {
             Some(TextsView::Full { questions }) => questions
                 .into_iter()
-                .map(|(number, text, answers)| TextAnswersOut {
+                .map(|(number, text, answers)| SurveyTextAnswersOut {
                     number,
                     text,
                     count: answers.len() as u64,
@@ -447,7 +447,7 @@ impl From<ResultsView> for SurveyResultsOut {
                 .collect(),
             Some(TextsView::Summary { questions }) => questions
                 .into_iter()
-                .map(|(number, text, s)| TextAnswersOut {
+                .map(|(number, text, s)| SurveyTextAnswersOut {
                     number,
                     text,
                     count: s.count,
@@ -472,7 +472,7 @@ impl From<ResultsView> for SurveyResultsOut {
                 .results
                 .questions
                 .into_iter()
-                .map(|q| QuestionResultOut {
+                .map(|q| SurveyQuestionResultOut {
                     number: q.number,
                     text: q.text,
                     kind: q.kind.as_str().into(),
@@ -480,7 +480,7 @@ impl From<ResultsView> for SurveyResultsOut {
                     rows: q
                         .rows
                         .into_iter()
-                        .map(|r| ShareOut {
+                        .map(|r| SurveyShareOut {
                             label: r.label,
                             count: r.count,
                             percent: r.percent,
@@ -492,7 +492,7 @@ impl From<ResultsView> for SurveyResultsOut {
             communities: v
                 .lines
                 .into_iter()
-                .map(|l| CommunityResultOut {
+                .map(|l| SurveyCommunityResultOut {
                     code: l.code,
                     name: l.name,
                     responses: l.responses,
@@ -547,7 +547,7 @@ pub async fn public_survey(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AnswerRequest {
+pub struct SurveyAnswerRequest {
     /// 纸条上的入户码，如 `7KQ2-M9XD`。
     pub code: String,
     /// 客户端为这次填写生成的随机串（同一份答卷重发时不变），重发不会重复计入。
@@ -558,7 +558,7 @@ pub struct AnswerRequest {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AnswerOut {
+pub struct SurveyAnswerOut {
     /// 这份答卷此前已计入（同一入户码和 nonce 重发）。
     pub again: bool,
 }
@@ -568,15 +568,15 @@ pub struct AnswerOut {
 /// 错误码：`survey_not_open`、`code_malformed`、`code_invalid`、`code_unknown`、`code_spent`、`code_voided`、`nonce_missing`、`answer_required`、`answer_out_of_range`、`one_value_only`、`unknown_question`、`text_too_long`。
 #[utoipa::path(post, path = "/api/v1/public/surveys/{id}/{community}", tag = "surveys",
     params(("id" = String, Path, description = "问卷 id"), ("community" = String, Path, description = "社区机构代码")),
-    request_body = AnswerRequest,
-    responses((status = 201, body = AnswerOut, description = "已计入"), (status = 200, body = AnswerOut, description = "此前已计入，未重复计"),
+    request_body = SurveyAnswerRequest,
+    responses((status = 201, body = SurveyAnswerOut, description = "已计入"), (status = 200, body = SurveyAnswerOut, description = "此前已计入，未重复计"),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn answer_survey(
     State(app): State<App>,
     meta: RequestMeta,
     ApiPath((id, community)): ApiPath<(String, String)>,
-    ApiJson(r): ApiJson<AnswerRequest>,
-) -> Result<(StatusCode, Json<AnswerOut>), ApiError> {
+    ApiJson(r): ApiJson<SurveyAnswerRequest>,
+) -> Result<(StatusCode, Json<SurveyAnswerOut>), ApiError> {
     let fields: Vec<(String, String)> = r
         .answers
         .into_iter()
@@ -590,5 +590,5 @@ pub async fn answer_survey(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(AnswerOut { again: done.again })))
+    Ok((status, Json(SurveyAnswerOut { again: done.again })))
 }
