@@ -325,8 +325,9 @@ pub async fn publish_cycle(
     Ok(Json(c.into()))
 }
 
-/// 申报名单和得分：公布后公开；公布前区级审批人看全部，街道看本街道的（其他人 403）。按综合得分从高到低。
+/// 申报名单和得分：公布后公开（可不带令牌）；公布前要令牌：区级审批人看全部，街道看本街道的（其他人 403）。按名次。
 #[utoipa::path(get, path = "/api/v1/comprehensive/{year}/nominations", tag = "comprehensive",
+    security((), ("bearer" = [])),
     params(("year" = i64, Path, description = "年度")),
     responses((status = 200, body = Vec<NominationOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_nominations(
@@ -406,8 +407,9 @@ pub async fn score_nomination(
     Ok(Json(n.into()))
 }
 
-/// 结果导出为 Excel（可读名单者）。
+/// 结果导出为 Excel：公布后公开（可不带令牌）；公布前同申报名单的权限。
 #[utoipa::path(get, path = "/api/v1/comprehensive/{year}/export.xlsx", tag = "comprehensive",
+    security((), ("bearer" = [])),
     params(("year" = i64, Path, description = "年度")),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "工作簿"),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
