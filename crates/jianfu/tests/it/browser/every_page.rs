@@ -292,12 +292,7 @@ async fn public_pages_in_large_text_at_phone_width() {
         ))
         .await;
     assert_eq!(sent, serde_json::Value::Bool(true));
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let text = b.script("return document.body.innerText").await;
-    assert!(
-        text.as_str().is_some_and(|t| t.contains("感谢您的参与")),
-        "the thanks page: {text}"
-    );
+    b.wait_for_text("感谢您的参与").await;
     b.look("large-public-survey-thanks").await;
     b.delete().await;
     drop(driver);
