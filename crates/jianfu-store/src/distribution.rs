@@ -441,10 +441,10 @@ mod tests {
             "sessions".into(),
             vec!["user_id".into()],
         ));
-        f.tables.push("surveys".into());
+        f.tables.push("deliberations".into());
         let v = violations(&f);
         assert_eq!(v.len(), 4, "{v:#?}");
-        assert!(v[0].contains("surveys"), "{v:?}");
+        assert!(v[0].contains("deliberations"), "{v:?}");
         assert!(v[1].contains("assignments") && v[1].contains("department_code"));
         assert!(v[2].contains("funding_ledger"));
         assert!(v[3].contains("参考表不能指向分布表"));
