@@ -199,6 +199,23 @@ macro_rules! audit_write_sql {
             }
         }
 
+        /// A compare-and-set: runs one guarded `UPDATE` and, if it changed a row, commits it
+        /// with its audit record; if it changed nothing (the guard did not hold), writes nothing
+        /// and answers false.
+        pub(crate) async fn update_audited<'q>(
+            pool: &sqlx::Pool<$db>,
+            update: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            what: &str,
+            draft: AuditDraft,
+        ) -> Result<bool> {
+            let mut tx = begin_audited(pool).await?;
+            if update.execute(&mut *tx).await?.rows_affected() == 0 {
+                return Ok(false);
+            }
+            commit_audited_batch(tx, Batch::new(what), vec![draft]).await?;
+            Ok(true)
+        }
+
         /// Appends the audit record of the transaction's change to its chain and commits.
         pub(crate) async fn commit_audited(
             tx: Transaction<'static, $db>,

@@ -75,7 +75,7 @@ macro_rules! impl_comprehensive_store {
     ($store:ident, $db:ty) => {
         mod comprehensive_sql {
             use super::$store;
-            use super::shared_sql::{Batch, begin_audited, commit_audited_batch, write_audited};
+            use super::shared_sql::{Batch, update_audited, write_audited};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{AuditDraft, CycleRow, NominationRow, ScoreWrite};
@@ -125,8 +125,7 @@ macro_rules! impl_comprehensive_store {
                 async fn update_cycle(&self, r: &CycleRow, audit: AuditDraft) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let n = sqlx::query(
+                        let update = sqlx::query(
                             "UPDATE comprehensive_cycles SET scheme = $1, survey_id = $2, \
                              nominations_close = $3, scoring_close = $4, revision = revision + 1 \
                              WHERE year = $5 AND revision = $6 AND published_at IS NULL",
@@ -136,15 +135,8 @@ macro_rules! impl_comprehensive_store {
                         .bind(&r.nominations_close)
                         .bind(&r.scoring_close)
                         .bind(r.year)
-                        .bind(r.revision)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if n == 0 {
-                            return Ok(false);
-                        }
-                        commit_audited_batch(tx, Batch::new("综合考评"), vec![audit.clone()]).await?;
-                        Ok(true)
+                        .bind(r.revision);
+                        update_audited(self.writer(), update, "综合考评", audit.clone()).await
                     })
                     .await
                 }
@@ -158,22 +150,14 @@ macro_rules! impl_comprehensive_store {
                 ) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let n = sqlx::query(
+                        let update = sqlx::query(
                             "UPDATE comprehensive_cycles SET published_at = $1, revision = revision + 1 \
                              WHERE year = $2 AND revision = $3 AND published_at IS NULL",
                         )
                         .bind(at)
                         .bind(year)
-                        .bind(revision)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if n == 0 {
-                            return Ok(false);
-                        }
-                        commit_audited_batch(tx, Batch::new("综合考评"), vec![audit.clone()]).await?;
-                        Ok(true)
+                        .bind(revision);
+                        update_audited(self.writer(), update, "综合考评", audit.clone()).await
                     })
                     .await
                 }
@@ -231,8 +215,7 @@ macro_rules! impl_comprehensive_store {
                 async fn record_score(&self, s: &ScoreWrite, audit: AuditDraft) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let n = sqlx::query(
+                        let update = sqlx::query(
                             "UPDATE comprehensive_nominations SET criterion_scores = $1, scorecard = $2, \
                              total_tenths = $3, scored_by = $4, scored_at = $5 \
                              WHERE community_code = $6 AND year = $7 AND EXISTS (SELECT 1 FROM \
@@ -244,15 +227,8 @@ macro_rules! impl_comprehensive_store {
                         .bind(&s.scored_by)
                         .bind(s.scored_at)
                         .bind(&s.community_code)
-                        .bind(s.year)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if n == 0 {
-                            return Ok(false);
-                        }
-                        commit_audited_batch(tx, Batch::new("综合考评"), vec![audit.clone()]).await?;
-                        Ok(true)
+                        .bind(s.year);
+                        update_audited(self.writer(), update, "综合考评", audit.clone()).await
                     })
                     .await
                 }

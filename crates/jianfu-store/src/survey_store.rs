@@ -169,7 +169,7 @@ macro_rules! impl_survey_store {
     ($store:ident, $db:ty) => {
         mod survey_sql {
             use super::$store;
-            use super::shared_sql::{Batch, begin_audited, commit_audited_batch, write_audited};
+            use super::shared_sql::{Batch, begin_audited, commit_audited_batch, update_audited, write_audited};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
@@ -249,23 +249,15 @@ macro_rules! impl_survey_store {
                 ) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let n = sqlx::query(
+                        let update = sqlx::query(
                             "UPDATE surveys SET title = $1, questionnaire = $2, revision = revision + 1 \
                              WHERE id = $3 AND revision = $4 AND published_at IS NULL",
                         )
                         .bind(title)
                         .bind(questionnaire)
                         .bind(id)
-                        .bind(revision)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if n == 0 {
-                            return Ok(false);
-                        }
-                        commit_audited_batch(tx, Batch::new("问卷"), vec![audit.clone()]).await?;
-                        Ok(true)
+                        .bind(revision);
+                        update_audited(self.writer(), update, "问卷", audit.clone()).await
                     })
                     .await
                 }
@@ -281,8 +273,7 @@ macro_rules! impl_survey_store {
                 ) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let n = sqlx::query(
+                        let update = sqlx::query(
                             "UPDATE surveys SET opens_on = $1, closes_on = $2, published_at = $3, \
                              revision = revision + 1 \
                              WHERE id = $4 AND revision = $5 AND published_at IS NULL",
@@ -291,15 +282,8 @@ macro_rules! impl_survey_store {
                         .bind(closes_on)
                         .bind(at)
                         .bind(id)
-                        .bind(revision)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if n == 0 {
-                            return Ok(false);
-                        }
-                        commit_audited_batch(tx, Batch::new("问卷"), vec![audit.clone()]).await?;
-                        Ok(true)
+                        .bind(revision);
+                        update_audited(self.writer(), update, "问卷", audit.clone()).await
                     })
                     .await
                 }

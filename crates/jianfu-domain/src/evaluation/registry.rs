@@ -5,7 +5,7 @@
 
 use crate::gate::mandate::{MandateLookup, MandateRegister};
 use crate::gate::request::BurdenKind;
-use crate::gate::rules::{DOC, clause};
+use crate::gate::rules::{cite, clause};
 use crate::text::{InputText, TextError};
 use serde::{Deserialize, Serialize};
 
@@ -142,10 +142,6 @@ pub struct Judgement {
 /// The clause that sets up the district's comprehensive evaluation.
 const COMPREHENSIVE: &str = "三(三) 区社会办负责建立健全以街道自荐申报为主要形式，以社区居民满意度为主要标准的社区工作综合考评机制，将社区各项工作任务纳入和谐社区建设工作范畴";
 
-fn policy(c: &str) -> String {
-    format!("{DOC} {c}")
-}
-
 fn reason(rule: &str, citation: String, message: String) -> JudgementReason {
     JudgementReason {
         rule: rule.into(),
@@ -166,14 +162,14 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
         // The one assessment the policy itself sets up: its mandate is 三(三).
         reasons.push(reason(
             "comprehensive_evaluation",
-            policy(COMPREHENSIVE),
+            cite(COMPREHENSIVE),
             format!("“{title}”是区社会办组织的社区工作综合考评，由本意见三(三)设立，予以保留；以街道自荐申报为主要形式，以居民满意度为主要标准。"),
         ));
         Outcome::Kept
     } else if f.kind == ActivityKind::DepartmentAssessment {
         reasons.push(reason(
             "no_department_evaluations",
-            policy(clause::EVALUATION_OWN),
+            cite(clause::EVALUATION_OWN),
             format!("“{title}”是部门（或街道）单独组织的社区层面考核：各部门不再单独组织，有上级文件也不例外；社区工作由区社会办统一综合考评。"),
         ));
         Outcome::Refused
@@ -185,7 +181,7 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
     {
         reasons.push(reason(
             "folded_into_comprehensive",
-            policy(COMPREHENSIVE),
+            cite(COMPREHENSIVE),
             format!("“{title}”评价的是经准入的工作（准入编号 {n}）：不单独评比，纳入区社会办的社区工作综合考评。"),
         ));
         Outcome::FoldedIn
@@ -201,7 +197,7 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
                     "mandated",
                     format!(
                         "{}；{MEASURES_2010}；{}",
-                        policy(clause::EVALUATION),
+                        cite(clause::EVALUATION),
                         doc.cite()
                     ),
                     format!(
@@ -215,7 +211,7 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
             Some((_, MandateLookup::DoesNotCover(doc))) => {
                 reasons.push(reason(
                     "mandate_does_not_cover",
-                    format!("{}；{MEASURES_2010}", policy(clause::EVALUATION)),
+                    format!("{}；{MEASURES_2010}", cite(clause::EVALUATION)),
                     format!("所引文件{}已登记，但没有要求开展面向社区的达标、评比或创建活动：“{title}”取消。", doc.cite()),
                 ));
                 Outcome::Cancelled
@@ -223,7 +219,7 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
             Some((n, MandateLookup::NotRegistered)) => {
                 reasons.push(reason(
                     "mandate_not_registered",
-                    format!("{}；{MEASURES_2010}", policy(clause::EVALUATION)),
+                    format!("{}；{MEASURES_2010}", cite(clause::EVALUATION)),
                     format!("所引文件“{n}”不在区级上级文件登记中：“{title}”按没有上级要求取消；文件确有要求的，由区级审批人登记后重新登记本活动。"),
                 ));
                 Outcome::Cancelled
@@ -231,7 +227,7 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
             None => {
                 reasons.push(reason(
                     "no_mandate",
-                    format!("{}；{MEASURES_2010}", policy(clause::EVALUATION)),
+                    format!("{}；{MEASURES_2010}", cite(clause::EVALUATION)),
                     format!("“{title}”没有中央或市委市政府明确要求开展的文件：一律取消。"),
                 ));
                 Outcome::Cancelled
@@ -241,7 +237,7 @@ pub fn judge(f: &RegistrationFacts, mandates: &MandateRegister) -> Judgement {
     if f.one_vote_veto {
         reasons.push(reason(
             "no_one_vote_veto",
-            policy(clause::VETO),
+            cite(clause::VETO),
             format!(
                 "“{title}”设有“一票否决”：对社区的一票否决一律取消{}。",
                 if outcome == Outcome::Kept {

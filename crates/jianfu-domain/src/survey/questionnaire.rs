@@ -138,6 +138,12 @@ impl QuestionnaireError {
         }
     }
 
+    /// The policy a refusal rests on, where one does: a questionnaire without a rating cannot
+    /// give the satisfaction score the policy makes the main standard.
+    pub fn citation(&self) -> Option<crate::Citation> {
+        matches!(self, Self::NoRating).then_some(super::CITE_SATISFACTION)
+    }
+
     pub fn message(&self) -> String {
         match self {
             Self::TitleMissing => "请填写问卷名称。".into(),
@@ -283,6 +289,16 @@ pub fn check_question(
     Ok(())
 }
 
+impl Questionnaire {
+    /// For a conditional question: the number (from 1) of the question it follows and the
+    /// option that makes it asked.
+    pub fn condition_of(&self, q: &Question) -> Option<(usize, String)> {
+        let c = q.show_if?;
+        let option = self.questions.get(c.question)?.options.get(c.option)?;
+        Some((c.question + 1, option.clone()))
+    }
+}
+
 /// The words of a rating's two ends and middle, for the form.
 pub fn scale_label(value: u8, scale: u8) -> &'static str {
     if value == 1 {
@@ -387,6 +403,11 @@ mod tests {
             questions: vec![choice(&["是", "否"])],
         };
         assert_eq!(check_questionnaire(&q), Err(QuestionnaireError::NoRating));
+        let cited = QuestionnaireError::NoRating.citation().unwrap().to_string();
+        assert!(
+            cited.contains("二(二)") && cited.contains("三(三)"),
+            "{cited}"
+        );
     }
 
     #[test]

@@ -200,6 +200,11 @@ pub struct SurveyResults {
     pub questions: Vec<QuestionResult>,
 }
 
+/// Responses per code handed out, percent with one decimal; none before any code is out.
+pub fn response_rate(responses: u64, issued: u64) -> Option<f64> {
+    (issued > 0).then(|| round1(responses as f64 / issued as f64 * 100.0))
+}
+
 /// Results of one group (a community, or all communities added together).
 pub fn results(
     q: &Questionnaire,
@@ -213,7 +218,7 @@ pub fn results(
     }
     let get = |q: u32, v: i64| counts.get(&(q, v)).copied().unwrap_or(0);
     let responses = get(TURNOUT, 0);
-    let response_rate = (issued > 0).then(|| round1(responses as f64 / issued as f64 * 100.0));
+    let response_rate = response_rate(responses, issued);
     let suppressed = responses < MIN_GROUP;
     if suppressed {
         return SurveyResults {

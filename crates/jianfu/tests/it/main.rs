@@ -26,6 +26,7 @@ mod inventory;
 mod inventory_import;
 mod lists;
 mod mandates;
+mod openapi_doc;
 mod perimeter;
 mod portable;
 mod seal_log;

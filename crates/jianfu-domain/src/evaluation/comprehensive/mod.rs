@@ -10,7 +10,7 @@
 //! - [`score`]: the scorecard; without enough survey answers it is flagged as not final rather
 //!   than counting the community as unsatisfactory.
 
-use crate::gate::rules::{DOC, clause};
+use crate::gate::rules::{cite, clause};
 use crate::inventory::status::{format_day, parse_day};
 use crate::text::{InputText, TextError};
 use serde::{Deserialize, Serialize};
@@ -32,10 +32,6 @@ pub const SELF_REPORT_MAX_CHARS: usize = 2000;
 pub const SATISFACTION_KEY: &str = "satisfaction";
 pub const SATISFACTION_NAME: &str = "居民满意度";
 pub const WARN_SATISFACTION_MISSING: &str = "满意度答卷不足，无法评判；综合得分暂不成立";
-
-fn cite(c: &str) -> String {
-    format!("{DOC} {c}")
-}
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0

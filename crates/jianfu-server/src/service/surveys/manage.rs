@@ -3,7 +3,7 @@
 //! and publishes it with its dates. A published version never changes.
 
 use super::{SurveyView, bad, not_found, view};
-use crate::service::{Actor, App, RequestMeta, ServiceError};
+use crate::service::{Actor, App, RequestMeta, ServiceError, text_field};
 use jianfu_domain::OrgKind;
 use jianfu_domain::permission::Permission;
 use jianfu_domain::survey::lifecycle::{SurveyDates, check_dates};
@@ -12,7 +12,6 @@ use jianfu_domain::survey::questionnaire::{
     standard_template,
 };
 use jianfu_domain::survey::{QuestionKind, Questionnaire, ShowIf};
-use jianfu_domain::text::InputText;
 use jianfu_store::SurveyRow;
 
 /// One change to a draft, as the builder page sends it.
@@ -33,10 +32,6 @@ pub enum DraftEdit {
     },
     Remove(usize),
     MoveUp(usize),
-}
-
-fn text_error(field: &str, e: jianfu_domain::text::TextError) -> ServiceError {
-    bad(e.code(), e.message(field))
 }
 
 fn parse_show_if(raw: &str) -> Result<Option<ShowIf>, ServiceError> {
@@ -62,12 +57,8 @@ fn parse_show_if(raw: &str) -> Result<Option<ShowIf>, ServiceError> {
 fn apply(q: &mut Questionnaire, edit: &DraftEdit) -> Result<(), ServiceError> {
     match edit {
         DraftEdit::Heading { title, intro } => {
-            q.title = InputText::line(title, QUESTION_MAX)
-                .map_err(|e| text_error("问卷名称", e))?
-                .into_string();
-            q.intro = InputText::paragraph(intro, INTRO_MAX)
-                .map_err(|e| text_error("说明", e))?
-                .into_string();
+            q.title = text_field::line(title, QUESTION_MAX, "问卷名称")?;
+            q.intro = text_field::paragraph(intro, INTRO_MAX, "说明")?;
             if q.title.is_empty() {
                 return Err(bad("title_missing", "请填写问卷名称。"));
             }

@@ -9,8 +9,8 @@ use jianfu_domain::OrgKind;
 use jianfu_domain::permission::Permission;
 use jianfu_domain::scope::Scope;
 use jianfu_domain::survey::results::{
-    MIN_GROUP, SatisfactionScore, ScoreMoments, SurveyResults, Tally, TextSummary, results,
-    satisfaction, summarise,
+    MIN_GROUP, SatisfactionScore, ScoreMoments, SurveyResults, Tally, TextSummary, response_rate,
+    results, satisfaction, summarise,
 };
 use jianfu_domain::survey::{Phase, QuestionKind};
 use jianfu_store::CommunityCounts;
@@ -80,10 +80,6 @@ fn tallies_of(rows: Vec<(i64, i64, i64)>) -> Vec<Tally> {
         .collect()
 }
 
-fn rate(responses: u64, issued: u64) -> Option<f64> {
-    (issued > 0).then(|| (responses as f64 / issued as f64 * 1000.0).round() / 10.0)
-}
-
 impl App {
     /// Results of `survey_id` for one community, or for everything the actor may see. The
     /// distributions, scores and terms add up only communities with enough answers to be shown
@@ -129,7 +125,7 @@ impl App {
         let mut lines = Vec::with_capacity(in_scope.len());
         let (mut shown, mut shown_moments) = (Vec::new(), ScoreMoments::default());
         let (mut all_responses, mut all_issued, mut left_out) = (0u64, 0u64, 0u64);
-        let (mut shown_responses, mut shown_issued) = (0u64, 0u64);
+        let mut shown_issued = 0u64;
         for org in &in_scope {
             let c = counts
                 .iter()
@@ -145,7 +141,6 @@ impl App {
             } else {
                 shown.push(org.code.to_string());
                 shown_moments = shown_moments + moments(&c);
-                shown_responses += responses;
                 shown_issued += issued;
             }
             lines.push(CommunityLine {
@@ -153,7 +148,7 @@ impl App {
                 name: org.name.clone(),
                 responses,
                 issued,
-                response_rate: rate(responses, issued),
+                response_rate: response_rate(responses, issued),
                 satisfaction: (open && !suppressed)
                     .then(|| satisfaction(&moments(&c)))
                     .flatten(),
@@ -165,13 +160,12 @@ impl App {
         let q = &survey.questionnaire;
         let narrowed = (!(whole_district && left_out == 0 && shown.len() == in_scope.len()))
             .then_some(shown.as_slice());
-        let mut summary = if open && !shown.is_empty() {
+        let summary = if open && !shown.is_empty() {
             let tallies = tallies_of(self.store.survey_tallies(survey_id, narrowed).await?);
             results(q, &tallies, &shown_moments, shown_issued)
         } else {
             results(q, &[], &ScoreMoments::default(), 0)
         };
-        summary.responses = shown_responses;
         let texts = if open && !shown.is_empty() {
             let own = matches!((&scope, &community), (Scope::Community(home), Some(c)) if *home == c.code);
             Some(
@@ -198,7 +192,7 @@ impl App {
             open,
             responses: all_responses,
             issued: all_issued,
-            response_rate: rate(all_responses, all_issued),
+            response_rate: response_rate(all_responses, all_issued),
             left_out,
             results: summary,
             lines,

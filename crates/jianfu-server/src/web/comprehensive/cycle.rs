@@ -101,6 +101,25 @@ pub(super) struct Typed {
     pub error: Option<String>,
 }
 
+impl Typed {
+    /// Nothing typed to keep: the page as it is.
+    fn none() -> Self {
+        Typed {
+            form: None,
+            report: String::new(),
+            community: String::new(),
+            error: None,
+        }
+    }
+    /// A refusal of an action whose form carries nothing to keep.
+    fn refused(message: String) -> Self {
+        Typed {
+            error: Some(message),
+            ..Self::none()
+        }
+    }
+}
+
 pub(super) async fn cycle_page(
     app: &App,
     ctx: PageContext,
@@ -162,13 +181,7 @@ pub(super) async fn page(
     ctx: PageContext,
     Path(year): Path<i64>,
 ) -> Result<Response, PageError> {
-    let none = Typed {
-        form: None,
-        report: String::new(),
-        community: String::new(),
-        error: None,
-    };
-    cycle_page(&app, ctx, year, none).await
+    cycle_page(&app, ctx, year, Typed::none()).await
 }
 
 pub(super) async fn update(
@@ -187,9 +200,7 @@ pub(super) async fn update(
         Err(ServiceError::Rejected { message, .. }) => {
             let typed = Typed {
                 form: Some(form),
-                report: String::new(),
-                community: String::new(),
-                error: Some(message),
+                ..Typed::refused(message)
             };
             cycle_page(&app, ctx, year, typed).await
         }
@@ -229,13 +240,7 @@ pub(super) async fn publish(
     match app.publish_cycle(&actor, &meta, year, revision).await {
         Ok(c) => Ok(Redirect::to(&c.path()).into_response()),
         Err(ServiceError::Rejected { message, .. }) => {
-            let typed = Typed {
-                form: None,
-                report: String::new(),
-                community: String::new(),
-                error: Some(message),
-            };
-            cycle_page(&app, ctx, year, typed).await
+            cycle_page(&app, ctx, year, Typed::refused(message)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -258,13 +263,7 @@ pub(super) async fn extend(
     {
         Ok(c) => Ok(Redirect::to(&c.path()).into_response()),
         Err(ServiceError::Rejected { message, .. }) => {
-            let typed = Typed {
-                form: None,
-                report: String::new(),
-                community: String::new(),
-                error: Some(message),
-            };
-            cycle_page(&app, ctx, year, typed).await
+            cycle_page(&app, ctx, year, Typed::refused(message)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -58,19 +58,12 @@ impl AnswerPage {
             .collect()
     }
     pub fn condition(&self, q: &Question) -> String {
-        let Some(c) = q.show_if else {
-            return String::new();
-        };
-        let all = &self.f.survey.questionnaire.questions;
-        let option = all
-            .get(c.question)
-            .and_then(|e| e.options.get(c.option))
-            .cloned()
-            .unwrap_or_default();
-        format!(
-            "第 {} 题选了“{option}”的请回答本题，其他人跳过。",
-            c.question + 1
-        )
+        self.f
+            .survey
+            .questionnaire
+            .condition_of(q)
+            .map(|(n, option)| format!("第 {n} 题选了“{option}”的请回答本题，其他人跳过。"))
+            .unwrap_or_default()
     }
 }
 

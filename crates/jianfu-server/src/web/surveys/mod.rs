@@ -18,7 +18,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use jianfu_domain::permission::Permission;
-use jianfu_domain::survey::{Phase, Question, QuestionKind};
+use jianfu_domain::survey::{Phase, Question, QuestionKind, Questionnaire};
 use jianfu_domain::{OrgKind, scope::Scope};
 
 pub fn routes() -> Router<App> {
@@ -47,7 +47,7 @@ fn phase_class(p: Phase) -> &'static str {
 }
 
 /// How a question is described in lists.
-pub fn describe(q: &Question, all: &[Question]) -> String {
+pub fn describe(q: &Question, all: &Questionnaire) -> String {
     let mut s = q.kind.label_zh().to_string();
     if q.kind == QuestionKind::Rating {
         s.push_str(&format!("（1–{} 分）", q.scale));
@@ -58,13 +58,8 @@ pub fn describe(q: &Question, all: &[Question]) -> String {
     if !q.required {
         s.push_str("；选答");
     }
-    if let Some(c) = q.show_if {
-        let option = all
-            .get(c.question)
-            .and_then(|e| e.options.get(c.option))
-            .cloned()
-            .unwrap_or_default();
-        s.push_str(&format!("；第 {} 题选“{option}”时才问", c.question + 1));
+    if let Some((n, option)) = all.condition_of(q) {
+        s.push_str(&format!("；第 {n} 题选“{option}”时才问"));
     }
     s
 }
@@ -133,7 +128,7 @@ impl DetailPage {
         phase_class(self.s.phase)
     }
     pub fn describe(&self, q: &Question) -> String {
-        describe(q, &self.s.questionnaire.questions)
+        describe(q, &self.s.questionnaire)
     }
     pub fn kinds(&self) -> [QuestionKind; 4] {
         QuestionKind::ALL
