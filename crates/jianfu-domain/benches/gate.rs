@@ -51,6 +51,7 @@ fn register() -> MandateRegister {
 fn gate(c: &mut Criterion) {
     let catalog = Catalog::from_toml(SHIPPED).unwrap();
     let mandates = register();
+    let shared = jianfu_domain::shared_data::element::shipped();
     let b = |kind, doc: Option<&str>| Burden {
         kind,
         title: "附件".into(),
@@ -59,6 +60,7 @@ fn gate(c: &mut Criterion) {
         one_vote_veto: false,
         measure: Some(RankingMeasure::OnlineTime),
         purpose: Some(CheckInPurpose::Security),
+        fields: Vec::new(),
     };
     // A mix like real traffic: list items, free text, mislabelled work, attached burdens with
     // and without registered documents, digital burdens.
@@ -92,7 +94,7 @@ fn gate(c: &mut Criterion) {
     g.bench_function("decide_mix_of_5", |bench| {
         bench.iter(|| {
             for r in &mix {
-                black_box(decide(black_box(r), &catalog, &mandates));
+                black_box(decide(black_box(r), &catalog, &mandates, &shared));
             }
         })
     });

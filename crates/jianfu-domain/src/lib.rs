@@ -24,6 +24,7 @@ pub mod seal;
 pub mod second_factor;
 pub mod security_policy;
 pub mod separation_of_duties;
+pub mod shared_data;
 pub mod survey;
 pub mod text;
 pub mod username;

@@ -76,6 +76,13 @@ pub enum Permission {
     RunComprehensiveEvaluation,
     /// Nominate one's own communities with a self-report (街道自荐申报).
     NominateCommunities,
+    /// Enter one's own community's shared data figures and electronic ledger records, once per
+    /// period (社区工作者、书记; 三(二) 电子台账).
+    EnterSharedData,
+    /// Define reports over shared elements and propose new elements through the gate (部门、街道).
+    DefineReports,
+    /// Read shared data reports, element values and the burden figures within the account's scope.
+    ViewSharedData,
 }
 
 pub fn grants(role: Role) -> &'static [Permission] {
@@ -94,6 +101,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewInventory,
             RecordInventory,
             ViewSurveyResults,
+            EnterSharedData,
+            ViewSharedData,
         ],
         Role::CommunityDirector => &[
             ViewOrgs,
@@ -106,6 +115,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewInventory,
             RecordInventory,
             ViewSurveyResults,
+            EnterSharedData,
+            ViewSharedData,
         ],
         Role::StreetOfficer => &[
             ViewOrgs,
@@ -119,6 +130,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             PrintSurveyCodes,
             ViewSurveyResults,
             NominateCommunities,
+            DefineReports,
+            ViewSharedData,
         ],
         Role::DepartmentClerk => &[
             ViewOrgs,
@@ -127,6 +140,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewInventory,
             AnswerInventory,
             RegisterEvaluations,
+            DefineReports,
+            ViewSharedData,
         ],
         Role::DistrictApprover => &[
             ViewOrgs,
@@ -139,6 +154,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             PrintSurveyCodes,
             ViewSurveyResults,
             RunComprehensiveEvaluation,
+            ViewSharedData,
         ],
         Role::Supervisor => &[
             ViewOrgs,
@@ -147,6 +163,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewSealLog,
             ViewInventory,
             ViewSurveyResults,
+            ViewSharedData,
         ],
     }
 }
@@ -216,6 +233,22 @@ mod tests {
         }
     }
 
+    /// Only the community enters its own figures (one entry, 一表通); departments and streets
+    /// define reports over them but never type a community's figures.
+    #[test]
+    fn only_communities_enter_shared_data() {
+        for r in Role::ALL {
+            assert_eq!(
+                allows(&[r], EnterSharedData),
+                matches!(r, Role::CommunityWorker | Role::CommunityDirector),
+                "{r}"
+            );
+        }
+        assert!(allows(&[Role::DepartmentClerk], DefineReports));
+        assert!(!allows(&[Role::CommunityWorker], DefineReports));
+        assert!(!allows(&[Role::Resident], ViewSharedData));
+    }
+
     #[test]
     fn administrators_hold_no_business_power() {
         let business = [
@@ -241,6 +274,9 @@ mod tests {
             ViewSurveyResults,
             RunComprehensiveEvaluation,
             NominateCommunities,
+            EnterSharedData,
+            DefineReports,
+            ViewSharedData,
         ];
         for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
             assert!(business.iter().all(|p| !allows(&[r], *p)), "{r}");

@@ -174,6 +174,27 @@ pub const PLACEMENTS: &[TablePlacement] = &[
         "街道自荐申报和评分按社区",
     ),
     t(
+        "data_elements",
+        Reference,
+        "一表通：部门提出的数据元，几百个，填报和汇总都要读",
+    ),
+    t(
+        "data_values",
+        Distributed("community"),
+        "一表通：社区填报的数值按社区；汇总是跨分片查询",
+    ),
+    t(
+        "data_value_changes",
+        Distributed("community"),
+        "每次填报和更正都留一行，与数值同置、同一事务写",
+    ),
+    t(
+        "report_definitions",
+        Reference,
+        "部门以一表通数据定义的报表：几十张，到处读",
+    ),
+    t("ledger_records", Distributed("community"), "电子台账按社区"),
+    t(
         "certificate_applications",
         Distributed("community_code"),
         "证明申请按受理社区",

@@ -26,6 +26,7 @@ mod postgres;
 pub mod retry;
 mod scale_store;
 mod seal_store;
+mod shared_data_store;
 mod sqlite;
 mod store;
 mod survey_store;
@@ -60,6 +61,11 @@ pub use notice_store::{
 };
 pub use scale_store::ScaleStore;
 pub use seal_store::{SealAppended, SealCursor, SealDraft, SealEntryRow, SealFilter, SealStore};
+pub use shared_data_store::{
+    AggregateQuery, AggregateRow, AggregateScope, ChangeRow, ElementRow, ElementWindow,
+    EnterOutcome, EntryCount, LedgerRecordRow, ProposedElement, ReportDefinitionRow,
+    SharedDataStore, ValueRow, ValueWrite,
+};
 pub use store::{CoreStore, Store};
 pub use survey_store::{
     CodeBatchRow, CodeState, CommunityCounts, SubmitOutcome, SurveyRow, SurveyStore,

@@ -59,6 +59,7 @@ crate::violation_store::impl_violation_store!(PgStore, sqlx::Postgres);
 crate::inventory_store::impl_inventory_store!(PgStore, sqlx::Postgres);
 crate::evaluation_store::impl_evaluation_store!(PgStore, sqlx::Postgres);
 crate::survey_store::impl_survey_store!(PgStore, sqlx::Postgres);
+crate::shared_data_store::impl_shared_data_store!(PgStore, sqlx::Postgres);
 crate::comprehensive_store::impl_comprehensive_store!(PgStore, sqlx::Postgres);
 crate::notice_store::impl_notice_store!(PgStore, sqlx::Postgres);
 crate::seal_store::impl_seal_store!(PgStore, sqlx::Postgres, rows);

@@ -4,7 +4,7 @@
 //! account of a district with thousands of communities.
 
 use crate::store::Result;
-use crate::{AuditDraft, AuditRecord, OrgRow, UserRow};
+use crate::{AuditDraft, AuditRecord, OrgRow, UserRow, ValueRow};
 use async_trait::async_trait;
 
 /// Rows per multi-row `INSERT`: 14 audit columns × 1,000 stays under SQLite's 32,766 and
@@ -32,6 +32,11 @@ pub trait ScaleStore: Send + Sync + 'static {
     /// moved to each run's last record. A head that does not match refuses the whole batch
     /// (`Conflict`), so the trail stays verifiable whatever else writes at the same time.
     async fn append_sealed_audit(&self, records: &[AuditRecord]) -> Result<()>;
+
+    /// Inserts shared-data values (一表通) of a synthetic city in one transaction, without an
+    /// audit record or change rows; returns the rows inserted. A value that exists already
+    /// refuses the whole batch (`Conflict`).
+    async fn insert_values_unaudited(&self, rows: &[ValueRow]) -> Result<u64>;
 }
 
 /// Splits `records` into runs of one chain each and checks that every run is linked within
@@ -72,7 +77,7 @@ macro_rules! impl_scale_store {
             use super::shared_sql::{begin_audited, commit_audited};
             use $crate::scale_store::{BULK_ROWS, chain_runs};
             use $crate::store::Result;
-            use $crate::{AuditDraft, AuditRecord, OrgRow, StoreError, UserRow};
+            use $crate::{AuditDraft, AuditRecord, OrgRow, StoreError, UserRow, ValueRow};
 
             #[async_trait::async_trait]
             impl $crate::ScaleStore for $store {
@@ -217,6 +222,34 @@ macro_rules! impl_scale_store {
                     }
                     tx.commit().await?;
                     Ok(())
+                }
+
+                async fn insert_values_unaudited(&self, rows: &[ValueRow]) -> Result<u64> {
+                    let mut tx = self.writer().begin().await?;
+                    let mut inserted = 0;
+                    for page in rows.chunks(BULK_ROWS) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO data_values (community, element, period, value, revision, \
+                             entered_by, entered_at) ",
+                        );
+                        q.push_values(page, |mut b, v| {
+                            b.push_bind(&v.community)
+                                .push_bind(&v.element)
+                                .push_bind(&v.period)
+                                .push_bind(v.value)
+                                .push_bind(i64::from(v.revision))
+                                .push_bind(&v.entered_by)
+                                .push_bind(v.entered_at);
+                        });
+                        inserted += q
+                            .build()
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::from_write(e, "一表通数据"))?
+                            .rows_affected();
+                    }
+                    tx.commit().await?;
+                    Ok(inserted)
                 }
             }
         }

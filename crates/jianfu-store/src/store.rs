@@ -19,6 +19,7 @@ pub trait Store:
     + crate::InventoryStore
     + crate::EvaluationStore
     + crate::SurveyStore
+    + crate::SharedDataStore
     + crate::ComprehensiveStore
     + crate::NoticeStore
     + crate::CertificateStore
@@ -37,6 +38,7 @@ impl<T> Store for T where
         + crate::InventoryStore
         + crate::EvaluationStore
         + crate::SurveyStore
+        + crate::SharedDataStore
         + crate::ComprehensiveStore
         + crate::NoticeStore
         + crate::CertificateStore

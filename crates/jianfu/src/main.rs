@@ -689,6 +689,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         if let Err(e) = app.load_demo_comprehensive(&RequestMeta::console()).await {
             eprintln!("演示综合考评未能载入：{e}");
         }
+        if let Err(e) = app.load_demo_shared_data(&RequestMeta::console()).await {
+            eprintln!("演示共享数据未能载入：{e}");
+        }
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

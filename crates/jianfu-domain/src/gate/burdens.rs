@@ -9,6 +9,7 @@ use super::decision::{Effect, Reason};
 use super::mandate::{MandateLookup, MandateRegister};
 use super::request::{Burden, BurdenKind};
 use super::rules::{cite, clause, reason};
+use crate::shared_data::ElementRegistry;
 
 /// What a burden rule may know besides the burden: the kind of the chosen item (a letter within
 /// the community's own duties is judged differently) and the register in force.
@@ -16,6 +17,79 @@ use super::rules::{cite, clause, reason};
 pub struct BurdenContext<'a> {
     pub item_kind: Option<ItemKind>,
     pub mandates: &'a MandateRegister,
+    /// The shared data elements in force: a report whose fields are all here asks communities
+    /// for nothing new.
+    pub shared: &'a ElementRegistry,
+}
+
+/// A report or data collection (三(二) 精简和压缩各类报表, 三(六) 数据资源共享): fields that are
+/// all shared elements are served from shared data and admitted; a field nobody collects is a
+/// new burden and needs district approval; a report that names no fields cannot be judged and
+/// goes to approval as before.
+fn shared_fields(i: usize, b: &Burden, ctx: BurdenContext) -> Reason {
+    let part = Some(i);
+    let title = b.title.trim();
+    let label = b.kind.label_zh();
+    let fields: Vec<&str> = b
+        .fields
+        .iter()
+        .map(|f| f.trim())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if fields.is_empty() {
+        return reason(
+            "reports_from_shared_data",
+            cite(clause::REPORT),
+            format!(
+                "附带的{label}“{title}”没有列出字段：须优先从平台共享数据生成；列出字段后，字段全部是共享数据元的直接从共享数据生成并予以准入，新增采集字段须经区级审批。"
+            ),
+            part,
+            Effect::NeedsApproval,
+            Some("列出报表的字段（共享数据元的代码或名称）；确需新增字段的报区级审批"),
+        );
+    }
+    let (known, new): (Vec<&str>, Vec<&str>) =
+        fields.iter().partition(|f| ctx.shared.find(f).is_some());
+    let names: Vec<&str> = known
+        .iter()
+        .filter_map(|f| ctx.shared.find(f).map(|e| e.name.as_str()))
+        .collect();
+    if new.is_empty() {
+        reason(
+            "served_from_shared_data",
+            cite(clause::REPORT),
+            format!(
+                "附带的{label}“{title}”的 {} 个字段都是平台共享数据元（{}）：从共享数据生成，社区不再另行填报，予以准入。",
+                names.len(),
+                names.join("、")
+            ),
+            part,
+            Effect::Admit,
+            None,
+        )
+    } else {
+        let rest = if names.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "其余 {} 个字段（{}）从共享数据生成。",
+                names.len(),
+                names.join("、")
+            )
+        };
+        reason(
+            "new_data_fields",
+            cite(clause::REPORT),
+            format!(
+                "附带的{label}“{title}”中有 {} 个字段不是平台共享数据元（{}）：新增采集字段属于新增负担，须经区级审批。{rest}",
+                new.len(),
+                new.join("、")
+            ),
+            part,
+            Effect::NeedsApproval,
+            Some("新增字段报区级审批，或改用已有的共享数据元"),
+        )
+    }
 }
 
 /// How a burden that the policy allows "with a central or municipal mandate" fares.
@@ -162,14 +236,7 @@ pub fn burden_rules(i: usize, b: &Burden, ctx: BurdenContext) -> Vec<Reason> {
                 "取消面向社区的达标、评比或创建活动，或引用已登记的中央、市级文件",
             )
         })),
-        BurdenKind::Report | BurdenKind::DataCollection => out.push(reason(
-            "reports_from_shared_data",
-            cite(clause::REPORT),
-            format!("附带的{label}“{title}”须优先从平台共享数据生成；新增采集字段属于新增负担，须经区级审批。"),
-            part,
-            Effect::NeedsApproval,
-            Some("改为从共享数据生成报表；确需新增字段的报区级审批"),
-        )),
+        BurdenKind::Report | BurdenKind::DataCollection => out.push(shared_fields(i, b, ctx)),
         BurdenKind::Secondment => out.push(with_mandate(i, b, ctx, clause::SECONDMENT, "secondment_mandated", || {
             reason(
                 "secondment_needs_approval",

@@ -21,6 +21,8 @@ pub mod rules;
 pub mod screening;
 pub mod shipped;
 
+use crate::shared_data::ElementRegistry;
+
 pub use catalog::{Catalog, CatalogItem, ItemKind};
 pub use decision::{Decision, Effect, Outcome, Reason};
 pub use mandate::{MandateDoc, MandateLevel, MandateLookup, MandateRegister};
@@ -31,7 +33,14 @@ pub use request::{
 
 /// The gate. Deterministic: the same request, catalog and mandate register always give the same
 /// decision. `mandates` holds the documents in force on the day of the decision.
-pub fn decide(req: &GateRequest, catalog: &Catalog, mandates: &MandateRegister) -> Decision {
+/// `shared` is the register of shared data elements in force (reports built from it ask
+/// communities for nothing new).
+pub fn decide(
+    req: &GateRequest,
+    catalog: &Catalog,
+    mandates: &MandateRegister,
+    shared: &ElementRegistry,
+) -> Decision {
     let item = req.item_code.as_deref().and_then(|c| catalog.item(c));
     let text = screening::Screened::new(&rules::request_text(req, item));
     let mut reasons = rules::item_rules(req, catalog, &text);
@@ -49,6 +58,7 @@ pub fn decide(req: &GateRequest, catalog: &Catalog, mandates: &MandateRegister) 
     let ctx = burdens::BurdenContext {
         item_kind: item.map(|i| i.kind),
         mandates,
+        shared,
     };
     for (i, b) in req.burdens.iter().enumerate() {
         reasons.extend(burdens::burden_rules(i, b, ctx));

@@ -264,6 +264,9 @@ pub struct Burden {
     /// For a check-in: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<CheckInPurpose>,
+    /// For a report or data collection: its fields, as shared data element codes or names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

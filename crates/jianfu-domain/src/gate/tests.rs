@@ -45,6 +45,7 @@ fn burden(kind: BurdenKind) -> Burden {
         one_vote_veto: false,
         measure: None,
         purpose: None,
+        fields: Vec::new(),
     }
 }
 
@@ -86,7 +87,7 @@ fn register() -> MandateRegister {
 }
 
 fn decide(r: &GateRequest, c: &Catalog) -> Decision {
-    super::decide(r, c, &register())
+    super::decide(r, c, &register(), &crate::shared_data::element::shipped())
 }
 
 fn rules(d: &Decision) -> Vec<&str> {
@@ -521,6 +522,32 @@ fn mandates_are_documents_not_claims() {
             Outcome::NeedsApproval,
             "reports_from_shared_data",
         ),
+        // Every field a shared element (by code or by name): served from shared data.
+        (
+            Burden {
+                fields: vec!["SD001".into(), "60岁及以上老年人数".into()],
+                ..burden(Report)
+            },
+            Outcome::Admitted,
+            "served_from_shared_data",
+        ),
+        (
+            Burden {
+                fields: vec!["低保户数".into()],
+                ..burden(DataCollection)
+            },
+            Outcome::Admitted,
+            "served_from_shared_data",
+        ),
+        // One field nobody collects: that field is a new burden.
+        (
+            Burden {
+                fields: vec!["SD001".into(), "电动自行车充电桩数".into()],
+                ..burden(Report)
+            },
+            Outcome::NeedsApproval,
+            "new_data_fields",
+        ),
     ];
     for (b, outcome, rule) in cases {
         let (got, rules) = judge(b.clone());
@@ -552,6 +579,30 @@ fn responsibility_letters_only_within_the_communitys_own_duties() {
 
 fn rules_of(d: &Decision) -> Vec<&str> {
     rules(d)
+}
+
+/// 三(二)/三(六): the fields decide — and the new field is named, so the approver sees exactly
+/// what communities would have to start collecting.
+#[test]
+fn a_report_names_the_fields_it_would_add() {
+    let mut r = funded(req(Some("A03"), "禁毒宣传"));
+    r.burdens = vec![Burden {
+        fields: vec!["常住人口数".into(), "电动自行车充电桩数".into()],
+        ..burden(BurdenKind::Report)
+    }];
+    let d = decide(&r, &catalog());
+    let reason = d
+        .reasons
+        .iter()
+        .find(|x| x.rule == "new_data_fields")
+        .expect("new field flagged");
+    assert!(
+        reason.message.contains("电动自行车充电桩数"),
+        "{}",
+        reason.message
+    );
+    assert!(reason.message.contains("常住人口数"), "{}", reason.message);
+    assert!(reason.citation.contains("三(六)"));
 }
 
 #[test]
@@ -736,6 +787,7 @@ fn any_burden() -> impl Strategy<Value = Burden> {
             one_vote_veto: veto,
             measure: Some(RankingMeasure::ALL[measure]),
             purpose: Some(CheckInPurpose::ALL[purpose]),
+            fields: Vec::new(),
         })
 }
 

@@ -132,6 +132,21 @@ pub struct BurdenInput {
     /// 打卡（`check_in`）的用途：`security` 安保、`emergency` 应急、`other` 其他。
     #[serde(default)]
     pub purpose: Option<String>,
+    /// 报表（`report`）或信息采集（`data_collection`）的字段：共享数据元的代码或名称（`GET
+    /// /api/v1/shared-data/elements`）。字段全部是共享数据元的，从共享数据生成、予以准入；有不是
+    /// 共享数据元的字段，属于新增采集，须经区级审批；不列字段的也报区级审批。最多 200 个。
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// Fields typed into one box: split at 、 , ， ; ； and line breaks.
+pub fn split_fields(typed: &str) -> Vec<String> {
+    typed
+        .split(['、', ',', '，', ';', '；', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A stored request as its department typed it: the inverse of [`parse_request`], so a refused
@@ -165,6 +180,7 @@ pub fn input_of(
                 one_vote_veto: b.one_vote_veto,
                 measure: b.measure.map(|m| m.as_str().into()),
                 purpose: b.purpose.map(|p| p.as_str().into()),
+                fields: b.fields.clone(),
             })
             .collect(),
         authority: Some(req.authority.clone()),
@@ -203,6 +219,8 @@ const MIN_YEAR: i32 = 2000;
 const MAX_YEAR: i32 = 2100;
 const MAX_BURDENS: usize = 20;
 const MAX_TITLE: usize = 200;
+/// Fields one report may list.
+const MAX_FIELDS: usize = 200;
 const MAX_TEXT: usize = 2000;
 /// 文号 such as 京政办发〔2016〕12号 are short; 60 leaves room for a joint number.
 const MAX_DOCUMENT_NUMBER: usize = 60;
@@ -703,6 +721,22 @@ fn parse_burden(i: usize, b: &BurdenInput) -> Result<Burden, ServiceError> {
         })?),
     };
     let title = text_field::line(&b.title, MAX_TITLE, &format!("第 {n} 项附带要求的名称"))?;
+    if b.fields.len() > MAX_FIELDS {
+        return Err(rejected(
+            "too_many_fields",
+            format!(
+                "第 {n} 项附带要求列了 {} 个字段，最多 {MAX_FIELDS} 个。",
+                b.fields.len()
+            ),
+        ));
+    }
+    let mut fields = Vec::new();
+    for f in &b.fields {
+        let f = text_field::line(f, 60, &format!("第 {n} 项附带要求的字段"))?;
+        if !f.is_empty() && !fields.contains(&f) {
+            fields.push(f);
+        }
+    }
     Ok(Burden {
         kind,
         title: if title.is_empty() {
@@ -715,6 +749,11 @@ fn parse_burden(i: usize, b: &BurdenInput) -> Result<Burden, ServiceError> {
         one_vote_veto: b.one_vote_veto,
         measure: (kind == BurdenKind::Ranking).then_some(measure).flatten(),
         purpose: (kind == BurdenKind::CheckIn).then_some(purpose).flatten(),
+        fields: if matches!(kind, BurdenKind::Report | BurdenKind::DataCollection) {
+            fields
+        } else {
+            Vec::new()
+        },
     })
 }
 

@@ -30,6 +30,8 @@ pub mod pii;
 pub mod portable;
 pub mod seal;
 pub mod second_factor;
+pub mod shared_data;
+pub mod spreadsheet;
 pub mod surveys;
 pub mod text_field;
 pub mod tokens;
@@ -86,11 +88,15 @@ pub struct AppParts {
     pub survey_intake: Arc<surveys::SurveyIntake>,
     /// Wrong household codes per client, in memory only (never stored with anything).
     pub survey_code_limiter: Arc<certificates::VerifyLimiter>,
+    /// The district's shared data element register, read at start (see
+    /// `shared_data/elements.rs`).
+    pub element_register: Arc<jianfu_domain::shared_data::ElementRegistry>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
         let calendars = Arc::new(calendar::load(&config.data_dir));
+        let element_register = Arc::new(shared_data::elements::load_register(&config.data_dir));
         Self(Arc::new(AppParts {
             store,
             clock,
@@ -108,6 +114,7 @@ impl App {
             calendars,
             survey_intake: Arc::default(),
             survey_code_limiter: Arc::default(),
+            element_register,
         }))
     }
 

@@ -226,6 +226,41 @@ pub fn share_bars(id: &str, title: &str, rows: &[Share]) -> String {
     s
 }
 
+/// Horizontal bars of amounts, scaled to the largest, each with its number and `unit`.
+pub fn value_bars(id: &str, title: &str, unit: &str, rows: &[(&str, i64)]) -> String {
+    let plot = WIDTH - LABEL_W - 92.0;
+    let height = 8.0 + ROW_H * rows.len() as f64;
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let mut desc = String::new();
+    for (label, v) in rows {
+        let _ = write!(desc, "{label}：{v} {unit}。");
+    }
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        esc(title),
+        esc(&desc)
+    );
+    for (i, (label, v)) in rows.iter().enumerate() {
+        let y = 4.0 + ROW_H * i as f64;
+        let w = plot * (*v).max(0) as f64 / max;
+        let label: String = label.chars().take(8).collect();
+        let _ = write!(
+            s,
+            r##"<g font-size="13"><text x="{}" y="{}" text-anchor="end">{}</text><rect x="{LABEL_W}" y="{y}" width="{plot:.1}" height="22" fill="#eef1f5"/><rect x="{LABEL_W}" y="{y}" width="{w:.1}" height="22" fill="#1f6f8b"/><text x="{:.1}" y="{}">{}</text></g>"##,
+            LABEL_W - 8.0,
+            y + 16.0,
+            esc(&label),
+            LABEL_W + plot + 6.0,
+            y + 16.0,
+            v
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

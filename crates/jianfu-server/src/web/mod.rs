@@ -24,6 +24,7 @@ pub mod notices;
 pub mod orgs;
 pub mod prefs;
 pub mod seal;
+pub mod shared_data;
 pub mod surveys;
 pub mod tokens;
 pub mod users;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<App> {
         .merge(violations::routes())
         .merge(inventory::routes())
         .merge(evaluations::routes())
+        .merge(shared_data::routes())
         .merge(surveys::routes())
         .merge(comprehensive::routes())
         .merge(seal::routes())
@@ -167,6 +169,7 @@ impl PageContext {
                     || a.may(Permission::PrintSurveyCodes)
                     || a.may(Permission::ViewSurveyResults),
             ),
+            ("/shared-data", "一表通", a.may(Permission::ViewSharedData)),
             ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
             ("/seal", "用印登记", a.may(Permission::ViewSealLog)),
             (

@@ -29,7 +29,7 @@ use jianfu_store::{AssignmentRow, AssignmentScope, AssignmentTarget};
 
 pub use super::gate_request::{
     BurdenInput, CommunitiesInput, FundingInput, ParsedRequest, PeriodInput, RequestInput,
-    RequestProblem, parse_request, reachable_communities, requires_funding,
+    RequestProblem, parse_request, reachable_communities, requires_funding, split_fields,
 };
 pub use ledger::{FundingLedger, FundingLineOut, FundingTotal};
 pub use read::{CaseOut, CaseSummary, CommunityRef, EventOut, FundingOut};

@@ -61,7 +61,8 @@ impl App {
         let cat = self.current_catalog().await?;
         let p = parse_request(actor, input, &tree, &cat, true)?;
         let mandates = self.mandates_in_force(&format_date(self.today())).await?;
-        Ok(gate::decide(&p.gate, &cat, &mandates))
+        let shared = self.shared_elements().await?;
+        Ok(gate::decide(&p.gate, &cat, &mandates, &shared))
     }
 
     /// Every problem of a request typed into the form, each with its field (the API answers the
@@ -90,7 +91,8 @@ impl App {
         let cat = self.current_catalog().await?;
         let p = parse_request(actor, input, &tree, &cat, false)?;
         let mandates = self.mandates_in_force(&format_date(self.today())).await?;
-        let decision = gate::decide(&p.gate, &cat, &mandates);
+        let shared = self.shared_elements().await?;
+        let decision = gate::decide(&p.gate, &cat, &mandates, &shared);
         let submitted =
             case::transition(CaseState::Draft, CaseAction::Submit).map_err(bad_transition)?;
         let status = case::transition(

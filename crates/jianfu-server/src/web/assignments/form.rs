@@ -16,6 +16,8 @@ pub struct BurdenRow {
     pub veto: bool,
     pub measure: String,
     pub purpose: String,
+    /// A report's fields, as typed (codes or names, separated by 、 or commas).
+    pub fields: String,
 }
 
 /// The form as typed; shown again as is when refused.
@@ -49,6 +51,7 @@ impl RequestForm {
             Vec::new(),
             Vec::new(),
         );
+        let mut fields: Vec<String> = Vec::new();
         for (k, v) in pairs(body) {
             match k.as_str() {
                 "csrf" => csrf = v,
@@ -72,6 +75,7 @@ impl RequestForm {
                 "burden_veto" => vetos.push(v),
                 "burden_measure" => measures.push(v),
                 "burden_purpose" => purposes.push(v),
+                "burden_fields" => fields.push(v),
                 _ => {}
             }
         }
@@ -83,6 +87,7 @@ impl RequestForm {
                 veto: vetos.get(i).is_some_and(|v| v == "yes"),
                 measure: measures.get(i).cloned().unwrap_or_default(),
                 purpose: purposes.get(i).cloned().unwrap_or_default(),
+                fields: fields.get(i).cloned().unwrap_or_default(),
             });
         }
         (f, csrf, action)
@@ -128,6 +133,7 @@ impl RequestForm {
                     one_vote_veto: b.veto,
                     measure: Some(b.measure.clone()).filter(|m| !m.is_empty()),
                     purpose: Some(b.purpose.clone()).filter(|m| !m.is_empty()),
+                    fields: crate::service::assignments::split_fields(&b.fields),
                 })
                 .collect(),
             authority: Some(self.authority.clone()),
@@ -171,6 +177,7 @@ impl RequestForm {
                     veto: b.one_vote_veto,
                     measure: b.measure.clone().unwrap_or_default(),
                     purpose: b.purpose.clone().unwrap_or_default(),
+                    fields: b.fields.join("、"),
                 })
                 .collect(),
         }

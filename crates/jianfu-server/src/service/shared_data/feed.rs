@@ -1,0 +1,129 @@
+//! Data sharing for department systems (三(六) 数据资源共享): the figures a department may read,
+//! and a feed of entries and corrections since a cursor, so a department's system stays in step
+//! without asking for everything again. A department reads the elements it owns and those its
+//! own reports use; the district and supervisors read all.
+
+use crate::service::{Actor, App, ServiceError};
+use jianfu_domain::permission::Permission;
+use jianfu_domain::scope::Scope;
+use jianfu_domain::shared_data::report::{Column, elements_of};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Entries younger than this are not served yet: a transaction that took an id earlier may
+/// still be committing, and a cursor past it would skip it.
+const SETTLE_MS: i64 = 2_000;
+pub const MAX_FEED: i64 = 1_000;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChangeOut {
+    pub community: String,
+    pub element: String,
+    pub period: String,
+    /// 按数据元的小数位显示的数。
+    pub value: String,
+    /// 更正前的数；首次填报为空。
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_value: Option<String>,
+    pub revision: i32,
+    pub reason: String,
+    /// `form` 页面、`import` 表格导入、`api`。
+    pub source: String,
+    pub changed_at: String,
+    /// 以此为 `after` 取下一批。
+    pub cursor: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChangeFeed {
+    pub changes: Vec<ChangeOut>,
+    /// 下一次请求带上的游标；没有新变化时与请求的相同。
+    pub next: String,
+}
+
+impl App {
+    /// Elements the actor's organisation may pull: all for the district and supervisors; for a
+    /// department, its own elements and those its reports use.
+    pub(crate) async fn pullable_elements(
+        &self,
+        actor: &Actor,
+    ) -> Result<BTreeSet<String>, ServiceError> {
+        actor.require(Permission::ViewSharedData)?;
+        let reg = self.shared_elements().await?;
+        match actor.scope() {
+            Scope::District => Ok(reg.elements.iter().map(|e| e.code.clone()).collect()),
+            Scope::Department(dept) => {
+                let mut out: BTreeSet<String> = reg
+                    .elements
+                    .iter()
+                    .filter(|e| e.owner == dept.as_str())
+                    .map(|e| e.code.clone())
+                    .collect();
+                for r in self.store.report_definitions().await? {
+                    if r.department == dept.as_str() && r.withdrawn_at.is_none() {
+                        let cols: Vec<Column> =
+                            serde_json::from_str(&r.columns_json).unwrap_or_default();
+                        out.extend(elements_of(&cols));
+                    }
+                }
+                Ok(out)
+            }
+            // Streets and communities read reports; the district-wide feed is not theirs.
+            _ => Err(ServiceError::Forbidden),
+        }
+    }
+
+    /// Entries and corrections after `after` (a cursor from an earlier answer; none: from the
+    /// beginning), oldest first.
+    pub async fn shared_data_changes(
+        &self,
+        actor: &Actor,
+        after: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<ChangeFeed, ServiceError> {
+        let elements: Vec<String> = self.pullable_elements(actor).await?.into_iter().collect();
+        let bad = || ServiceError::Rejected {
+            code: "invalid_cursor",
+            message: "游标看不懂：请用上一次返回的 next 原样带回，或不带从头取。".into(),
+        };
+        let cursor = match after.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(c) => {
+                let (ms, id) = c.split_once('_').ok_or_else(bad)?;
+                let ms: i64 = ms.parse().map_err(|_| bad())?;
+                if id.is_empty() || id.len() > 64 {
+                    return Err(bad());
+                }
+                Some((ms, id.to_string()))
+            }
+        };
+        let limit = limit.unwrap_or(200).clamp(1, MAX_FEED);
+        let reg = self.shared_elements().await?;
+        let rows = self
+            .store
+            .value_changes_since(cursor.clone(), self.now_ms() - SETTLE_MS, &elements, limit)
+            .await?;
+        let show = |code: &str, v: i64| reg.get(code).map_or(v.to_string(), |e| e.show(v));
+        let changes: Vec<ChangeOut> = rows
+            .iter()
+            .map(|r| ChangeOut {
+                community: r.community.clone(),
+                element: r.element.clone(),
+                period: r.period.clone(),
+                value: show(&r.element, r.new_value),
+                old_value: r.old_value.map(|v| show(&r.element, v)),
+                revision: r.revision,
+                reason: r.reason.clone(),
+                source: r.source.clone(),
+                changed_at: jianfu_domain::clock::format_beijing(r.changed_at),
+                cursor: format!("{}_{}", r.changed_at, r.id),
+            })
+            .collect();
+        let next = changes
+            .last()
+            .map(|c| c.cursor.clone())
+            .or_else(|| cursor.map(|(ms, id)| format!("{ms}_{id}")))
+            .unwrap_or_default();
+        Ok(ChangeFeed { changes, next })
+    }
+}

@@ -1,0 +1,144 @@
+//! The burden figures of collect-once (一表通): how many fields communities enter per period,
+//! how many report cells departments receive from them, the reuse between the two, and how many
+//! pushed-down forms the reports replaced. Computed when read, like the reports.
+
+use crate::service::{Actor, App, ServiceError};
+use jianfu_domain::OrgKind;
+use jianfu_domain::permission::Permission;
+use jianfu_domain::shared_data::report::{Column, reuse_ratio};
+use jianfu_domain::shared_data::{Period, PeriodType};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BurdenMetrics {
+    /// 统计的期（本月）。
+    pub period: String,
+    pub period_label: String,
+    /// 全区社区数。
+    pub communities: i64,
+    /// 本期填了数的社区数、填报的字段数（每个社区每个数据元一次）。
+    pub communities_entering: i64,
+    pub fields_entered: i64,
+    /// 在用的报表数，及这些报表本期向部门提供的单元格数（列数 × 社区数）。
+    pub reports_active: usize,
+    pub cells_served: i64,
+    /// 单元格数 ÷ 字段数：社区填一个数，部门拿到几个格子。
+    pub reuse_ratio: Option<f64>,
+    /// 注明替代了原下派报表的报表数。
+    pub forms_replaced: usize,
+    pub by_department: Vec<DepartmentMetric>,
+    /// 最近 12 个月每月填报的字段数。
+    pub months: Vec<MonthMetric>,
+    /// 本月各类电子台账的记录数。
+    pub ledger_records: Vec<LedgerMetric>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DepartmentMetric {
+    pub department: String,
+    pub name: String,
+    pub reports: usize,
+    pub cells: i64,
+    pub replaced: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MonthMetric {
+    pub period: String,
+    pub communities: i64,
+    pub fields: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LedgerMetric {
+    pub template: String,
+    pub name: String,
+    pub records: i64,
+}
+
+impl App {
+    pub async fn burden_metrics(&self, actor: &Actor) -> Result<BurdenMetrics, ServiceError> {
+        actor.require(Permission::ViewSharedData)?;
+        let tree = self.org_tree().await?;
+        let communities = tree.count(OrgKind::Community) as i64;
+        let d = self.today();
+        let month = Period::containing(PeriodType::Monthly, d.year(), d.month() as u32);
+        let mut first = month;
+        for _ in 0..11 {
+            first = first.previous();
+        }
+        let counts = self.store.entry_counts(&first.key(), &month.key()).await?;
+        let this = counts.iter().find(|c| c.period == month.key());
+        let fields_entered = this.map_or(0, |c| c.fields);
+        let mut months = Vec::new();
+        let mut p = first;
+        for _ in 0..12 {
+            let c = counts.iter().find(|c| c.period == p.key());
+            months.push(MonthMetric {
+                period: p.key(),
+                communities: c.map_or(0, |c| c.communities),
+                fields: c.map_or(0, |c| c.fields),
+            });
+            p = p.next();
+        }
+        let reports = self.store.report_definitions().await?;
+        let active: Vec<_> = reports
+            .iter()
+            .filter(|r| r.withdrawn_at.is_none())
+            .collect();
+        let mut by: BTreeMap<String, DepartmentMetric> = BTreeMap::new();
+        let mut cells_served = 0i64;
+        let mut forms_replaced = 0;
+        for r in &active {
+            let cols =
+                serde_json::from_str::<Vec<Column>>(&r.columns_json).map_or(0, |c| c.len()) as i64;
+            let cells = cols * communities;
+            cells_served += cells;
+            let replaced = usize::from(!r.replaces.trim().is_empty());
+            forms_replaced += replaced;
+            let m = by
+                .entry(r.department.clone())
+                .or_insert_with(|| DepartmentMetric {
+                    department: r.department.clone(),
+                    name: tree.name_or_code(&r.department),
+                    reports: 0,
+                    cells: 0,
+                    replaced: 0,
+                });
+            m.reports += 1;
+            m.cells += cells;
+            m.replaced += replaced;
+        }
+        let mut by_department: Vec<_> = by.into_values().collect();
+        by_department.sort_by(|a, b| b.cells.cmp(&a.cells).then(a.name.cmp(&b.name)));
+        let templates = jianfu_domain::shared_data::ledger::Templates::shipped();
+        let first_day = format!("{}-{:02}-01", d.year(), d.month() as u8);
+        let last_day = format!("{}-{:02}-31", d.year(), d.month() as u8);
+        let ledger_records = self
+            .store
+            .ledger_counts(&first_day, &last_day)
+            .await?
+            .into_iter()
+            .map(|(t, n)| LedgerMetric {
+                name: templates.get(&t).map_or(t.clone(), |x| x.name.clone()),
+                template: t,
+                records: n,
+            })
+            .collect();
+        Ok(BurdenMetrics {
+            period: month.key(),
+            period_label: month.label_zh(),
+            communities,
+            communities_entering: this.map_or(0, |c| c.communities),
+            fields_entered,
+            reports_active: active.len(),
+            cells_served,
+            reuse_ratio: reuse_ratio(cells_served, fields_entered),
+            forms_replaced,
+            by_department,
+            months,
+            ledger_records,
+        })
+    }
+}
