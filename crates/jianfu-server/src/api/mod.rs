@@ -17,6 +17,7 @@ pub mod notices;
 pub mod openapi_rules;
 pub mod orgs;
 pub mod seal;
+pub mod shared_data;
 pub mod surveys;
 pub mod tokens;
 pub mod violations;
@@ -41,6 +42,7 @@ use utoipa_axum::routes;
          (name = "gate", description = "准入检查、准入申请与审批"),
          (name = "violations", description = "违规下派举报与撤销"),
          (name = "evaluations", description = "考核评比登记：保留与取消的活动及理由（查询公开）"),
+         (name = "shared_data", description = "一表通：共享数据元、社区一次填报、部门报表从共享数据生成、变化订阅（三(二)、三(六)）"),
          (name = "inventory", description = "负担台账清理：登记、清理、街道确认、主管单位答复、清理前后的数字"),
          (name = "surveys", description = "居民满意度调查：问卷、入户码、匿名答卷（公开）与结果"),
          (name = "comprehensive", description = "社区工作综合考评：年度方案、街道自荐申报、评分与公布（公布后公开）"),
@@ -83,6 +85,7 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(violations::routes())
         .merge(inventory::routes())
         .merge(evaluations::routes())
+        .merge(shared_data::routes())
         .merge(surveys::routes())
         .merge(comprehensive::routes())
         .merge(seal::routes())

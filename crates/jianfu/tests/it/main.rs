@@ -32,5 +32,6 @@ mod portable;
 mod seal_log;
 mod seal_logs;
 mod second_factor;
+mod shared_data;
 mod store_contract;
 mod surveys;

@@ -6,7 +6,9 @@
 use crate::service::{Actor, App, ServiceError};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::scope::Scope;
+use jianfu_domain::shared_data::ElementRegistry;
 use jianfu_domain::shared_data::report::{Column, elements_of};
+use jianfu_store::ChangeRow;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -39,6 +41,23 @@ pub struct ChangeFeed {
     pub changes: Vec<ChangeOut>,
     /// 下一次请求带上的游标；没有新变化时与请求的相同。
     pub next: String,
+}
+
+/// One change as the feed and the history show it: figures in the element's own decimals.
+pub fn change_out(r: &ChangeRow, reg: &ElementRegistry) -> ChangeOut {
+    let show = |v: i64| reg.get(&r.element).map_or(v.to_string(), |e| e.show(v));
+    ChangeOut {
+        community: r.community.clone(),
+        element: r.element.clone(),
+        period: r.period.clone(),
+        value: show(r.new_value),
+        old_value: r.old_value.map(show),
+        revision: r.revision,
+        reason: r.reason.clone(),
+        source: r.source.clone(),
+        changed_at: jianfu_domain::clock::format_beijing(r.changed_at),
+        cursor: format!("{}_{}", r.changed_at, r.id),
+    }
 }
 
 impl App {
@@ -103,22 +122,7 @@ impl App {
             .store
             .value_changes_since(cursor.clone(), self.now_ms() - SETTLE_MS, &elements, limit)
             .await?;
-        let show = |code: &str, v: i64| reg.get(code).map_or(v.to_string(), |e| e.show(v));
-        let changes: Vec<ChangeOut> = rows
-            .iter()
-            .map(|r| ChangeOut {
-                community: r.community.clone(),
-                element: r.element.clone(),
-                period: r.period.clone(),
-                value: show(&r.element, r.new_value),
-                old_value: r.old_value.map(|v| show(&r.element, v)),
-                revision: r.revision,
-                reason: r.reason.clone(),
-                source: r.source.clone(),
-                changed_at: jianfu_domain::clock::format_beijing(r.changed_at),
-                cursor: format!("{}_{}", r.changed_at, r.id),
-            })
-            .collect();
+        let changes: Vec<ChangeOut> = rows.iter().map(|r| change_out(r, &reg)).collect();
         let next = changes
             .last()
             .map(|c| c.cursor.clone())
