@@ -104,11 +104,10 @@ fn load() -> String {
 }
 
 async fn actor(app: &App, username: &str) -> anyhow::Result<Actor> {
-    let u = app
-        .store
-        .user_by_username(username)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("没有账号 {username}（库是 jianfu generate 生成的吗？）"))?;
+    let u =
+        app.store.user_by_username(username).await?.ok_or_else(|| {
+            anyhow::anyhow!("没有账号 {username}（库是 jianfu generate 生成的吗？）")
+        })?;
     Ok(actor_of(&u))
 }
 

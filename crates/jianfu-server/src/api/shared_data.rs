@@ -64,19 +64,19 @@ pub async fn propose_element(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct PeriodParams {
+pub struct SharedPeriodParams {
     /// 统计期：按月 `2026-11`、按季度 `2026-Q4`、按年 `2026`；不填为本月。
     pub period: Option<String>,
 }
 
 /// 本社区某一期的填报表（社区工作者、书记）：每个数据元的本期数、修订号和上期数。
 #[utoipa::path(get, path = "/api/v1/shared-data/entry", tag = "shared_data", security(("bearer" = [])),
-    params(PeriodParams),
+    params(SharedPeriodParams),
     responses((status = 200, body = EntrySheet), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn entry_sheet(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    ApiQuery(p): ApiQuery<PeriodParams>,
+    ApiQuery(p): ApiQuery<SharedPeriodParams>,
 ) -> Result<Json<EntrySheet>, ApiError> {
     Ok(Json(
         app.entry_sheet(&caller.actor, p.period.as_deref()).await?,
@@ -85,14 +85,14 @@ pub async fn entry_sheet(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EntryRequest {
+pub struct SharedEntryRequest {
     /// 统计期，如 `2026-11`。
     pub period: String,
     pub values: Vec<ValueInput>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EntrySaved {
+pub struct SharedEntrySaved {
     /// 写入（新填或更正）的项数。
     pub written: usize,
     /// 与已填的数相同、未改的项数。
@@ -100,9 +100,11 @@ pub struct EntrySaved {
 }
 
 /// The problems of an entry as one API error: the first one's code, every message.
-fn entry_answer(r: EntryResult) -> Result<Json<EntrySaved>, ApiError> {
+fn entry_answer(r: EntryResult) -> Result<Json<SharedEntrySaved>, ApiError> {
     match r {
-        EntryResult::Saved { written, unchanged } => Ok(Json(EntrySaved { written, unchanged })),
+        EntryResult::Saved { written, unchanged } => {
+            Ok(Json(SharedEntrySaved { written, unchanged }))
+        }
         EntryResult::Problems(ps) => Err(ServiceError::Rejected {
             code: ps.first().map_or("invalid_input", |p| p.code),
             message: ps
@@ -119,14 +121,14 @@ fn entry_answer(r: EntryResult) -> Result<Json<EntrySaved>, ApiError> {
 ///
 /// 错误码：`unknown_element`、`wrong_period_type`、`not_a_number`、`not_whole`、`too_many_decimals`、`value_too_large`、`value_out_of_range`、`value_inconsistent`（如 60岁及以上老年人数大于常住人口数）、`correction_reason_required`、`duplicate_element`、`stale_value`（别人刚改过，请重新读取）、`invalid_period`。
 #[utoipa::path(post, path = "/api/v1/shared-data/entry", tag = "shared_data", security(("bearer" = [])),
-    request_body = EntryRequest,
-    responses((status = 200, body = EntrySaved), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = SharedEntryRequest,
+    responses((status = 200, body = SharedEntrySaved), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn enter_values(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
-    ApiJson(r): ApiJson<EntryRequest>,
-) -> Result<Json<EntrySaved>, ApiError> {
+    ApiJson(r): ApiJson<SharedEntryRequest>,
+) -> Result<Json<SharedEntrySaved>, ApiError> {
     entry_answer(
         app.enter_values(&caller.actor, &meta, &r.period, &r.values, "api")
             .await?,
@@ -146,13 +148,13 @@ pub struct SharedImportRequest {
 /// 错误码：同填报，另有 `not_xlsx`、`xlsx_missing_column`、`xlsx_unknown_column`、`xlsx_merged_header`、`unknown_encoding`、`file_too_large`、`wrong_period`、`invalid_base64`。
 #[utoipa::path(post, path = "/api/v1/shared-data/import", tag = "shared_data", security(("bearer" = [])),
     request_body = SharedImportRequest,
-    responses((status = 200, body = EntrySaved), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SharedEntrySaved), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_values(
     State(app): State<App>,
     meta: RequestMeta,
     ApiCaller(caller): ApiCaller,
     ApiJson(r): ApiJson<SharedImportRequest>,
-) -> Result<Json<EntrySaved>, ApiError> {
+) -> Result<Json<SharedEntrySaved>, ApiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(r.file_base64.trim())
         .map_err(|_| ServiceError::Rejected {
@@ -166,7 +168,7 @@ pub async fn import_values(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct HistoryParams {
+pub struct SharedHistoryParams {
     /// 社区代码（不填为本社区）。
     pub community: Option<String>,
     pub element: String,
@@ -175,12 +177,12 @@ pub struct HistoryParams {
 
 /// 一个数的填报与更正记录（谁、何时、从多少改为多少、原因），新的在前。
 #[utoipa::path(get, path = "/api/v1/shared-data/history", tag = "shared_data", security(("bearer" = [])),
-    params(HistoryParams),
+    params(SharedHistoryParams),
     responses((status = 200, body = Vec<crate::service::shared_data::feed::ChangeOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn value_history(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    ApiQuery(p): ApiQuery<HistoryParams>,
+    ApiQuery(p): ApiQuery<SharedHistoryParams>,
 ) -> Result<Json<Vec<crate::service::shared_data::feed::ChangeOut>>, ApiError> {
     let community = p
         .community
@@ -225,10 +227,10 @@ pub async fn define_report(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct ReportParams {
+pub struct SharedReportParams {
     /// 区、街道或社区代码（不填为调用者能看的最大范围）。
     pub org: Option<String>,
-    /// 统计期（不填为报表统计期类型的本期）。
+    /// 统计期（不填为报表统计期类型的上一期，即最近一个已结束的期）。
     pub period: Option<String>,
 }
 
@@ -236,13 +238,13 @@ pub struct ReportParams {
 ///
 /// 错误码：`unknown_org`、`invalid_period`、`period_too_fine`（按年统计的数不能按月出）。
 #[utoipa::path(get, path = "/api/v1/shared-data/reports/{code}", tag = "shared_data", security(("bearer" = [])),
-    params(("code" = String, Path, description = "报表代码"), ReportParams),
+    params(("code" = String, Path, description = "报表代码"), SharedReportParams),
     responses((status = 200, body = ReportTable), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn generate_report(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
     ApiPath(code): ApiPath<String>,
-    ApiQuery(p): ApiQuery<ReportParams>,
+    ApiQuery(p): ApiQuery<SharedReportParams>,
 ) -> Result<Json<ReportTable>, ApiError> {
     Ok(Json(
         app.generate_report(&caller.actor, &code, p.org.as_deref(), p.period.as_deref())
@@ -265,7 +267,7 @@ pub async fn withdraw_report(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct ChangeParams {
+pub struct SharedChangeParams {
     /// 上一次返回的 `next`；不填从头取。
     pub after: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
@@ -276,12 +278,12 @@ pub struct ChangeParams {
 ///
 /// 错误码：`invalid_cursor`。
 #[utoipa::path(get, path = "/api/v1/shared-data/changes", tag = "shared_data", security(("bearer" = [])),
-    params(ChangeParams),
+    params(SharedChangeParams),
     responses((status = 200, body = ChangeFeed), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn changes(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    ApiQuery(p): ApiQuery<ChangeParams>,
+    ApiQuery(p): ApiQuery<SharedChangeParams>,
 ) -> Result<Json<ChangeFeed>, ApiError> {
     Ok(Json(
         app.shared_data_changes(&caller.actor, p.after.as_deref(), p.limit)
@@ -290,7 +292,7 @@ pub async fn changes(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct LedgerParams {
+pub struct SharedLedgerParams {
     /// `visit` 走访记录、`mediation` 调解记录、`meeting` 会议记录；不填为全部。
     pub template: Option<String>,
     #[param(minimum = 0)]
@@ -299,12 +301,12 @@ pub struct LedgerParams {
 
 /// 本社区的电子台账记录（三(二)），新的在前，每页 50 条；总数在 `X-Total-Count`。
 #[utoipa::path(get, path = "/api/v1/shared-data/ledgers", tag = "shared_data", security(("bearer" = [])),
-    params(LedgerParams),
+    params(SharedLedgerParams),
     responses((status = 200, body = Vec<LedgerRecordOut>, headers(("X-Total-Count" = i64, description = "总条数"))), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn ledger_records(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
-    ApiQuery(p): ApiQuery<LedgerParams>,
+    ApiQuery(p): ApiQuery<SharedLedgerParams>,
 ) -> Result<(axum::http::HeaderMap, Json<Vec<LedgerRecordOut>>), ApiError> {
     let (rows, total) = app
         .ledger_records(&caller.actor, p.template.as_deref(), p.page.unwrap_or(0))
@@ -356,12 +358,25 @@ pub async fn add_ledger_record(
     }
 }
 
-/// 一表通减负成效：本月社区填报字段数、部门从共享数据得到的单元格数、复用比、替代的下派报表数，各单位和近 12 个月。
+#[derive(Deserialize, IntoParams)]
+pub struct SharedMonthParams {
+    /// 月份，如 `2026-11`；不填为上月。
+    pub month: Option<String>,
+}
+
+/// 一表通减负成效：一个月里社区填报的字段数、部门从共享数据得到的单元格数、复用比、替代的下派报表数，各单位和近 12 个月。
+///
+/// 错误码：`invalid_period`。
 #[utoipa::path(get, path = "/api/v1/shared-data/burden", tag = "shared_data", security(("bearer" = [])),
-    responses((status = 200, body = BurdenMetrics), (status = 403, body = ErrorBody)))]
+    params(SharedMonthParams),
+    responses((status = 200, body = BurdenMetrics), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn burden_metrics(
     State(app): State<App>,
     ApiCaller(caller): ApiCaller,
+    ApiQuery(p): ApiQuery<SharedMonthParams>,
 ) -> Result<Json<BurdenMetrics>, ApiError> {
-    Ok(Json(app.burden_metrics(&caller.actor).await?))
+    Ok(Json(
+        app.burden_metrics(&caller.actor, p.month.as_deref())
+            .await?,
+    ))
 }

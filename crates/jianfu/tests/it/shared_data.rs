@@ -577,7 +577,11 @@ async fn run_flow(db: TestDb) {
     assert_eq!(records.headers()["X-Total-Count"], "1");
 
     // Burden figures: fields entered this month and cells served.
-    let m = json_ok(api_get(&s, &sp, "/api/v1/shared-data/burden").await, 200).await;
+    let m = json_ok(
+        api_get(&s, &sp, "/api/v1/shared-data/burden?month=2026-11").await,
+        200,
+    )
+    .await;
     assert_eq!(m["reports_active"], 2, "{label}: {m}");
     assert_eq!(m["forms_replaced"], 1);
     let communities = m["communities"].as_i64().unwrap();
@@ -641,7 +645,12 @@ async fn the_entry_form_keeps_what_was_typed() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().contains("saved=2"));
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("saved=2")
+    );
     // Pages a department and a supervisor use.
     let mz = s.web_login("minzheng").await;
     for path in [

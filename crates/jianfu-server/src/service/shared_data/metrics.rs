@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BurdenMetrics {
-    /// 统计的期（本月）。
+    /// 统计的月份（默认上月）。
     pub period: String,
     pub period_label: String,
     /// 全区社区数。
     pub communities: i64,
-    /// 本期填了数的社区数、填报的字段数（每个社区每个数据元一次）。
+    /// 当月填了数的社区数、填报的字段数（每个社区每个数据元一次）。
     pub communities_entering: i64,
     pub fields_entered: i64,
     /// 在用的报表数，及这些报表本期向部门提供的单元格数（列数 × 社区数）。
@@ -30,7 +30,7 @@ pub struct BurdenMetrics {
     pub by_department: Vec<DepartmentMetric>,
     /// 最近 12 个月每月填报的字段数。
     pub months: Vec<MonthMetric>,
-    /// 本月各类电子台账的记录数。
+    /// 当月各类电子台账的记录数。
     pub ledger_records: Vec<LedgerMetric>,
 }
 
@@ -58,12 +58,25 @@ pub struct LedgerMetric {
 }
 
 impl App {
-    pub async fn burden_metrics(&self, actor: &Actor) -> Result<BurdenMetrics, ServiceError> {
+    /// The figures for `month` (`YYYY-MM`; default: last month, the latest whose figures are in).
+    pub async fn burden_metrics(
+        &self,
+        actor: &Actor,
+        month: Option<&str>,
+    ) -> Result<BurdenMetrics, ServiceError> {
         actor.require(Permission::ViewSharedData)?;
         let tree = self.org_tree().await?;
         let communities = tree.count(OrgKind::Community) as i64;
-        let d = self.today();
-        let month = Period::containing(PeriodType::Monthly, d.year(), d.month() as u32);
+        let month = match month.map(str::trim).filter(|m| !m.is_empty()) {
+            None => super::entry::period_or_current(self, None, PeriodType::Monthly)?.previous(),
+            Some(m) => super::entry::period_or_current(self, Some(m), PeriodType::Monthly)?,
+        };
+        if month.kind != PeriodType::Monthly {
+            return Err(ServiceError::Rejected {
+                code: "invalid_period",
+                message: "减负成效按月统计：请写 2026-11 这样的月份。".into(),
+            });
+        }
         let mut first = month;
         for _ in 0..11 {
             first = first.previous();
@@ -113,8 +126,8 @@ impl App {
         let mut by_department: Vec<_> = by.into_values().collect();
         by_department.sort_by(|a, b| b.cells.cmp(&a.cells).then(a.name.cmp(&b.name)));
         let templates = jianfu_domain::shared_data::ledger::Templates::shipped();
-        let first_day = format!("{}-{:02}-01", d.year(), d.month() as u8);
-        let last_day = format!("{}-{:02}-31", d.year(), d.month() as u8);
+        let first_day = format!("{}-01", month.key());
+        let last_day = format!("{}-31", month.key());
         let ledger_records = self
             .store
             .ledger_counts(&first_day, &last_day)

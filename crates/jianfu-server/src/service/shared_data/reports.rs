@@ -287,7 +287,7 @@ impl App {
     }
 
     /// Generates a report for `org` (default: the reader's widest) and `period` (default: the
-    /// last period of the report's type that has begun).
+    /// last period of the report's type that has ended).
     pub async fn generate_report(
         &self,
         actor: &Actor,
@@ -300,7 +300,12 @@ impl App {
         let reg = self.shared_elements().await?;
         let columns = columns_of(&row);
         let kind = period_type_of(&columns, &reg);
-        let period = super::entry::period_or_current(self, period, kind)?;
+        // By default the last period that has ended: a month's report is read once the month
+        // is over and its figures are in.
+        let period = match period.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(_) => super::entry::period_or_current(self, period, kind)?,
+            None => super::entry::period_or_current(self, None, kind)?.previous(),
+        };
         let (org, scope, tree) = self.data_org(actor, org).await?;
         // One window per period type: keys of different types never mix.
         let mut windows: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();

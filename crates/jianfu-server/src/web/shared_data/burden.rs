@@ -25,9 +25,19 @@ impl BurdenPage {
     }
 }
 
-pub(super) async fn page(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct MonthQuery {
+    #[serde(default)]
+    month: String,
+}
+
+pub(super) async fn page(
+    State(app): State<App>,
+    ctx: PageContext,
+    axum::extract::Query(q): axum::extract::Query<MonthQuery>,
+) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
-    let m = app.burden_metrics(&actor).await?;
+    let m = app.burden_metrics(&actor, Some(&q.month)).await?;
     let departments: Vec<(&str, i64)> = m
         .by_department
         .iter()
@@ -40,7 +50,7 @@ pub(super) async fn page(State(app): State<App>, ctx: PageContext) -> Result<Res
         .collect();
     let departments_chart = value_bars(
         "cells-by-dept",
-        "各单位本期从共享数据拿到的单元格数",
+        "各单位当月从共享数据拿到的单元格数",
         "格",
         &departments,
     );

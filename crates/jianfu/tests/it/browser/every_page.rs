@@ -74,6 +74,11 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         .load_demo_comprehensive(&jianfu_server::service::RequestMeta::console())
         .await
         .expect("demo comprehensive evaluation");
+    server
+        .app
+        .load_demo_shared_data(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo shared data");
     // The link as printed: the page's path after the host.
     let answer_page = links[0]
         .split(' ')
@@ -187,9 +192,27 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
     for (role, paths) in [
         (
             "shegong",
-            &["/inventory/new", "/inventory/import", &closed_results][..],
+            &[
+                "/inventory/new",
+                "/inventory/import",
+                &closed_results,
+                "/shared-data/entry",
+                "/shared-data/entry?period=2026",
+                "/shared-data/import",
+                "/shared-data/ledgers",
+                "/shared-data/elements",
+                "/shared-data/history?element=SD001&period=2026-10",
+            ][..],
         ),
-        ("minzheng", &["/evaluations/new"][..]),
+        (
+            "minzheng",
+            &[
+                "/evaluations/new",
+                "/shared-data/reports/new",
+                "/shared-data/elements/new",
+                "/shared-data/burden",
+            ][..],
+        ),
         (
             "jiedao",
             &[
