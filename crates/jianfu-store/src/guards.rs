@@ -1,4 +1,5 @@
-//! The append-only guards (triggers) on the audit trail and the seal log, by backend: what must
+//! The append-only guards (triggers) on the audit trail, the seal log and the history of shared
+//! data figures, by backend: what must
 //! exist, and the statements that put a missing one back. The migrations create them; `serve` and
 //! `migrate` check them (someone with DDL rights can drop a trigger), and `audit verify` names any
 //! that is missing.
@@ -129,6 +130,18 @@ pub const SQLITE: &[Guard] = &[
         "seal_personal",
         "seal_personal may be deleted, never changed"
     ),
+    sqlite_guard!(
+        "data_value_changes_no_update",
+        "UPDATE",
+        "data_value_changes",
+        "data_value_changes is append-only"
+    ),
+    sqlite_guard!(
+        "data_value_changes_no_delete",
+        "DELETE",
+        "data_value_changes",
+        "data_value_changes is append-only"
+    ),
 ];
 
 pub const POSTGRES: &[Guard] = &[
@@ -227,6 +240,22 @@ pub const POSTGRES: &[Guard] = &[
         "seal_personal",
         "STATEMENT",
         "seal_personal_no_change"
+    ),
+    pg_guard!(
+        PG_SEAL_FN,
+        "data_value_changes_no_update",
+        "UPDATE OR DELETE",
+        "data_value_changes",
+        "ROW",
+        "seal_append_only"
+    ),
+    pg_guard!(
+        PG_SEAL_FN,
+        "data_value_changes_no_truncate",
+        "TRUNCATE",
+        "data_value_changes",
+        "STATEMENT",
+        "seal_append_only"
     ),
 ];
 

@@ -13,7 +13,7 @@ CREATE TABLE data_elements (
     value_type            TEXT NOT NULL,
     -- Decimal places of the stored integer.
     scale                 BIGINT NOT NULL,
-    -- month | quarter | year
+    -- monthly | quarterly | yearly
     period_type           TEXT NOT NULL,
     aggregation           TEXT NOT NULL,
     min_value             BIGINT,
@@ -95,3 +95,12 @@ CREATE TABLE ledger_records (
     PRIMARY KEY (community, id)
 );
 CREATE INDEX ledger_records_template ON ledger_records (community, template, day);
+
+-- The history of figures is kept: entries and corrections are never changed or removed (the
+-- guards are also listed in guards.rs, which puts back one that was dropped).
+CREATE OR REPLACE FUNCTION seal_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$;
+CREATE TRIGGER data_value_changes_no_update BEFORE UPDATE OR DELETE ON data_value_changes
+    FOR EACH ROW EXECUTE FUNCTION seal_append_only();
+CREATE TRIGGER data_value_changes_no_truncate BEFORE TRUNCATE ON data_value_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION seal_append_only();
