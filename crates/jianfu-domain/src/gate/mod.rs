@@ -31,10 +31,10 @@ pub use request::{
     RankingMeasure, RequesterLevel,
 };
 
-/// The gate. Deterministic: the same request, catalog and mandate register always give the same
-/// decision. `mandates` holds the documents in force on the day of the decision.
-/// `shared` is the register of shared data elements in force (reports built from it ask
-/// communities for nothing new).
+/// The gate. Deterministic: the same request, catalog, mandate register and shared element
+/// register always give the same decision. `mandates` holds the documents in force on the day of
+/// the decision; `shared` is the register of shared data elements in force (reports built from
+/// it ask communities for nothing new).
 pub fn decide(
     req: &GateRequest,
     catalog: &Catalog,

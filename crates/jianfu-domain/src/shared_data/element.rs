@@ -3,7 +3,7 @@
 //! period type, a range, and consistency rules with other elements (60岁及以上老年人数 ≤
 //! 常住人口数). The district's elements are a versioned data file
 //! (`data/shared_data/daxing-demo.elements.toml`); elements departments add later are stored and
-//! need the access gate's approval first (see [`super::gate_fields`]).
+//! need the access gate's approval first (the rule is `gate::burdens::shared_fields`).
 
 use super::period::PeriodType;
 use super::value::{ValueType, format_value};
@@ -108,6 +108,21 @@ pub enum RegistryError {
     PeriodMismatch { element: String, other: String },
     #[error("数据元“{0}”的取值范围下限大于上限")]
     EmptyRange(String),
+    #[error("数据元“{0}”的小数位数超过 {MAX_SCALE}")]
+    ScaleTooLarge(String),
+}
+
+/// Decimal places an element may have: 10^6 still leaves room for any figure a community has.
+pub const MAX_SCALE: u32 = 6;
+
+impl Relation {
+    /// The rule as a reader sees it: 不能大于“常住人口数”.
+    pub fn describe(self, other: &str) -> String {
+        match self {
+            Relation::AtMost => format!("不能大于“{other}”"),
+            Relation::AtLeast => format!("不能小于“{other}”"),
+        }
+    }
 }
 
 impl ElementRegistry {
@@ -130,6 +145,9 @@ impl ElementRegistry {
                 && lo > hi
             {
                 return Err(RegistryError::EmptyRange(e.code.clone()));
+            }
+            if e.scale > MAX_SCALE {
+                return Err(RegistryError::ScaleTooLarge(e.code.clone()));
             }
         }
         for e in &self.elements {

@@ -61,6 +61,8 @@ pub struct Period {
 pub enum PeriodError {
     #[error("统计期“{0}”看不懂：按月写 2026-11，按季度写 2026-Q4，按年写 2026。")]
     Unreadable(String),
+    #[error("{0}还没有开始，不能填报：请填已经开始的期。")]
+    NotYet(String),
     #[error(
         "“{element}”按{own}统计，不能按{asked}出数：较粗的数不能拆成较细的期（请按{own}或更长的期出表）。"
     )]
@@ -75,6 +77,7 @@ impl PeriodError {
     pub fn code(&self) -> &'static str {
         match self {
             PeriodError::Unreadable(_) => "invalid_period",
+            PeriodError::NotYet(_) => "period_in_future",
             PeriodError::TooFine { .. } => "period_too_fine",
         }
     }
@@ -185,13 +188,30 @@ impl Period {
         Period::from_month(self.kind, start - n)
     }
 
+    /// Refused when the period begins after `month` (1–12) of `year`: figures are entered for
+    /// a period that has begun, never ahead.
+    pub fn check_begun(&self, year: i32, month: u32) -> Result<(), PeriodError> {
+        let (start, _) = self.months();
+        if start > year as i64 * 12 + month.clamp(1, 12) as i64 - 1 {
+            Err(PeriodError::NotYet(self.label_zh()))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the period ends with `month` (1–12) of `year`.
+    pub fn ends_in(&self, year: i32, month: u32) -> bool {
+        let (start, n) = self.months();
+        start + n - 1 == year as i64 * 12 + month.clamp(1, 12) as i64 - 1
+    }
+
     /// The period of the same type after this one.
     pub fn next(&self) -> Self {
         let (start, n) = self.months();
         Period::from_month(self.kind, start + n)
     }
 
-    /// The period of type `kind` that holds the month of `date` (`YYYY-MM-DD`).
+    /// The period of type `kind` that holds `month` (1–12) of `year`.
     pub fn containing(kind: PeriodType, year: i32, month: u32) -> Self {
         Period::from_month(kind, year as i64 * 12 + month.clamp(1, 12) as i64 - 1)
     }
@@ -258,6 +278,23 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn figures_are_for_periods_that_have_begun() {
+        let p = |t| Period::parse(t).unwrap();
+        assert!(p("2026-11").check_begun(2026, 11).is_ok());
+        assert!(p("2026-Q4").check_begun(2026, 11).is_ok());
+        assert!(p("2026").check_begun(2026, 11).is_ok());
+        assert_eq!(
+            p("2026-12").check_begun(2026, 11).unwrap_err().code(),
+            "period_in_future"
+        );
+        assert!(p("2027").check_begun(2026, 11).is_err());
+        assert!(p("2026-Q4").ends_in(2026, 12));
+        assert!(!p("2026-Q4").ends_in(2026, 11));
+        assert!(p("2026").ends_in(2026, 12));
+        assert!(p("2026-11").ends_in(2026, 11));
     }
 
     #[test]

@@ -94,6 +94,22 @@ pub enum ReportError {
 }
 
 impl ReportError {
+    /// The same error with column `n` (1-based position among the columns checked) named by
+    /// `numbers[n - 1]` instead: the number the form showed, when blank lines were left out.
+    pub fn renumbered(self, numbers: &[usize]) -> Self {
+        let at = |n: usize| numbers.get(n.wrapping_sub(1)).copied().unwrap_or(n);
+        match self {
+            ReportError::NoLabel(n) => ReportError::NoLabel(at(n)),
+            ReportError::UnknownElement { column, element } => ReportError::UnknownElement {
+                column: at(column),
+                element,
+            },
+            ReportError::NoDenominator(n) => ReportError::NoDenominator(at(n)),
+            ReportError::DenominatorPeriod(n) => ReportError::DenominatorPeriod(at(n)),
+            other => other,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ReportError::NoColumns => "report_no_columns",
@@ -236,10 +252,8 @@ pub fn cell(
         Func::Latest => Cell::scaled(f.sum_latest, e.scale),
         Func::Count => Cell::scaled(f.communities, 0),
         Func::Average => {
-            // One more decimal place than the element, rounded half away from zero.
-            let num = f.over_time(e) as i128 * 10;
-            let den = f.communities as i128;
-            let q = (num * 2 + den.signum() * den) / (2 * den);
+            // One more decimal place than the element.
+            let q = div_round(f.over_time(e) as i128 * 10, f.communities as i128);
             Cell::scaled(q as i64, e.scale + 1)
         }
         Func::Ratio => {
@@ -256,10 +270,19 @@ pub fn cell(
             if d == 0 {
                 return Cell::empty();
             }
-            // Percent with one decimal: n/d × 1000 tenths of a percent, rounded.
-            let q = (n * 2000 + d.signum() * d) / (2 * d);
-            Cell::scaled(q as i64, 1)
+            // Percent with one decimal: n/d × 1000 tenths of a percent.
+            Cell::scaled(div_round(n * 1000, d) as i64, 1)
         }
+    }
+}
+
+/// n / d rounded half away from zero, whatever the signs (d ≠ 0).
+fn div_round(n: i128, d: i128) -> i128 {
+    let (q, r) = (n / d, n % d);
+    if 2 * r.abs() >= d.abs() {
+        q + if (n < 0) == (d < 0) { 1 } else { -1 }
+    } else {
+        q
     }
 }
 
@@ -308,10 +331,10 @@ mod tests {
             "report_no_columns"
         );
         let no_den = [col("比率", Func::Ratio, "SD004", None)];
-        assert_eq!(
-            check_columns(&no_den, &reg).unwrap_err().code(),
-            "report_no_denominator"
-        );
+        let e = check_columns(&no_den, &reg).unwrap_err();
+        assert_eq!(e.code(), "report_no_denominator");
+        // The form had two blank lines above it: the message names the line the user sees.
+        assert_eq!(e.renumbered(&[3]), ReportError::NoDenominator(3));
         let mixed = [col("比率", Func::Ratio, "SD012", Some("SD001"))];
         assert_eq!(
             check_columns(&mixed, &reg).unwrap_err().code(),
@@ -366,6 +389,17 @@ mod tests {
         assert_eq!(c(Func::Sum, "SD009", None).text, "—");
         assert_eq!(c(Func::Count, "SD009", None).text, "0");
         assert_eq!(c(Func::Ratio, "SD009", Some("SD001")).text, "—");
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero_for_either_sign() {
+        assert_eq!(div_round(15, 2), 8);
+        assert_eq!(div_round(-15, 2), -8);
+        assert_eq!(div_round(-3, 2), -2);
+        assert_eq!(div_round(14, 10), 1);
+        assert_eq!(div_round(-14, 10), -1);
+        assert_eq!(div_round(7, -2), -4);
+        assert_eq!(div_round(-1000, 4), -250);
     }
 
     #[test]

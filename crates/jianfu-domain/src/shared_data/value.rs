@@ -119,7 +119,9 @@ pub fn parse_value(text: &str, kind: ValueType, scale: u32) -> Result<i64, Value
             .and_then(|v| v.checked_add(d))
             .ok_or_else(too_large)?;
     }
-    // 10^15 keeps every sum of a national dataset inside i64.
+    // A cap far above any community's figure, so that sums over many communities stay far
+    // inside i64 (9.2 × 10^18: over 9,000 figures at the cap; real figures are many orders
+    // smaller).
     if v > 1_000_000_000_000_000 {
         return Err(too_large());
     }

@@ -295,7 +295,7 @@ pub async fn changes(
 pub struct SharedLedgerParams {
     /// `visit` 走访记录、`mediation` 调解记录、`meeting` 会议记录；不填为全部。
     pub template: Option<String>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 20000)]
     pub page: Option<i64>,
 }
 

@@ -70,6 +70,15 @@ impl ServiceError {
     }
 }
 
+impl From<jianfu_domain::shared_data::period::PeriodError> for ServiceError {
+    fn from(e: jianfu_domain::shared_data::period::PeriodError) -> Self {
+        Self::Rejected {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -91,6 +91,16 @@ pub struct AppParts {
     /// The district's shared data element register, read at start (see
     /// `shared_data/elements.rs`).
     pub element_register: Arc<jianfu_domain::shared_data::ElementRegistry>,
+    /// Shared data entries being written now (see `shared_data/feed.rs`).
+    pub data_writes: Arc<shared_data::feed::InFlight>,
+}
+
+/// A short random id: eight Crockford base32 characters (40 random bits), for things people
+/// read, print and type (questionnaires, reports, elements).
+pub(crate) fn short_id() -> Result<String, ServiceError> {
+    let mut r = [0u8; 5];
+    getrandom::fill(&mut r).map_err(|e| ServiceError::Internal(format!("rng: {e}")))?;
+    Ok(jianfu_domain::certificate::codes::format_verify_code(r).replace('-', ""))
 }
 
 impl App {
@@ -115,6 +125,7 @@ impl App {
             survey_intake: Arc::default(),
             survey_code_limiter: Arc::default(),
             element_register,
+            data_writes: Arc::default(),
         }))
     }
 

@@ -219,6 +219,17 @@ pub fn map_columns(
     })
 }
 
+/// A merged range's first and last row and column. A file may give the corners in either order
+/// ("A3:A2"); a range read backwards would panic a row-range lookup.
+fn corners(start: (u32, u32), end: (u32, u32)) -> (u32, u32, u32, u32) {
+    (
+        start.0.min(end.0),
+        start.0.max(end.0),
+        start.1.min(end.1),
+        start.1.max(end.1),
+    )
+}
+
 /// A cell as text: whole numbers without ".0", dates as YYYY-MM-DD, other text trimmed.
 pub fn cell_text(d: &Data) -> String {
     match d {
@@ -315,8 +326,8 @@ fn xlsx_rows(bytes: &[u8], spec: &TableSpec) -> Result<Vec<(u32, Vec<String>)>, 
     let merged = wb.merge_cells_by_sheet_name(&sheet).unwrap_or_default();
     let header_row = header_index(rows.iter().map(|(r, v)| (*r, v.as_slice())), spec);
     for m in &merged {
-        let (r0, c0) = m.start;
-        let (r1, c1) = (m.end.0, m.end.1.min(MAX_COLS - 1));
+        let (r0, r1, c0, c_last) = corners(m.start, m.end);
+        let c1 = c_last.min(MAX_COLS - 1);
         if header_row.is_some_and(|h| (r0..=r1).contains(&h)) {
             return Err(rejected(
                 "xlsx_merged_header",
@@ -324,8 +335,8 @@ fn xlsx_rows(bytes: &[u8], spec: &TableSpec) -> Result<Vec<(u32, Vec<String>)>, 
                     "工作表“{sheet}”的表头 {}{}:{}{} 是合并单元格，看不出每列是什么。请取消合并，每列一个表头：{}",
                     column_letters(c0),
                     r0 + 1,
-                    column_letters(m.end.1),
-                    m.end.0 + 1,
+                    column_letters(c_last),
+                    r1 + 1,
                     spec.columns.join("、")
                 ),
             ));
@@ -420,6 +431,13 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ServiceError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn merged_ranges_are_read_whichever_corner_comes_first() {
+        assert_eq!(super::corners((2, 0), (1, 0)), (1, 2, 0, 0));
+        assert_eq!(super::corners((1, 3), (4, 1)), (1, 4, 1, 3));
+        assert_eq!(super::corners((0, 0), (0, 0)), (0, 0, 0, 0));
+    }
+
     use super::*;
 
     const SPEC: TableSpec<'static> = TableSpec {

@@ -177,8 +177,49 @@ async fn run_flow(db: TestDb) {
     expect_code(stale, 422, "stale_value").await;
     assert!(!s.audit_records("shared_data.enter").await.is_empty());
 
-    // Only communities enter figures.
+    // Only communities enter figures, and only for a period that has begun.
     assert_eq!(enter(&s, &mz, vec![v("SD001", "1")]).await.status(), 403);
+    expect_code(
+        api_post(
+            &s,
+            &sg,
+            "/api/v1/shared-data/entry",
+            &json!({"period": "2026-12", "values": [v("SD001", "1")]}),
+        )
+        .await,
+        422,
+        "period_in_future",
+    )
+    .await;
+    // Eight first entries of one figure at once: exactly one is kept, the rest told it is taken.
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (url, token) = (s.url("/api/v1/shared-data/entry"), sg2.clone());
+        // Distinct figures: a racer that reads the winner's figure is refused as an unexplained
+        // correction, one that read before it as taken (stale); none is silently kept.
+        let body = json!({"period": P, "values": [v("SD005", &format!("{}", 10 + i))]});
+        racers.spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = racers.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{label}: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 422),
+        "{label}: {statuses:?}"
+    );
 
     // Workbooks: wrong columns, a merged header, a bad cell (named by row) — then a good one.
     let msg = expect_code(
@@ -541,6 +582,27 @@ async fn run_flow(db: TestDb) {
         "invalid_cursor",
     )
     .await;
+    // A department reads the history of figures it may pull, not of others' (残联's SD009).
+    assert_eq!(
+        api_get(
+            &s,
+            &mz,
+            "/api/v1/shared-data/history?community=110115001901&element=SD009&period=2026-11"
+        )
+        .await
+        .status(),
+        403
+    );
+    json_ok(
+        api_get(
+            &s,
+            &mz,
+            "/api/v1/shared-data/history?community=110115001901&element=SD004&period=2026-11",
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(
         api_get(&s, &jd, "/api/v1/shared-data/changes")
             .await
@@ -590,8 +652,8 @@ async fn run_flow(db: TestDb) {
         6 * communities,
         "{label}: {m}"
     );
-    // 110115001901: SD001 SD004 SD011 SD009 SD007 SD010 + new; 110115001902: 3.
-    assert_eq!(m["fields_entered"], 10, "{label}: {m}");
+    // 110115001901: SD001 SD004 SD011 SD009 SD007 SD010 + new; 110115001902: 4.
+    assert_eq!(m["fields_entered"], 11, "{label}: {m}");
     assert_eq!(m["communities_entering"], 2);
 }
 

@@ -89,8 +89,20 @@ pub struct SimilarView {
     pub percent: u32,
 }
 
+/// An element's consistency rules as a reader sees them: 不能大于“常住人口数”.
+pub(crate) fn rules_of(e: &DataElement, reg: &ElementRegistry) -> Vec<String> {
+    e.rules
+        .iter()
+        .map(|r| {
+            let other = reg
+                .get(&r.other)
+                .map_or(r.other.as_str(), |o| o.name.as_str());
+            r.relation.describe(other)
+        })
+        .collect()
+}
+
 fn view(e: &DataElement, reg: &ElementRegistry, tree: &jianfu_domain::org::OrgTree) -> ElementView {
-    use jianfu_domain::shared_data::element::Relation;
     ElementView {
         code: e.code.clone(),
         name: e.name.clone(),
@@ -106,19 +118,7 @@ fn view(e: &DataElement, reg: &ElementRegistry, tree: &jianfu_domain::org::OrgTr
         status: "in_force".into(),
         assignment: None,
         similar: Vec::new(),
-        rules: e
-            .rules
-            .iter()
-            .map(|r| {
-                let other = reg
-                    .get(&r.other)
-                    .map_or(r.other.as_str(), |o| o.name.as_str());
-                match r.relation {
-                    Relation::AtMost => format!("不能大于“{other}”"),
-                    Relation::AtLeast => format!("不能小于“{other}”"),
-                }
-            })
-            .collect(),
+        rules: rules_of(e, reg),
     }
 }
 
@@ -203,9 +203,7 @@ impl App {
 
     /// Every element, in force or proposed, for the register page (any staff member).
     pub async fn element_views(&self, actor: &Actor) -> Result<Vec<ElementView>, ServiceError> {
-        if actor.org.is_none() && !actor.is_console() {
-            return Err(ServiceError::Forbidden);
-        }
+        actor.require(Permission::ViewSharedData)?;
         let tree = self.org_tree().await?;
         let reg = self.shared_elements().await?;
         let mut out: Vec<ElementView> = self
@@ -355,7 +353,7 @@ impl App {
                 ),
             ));
         }
-        let code = format!("SX{}", &crate::service::surveys::new_survey_id()?[..6]);
+        let code = format!("SX{}", &crate::service::short_id()?[..6]);
         let flagged = if similar.is_empty() {
             String::new()
         } else {
@@ -369,7 +367,9 @@ impl App {
             )
         };
         let today = jianfu_domain::assignment::working_days::format_date(self.today());
-        let year_end = format!("{}-12-31", self.today().year());
+        // A standing collection: the case runs five calendar years (it expires like any admitted
+        // work, and the element with it; the department asks again to go on collecting).
+        let year_end = format!("{}-12-31", self.today().year() + 4);
         let request = RequestInput {
             department: department.to_string(),
             item_code: None,
@@ -417,12 +417,13 @@ impl App {
         };
         let submitted = self.submit_assignment(actor, meta, &request).await?;
         if submitted.status == "refused" {
-            return Ok(ProposalOutcome {
-                code: String::new(),
-                assignment: format!("{}/{}", submitted.department, submitted.id),
-                status: submitted.status,
-                similar: similar.iter().map(similar_view).collect(),
-            });
+            return Err(rejected(
+                "element_refused",
+                format!(
+                    "准入检查不予准入，申请已存为“不予准入”（{}/{}），理由和要修改之处见该准入事项页；改好后可以重新申请。",
+                    submitted.department, submitted.id
+                ),
+            ));
         }
         let row = ElementRow {
             code: code.clone(),

@@ -86,10 +86,7 @@ pub(crate) fn period_or_current(
     kind: PeriodType,
 ) -> Result<Period, ServiceError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => Period::parse(t).map_err(|e| ServiceError::Rejected {
-            code: e.code(),
-            message: e.to_string(),
-        }),
+        Some(t) => Ok(Period::parse(t)?),
         None => {
             let d = app.today();
             Ok(Period::containing(kind, d.year(), d.month() as u32))
@@ -138,23 +135,7 @@ impl App {
                     current: cur.map(|r| e.show(r.value)),
                     revision: cur.map(|r| r.revision),
                     previous: find(&e.code, &prev).map(|r| e.show(r.value)),
-                    rules: e
-                        .rules
-                        .iter()
-                        .map(|r| {
-                            let o = reg
-                                .get(&r.other)
-                                .map_or(r.other.as_str(), |o| o.name.as_str());
-                            match r.relation {
-                                jianfu_domain::shared_data::element::Relation::AtMost => {
-                                    format!("不大于“{o}”")
-                                }
-                                jianfu_domain::shared_data::element::Relation::AtLeast => {
-                                    format!("不小于“{o}”")
-                                }
-                            }
-                        })
-                        .collect(),
+                    rules: super::elements::rules_of(e, reg),
                 }
             })
             .collect();
@@ -180,10 +161,9 @@ impl App {
         source: &str,
     ) -> Result<EntryResult, ServiceError> {
         let community = self.own_data_community(actor).await?;
-        let period = Period::parse(period).map_err(|e| ServiceError::Rejected {
-            code: e.code(),
-            message: e.to_string(),
-        })?;
+        let period = Period::parse(period)?;
+        let today = self.today();
+        period.check_begun(today.year(), today.month() as u32)?;
         let reg = self.shared_elements().await?;
         let stored: HashMap<String, ValueRow> = self
             .store
@@ -317,10 +297,13 @@ impl App {
             "corrections": writes.iter().filter(|w| w.expected_revision.is_some()).count(),
         })
         .to_string();
+        let at = self.now_ms();
+        // Held until the write is over: the change feed serves nothing from `at` on till then.
+        let _writing = self.data_writes.enter(at);
         let by = actor.username.clone().unwrap_or_default();
         match self
             .store
-            .enter_values(community.code.as_str(), &writes, &by, source, self.now_ms(), audit)
+            .enter_values(community.code.as_str(), &writes, &by, source, at, audit)
             .await?
         {
             EnterOutcome::Saved { written } => Ok(EntryResult::Saved { written, unchanged }),
@@ -351,10 +334,16 @@ impl App {
     ) -> Result<Vec<ChangeRow>, ServiceError> {
         actor.require(jianfu_domain::permission::Permission::ViewSharedData)?;
         let (org, _, _) = self.data_org(actor, Some(community)).await?;
-        let period = Period::parse(period).map_err(|e| ServiceError::Rejected {
-            code: e.code(),
-            message: e.to_string(),
-        })?;
+        let period = Period::parse(period)?;
+        // A department reads the history of the figures it may pull, like the change feed.
+        if matches!(actor.scope(), jianfu_domain::scope::Scope::Department(_))
+            && !self
+                .pullable_elements(actor)
+                .await?
+                .contains(element.trim())
+        {
+            return Err(ServiceError::Forbidden);
+        }
         Ok(self
             .store
             .value_history(org.code.as_str(), element.trim(), &period.key())

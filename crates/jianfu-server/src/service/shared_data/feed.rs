@@ -7,14 +7,51 @@ use crate::service::{Actor, App, ServiceError};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::scope::Scope;
 use jianfu_domain::shared_data::ElementRegistry;
-use jianfu_domain::shared_data::report::{Column, elements_of};
+use jianfu_domain::shared_data::report::elements_of;
 use jianfu_store::ChangeRow;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// Entries younger than this are not served yet: a transaction that took an id earlier may
-/// still be committing, and a cursor past it would skip it.
+/// Entries younger than this are not served yet: the margin for clocks of several servers on one
+/// PostgreSQL database (within one server, [`InFlight`] holds the feed back exactly).
 const SETTLE_MS: i64 = 2_000;
+
+/// The stamps (`changed_at`) of entries this server is writing now. A stamp is taken before the
+/// transaction, which may wait for the write lock or be retried; until it commits, the feed
+/// serves nothing at or after the oldest stamp still in flight, so a cursor never passes a row
+/// that is yet to appear.
+#[derive(Default)]
+pub struct InFlight(std::sync::Mutex<std::collections::BTreeMap<i64, u32>>);
+
+/// Removes its stamp when the write is over, committed or not.
+pub struct InFlightGuard<'a> {
+    set: &'a InFlight,
+    at: i64,
+}
+
+impl InFlight {
+    pub fn enter(&self, at: i64) -> InFlightGuard<'_> {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(at).or_insert(0) += 1;
+        InFlightGuard { set: self, at }
+    }
+    fn oldest(&self) -> Option<i64> {
+        let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        m.keys().next().copied()
+    }
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        let mut m = self.set.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(&self.at) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.at);
+            }
+        }
+    }
+}
 pub const MAX_FEED: i64 = 1_000;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -61,6 +98,13 @@ pub fn change_out(r: &ChangeRow, reg: &ElementRegistry) -> ChangeOut {
 }
 
 impl App {
+    /// Changes stamped before this are all committed (or never will be).
+    fn feed_horizon(&self) -> i64 {
+        let settled = self.now_ms() - SETTLE_MS;
+        self.data_writes
+            .oldest()
+            .map_or(settled, |o| o.min(settled))
+    }
     /// Elements the actor's organisation may pull: all for the district and supervisors; for a
     /// department, its own elements and those its reports use.
     pub(crate) async fn pullable_elements(
@@ -80,9 +124,7 @@ impl App {
                     .collect();
                 for r in self.store.report_definitions().await? {
                     if r.department == dept.as_str() && r.withdrawn_at.is_none() {
-                        let cols: Vec<Column> =
-                            serde_json::from_str(&r.columns_json).unwrap_or_default();
-                        out.extend(elements_of(&cols));
+                        out.extend(elements_of(&super::reports::columns_of(&r)));
                     }
                 }
                 Ok(out)
@@ -120,7 +162,7 @@ impl App {
         let reg = self.shared_elements().await?;
         let rows = self
             .store
-            .value_changes_since(cursor.clone(), self.now_ms() - SETTLE_MS, &elements, limit)
+            .value_changes_since(cursor.clone(), self.feed_horizon(), &elements, limit)
             .await?;
         let changes: Vec<ChangeOut> = rows.iter().map(|r| change_out(r, &reg)).collect();
         let next = changes

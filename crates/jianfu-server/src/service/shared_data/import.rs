@@ -76,12 +76,7 @@ impl App {
         bytes: &[u8],
     ) -> Result<EntryResult, ServiceError> {
         self.own_data_community(actor).await?;
-        let period_key = jianfu_domain::shared_data::Period::parse(period)
-            .map_err(|e| ServiceError::Rejected {
-                code: e.code(),
-                message: e.to_string(),
-            })?
-            .key();
+        let period_key = jianfu_domain::shared_data::Period::parse(period)?.key();
         let table = read_table(bytes, &spec())?;
         let reg = self.shared_elements().await?;
         let c = &table.columns;

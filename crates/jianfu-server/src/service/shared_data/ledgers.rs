@@ -11,6 +11,8 @@ use std::sync::LazyLock;
 static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::shipped);
 
 pub const PAGE: i64 = 50;
+/// Pages past this are read as this one (a million records of one kind is not a ledger).
+pub const MAX_PAGE: i64 = 20_000;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LedgerRecordOut {
@@ -124,7 +126,12 @@ impl App {
         };
         let p = self
             .store
-            .ledger_records(community.code.as_str(), t, PAGE, page.max(0) * PAGE)
+            .ledger_records(
+                community.code.as_str(),
+                t,
+                PAGE,
+                page.clamp(0, MAX_PAGE).saturating_mul(PAGE),
+            )
             .await?;
         Ok((p.rows.iter().map(out).collect(), p.total))
     }

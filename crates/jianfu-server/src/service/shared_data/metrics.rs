@@ -5,7 +5,7 @@
 use crate::service::{Actor, App, ServiceError};
 use jianfu_domain::OrgKind;
 use jianfu_domain::permission::Permission;
-use jianfu_domain::shared_data::report::{Column, reuse_ratio};
+use jianfu_domain::shared_data::report::reuse_ratio;
 use jianfu_domain::shared_data::{Period, PeriodType};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -81,32 +81,63 @@ impl App {
         for _ in 0..11 {
             first = first.previous();
         }
-        let counts = self.store.entry_counts(&first.key(), &month.key()).await?;
-        let this = counts.iter().find(|c| c.period == month.key());
-        let fields_entered = this.map_or(0, |c| c.fields);
+        // A month's burden: the figures of every period that ends with it (the month; the
+        // quarter in March, June, September, December; the year in December).
+        let mut counts = self.store.entry_counts(&first.key(), &month.key()).await?;
+        let mut p = first;
+        for _ in 0..12 {
+            for kind in [PeriodType::Quarterly, PeriodType::Yearly] {
+                let q = Period::containing(kind, p.year, p.index + 1);
+                if q.ends_in(p.year, p.index + 1) {
+                    for mut c in self.store.entry_counts(&q.key(), &q.key()).await? {
+                        c.period = p.key();
+                        counts.push(c);
+                    }
+                }
+            }
+            p = p.next();
+        }
+        let in_month = |key: String| counts.iter().filter(move |c| c.period == key);
+        let fields_entered: i64 = in_month(month.key()).map(|c| c.fields).sum();
+        let communities_entering = in_month(month.key())
+            .map(|c| c.communities)
+            .max()
+            .unwrap_or(0);
         let mut months = Vec::new();
         let mut p = first;
         for _ in 0..12 {
-            let c = counts.iter().find(|c| c.period == p.key());
             months.push(MonthMetric {
                 period: p.key(),
-                communities: c.map_or(0, |c| c.communities),
-                fields: c.map_or(0, |c| c.fields),
+                communities: in_month(p.key()).map(|c| c.communities).max().unwrap_or(0),
+                fields: in_month(p.key()).map(|c| c.fields).sum(),
             });
             p = p.next();
         }
+        // The reports in use during the month whose period ends with it: each gives its
+        // department one cell per column per community.
+        let (month_start, month_end) = (month_start_ms(month), month_start_ms(month.next()));
+        let reg = self.shared_elements().await?;
         let reports = self.store.report_definitions().await?;
         let active: Vec<_> = reports
             .iter()
-            .filter(|r| r.withdrawn_at.is_none())
+            .filter(|r| r.created_at < month_end && r.withdrawn_at.is_none_or(|w| w >= month_start))
             .collect();
         let mut by: BTreeMap<String, DepartmentMetric> = BTreeMap::new();
         let mut cells_served = 0i64;
         let mut forms_replaced = 0;
         for r in &active {
-            let cols =
-                serde_json::from_str::<Vec<Column>>(&r.columns_json).map_or(0, |c| c.len()) as i64;
-            let cells = cols * communities;
+            let columns = super::reports::columns_of(r);
+            let kind = super::reports::period_type_of(&columns, &reg);
+            let due = Period::containing(kind, month.year, month.index + 1)
+                .ends_in(month.year, month.index + 1);
+            let cells = if due {
+                jianfu_domain::shared_data::report::cells_served(
+                    columns.len(),
+                    communities as usize,
+                ) as i64
+            } else {
+                0
+            };
             cells_served += cells;
             let replaced = usize::from(!r.replaces.trim().is_empty());
             forms_replaced += replaced;
@@ -143,7 +174,7 @@ impl App {
             period: month.key(),
             period_label: month.label_zh(),
             communities,
-            communities_entering: this.map_or(0, |c| c.communities),
+            communities_entering,
             fields_entered,
             reports_active: active.len(),
             cells_served,
@@ -154,4 +185,12 @@ impl App {
             ledger_records,
         })
     }
+}
+
+/// Midnight in Beijing at the start of a month, in epoch milliseconds.
+fn month_start_ms(month: Period) -> i64 {
+    let m = time::Month::try_from((month.index + 1) as u8).unwrap_or(time::Month::January);
+    let day = time::Date::from_calendar_date(month.year, m, 1).unwrap_or(time::Date::MIN);
+    let t = day.midnight().assume_offset(time::macros::offset!(+8));
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }

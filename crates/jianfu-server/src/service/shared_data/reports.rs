@@ -85,8 +85,10 @@ pub struct ReportTable {
     pub total: TableRow,
     /// 表中最新一个数的填报时间（北京时间）；没有数时为空。报表在读取时计算，始终是当前数据。
     pub as_of: Option<String>,
-    /// 本表的单元格数（列 × 行）。
+    /// 本表提供的单元格数：列数 × 所含社区数（与减负成效的算法相同）。
     pub cells: usize,
+    /// 已停用的数据元（准入事项撤销或到期）及说明。
+    pub retired: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -108,12 +110,12 @@ fn report_error(e: ReportError) -> ServiceError {
     rejected(e.code(), e.to_string())
 }
 
-fn columns_of(r: &ReportDefinitionRow) -> Vec<Column> {
+pub(crate) fn columns_of(r: &ReportDefinitionRow) -> Vec<Column> {
     serde_json::from_str(&r.columns_json).unwrap_or_default()
 }
 
 /// The coarsest period type among a report's elements: the finest period it can be read for.
-fn period_type_of(columns: &[Column], reg: &ElementRegistry) -> PeriodType {
+pub(crate) fn period_type_of(columns: &[Column], reg: &ElementRegistry) -> PeriodType {
     elements_of(columns)
         .iter()
         .filter_map(|c| reg.get(c))
@@ -176,6 +178,8 @@ impl App {
         let replaces = text_field::line(&input.replaces, 100, "替代的报表")?;
         let reg = self.shared_elements().await?;
         let mut columns = Vec::new();
+        // The number each column had on the form, blank lines included.
+        let mut numbers = Vec::new();
         for (i, c) in input.columns.iter().enumerate() {
             let n = i + 1;
             if c.element.trim().is_empty() && c.label.trim().is_empty() {
@@ -197,6 +201,7 @@ impl App {
                 .filter(|d| !d.is_empty() && func == Func::Ratio)
                 .map(|d| reg.find(d).map_or(d.to_string(), |e| e.code.clone()));
             let label = text_field::line(&c.label, 40, &format!("第 {n} 列的列名"))?;
+            numbers.push(n);
             columns.push(Column {
                 label: if label.is_empty() {
                     reg.get(&element).map_or(String::new(), |e| e.name.clone())
@@ -208,8 +213,8 @@ impl App {
                 denominator,
             });
         }
-        check_columns(&columns, &reg).map_err(report_error)?;
-        let code = format!("R{}", crate::service::surveys::new_survey_id()?);
+        check_columns(&columns, &reg).map_err(|e| report_error(e.renumbered(&numbers)))?;
+        let code = format!("R{}", crate::service::short_id()?);
         let row = ReportDefinitionRow {
             code: code.clone(),
             department: department.to_string(),
@@ -405,7 +410,18 @@ impl App {
                 .map(|c| cell(c, &reg, |e| totals.get(e).copied()))
                 .collect(),
         };
-        let cells = jianfu_domain::shared_data::report::cells_served(columns.len(), rows.len());
+        // As the burden figures count them: one cell per column per community covered.
+        let cells = jianfu_domain::shared_data::report::cells_served(
+            columns.len(),
+            total.expected.max(0) as usize,
+        );
+        // Columns whose element is no longer in force (its case revoked or expired): said, not
+        // left as dashes nobody can explain.
+        let retired: Vec<String> = elements_of(&columns)
+            .into_iter()
+            .filter(|e| reg.get(e).is_none())
+            .map(|e| format!("数据元“{e}”已停用（其准入事项已撤销或到期），相关列不再有数。"))
+            .collect();
         Ok(ReportTable {
             report: view_of(&row, &reg, &tree),
             org: org.code.to_string(),
@@ -417,6 +433,7 @@ impl App {
             total,
             as_of: (newest > 0).then(|| jianfu_domain::clock::format_beijing(newest)),
             cells,
+            retired,
         })
     }
 }

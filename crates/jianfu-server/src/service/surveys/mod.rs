@@ -55,12 +55,10 @@ fn bad(code: &'static str, message: impl Into<String>) -> ServiceError {
     }
 }
 
-/// A new questionnaire id: eight Crockford base32 characters (40 random bits), so a community's
-/// link stays short enough to print on a slip and type from it (`/s/K7Q2M9XD/110115001901`).
+/// A new questionnaire id: short enough that a community's link prints on a slip and is typed
+/// from it (`/s/K7Q2M9XD/110115001901`).
 pub(crate) fn new_survey_id() -> Result<String, ServiceError> {
-    let mut r = [0u8; 5];
-    getrandom::fill(&mut r).map_err(|e| ServiceError::Internal(format!("rng: {e}")))?;
-    Ok(jianfu_domain::certificate::codes::format_verify_code(r).replace('-', ""))
+    crate::service::short_id()
 }
 
 fn not_found() -> ServiceError {

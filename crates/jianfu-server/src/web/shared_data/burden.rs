@@ -15,6 +15,7 @@ use axum::response::Response;
 pub struct BurdenPage {
     pub ctx: PageContext,
     pub m: BurdenMetrics,
+    pub error: Option<String>,
     pub departments_chart: String,
     pub months_chart: String,
 }
@@ -37,7 +38,13 @@ pub(super) async fn page(
     axum::extract::Query(q): axum::extract::Query<MonthQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
-    let m = app.burden_metrics(&actor, Some(&q.month)).await?;
+    let (m, error) = match app.burden_metrics(&actor, Some(&q.month)).await {
+        Ok(m) => (m, None),
+        Err(crate::service::ServiceError::Rejected { message, .. }) => {
+            (app.burden_metrics(&actor, None).await?, Some(message))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let departments: Vec<(&str, i64)> = m
         .by_department
         .iter()
@@ -60,10 +67,15 @@ pub(super) async fn page(
         "项",
         &months,
     );
-    Ok(render(&BurdenPage {
-        ctx,
-        m,
-        departments_chart,
-        months_chart,
-    }))
+    let failed = error.is_some();
+    Ok(super::refused(
+        render(&BurdenPage {
+            ctx,
+            m,
+            error,
+            departments_chart,
+            months_chart,
+        }),
+        failed,
+    ))
 }

@@ -34,6 +34,11 @@ pub struct Line {
     pub typed: String,
     pub reason: String,
     pub problem: Option<String>,
+    /// The revision the user read (carried through a refused save, so a correction made by
+    /// someone else meanwhile is still caught).
+    pub revision: Option<i32>,
+    /// For a figure someone else changed meanwhile: what it is now.
+    pub now: Option<String>,
 }
 
 #[derive(Template)]
@@ -66,6 +71,7 @@ fn page(
     ctx: PageContext,
     sheet: EntrySheet,
     typed: &HashMap<String, (String, String)>,
+    read: &HashMap<String, i32>,
     problems: Vec<ValueProblem>,
     saved: Option<String>,
 ) -> Response {
@@ -74,6 +80,7 @@ fn page(
         .iter()
         .map(|r| {
             let (t, reason) = typed.get(&r.code).cloned().unwrap_or_default();
+            let problem = problems.iter().find(|p| p.element == r.code);
             Line {
                 typed: if typed.contains_key(&r.code) {
                     t
@@ -81,11 +88,11 @@ fn page(
                     r.current.clone().unwrap_or_default()
                 },
                 reason,
-                problem: problems
-                    .iter()
-                    .filter(|p| p.element == r.code)
-                    .map(|p| p.message.clone())
-                    .next(),
+                problem: problem.map(|p| p.message.clone()),
+                revision: read.get(&r.code).copied().or(r.revision),
+                now: problem
+                    .filter(|p| p.code == "stale_value")
+                    .map(|_| r.current.clone().unwrap_or_else(|| "（未填）".into())),
                 row: r.clone(),
             }
         })
@@ -113,7 +120,15 @@ pub(super) async fn form(
     let actor = ctx.require_caller()?.actor.clone();
     let sheet = app.entry_sheet(&actor, Some(&q.period)).await?;
     let saved = (!q.saved.is_empty()).then(|| format!("已保存 {} 项。", q.saved));
-    Ok(page(&app, ctx, sheet, &HashMap::new(), vec![], saved))
+    Ok(page(
+        &app,
+        ctx,
+        sheet,
+        &HashMap::new(),
+        &HashMap::new(),
+        vec![],
+        saved,
+    ))
 }
 
 pub(super) async fn save(
@@ -154,22 +169,26 @@ pub(super) async fn save(
     {
         Ok(EntryResult::Saved { written, .. }) => Ok(Redirect::to(&format!(
             "/shared-data/entry?period={}&saved={written}",
-            period.trim()
+            period_key(&period)
         ))
         .into_response()),
         Ok(EntryResult::Problems(problems)) => {
             let sheet = app.entry_sheet(&actor, Some(&period)).await?;
-            Ok(page(&app, ctx, sheet, &typed, problems, None))
+            Ok(page(&app, ctx, sheet, &typed, &revisions, problems, None))
         }
         Err(ServiceError::Rejected { code, message }) => {
-            let sheet = app.entry_sheet(&actor, None).await?;
+            // The period asked for if it reads (the figures typed belong to it), else this month.
+            let sheet = match app.entry_sheet(&actor, Some(&period)).await {
+                Ok(s) => s,
+                Err(_) => app.entry_sheet(&actor, None).await?,
+            };
             let p = ValueProblem {
                 element: String::new(),
                 other: None,
                 code,
                 message,
             };
-            Ok(page(&app, ctx, sheet, &typed, vec![p], None))
+            Ok(page(&app, ctx, sheet, &typed, &revisions, vec![p], None))
         }
         Err(e) => Err(e.into()),
     }
@@ -262,7 +281,7 @@ pub(super) async fn import(
     match app.import_values(&actor, &meta, &period, &file).await {
         Ok(EntryResult::Saved { written, .. }) => Ok(Redirect::to(&format!(
             "/shared-data/entry?period={}&saved={written}",
-            period.trim()
+            period_key(&period)
         ))
         .into_response()),
         Ok(EntryResult::Problems(ps)) => {
@@ -271,6 +290,13 @@ pub(super) async fn import(
         Err(ServiceError::Rejected { message, .. }) => Ok(again(ctx, vec![message])),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The stored key of a period the service accepted (only such a key goes into a redirect).
+fn period_key(period: &str) -> String {
+    jianfu_domain::shared_data::Period::parse(period)
+        .map(|p| p.key())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Default, Deserialize)]

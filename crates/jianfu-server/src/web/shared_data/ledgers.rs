@@ -79,7 +79,7 @@ async fn page(
             problems,
             records,
             total,
-            page: page_no.max(0),
+            page: page_no.clamp(0, crate::service::shared_data::ledgers::MAX_PAGE),
             pages: (total + PAGE - 1) / PAGE,
             saved,
         }),

@@ -203,8 +203,32 @@ pub(super) async fn withdraw(
     Path(code): Path<String>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    use crate::web::confirm::{ConfirmPage, Question, Step};
     ctx.check_csrf(&form_value(&fields, "csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
-    app.withdraw_report(&actor, &meta, &code).await?;
-    Ok(Redirect::to(&format!("/shared-data/reports/{}", code.trim())).into_response())
+    let back = format!("/shared-data/reports/{}", code.trim());
+    match Step::of(&fields) {
+        Step::Back => Ok(Redirect::to(&back).into_response()),
+        Step::Ask => {
+            let t = app.generate_report(&actor, &code, None, None).await?;
+            let q = Question {
+                subject: t.report.title.clone(),
+                title: "确认停用这张报表？".into(),
+                consequences: vec![
+                    "停用后不再计入在用报表和部门得到的单元格数，不能恢复；需要时重新定义一张。"
+                        .into(),
+                    "社区已填的数不受影响，其他报表照常使用。".into(),
+                ],
+                typed: vec![],
+                action: format!("{back}/withdraw"),
+                confirm_label: "确认停用".into(),
+                danger: true,
+            };
+            Ok(render(&ConfirmPage::new(ctx, q, &fields)))
+        }
+        Step::Confirmed => {
+            app.withdraw_report(&actor, &meta, &code).await?;
+            Ok(Redirect::to(&back).into_response())
+        }
+    }
 }
