@@ -268,10 +268,7 @@ impl App {
                 element: code.clone(),
                 period: period.key(),
                 value: *v,
-                expected_revision: match before {
-                    None => None,
-                    Some(r) => Some(input.revision.unwrap_or(r.revision)),
-                },
+                expected_revision: before.map(|r| input.revision.unwrap_or(r.revision)),
                 reason,
             });
         }
