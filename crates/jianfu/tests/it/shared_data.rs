@@ -735,6 +735,49 @@ async fn the_entry_form_keeps_what_was_typed() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("<svg"));
+    // Withdrawing a report asks first.
+    let token = s.api_token("minzheng").await;
+    let r = json_ok(
+        api_post(&s, &token, "/api/v1/shared-data/reports",
+            &json!({"title": "试用报表", "columns": [{"label": "常住人口", "func": "sum", "element": "SD001"}]})).await,
+        201,
+    )
+    .await;
+    let code = r["code"].as_str().unwrap();
+    let page = mz
+        .get(s.url(&format!("/shared-data/reports/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_field(&page, "csrf").unwrap();
+    let ask = mz
+        .post(s.url(&format!("/shared-data/reports/{code}/withdraw")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ask.status(), 200);
+    assert!(ask.text().await.unwrap().contains("确认停用"));
+    let done = mz
+        .post(s.url(&format!("/shared-data/reports/{code}/withdraw")))
+        .form(&[("csrf", csrf.as_str()), ("confirmed", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    let after = json_ok(
+        api_get(&s, &token, &format!("/api/v1/shared-data/reports/{code}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(after["report"]["withdrawn"], true);
+    assert_eq!(
+        s.audit_records("shared_data.withdraw_report").await.len(),
+        1
+    );
     // A resident has no business here.
     let jumin = s.web_login("jumin").await;
     assert_eq!(
