@@ -210,6 +210,13 @@ pub trait SharedDataStore: Send + Sync + 'static {
     ) -> Result<EnterOutcome>;
     /// One query, by group and element.
     async fn aggregate_values(&self, q: &AggregateQuery) -> Result<Vec<AggregateRow>>;
+    /// Each community's figure of one element for one period, within the scope, by community.
+    async fn element_values(
+        &self,
+        scope: &AggregateScope,
+        element: &str,
+        period: &str,
+    ) -> Result<Vec<ValueRow>>;
     /// A value's entries and corrections, newest first.
     async fn value_history(
         &self,
@@ -376,6 +383,41 @@ macro_rules! impl_shared_data_store {
                         cols.join(", ")
                     );
                     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn element_values(
+                    &self,
+                    scope: &AggregateScope,
+                    element: &str,
+                    period: &str,
+                ) -> Result<Vec<ValueRow>> {
+                    let columns = VALUE_COLUMNS
+                        .split(", ")
+                        .map(|c| format!("v.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let (from, root) = match scope {
+                        AggregateScope::Community(c) => ("data_values v WHERE v.community = $1", c),
+                        AggregateScope::Street(s) => (
+                            "orgs o JOIN data_values v ON v.community = o.code WHERE o.parent_code = $1",
+                            s,
+                        ),
+                        AggregateScope::District(d) => (
+                            "orgs s JOIN orgs o ON o.parent_code = s.code \
+                             JOIN data_values v ON v.community = o.code WHERE s.parent_code = $1",
+                            d,
+                        ),
+                    };
+                    let sql = format!(
+                        "SELECT {columns} FROM {from} AND v.element = $2 AND v.period = $3 \
+                         ORDER BY v.community"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(root)
+                        .bind(element)
+                        .bind(period)
                         .fetch_all(&self.pool)
                         .await?)
                 }

@@ -67,9 +67,12 @@ struct Opts {
     /// The year of the one-year report [default: the month's year].
     #[arg(long)]
     year: Option<String>,
-    /// Timed report generations of each kind.
+    /// Timed report generations of each kind, after a first (untimed) one.
     #[arg(long, default_value_t = 50)]
     iterations: usize,
+    /// Timed runs of the store's aggregate query alone, for each kind.
+    #[arg(long, default_value_t = 20)]
+    store_iterations: usize,
     /// Timed imports (0: none).
     #[arg(long, default_value_t = 50)]
     imports: usize,
@@ -249,7 +252,12 @@ async fn run(o: &Opts, url: &str, data_dir: PathBuf) -> anyhow::Result<()> {
         .await?;
     eprintln!("report {} defined by {}", report.code, o.clerk);
 
+    let started = Instant::now();
     let tree = app.org_tree().await?;
+    eprintln!(
+        "org tree loaded (cold) in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     let district = tree
         .all()
         .iter()
@@ -294,16 +302,18 @@ async fn run(o: &Opts, url: &str, data_dir: PathBuf) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let mut times = Vec::with_capacity(o.iterations);
-        for _ in 0..o.iterations {
-            let t = Instant::now();
-            let r = app
-                .generate_report(&clerk, &report.code, None, Some(&key))
-                .await?;
-            times.push(t.elapsed());
-            std::hint::black_box(r);
+        if o.iterations > 0 {
+            let mut times = Vec::with_capacity(o.iterations);
+            for _ in 0..o.iterations {
+                let t = Instant::now();
+                let r = app
+                    .generate_report(&clerk, &report.code, None, Some(&key))
+                    .await?;
+                times.push(t.elapsed());
+                std::hint::black_box(r);
+            }
+            println!("  generate_report (service): {}", percentiles(times));
         }
-        println!("  generate_report (service): {}", percentiles(times));
 
         // The store's one aggregate query alone, as the service builds it for the district.
         let (first_key, last_key) = period
@@ -322,14 +332,16 @@ async fn run(o: &Opts, url: &str, data_dir: PathBuf) -> anyhow::Result<()> {
                 last: last_key,
             }],
         };
-        let mut times = Vec::with_capacity(o.iterations);
-        for _ in 0..o.iterations.min(20) {
+        let mut times = Vec::with_capacity(o.store_iterations);
+        for _ in 0..o.store_iterations {
             let t = Instant::now();
             let rows = app.store.aggregate_values(&q).await?;
             times.push(t.elapsed());
             std::hint::black_box(rows);
         }
-        println!("  aggregate_values (store only): {}", percentiles(times));
+        if !times.is_empty() {
+            println!("  aggregate_values (store only): {}", percentiles(times));
+        }
     }
 
     if o.imports > 0 {

@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .routes(routes!(generate_report))
         .routes(routes!(withdraw_report))
         .routes(routes!(changes))
+        .routes(routes!(element_values))
         .routes(routes!(ledger_records, add_ledger_record))
         .routes(routes!(burden_metrics))
 }
@@ -287,6 +288,33 @@ pub async fn changes(
 ) -> Result<Json<ChangeFeed>, ApiError> {
     Ok(Json(
         app.shared_data_changes(&caller.actor, p.after.as_deref(), p.limit)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SharedValuesParams {
+    /// 数据元代码或名称。
+    pub element: String,
+    /// 统计期，须是该数据元的统计期类型（如按月的写 `2026-11`）。
+    pub period: String,
+    /// 区、街道或社区代码（不填为调用者能看的最大范围）。
+    pub org: Option<String>,
+}
+
+/// 数据共享（三(六)）：一个数据元一期的数，逐个社区列出。部门只能取本部门主管的和本部门报表用到的数据元。
+///
+/// 错误码：`unknown_element`、`invalid_period`、`wrong_period_type`、`unknown_org`。
+#[utoipa::path(get, path = "/api/v1/shared-data/values", tag = "shared_data", security(("bearer" = [])),
+    params(SharedValuesParams),
+    responses((status = 200, body = crate::service::shared_data::feed::ElementValues), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn element_values(
+    State(app): State<App>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(p): ApiQuery<SharedValuesParams>,
+) -> Result<Json<crate::service::shared_data::feed::ElementValues>, ApiError> {
+    Ok(Json(
+        app.element_values(&caller.actor, &p.element, &p.period, p.org.as_deref())
             .await?,
     ))
 }

@@ -582,6 +582,54 @@ async fn run_flow(db: TestDb) {
         "invalid_cursor",
     )
     .await;
+    // Pulling one element's figures community by community: its own or its reports' only.
+    let values = json_ok(
+        api_get(
+            &s,
+            &mz,
+            "/api/v1/shared-data/values?element=SD004&period=2026-11&org=110115001",
+        )
+        .await,
+        200,
+    )
+    .await;
+    let vals: Vec<(&str, &str)> = values["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["community"].as_str().unwrap(),
+                v["value"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        vals,
+        [("110115001901", "600"), ("110115001902", "500")],
+        "{label}: {values}"
+    );
+    assert_eq!(
+        api_get(
+            &s,
+            &mz,
+            "/api/v1/shared-data/values?element=SD009&period=2026-11"
+        )
+        .await
+        .status(),
+        403
+    );
+    expect_code(
+        api_get(
+            &s,
+            &mz,
+            "/api/v1/shared-data/values?element=SD004&period=2026",
+        )
+        .await,
+        422,
+        "wrong_period_type",
+    )
+    .await;
     // A department reads the history of figures it may pull, not of others' (残联's SD009).
     assert_eq!(
         api_get(

@@ -173,3 +173,88 @@ impl App {
         Ok(ChangeFeed { changes, next })
     }
 }
+
+/// One element's figures for one period, community by community (三(六) 数据共享).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ElementValues {
+    pub element: String,
+    pub name: String,
+    pub unit: String,
+    pub period: String,
+    /// 区、街道或社区代码。
+    pub org: String,
+    pub values: Vec<CommunityValue>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CommunityValue {
+    pub community: String,
+    pub community_name: String,
+    pub value: String,
+    pub revision: i32,
+    pub entered_at: String,
+}
+
+impl App {
+    /// Each community's figure of `element` for `period` within `org` (default: the reader's
+    /// widest). A department reads the elements it may pull, like the change feed.
+    pub async fn element_values(
+        &self,
+        actor: &Actor,
+        element: &str,
+        period: &str,
+        org: Option<&str>,
+    ) -> Result<ElementValues, ServiceError> {
+        actor.require(Permission::ViewSharedData)?;
+        let reg = self.shared_elements().await?;
+        let e = reg
+            .find(element)
+            .ok_or_else(|| ServiceError::Rejected {
+                code: "unknown_element",
+                message: format!(
+                    "没有“{}”这个在用的共享数据元。",
+                    element.chars().take(40).collect::<String>()
+                ),
+            })?
+            .clone();
+        if matches!(actor.scope(), Scope::Department(_))
+            && !self.pullable_elements(actor).await?.contains(&e.code)
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        let period = jianfu_domain::shared_data::Period::parse(period)?;
+        if period.kind != e.period {
+            return Err(ServiceError::Rejected {
+                code: "wrong_period_type",
+                message: format!(
+                    "“{}”{}填报，请按{}写统计期。",
+                    e.name,
+                    e.period.label_zh(),
+                    e.period.label_zh()
+                ),
+            });
+        }
+        let (org, scope, tree) = self.data_org(actor, org).await?;
+        let rows = self
+            .store
+            .element_values(&scope, &e.code, &period.key())
+            .await?;
+        Ok(ElementValues {
+            element: e.code.clone(),
+            name: e.name.clone(),
+            unit: e.unit.clone(),
+            period: period.key(),
+            org: org.code.to_string(),
+            values: rows
+                .iter()
+                .map(|r| CommunityValue {
+                    community_name: tree.name_or_code(&r.community),
+                    community: r.community.clone(),
+                    value: e.show(r.value),
+                    revision: r.revision,
+                    entered_at: jianfu_domain::clock::format_beijing(r.entered_at),
+                })
+                .collect(),
+        })
+    }
+}
