@@ -575,59 +575,37 @@ macro_rules! impl_shared_data_store {
                     if windows.is_empty() {
                         return Ok(Vec::new());
                     }
-                    // Each community's values in the windows, numbered from its latest period per
-                    // element; then added up per group and element.
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "WITH scoped AS (SELECT v.community, ",
-                    );
-                    match &a.scope {
-                        AggregateScope::Community(c) => {
-                            q.push("v.community AS group_code, ");
-                            push_scoped_columns(&mut q);
-                            q.push(" FROM data_values v WHERE v.community = ").push_bind(c.clone());
-                        }
-                        AggregateScope::Street(s) => {
-                            q.push("v.community AS group_code, ");
-                            push_scoped_columns(&mut q);
-                            q.push(
-                                " FROM orgs o JOIN data_values v ON v.community = o.code \
-                                 WHERE o.parent_code = ",
-                            )
-                            .push_bind(s.clone());
-                        }
-                        AggregateScope::District(d) => {
-                            q.push("o.parent_code AS group_code, ");
-                            push_scoped_columns(&mut q);
-                            q.push(
-                                " FROM orgs s JOIN orgs o ON o.parent_code = s.code \
-                                 JOIN data_values v ON v.community = o.code WHERE s.parent_code = ",
-                            )
-                            .push_bind(d.clone());
-                        }
+                    let group = match &a.scope {
+                        AggregateScope::District(_) => "o.parent_code",
+                        _ => "v.community",
+                    };
+                    // One period per element (a month's report of monthly elements, the usual
+                    // case): the primary key gives each community at most one figure, so no
+                    // numbering and no DISTINCT are needed.
+                    let single = windows.iter().all(|w| w.first == w.last);
+                    let mut q = sqlx::QueryBuilder::<$db>::new("");
+                    if single {
+                        q.push(format!(
+                            "SELECT {group} AS group_code, v.element, COUNT(*), COUNT(*), \
+                             CAST(SUM(v.value) AS BIGINT), CAST(SUM(v.value) AS BIGINT), \
+                             MAX(v.entered_at)"
+                        ));
+                        push_scope(&mut q, &a.scope, &windows);
+                        q.push(" GROUP BY group_code, v.element ORDER BY group_code, v.element");
+                    } else {
+                        // Each community's values in the windows, numbered from its latest
+                        // period per element; then added up per group and element.
+                        q.push(format!("WITH scoped AS (SELECT v.community, {group} AS group_code, "));
+                        push_scoped_columns(&mut q);
+                        push_scope(&mut q, &a.scope, &windows);
+                        q.push(
+                            ") SELECT group_code, element, COUNT(DISTINCT community), COUNT(*), \
+                             CAST(SUM(value) AS BIGINT), \
+                             CAST(SUM(CASE WHEN latest = 1 THEN value ELSE 0 END) AS BIGINT), \
+                             MAX(entered_at) \
+                             FROM scoped GROUP BY group_code, element ORDER BY group_code, element",
+                        );
                     }
-                    q.push(" AND (");
-                    for (i, w) in windows.iter().enumerate() {
-                        if i > 0 {
-                            q.push(" OR ");
-                        }
-                        q.push("(v.element IN (");
-                        let mut sep = q.separated(", ");
-                        for e in &w.elements {
-                            sep.push_bind(e.clone());
-                        }
-                        q.push(") AND v.period >= ")
-                            .push_bind(w.first.clone())
-                            .push(" AND v.period <= ")
-                            .push_bind(w.last.clone())
-                            .push(")");
-                    }
-                    q.push(
-                        ")) SELECT group_code, element, COUNT(DISTINCT community), COUNT(*), \
-                         CAST(SUM(value) AS BIGINT), \
-                         CAST(SUM(CASE WHEN latest = 1 THEN value ELSE 0 END) AS BIGINT), \
-                         MAX(entered_at) \
-                         FROM scoped GROUP BY group_code, element ORDER BY group_code, element",
-                    );
                     let rows: Vec<(String, String, i64, i64, i64, i64, i64)> =
                         q.build_query_as().fetch_all(&self.pool).await?;
                     Ok(rows
@@ -836,6 +814,50 @@ macro_rules! impl_shared_data_store {
                     .fetch_all(&self.pool)
                     .await?)
                 }
+            }
+
+            /// ` FROM … WHERE …`: the values of the scope's communities in the windows.
+            fn push_scope(
+                q: &mut sqlx::QueryBuilder<$db>,
+                scope: &AggregateScope,
+                windows: &[&$crate::ElementWindow],
+            ) {
+                match scope {
+                    AggregateScope::Community(c) => {
+                        q.push(" FROM data_values v WHERE v.community = ").push_bind(c.clone());
+                    }
+                    AggregateScope::Street(s) => {
+                        q.push(
+                            " FROM orgs o JOIN data_values v ON v.community = o.code \
+                             WHERE o.parent_code = ",
+                        )
+                        .push_bind(s.clone());
+                    }
+                    AggregateScope::District(d) => {
+                        q.push(
+                            " FROM orgs s JOIN orgs o ON o.parent_code = s.code \
+                             JOIN data_values v ON v.community = o.code WHERE s.parent_code = ",
+                        )
+                        .push_bind(d.clone());
+                    }
+                }
+                q.push(" AND (");
+                for (i, w) in windows.iter().enumerate() {
+                    if i > 0 {
+                        q.push(" OR ");
+                    }
+                    q.push("(v.element IN (");
+                    let mut sep = q.separated(", ");
+                    for e in &w.elements {
+                        sep.push_bind(e.clone());
+                    }
+                    q.push(") AND v.period >= ")
+                        .push_bind(w.first.clone())
+                        .push(" AND v.period <= ")
+                        .push_bind(w.last.clone())
+                        .push(")");
+                }
+                q.push(")");
             }
 
             /// The columns of `scoped` after its group: the value, and its rank among the

@@ -226,6 +226,13 @@ async fn run(o: &Opts, url: &str, data_dir: PathBuf) -> anyhow::Result<()> {
         None => Period::containing(PeriodType::Yearly, month.year, month.index + 1),
     };
 
+    let started = Instant::now();
+    app.org_tree().await?;
+    eprintln!(
+        "org tree loaded (cold) in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+
     // The report: 10 columns over 10 shipped monthly elements.
     let clerk = actor(&app, &o.clerk).await?;
     let report = app
@@ -252,12 +259,7 @@ async fn run(o: &Opts, url: &str, data_dir: PathBuf) -> anyhow::Result<()> {
         .await?;
     eprintln!("report {} defined by {}", report.code, o.clerk);
 
-    let started = Instant::now();
     let tree = app.org_tree().await?;
-    eprintln!(
-        "org tree loaded (cold) in {:.1} ms",
-        started.elapsed().as_secs_f64() * 1e3
-    );
     let district = tree
         .all()
         .iter()
@@ -353,7 +355,7 @@ async fn run(o: &Opts, url: &str, data_dir: PathBuf) -> anyhow::Result<()> {
             );
         }
         // Different communities spread over the city, each a period of 2020 (never generated).
-        let step = (communities.len() / o.imports).max(1);
+        let step = communities.len().checked_div(o.imports).unwrap_or(1).max(1);
         let mut times = Vec::with_capacity(o.imports);
         let mut bytes_total = 0;
         for i in 0..o.imports {

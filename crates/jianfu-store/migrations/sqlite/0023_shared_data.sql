@@ -45,6 +45,8 @@ CREATE TABLE data_values (
 ) WITHOUT ROWID;
 -- Aggregates over many communities read one element's window of periods.
 CREATE INDEX data_values_element ON data_values (element, period);
+-- Reports group a district's or a street's communities by their parent.
+CREATE INDEX orgs_parent ON orgs (parent_code);
 -- How many figures were entered per period (burden metrics) without reading every row.
 CREATE INDEX data_values_period ON data_values (period, community);
 

@@ -345,11 +345,26 @@ impl App {
                 },
             );
         }
+        // Communities per street, in one pass over the tree (a district of 600,000 communities has
+        // hundreds of streets: a pass per street would be hundreds of millions of steps).
+        let mut per_street: HashMap<&str, i64> = HashMap::new();
+        for o in tree.all().iter().filter(|o| o.kind == OrgKind::Community) {
+            if let Some(p) = &o.parent {
+                *per_street.entry(p.as_str()).or_default() += 1;
+            }
+        }
         let communities_under = |code: &OrgCode| -> i64 {
-            tree.all()
-                .iter()
-                .filter(|o| o.kind == OrgKind::Community && tree.is_within(&o.code, code))
-                .count() as i64
+            match tree.get(code).map(|o| o.kind) {
+                Some(OrgKind::Community) => 1,
+                Some(OrgKind::Street | OrgKind::Town) => {
+                    per_street.get(code.as_str()).copied().unwrap_or(0)
+                }
+                // The district: every community under one of its streets.
+                _ => tree
+                    .children(code)
+                    .map(|s| per_street.get(s.code.as_str()).copied().unwrap_or(0))
+                    .sum(),
+            }
         };
         let (row_orgs, row_kind): (Vec<_>, &str) = match scope {
             AggregateScope::District(_) => (
