@@ -172,8 +172,10 @@ pub async fn import_values(
 pub struct SharedHistoryParams {
     /// 社区代码（不填为本社区）。
     pub community: Option<String>,
-    pub element: String,
-    pub period: String,
+    /// 数据元代码（缺少时 422 `unknown_element`）。
+    pub element: Option<String>,
+    /// 统计期（缺少时 422 `invalid_period`）。
+    pub period: Option<String>,
 }
 
 /// 一个数的填报与更正记录（谁、何时、从多少改为多少、原因），新的在前。
@@ -191,7 +193,12 @@ pub async fn value_history(
         .or_else(|| caller.actor.org.as_ref().map(|o| o.to_string()))
         .unwrap_or_default();
     let rows = app
-        .value_history(&caller.actor, &community, &p.element, &p.period)
+        .value_history(
+            &caller.actor,
+            &community,
+            p.element.as_deref().unwrap_or_default(),
+            p.period.as_deref().unwrap_or_default(),
+        )
         .await?;
     let reg = app.shared_elements().await?;
     Ok(Json(
@@ -294,10 +301,10 @@ pub async fn changes(
 
 #[derive(Deserialize, IntoParams)]
 pub struct SharedValuesParams {
-    /// 数据元代码或名称。
-    pub element: String,
-    /// 统计期，须是该数据元的统计期类型（如按月的写 `2026-11`）。
-    pub period: String,
+    /// 数据元代码或名称（缺少时 422 `unknown_element`）。
+    pub element: Option<String>,
+    /// 统计期，须是该数据元的统计期类型（如按月的写 `2026-11`；缺少时 422 `invalid_period`）。
+    pub period: Option<String>,
     /// 区、街道或社区代码（不填为调用者能看的最大范围）。
     pub org: Option<String>,
 }
@@ -314,8 +321,13 @@ pub async fn element_values(
     ApiQuery(p): ApiQuery<SharedValuesParams>,
 ) -> Result<Json<crate::service::shared_data::feed::ElementValues>, ApiError> {
     Ok(Json(
-        app.element_values(&caller.actor, &p.element, &p.period, p.org.as_deref())
-            .await?,
+        app.element_values(
+            &caller.actor,
+            p.element.as_deref().unwrap_or_default(),
+            p.period.as_deref().unwrap_or_default(),
+            p.org.as_deref(),
+        )
+        .await?,
     ))
 }
 
