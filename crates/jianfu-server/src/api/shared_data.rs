@@ -100,21 +100,31 @@ pub struct SharedEntrySaved {
     pub unchanged: usize,
 }
 
-/// The problems of an entry as one API error: the first one's code, every message.
+/// Every problem the form shows at once, as one API error: the first one's code, every
+/// message (an entry's figures and a ledger record's fields alike).
+fn problems_error<'a>(problems: impl IntoIterator<Item = (&'static str, &'a str)>) -> ApiError {
+    let (mut code, mut messages) = ("invalid_input", Vec::new());
+    for (i, (c, m)) in problems.into_iter().enumerate() {
+        if i == 0 {
+            code = c;
+        }
+        messages.push(m);
+    }
+    ServiceError::Rejected {
+        code,
+        message: messages.join("；"),
+    }
+    .into()
+}
+
 fn entry_answer(r: EntryResult) -> Result<Json<SharedEntrySaved>, ApiError> {
     match r {
         EntryResult::Saved { written, unchanged } => {
             Ok(Json(SharedEntrySaved { written, unchanged }))
         }
-        EntryResult::Problems(ps) => Err(ServiceError::Rejected {
-            code: ps.first().map_or("invalid_input", |p| p.code),
-            message: ps
-                .iter()
-                .map(|p| p.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；"),
-        }
-        .into()),
+        EntryResult::Problems(ps) => Err(problems_error(
+            ps.iter().map(|p| (p.code, p.message.as_str())),
+        )),
     }
 }
 
@@ -386,15 +396,9 @@ pub async fn add_ledger_record(
         .await?
     {
         RecordResult::Saved(id) => Ok((StatusCode::CREATED, Json(LedgerRecordCreated { id }))),
-        RecordResult::Problems(ps) => Err(ServiceError::Rejected {
-            code: ps.first().map_or("invalid_input", |p| p.code),
-            message: ps
-                .iter()
-                .map(|p| p.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；"),
-        }
-        .into()),
+        RecordResult::Problems(ps) => Err(problems_error(
+            ps.iter().map(|p| (p.code, p.message.as_str())),
+        )),
     }
 }
 

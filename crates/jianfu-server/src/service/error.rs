@@ -40,6 +40,14 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// Input refused with its own stable code (HTTP 422).
+    pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Rejected {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::WrongCredentials { .. } => "wrong_credentials",

@@ -173,10 +173,6 @@ pub struct ProposalOutcome {
     pub similar: Vec<SimilarView>,
 }
 
-fn rejected(code: &'static str, message: String) -> ServiceError {
-    ServiceError::Rejected { code, message }
-}
-
 fn similar_view(s: &Similar) -> SimilarView {
     SimilarView {
         code: s.code.clone(),
@@ -253,14 +249,14 @@ impl App {
         let department = actor.org.clone().ok_or(ServiceError::Forbidden)?;
         let name = text_field::line(&input.name, 40, "数据元名称")?;
         if name.is_empty() {
-            return Err(rejected(
+            return Err(ServiceError::rejected(
                 "element_name_required",
                 "请填写数据元名称。".into(),
             ));
         }
         let definition = text_field::paragraph(&input.definition, 500, "定义")?;
         if definition.chars().count() < 8 {
-            return Err(rejected(
+            return Err(ServiceError::rejected(
                 "element_definition_required",
                 "请写清定义（至少 8 个字）：统计谁、截至何时、含不含什么，社区才能填得一致。"
                     .into(),
@@ -268,13 +264,13 @@ impl App {
         }
         let unit = text_field::line(&input.unit, 10, "单位")?;
         if unit.is_empty() {
-            return Err(rejected(
+            return Err(ServiceError::rejected(
                 "element_unit_required",
                 "请填写单位，如 人、户、个。".into(),
             ));
         }
         let value_type = ValueType::parse(&input.value_type).ok_or_else(|| {
-            rejected(
+            ServiceError::rejected(
                 "invalid_value_type",
                 "类型只能是 count（整数计数）或 decimal（数值）。".into(),
             )
@@ -285,13 +281,13 @@ impl App {
             0
         };
         let period = PeriodType::parse(&input.period).ok_or_else(|| {
-            rejected(
+            ServiceError::rejected(
                 "invalid_period_type",
                 "统计期只能是 monthly（按月）、quarterly（按季度）或 yearly（按年）。".into(),
             )
         })?;
         let aggregation = Aggregation::parse(&input.aggregation).ok_or_else(|| {
-            rejected(
+            ServiceError::rejected(
                 "invalid_aggregation",
                 "跨期汇总方式只能是 stock（存量）或 flow（流量）。".into(),
             )
@@ -302,20 +298,23 @@ impl App {
             }
             parse_value(t, value_type, scale)
                 .map(Some)
-                .map_err(|e| rejected("invalid_range", format!("{what}：{e}")))
+                .map_err(|e| ServiceError::rejected("invalid_range", format!("{what}：{e}")))
         };
         let (min, max) = (bound(&input.min, "下限")?, bound(&input.max, "上限")?);
         if let (Some(lo), Some(hi)) = (min, max)
             && lo > hi
         {
-            return Err(rejected("invalid_range", "下限大于上限。".into()));
+            return Err(ServiceError::rejected(
+                "invalid_range",
+                "下限大于上限。".into(),
+            ));
         }
         let legal_basis = text_field::line(&input.legal_basis, 200, "法律依据")?;
         let reason = text_field::paragraph(&input.reason, 1000, "理由")?;
         let registry = self.shared_elements().await?;
         let similar = match overlap(&registry, &name, &definition) {
             Overlap::Duplicate(s) => {
-                return Err(rejected(
+                return Err(ServiceError::rejected(
                     "element_duplicate",
                     format!(
                         "“{name}”与已有的共享数据元“{}”（{}）是同一项：请直接在报表里用它，不要让社区再填一遍。",
@@ -345,7 +344,7 @@ impl App {
             elements: pending,
         };
         if let Overlap::Duplicate(s) = overlap(&waiting, &name, &definition) {
-            return Err(rejected(
+            return Err(ServiceError::rejected(
                 "element_duplicate",
                 format!(
                     "“{name}”与正在审批的新增数据元“{}”（{}）是同一项，请等待其审批结果。",
@@ -417,7 +416,7 @@ impl App {
         };
         let submitted = self.submit_assignment(actor, meta, &request).await?;
         if submitted.status == "refused" {
-            return Err(rejected(
+            return Err(ServiceError::rejected(
                 "element_refused",
                 format!(
                     "准入检查不予准入，申请已存为“不予准入”（{}/{}），理由和要修改之处见该准入事项页；改好后可以重新申请。",

@@ -102,12 +102,8 @@ pub struct TableRow {
     pub cells: Vec<Cell>,
 }
 
-fn rejected(code: &'static str, message: String) -> ServiceError {
-    ServiceError::Rejected { code, message }
-}
-
 fn report_error(e: ReportError) -> ServiceError {
-    rejected(e.code(), e.to_string())
+    ServiceError::rejected(e.code(), e.to_string())
 }
 
 pub(crate) fn columns_of(r: &ReportDefinitionRow) -> Vec<Column> {
@@ -173,7 +169,10 @@ impl App {
         let department = actor.org.clone().ok_or(ServiceError::Forbidden)?;
         let title = text_field::line(&input.title, 100, "报表名称")?;
         if title.is_empty() {
-            return Err(rejected("report_title_required", "请填写报表名称。".into()));
+            return Err(ServiceError::rejected(
+                "report_title_required",
+                "请填写报表名称。".into(),
+            ));
         }
         let replaces = text_field::line(&input.replaces, 100, "替代的报表")?;
         let reg = self.shared_elements().await?;
@@ -186,7 +185,7 @@ impl App {
                 continue; // an empty line of the form
             }
             let func = Func::parse(&c.func).ok_or_else(|| {
-                rejected(
+                ServiceError::rejected(
                     "invalid_func",
                     format!("第 {n} 列的汇总方式只能是 sum、count、average、latest、ratio。"),
                 )
@@ -318,7 +317,7 @@ impl App {
             let Some(e) = reg.get(&code) else { continue };
             let w = period
                 .window_for(&e.name, e.period)
-                .map_err(|err| rejected(err.code(), err.to_string()))?;
+                .map_err(|err| ServiceError::rejected(err.code(), err.to_string()))?;
             windows.entry(w).or_default().push(code);
         }
         let q = AggregateQuery {
