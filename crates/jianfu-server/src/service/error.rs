@@ -41,11 +41,8 @@ pub enum ServiceError {
 
 impl ServiceError {
     /// Input refused with its own stable code (HTTP 422).
-    pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Rejected {
-            code,
-            message: message.into(),
-        }
+    pub fn rejected(code: &'static str, message: String) -> Self {
+        Self::Rejected { code, message }
     }
 
     pub fn code(&self) -> &'static str {
