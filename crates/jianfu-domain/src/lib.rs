@@ -6,6 +6,7 @@ pub mod audit_chain;
 pub mod certificate;
 pub mod citation;
 pub mod clock;
+pub mod deliberation;
 pub mod evaluation;
 pub mod gate;
 pub mod inventory;
@@ -30,6 +31,7 @@ pub mod text;
 pub mod username;
 pub mod verify_limit;
 pub mod violation;
+pub mod volunteer;
 
 pub use citation::Citation;
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -83,6 +83,29 @@ pub enum Permission {
     DefineReports,
     /// Read shared data reports, element values and the burden figures within the account's scope.
     ViewSharedData,
+    /// Propose topics for deliberation and support others' (居民、社区; 三(五) 议事协商).
+    ProposeTopics,
+    /// Run one's own community's deliberation: accept or decline topics, meetings and their
+    /// notices, attendance, in-room tallies, minutes, carrying out, requests to departments, the
+    /// household roster (社区工作者、书记).
+    RunDeliberation,
+    /// Sign the minutes off as chair; after that they never change (书记/主任).
+    SignMinutes,
+    /// Vote online in one's own community's meetings, and say whether a decision was carried out
+    /// (居民).
+    VoteOnline,
+    /// Answer deliberation requests addressed to one's own department or street.
+    AnswerDeliberationRequests,
+    /// See every department's answers to deliberation requests district-wide: received,
+    /// answered, average working days, pending and the oldest pending one (督查、区社会办).
+    /// A department sees its own row through `AnswerDeliberationRequests`.
+    ViewDeliberationFigures,
+    /// Register oneself as a volunteer, sign up for and cancel activities, see one's own record
+    /// and ask for a free record certificate (居民; 三(五) 志愿服务).
+    RegisterVolunteer,
+    /// Run one's own community's volunteers: confirm registrations, post activities, record who
+    /// came and for how long, issue record certificates (社区工作者、书记).
+    ManageVolunteers,
 }
 
 pub fn grants(role: Role) -> &'static [Permission] {
@@ -91,7 +114,13 @@ pub fn grants(role: Role) -> &'static [Permission] {
         Role::SystemAdmin => &[ViewOrgs, ViewUsers, ManageUsers, ManageApiTokens],
         Role::SecurityAdmin => &[ViewOrgs, ViewUsers, ManageCredentials, ManageRoles],
         Role::AuditAdmin => &[ViewOrgs, ReadAudit],
-        Role::Resident => &[ViewOrgs, ApplyCertificate],
+        Role::Resident => &[
+            ViewOrgs,
+            ApplyCertificate,
+            ProposeTopics,
+            VoteOnline,
+            RegisterVolunteer,
+        ],
         Role::CommunityWorker => &[
             ViewOrgs,
             ViewAssignments,
@@ -103,6 +132,9 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewSurveyResults,
             EnterSharedData,
             ViewSharedData,
+            ProposeTopics,
+            RunDeliberation,
+            ManageVolunteers,
         ],
         Role::CommunityDirector => &[
             ViewOrgs,
@@ -117,6 +149,10 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewSurveyResults,
             EnterSharedData,
             ViewSharedData,
+            ProposeTopics,
+            RunDeliberation,
+            SignMinutes,
+            ManageVolunteers,
         ],
         Role::StreetOfficer => &[
             ViewOrgs,
@@ -132,6 +168,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             NominateCommunities,
             DefineReports,
             ViewSharedData,
+            AnswerDeliberationRequests,
         ],
         Role::DepartmentClerk => &[
             ViewOrgs,
@@ -142,6 +179,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             RegisterEvaluations,
             DefineReports,
             ViewSharedData,
+            AnswerDeliberationRequests,
         ],
         Role::DistrictApprover => &[
             ViewOrgs,
@@ -155,6 +193,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewSurveyResults,
             RunComprehensiveEvaluation,
             ViewSharedData,
+            ViewDeliberationFigures,
         ],
         Role::Supervisor => &[
             ViewOrgs,
@@ -164,6 +203,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewInventory,
             ViewSurveyResults,
             ViewSharedData,
+            ViewDeliberationFigures,
         ],
     }
 }
@@ -277,9 +317,44 @@ mod tests {
             EnterSharedData,
             DefineReports,
             ViewSharedData,
+            ProposeTopics,
+            RunDeliberation,
+            SignMinutes,
+            VoteOnline,
+            AnswerDeliberationRequests,
+            ViewDeliberationFigures,
+            RegisterVolunteer,
+            ManageVolunteers,
         ];
         for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
             assert!(business.iter().all(|p| !allows(&[r], *p)), "{r}");
+        }
+    }
+
+    /// Residents propose and vote; their committee runs the meetings and only the director
+    /// (chair) signs minutes; departments answer requests and never run a community's meetings.
+    #[test]
+    fn residents_vote_committees_run_departments_answer() {
+        for r in Role::ALL {
+            let community = matches!(r, Role::CommunityWorker | Role::CommunityDirector);
+            assert_eq!(allows(&[r], RunDeliberation), community, "{r}");
+            assert_eq!(allows(&[r], VoteOnline), r == Role::Resident, "{r}");
+            assert_eq!(
+                allows(&[r], SignMinutes),
+                r == Role::CommunityDirector,
+                "{r}"
+            );
+        }
+        assert!(allows(&[Role::Resident], ProposeTopics));
+        assert!(allows(&[Role::DepartmentClerk], AnswerDeliberationRequests));
+        assert!(!allows(&[Role::Resident], AnswerDeliberationRequests));
+        // Only the supervisors see every department's answer figures.
+        for r in Role::ALL {
+            assert_eq!(
+                allows(&[r], ViewDeliberationFigures),
+                matches!(r, Role::Supervisor | Role::DistrictApprover),
+                "{r}"
+            );
         }
     }
 
@@ -349,5 +424,19 @@ mod tests {
         // Communities are evaluated; they do not register evaluations.
         assert!(!allows(&[Role::CommunityWorker], RegisterEvaluations));
         assert!(allows(&[Role::DepartmentClerk], RegisterEvaluations));
+    }
+
+    /// Residents register and sign up; only the community runs its volunteers (条例 §41: the
+    /// 居委会 recruits and records, 办法 §26).
+    #[test]
+    fn residents_volunteer_and_communities_record() {
+        for r in Role::ALL {
+            assert_eq!(allows(&[r], RegisterVolunteer), r == Role::Resident, "{r}");
+            assert_eq!(
+                allows(&[r], ManageVolunteers),
+                matches!(r, Role::CommunityWorker | Role::CommunityDirector),
+                "{r}"
+            );
+        }
     }
 }

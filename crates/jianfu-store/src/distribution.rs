@@ -195,6 +195,78 @@ pub const PLACEMENTS: &[TablePlacement] = &[
     ),
     t("ledger_records", Distributed("community"), "电子台账按社区"),
     t(
+        "resident_households",
+        Distributed("community"),
+        "议事协商：社区登记的居民门牌（按户投票），按社区",
+    ),
+    t(
+        "delib_topics",
+        Distributed("community"),
+        "议事协商的议题按社区",
+    ),
+    t("delib_supports", Distributed("community"), "附议与议题同置"),
+    t("delib_meetings", Distributed("community"), "会议按社区"),
+    t(
+        "delib_motions",
+        Distributed("community"),
+        "会议的表决事项与会议同置",
+    ),
+    t(
+        "delib_votes",
+        Distributed("community"),
+        "网上投票按社区；(社区, 会议, 投票人键) 唯一，一人（一户）一票",
+    ),
+    t(
+        "delib_voices",
+        Distributed("community"),
+        "会议记录的每条发言与会议同置",
+    ),
+    t(
+        "delib_actions",
+        Distributed("community"),
+        "决定的落实事项按社区",
+    ),
+    t(
+        "delib_progress",
+        Distributed("community"),
+        "落实进展与落实事项同置",
+    ),
+    t(
+        "delib_feedback",
+        Distributed("community"),
+        "居民对落实情况的反馈按社区",
+    ),
+    t(
+        "delib_requests",
+        Distributed("community"),
+        "社区请部门办理的协商决定按提出的社区；部门按 department 列跨分片查询",
+    ),
+    t(
+        "volunteers",
+        Distributed("community_code"),
+        "志愿者按登记社区；唯一键 (community_code, user_id) 含分布列",
+    ),
+    t(
+        "volunteer_activities",
+        Distributed("community_code"),
+        "志愿服务活动按社区；报名在同一分片上占名额",
+    ),
+    t(
+        "volunteer_signups",
+        Distributed("community_code"),
+        "报名与服务时间与活动同置，占名额和写报名同一事务",
+    ),
+    t(
+        "volunteer_certificates",
+        Distributed("community_code"),
+        "志愿服务记录证明按出具社区；编号里含社区代码，与用印登记簿同置",
+    ),
+    t(
+        "volunteer_certificate_counters",
+        Distributed("community_code"),
+        "志愿服务记录证明编号每个社区每年连续，计数器在本社区的分片上",
+    ),
+    t(
         "certificate_applications",
         Distributed("community_code"),
         "证明申请按受理社区",

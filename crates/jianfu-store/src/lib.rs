@@ -12,6 +12,7 @@ mod catalog_store;
 mod certificate_store;
 mod comprehensive_store;
 mod credential_store;
+mod deliberation_store;
 pub mod distribution;
 mod error;
 mod evaluation_store;
@@ -32,6 +33,7 @@ mod store;
 mod survey_store;
 mod url;
 mod violation_store;
+mod volunteer_store;
 
 pub use assignment_store::{
     Admission, AssignmentEvent, AssignmentListed, AssignmentRow, AssignmentScope, AssignmentStore,
@@ -46,6 +48,11 @@ pub use certificate_store::{
 };
 pub use comprehensive_store::{ComprehensiveStore, CycleRow, NominationRow, ScoreWrite};
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
+pub use deliberation_store::{
+    ActionRow, BallotOutcome, BallotWrite, DelibRequestRow, DeliberationStore, HouseholdRow,
+    RequestTallyRow,
+    MeetingRow, MotionResult, MotionRow, ProgressRow, TopicRow, VoiceRow,
+};
 pub use error::StoreError;
 pub use evaluation_store::{EvaluationFilter, EvaluationRow, EvaluationStore};
 pub use inventory_store::{
@@ -75,6 +82,10 @@ pub use url::DatabaseUrl;
 pub use violation_store::{
     DepartmentCount, EvidenceMeta, EvidenceRow, ViolationDecision, ViolationFilter, ViolationRow,
     ViolationStore,
+};
+pub use volunteer_store::{
+    ActivityRow, CancelOutcome, HoursWrite, ServiceRecordRow, SignUpOutcome, SignupRow,
+    VolunteerCertificateRow, VolunteerRow, VolunteerStore,
 };
 
 use std::sync::Arc;

@@ -19,6 +19,8 @@ pub trait Store:
     + crate::InventoryStore
     + crate::EvaluationStore
     + crate::SurveyStore
+    + crate::DeliberationStore
+    + crate::VolunteerStore
     + crate::SharedDataStore
     + crate::ComprehensiveStore
     + crate::NoticeStore
@@ -38,6 +40,8 @@ impl<T> Store for T where
         + crate::InventoryStore
         + crate::EvaluationStore
         + crate::SurveyStore
+        + crate::DeliberationStore
+        + crate::VolunteerStore
         + crate::SharedDataStore
         + crate::ComprehensiveStore
         + crate::NoticeStore

@@ -692,6 +692,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         if let Err(e) = app.load_demo_shared_data(&RequestMeta::console()).await {
             eprintln!("演示共享数据未能载入：{e}");
         }
+        if let Err(e) = app.load_demo_volunteers(&RequestMeta::console()).await {
+            eprintln!("演示志愿服务未能载入：{e}");
+        }
+        match app.load_demo_deliberation(&RequestMeta::console()).await {
+            Ok(()) => {
+                println!("演示议事协商：公开页 /public/deliberation/110115001901（无需登录）")
+            }
+            Err(e) => eprintln!("演示议事协商未能载入：{e}"),
+        }
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

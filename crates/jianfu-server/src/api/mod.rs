@@ -8,6 +8,7 @@ pub mod auth;
 pub mod catalog;
 pub mod certificates;
 pub mod comprehensive;
+pub mod deliberation;
 pub mod evaluations;
 pub mod extract;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod shared_data;
 pub mod surveys;
 pub mod tokens;
 pub mod violations;
+pub mod volunteers;
 
 use crate::App;
 use utoipa::OpenApi;
@@ -44,8 +46,10 @@ use utoipa_axum::routes;
          (name = "evaluations", description = "考核评比登记：保留与取消的活动及理由（查询公开）"),
          (name = "shared_data", description = "一表通：共享数据元、社区一次填报、部门报表从共享数据生成、变化订阅（三(二)、三(六)）"),
          (name = "inventory", description = "负担台账清理：登记、清理、街道确认、主管单位答复、清理前后的数字"),
+         (name = "deliberation", description = "议事协商：议题、会议通知、法定人数与多数、网上投票（一人或一户一票）、会议记录、决定的落实与反馈、请部门办理（三(五)）"),
          (name = "surveys", description = "居民满意度调查：问卷、入户码、匿名答卷（公开）与结果"),
          (name = "comprehensive", description = "社区工作综合考评：年度方案、街道自荐申报、评分与公布（公布后公开）"),
+         (name = "volunteers", description = "志愿服务：志愿者登记（实名、同意、未成年人的监护人同意）、活动与报名（不超员）、服务时间记录、志愿服务记录证明（无偿）与公开核验；活动列表公开、不含志愿者姓名"),
          (name = "certificates", description = "居民证明：申请、核实、用印审批、出具、作废与公开核验"),
          (name = "seal", description = "用印登记：签名检查点、包含证明、用印记录"),
          (name = "notices", description = "站内通知"),
@@ -87,10 +91,12 @@ pub fn routes() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .merge(evaluations::routes())
         .merge(shared_data::routes())
         .merge(surveys::routes())
+        .merge(deliberation::routes())
         .merge(comprehensive::routes())
         .merge(seal::routes())
         .merge(audit::routes())
         .merge(certificates::routes())
+        .merge(volunteers::routes())
         .split_for_parts();
     // After every route is in: the rules shared by every operation (openapi_rules.rs).
     utoipa::Modify::modify(&openapi_rules::StandardRules, &mut doc);

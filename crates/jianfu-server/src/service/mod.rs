@@ -13,6 +13,7 @@ pub mod certificate_drafts;
 pub mod certificates;
 pub mod comprehensive;
 pub mod dashboard;
+pub mod deliberation;
 pub mod demo;
 pub mod demo_certificates;
 pub mod error;
@@ -36,6 +37,7 @@ pub mod surveys;
 pub mod text_field;
 pub mod tokens;
 pub mod violations;
+pub mod volunteers;
 
 pub use error::ServiceError;
 
@@ -93,6 +95,9 @@ pub struct AppParts {
     pub element_register: Arc<jianfu_domain::shared_data::ElementRegistry>,
     /// Shared data entries being written now (see `shared_data/feed.rs`).
     pub data_writes: Arc<shared_data::feed::InFlight>,
+    /// Online ballots arriving together, written one group per transaction (see
+    /// `deliberation/votes.rs`).
+    pub ballot_intake: Arc<deliberation::BallotIntake>,
 }
 
 /// A short random id: eight Crockford base32 characters (40 random bits), for things people
@@ -126,6 +131,7 @@ impl App {
             survey_code_limiter: Arc::default(),
             element_register,
             data_writes: Arc::default(),
+            ballot_intake: Arc::default(),
         }))
     }
 

@@ -14,6 +14,7 @@ pub mod certificates;
 pub mod chart;
 pub mod comprehensive;
 pub mod confirm;
+pub mod deliberation;
 pub mod evaluations;
 pub mod home;
 pub mod inventory;
@@ -29,6 +30,7 @@ pub mod surveys;
 pub mod tokens;
 pub mod users;
 pub mod violations;
+pub mod volunteers;
 
 use crate::App;
 use crate::http::cookies;
@@ -61,9 +63,11 @@ pub fn routes() -> Router<App> {
         .merge(evaluations::routes())
         .merge(shared_data::routes())
         .merge(surveys::routes())
+        .merge(deliberation::routes())
         .merge(comprehensive::routes())
         .merge(seal::routes())
         .merge(certificates::routes())
+        .merge(volunteers::routes())
 }
 
 /// One entry of the top navigation.
@@ -170,6 +174,18 @@ impl PageContext {
                     || a.may(Permission::ViewSurveyResults),
             ),
             ("/shared-data", "一表通", a.may(Permission::ViewSharedData)),
+            (
+                "/deliberation",
+                "议事协商",
+                a.may(Permission::ProposeTopics)
+                    || a.may(Permission::RunDeliberation)
+                    || a.may(Permission::AnswerDeliberationRequests),
+            ),
+            (
+                "/deliberation/departments",
+                "部门答复",
+                a.may(Permission::ViewDeliberationFigures),
+            ),
             ("/funding", "经费台账", a.may(Permission::ViewAssignments)),
             ("/seal", "用印登记", a.may(Permission::ViewSealLog)),
             (
@@ -180,6 +196,11 @@ impl PageContext {
                     "我的证明申请"
                 },
                 a.may(Permission::HandleCertificates) || a.may(Permission::ApplyCertificate),
+            ),
+            (
+                "/volunteers",
+                "志愿服务",
+                a.may(Permission::RegisterVolunteer) || a.may(Permission::ManageVolunteers),
             ),
             ("/verify", "证明核验", true),
             ("/notices", "通知", true),

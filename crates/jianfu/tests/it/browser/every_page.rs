@@ -79,6 +79,47 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         .load_demo_shared_data(&jianfu_server::service::RequestMeta::console())
         .await
         .expect("demo shared data");
+    server
+        .app
+        .load_demo_volunteers(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo volunteers");
+    server
+        .app
+        .load_demo_deliberation(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo deliberation");
+    let deliberation = json_ok(
+        reqwest::Client::new()
+            .get(server.url("/api/v1/public/deliberation/110115001901"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let delib_meeting_id = deliberation["meetings"][0]["id"]
+        .as_str()
+        .expect("a demo meeting")
+        .to_string();
+    let delib_public_meeting =
+        format!("/public/deliberation/110115001901/meetings/{delib_meeting_id}");
+    let delib_meeting = format!("/deliberation/meetings/{delib_meeting_id}");
+    let volunteer_activities = json_ok(
+        reqwest::Client::new()
+            .get(server.url("/api/v1/volunteer-activities/110115001901"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let volunteer_activity = format!(
+        "/volunteers/activities/110115001901/{}",
+        volunteer_activities[0]["id"]
+            .as_str()
+            .expect("a demo activity")
+    );
     // The link as printed: the page's path after the host.
     let answer_page = links[0]
         .split(' ')
@@ -148,6 +189,11 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
         "/comprehensive/2025",
         "/comprehensive/2025/110115001901",
         "/comprehensive/2025/print",
+        "/public/volunteers/110115001901",
+        "/verify/volunteer",
+        volunteer_activity.as_str(),
+        "/public/deliberation/110115001901",
+        delib_public_meeting.as_str(),
     ] {
         b.goto(&server.url(path)).await;
         b.look(&name_of("public", path)).await;
@@ -202,6 +248,17 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
                 "/shared-data/ledgers",
                 "/shared-data/elements",
                 "/shared-data/history?element=SD001&period=2026-10",
+                "/volunteers/activities/new",
+                volunteer_activity.as_str(),
+                delib_meeting.as_str(),
+            ][..],
+        ),
+        (
+            "jumin",
+            &[
+                "/volunteers/register",
+                volunteer_activity.as_str(),
+                delib_public_meeting.as_str(),
             ][..],
         ),
         (
@@ -279,6 +336,11 @@ async fn public_pages_in_large_text_at_phone_width() {
         .load_demo_comprehensive(&meta)
         .await
         .expect("demo comprehensive evaluation");
+    server
+        .app
+        .load_demo_volunteers(&meta)
+        .await
+        .expect("demo volunteers");
     let (url, code) = links[0].split_once(' ').expect("link and code");
     let answer_page = &url[url.find("/s/").expect("a survey path")..];
 
@@ -299,6 +361,8 @@ async fn public_pages_in_large_text_at_phone_width() {
         "/comprehensive/2025",
         "/comprehensive/2025/110115001901",
         "/evaluations",
+        "/public/volunteers/110115001901",
+        "/verify/volunteer",
     ] {
         b.goto(&server.url(path)).await;
         b.look(&format!("large-{}", name_of("public", path))).await;

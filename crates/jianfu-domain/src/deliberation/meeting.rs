@@ -1,0 +1,357 @@
+//! Meetings: the residents' meeting, the representatives' meeting and the deliberation meeting
+//! (议事协商会). A meeting is drafted, its notice published at least the data file's number of
+//! days ahead with the material, opened, and closed; it may decide only with its quorum present,
+//! and a motion passes with the majority of those present (both from the data file).
+
+use super::rules::{MeetingRules, Share};
+use super::{OPINION_2015, Refusal};
+use crate::Citation;
+use serde::Serialize;
+use time::Date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingKind {
+    ResidentsMeeting,
+    RepresentativesMeeting,
+    Deliberation,
+}
+
+impl MeetingKind {
+    pub const ALL: [MeetingKind; 3] = [
+        MeetingKind::ResidentsMeeting,
+        MeetingKind::RepresentativesMeeting,
+        MeetingKind::Deliberation,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingKind::ResidentsMeeting => "residents_meeting",
+            MeetingKind::RepresentativesMeeting => "representatives_meeting",
+            MeetingKind::Deliberation => "deliberation",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            MeetingKind::ResidentsMeeting => "居民会议",
+            MeetingKind::RepresentativesMeeting => "居民代表会议",
+            MeetingKind::Deliberation => "议事协商会",
+        }
+    }
+}
+
+/// Who takes part (三、确定协商主体).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantCategory {
+    Residents,
+    Representatives,
+    PropertyCompany,
+    OwnersCommittee,
+    LocalUnits,
+    Department,
+}
+
+impl ParticipantCategory {
+    pub const ALL: [ParticipantCategory; 6] = [
+        ParticipantCategory::Residents,
+        ParticipantCategory::Representatives,
+        ParticipantCategory::PropertyCompany,
+        ParticipantCategory::OwnersCommittee,
+        ParticipantCategory::LocalUnits,
+        ParticipantCategory::Department,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParticipantCategory::Residents => "residents",
+            ParticipantCategory::Representatives => "representatives",
+            ParticipantCategory::PropertyCompany => "property_company",
+            ParticipantCategory::OwnersCommittee => "owners_committee",
+            ParticipantCategory::LocalUnits => "local_units",
+            ParticipantCategory::Department => "department",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ParticipantCategory::Residents => "居民",
+            ParticipantCategory::Representatives => "居民代表",
+            ParticipantCategory::PropertyCompany => "物业服务企业",
+            ParticipantCategory::OwnersCommittee => "业主委员会",
+            ParticipantCategory::LocalUnits => "驻区单位",
+            ParticipantCategory::Department => "相关职能部门",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingState {
+    Draft,
+    Noticed,
+    Open,
+    Closed,
+}
+
+impl MeetingState {
+    pub const ALL: [MeetingState; 4] = [
+        MeetingState::Draft,
+        MeetingState::Noticed,
+        MeetingState::Open,
+        MeetingState::Closed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingState::Draft => "draft",
+            MeetingState::Noticed => "noticed",
+            MeetingState::Open => "open",
+            MeetingState::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            MeetingState::Draft => "筹备中",
+            MeetingState::Noticed => "已发布通知",
+            MeetingState::Open => "进行中",
+            MeetingState::Closed => "已结束",
+        }
+    }
+}
+
+/// The participants must be told about the meeting and its material in advance.
+pub const NOTICE: Citation = Citation {
+    document: OPINION_2015,
+    clause: "五、规范协商程序（2）通过多种方式，向参与协商的各类主体提前通报协商内容和相关信息",
+};
+
+/// The next state, or why not: draft → noticed → open → closed, one step at a time.
+pub fn transition(from: MeetingState, to: MeetingState) -> Result<MeetingState, Refusal> {
+    use MeetingState::*;
+    match (from, to) {
+        (Draft, Noticed) | (Noticed, Open) | (Open, Closed) => Ok(to),
+        (Draft, Open) => Err(Refusal::new(
+            "notice_not_published",
+            "会议通知还没有发布，不能开会。",
+        )
+        .citing(NOTICE)),
+        _ => Err(Refusal::new(
+            "meeting_wrong_state",
+            format!("会议目前为“{}”，不能这样处理。", from.label_zh()),
+        )),
+    }
+}
+
+/// The notice is published on `today` for a meeting held on `held_on`: at least the data file's
+/// number of days ahead, and with material.
+pub fn check_notice(
+    rules: &MeetingRules,
+    today: Date,
+    held_on: Date,
+    material: &str,
+) -> Result<(), Refusal> {
+    if material.trim().is_empty() {
+        return Err(Refusal::new(
+            "material_missing",
+            "发布通知前请填写会议材料（议题的情况和相关信息），随通知一并公开。",
+        )
+        .cited(&rules.notice.basis));
+    }
+    let days = (held_on - today).whole_days();
+    if days < rules.notice.min_days {
+        return Err(Refusal::new(
+            "notice_too_late",
+            format!(
+                "会议通知至少要提前 {} 天发布；会议定在 {held_on}，今天发布只提前了 {} 天，请改期。",
+                rules.notice.min_days,
+                days.max(0)
+            ),
+        )
+        .cited(&rules.notice.basis));
+    }
+    Ok(())
+}
+
+/// Whether `present` of `base` (those entitled to attend: residents over 18, households, or
+/// group representatives) meet the kind's quorum.
+pub fn check_quorum(
+    rules: &MeetingRules,
+    kind: MeetingKind,
+    base: u64,
+    present: u64,
+) -> Result<(), Refusal> {
+    let q: &Share = &rules.kind(kind).quorum;
+    if present > base && base > 0 {
+        return Err(Refusal::new(
+            "attendance_exceeds_base",
+            format!("出席人数 {present} 超过了应到人数 {base}。"),
+        ));
+    }
+    if present == 0 || !q.met(present, base) {
+        return Err(Refusal::new(
+            "below_quorum",
+            format!(
+                "{}应到 {base}，实到 {present}，未达到{}出席（至少 {} ），不能作出决定。",
+                kind.label_zh(),
+                q.describe(),
+                q.smallest(base).max(1)
+            ),
+        )
+        .cited(&q.basis));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    NotPassed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::NotPassed => "not_passed",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Outcome::Passed => "通过",
+            Outcome::NotPassed => "未通过",
+        }
+    }
+}
+
+/// The outcome of one motion: passed when those for meet the majority of those present (not of
+/// those who voted: 出席人的过半数). The votes cannot exceed the attendance.
+pub fn outcome(
+    rules: &MeetingRules,
+    kind: MeetingKind,
+    present: u64,
+    votes_for: u64,
+    against: u64,
+    abstain: u64,
+) -> Result<Outcome, Refusal> {
+    super::vote::check_tally(present, votes_for, against, abstain)?;
+    let m = &rules.kind(kind).majority;
+    Ok(if m.met(votes_for, present) {
+        Outcome::Passed
+    } else {
+        Outcome::NotPassed
+    })
+}
+
+/// A topic reserved to the residents (or their representatives) cannot be decided by another
+/// kind of meeting.
+pub fn check_reserved(
+    rules: &MeetingRules,
+    kind: MeetingKind,
+    matter: Option<&str>,
+) -> Result<(), Refusal> {
+    let Some(m) = matter.and_then(|k| rules.reserved(k)) else {
+        return Ok(());
+    };
+    if m.decided_by.iter().any(|k| k == kind.as_str()) {
+        return Ok(());
+    }
+    let who: Vec<&str> = m
+        .decided_by
+        .iter()
+        .filter_map(|k| MeetingKind::parse(k))
+        .map(|k| k.label_zh())
+        .collect();
+    Err(Refusal::new(
+        "reserved_for_residents",
+        format!(
+            "“{}”须由{}讨论决定，不能列入{}的议程。",
+            m.name,
+            who.join("或"),
+            kind.label_zh()
+        ),
+    )
+    .cited(&m.basis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deliberation::rules;
+    use time::macros::date;
+
+    #[test]
+    fn quorum_is_more_than_half_of_the_base() {
+        let r = rules();
+        let k = MeetingKind::ResidentsMeeting;
+        let e = check_quorum(r, k, 100, 50).unwrap_err();
+        assert_eq!(e.code, "below_quorum");
+        assert!(e.explained().contains("第九条"));
+        assert!(check_quorum(r, k, 100, 51).is_ok());
+        assert_eq!(check_quorum(r, k, 10, 0).unwrap_err().code, "below_quorum");
+        assert_eq!(
+            check_quorum(r, k, 10, 11).unwrap_err().code,
+            "attendance_exceeds_base"
+        );
+        // A deliberation meeting has no legal quorum, but somebody must be there.
+        assert!(check_quorum(r, MeetingKind::Deliberation, 100, 3).is_ok());
+    }
+
+    #[test]
+    fn majority_is_of_those_present_not_of_votes_cast() {
+        let r = rules();
+        let k = MeetingKind::ResidentsMeeting;
+        // 60 present, 30 for, 10 against, 20 abstain: 30 is not more than half of 60.
+        assert_eq!(outcome(r, k, 60, 30, 10, 20), Ok(Outcome::NotPassed));
+        assert_eq!(outcome(r, k, 60, 31, 29, 0), Ok(Outcome::Passed));
+        assert_eq!(
+            outcome(r, k, 60, 40, 30, 0).unwrap_err().code,
+            "tally_exceeds_attendance"
+        );
+    }
+
+    #[test]
+    fn notice_must_come_early_enough_and_carry_material() {
+        let r = rules();
+        let today = date!(2026 - 11 - 28);
+        let min = r.notice.min_days;
+        assert!(check_notice(r, today, today + time::Duration::days(min), "材料").is_ok());
+        let e = check_notice(r, today, today + time::Duration::days(min - 1), "材料").unwrap_err();
+        assert_eq!(e.code, "notice_too_late");
+        assert_eq!(
+            check_notice(r, today, today + time::Duration::days(30), " ")
+                .unwrap_err()
+                .code,
+            "material_missing"
+        );
+    }
+
+    #[test]
+    fn states_move_one_step_at_a_time() {
+        use MeetingState::*;
+        assert_eq!(transition(Draft, Noticed), Ok(Noticed));
+        assert_eq!(
+            transition(Draft, Open).unwrap_err().code,
+            "notice_not_published"
+        );
+        assert_eq!(
+            transition(Closed, Open).unwrap_err().code,
+            "meeting_wrong_state"
+        );
+    }
+
+    #[test]
+    fn reserved_matters_go_to_the_residents() {
+        let r = rules();
+        let e = check_reserved(r, MeetingKind::Deliberation, Some("common_interest")).unwrap_err();
+        assert_eq!(e.code, "reserved_for_residents");
+        assert!(check_reserved(r, MeetingKind::ResidentsMeeting, Some("common_interest")).is_ok());
+        assert!(check_reserved(r, MeetingKind::Deliberation, None).is_ok());
+    }
+}

@@ -1,0 +1,179 @@
+//! The numbers of the residents' meeting, the representatives' meeting and the deliberation
+//! meeting, read from the versioned data file `data/self_governance/meeting_rules.toml`: quorum and
+//! majority as fractions, the notice period, the matters only the residents decide. Each number
+//! carries its citation in the file; nothing here hard-codes them.
+
+use super::MeetingKind;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+pub const SHIPPED_RULES_TOML: &str =
+    include_str!("../../../../data/self_governance/meeting_rules.toml");
+
+/// A citation read from the data file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cited {
+    pub document: String,
+    pub clause: String,
+}
+
+/// "More than" (`strict`, 过半数) or "at least" (以上) `numerator/denominator` of a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    pub numerator: u64,
+    pub denominator: u64,
+    pub strict: bool,
+    #[serde(flatten)]
+    pub basis: Cited,
+}
+
+impl Share {
+    /// Whether `part` of `whole` meets the share. A zero share with `strict = false` always holds.
+    pub fn met(&self, part: u64, whole: u64) -> bool {
+        let l = u128::from(part) * u128::from(self.denominator);
+        let r = u128::from(self.numerator) * u128::from(whole);
+        if self.strict { l > r } else { l >= r }
+    }
+    /// The smallest part that meets the share.
+    pub fn smallest(&self, whole: u64) -> u64 {
+        (0..=whole)
+            .find(|p| self.met(*p, whole))
+            .unwrap_or(whole + 1)
+    }
+    pub fn describe(&self) -> String {
+        if self.numerator == 0 {
+            return "不设比例".into();
+        }
+        let frac = if self.numerator * 2 == self.denominator {
+            "半数".to_string()
+        } else {
+            format!("{}分之{}", self.denominator, self.numerator)
+        };
+        if self.strict {
+            format!("过{frac}")
+        } else {
+            format!("{frac}以上")
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindRule {
+    pub kind: String,
+    pub name: String,
+    pub quorum: Share,
+    pub majority: Share,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeRule {
+    pub min_days: i64,
+    #[serde(flatten)]
+    pub basis: Cited,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservedMatter {
+    pub key: String,
+    pub name: String,
+    pub decided_by: Vec<String>,
+    #[serde(flatten)]
+    pub basis: Cited,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingRules {
+    pub version: String,
+    pub notice: NoticeRule,
+    pub kinds: Vec<KindRule>,
+    #[serde(default)]
+    pub reserved: Vec<ReservedMatter>,
+    pub publicity: Cited,
+}
+
+impl MeetingRules {
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let r: MeetingRules = toml::from_str(text).map_err(|e| e.to_string())?;
+        for k in MeetingKind::ALL {
+            if !r.kinds.iter().any(|x| x.kind == k.as_str()) {
+                return Err(format!("缺少会议类型 {} 的规则", k.as_str()));
+            }
+        }
+        for x in &r.kinds {
+            for s in [&x.quorum, &x.majority] {
+                if s.denominator == 0 || s.numerator > s.denominator {
+                    return Err(format!("{} 的比例不对", x.kind));
+                }
+                if s.basis.document.trim().is_empty() || s.basis.clause.trim().is_empty() {
+                    return Err(format!("{} 的比例没有写依据", x.kind));
+                }
+            }
+        }
+        for m in &r.reserved {
+            if m.decided_by.iter().any(|k| MeetingKind::parse(k).is_none()) {
+                return Err(format!("事项 {} 的会议类型不对", m.key));
+            }
+        }
+        if r.notice.min_days < 0 {
+            return Err("通知天数不能为负".into());
+        }
+        Ok(r)
+    }
+
+    pub fn kind(&self, k: MeetingKind) -> &KindRule {
+        // from_toml checked every kind is present.
+        self.kinds
+            .iter()
+            .find(|x| x.kind == k.as_str())
+            .unwrap_or(&self.kinds[0])
+    }
+
+    pub fn reserved(&self, key: &str) -> Option<&ReservedMatter> {
+        self.reserved.iter().find(|m| m.key == key)
+    }
+}
+
+/// The shipped rules, parsed once (checked by the test below; the file is compiled in).
+pub fn rules() -> &'static MeetingRules {
+    static RULES: OnceLock<MeetingRules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        MeetingRules::from_toml(SHIPPED_RULES_TOML).expect("meeting_rules.toml is checked by tests")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_rules_parse_and_cite_every_number() {
+        let r = MeetingRules::from_toml(SHIPPED_RULES_TOML).unwrap();
+        assert!(r.notice.min_days >= 1);
+        assert!(!r.notice.basis.document.is_empty());
+        for k in MeetingKind::ALL {
+            let x = r.kind(k);
+            assert!(!x.majority.basis.clause.is_empty());
+        }
+        assert!(r.reserved("common_interest").is_some());
+    }
+
+    #[test]
+    fn more_than_half_is_strict() {
+        let half = rules().kind(MeetingKind::ResidentsMeeting).quorum.clone();
+        assert!(!half.met(50, 100));
+        assert!(half.met(51, 100));
+        assert_eq!(half.smallest(100), 51);
+        assert_eq!(half.smallest(7), 4);
+        assert_eq!(half.describe(), "过半数");
+    }
+
+    #[test]
+    fn a_rule_without_its_citation_is_refused() {
+        let bad = SHIPPED_RULES_TOML.replacen(
+            "clause = \"第九条第三款：居民会议必须有",
+            "clause = \"\"\nignored = \"",
+            1,
+        );
+        assert!(MeetingRules::from_toml(&bad).is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! The volunteer rules' numbers, read from `data/self_governance/volunteer_rules.toml` (compiled
+//! in). Each number carries the text of its source; the file says what the national regulation
+//! does not say (minors).
+
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+pub const RULES_TOML: &str = include_str!("../../../../data/self_governance/volunteer_rules.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VolunteerRules {
+    pub adult: Adult,
+    pub guardian_consent: GuardianConsent,
+    pub personal_information: PersonalInformation,
+    pub record: Record,
+    pub certificate: CertificateRules,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Adult {
+    pub age: u8,
+    pub cite: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GuardianConsent {
+    pub required_below_age: u8,
+    pub cite: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PersonalInformation {
+    pub guardian_consent_below_age: u8,
+    pub cite: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Record {
+    pub deadline_working_days: i64,
+    pub cite: String,
+    pub hours_step_minutes: i64,
+    pub hours_cite: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertificateRules {
+    pub fee: i64,
+    pub cite: String,
+    pub required_fields: Vec<String>,
+    pub fields_cite: String,
+}
+
+/// The shipped rules. The file is part of the binary and tested, so it always parses.
+pub fn rules() -> &'static VolunteerRules {
+    static RULES: OnceLock<VolunteerRules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        toml::from_str(RULES_TOML).expect("data/self_governance/volunteer_rules.toml parses")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_rules_parse_and_cite_their_sources() {
+        let r = rules();
+        assert_eq!(r.adult.age, 18);
+        assert!(r.adult.cite.contains("民法典"));
+        // Guardian consent is local law, and the file says the national regulation is silent.
+        assert!(
+            r.guardian_consent
+                .cite
+                .contains("上海市志愿服务条例》第十三条")
+        );
+        assert!(
+            r.guardian_consent
+                .cite
+                .contains("浙江省志愿服务条例》第九条")
+        );
+        assert!(RULES_TOML.contains("对未成年人和监护人同意没有条文"));
+        assert_eq!(r.personal_information.guardian_consent_below_age, 14);
+        assert!(r.personal_information.cite.contains("第三十一条"));
+        assert_eq!(r.record.deadline_working_days, 10);
+        assert!(r.record.cite.contains("第十一条"));
+        assert_eq!(r.record.hours_step_minutes, 30);
+        // Free: no fee, ever.
+        assert_eq!(r.certificate.fee, 0);
+        assert!(r.certificate.cite.contains("第十九条"));
+        assert_eq!(
+            r.certificate.required_fields,
+            ["服务时间", "服务内容", "记录单位"]
+        );
+        assert!(
+            r.guardian_consent.required_below_age
+                >= r.personal_information.guardian_consent_below_age
+        );
+    }
+}

@@ -1,0 +1,655 @@
+//! Meetings: drafted with an agenda of accepted topics, noticed in advance with the material,
+//! opened, attendance and in-room tallies entered, closed — deciding only with the quorum
+//! present, each motion by the majority of those present (data file, with citations).
+
+use super::{bad, new_id, refused};
+use crate::service::text_field::{line, paragraph};
+use crate::service::{Actor, App, Op, RequestMeta, ServiceError};
+use jianfu_domain::clock::format_beijing;
+use jianfu_domain::deliberation::meeting::{self, MeetingKind, MeetingState, ParticipantCategory};
+use jianfu_domain::deliberation::vote::{self, Choice, VoteMode, VoterBasis};
+use jianfu_domain::deliberation::{Outcome, rules};
+use jianfu_domain::permission::Permission;
+use jianfu_store::{MeetingRow, MotionResult, MotionRow};
+use serde::Serialize;
+
+/// What the committee typed for a new meeting (all text, kept on a refusal).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MeetingInput {
+    pub kind: String,
+    pub title: String,
+    pub held_on: String,
+    pub held_at: String,
+    pub place: String,
+    pub material: String,
+    /// (category key, names) — e.g. ("property_company", "某物业公司").
+    pub participants: Vec<(String, String)>,
+    pub voter_basis: String,
+    pub vote_mode: String,
+    /// Those entitled to attend (应到).
+    pub base: String,
+    /// Accepted topics to decide.
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MotionView {
+    pub topic_id: String,
+    pub title: String,
+    pub votes_for: i64,
+    pub votes_against: i64,
+    pub votes_abstain: i64,
+    pub outcome: Option<String>,
+}
+
+impl MotionView {
+    pub fn outcome_label(&self) -> &'static str {
+        match self.outcome.as_deref() {
+            Some("passed") => "通过",
+            Some(_) => "未通过",
+            None => "未表决",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingView {
+    pub community: String,
+    pub id: String,
+    pub kind: MeetingKind,
+    pub title: String,
+    pub held_on: String,
+    pub held_at: String,
+    pub place: String,
+    pub material: String,
+    pub participants: Vec<(String, String)>,
+    pub voter_basis: VoterBasis,
+    pub vote_mode: VoteMode,
+    pub base: i64,
+    pub present: i64,
+    pub ballots: i64,
+    pub voices: i64,
+    pub state: MeetingState,
+    pub adjourned: bool,
+    pub noticed_at: Option<String>,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<String>,
+    pub motions: Vec<MotionView>,
+    /// The quorum and majority rule with their basis, as shown on the notice.
+    pub quorum_rule: String,
+    pub majority_rule: String,
+}
+
+impl MeetingView {
+    pub fn kind_label(&self) -> &'static str {
+        self.kind.label_zh()
+    }
+    pub fn state_label(&self) -> &'static str {
+        self.state.label_zh()
+    }
+    pub fn state_key(&self) -> &'static str {
+        self.state.as_str()
+    }
+    pub fn mode_label(&self) -> &'static str {
+        self.vote_mode.label_zh()
+    }
+    pub fn basis_label(&self) -> &'static str {
+        self.voter_basis.label_zh()
+    }
+    pub fn online(&self) -> bool {
+        self.vote_mode == VoteMode::Online
+    }
+    pub fn is_open(&self) -> bool {
+        self.state == MeetingState::Open
+    }
+    pub fn is_draft(&self) -> bool {
+        self.state == MeetingState::Draft
+    }
+    pub fn is_noticed(&self) -> bool {
+        self.state == MeetingState::Noticed
+    }
+    pub fn is_closed(&self) -> bool {
+        self.state == MeetingState::Closed
+    }
+    pub fn signed(&self) -> bool {
+        self.signed_at.is_some()
+    }
+    /// Attendance that counts: the room's, or the online ballots.
+    pub fn attendance(&self) -> i64 {
+        if self.online() {
+            self.ballots
+        } else {
+            self.present
+        }
+    }
+    pub fn participant_labels(&self) -> Vec<String> {
+        self.participants
+            .iter()
+            .map(|(k, names)| {
+                let label = ParticipantCategory::parse(k)
+                    .map(|c| c.label_zh())
+                    .unwrap_or("其他");
+                if names.is_empty() {
+                    label.to_string()
+                } else {
+                    format!("{label}：{names}")
+                }
+            })
+            .collect()
+    }
+    pub fn public_path(&self) -> String {
+        format!(
+            "/public/deliberation/{}/meetings/{}",
+            self.community, self.id
+        )
+    }
+    pub fn path(&self) -> String {
+        format!("/deliberation/meetings/{}", self.id)
+    }
+}
+
+pub(crate) fn meeting_view(r: MeetingRow, motions: Vec<MotionRow>) -> MeetingView {
+    let kind = MeetingKind::parse(&r.kind).unwrap_or(MeetingKind::Deliberation);
+    let k = rules().kind(kind);
+    MeetingView {
+        kind,
+        quorum_rule: format!(
+            "应到人数的{}出席（{}{}）",
+            k.quorum.describe(),
+            k.quorum.basis.document,
+            k.quorum.basis.clause
+        ),
+        majority_rule: format!(
+            "出席人的{}同意为通过（{}{}）",
+            k.majority.describe(),
+            k.majority.basis.document,
+            k.majority.basis.clause
+        ),
+        participants: serde_json::from_str(&r.participants).unwrap_or_default(),
+        voter_basis: VoterBasis::parse(&r.voter_basis).unwrap_or(VoterBasis::Person),
+        vote_mode: VoteMode::parse(&r.vote_mode).unwrap_or(VoteMode::InRoom),
+        state: MeetingState::parse(&r.state).unwrap_or(MeetingState::Draft),
+        noticed_at: r.noticed_at.map(format_beijing),
+        signed_at: r.signed_at.map(format_beijing),
+        motions: motions
+            .into_iter()
+            .map(|m| MotionView {
+                topic_id: m.topic_id,
+                title: m.title,
+                votes_for: m.votes_for,
+                votes_against: m.votes_against,
+                votes_abstain: m.votes_abstain,
+                outcome: m.outcome,
+            })
+            .collect(),
+        community: r.community,
+        id: r.id,
+        title: r.title,
+        held_on: r.held_on,
+        held_at: r.held_at,
+        place: r.place,
+        material: r.material,
+        base: r.base,
+        present: r.present,
+        ballots: r.ballots,
+        voices: r.voices,
+        adjourned: r.adjourned,
+        signed_by: r.signed_by,
+    }
+}
+
+fn number(raw: &str, code: &'static str, what: &str) -> Result<i64, ServiceError> {
+    let s: String = raw
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| (0..=1_000_000).contains(n))
+        .ok_or_else(|| {
+            bad(
+                code,
+                format!(
+                    "{what}请填 0 到 1000000 之间的整数，现在是“{}”。",
+                    raw.trim()
+                ),
+            )
+        })
+}
+
+impl App {
+    pub async fn delib_meeting(
+        &self,
+        community: &str,
+        id: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        let r = self
+            .store
+            .delib_meeting(community, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("该会议不存在".into()))?;
+        let motions = self.store.motions(community, id).await?;
+        Ok(meeting_view(r, motions))
+    }
+
+    /// The committee drafts a meeting; its agenda topics move to 已列入议程.
+    pub async fn create_meeting(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        input: &MeetingInput,
+    ) -> Result<MeetingView, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::RunDeliberation, &community)?;
+        let kind = MeetingKind::parse(&input.kind)
+            .ok_or_else(|| bad("unknown_meeting_kind", "请选择会议类型。"))?;
+        let title = line(&input.title, 60, "会议名称")?;
+        if title.is_empty() {
+            return Err(bad("title_missing", "请填写会议名称。"));
+        }
+        let held_on = jianfu_domain::inventory::status::parse_day(&input.held_on)
+            .ok_or_else(|| bad("bad_date", "开会日期请写成 2026-12-10 这样。"))?;
+        let held_at = line(&input.held_at, 20, "开会时间")?;
+        let place = line(&input.place, 100, "地点")?;
+        let material = paragraph(&input.material, 5000, "会议材料")?;
+        let voter_basis = VoterBasis::parse(&input.voter_basis)
+            .ok_or_else(|| bad("unknown_voter_basis", "请选择每人一票或每户一票。"))?;
+        let vote_mode = VoteMode::parse(&input.vote_mode)
+            .ok_or_else(|| bad("unknown_vote_mode", "请选择现场表决或网上投票。"))?;
+        let base = number(&input.base, "bad_number", "应到人数")?;
+        if base == 0 {
+            return Err(bad("bad_number", "应到人数不能为 0。"));
+        }
+        let mut participants = Vec::new();
+        for (k, names) in &input.participants {
+            if ParticipantCategory::parse(k).is_none() {
+                return Err(bad(
+                    "unknown_participant",
+                    "参加方类别不对，请从列表中选择。",
+                ));
+            }
+            participants.push((k.clone(), line(names, 200, "参加方")?));
+        }
+        if participants.is_empty() {
+            return Err(bad(
+                "participants_missing",
+                "请至少选择一类参加方（居民、居民代表、物业、业委会、驻区单位、相关部门）。",
+            ));
+        }
+        let mut motions = Vec::new();
+        for (i, t) in input.topics.iter().enumerate() {
+            let topic = self.delib_topic(&community, t).await?;
+            meeting::check_reserved(rules(), kind, topic.matter.as_deref()).map_err(refused)?;
+            motions.push(MotionRow {
+                community: community.clone(),
+                meeting_id: String::new(),
+                topic_id: topic.id,
+                position: i as i64 + 1,
+                title: topic.title,
+                votes_for: 0,
+                votes_against: 0,
+                votes_abstain: 0,
+                outcome: None,
+            });
+        }
+        if motions.is_empty() {
+            return Err(bad("agenda_empty", "请至少选一个已采纳的议题列入议程。"));
+        }
+        let id = new_id();
+        for m in &mut motions {
+            m.meeting_id = id.clone();
+        }
+        let row = MeetingRow {
+            community: community.clone(),
+            id: id.clone(),
+            kind: kind.as_str().into(),
+            title,
+            held_on: held_on.to_string(),
+            held_at,
+            place,
+            material,
+            participants: serde_json::to_string(&participants).unwrap_or_else(|_| "[]".into()),
+            voter_basis: voter_basis.as_str().into(),
+            vote_mode: vote_mode.as_str().into(),
+            base,
+            present: 0,
+            ballots: 0,
+            voices: 0,
+            state: MeetingState::Draft.as_str().into(),
+            adjourned: false,
+            noticed_at: None,
+            opened_at: None,
+            closed_at: None,
+            signed_by: None,
+            signed_at: None,
+            created_by: actor.display_name.clone(),
+            created_at: self.now_ms(),
+        };
+        let audit = self.audit(
+            actor,
+            meta,
+            "deliberation.meeting_create",
+            format!("delib_meeting:{community}/{id}"),
+        );
+        if !self.store.insert_meeting(&row, &motions, audit).await? {
+            return Err(bad(
+                "topic_not_accepted",
+                "所选议题中有的已不是“已采纳待上会”（可能已列入别的会议），请重新选择。",
+            ));
+        }
+        self.delib_meeting(&community, &id).await
+    }
+
+    async fn move_meeting(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        to: MeetingState,
+        action: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::RunDeliberation, &community)?;
+        let m = self.delib_meeting(&community, id).await?;
+        meeting::transition(m.state, to).map_err(refused)?;
+        if to == MeetingState::Noticed {
+            let held_on = jianfu_domain::inventory::status::parse_day(&m.held_on)
+                .ok_or_else(|| ServiceError::Internal(format!("meeting {id} held_on")))?;
+            meeting::check_notice(rules(), self.today(), held_on, &m.material).map_err(refused)?;
+        }
+        let audit = self.audit(
+            actor,
+            meta,
+            action,
+            format!("delib_meeting:{community}/{id}"),
+        );
+        if !self
+            .store
+            .set_meeting_state(
+                &community,
+                id,
+                m.state.as_str(),
+                to.as_str(),
+                self.now_ms(),
+                audit,
+            )
+            .await?
+        {
+            return Err(bad("meeting_changed", "会议刚被别人处理过，请刷新后再看。"));
+        }
+        self.delib_meeting(&community, id).await
+    }
+
+    /// Publishes the notice with the material (at least the data file's days ahead).
+    pub async fn publish_meeting_notice(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        self.move_meeting(
+            actor,
+            meta,
+            community,
+            id,
+            MeetingState::Noticed,
+            "deliberation.meeting_notice",
+        )
+        .await
+    }
+
+    pub async fn open_meeting(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        self.move_meeting(
+            actor,
+            meta,
+            community,
+            id,
+            MeetingState::Open,
+            "deliberation.meeting_open",
+        )
+        .await
+    }
+
+    /// Attendance in the room (实到).
+    pub async fn record_attendance(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        present: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::RunDeliberation, &community)?;
+        let m = self.delib_meeting(&community, id).await?;
+        let present = number(present, "bad_number", "实到人数")?;
+        if m.state != MeetingState::Open {
+            return Err(bad("meeting_not_open", "只有进行中的会议可以登记出席。"));
+        }
+        if present > m.base {
+            return Err(bad(
+                "attendance_exceeds_base",
+                format!("实到 {present} 人超过了应到人数 {}。", m.base),
+            ));
+        }
+        let audit = self.audit(
+            actor,
+            meta,
+            "deliberation.attendance",
+            format!("delib_meeting:{community}/{id}"),
+        );
+        if !self
+            .store
+            .set_attendance(&community, id, present, audit)
+            .await?
+        {
+            return Err(bad("meeting_changed", "会议刚被别人处理过，请刷新后再看。"));
+        }
+        self.delib_meeting(&community, id).await
+    }
+
+    /// The committee enters one motion's in-room tally (never for an online meeting).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enter_tally(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        topic_id: &str,
+        tally: (&str, &str, &str),
+    ) -> Result<MeetingView, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::RunDeliberation, &community)?;
+        let m = self.delib_meeting(&community, id).await?;
+        vote::check_tally_entry(m.vote_mode, m.state).map_err(refused)?;
+        if !m.motions.iter().any(|x| x.topic_id == topic_id) {
+            return Err(ServiceError::NotFound("本次会议没有这个议题".into()));
+        }
+        let f = number(tally.0, "bad_number", "同意票")?;
+        let a = number(tally.1, "bad_number", "反对票")?;
+        let s = number(tally.2, "bad_number", "弃权票")?;
+        vote::check_tally(m.present as u64, f as u64, a as u64, s as u64).map_err(refused)?;
+        let audit = self.audit(
+            actor,
+            meta,
+            "deliberation.tally",
+            format!("delib_meeting:{community}/{id}/{topic_id}"),
+        );
+        if !self
+            .store
+            .set_tally(&community, id, topic_id, (f, a, s), audit)
+            .await?
+        {
+            return Err(bad(
+                "meeting_changed",
+                "会议刚被别人处理过（出席人数或状态变了），请刷新后再录入。",
+            ));
+        }
+        self.delib_meeting(&community, id).await
+    }
+
+    /// Closes a meeting: with `adjourn` no decision is made (流会; topics go back to waiting);
+    /// otherwise the quorum must be met and each motion is decided by the majority of those
+    /// present. `Op::Check` runs every check and writes nothing (the confirm page).
+    pub(crate) async fn close_meeting_op(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        community: &str,
+        id: &str,
+        adjourn: bool,
+    ) -> Result<MeetingView, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::RunDeliberation, &community)?;
+        for _ in 0..5 {
+            let m = self.delib_meeting(&community, id).await?;
+            meeting::transition(m.state, MeetingState::Closed).map_err(refused)?;
+            let present = m.attendance() as u64;
+            let mut results = Vec::new();
+            if !adjourn {
+                meeting::check_quorum(rules(), m.kind, m.base as u64, present).map_err(refused)?;
+                let online = if m.online() {
+                    Some(self.count_ballots(&community, id).await?)
+                } else {
+                    None
+                };
+                for x in &m.motions {
+                    let (f, a, s) = match &online {
+                        Some(c) => c.get(&x.topic_id).copied().unwrap_or((0, 0, 0)),
+                        None => (x.votes_for, x.votes_against, x.votes_abstain),
+                    };
+                    let o =
+                        meeting::outcome(rules(), m.kind, present, f as u64, a as u64, s as u64)
+                            .map_err(refused)?;
+                    results.push(MotionResult {
+                        topic_id: x.topic_id.clone(),
+                        votes_for: f,
+                        votes_against: a,
+                        votes_abstain: s,
+                        outcome: Some(o.as_str().into()),
+                    });
+                }
+            } else {
+                for x in &m.motions {
+                    results.push(MotionResult {
+                        topic_id: x.topic_id.clone(),
+                        votes_for: 0,
+                        votes_against: 0,
+                        votes_abstain: 0,
+                        outcome: None,
+                    });
+                }
+            }
+            let Op::Do(meta) = op else {
+                return Ok(m);
+            };
+            let mut audit = self.audit(
+                actor,
+                meta,
+                "deliberation.meeting_close",
+                format!("delib_meeting:{community}/{id}"),
+            );
+            audit.detail = serde_json::json!({
+                "adjourned": adjourn,
+                "present": present,
+                "passed": results.iter().filter(|r| r.outcome.as_deref() == Some(Outcome::Passed.as_str())).count(),
+            })
+            .to_string();
+            if self
+                .store
+                .close_meeting(
+                    &community,
+                    id,
+                    m.ballots,
+                    adjourn,
+                    &results,
+                    self.now_ms(),
+                    audit,
+                )
+                .await?
+            {
+                return self.delib_meeting(&community, id).await;
+            }
+            // A ballot arrived between counting and closing: count again.
+        }
+        Err(ServiceError::Unavailable(
+            "投票仍在进行，请稍后再结束会议".into(),
+        ))
+    }
+
+    pub async fn check_close_meeting(
+        &self,
+        actor: &Actor,
+        community: &str,
+        id: &str,
+        adjourn: bool,
+    ) -> Result<MeetingView, ServiceError> {
+        self.close_meeting_op(actor, Op::Check, community, id, adjourn)
+            .await
+    }
+
+    pub async fn close_meeting(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        adjourn: bool,
+    ) -> Result<MeetingView, ServiceError> {
+        self.close_meeting_op(actor, Op::Do(meta), community, id, adjourn)
+            .await
+    }
+
+    /// Online ballots counted per motion: topic → (for, against, abstain).
+    pub(crate) async fn count_ballots(
+        &self,
+        community: &str,
+        id: &str,
+    ) -> Result<std::collections::HashMap<String, (i64, i64, i64)>, ServiceError> {
+        let mut out = std::collections::HashMap::new();
+        for b in self.store.ballots(community, id).await? {
+            let choices: Vec<(String, String)> = serde_json::from_str(&b)
+                .map_err(|e| ServiceError::Internal(format!("ballot: {e}")))?;
+            for (t, c) in choices {
+                let e: &mut (i64, i64, i64) = out.entry(t).or_default();
+                match Choice::parse(&c) {
+                    Some(Choice::For) => e.0 += 1,
+                    Some(Choice::Against) => e.1 += 1,
+                    Some(Choice::Abstain) => e.2 += 1,
+                    None => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A community's meetings, newest first; drafts only for its committee.
+    pub async fn delib_meetings(
+        &self,
+        community: &str,
+        with_drafts: bool,
+    ) -> Result<Vec<MeetingView>, ServiceError> {
+        Ok(self
+            .store
+            .delib_meetings(community, 50)
+            .await?
+            .into_iter()
+            .filter(|m| with_drafts || m.state != MeetingState::Draft.as_str())
+            .map(|m| meeting_view(m, Vec::new()))
+            .collect())
+    }
+}

@@ -1,0 +1,176 @@
+//! 志愿服务（议题 13 三(五)）：居民登记为志愿者（实名、同意，未成年人须监护人同意），社区确认；
+//! 社区（或其指定的社会组织）发布活动，居民报名和取消（名额在 SQL 里原子地占，不会超员），
+//! 组织者记录到场和服务时间；志愿者看自己的记录，按需无偿出具志愿服务记录证明（PDF、核验码、
+//! 用印登记），任何人凭编号和核验码公开核验。规则在 `jianfu_domain::volunteer`。
+//!
+//! 一个用例一个文件：`register`（登记、确认、名单）、`activities`（发布、列表、公开页）、
+//! `signups`（报名、取消）、`hours`（到场和服务时间）、`records`（本人记录）、`certificate`
+//! （出具、PDF、核验）、`demo`（演示数据）。本文件放共用的视图和检查。
+
+mod activities;
+mod certificate;
+mod demo;
+mod hours;
+mod records;
+mod register;
+mod signups;
+
+pub use activities::{ActivityInput, ActivityPage, AttendeeView};
+pub use certificate::{VerifiedVolunteerCertificate, VolunteerCertificateView};
+pub use hours::{HoursEntry, HoursRecorded};
+pub use records::{MyVolunteering, RecordLine};
+pub use register::{VolunteerInput, VolunteerView};
+
+use super::{Actor, App, ServiceError};
+use jianfu_domain::OrgKind;
+use jianfu_domain::volunteer::VolunteerError;
+use jianfu_domain::volunteer::activity::Phase;
+use jianfu_domain::volunteer::hours::format_hours;
+use jianfu_store::ActivityRow;
+use serde::Serialize;
+
+pub(crate) fn refused(e: VolunteerError) -> ServiceError {
+    ServiceError::Rejected {
+        code: e.code(),
+        message: e.message(),
+    }
+}
+
+pub(crate) fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Rejected {
+        code,
+        message: message.into(),
+    }
+}
+
+/// An activity as anyone may see it: no volunteer's name, no hours.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = VolActivity)]
+pub struct ActivityView {
+    pub community: String,
+    pub community_name: String,
+    pub id: String,
+    pub title: String,
+    pub place: String,
+    /// 需要什么（技能、人数分工、自带物品等）。
+    pub needs: String,
+    /// 组织者：社区或社区指定的社会组织。
+    pub organiser: String,
+    /// 来源，例如 `deliberation:<决定 id>`（议事协商决定转为志愿服务活动）；直接发布的为空。
+    pub source: String,
+    /// 开始、结束时间（毫秒时间戳）与北京时间文字。
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub starts_text: String,
+    pub ends_text: String,
+    /// 活动时长（小时），即每人可记录服务时间的上限。
+    pub length_hours: String,
+    pub capacity: i64,
+    pub taken: i64,
+    pub places_left: i64,
+    /// `open`（报名中）| `under_way`（进行中）| `ended`（已结束）| `cancelled`（已取消）。
+    pub phase: String,
+    pub phase_label: String,
+}
+
+impl ActivityView {
+    pub fn path(&self) -> String {
+        format!("/volunteers/activities/{}/{}", self.community, self.id)
+    }
+    pub fn is_open(&self) -> bool {
+        self.phase == "open"
+    }
+    /// The source as people read it.
+    pub fn source_label(&self) -> String {
+        match self.source.split_once(':') {
+            Some(("deliberation", id)) => format!("议事协商决定（{id}）"),
+            _ => self.source.clone(),
+        }
+    }
+}
+
+pub(crate) fn phase_of(a: &ActivityRow, now: i64) -> Phase {
+    Phase::of(a.starts_at, a.ends_at, a.cancelled, now)
+}
+
+pub(crate) fn short_time(ms: i64) -> String {
+    jianfu_domain::clock::format_beijing(ms)
+        .chars()
+        .take(16)
+        .collect()
+}
+
+impl App {
+    pub(crate) async fn activity_view(
+        &self,
+        a: &ActivityRow,
+    ) -> Result<ActivityView, ServiceError> {
+        let tree = self.org_tree().await?;
+        let phase = phase_of(a, self.now_ms());
+        Ok(ActivityView {
+            community: a.community_code.clone(),
+            community_name: tree.name_or_code(&a.community_code),
+            id: a.id.clone(),
+            title: a.title.clone(),
+            place: a.place.clone(),
+            needs: a.needs.clone(),
+            organiser: a.organiser.clone(),
+            source: a.source.clone(),
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            starts_text: short_time(a.starts_at),
+            ends_text: short_time(a.ends_at),
+            length_hours: format_hours((a.ends_at - a.starts_at) / 60_000),
+            capacity: a.capacity,
+            taken: a.taken,
+            places_left: (a.capacity - a.taken).max(0),
+            phase: phase.as_str().into(),
+            phase_label: phase.label_zh().into(),
+        })
+    }
+
+    /// The actor's own community (residents and workers alike belong to one).
+    pub(crate) async fn volunteer_community(&self, actor: &Actor) -> Result<String, ServiceError> {
+        let code = actor.org.as_ref().ok_or(ServiceError::Forbidden)?;
+        match self.org_tree().await?.get(code) {
+            Some(o) if o.kind == OrgKind::Community => Ok(code.to_string()),
+            _ => Err(rejected(
+                "not_a_community",
+                "志愿服务在社区开展：您的账号不属于某个社区",
+            )),
+        }
+    }
+
+    /// A worker of `community` who runs its volunteers, or NotFound/Forbidden.
+    pub(crate) async fn require_organiser(
+        &self,
+        actor: &Actor,
+        community: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(jianfu_domain::permission::Permission::ManageVolunteers)?;
+        if self.volunteer_community(actor).await? != community {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// Whether the actor organises `community`'s volunteers (no error).
+    pub(crate) async fn organises(&self, actor: &Actor, community: &str) -> bool {
+        actor.may(jianfu_domain::permission::Permission::ManageVolunteers)
+            && self
+                .volunteer_community(actor)
+                .await
+                .is_ok_and(|c| c == community)
+    }
+
+    pub(crate) async fn stored_activity(
+        &self,
+        community: &str,
+        id: &str,
+    ) -> Result<ActivityRow, ServiceError> {
+        self.store
+            .activity(community, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("志愿服务活动".into()))
+    }
+}

@@ -1,0 +1,938 @@
+//! 议事协商 end to end (issue 13, 三(五)), on SQLite and (when reachable) PostgreSQL: a resident
+//! and the committee propose topics, the committee declines one with a reason and accepts the
+//! others; a residents' meeting decides in the room only with its quorum present and by the
+//! majority of those present; an online meeting counts one ballot per household, refuses a second
+//! one and one after closing; every voice goes into the minutes, which the chair signs and which
+//! then never change; decisions are published, carried out and judged by residents; a request
+//! goes to a department, which alone sees and answers it. Bad input comes back with its code, a
+//! Chinese message and what was typed.
+
+use crate::helpers::{TestServer, api_get, api_post, backends, expect_code, hidden_field, json_ok};
+use jianfu_server::service::RequestMeta;
+use jianfu_server::service::accounts::NewAccount;
+use serde_json::{Value, json};
+
+const SANHE: &str = "110115001901";
+
+async fn second_resident(s: &TestServer, username: &str) {
+    s.app
+        .create_account_owned(
+            &jianfu_server::service::Actor::console(),
+            &RequestMeta::console(),
+            &NewAccount {
+                username: username.into(),
+                display_name: "刘居民".into(),
+                password: jianfu_server::service::demo::DEMO_PASSWORD.into(),
+                roles: vec!["resident".into()],
+                org: SANHE.into(),
+            },
+        )
+        .await
+        .expect("second resident");
+}
+
+async fn topic(s: &TestServer, token: &str, title: &str) -> String {
+    let t = json_ok(
+        api_post(
+            s,
+            token,
+            "/api/v1/deliberation/topics",
+            &json!({ "title": title, "body": "情况说明" }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(t["state"], "proposed");
+    t["id"].as_str().unwrap().to_string()
+}
+
+async fn accept(s: &TestServer, token: &str, id: &str) {
+    let t = json_ok(
+        api_post(
+            s,
+            token,
+            &format!("/api/v1/deliberation/topics/{id}/decision"),
+            &json!({ "accept": true }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(t["state"], "accepted");
+}
+
+fn meeting_body(kind: &str, mode: &str, basis: &str, base: i64, topics: &[&str]) -> Value {
+    json!({
+        "kind": kind, "title": "测试会议", "held_on": "2026-12-08", "held_at": "19:00",
+        "place": "居委会会议室", "material": "议题材料",
+        "participants": [["residents", "各楼居民"], ["property_company", "物业"]],
+        "voter_basis": basis, "vote_mode": mode, "base": base, "topics": topics,
+    })
+}
+
+async fn step(s: &TestServer, token: &str, id: &str, body: Value) -> reqwest::Response {
+    api_post(
+        s,
+        token,
+        &format!("/api/v1/deliberation/meetings/{id}/steps"),
+        &body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn deliberation_end_to_end() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        second_resident(&s, "jumin2").await;
+        let resident = s.api_token("jumin").await;
+        let resident2 = s.api_token("jumin2").await;
+        let worker = s.api_token("shegong").await;
+        let chair = s.api_token("shuji").await;
+        let other_worker = s.api_token("shegong2").await;
+        let clerk = s.api_token("minzheng").await;
+
+        // Topics: proposed, supported, declined with a reason, accepted.
+        let t1 = topic(&s, &resident, "电动自行车集中充电棚").await;
+        let t2 = topic(&s, &worker, "围墙修缮").await;
+        let t3 = topic(&s, &resident, "组织团购年货").await;
+        let sup = json_ok(
+            api_post(
+                &s,
+                &resident2,
+                &format!("/api/v1/deliberation/topics/{t1}/support"),
+                &json!({}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(sup["supports"], 1);
+        expect_code(
+            api_post(
+                &s,
+                &resident2,
+                &format!("/api/v1/deliberation/topics/{t1}/support"),
+                &json!({}),
+            )
+            .await,
+            422,
+            "already_supported",
+        )
+        .await;
+        expect_code(
+            api_post(
+                &s,
+                &resident,
+                &format!("/api/v1/deliberation/topics/{t1}/support"),
+                &json!({}),
+            )
+            .await,
+            422,
+            "own_topic",
+        )
+        .await;
+        expect_code(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/topics/{t3}/decision"),
+                &json!({ "accept": false }),
+            )
+            .await,
+            422,
+            "decline_reason_missing",
+        )
+        .await;
+        let d = json_ok(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/topics/{t3}/decision"),
+                &json!({ "accept": false, "reason": "属于商业活动" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(d["decline_reason"], "属于商业活动");
+        // A resident cannot accept; another community's worker does not find the topic.
+        assert_eq!(
+            api_post(
+                &s,
+                &resident,
+                &format!("/api/v1/deliberation/topics/{t1}/decision"),
+                &json!({ "accept": true })
+            )
+            .await
+            .status(),
+            403
+        );
+        assert_eq!(
+            api_post(
+                &s,
+                &other_worker,
+                &format!("/api/v1/deliberation/topics/{t1}/decision"),
+                &json!({ "accept": true })
+            )
+            .await
+            .status(),
+            404
+        );
+        accept(&s, &worker, &t1).await;
+        accept(&s, &worker, &t2).await;
+
+        // A residents' meeting in the room: quorum and majority from the data file.
+        let m = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_body("residents_meeting", "in_room", "person", 10, &[&t1]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let ma = m["id"].as_str().unwrap().to_string();
+        expect_code(
+            step(&s, &worker, &ma, json!({ "action": "open" })).await,
+            422,
+            "notice_not_published",
+        )
+        .await;
+        json_ok(
+            step(&s, &worker, &ma, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        // Another community's worker cannot run this meeting.
+        assert_eq!(
+            step(&s, &other_worker, &ma, json!({ "action": "open" }))
+                .await
+                .status(),
+            404
+        );
+        json_ok(
+            step(&s, &worker, &ma, json!({ "action": "open" })).await,
+            200,
+        )
+        .await;
+        json_ok(
+            step(
+                &s,
+                &worker,
+                &ma,
+                json!({ "action": "attendance", "present": 5 }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let msg = expect_code(
+            step(&s, &worker, &ma, json!({ "action": "close" })).await,
+            422,
+            "below_quorum",
+        )
+        .await;
+        assert!(msg.contains("第九条"), "cites the law: {msg}");
+        json_ok(
+            step(
+                &s,
+                &worker,
+                &ma,
+                json!({ "action": "attendance", "present": 6 }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        expect_code(step(&s, &worker, &ma, json!({ "action": "tally", "topic_id": t1, "votes_for": 5, "votes_against": 1, "votes_abstain": 1 })).await, 422, "tally_exceeds_attendance").await;
+        json_ok(step(&s, &worker, &ma, json!({ "action": "tally", "topic_id": t1, "votes_for": 4, "votes_against": 1, "votes_abstain": 1 })).await, 200).await;
+        expect_code(
+            api_post(
+                &s,
+                &resident,
+                &format!("/api/v1/deliberation/meetings/{ma}/votes"),
+                &json!({ "choices": [{ "topic_id": t1, "choice": "for" }] }),
+            )
+            .await,
+            422,
+            "not_online",
+        )
+        .await;
+        // Minutes: every voice; signed by the chair only; then immutable.
+        json_ok(api_post(&s, &worker, &format!("/api/v1/deliberation/meetings/{ma}/voices"), &json!({ "speaker": "物业李经理", "category": "property_company", "said": "西侧空地可以建" })).await, 201).await;
+        let closed = json_ok(
+            step(&s, &worker, &ma, json!({ "action": "close" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(closed["motions"][0]["outcome"], "passed");
+        assert_eq!(
+            step(&s, &worker, &ma, json!({ "action": "sign" }))
+                .await
+                .status(),
+            403
+        );
+        json_ok(
+            step(&s, &chair, &ma, json!({ "action": "sign" })).await,
+            200,
+        )
+        .await;
+        expect_code(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/meetings/{ma}/voices"),
+                &json!({ "speaker": "补记", "category": "residents", "said": "补一句" }),
+            )
+            .await,
+            422,
+            "minutes_signed",
+        )
+        .await;
+
+        // An online meeting, one vote per household.
+        let m = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_body("residents_meeting", "online", "household", 1, &[&t2]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let mb = m["id"].as_str().unwrap().to_string();
+        json_ok(
+            step(&s, &worker, &mb, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        json_ok(
+            step(&s, &worker, &mb, json!({ "action": "open" })).await,
+            200,
+        )
+        .await;
+        expect_code(step(&s, &worker, &mb, json!({ "action": "tally", "topic_id": t2, "votes_for": 1, "votes_against": 0, "votes_abstain": 0 })).await, 422, "online_meeting").await;
+        let ballot = json!({ "choices": [{ "topic_id": t2, "choice": "for" }] });
+        let votes = format!("/api/v1/deliberation/meetings/{mb}/votes");
+        expect_code(
+            api_post(&s, &resident, &votes, &ballot).await,
+            422,
+            "no_household",
+        )
+        .await;
+        expect_code(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/households",
+                &json!({ "username": "jumin", "household": "3-501" }),
+            )
+            .await,
+            422,
+            "bad_household",
+        )
+        .await;
+        json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/households",
+                &json!({ "username": "jumin", "household": "３－２－５０１" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/households",
+                &json!({ "username": "jumin2", "household": "3号楼2单元501室" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        json_ok(api_post(&s, &resident, &votes, &ballot).await, 201).await;
+        let msg = expect_code(
+            api_post(&s, &resident2, &votes, &ballot).await,
+            422,
+            "already_voted",
+        )
+        .await;
+        assert!(msg.contains("本户"), "{msg}");
+        expect_code(
+            api_post(&s, &resident, &votes, &ballot).await,
+            422,
+            "already_voted",
+        )
+        .await;
+        let closed = json_ok(
+            step(&s, &worker, &mb, json!({ "action": "close" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(closed["ballots"], 1);
+        assert_eq!(closed["motions"][0]["votes_for"], 1);
+        assert_eq!(closed["motions"][0]["outcome"], "passed");
+        expect_code(
+            api_post(&s, &resident2, &votes, &ballot).await,
+            422,
+            "vote_closed",
+        )
+        .await;
+        assert_eq!(
+            s.audit_records("deliberation.vote").await.len(),
+            1,
+            "one audited vote"
+        );
+
+        // Carrying out, feedback, public pages without an account.
+        expect_code(
+            api_post(
+                &s,
+                &resident,
+                &format!("/api/v1/deliberation/decisions/{t1}/feedback"),
+                &json!({ "verdict": "done" }),
+            )
+            .await,
+            422,
+            "nothing_to_judge",
+        )
+        .await;
+        let a = json_ok(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/decisions/{t1}/actions"),
+                &json!({ "what": "建成充电棚", "owner": "物业", "due_on": "2026-12-31" }),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let aid = a["id"].as_str().unwrap();
+        json_ok(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/actions/{aid}/progress"),
+                &json!({ "note": "已开工" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        json_ok(
+            api_post(
+                &s,
+                &resident,
+                &format!("/api/v1/deliberation/decisions/{t1}/feedback"),
+                &json!({ "verdict": "partly" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let public = json_ok(
+            reqwest::get(s.url(&format!("/api/v1/public/deliberation/{SANHE}")))
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(public["total"], 3);
+        let decided = public["decisions"].as_array().unwrap();
+        assert_eq!(decided.len(), 2);
+        let d1 = decided
+            .iter()
+            .find(|d| d["topic"]["id"] == t1.as_str())
+            .unwrap();
+        assert_eq!(d1["progress"], "in_progress");
+        assert_eq!(d1["feedback_partly"], 1);
+        let html = reqwest::get(s.url(&format!("/public/deliberation/{SANHE}")))
+            .await
+            .unwrap();
+        assert_eq!(html.status(), 200);
+        let html = html.text().await.unwrap();
+        assert!(
+            html.contains("电动自行车集中充电棚") && html.contains("属于商业活动"),
+            "{html}"
+        );
+        let page = reqwest::get(s.url(&format!("/public/deliberation/{SANHE}/meetings/{ma}")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("西侧空地可以建"), "signed minutes are public");
+        let pm = json_ok(
+            reqwest::get(s.url(&format!(
+                "/api/v1/public/deliberation/{SANHE}/meetings/{mb}"
+            )))
+            .await
+            .unwrap(),
+            200,
+        )
+        .await;
+        assert!(
+            pm["voices"].as_array().unwrap().is_empty(),
+            "unsigned minutes are not public"
+        );
+        expect_code(
+            reqwest::get(s.url(&format!(
+                "/api/v1/public/deliberation/{SANHE}?state=nonsense"
+            )))
+            .await
+            .unwrap(),
+            422,
+            "invalid_status",
+        )
+        .await;
+
+        // Requests to departments: each sees and answers only its own.
+        let r1 = json_ok(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/decisions/{t1}/requests"),
+                &json!({ "department": "110115-MZJ", "asked": "请协调消防指导" }),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let r2 = json_ok(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/decisions/{t1}/requests"),
+                &json!({ "department": "110115001", "asked": "请街道协调场地" }),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let mine = json_ok(
+            api_get(&s, &clerk, "/api/v1/deliberation/requests").await,
+            200,
+        )
+        .await;
+        assert_eq!(mine.as_array().unwrap().len(), 1);
+        assert_eq!(mine[0]["id"], r1["id"]);
+        let r2id = r2["id"].as_str().unwrap();
+        assert_eq!(
+            api_post(
+                &s,
+                &clerk,
+                &format!("/api/v1/deliberation/requests/{SANHE}/{r2id}/answer"),
+                &json!({ "answer": "不是我的" })
+            )
+            .await
+            .status(),
+            404
+        );
+        s.clock.advance(time::Duration::days(3));
+        // Sessions expire meanwhile: log in again.
+        let clerk = s.api_token("minzheng").await;
+        let street = s.api_token("jiedao").await;
+        let r1id = r1["id"].as_str().unwrap();
+        expect_code(
+            api_post(
+                &s,
+                &clerk,
+                &format!("/api/v1/deliberation/requests/{SANHE}/{r1id}/answer"),
+                &json!({ "answer": " " }),
+            )
+            .await,
+            422,
+            "answer_missing",
+        )
+        .await;
+        let ans = json_ok(
+            api_post(
+                &s,
+                &clerk,
+                &format!("/api/v1/deliberation/requests/{SANHE}/{r1id}/answer"),
+                &json!({ "answer": "下周派员指导" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(ans["state"], "answered");
+        // 2026-11-28 (Saturday) to 2026-12-01 (Tuesday): Monday and Tuesday.
+        assert_eq!(ans["answer_days"], 2);
+        let theirs = json_ok(
+            api_get(&s, &street, "/api/v1/deliberation/requests").await,
+            200,
+        )
+        .await;
+        assert_eq!(theirs.as_array().unwrap().len(), 1);
+        assert_eq!(theirs[0]["id"], r2["id"]);
+    }
+}
+
+/// Resubmitting concurrently, from the same account: exactly one ballot is counted.
+#[tokio::test]
+async fn concurrent_resubmissions_count_once() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let resident = s.api_token("jumin").await;
+        let worker = s.api_token("shegong").await;
+        let t = topic(&s, &resident, "楼道扶手").await;
+        accept(&s, &worker, &t).await;
+        let m = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_body("deliberation", "online", "person", 5, &[&t]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let id = m["id"].as_str().unwrap().to_string();
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "open" })).await,
+            200,
+        )
+        .await;
+        let url = s.url(&format!("/api/v1/deliberation/meetings/{id}/votes"));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let url = url.clone();
+            let token = resident.clone();
+            let t = t.clone();
+            tasks.push(tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({ "choices": [{ "topic_id": t, "choice": "for" }] }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 422).count(),
+            15,
+            "{statuses:?}"
+        );
+        let closed = json_ok(
+            step(&s, &worker, &id, json!({ "action": "close" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(closed["ballots"], 1);
+        assert_eq!(closed["motions"][0]["votes_for"], 1);
+    }
+}
+
+/// The pages: a refused form comes back with what was typed, and the error's message.
+#[tokio::test]
+async fn pages_keep_what_was_typed() {
+    let s = TestServer::sqlite().await;
+    let worker_token = s.api_token("shegong").await;
+    let resident_token = s.api_token("jumin").await;
+    let resident = s.web_login("jumin").await;
+    let hub = resident.get(s.url("/deliberation")).send().await.unwrap();
+    assert_eq!(hub.status(), 200);
+    let hub = hub.text().await.unwrap();
+    let csrf = hidden_field(&hub, "csrf").unwrap();
+    // No title: refused, the explanation typed is still there.
+    let r = resident
+        .post(s.url("/deliberation/topics"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", ""),
+            ("body", "楼道灯坏了很久，晚上很黑"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("楼道灯坏了很久，晚上很黑"), "typed text kept");
+    assert!(page.contains("请写一句话"), "message shown");
+    let r = resident
+        .post(s.url("/deliberation/topics"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "楼道灯"),
+            ("body", "坏了"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    // An online meeting closed: a ballot after it is refused and the choice stays ticked.
+    let t = topic(&s, &resident_token, "健身器材维修").await;
+    accept(&s, &worker_token, &t).await;
+    let m = json_ok(
+        api_post(
+            &s,
+            &worker_token,
+            "/api/v1/deliberation/meetings",
+            &meeting_body("deliberation", "online", "person", 3, &[&t]),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap().to_string();
+    json_ok(
+        step(&s, &worker_token, &id, json!({ "action": "notice" })).await,
+        200,
+    )
+    .await;
+    json_ok(
+        step(&s, &worker_token, &id, json!({ "action": "open" })).await,
+        200,
+    )
+    .await;
+    let ballot_page = resident
+        .get(s.url(&format!("/public/deliberation/{SANHE}/meetings/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ballot_page.contains("提交投票"),
+        "the resident sees the ballot"
+    );
+    json_ok(
+        step(&s, &worker_token, &id, json!({ "action": "adjourn" })).await,
+        200,
+    )
+    .await;
+    let r = resident
+        .post(s.url(&format!("/deliberation/meetings/{id}/vote")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            (format!("m_{t}").as_str(), "against"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("投票已截止"), "{page}");
+
+    // A meeting below quorum cannot decide: the committee's page says why, with its basis.
+    let worker = s.web_login("shegong").await;
+    let t2 = topic(&s, &resident_token, "停车位划线").await;
+    accept(&s, &worker_token, &t2).await;
+    let m = json_ok(
+        api_post(
+            &s,
+            &worker_token,
+            "/api/v1/deliberation/meetings",
+            &meeting_body("residents_meeting", "in_room", "person", 10, &[&t2]),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap().to_string();
+    json_ok(
+        step(&s, &worker_token, &id, json!({ "action": "notice" })).await,
+        200,
+    )
+    .await;
+    json_ok(
+        step(&s, &worker_token, &id, json!({ "action": "open" })).await,
+        200,
+    )
+    .await;
+    let page = worker
+        .get(s.url(&format!("/deliberation/meetings/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let wcsrf = hidden_field(&page, "csrf").unwrap();
+    let r = worker
+        .post(s.url(&format!("/deliberation/meetings/{id}/step")))
+        .form(&[
+            ("csrf", wcsrf.as_str()),
+            ("action", "attendance"),
+            ("present", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = worker
+        .post(s.url(&format!("/deliberation/meetings/{id}/close")))
+        .form(&[("csrf", wcsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("不能作出决定"));
+    // A tally above attendance keeps the numbers typed.
+    let r = worker
+        .post(s.url(&format!("/deliberation/meetings/{id}/step")))
+        .form(&[
+            ("csrf", wcsrf.as_str()),
+            ("action", "tally"),
+            ("topic", t2.as_str()),
+            ("for", "7"),
+            ("against", "1"),
+            ("abstain", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("超过了出席人数") && page.contains("value=\"7\""),
+        "{page}"
+    );
+    // Closing asks first.
+    json_ok(
+        step(
+            &s,
+            &worker_token,
+            &id,
+            json!({ "action": "attendance", "present": 6 }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let r = worker
+        .post(s.url(&format!("/deliberation/meetings/{id}/close")))
+        .form(&[("csrf", wcsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("确认结束会议"));
+}
+
+/// The demo (serve --demo) loads, and every deliberation page renders for each role that has
+/// one: the public pages without an account, the hub for residents, the committee and the
+/// department, a meeting for the committee.
+#[tokio::test]
+async fn demo_loads_and_every_page_renders() {
+    let s = TestServer::sqlite().await;
+    s.app
+        .load_demo_deliberation(&RequestMeta::console())
+        .await
+        .expect("demo deliberation");
+    // Twice is once.
+    s.app
+        .load_demo_deliberation(&RequestMeta::console())
+        .await
+        .unwrap();
+    let public = json_ok(
+        reqwest::get(s.url(&format!("/api/v1/public/deliberation/{SANHE}")))
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert!(public["total"].as_i64().unwrap() >= 6);
+    let states: Vec<&str> = public["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["count"].as_i64().unwrap() > 0)
+        .map(|c| c["state"].as_str().unwrap())
+        .collect();
+    for st in [
+        "proposed",
+        "accepted",
+        "declined",
+        "on_agenda",
+        "decided",
+        "not_adopted",
+    ] {
+        assert!(states.contains(&st), "a demo topic {st}: {states:?}");
+    }
+    let meetings = public["meetings"].as_array().unwrap();
+    assert_eq!(meetings.len(), 2);
+    for m in meetings {
+        let id = m["id"].as_str().unwrap();
+        let r = reqwest::get(s.url(&format!("/public/deliberation/{SANHE}/meetings/{id}")))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = reqwest::get(s.url(&format!("/public/deliberation/{SANHE}")))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("电动自行车集中充电棚"));
+    for who in ["jumin", "shegong", "shuji", "minzheng"] {
+        let c = s.web_login(who).await;
+        let r = c.get(s.url("/deliberation")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{who}");
+        let page = r.text().await.unwrap();
+        if who == "minzheng" {
+            assert!(page.contains("平均答复用时"), "department figures");
+        }
+        if who == "shegong" {
+            for m in meetings {
+                let id = m["id"].as_str().unwrap();
+                let r = c
+                    .get(s.url(&format!("/deliberation/meetings/{id}")))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200, "meeting page");
+            }
+        }
+        if who == "jumin" {
+            let open = meetings.iter().find(|m| m["state"] == "open").unwrap();
+            let id = open["id"].as_str().unwrap();
+            let page = c
+                .get(s.url(&format!("/public/deliberation/{SANHE}/meetings/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains("提交投票"), "the household ballot");
+        }
+    }
+    assert!(
+        !s.audit_records("deliberation.minutes_sign")
+            .await
+            .is_empty()
+    );
+}
