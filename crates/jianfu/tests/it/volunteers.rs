@@ -87,7 +87,7 @@ async fn confirmed(s: &TestServer, actor: &Actor, seq: u32) -> String {
 /// An activity tomorrow 09:00–11:30 (Beijing; the test clock starts 2026-11-28 09:00).
 fn activity_body(title: &str, capacity: u32) -> Value {
     json!({"title": title, "place": "社区活动室", "needs": "会理发", "starts": "2026-11-29 09:00",
-           "ends": "2026-11-29 11:30", "capacity": capacity.to_string(), "source": "deliberation:D-7"})
+           "ends": "2026-11-29 11:30", "capacity": capacity.to_string()})
 }
 
 async fn run_flow(db: TestDb) {
@@ -266,12 +266,41 @@ async fn run_flow(db: TestDb) {
         "start_in_past",
     )
     .await;
+    // A source naming a deliberation decision must be one of this community's decided topics.
+    let mut forged = activity_body("为老人义务理发", 2);
+    forged["source"] = json!("deliberation:D-7");
+    expect_code(
+        api_post(&s, &shegong, "/api/v1/volunteer-activities", &forged).await,
+        422,
+        "unknown_source",
+    )
+    .await;
+    s.app
+        .load_demo_deliberation(&RequestMeta::console())
+        .await
+        .unwrap();
+    let decided = json_ok(
+        reqwest::get(s.url(&format!(
+            "/api/v1/public/deliberation/{COMMUNITY}?state=decided"
+        )))
+        .await
+        .unwrap(),
+        200,
+    )
+    .await["topics"][0]
+        .clone();
+    let (decided_id, decided_title) = (
+        decided["id"].as_str().expect("the demo decides a topic"),
+        decided["title"].as_str().unwrap(),
+    );
+    let mut from_decision = activity_body("为老人义务理发", 2);
+    from_decision["source"] = json!(format!("deliberation:{decided_id}"));
     let a = json_ok(
         api_post(
             &s,
             &shegong,
             "/api/v1/volunteer-activities",
-            &activity_body("为老人义务理发", 2),
+            &from_decision,
         )
         .await,
         201,
@@ -279,7 +308,18 @@ async fn run_flow(db: TestDb) {
     .await;
     let aid = a["id"].as_str().unwrap().to_string();
     assert_eq!(a["length_hours"], "2.5");
-    assert_eq!(a["source"], "deliberation:D-7");
+    assert_eq!(a["source"], format!("deliberation:{decided_id}"));
+    assert_eq!(
+        a["source_label"],
+        format!("议事协商决定：{decided_title}"),
+        "the decision reads by its title"
+    );
+    assert!(
+        a["source_href"]
+            .as_str()
+            .is_some_and(|h| h.starts_with(&format!("/public/deliberation/{COMMUNITY}/meetings/"))),
+        "and links to the public meeting page: {a}"
+    );
     let base = format!("/api/v1/volunteer-activities/{COMMUNITY}/{aid}");
 
     // Not confirmed yet: no sign-up.

@@ -84,6 +84,7 @@ impl App {
         let needs = paragraph(&input.needs, 1000, "需要什么")?;
         let organiser = line(&input.organiser, 100, "组织者")?;
         let source = line(&input.source, 100, "来源")?;
+        self.check_source(&community, &source).await?;
         let times = check_activity(&input.starts, &input.ends, &input.capacity, self.now_ms())
             .map_err(refused)?;
         let tree = self.org_tree().await?;

@@ -122,7 +122,16 @@ impl App {
             },
         )
         .await?;
-        // Upcoming, one place left (came from a deliberation decision).
+        // Upcoming, one place left: carries out the demo's decided deliberation topic, if any.
+        self.load_demo_deliberation(meta).await?;
+        let decision = self
+            .store
+            .delib_topics(DEMO_COMMUNITY, Some("decided"), 1, 0)
+            .await?
+            .0
+            .first()
+            .map(|t| format!("{}{}", super::DELIBERATION_SOURCE, t.id))
+            .unwrap_or_default();
         let almost = self
             .post_activity(
                 &worker,
@@ -132,7 +141,7 @@ impl App {
                     place: "社区活动室".into(),
                     needs: "会理发的志愿者；自带工具更好".into(),
                     organiser: "大兴区银龄互助社（社区指定）".into(),
-                    source: "deliberation:demo".into(),
+                    source: decision.clone(),
                     starts: at(5, "09:00"),
                     ends: at(5, "12:00"),
                     capacity: "3".into(),

@@ -58,6 +58,10 @@ pub struct ActivityView {
     pub organiser: String,
     /// 来源，例如 `deliberation:<决定 id>`（议事协商决定转为志愿服务活动）；直接发布的为空。
     pub source: String,
+    /// 来源的文字：议事协商决定写议题名称；其他来源原样。
+    pub source_label: String,
+    /// 来源是议事协商决定时，公开的会议页。
+    pub source_href: Option<String>,
     /// 开始、结束时间（毫秒时间戳）与北京时间文字。
     pub starts_at: i64,
     pub ends_at: i64,
@@ -80,14 +84,10 @@ impl ActivityView {
     pub fn is_open(&self) -> bool {
         self.phase == "open"
     }
-    /// The source as people read it.
-    pub fn source_label(&self) -> String {
-        match self.source.split_once(':') {
-            Some(("deliberation", id)) => format!("议事协商决定（{id}）"),
-            _ => self.source.clone(),
-        }
-    }
 }
+
+/// How an activity names the deliberation decision it carries out.
+pub const DELIBERATION_SOURCE: &str = "deliberation:";
 
 pub(crate) fn phase_of(a: &ActivityRow, now: i64) -> Phase {
     Phase::of(a.starts_at, a.ends_at, a.cancelled, now)
@@ -107,6 +107,7 @@ impl App {
     ) -> Result<ActivityView, ServiceError> {
         let tree = self.org_tree().await?;
         let phase = phase_of(a, self.now_ms());
+        let (source_label, source_href) = self.source_of(a).await?;
         Ok(ActivityView {
             community: a.community_code.clone(),
             community_name: tree.name_or_code(&a.community_code),
@@ -116,6 +117,8 @@ impl App {
             needs: a.needs.clone(),
             organiser: a.organiser.clone(),
             source: a.source.clone(),
+            source_label,
+            source_href,
             starts_at: a.starts_at,
             ends_at: a.ends_at,
             starts_text: short_time(a.starts_at),
@@ -127,6 +130,42 @@ impl App {
             phase: phase.as_str().into(),
             phase_label: phase.label_zh().into(),
         })
+    }
+
+    /// How an activity's source reads: a deliberation decision by its topic's title, linked to
+    /// the public meeting page where it was decided.
+    async fn source_of(&self, a: &ActivityRow) -> Result<(String, Option<String>), ServiceError> {
+        let Some(id) = a.source.strip_prefix(DELIBERATION_SOURCE) else {
+            return Ok((a.source.clone(), None));
+        };
+        Ok(match self.store.delib_topic(&a.community_code, id).await? {
+            Some(t) => (
+                format!("议事协商决定：{}", t.title),
+                t.meeting_id.map(|m| {
+                    format!("/public/deliberation/{}/meetings/{m}", a.community_code)
+                }),
+            ),
+            None => (a.source.clone(), None),
+        })
+    }
+
+    /// A source naming a deliberation decision must be one of this community's decided topics
+    /// (三(五): a decision carried out through volunteer service).
+    pub(crate) async fn check_source(
+        &self,
+        community: &str,
+        source: &str,
+    ) -> Result<(), ServiceError> {
+        let Some(id) = source.strip_prefix(DELIBERATION_SOURCE) else {
+            return Ok(());
+        };
+        match self.store.delib_topic(community, id).await? {
+            Some(t) if t.state == "decided" => Ok(()),
+            _ => Err(rejected(
+                "unknown_source",
+                "来源写的议事协商决定在本社区不存在或还没有表决通过，请从会议页的“据此发布志愿活动”进入，或清空来源",
+            )),
+        }
     }
 
     /// The actor's own community (residents and workers alike belong to one).
