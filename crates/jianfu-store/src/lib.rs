@@ -49,9 +49,9 @@ pub use certificate_store::{
 pub use comprehensive_store::{ComprehensiveStore, CycleRow, NominationRow, ScoreWrite};
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use deliberation_store::{
-    ActionRow, BallotOutcome, BallotWrite, DelibRequestRow, DeliberationStore, HouseholdRow,
-    RequestTallyRow,
-    MeetingRow, MotionResult, MotionRow, ProgressRow, TopicRow, VoiceRow,
+    ActionRow, BallotOutcome, BallotWrite, DelibRequestRow, DeliberationFollowUpStore,
+    DeliberationStore, HouseholdRow, MeetingRow, MotionResult, MotionRow, ProgressRow,
+    RequestTallyRow, TopicRow, VoiceRow,
 };
 pub use error::StoreError;
 pub use evaluation_store::{EvaluationFilter, EvaluationRow, EvaluationStore};

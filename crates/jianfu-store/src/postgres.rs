@@ -60,6 +60,7 @@ crate::inventory_store::impl_inventory_store!(PgStore, sqlx::Postgres);
 crate::evaluation_store::impl_evaluation_store!(PgStore, sqlx::Postgres);
 crate::survey_store::impl_survey_store!(PgStore, sqlx::Postgres);
 crate::deliberation_store::impl_deliberation_store!(PgStore, sqlx::Postgres);
+crate::deliberation_store::impl_deliberation_follow_up_store!(PgStore, sqlx::Postgres);
 crate::volunteer_store::impl_volunteer_store!(PgStore, sqlx::Postgres);
 crate::shared_data_store::impl_shared_data_store!(PgStore, sqlx::Postgres);
 crate::comprehensive_store::impl_comprehensive_store!(PgStore, sqlx::Postgres);

@@ -72,6 +72,7 @@ crate::inventory_store::impl_inventory_store!(SqliteStore, sqlx::Sqlite);
 crate::evaluation_store::impl_evaluation_store!(SqliteStore, sqlx::Sqlite);
 crate::survey_store::impl_survey_store!(SqliteStore, sqlx::Sqlite);
 crate::deliberation_store::impl_deliberation_store!(SqliteStore, sqlx::Sqlite);
+crate::deliberation_store::impl_deliberation_follow_up_store!(SqliteStore, sqlx::Sqlite);
 crate::volunteer_store::impl_volunteer_store!(SqliteStore, sqlx::Sqlite);
 crate::shared_data_store::impl_shared_data_store!(SqliteStore, sqlx::Sqlite);
 crate::comprehensive_store::impl_comprehensive_store!(SqliteStore, sqlx::Sqlite);

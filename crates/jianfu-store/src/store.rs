@@ -20,6 +20,7 @@ pub trait Store:
     + crate::EvaluationStore
     + crate::SurveyStore
     + crate::DeliberationStore
+    + crate::DeliberationFollowUpStore
     + crate::VolunteerStore
     + crate::SharedDataStore
     + crate::ComprehensiveStore
@@ -41,6 +42,7 @@ impl<T> Store for T where
         + crate::EvaluationStore
         + crate::SurveyStore
         + crate::DeliberationStore
+        + crate::DeliberationFollowUpStore
         + crate::VolunteerStore
         + crate::SharedDataStore
         + crate::ComprehensiveStore

@@ -577,7 +577,89 @@ async fn deliberation_end_to_end() {
         .await;
         assert_eq!(theirs.as_array().unwrap().len(), 1);
         assert_eq!(theirs[0]["id"], r2["id"]);
+
+        // The departments' answer figures (their indicator), for supervisors district-wide.
+        department_figures(&s, 2).await;
+        // A day later the pending request has waited one working day more.
+        s.clock.advance(time::Duration::days(1));
+        department_figures(&s, 3).await;
     }
+}
+
+/// After 民政局 answered its request in 2 working days and the street left its own pending since
+/// 2026-11-28: the supervisor sees both rows, the street's pending one with `pending_days` so far
+/// (the slowest first); the department sees its own row only; a resident is refused; the
+/// supervisor's page draws the chart and the table.
+async fn department_figures(s: &TestServer, pending_days: i64) {
+    let ducha = s.api_token("ducha").await;
+    let all = json_ok(
+        api_get(s, &ducha, "/api/v1/deliberation/department-figures").await,
+        200,
+    )
+    .await;
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    let street = &all[0];
+    assert_eq!(street["department"], "110115001");
+    assert_eq!(street["received"], 1);
+    assert_eq!(street["answered"], 0);
+    assert_eq!(street["pending"], 1);
+    assert_eq!(street["average_answer_days"], Value::Null);
+    assert_eq!(
+        street["average_days_with_pending"],
+        json!(pending_days as f64)
+    );
+    assert_eq!(street["oldest_pending_on"], "2026-11-28");
+    assert_eq!(street["oldest_pending_days"], pending_days);
+    let mzj = &all[1];
+    assert_eq!(mzj["department"], "110115-MZJ");
+    assert_eq!(mzj["received"], 1);
+    assert_eq!(mzj["answered"], 1);
+    assert_eq!(mzj["pending"], 0);
+    assert_eq!(mzj["average_answer_days"], json!(2.0));
+    assert_eq!(mzj["average_days_with_pending"], json!(2.0));
+    assert_eq!(mzj["oldest_pending_days"], Value::Null);
+
+    let clerk = s.api_token("minzheng").await;
+    let own = json_ok(
+        api_get(s, &clerk, "/api/v1/deliberation/department-figures").await,
+        200,
+    )
+    .await;
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    assert_eq!(own[0]["department"], "110115-MZJ");
+    assert_eq!(own[0]["answered"], 1);
+
+    let resident = s.api_token("jumin").await;
+    assert_eq!(
+        api_get(s, &resident, "/api/v1/deliberation/department-figures")
+            .await
+            .status(),
+        403
+    );
+
+    let page = s
+        .web_login("ducha")
+        .await
+        .get(s.url("/deliberation/departments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<svg"), "chart drawn");
+    assert!(
+        html.contains(&format!("{pending_days} 个工作日（2026-11-28 提出）")),
+        "{html}"
+    );
+    let page = s
+        .web_login("jumin")
+        .await
+        .get(s.url("/deliberation/departments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
 }
 
 /// Resubmitting concurrently, from the same account: exactly one ballot is counted.

@@ -101,8 +101,17 @@ async fn http_api_every_operation_documents_the_standard_errors() {
 fn no_two_api_schema_types_share_a_name() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../jianfu-server/src/api");
     let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    // The API files, and those of an area split into a folder (`api/deliberation/`).
+    let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            files.push(path);
+        }
+    }
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut schema_next = false;
         for line in text.lines() {
@@ -118,7 +127,11 @@ fn no_two_api_schema_types_share_a_name() {
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
                 if schema_next {
-                    let file = path.file_name().unwrap().to_string_lossy().to_string();
+                    let file = path
+                        .strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .to_string();
                     if let Some(first) = seen.insert(name.clone(), file.clone()) {
                         panic!("schema type {name} is defined in both {first} and {file}");
                     }

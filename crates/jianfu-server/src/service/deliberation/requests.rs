@@ -259,8 +259,8 @@ impl App {
         }
         for f in &mut out {
             f.average_days_tenths = (f.answered > 0).then(|| f.answered_days * 10 / f.answered);
-            f.overall_days_tenths = (f.received > 0)
-                .then(|| (f.answered_days + f.pending_days) * 10 / f.received);
+            f.overall_days_tenths =
+                (f.received > 0).then(|| (f.answered_days + f.pending_days) * 10 / f.received);
         }
         out.sort_by(|a, b| {
             b.overall_days_tenths

@@ -279,7 +279,14 @@ async fn every_page_of_every_role_at_desktop_and_phone_widths() {
                 "/comprehensive/2026",
             ][..],
         ),
-        ("ducha", &["/inventory/overview", &closed_results][..]),
+        (
+            "ducha",
+            &[
+                "/inventory/overview",
+                &closed_results,
+                "/deliberation/departments",
+            ][..],
+        ),
         (
             "shenpi",
             &[

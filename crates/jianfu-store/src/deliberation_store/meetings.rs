@@ -1,0 +1,722 @@
+//! Topics, meetings, online ballots and minutes: `DeliberationStore` and its implementation
+//! macro.
+
+use super::{BallotOutcome, BallotWrite, MeetingRow, MotionResult, MotionRow, TopicRow, VoiceRow};
+use crate::AuditDraft;
+use crate::store::Result;
+use async_trait::async_trait;
+
+#[allow(clippy::too_many_arguments)]
+#[async_trait]
+pub trait DeliberationStore: Send + Sync + 'static {
+    async fn insert_topic(&self, row: &TopicRow, audit: AuditDraft) -> Result<()>;
+    async fn delib_topic(&self, community: &str, id: &str) -> Result<Option<TopicRow>>;
+    /// One page of a community's topics, newest first (of `state` when given), and the total.
+    async fn delib_topics(
+        &self,
+        community: &str,
+        state: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<TopicRow>, i64)>;
+    /// (state, count) of a community's topics.
+    async fn delib_topic_counts(&self, community: &str) -> Result<Vec<(String, i64)>>;
+    /// Adds one support; false if this person supported it already.
+    async fn support_topic(
+        &self,
+        community: &str,
+        topic_id: &str,
+        user_id: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Which of `topic_ids` the person supported.
+    async fn supported(&self, community: &str, user_id: &str) -> Result<Vec<String>>;
+    /// Moves a topic from `from` to `to` (compare-and-set); false if it moved on.
+    async fn set_topic_state(
+        &self,
+        community: &str,
+        id: &str,
+        from: &str,
+        to: &str,
+        decline_reason: Option<&str>,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+
+    /// A new meeting with its motions; each agenda topic moves from accepted to on_agenda in the
+    /// same transaction. False (nothing written) if one of them is no longer accepted.
+    async fn insert_meeting(
+        &self,
+        row: &MeetingRow,
+        motions: &[MotionRow],
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    async fn delib_meeting(&self, community: &str, id: &str) -> Result<Option<MeetingRow>>;
+    /// A community's meetings, newest first.
+    async fn delib_meetings(&self, community: &str, limit: i64) -> Result<Vec<MeetingRow>>;
+    async fn motions(&self, community: &str, meeting_id: &str) -> Result<Vec<MotionRow>>;
+    /// Moves a meeting from `from` to `to` (noticed, open), stamping the time; false if moved on.
+    async fn set_meeting_state(
+        &self,
+        community: &str,
+        id: &str,
+        from: &str,
+        to: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Attendance in the room, while open.
+    async fn set_attendance(
+        &self,
+        community: &str,
+        id: &str,
+        present: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// An in-room tally for one motion, while open.
+    async fn set_tally(
+        &self,
+        community: &str,
+        meeting_id: &str,
+        topic_id: &str,
+        tally: (i64, i64, i64),
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Closes an open meeting at `ballots` (online: the ballots it counted; the close fails if
+    /// more arrived meanwhile), writing each motion's result and moving each topic to decided,
+    /// not_adopted, or back to accepted if adjourned. False if it is not open or ballots moved.
+    async fn close_meeting(
+        &self,
+        community: &str,
+        id: &str,
+        ballots: i64,
+        adjourned: bool,
+        results: &[MotionResult],
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Writes a group of online ballots in one transaction, each under the unique voter key,
+    /// each with its own audit record; one outcome per ballot.
+    async fn cast_ballots(&self, group: &[BallotWrite]) -> Result<Vec<BallotOutcome>>;
+    /// The ballots of a meeting (JSON each).
+    async fn ballots(&self, community: &str, meeting_id: &str) -> Result<Vec<String>>;
+    async fn has_ballot(&self, community: &str, meeting_id: &str, voter_key: &str) -> Result<bool>;
+
+    /// Appends a voice to unsigned minutes of an open or closed meeting; its number, or None.
+    async fn add_voice(&self, row: &VoiceRow, audit: AuditDraft) -> Result<Option<i64>>;
+    async fn voices(&self, community: &str, meeting_id: &str) -> Result<Vec<VoiceRow>>;
+    /// Signs closed minutes with at least one voice; false if not possible (any more).
+    async fn sign_minutes(
+        &self,
+        community: &str,
+        id: &str,
+        chair: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+}
+
+macro_rules! impl_deliberation_store {
+    ($store:ident, $db:ty) => {
+        mod deliberation_sql {
+            use super::$store;
+            use super::shared_sql::{Batch, begin_audited, commit_audited_batch, update_audited, write_audited};
+            use $crate::retry::retrying;
+            use $crate::store::Result;
+            use $crate::{
+                AuditDraft, BallotOutcome, BallotWrite, MeetingRow, MotionResult, MotionRow, TopicRow, VoiceRow,
+            };
+            use std::collections::BTreeMap;
+
+            const TOPIC: &str = "community, id, title, body, matter, proposer_id, proposer_name, \
+                by_committee, state, decline_reason, meeting_id, supports, created_at, updated_at";
+            const MEETING: &str = "community, id, kind, title, held_on, held_at, place, material, \
+                participants, voter_basis, vote_mode, base, present, ballots, voices, state, adjourned, \
+                noticed_at, opened_at, closed_at, signed_by, signed_at, created_by, created_at";
+
+            #[allow(clippy::too_many_arguments)]
+            #[async_trait::async_trait]
+            impl $crate::DeliberationStore for $store {
+                async fn insert_topic(&self, r: &TopicRow, audit: AuditDraft) -> Result<()> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut batch = Batch::new("议题");
+                        batch.insert(&format!("INSERT INTO delib_topics ({TOPIC}) "), 14, [r], |mut b, r| {
+                            b.push_bind(&r.community)
+                                .push_bind(&r.id)
+                                .push_bind(&r.title)
+                                .push_bind(&r.body)
+                                .push_bind(&r.matter)
+                                .push_bind(&r.proposer_id)
+                                .push_bind(&r.proposer_name)
+                                .push_bind(r.by_committee)
+                                .push_bind(&r.state)
+                                .push_bind(&r.decline_reason)
+                                .push_bind(&r.meeting_id)
+                                .push_bind(r.supports)
+                                .push_bind(r.created_at)
+                                .push_bind(r.updated_at);
+                        });
+                        write_audited(self.writer(), batch, vec![audit.clone()]).await
+                    })
+                    .await
+                }
+
+                async fn delib_topic(&self, community: &str, id: &str) -> Result<Option<TopicRow>> {
+                    let sql = format!("SELECT {TOPIC} FROM delib_topics WHERE community = $1 AND id = $2");
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn delib_topics(
+                    &self,
+                    community: &str,
+                    state: Option<&str>,
+                    limit: i64,
+                    offset: i64,
+                ) -> Result<(Vec<TopicRow>, i64)> {
+                    let filter = if state.is_some() { " AND state = $2" } else { "" };
+                    let (lim, off) = if state.is_some() { ("$3", "$4") } else { ("$2", "$3") };
+                    let sql = format!(
+                        "SELECT {TOPIC} FROM delib_topics WHERE community = $1{filter} \
+                         ORDER BY created_at DESC, id DESC LIMIT {lim} OFFSET {off}"
+                    );
+                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community);
+                    if let Some(s) = state {
+                        q = q.bind(s);
+                    }
+                    let rows: Vec<TopicRow> = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+                    let count_sql = format!("SELECT COUNT(*) FROM delib_topics WHERE community = $1{filter}");
+                    let mut c = sqlx::query_as(sqlx::AssertSqlSafe(count_sql)).bind(community);
+                    if let Some(s) = state {
+                        c = c.bind(s);
+                    }
+                    let (total,): (i64,) = c.fetch_one(&self.pool).await?;
+                    Ok((rows, total))
+                }
+
+                async fn delib_topic_counts(&self, community: &str) -> Result<Vec<(String, i64)>> {
+                    Ok(sqlx::query_as(
+                        "SELECT state, COUNT(*) FROM delib_topics WHERE community = $1 GROUP BY state",
+                    )
+                    .bind(community)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn support_topic(
+                    &self,
+                    community: &str,
+                    topic_id: &str,
+                    user_id: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut tx = begin_audited(self.writer()).await?;
+                        let n = sqlx::query(
+                            "INSERT INTO delib_supports (community, topic_id, user_id, at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (community, topic_id, user_id) DO NOTHING",
+                        )
+                        .bind(community)
+                        .bind(topic_id)
+                        .bind(user_id)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        let mut batch = Batch::new("附议");
+                        batch
+                            .write(2)
+                            .push("UPDATE delib_topics SET supports = supports + 1 WHERE community = ")
+                            .push_bind(community)
+                            .push(" AND id = ")
+                            .push_bind(topic_id);
+                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
+                async fn supported(&self, community: &str, user_id: &str) -> Result<Vec<String>> {
+                    let rows: Vec<(String,)> = sqlx::query_as(
+                        "SELECT topic_id FROM delib_supports WHERE community = $1 AND user_id = $2",
+                    )
+                    .bind(community)
+                    .bind(user_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows.into_iter().map(|r| r.0).collect())
+                }
+
+                async fn set_topic_state(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    from: &str,
+                    to: &str,
+                    decline_reason: Option<&str>,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let update = sqlx::query(
+                            "UPDATE delib_topics SET state = $1, decline_reason = COALESCE($2, decline_reason), \
+                             updated_at = $3 WHERE community = $4 AND id = $5 AND state = $6",
+                        )
+                        .bind(to)
+                        .bind(decline_reason)
+                        .bind(at)
+                        .bind(community)
+                        .bind(id)
+                        .bind(from);
+                        update_audited(self.writer(), update, "议题", audit.clone()).await
+                    })
+                    .await
+                }
+
+                async fn insert_meeting(
+                    &self,
+                    m: &MeetingRow,
+                    motions: &[MotionRow],
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut tx = begin_audited(self.writer()).await?;
+                        for x in motions {
+                            let n = sqlx::query(
+                                "UPDATE delib_topics SET state = 'on_agenda', meeting_id = $1, updated_at = $2 \
+                                 WHERE community = $3 AND id = $4 AND state = 'accepted'",
+                            )
+                            .bind(&m.id)
+                            .bind(m.created_at)
+                            .bind(&m.community)
+                            .bind(&x.topic_id)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                            if n == 0 {
+                                tx.rollback().await?;
+                                return Ok(false);
+                            }
+                        }
+                        let mut batch = Batch::new("会议");
+                        batch.insert(&format!("INSERT INTO delib_meetings ({MEETING}) "), 24, [m], |mut b, m| {
+                            b.push_bind(&m.community)
+                                .push_bind(&m.id)
+                                .push_bind(&m.kind)
+                                .push_bind(&m.title)
+                                .push_bind(&m.held_on)
+                                .push_bind(&m.held_at)
+                                .push_bind(&m.place)
+                                .push_bind(&m.material)
+                                .push_bind(&m.participants)
+                                .push_bind(&m.voter_basis)
+                                .push_bind(&m.vote_mode)
+                                .push_bind(m.base)
+                                .push_bind(m.present)
+                                .push_bind(m.ballots)
+                                .push_bind(m.voices)
+                                .push_bind(&m.state)
+                                .push_bind(m.adjourned)
+                                .push_bind(m.noticed_at)
+                                .push_bind(m.opened_at)
+                                .push_bind(m.closed_at)
+                                .push_bind(&m.signed_by)
+                                .push_bind(m.signed_at)
+                                .push_bind(&m.created_by)
+                                .push_bind(m.created_at);
+                        });
+                        batch.insert(
+                            "INSERT INTO delib_motions (community, meeting_id, topic_id, position, title, \
+                             votes_for, votes_against, votes_abstain, outcome) ",
+                            9,
+                            motions,
+                            |mut b, x| {
+                                b.push_bind(&x.community)
+                                    .push_bind(&x.meeting_id)
+                                    .push_bind(&x.topic_id)
+                                    .push_bind(x.position)
+                                    .push_bind(&x.title)
+                                    .push_bind(x.votes_for)
+                                    .push_bind(x.votes_against)
+                                    .push_bind(x.votes_abstain)
+                                    .push_bind(&x.outcome);
+                            },
+                        );
+                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
+                async fn delib_meeting(&self, community: &str, id: &str) -> Result<Option<MeetingRow>> {
+                    let sql = format!("SELECT {MEETING} FROM delib_meetings WHERE community = $1 AND id = $2");
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn delib_meetings(&self, community: &str, limit: i64) -> Result<Vec<MeetingRow>> {
+                    let sql = format!(
+                        "SELECT {MEETING} FROM delib_meetings WHERE community = $1 \
+                         ORDER BY held_on DESC, created_at DESC LIMIT $2"
+                    );
+                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(community)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn motions(&self, community: &str, meeting_id: &str) -> Result<Vec<MotionRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT community, meeting_id, topic_id, position, title, votes_for, votes_against, \
+                         votes_abstain, outcome FROM delib_motions WHERE community = $1 AND meeting_id = $2 \
+                         ORDER BY position",
+                    )
+                    .bind(community)
+                    .bind(meeting_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn set_meeting_state(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    from: &str,
+                    to: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    let stamp = match to {
+                        "noticed" => "noticed_at",
+                        "open" => "opened_at",
+                        _ => "closed_at",
+                    };
+                    retrying(move || async move {
+                        let sql = format!(
+                            "UPDATE delib_meetings SET state = $1, {stamp} = $2 \
+                             WHERE community = $3 AND id = $4 AND state = $5"
+                        );
+                        let update = sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(to)
+                            .bind(at)
+                            .bind(community)
+                            .bind(id)
+                            .bind(from);
+                        update_audited(self.writer(), update, "会议", audit.clone()).await
+                    })
+                    .await
+                }
+
+                async fn set_attendance(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    present: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let update = sqlx::query(
+                            "UPDATE delib_meetings SET present = $1 WHERE community = $2 AND id = $3 AND state = 'open'",
+                        )
+                        .bind(present)
+                        .bind(community)
+                        .bind(id);
+                        update_audited(self.writer(), update, "会议", audit.clone()).await
+                    })
+                    .await
+                }
+
+                async fn set_tally(
+                    &self,
+                    community: &str,
+                    meeting_id: &str,
+                    topic_id: &str,
+                    tally: (i64, i64, i64),
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let update = sqlx::query(
+                            "UPDATE delib_motions SET votes_for = $1, votes_against = $2, votes_abstain = $3 \
+                             WHERE community = $4 AND meeting_id = $5 AND topic_id = $6 AND EXISTS \
+                             (SELECT 1 FROM delib_meetings m WHERE m.community = $4 AND m.id = $5 \
+                              AND m.state = 'open' AND m.vote_mode = 'in_room' \
+                              AND $1 + $2 + $3 <= m.present)",
+                        )
+                        .bind(tally.0)
+                        .bind(tally.1)
+                        .bind(tally.2)
+                        .bind(community)
+                        .bind(meeting_id)
+                        .bind(topic_id);
+                        update_audited(self.writer(), update, "表决", audit.clone()).await
+                    })
+                    .await
+                }
+
+                async fn close_meeting(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    ballots: i64,
+                    adjourned: bool,
+                    results: &[MotionResult],
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut tx = begin_audited(self.writer()).await?;
+                        let n = sqlx::query(
+                            "UPDATE delib_meetings SET state = 'closed', closed_at = $1, adjourned = $2 \
+                             WHERE community = $3 AND id = $4 AND state = 'open' AND ballots = $5",
+                        )
+                        .bind(at)
+                        .bind(adjourned)
+                        .bind(community)
+                        .bind(id)
+                        .bind(ballots)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        let mut batch = Batch::new("会议");
+                        for r in results {
+                            batch
+                                .write(7)
+                                .push("UPDATE delib_motions SET votes_for = ")
+                                .push_bind(r.votes_for)
+                                .push(", votes_against = ")
+                                .push_bind(r.votes_against)
+                                .push(", votes_abstain = ")
+                                .push_bind(r.votes_abstain)
+                                .push(", outcome = ")
+                                .push_bind(r.outcome.clone())
+                                .push(" WHERE community = ")
+                                .push_bind(community)
+                                .push(" AND meeting_id = ")
+                                .push_bind(id)
+                                .push(" AND topic_id = ")
+                                .push_bind(&r.topic_id);
+                            let state = match r.outcome.as_deref() {
+                                Some("passed") => "decided",
+                                Some(_) => "not_adopted",
+                                None => "accepted",
+                            };
+                            batch
+                                .write(4)
+                                .push("UPDATE delib_topics SET state = ")
+                                .push_bind(state)
+                                .push(", updated_at = ")
+                                .push_bind(at)
+                                .push(" WHERE community = ")
+                                .push_bind(community)
+                                .push(" AND id = ")
+                                .push_bind(&r.topic_id);
+                        }
+                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
+                async fn cast_ballots(&self, group: &[BallotWrite]) -> Result<Vec<BallotOutcome>> {
+                    retrying(move || async move {
+                        let mut tx = begin_audited(self.writer()).await?;
+                        // Lock each meeting's row while it is open: a close waits for these
+                        // ballots (or they find it closed), so no ballot lands after the count.
+                        let mut open: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+                        for b in group {
+                            let key = (b.community.as_str(), b.meeting_id.as_str());
+                            if open.contains_key(&key) {
+                                continue;
+                            }
+                            let n = sqlx::query(
+                                "UPDATE delib_meetings SET ballots = ballots WHERE community = $1 AND id = $2 \
+                                 AND state = 'open' AND vote_mode = 'online'",
+                            )
+                            .bind(key.0)
+                            .bind(key.1)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                            open.insert(key, if n == 0 { -1 } else { 0 });
+                        }
+                        let mut outcomes = Vec::with_capacity(group.len());
+                        let mut audits = Vec::new();
+                        for b in group {
+                            let key = (b.community.as_str(), b.meeting_id.as_str());
+                            if open[&key] < 0 {
+                                outcomes.push(BallotOutcome::NotOpen);
+                                continue;
+                            }
+                            let n = sqlx::query(
+                                "INSERT INTO delib_votes (community, meeting_id, voter_key, user_id, ballot, cast_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6) \
+                                 ON CONFLICT (community, meeting_id, voter_key) DO NOTHING",
+                            )
+                            .bind(&b.community)
+                            .bind(&b.meeting_id)
+                            .bind(&b.voter_key)
+                            .bind(&b.user_id)
+                            .bind(&b.ballot)
+                            .bind(b.cast_at)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                            if n == 0 {
+                                outcomes.push(BallotOutcome::AlreadyVoted);
+                            } else {
+                                if let Some(c) = open.get_mut(&key) {
+                                    *c += 1;
+                                }
+                                audits.push(b.audit.clone());
+                                outcomes.push(BallotOutcome::Counted);
+                            }
+                        }
+                        if audits.is_empty() {
+                            tx.rollback().await?;
+                            return Ok(outcomes);
+                        }
+                        let mut batch = Batch::new("投票");
+                        for ((community, meeting), added) in &open {
+                            if *added > 0 {
+                                batch
+                                    .write(3)
+                                    .push("UPDATE delib_meetings SET ballots = ballots + ")
+                                    .push_bind(*added)
+                                    .push(" WHERE community = ")
+                                    .push_bind(community.to_string())
+                                    .push(" AND id = ")
+                                    .push_bind(meeting.to_string());
+                            }
+                        }
+                        commit_audited_batch(tx, batch, audits).await?;
+                        Ok(outcomes)
+                    })
+                    .await
+                }
+
+                async fn ballots(&self, community: &str, meeting_id: &str) -> Result<Vec<String>> {
+                    let rows: Vec<(String,)> = sqlx::query_as(
+                        "SELECT ballot FROM delib_votes WHERE community = $1 AND meeting_id = $2",
+                    )
+                    .bind(community)
+                    .bind(meeting_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows.into_iter().map(|r| r.0).collect())
+                }
+
+                async fn has_ballot(&self, community: &str, meeting_id: &str, voter_key: &str) -> Result<bool> {
+                    let r: Option<(i64,)> = sqlx::query_as(
+                        "SELECT 1 FROM delib_votes WHERE community = $1 AND meeting_id = $2 AND voter_key = $3",
+                    )
+                    .bind(community)
+                    .bind(meeting_id)
+                    .bind(voter_key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(r.is_some())
+                }
+
+                async fn add_voice(&self, v: &VoiceRow, audit: AuditDraft) -> Result<Option<i64>> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut tx = begin_audited(self.writer()).await?;
+                        let seq: Option<(i64,)> = sqlx::query_as(
+                            "UPDATE delib_meetings SET voices = voices + 1 WHERE community = $1 AND id = $2 \
+                             AND signed_at IS NULL AND state IN ('open', 'closed') RETURNING voices",
+                        )
+                        .bind(&v.community)
+                        .bind(&v.meeting_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let Some((seq,)) = seq else {
+                            tx.rollback().await?;
+                            return Ok(None);
+                        };
+                        let mut batch = Batch::new("会议记录");
+                        batch.insert(
+                            "INSERT INTO delib_voices (community, meeting_id, seq, speaker, category, said, \
+                             recorded_by, recorded_at) ",
+                            8,
+                            [v],
+                            |mut b, v| {
+                                b.push_bind(&v.community)
+                                    .push_bind(&v.meeting_id)
+                                    .push_bind(seq)
+                                    .push_bind(&v.speaker)
+                                    .push_bind(&v.category)
+                                    .push_bind(&v.said)
+                                    .push_bind(&v.recorded_by)
+                                    .push_bind(v.recorded_at);
+                            },
+                        );
+                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
+                        Ok(Some(seq))
+                    })
+                    .await
+                }
+
+                async fn voices(&self, community: &str, meeting_id: &str) -> Result<Vec<VoiceRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT community, meeting_id, seq, speaker, category, said, recorded_by, recorded_at \
+                         FROM delib_voices WHERE community = $1 AND meeting_id = $2 ORDER BY seq",
+                    )
+                    .bind(community)
+                    .bind(meeting_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn sign_minutes(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    chair: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let update = sqlx::query(
+                            "UPDATE delib_meetings SET signed_by = $1, signed_at = $2 WHERE community = $3 \
+                             AND id = $4 AND state = 'closed' AND signed_at IS NULL AND voices > 0",
+                        )
+                        .bind(chair)
+                        .bind(at)
+                        .bind(community)
+                        .bind(id);
+                        update_audited(self.writer(), update, "会议记录", audit.clone()).await
+                    })
+                    .await
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use impl_deliberation_store;
