@@ -113,7 +113,7 @@ async fn browser_login_in_headless_chromium() {
     );
     assert!(src.contains("已纳入区级签名检查点"), "seal-log proof shown");
     let fits = b
-        .script("const m=document.querySelector('main'); return m.scrollWidth <= window.innerWidth")
+        .script("const m=document.querySelector('main'); return m.scrollWidth <= document.documentElement.clientWidth")
         .await;
     assert_eq!(fits, true, "the result fits a 390 px phone screen");
     b.look("verify-ok").await;

@@ -440,8 +440,12 @@ impl Session {
             ),
         )
         .await;
+        // The size the page is laid out for, not `innerWidth`/`innerHeight`: on an emulated phone
+        // those grow with a page that is too wide, which is `assert_fits`'s to report.
         let inner = self
-            .script("return [window.innerWidth, window.innerHeight]")
+            .script(
+                "return [document.documentElement.clientWidth, document.documentElement.clientHeight]",
+            )
             .await;
         assert_eq!(inner, json!([width, height]), "viewport after resizing");
     }
@@ -466,14 +470,18 @@ impl Session {
         path
     }
 
-    /// Fails when the page is wider than the window (something makes a phone scroll sideways),
-    /// naming the elements that stick out.
+    /// Fails when the page is wider than the window (something makes it scroll sideways; a phone
+    /// zooms out or pans into an empty band), naming the elements that stick out, those that set
+    /// the page's width first. The window is `documentElement.clientWidth`, the width the page is
+    /// laid out for: when emulating a phone, `innerWidth` grows with the content (a 600 px box
+    /// makes it 614), so comparing with it can never fail.
     pub(super) async fn assert_fits(&self, what: &str) {
         let v = self
             .script(
-                "const w = window.innerWidth;\
-                 if (document.documentElement.scrollWidth <= w) return [];\
-                 const out = [];\
+                "const w = document.documentElement.clientWidth;\
+                 const sw = document.documentElement.scrollWidth;\
+                 if (sw <= w) return [];\
+                 const edge = [], other = [];\
                  for (const el of document.querySelectorAll('body *')) {\
                    const r = el.getBoundingClientRect();\
                    if (r.right > w + 0.5 && r.width > 0) {\
@@ -481,16 +489,16 @@ impl Session {
                      if (el.id) s += '#' + el.id;\
                      if (el.className && typeof el.className === 'string')\
                        s += '.' + el.className.trim().split(/\\s+/).join('.');\
-                     out.push(s + ' right=' + Math.round(r.right));\
+                     s += ' right=' + Math.round(r.right);\
+                     (Math.abs(r.right + window.scrollX - sw) <= 1 ? edge : other).push(s);\
                    }\
-                   if (out.length >= 15) break;\
                  }\
-                 return [document.documentElement.scrollWidth, w, out];",
+                 return [sw, w, edge.concat(other).slice(0, 15)];",
             )
             .await;
         assert!(
             v.as_array().is_some_and(Vec::is_empty),
-            "{what}: page scrolls sideways (scrollWidth, innerWidth, elements sticking out): {v}"
+            "{what}: page scrolls sideways (scrollWidth, clientWidth, elements sticking out): {v}"
         );
     }
 
@@ -499,7 +507,7 @@ impl Session {
     pub(super) async fn assert_nav_in_view(&self, what: &str) {
         let hidden = self
             .script(
-                "const w = window.innerWidth;\
+                "const w = document.documentElement.clientWidth;\
                  return [...document.querySelectorAll('.main-nav a')]\
                    .filter(a => { const r = a.getBoundingClientRect();\
                                   return r.left < -0.5 || r.right > w + 0.5; })\
@@ -578,15 +586,15 @@ impl Session {
     }
 
     /// Looks at the page as it is now, at both widths: a screenshot of each
-    /// (`target/screenshots/{name}-desktop.png`, `…-phone.png`), axe at each, and at phone width
+    /// (`target/screenshots/{name}-desktop.png`, `…-phone.png`), axe at each, and at either width
     /// nothing may make the page scroll sideways. Leaves the window at desktop size.
     pub(super) async fn look(&self, name: &str) {
         for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
             self.set_viewport(size).await;
             let shot = self.screenshot(&format!("{name}-{label}"), size).await;
             eprintln!("screenshot {}", shot.display());
+            self.assert_fits(&format!("{name} at {}px", size.0)).await;
             if size == PHONE {
-                self.assert_fits(&format!("{name} at {}px", PHONE.0)).await;
                 self.assert_nav_in_view(&format!("{name} at {}px", PHONE.0))
                     .await;
             }
