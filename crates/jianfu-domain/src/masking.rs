@@ -46,6 +46,12 @@ pub fn mask_contact(s: &str) -> String {
     format!("{}{tail}", "*".repeat((n - keep).clamp(3, 7)))
 }
 
+/// A phone number of which only the last four digits are stored in clear (for lists that must
+/// not decrypt): seven asterisks and the four digits, as [`mask_contact`] shows a mobile number.
+pub fn mask_phone_from_last4(last4: &str) -> String {
+    format!("*******{last4}")
+}
+
 /// An ID number of which only the last four characters are stored in clear (for lists that
 /// must not decrypt): the other fourteen as asterisks.
 pub fn mask_id_from_last4(last4: &str) -> String {
@@ -69,6 +75,12 @@ mod tests {
         assert_eq!(mask_contact("12"), "***2");
         assert_eq!(mask_contact(""), "");
         assert_eq!(mask_id_from_last4("002X"), "**************002X");
+        assert_eq!(mask_phone_from_last4("1111"), "*******1111");
+        assert_eq!(
+            mask_phone_from_last4("1111"),
+            mask_contact("13800001111"),
+            "the same phone looks the same whether masked from the number or its last four"
+        );
     }
 
     #[test]

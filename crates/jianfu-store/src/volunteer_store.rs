@@ -188,6 +188,8 @@ pub trait VolunteerStore: Send + Sync + 'static {
         volunteer_id: &str,
     ) -> Result<Vec<ServiceRecordRow>>;
     /// Records attendance and hours of signed-up volunteers; the number of sign-ups written.
+    /// `late` (past the deadline) marks only rows recorded for the first time; the caller leaves
+    /// out rows whose values are unchanged.
     #[allow(clippy::too_many_arguments)]
     async fn record_hours(
         &self,
@@ -608,9 +610,12 @@ macro_rules! impl_volunteer_store {
                         let mut tx = begin_audited(self.writer()).await?;
                         let mut written = 0usize;
                         for e in entries {
+                            // Late only for a first record: a correction keeps whether the
+                            // record was made in time.
                             written += sqlx::query(
                                 "UPDATE volunteer_signups SET attended = $1, minutes = $2, \
-                                 recorded_by = $3, recorded_at = $4, recorded_late = $5 \
+                                 recorded_by = $3, recorded_at = $4, \
+                                 recorded_late = CASE WHEN recorded_at IS NULL THEN $5 ELSE recorded_late END \
                                  WHERE community_code = $6 AND activity_id = $7 AND volunteer_id = $8",
                             )
                             .bind(e.attended)

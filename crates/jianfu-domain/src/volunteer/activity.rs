@@ -1,13 +1,9 @@
 //! 志愿服务活动：社区（或其指定的社会组织）发布时间、地点、名额和所需；报名和取消只在活动开始前；
 //! 名额至少 1 个。状态由时间和是否取消读出，不另存。
 
-use super::{CITE_RECRUITMENT, VolunteerError};
+use super::VolunteerError;
+use super::rules::rules;
 use time::{Date, PrimitiveDateTime, Time, UtcOffset};
-
-/// At most this many places per activity (a community activity, not a city marathon).
-pub const MAX_CAPACITY: i64 = 500;
-/// An activity lasts at most this long (ms): one day.
-pub const MAX_LENGTH_MS: i64 = 24 * 3_600_000;
 
 /// What an organiser posts, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,15 +53,26 @@ impl Phase {
     }
 }
 
-/// Reads `2026-12-05 09:00` or `2026-12-05T09:00` (Beijing time, as a person types it or a
-/// `datetime-local` field sends it) as epoch milliseconds.
+/// Reads exactly `2026-12-05 09:00` or `2026-12-05T09:00` (Beijing time, as a person types it or
+/// a `datetime-local` field sends it) as epoch milliseconds. Anything else (seconds, a time
+/// zone, a missing leading zero, trailing text) is `None`: a time we would read differently from
+/// what was meant is refused, not guessed.
 pub fn parse_beijing_datetime(s: &str) -> Option<i64> {
-    let s = s.trim().replace('T', " ");
-    let (d, t) = s.split_once(' ')?;
-    let date = crate::assignment::working_days::parse_date(d.trim())?;
-    let mut hm = t.trim().split(':');
-    let h: u8 = hm.next()?.parse().ok()?;
-    let m: u8 = hm.next()?.parse().ok()?;
+    let s = s.trim();
+    let b = s.as_bytes();
+    let shape = b.len() == 16
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ' || *c == b'T',
+            13 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    let date = crate::assignment::working_days::parse_date(&s[..10])?;
+    let h: u8 = s[11..13].parse().ok()?;
+    let m: u8 = s[14..16].parse().ok()?;
     let time = Time::from_hms(h, m, 0).ok()?;
     let offset = UtcOffset::from_hms(8, 0, 0).ok()?;
     let at = PrimitiveDateTime::new(date, time).assume_offset(offset);
@@ -87,7 +94,8 @@ pub fn end_date(ends_at: i64) -> Date {
 }
 
 /// Checks an activity's times and places: it starts in the future, ends after it starts, lasts at
-/// most a day; at least one place, at most [`MAX_CAPACITY`].
+/// most `rules().activity.max_length_hours`; at least one place, at most
+/// `rules().activity.max_capacity` (both 本区设定, in the data file).
 pub fn check_activity(
     starts: &str,
     ends: &str,
@@ -112,16 +120,21 @@ pub fn check_activity(
             "结束时间须晚于开始时间",
         ));
     }
-    if ends_at - starts_at > MAX_LENGTH_MS {
-        return Err(VolunteerError::new(
+    let limits = &rules().activity;
+    if ends_at - starts_at > limits.max_length_ms() {
+        return Err(VolunteerError::based(
             "activity_too_long",
-            "一次活动不超过 24 小时；连续多天的请按天分别发布",
+            format!(
+                "一次活动不超过 {} 小时；连续多天的请按天分别发布",
+                limits.max_length_hours
+            ),
+            limits.cite.as_str(),
         ));
     }
     let capacity: i64 = crate::text::half_width_text(capacity.trim())
         .parse()
         .map_err(|_| capacity_error())?;
-    if !(1..=MAX_CAPACITY).contains(&capacity) {
+    if !(1..=limits.max_capacity).contains(&capacity) {
         return Err(capacity_error());
     }
     Ok(ActivityTimes {
@@ -132,10 +145,11 @@ pub fn check_activity(
 }
 
 fn capacity_error() -> VolunteerError {
-    VolunteerError::cited(
+    let limits = &rules().activity;
+    VolunteerError::based(
         "capacity_invalid",
-        format!("名额须为 1 到 {MAX_CAPACITY} 之间的整数"),
-        CITE_RECRUITMENT,
+        format!("名额须为 1 到 {} 之间的整数", limits.max_capacity),
+        limits.cite.as_str(),
     )
 }
 
@@ -176,6 +190,33 @@ mod tests {
         assert_eq!(format_for_input(ms), "2026-11-28T09:00");
         assert!(parse_beijing_datetime("2026-11-28").is_none());
         assert!(parse_beijing_datetime("2026-11-28 25:00").is_none());
+        assert_eq!(parse_beijing_datetime(" 2026-11-28 09:00 "), Some(ms));
+    }
+
+    #[test]
+    fn only_minutes_are_read_and_anything_more_is_refused() {
+        // Seconds, extra parts, a zone, a missing zero: refused rather than silently cut off.
+        for bad in [
+            "2026-11-28 09:00:30",
+            "2026-11-28T09:00:00",
+            "2026-11-28 09:00:",
+            "2026-11-28 09:00 extra",
+            "2026-11-28 09:00+08:00",
+            "2026-11-28 9:00",
+            "2026-11-28  09:00",
+            "2026-11-28 09:0a",
+            "2026/11/28 09:00",
+            "2026-11-28X09:00",
+        ] {
+            assert!(parse_beijing_datetime(bad).is_none(), "{bad}");
+            assert_eq!(
+                check_activity(bad, "2026-12-05 11:30", "3", now())
+                    .unwrap_err()
+                    .code,
+                "start_invalid",
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -202,6 +243,18 @@ mod tests {
         assert_eq!(
             code("2026-12-05 09:00", "2026-12-05 10:00", "501"),
             "capacity_invalid"
+        );
+        // The limits come from the data file, and say they are the district's own setting.
+        let e = check_activity("2026-12-05 09:00", "2026-12-05 10:00", "501", now()).unwrap_err();
+        assert!(e.message().contains("本区设定"), "{}", e.message());
+        let e = check_activity("2026-12-05 09:00", "2026-12-07 09:00", "3", now()).unwrap_err();
+        assert!(
+            e.message().contains(&format!(
+                "不超过 {} 小时",
+                rules().activity.max_length_hours
+            )) && e.message().contains(&rules().activity.cite),
+            "{}",
+            e.message()
         );
         assert_eq!(
             code("2026-12-05 09:00", "2026-12-05 10:00", "三"),

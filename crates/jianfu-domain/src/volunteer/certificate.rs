@@ -73,10 +73,10 @@ pub fn total_minutes(lines: &[ServiceLine]) -> i64 {
 pub fn certificate_body(f: &CertificateFacts) -> Result<String, VolunteerError> {
     let lines: Vec<&ServiceLine> = f.lines.iter().filter(|l| l.minutes > 0).collect();
     if lines.is_empty() {
-        return Err(VolunteerError::cited(
+        return Err(VolunteerError::based(
             "no_service_record",
             "还没有已记录服务时间的志愿服务，暂不能出具志愿服务记录证明",
-            CITE_FREE_CERTIFICATE,
+            super::rules::rules().certificate.cite.as_str(),
         ));
     }
     let first = lines.iter().map(|l| l.date.as_str()).min().unwrap_or("");
@@ -167,11 +167,11 @@ mod tests {
 
     #[test]
     fn no_record_no_certificate() {
-        assert_eq!(
-            certificate_body(&facts(vec![line("2026-11-01", 0)]))
-                .unwrap_err()
-                .code,
-            "no_service_record"
+        let e = certificate_body(&facts(vec![line("2026-11-01", 0)])).unwrap_err();
+        assert_eq!(e.code, "no_service_record");
+        assert!(
+            e.message()
+                .contains(&super::super::rules::rules().certificate.cite)
         );
     }
 

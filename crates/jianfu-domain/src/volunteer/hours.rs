@@ -1,8 +1,8 @@
 //! 服务时间：组织者按参加者逐人记录，以小时计（办法第七条），按半小时一档，不超过活动时长；
 //! 活动结束后 10 个工作日内完成记录（办法第十一条）——超期照样记录，但标出“逾期记录”。
 
+use super::VolunteerError;
 use super::rules::rules;
-use super::{CITE_RECORD_DEADLINE, CITE_SERVICE_RECORD, VolunteerError};
 use crate::assignment::working_days::{WorkCalendar, add_working_days};
 use time::Date;
 
@@ -20,10 +20,10 @@ pub fn parse_hours(raw: &str) -> Result<i64, VolunteerError> {
     }
     let step = rules().record.hours_step_minutes;
     let bad = || {
-        VolunteerError::cited(
+        VolunteerError::based(
             "hours_invalid",
             format!("服务时间请按小时填写，以 {step} 分钟为一档，例如 2 或 2.5"),
-            CITE_SERVICE_RECORD,
+            rules().record.hours_cite.as_str(),
         )
     };
     let (whole, frac) = match s.split_once('.') {
@@ -72,14 +72,14 @@ pub fn check_hours(minutes: i64, starts_at: i64, ends_at: i64) -> Result<(), Vol
         return Err(VolunteerError::new("hours_invalid", "服务时间不能为负数"));
     }
     if minutes > length {
-        return Err(VolunteerError::cited(
+        return Err(VolunteerError::based(
             "hours_exceed_activity",
             format!(
                 "记录的服务时间 {} 小时超过了活动时长 {} 小时：服务时间是实际付出的时间，不能多于活动本身",
                 format_hours(minutes),
                 format_hours(length)
             ),
-            CITE_SERVICE_RECORD,
+            rules().record.hours_cite.as_str(),
         ));
     }
     Ok(())
@@ -109,9 +109,10 @@ pub fn is_late(ended_on: Date, recorded_on: Date, cal: &WorkCalendar) -> bool {
 
 /// The warning shown for a late record.
 pub fn late_warning(due: Date) -> String {
+    let r = &rules().record;
     format!(
-        "已超过记录期限（{due}）：{}。本次照常记录，并标为“逾期记录”",
-        CITE_RECORD_DEADLINE
+        "已超过记录期限（{due}，活动结束后 {} 个工作日内，{}）。本次照常记录，并标为“逾期记录”",
+        r.deadline_working_days, r.cite
     )
 }
 
@@ -145,6 +146,7 @@ mod tests {
         let e = check_hours(180, start, end).unwrap_err();
         assert_eq!(e.code, "hours_exceed_activity");
         assert!(e.message().contains("第七条"));
+        assert!(e.message().contains(&rules().record.hours_cite));
         assert_eq!(
             check_recordable(10, 5).unwrap_err().code,
             "activity_not_started"
@@ -162,6 +164,11 @@ mod tests {
         );
         assert!(!is_late(date!(2026 - 12 - 04), date!(2026 - 12 - 18), &cal));
         assert!(is_late(date!(2026 - 12 - 04), date!(2026 - 12 - 19), &cal));
-        assert!(late_warning(date!(2026 - 12 - 18)).contains("第十一条"));
+        let w = late_warning(date!(2026 - 12 - 18));
+        assert!(w.contains("第十一条"), "{w}");
+        assert!(
+            w.contains(&rules().record.cite) && w.contains("10 个工作日"),
+            "{w}"
+        );
     }
 }

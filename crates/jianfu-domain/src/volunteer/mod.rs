@@ -79,12 +79,13 @@ pub const CITE_CERTIFICATE_CHECK: Citation = Citation {
     clause: "第十七条 志愿服务记录证明可以通过志愿服务信息系统查验；任何单位和个人不得伪造、变造或者使用虚假志愿服务记录证明",
 };
 
-/// A refusal of the volunteer rules: a stable code and a Chinese message.
+/// A refusal of the volunteer rules: a stable code, a Chinese message and its basis (a
+/// `Citation` of the regulation, or the `cite` text of the rules data file for its numbers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolunteerError {
     pub code: &'static str,
     pub message: String,
-    pub citation: Option<Citation>,
+    pub basis: Option<String>,
 }
 
 impl VolunteerError {
@@ -92,14 +93,18 @@ impl VolunteerError {
         Self {
             code,
             message: message.into(),
-            citation: None,
+            basis: None,
         }
     }
     pub fn cited(code: &'static str, message: impl Into<String>, c: Citation) -> Self {
+        Self::based(code, message, c.to_string())
+    }
+    /// With the basis as the data file words it (`rules().….cite`).
+    pub fn based(code: &'static str, message: impl Into<String>, basis: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
-            citation: Some(c),
+            basis: Some(basis.into()),
         }
     }
     pub fn code(&self) -> &'static str {
@@ -107,8 +112,8 @@ impl VolunteerError {
     }
     /// The message with its basis, as shown to people.
     pub fn message(&self) -> String {
-        match &self.citation {
-            Some(c) => format!("{}（依据：{c}）", self.message),
+        match &self.basis {
+            Some(b) => format!("{}（依据：{b}）", self.message),
             None => self.message.clone(),
         }
     }

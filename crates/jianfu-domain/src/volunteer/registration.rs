@@ -3,7 +3,6 @@
 
 use super::rules::rules;
 use super::{CITE_CONSENT, CITE_REGISTRATION, VolunteerError};
-use crate::Citation;
 use crate::certificate::id_number::{self, IdNumber};
 use time::Date;
 
@@ -34,18 +33,6 @@ pub struct CheckedRegistration {
     /// Under 14: the guardian's consent also covers the processing of the child's personal data.
     pub child_personal_data: bool,
 }
-
-/// 监护人同意：地方性法规（上海 §13、浙江 §9）；国家条例未作规定。
-pub const CITE_GUARDIAN: Citation = Citation {
-    document: "《上海市志愿服务条例》第十三条、《浙江省志愿服务条例》第九条",
-    clause: "组织未成年人参加志愿服务活动的，应当征得其监护人同意（《志愿服务条例》未作规定，见 data/self_governance/volunteer_rules.toml）",
-};
-
-/// 不满十四周岁未成年人的个人信息须监护人同意。
-pub const CITE_CHILD_DATA: Citation = Citation {
-    document: "《中华人民共和国个人信息保护法》",
-    clause: "第三十一条 处理不满十四周岁未成年人个人信息的，应当取得未成年人的父母或者其他监护人的同意",
-};
 
 /// Full years between `born` and `today`.
 pub fn age_on(born: Date, today: Date) -> u8 {
@@ -113,24 +100,28 @@ pub fn check_registration(
     let rules = rules();
     let minor = age < rules.adult.age;
     let child_personal_data = age < rules.personal_information.guardian_consent_below_age;
-    if age < rules.guardian_consent.required_below_age {
+    // The message names the same number the check uses, and the basis as the data file words it.
+    let below = rules.guardian_consent.required_below_age;
+    if age < below {
         let missing = r.guardian_name.trim().is_empty()
             || r.guardian_relation.trim().is_empty()
             || !r.guardian_consent;
         if missing {
             let (cite, extra) = if child_personal_data {
                 (
-                    CITE_CHILD_DATA,
-                    "；不满十四周岁的，记录其个人信息也须监护人同意",
+                    rules.personal_information.cite.as_str(),
+                    format!(
+                        "；不满{}周岁的，记录其个人信息也须监护人同意",
+                        rules.personal_information.guardian_consent_below_age
+                    ),
                 )
             } else {
-                (CITE_GUARDIAN, "")
+                (rules.guardian_consent.cite.as_str(), String::new())
             };
-            return Err(VolunteerError::cited(
+            return Err(VolunteerError::based(
                 "guardian_consent_required",
                 format!(
-                    "登记人未满{}周岁（{age}周岁），须填写监护人姓名、与本人关系，并由监护人勾选同意{extra}",
-                    rules.adult.age
+                    "登记人未满{below}周岁（{age}周岁），须填写监护人姓名、与本人关系，并由监护人勾选同意{extra}"
                 ),
                 cite,
             ));
@@ -204,6 +195,16 @@ mod tests {
             "{}",
             e.message()
         );
+        // The number and the basis are the data file's, the same key the check uses.
+        let data = rules();
+        assert!(
+            e.message().contains(&format!(
+                "未满{}周岁",
+                data.guardian_consent.required_below_age
+            )) && e.message().contains(&data.guardian_consent.cite),
+            "{}",
+            e.message()
+        );
         r.guardian_name = "王大明".into();
         r.guardian_relation = "父亲".into();
         assert_eq!(
@@ -226,6 +227,11 @@ mod tests {
         let e = check_registration(&r, TODAY).unwrap_err();
         assert_eq!(e.code, "guardian_consent_required");
         assert!(e.message().contains("第三十一条"), "{}", e.message());
+        assert!(
+            e.message().contains(&rules().personal_information.cite),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]

@@ -14,6 +14,22 @@ pub struct VolunteerRules {
     pub personal_information: PersonalInformation,
     pub record: Record,
     pub certificate: CertificateRules,
+    pub activity: ActivityLimits,
+}
+
+/// How big and how long one activity may be: a district setting (本区设定), not law.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivityLimits {
+    pub max_capacity: i64,
+    pub max_length_hours: i64,
+    pub cite: String,
+}
+
+impl ActivityLimits {
+    /// The longest activity, in milliseconds.
+    pub fn max_length_ms(&self) -> i64 {
+        self.max_length_hours * 3_600_000
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,5 +111,9 @@ mod tests {
             r.guardian_consent.required_below_age
                 >= r.personal_information.guardian_consent_below_age
         );
+        // The activity limits are the district's own choice, and the file says so.
+        assert_eq!(r.activity.max_capacity, 500);
+        assert_eq!(r.activity.max_length_hours, 24);
+        assert!(r.activity.cite.contains("本区设定"), "{}", r.activity.cite);
     }
 }

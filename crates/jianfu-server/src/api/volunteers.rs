@@ -50,7 +50,7 @@ pub struct VolRegisterRequest {
     /// 本人同意社区记录其个人基本信息和志愿服务情况（办法第六条），必须为 true。
     #[serde(default)]
     pub consent: bool,
-    /// 未满 18 周岁的：监护人姓名、与本人关系、监护人同意（上海条例第十三条、浙江条例第九条；个人信息保护法第三十一条）。
+    /// 未成年人（年龄界限见数据文件 `data/self_governance/volunteer_rules.toml` 的 `guardian_consent.required_below_age`）：监护人姓名、与本人关系、监护人同意（依据同一文件的 `cite`）。
     #[serde(default)]
     pub guardian_name: String,
     #[serde(default)]
@@ -61,7 +61,7 @@ pub struct VolRegisterRequest {
 
 /// 登记为本社区的志愿者（居民本人），待社区确认。
 ///
-/// 错误码：`consent_required`、`guardian_consent_required`（未成年人缺监护人姓名、关系或同意）、`name_required`、`phone_invalid`、身份证号的错误码（如 `id_number_check_digit`）、`already_registered`、`not_a_community`、`text_too_long`、`control_character`、`line_break_not_allowed`。
+/// 错误码：`consent_required`、`guardian_consent_required`（未成年人缺监护人姓名、关系或同意）、`name_required`、`phone_invalid`、`id_number_invalid`（身份证号的格式、出生日期或校验位不对，消息说明是哪一项）、`already_registered`、`not_a_community`、`text_too_long`、`control_character`、`line_break_not_allowed`。
 #[utoipa::path(post, path = "/api/v1/volunteers", tag = "volunteers", security(("bearer" = [])),
     request_body = VolRegisterRequest,
     responses((status = 201, body = VolunteerView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -109,11 +109,13 @@ pub async fn my_volunteering(
         .ok_or_else(|| crate::service::ServiceError::NotFound("志愿者登记".into()).into())
 }
 
-/// 申请本人的志愿服务记录证明：依据记录无偿、如实出具（条例第十九条第二款；办法第三条、第十四条、第十五条），写入用印登记，返回编号和核验码（PDF 在 `/volunteers/certificates/{社区}/{编号}.pdf`）。
+/// 申请本人的志愿服务记录证明：依据记录无偿、如实出具（条例第十九条第二款；办法第三条、第十四条、第十五条），写入用印登记，返回编号和核验码（PDF 在 `/volunteers/certificates/{社区}/{编号}.pdf`）。用印登记簿的批准人、经办人记为“系统（志愿者本人申请）”。
+///
+/// 服务记录自最近一份证明以来没有变化时，返回那一份（200，`already_issued: true`），不重复出具、不再用印；出具新证明时 201。
 ///
 /// 错误码：`not_registered`、`volunteer_not_confirmed`、`no_service_record`。
 #[utoipa::path(post, path = "/api/v1/volunteers/me/certificate", tag = "volunteers", security(("bearer" = [])),
-    responses((status = 201, body = VolunteerCertificateView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = VolunteerCertificateView), (status = 200, body = VolunteerCertificateView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn request_certificate(
     State(app): State<App>,
     meta: RequestMeta,
@@ -122,7 +124,16 @@ pub async fn request_certificate(
     let c = app
         .request_volunteer_certificate(&caller.actor, &meta)
         .await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((issued_status(&c), Json(c)))
+}
+
+/// 201 for a new certificate, 200 for the unchanged one returned again.
+fn issued_status(c: &VolunteerCertificateView) -> StatusCode {
+    if c.already_issued {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    }
 }
 
 /// 确认一位志愿者的登记（本社区的社区工作者、书记）。错误码：`wrong_state`（已确认）。
@@ -141,10 +152,10 @@ pub async fn confirm_volunteer(
     ))
 }
 
-/// 应志愿者的要求为其出具志愿服务记录证明（本社区的社区工作者、书记）。错误码同 `POST /api/v1/volunteers/me/certificate`。
+/// 应志愿者的要求为其出具志愿服务记录证明（本社区的社区工作者、书记；用印登记簿的批准人、经办人记为出具的工作人员）。服务记录没有变化时返回最近一份（200），同 `POST /api/v1/volunteers/me/certificate`；错误码也相同。
 #[utoipa::path(post, path = "/api/v1/volunteers/{community}/{id}/certificate", tag = "volunteers", security(("bearer" = [])),
     params(("community" = String, Path, description = "社区代码"), ("id" = String, Path, description = "志愿者 id")),
-    responses((status = 201, body = VolunteerCertificateView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = VolunteerCertificateView), (status = 200, body = VolunteerCertificateView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue_certificate(
     State(app): State<App>,
     meta: RequestMeta,
@@ -154,7 +165,7 @@ pub async fn issue_certificate(
     let c = app
         .issue_volunteer_certificate(&caller.actor, &meta, &community, &id)
         .await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((issued_status(&c), Json(c)))
 }
 
 /// 发布一项志愿服务活动（本社区）。
@@ -175,11 +186,11 @@ pub struct VolActivityRequest {
     /// 开始时间（北京时间），如 `2026-12-05 09:00` 或 `2026-12-05T09:00`。
     pub starts: String,
     pub ends: String,
-    /// 名额，1–500。
+    /// 名额：1 到数据文件 `activity.max_capacity`（本区设定，非法律规定）。
     pub capacity: String,
 }
 
-/// 发布志愿服务活动（社区工作者、书记）。错误码：`title_required`、`place_required`、`start_invalid`、`end_invalid`、`start_in_past`、`end_before_start`、`activity_too_long`、`capacity_invalid`、`text_too_long`。
+/// 发布志愿服务活动（社区工作者、书记）。错误码：`title_required`、`place_required`、`start_invalid`、`end_invalid`、`start_in_past`、`end_before_start`、`activity_too_long`、`capacity_invalid`、`unknown_source`、`text_too_long`。时间须正好是 `YYYY-MM-DD HH:MM`（或 `YYYY-MM-DDTHH:MM`），带秒或多余部分的按 `start_invalid`/`end_invalid` 拒绝。
 #[utoipa::path(post, path = "/api/v1/volunteer-activities", tag = "volunteers", security(("bearer" = [])),
     request_body = VolActivityRequest,
     responses((status = 201, body = ActivityView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -287,9 +298,9 @@ pub struct VolHoursRequest {
     pub entries: Vec<VolHoursEntry>,
 }
 
-/// 记录到场和服务时间（组织者，活动开始后）。不用定位签到、不要截图。活动结束 10 个工作日后记录的照常记录并标为逾期（办法第十一条）。
+/// 记录到场和服务时间（组织者，活动开始后）。不用定位签到、不要截图。过了记录期限（活动结束后若干个工作日，数见数据文件 `record.deadline_working_days`，办法第十一条）才首次记录的照常记录并标为逾期；与已记录的相同的行不再写，原记录人、记录时间和是否逾期不变。
 ///
-/// 错误码：`hours_exceed_activity`（超过活动时长）、`hours_invalid`、`not_signed_up`、`activity_not_started`、`activity_cancelled`、`no_entries`。
+/// 错误码：`hours_exceed_activity`（超过活动时长）、`hours_invalid`、`not_signed_up`、`duplicate_entry`（同一位志愿者在一次提交中出现两次）、`activity_not_started`、`activity_cancelled`、`no_entries`。
 #[utoipa::path(post, path = "/api/v1/volunteer-activities/{community}/{id}/hours", tag = "volunteers", security(("bearer" = [])),
     params(("community" = String, Path, description = "社区代码"), ("id" = String, Path, description = "活动 id")),
     request_body = VolHoursRequest,

@@ -36,4 +36,6 @@ mod second_factor;
 mod shared_data;
 mod store_contract;
 mod surveys;
+mod volunteer_contention;
+mod volunteer_records;
 mod volunteers;

@@ -57,7 +57,7 @@ pub fn status_label(status: &str) -> &'static str {
 }
 
 /// The community's full name as printed, e.g. …社区居民委员会.
-fn full_name_in(tree: &OrgTree, code: &str) -> String {
+pub(crate) fn full_name_in(tree: &OrgTree, code: &str) -> String {
     let name = tree.name_or_code(code);
     if name.ends_with("居民委员会") || name.ends_with("居委会") {
         name
@@ -245,5 +245,32 @@ impl App {
             &application_link(row),
         )
         .about(&subject_of(row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::full_name_in;
+    use jianfu_domain::org::{Org, OrgCode, OrgKind, OrgTree};
+
+    #[test]
+    fn a_community_is_named_as_its_committee_once() {
+        let org = |code: &str, name: &str| Org {
+            code: OrgCode::parse(code).unwrap(),
+            name: name.into(),
+            kind: OrgKind::Community,
+            parent: None,
+        };
+        let tree = OrgTree::new(vec![
+            org("110115001901", "丁香雅苑社区"),
+            org("110115001902", "海子角社区居委会"),
+            org("110115001903", "金华里社区居民委员会"),
+        ]);
+        assert_eq!(
+            full_name_in(&tree, "110115001901"),
+            "丁香雅苑社区居民委员会"
+        );
+        assert_eq!(full_name_in(&tree, "110115001902"), "海子角社区居委会");
+        assert_eq!(full_name_in(&tree, "110115001903"), "金华里社区居民委员会");
     }
 }

@@ -42,7 +42,7 @@ pub struct AttendeeView {
     pub attended: bool,
     /// 服务时间（小时），未记录为空。
     pub hours: String,
-    /// 逾期记录（活动结束 10 个工作日后才记录，办法第十一条）。
+    /// 逾期记录（首次记录晚于记录期限：活动结束后的工作日数见数据文件 `record.deadline_working_days`，办法第十一条）。
     pub recorded_late: bool,
 }
 
@@ -93,7 +93,7 @@ impl App {
                 .ok()
                 .and_then(|c| tree.get(&c).cloned())
                 .filter(|o| o.kind == OrgKind::Community)
-                .map(|o| format!("{}居民委员会", o.name))
+                .map(|_| crate::service::certificates::full_name_in(&tree, &community))
                 .unwrap_or_else(|| community.clone())
         } else {
             organiser
@@ -230,7 +230,11 @@ impl App {
             for s in &signups {
                 let (name, phone, minor) =
                     match self.store.volunteer(community, &s.volunteer_id).await? {
-                        Some(v) => (v.name_masked, format!("*******{}", v.phone_last4), v.minor),
+                        Some(v) => (
+                            v.name_masked,
+                            jianfu_domain::masking::mask_phone_from_last4(&v.phone_last4),
+                            v.minor,
+                        ),
                         None => ("（已删除）".into(), String::new(), false),
                     };
                 list.push(AttendeeView {
@@ -249,9 +253,13 @@ impl App {
                 let ended = jianfu_domain::volunteer::activity::end_date(a.ends_at);
                 let due = record_due(ended, &self.calendars.calendar);
                 page.record_due = Some(due.to_string());
-                if self.today() > due {
-                    page.record_warning = Some(late_warning(due));
-                }
+                let late = (self.today() > due).then(|| late_warning(due));
+                // A deadline running into a year without a loaded calendar counts weekends only.
+                let calendar = self.deadline_warning(ended, due).map(|w| w.message);
+                page.record_warning = match (late, calendar) {
+                    (Some(l), Some(c)) => Some(format!("{l}；{c}")),
+                    (l, c) => l.or(c),
+                };
             }
         }
         Ok(page)

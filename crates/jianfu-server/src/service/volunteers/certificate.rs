@@ -4,6 +4,7 @@
 //! 核验错误的次数按来源限制，与居民证明共用限流（办法第十七条：可查验，不得伪造）。
 
 use super::rejected;
+use crate::service::certificates::full_name_in;
 use crate::service::{Actor, App, Op, RequestMeta, ServiceError};
 use jianfu_domain::certificate::codes;
 use jianfu_domain::masking::{mask_id_from_last4, mask_name};
@@ -34,6 +35,9 @@ pub struct VolunteerCertificateView {
     pub verify_code: Option<String>,
     /// 收费：永远为 0（无偿出具，条例第十九条第二款）。
     pub fee: i64,
+    /// true：服务记录（每次活动及其服务时间）自这份证明出具以来没有变化，返回的是已出具的这份，
+    /// 没有重复出具、没有再次用印。
+    pub already_issued: bool,
 }
 
 impl From<&VolunteerCertificateRow> for VolunteerCertificateView {
@@ -46,6 +50,7 @@ impl From<&VolunteerCertificateRow> for VolunteerCertificateView {
             holder: c.holder_masked.clone(),
             verify_code: None,
             fee: 0,
+            already_issued: false,
         }
     }
 }
@@ -77,6 +82,17 @@ pub struct VerifiedVolunteerCertificate {
     pub seal_seq: i64,
 }
 
+/// Who issues: the volunteer through the system (办法 §14), or a worker of the community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Issuer {
+    Volunteer,
+    Community,
+}
+
+/// Approver and handler in the seal log of a certificate the volunteer issued themselves: no
+/// person of the community approved or handled it, and the volunteer is not named.
+pub const SELF_REQUESTED: &str = "系统（志愿者本人申请）";
+
 fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
@@ -93,20 +109,21 @@ impl App {
             .own_volunteer(actor)
             .await?
             .ok_or_else(|| rejected("not_registered", "您还没有登记为志愿者，没有可出具的记录"))?;
-        self.issue_for(actor, Op::Do(meta), v).await
+        self.issue_for(actor, Op::Do(meta), v, Issuer::Volunteer)
+            .await
     }
 
     /// The checks of [`Self::request_volunteer_certificate`] (for the confirmation page).
     pub async fn check_request_volunteer_certificate(
         &self,
         actor: &Actor,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<VolunteerCertificateView, ServiceError> {
         actor.require(Permission::RegisterVolunteer)?;
         let v = self
             .own_volunteer(actor)
             .await?
             .ok_or_else(|| rejected("not_registered", "您还没有登记为志愿者，没有可出具的记录"))?;
-        self.issue_for(actor, Op::Check, v).await.map(|_| ())
+        self.issue_for(actor, Op::Check, v, Issuer::Volunteer).await
     }
 
     /// The community issues a volunteer's certificate on their request.
@@ -123,7 +140,8 @@ impl App {
             .volunteer(community, volunteer_id)
             .await?
             .ok_or_else(|| ServiceError::NotFound("志愿者".into()))?;
-        self.issue_for(actor, Op::Do(meta), v).await
+        self.issue_for(actor, Op::Do(meta), v, Issuer::Community)
+            .await
     }
 
     /// The checks of [`Self::issue_volunteer_certificate`] (for the confirmation page).
@@ -139,14 +157,17 @@ impl App {
             .volunteer(community, volunteer_id)
             .await?
             .ok_or_else(|| ServiceError::NotFound("志愿者".into()))?;
-        self.issue_for(actor, Op::Check, v).await
+        self.issue_for(actor, Op::Check, v, Issuer::Community).await
     }
 
+    /// Issues the certificate, or returns the latest one when the service record it states has
+    /// not changed since (the same text): asking again neither issues nor seals again.
     async fn issue_for(
         &self,
         actor: &Actor,
         op: Op<'_>,
         v: VolunteerRow,
+        issuer: Issuer,
     ) -> Result<VolunteerCertificateView, ServiceError> {
         if v.status != "confirmed" {
             return Err(rejected(
@@ -171,14 +192,7 @@ impl App {
         let key = self.data_key().await?;
         let name = key.decrypt(&v.name_enc)?;
         let tree = self.org_tree().await?;
-        let recorder = {
-            let n = tree.name_or_code(&v.community_code);
-            if n.ends_with("居民委员会") {
-                n
-            } else {
-                format!("{n}居民委员会")
-            }
-        };
+        let recorder = full_name_in(&tree, &v.community_code);
         let facts = CertificateFacts {
             holder_name: name.clone(),
             id_masked: mask_id_from_last4(&v.id_number_last4),
@@ -186,6 +200,22 @@ impl App {
             lines,
         };
         let body = certificate_body(&facts).map_err(super::refused)?;
+        // Unchanged record since the latest certificate: that certificate, not a new one.
+        if let Some(latest) = self
+            .store
+            .volunteer_certificates_of(&v.community_code, &v.id)
+            .await?
+            .into_iter()
+            .next()
+            && key.decrypt(&latest.body_enc)? == body
+        {
+            let mut view = VolunteerCertificateView::from(&latest);
+            if matches!(op, Op::Do(_)) {
+                view.verify_code = Some(key.decrypt(&latest.verify_code_enc)?);
+            }
+            view.already_issued = true;
+            return Ok(view);
+        }
         let Op::Do(meta) = op else {
             return Ok(VolunteerCertificateView {
                 community: v.community_code.clone(),
@@ -195,6 +225,7 @@ impl App {
                 holder: mask_name(&name),
                 verify_code: None,
                 fee: 0,
+                already_issued: false,
             });
         };
         let mut random = [0u8; 5];
@@ -219,17 +250,23 @@ impl App {
             seal_log: String::new(),
             seal_seq: 0,
         };
-        let phone = key.decrypt(&v.phone_enc)?;
+        // The seal log keeps its personal part in clear (until the retention rule deletes it):
+        // the masked name only, no phone. A volunteer's own request is approved and handled by
+        // no person of the community: the log says so instead of naming the volunteer.
+        let signer = match issuer {
+            Issuer::Volunteer => SELF_REQUESTED.to_string(),
+            Issuer::Community => me.clone(),
+        };
         let seal = SealDraft {
             community_code: v.community_code.clone(),
             kind: "certificate".into(),
             subject: String::new(),
             content: format!("出具{}（{}，无偿）", vc::TITLE, mask_name(&name)),
             copies: 1,
-            approver: me.clone(),
-            handler: me,
-            applicant: name,
-            contact: phone,
+            approver: signer.clone(),
+            handler: signer,
+            applicant: mask_name(&name),
+            contact: String::new(),
             used_at: now,
         };
         let community = v.community_code.clone();
@@ -278,6 +315,23 @@ impl App {
         }
     }
 
+    /// A certificate just issued, for the page the issuing form redirects to: with its
+    /// verification code (printed on its PDF too), for its volunteer or the organisers only.
+    pub async fn issued_volunteer_certificate(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<VolunteerCertificateView, ServiceError> {
+        let (community, number) = vc::parse_certificate_number(number)
+            .ok_or_else(|| ServiceError::NotFound(format!("志愿服务记录证明 {number}")))?;
+        let c = self
+            .readable_volunteer_certificate(actor, &community, &number)
+            .await?;
+        let mut view = VolunteerCertificateView::from(&c);
+        view.verify_code = Some(self.data_key().await?.decrypt(&c.verify_code_enc)?);
+        Ok(view)
+    }
+
     /// The printable PDF: the same A4 layout as resident certificates, QR code to verification.
     pub async fn volunteer_certificate_pdf(
         &self,
@@ -291,12 +345,7 @@ impl App {
         let key = self.data_key().await?;
         let body = key.decrypt(&c.body_enc)?;
         let code = key.decrypt(&c.verify_code_enc)?;
-        let name = self.org_tree().await?.name_or_code(&c.community_code);
-        let community_name = if name.ends_with("居民委员会") {
-            name
-        } else {
-            format!("{name}居民委员会")
-        };
+        let community_name = full_name_in(&*self.org_tree().await?, &c.community_code);
         let issued_on = match c.issued_on.splitn(3, '-').collect::<Vec<_>>().as_slice() {
             [y, m, d] => format!(
                 "{y}年{}月{}日",
@@ -382,15 +431,11 @@ impl App {
                  伪造、变造志愿服务记录证明是违法的（《志愿服务记录与证明出具办法（试行）》第十七条）。多次输入错误将被暂时限制。",
             ));
         };
-        let name = self.org_tree().await?.name_or_code(&c.community_code);
+        let tree = self.org_tree().await?;
         Ok(VerifiedVolunteerCertificate {
             number: c.number.clone(),
             title: vc::TITLE.into(),
-            recorder: if name.ends_with("居民委员会") {
-                name
-            } else {
-                format!("{name}居民委员会")
-            },
+            recorder: full_name_in(&tree, &c.community_code),
             issued_on: c.issued_on.clone(),
             holder_masked: c.holder_masked.clone(),
             total_hours: format_hours(c.total_minutes),

@@ -9,7 +9,7 @@ use jianfu_domain::volunteer::activity::end_date;
 use jianfu_domain::volunteer::hours::{
     check_hours, check_recordable, is_late, late_warning, parse_hours, record_due,
 };
-use jianfu_store::HoursWrite;
+use jianfu_store::{HoursWrite, SignupRow};
 use serde::Serialize;
 
 /// One attendee as the organiser enters them.
@@ -25,10 +25,11 @@ pub struct HoursEntry {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = VolHoursRecorded)]
 pub struct HoursRecorded {
-    /// 记录的人数。
+    /// 这次写入的人数：与已记录的相同的行不再写（记录人、记录时间、是否逾期保持原样）。
     pub recorded: usize,
-    /// 逾期记录（活动结束 10 个工作日之后，办法第十一条）：照常记录，并在此说明。
+    /// 有人是首次记录且已过记录期限（活动结束后的工作日数见数据文件 `record.deadline_working_days`，办法第十一条）：照常记录，标为逾期，并在此说明。
     pub late: bool,
+    /// 逾期的说明；记录期限跨到没有载入工作日历的年份时，也在此提醒（期限只按周末计算）。
     pub warning: Option<String>,
 }
 
@@ -55,19 +56,31 @@ impl App {
         if entries.is_empty() {
             return Err(rejected("no_entries", "请至少填写一位报名者的到场情况"));
         }
-        let signed: std::collections::HashSet<String> = self
+        let stored: std::collections::HashMap<String, SignupRow> = self
             .store
             .signups_of_activity(community, id)
             .await?
             .into_iter()
-            .map(|s| s.volunteer_id)
+            .map(|s| (s.volunteer_id.clone(), s))
             .collect();
+        let mut seen = std::collections::HashSet::new();
         let mut writes = Vec::new();
+        let mut first_records = 0usize;
         for e in entries {
-            if !signed.contains(&e.volunteer_id) {
+            let Some(before) = stored.get(&e.volunteer_id) else {
                 return Err(rejected(
                     "not_signed_up",
                     "只能为报名了这项活动的志愿者记录服务时间",
+                ));
+            };
+            if !seen.insert(e.volunteer_id.as_str()) {
+                let name = match self.store.volunteer(community, &e.volunteer_id).await? {
+                    Some(v) => v.name_masked,
+                    None => e.volunteer_id.clone(),
+                };
+                return Err(rejected(
+                    "duplicate_entry",
+                    format!("志愿者 {name} 在这次提交里出现了两次，请每人只填一行"),
                 ));
             }
             let minutes = if e.attended {
@@ -76,15 +89,42 @@ impl App {
                 0
             };
             check_hours(minutes, a.starts_at, a.ends_at).map_err(refused)?;
-            writes.push(HoursWrite {
+            let w = HoursWrite {
                 volunteer_id: e.volunteer_id.clone(),
                 attended: e.attended && minutes > 0,
                 minutes,
-            });
+            };
+            // What is stored already is not written again: who recorded it, when, and whether
+            // that was late stay as they were (a form re-sent after the deadline changes nothing).
+            let unchanged = before.recorded_at.is_some()
+                && before.attended == w.attended
+                && before.minutes == Some(w.minutes);
+            if unchanged {
+                continue;
+            }
+            if before.recorded_at.is_none() {
+                first_records += 1;
+            }
+            writes.push(w);
         }
         let ended = end_date(a.ends_at);
-        let late = phase_of(&a, now) == Phase::Ended
+        let due = record_due(ended, &self.calendars.calendar);
+        let past_due = phase_of(&a, now) == Phase::Ended
             && is_late(ended, self.today(), &self.calendars.calendar);
+        // Late is a first record after the deadline; a correction of a record made in time is not.
+        let late = past_due && first_records > 0;
+        let calendar = self.deadline_warning(ended, due).map(|w| w.message);
+        let warning = match (late.then(|| late_warning(due)), calendar) {
+            (Some(l), Some(c)) => Some(format!("{l}；{c}")),
+            (l, c) => l.or(c),
+        };
+        if writes.is_empty() {
+            return Ok(HoursRecorded {
+                recorded: 0,
+                late: false,
+                warning,
+            });
+        }
         let mut audit = self.audit(
             actor,
             meta,
@@ -100,12 +140,12 @@ impl App {
         let me = actor.username.clone().unwrap_or_default();
         let recorded = self
             .store
-            .record_hours(community, id, &writes, &me, now, late, audit)
+            .record_hours(community, id, &writes, &me, now, past_due, audit)
             .await?;
         Ok(HoursRecorded {
             recorded,
             late,
-            warning: late.then(|| late_warning(record_due(ended, &self.calendars.calendar))),
+            warning,
         })
     }
 }

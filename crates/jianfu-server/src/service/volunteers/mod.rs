@@ -16,7 +16,7 @@ mod register;
 mod signups;
 
 pub use activities::{ActivityInput, ActivityPage, AttendeeView};
-pub use certificate::{VerifiedVolunteerCertificate, VolunteerCertificateView};
+pub use certificate::{SELF_REQUESTED, VerifiedVolunteerCertificate, VolunteerCertificateView};
 pub use hours::{HoursEntry, HoursRecorded};
 pub use records::{MyVolunteering, RecordLine};
 pub use register::{VolunteerInput, VolunteerView};
@@ -141,9 +141,8 @@ impl App {
         Ok(match self.store.delib_topic(&a.community_code, id).await? {
             Some(t) => (
                 format!("议事协商决定：{}", t.title),
-                t.meeting_id.map(|m| {
-                    format!("/public/deliberation/{}/meetings/{m}", a.community_code)
-                }),
+                t.meeting_id
+                    .map(|m| format!("/public/deliberation/{}/meetings/{m}", a.community_code)),
             ),
             None => (a.source.clone(), None),
         })

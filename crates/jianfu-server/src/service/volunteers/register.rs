@@ -4,7 +4,7 @@
 use super::{refused, rejected};
 use crate::service::text_field::line;
 use crate::service::{Actor, App, Op, RequestMeta, ServiceError};
-use jianfu_domain::masking::{mask_id_from_last4, mask_name};
+use jianfu_domain::masking::{mask_id_from_last4, mask_name, mask_phone_from_last4};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::volunteer::registration::{RegistrationInput, check_registration};
 use jianfu_store::VolunteerRow;
@@ -36,7 +36,7 @@ pub struct VolunteerView {
     pub phone: String,
     /// 身份证号：只显示后 4 位。
     pub id_number: String,
-    /// 登记时未满 18 周岁。
+    /// 登记时未成年（未满数据文件 `adult.age` 周岁）。
     pub minor: bool,
     /// 监护人与本人的关系（未成年人）。
     pub guardian_relation: Option<String>,
@@ -76,7 +76,7 @@ impl App {
             community: v.community_code.clone(),
             id: v.id.clone(),
             name,
-            phone: format!("*******{}", v.phone_last4),
+            phone: mask_phone_from_last4(&v.phone_last4),
             id_number: mask_id_from_last4(&v.id_number_last4),
             minor: v.minor,
             guardian_relation: v.guardian_relation.clone(),

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::permission::Permission;
+use jianfu_domain::volunteer::rules::{VolunteerRules, rules};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -20,6 +21,7 @@ pub struct NewPage {
     pub ctx: PageContext,
     pub form: ActivityInput,
     pub error: Option<String>,
+    pub rules: &'static VolunteerRules,
 }
 
 fn new_page(
@@ -31,7 +33,12 @@ fn new_page(
         .actor
         .require(Permission::ManageVolunteers)?;
     let refused = error.is_some();
-    let mut resp = render(&NewPage { ctx, form, error });
+    let mut resp = render(&NewPage {
+        ctx,
+        form,
+        error,
+        rules: rules(),
+    });
     if refused {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -98,6 +105,7 @@ pub struct DetailPage {
     pub error: Option<String>,
     /// What the organiser typed in the hours form, by volunteer id: (attended, hours).
     pub typed: HashMap<String, (bool, String)>,
+    pub rules: &'static VolunteerRules,
 }
 
 impl DetailPage {
@@ -138,6 +146,7 @@ async fn detail_page(
         notice,
         error,
         typed,
+        rules: rules(),
     });
     if refused {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -5,12 +5,12 @@ use super::super::{PageContext, PageForm, form_value, render};
 use crate::App;
 use crate::http::download::{Disposition, file_response};
 use crate::http::error::PageError;
-use crate::service::volunteers::VerifiedVolunteerCertificate;
+use crate::service::volunteers::{VerifiedVolunteerCertificate, VolunteerCertificateView};
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 pub(super) async fn request(
@@ -24,7 +24,9 @@ pub(super) async fn request(
     match Step::of(&fields) {
         Step::Back => super::home_page(&app, ctx, None, None, None).await,
         Step::Ask => match app.check_request_volunteer_certificate(&actor).await {
-            Ok(()) => {
+            // Nothing new to certify: show the certificate already issued, without asking.
+            Ok(c) if c.already_issued => Ok(issued_redirect(&c)),
+            Ok(_) => {
                 let q = Question {
                     subject: "志愿服务记录证明".into(),
                     title: "出具本人的志愿服务记录证明？".into(),
@@ -45,28 +47,21 @@ pub(super) async fn request(
             }
             Err(e) => Err(e.into()),
         },
+        // Post/redirect/get: refreshing the page that follows does not ask again.
         Step::Confirmed => match app.request_volunteer_certificate(&actor, &meta).await {
-            Ok(c) => {
-                let issued = (
-                    c.number.clone(),
-                    c.verify_code.clone().unwrap_or_default(),
-                    c.pdf_path(),
-                );
-                super::home_page(
-                    &app,
-                    ctx,
-                    Some("志愿服务记录证明已出具（无偿）。".into()),
-                    None,
-                    Some(issued),
-                )
-                .await
-            }
+            Ok(c) => Ok(issued_redirect(&c)),
             Err(e @ ServiceError::Rejected { .. }) => {
                 super::home_page(&app, ctx, None, Some(e.message()), None).await
             }
             Err(e) => Err(e.into()),
         },
     }
+}
+
+/// 303 to `/volunteers`, which shows the certificate just issued (or the unchanged one).
+fn issued_redirect(c: &VolunteerCertificateView) -> Response {
+    let again = if c.already_issued { "&again=1" } else { "" };
+    Redirect::to(&format!("/volunteers?issued={}{again}", c.number)).into_response()
 }
 
 /// The community issues a volunteer's certificate on their request, after a confirmation page.
@@ -89,6 +84,7 @@ pub(super) async fn issue_for(
             .check_issue_volunteer_certificate(&actor, &community, &id)
             .await
         {
+            Ok(c) if c.already_issued => Ok(issued_redirect(&c)),
             Ok(c) => {
                 let q = Question {
                     subject: format!("志愿者 {}，已记录服务时间 {} 小时", c.holder, c.total_hours),
@@ -114,21 +110,7 @@ pub(super) async fn issue_for(
             .issue_volunteer_certificate(&actor, &meta, &community, &id)
             .await
         {
-            Ok(c) => {
-                let issued = (
-                    c.number.clone(),
-                    c.verify_code.clone().unwrap_or_default(),
-                    c.pdf_path(),
-                );
-                super::home_page(
-                    &app,
-                    ctx,
-                    Some("志愿服务记录证明已出具（无偿）。请打印后交给志愿者本人。".into()),
-                    None,
-                    Some(issued),
-                )
-                .await
-            }
+            Ok(c) => Ok(issued_redirect(&c)),
             Err(e) => {
                 let m = refused(e)?;
                 super::home_page(&app, ctx, None, m, None).await

@@ -17,6 +17,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use jianfu_domain::permission::Permission;
+use jianfu_domain::volunteer::rules::{VolunteerRules, rules};
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
@@ -82,12 +83,20 @@ pub struct HomePage {
     pub error: Option<String>,
     /// A certificate just issued: number and code.
     pub issued: Option<(String, String, String)>,
+    /// The numbers and their sources, from the rules data file.
+    pub rules: &'static VolunteerRules,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct HomeQuery {
     #[serde(default)]
     done: String,
+    /// A certificate just issued (the number), after the issuing form's redirect.
+    #[serde(default)]
+    issued: String,
+    /// `1`: the record had not changed, so it is the certificate issued before.
+    #[serde(default)]
+    again: String,
 }
 
 fn notice_of(done: &str) -> Option<String> {
@@ -138,6 +147,7 @@ pub(super) async fn home_page(
         notice,
         error,
         issued,
+        rules: rules(),
     });
     if has_error {
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -150,5 +160,23 @@ async fn home(
     ctx: PageContext,
     Query(q): Query<HomeQuery>,
 ) -> Result<Response, PageError> {
-    home_page(&app, ctx, notice_of(&q.done), None, None).await
+    if q.issued.is_empty() {
+        return home_page(&app, ctx, notice_of(&q.done), None, None).await;
+    }
+    let actor = ctx.require_caller()?.actor.clone();
+    let c = app.issued_volunteer_certificate(&actor, &q.issued).await?;
+    let notice = if q.again == "1" {
+        format!(
+            "服务记录自 {} 出具的这份证明以来没有变化，仍是这份证明，没有重复出具。",
+            c.issued_on
+        )
+    } else {
+        "志愿服务记录证明已出具（无偿）。".to_string()
+    };
+    let issued = (
+        c.number.clone(),
+        c.verify_code.clone().unwrap_or_default(),
+        c.pdf_path(),
+    );
+    home_page(&app, ctx, Some(notice), None, Some(issued)).await
 }

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::permission::Permission;
+use jianfu_domain::volunteer::rules::{VolunteerRules, rules};
 
 #[derive(Template)]
 #[template(path = "volunteer_register.html")]
@@ -19,6 +20,7 @@ pub struct RegisterPage {
     pub form: VolunteerInput,
     pub error: Option<String>,
     pub error_code: String,
+    pub rules: &'static VolunteerRules,
 }
 
 fn page(
@@ -39,6 +41,7 @@ fn page(
         form,
         error,
         error_code,
+        rules: rules(),
     });
     if refused {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
