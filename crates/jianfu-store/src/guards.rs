@@ -1,5 +1,5 @@
-//! The append-only guards (triggers) on the audit trail, the seal log and the history of shared
-//! data figures, by backend: what must
+//! The append-only guards (triggers) on the audit trail, the seal log, the history of shared
+//! data figures and signed deliberation minutes, by backend: what must
 //! exist, and the statements that put a missing one back. The migrations create them; `serve` and
 //! `migrate` check them (someone with DDL rights can drop a trigger), and `audit verify` names any
 //! that is missing.
@@ -17,6 +17,17 @@ const PG_SEAL_FN: &str = "CREATE OR REPLACE FUNCTION seal_append_only() RETURNS 
 const PG_PERSONAL_FN: &str = "CREATE OR REPLACE FUNCTION seal_personal_no_change() RETURNS \
      trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'seal_personal may be deleted, never \
      changed'; END; $$";
+
+/// Signed minutes (议事协商, migration 0024): the signed meeting's row never changes, and a voice
+/// is never added to signed minutes. Two functions, not one looking at `TG_TABLE_NAME`: on a
+/// partitioned table that is the partition's name.
+const PG_MEETING_SIGNED_FN: &str = "CREATE OR REPLACE FUNCTION delib_meeting_signed() RETURNS \
+     trigger LANGUAGE plpgsql AS $$ BEGIN IF OLD.signed_at IS NOT NULL THEN \
+     RAISE EXCEPTION 'the minutes are signed'; END IF; RETURN NEW; END; $$";
+const PG_VOICE_SIGNED_FN: &str = "CREATE OR REPLACE FUNCTION delib_voice_signed() RETURNS \
+     trigger LANGUAGE plpgsql AS $$ BEGIN IF EXISTS (SELECT 1 FROM delib_meetings m \
+     WHERE m.community = NEW.community AND m.id = NEW.meeting_id AND m.signed_at IS NOT NULL) \
+     THEN RAISE EXCEPTION 'the minutes are signed'; END IF; RETURN NEW; END; $$";
 
 macro_rules! sqlite_guard {
     ($name:literal, $event:literal, $table:literal, $msg:literal) => {
@@ -142,6 +153,35 @@ pub const SQLITE: &[Guard] = &[
         "data_value_changes",
         "data_value_changes is append-only"
     ),
+    sqlite_guard!(
+        "delib_voices_no_update",
+        "UPDATE",
+        "delib_voices",
+        "delib_voices is append-only"
+    ),
+    sqlite_guard!(
+        "delib_voices_no_delete",
+        "DELETE",
+        "delib_voices",
+        "delib_voices is append-only"
+    ),
+    Guard {
+        name: "delib_voices_signed",
+        create: &[
+            "CREATE TRIGGER IF NOT EXISTS delib_voices_signed BEFORE INSERT ON delib_voices \
+             WHEN EXISTS (SELECT 1 FROM delib_meetings m WHERE m.community = NEW.community \
+             AND m.id = NEW.meeting_id AND m.signed_at IS NOT NULL) \
+             BEGIN SELECT RAISE(ABORT, 'the minutes are signed'); END",
+        ],
+    },
+    Guard {
+        name: "delib_meetings_signed",
+        create: &[
+            "CREATE TRIGGER IF NOT EXISTS delib_meetings_signed BEFORE UPDATE ON delib_meetings \
+             WHEN OLD.signed_at IS NOT NULL \
+             BEGIN SELECT RAISE(ABORT, 'the minutes are signed'); END",
+        ],
+    },
 ];
 
 pub const POSTGRES: &[Guard] = &[
@@ -256,6 +296,38 @@ pub const POSTGRES: &[Guard] = &[
         "data_value_changes",
         "STATEMENT",
         "seal_append_only"
+    ),
+    pg_guard!(
+        PG_SEAL_FN,
+        "delib_voices_no_update",
+        "UPDATE OR DELETE",
+        "delib_voices",
+        "ROW",
+        "seal_append_only"
+    ),
+    pg_guard!(
+        PG_SEAL_FN,
+        "delib_voices_no_truncate",
+        "TRUNCATE",
+        "delib_voices",
+        "STATEMENT",
+        "seal_append_only"
+    ),
+    pg_guard!(
+        PG_VOICE_SIGNED_FN,
+        "delib_voices_signed",
+        "INSERT",
+        "delib_voices",
+        "ROW",
+        "delib_voice_signed"
+    ),
+    pg_guard!(
+        PG_MEETING_SIGNED_FN,
+        "delib_meetings_signed",
+        "UPDATE",
+        "delib_meetings",
+        "ROW",
+        "delib_meeting_signed"
     ),
 ];
 

@@ -95,14 +95,17 @@ pub enum MeetingState {
     Noticed,
     Open,
     Closed,
+    /// Called off before it was held (from draft or noticed); its agenda topics wait again.
+    Cancelled,
 }
 
 impl MeetingState {
-    pub const ALL: [MeetingState; 4] = [
+    pub const ALL: [MeetingState; 5] = [
         MeetingState::Draft,
         MeetingState::Noticed,
         MeetingState::Open,
         MeetingState::Closed,
+        MeetingState::Cancelled,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -110,6 +113,7 @@ impl MeetingState {
             MeetingState::Noticed => "noticed",
             MeetingState::Open => "open",
             MeetingState::Closed => "closed",
+            MeetingState::Cancelled => "cancelled",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -121,6 +125,7 @@ impl MeetingState {
             MeetingState::Noticed => "已发布通知",
             MeetingState::Open => "进行中",
             MeetingState::Closed => "已结束",
+            MeetingState::Cancelled => "已取消",
         }
     }
 }
@@ -128,14 +133,16 @@ impl MeetingState {
 /// The participants must be told about the meeting and its material in advance.
 pub const NOTICE: Citation = Citation {
     document: OPINION_2015,
-    clause: "五、规范协商程序（2）通过多种方式，向参与协商的各类主体提前通报协商内容和相关信息",
+    clause: "五、规范协商程序（2）向参与协商的各类主体提前通报协商内容和相关信息（条文大意，待核对原文）",
 };
 
-/// The next state, or why not: draft → noticed → open → closed, one step at a time.
+/// The next state, or why not: draft → noticed → open → closed, one step at a time; a draft or
+/// noticed meeting may be cancelled (an open one is closed or adjourned instead).
 pub fn transition(from: MeetingState, to: MeetingState) -> Result<MeetingState, Refusal> {
     use MeetingState::*;
     match (from, to) {
         (Draft, Noticed) | (Noticed, Open) | (Open, Closed) => Ok(to),
+        (Draft, Cancelled) | (Noticed, Cancelled) => Ok(to),
         (Draft, Open) => Err(Refusal::new(
             "notice_not_published",
             "会议通知还没有发布，不能开会。",
@@ -178,6 +185,21 @@ pub fn check_notice(
     Ok(())
 }
 
+/// A noticed meeting opens on the day in its notice, not before: otherwise the notice period
+/// could be skipped by noticing and opening on the same day.
+pub fn check_opening(rules: &MeetingRules, today: Date, held_on: Date) -> Result<(), Refusal> {
+    if today < held_on {
+        return Err(Refusal::new(
+            "meeting_not_yet",
+            format!(
+                "通知上的开会日期是 {held_on}，今天（{today}）还不能开会；通知期是为了让参与各方提前知道协商内容。"
+            ),
+        )
+        .cited(&rules.notice.basis));
+    }
+    Ok(())
+}
+
 /// Whether `present` of `base` (those entitled to attend: residents over 18, households, or
 /// group representatives) meet the kind's quorum.
 pub fn check_quorum(
@@ -193,17 +215,22 @@ pub fn check_quorum(
             format!("出席人数 {present} 超过了应到人数 {base}。"),
         ));
     }
-    if present == 0 || !q.met(present, base) {
+    let min = &rules.kind(kind).min_present;
+    if present < min.count || !q.met(present, base) {
         return Err(Refusal::new(
             "below_quorum",
             format!(
                 "{}应到 {base}，实到 {present}，未达到{}出席（至少 {} ），不能作出决定。",
                 kind.label_zh(),
                 q.describe(),
-                q.smallest(base).max(1)
+                q.smallest(base).max(min.count)
             ),
         )
-        .cited(&q.basis));
+        .cited(if present < min.count {
+            &min.basis
+        } else {
+            &q.basis
+        }));
     }
     Ok(())
 }
@@ -304,6 +331,46 @@ mod tests {
     }
 
     #[test]
+    fn the_fewest_present_comes_from_the_data_file() {
+        let r = rules();
+        let k = MeetingKind::Deliberation;
+        let min = r.kind(k).min_present.count;
+        assert!(min >= 1, "the shipped rules want somebody there");
+        assert!(r.kind(k).min_present.basis.clause.contains("本区议事规则"));
+        let e = check_quorum(r, k, 100, min - 1).unwrap_err();
+        assert_eq!(e.code, "below_quorum");
+        assert!(e.explained().contains("本区议事规则"), "{}", e.explained());
+        assert!(check_quorum(r, k, 100, min).is_ok());
+        // Another number in the file is another rule: no code change.
+        let mut three = r.clone();
+        for x in &mut three.kinds {
+            x.min_present.count = 3;
+        }
+        assert_eq!(
+            check_quorum(&three, k, 100, 2).unwrap_err().code,
+            "below_quorum"
+        );
+        assert!(check_quorum(&three, k, 100, 3).is_ok());
+        let mut none = r.clone();
+        for x in &mut none.kinds {
+            x.min_present.count = 0;
+        }
+        assert!(check_quorum(&none, k, 100, 0).is_ok());
+    }
+
+    #[test]
+    fn a_meeting_opens_on_its_day_not_before() {
+        let r = rules();
+        let held_on = date!(2026 - 12 - 08);
+        let e = check_opening(r, date!(2026 - 12 - 07), held_on).unwrap_err();
+        assert_eq!(e.code, "meeting_not_yet");
+        assert!(e.message.contains("2026-12-08"), "{}", e.message);
+        assert!(e.explained().contains("41号"));
+        assert!(check_opening(r, held_on, held_on).is_ok());
+        assert!(check_opening(r, date!(2026 - 12 - 09), held_on).is_ok());
+    }
+
+    #[test]
     fn majority_is_of_those_present_not_of_votes_cast() {
         let r = rules();
         let k = MeetingKind::ResidentsMeeting;
@@ -342,6 +409,18 @@ mod tests {
         );
         assert_eq!(
             transition(Closed, Open).unwrap_err().code,
+            "meeting_wrong_state"
+        );
+        assert_eq!(transition(Draft, Cancelled), Ok(Cancelled));
+        assert_eq!(transition(Noticed, Cancelled), Ok(Cancelled));
+        for from in [Open, Closed, Cancelled] {
+            assert_eq!(
+                transition(from, Cancelled).unwrap_err().code,
+                "meeting_wrong_state"
+            );
+        }
+        assert_eq!(
+            transition(Cancelled, Noticed).unwrap_err().code,
             "meeting_wrong_state"
         );
     }

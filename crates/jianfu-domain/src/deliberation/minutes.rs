@@ -6,7 +6,7 @@ use crate::Citation;
 
 pub const VOICES: Citation = Citation {
     document: OPINION_2015,
-    clause: "五、规范协商程序（3）组织开展协商，确保各类主体充分发表意见建议",
+    clause: "五、规范协商程序（3）组织开展协商，确保各类主体充分发表意见建议（条文大意，待核对原文）",
 };
 
 pub const LEDGER: Citation = Citation {

@@ -57,12 +57,22 @@ impl Share {
     }
 }
 
+/// The fewest present for a meeting to decide anything, whatever its quorum share says (a
+/// deliberation meeting has no legal quorum, but nobody present decides nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MinPresent {
+    pub count: u64,
+    #[serde(flatten)]
+    pub basis: Cited,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KindRule {
     pub kind: String,
     pub name: String,
     pub quorum: Share,
     pub majority: Share,
+    pub min_present: MinPresent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +117,10 @@ impl MeetingRules {
                 if s.basis.document.trim().is_empty() || s.basis.clause.trim().is_empty() {
                     return Err(format!("{} 的比例没有写依据", x.kind));
                 }
+            }
+            let b = &x.min_present.basis;
+            if b.document.trim().is_empty() || b.clause.trim().is_empty() {
+                return Err(format!("{} 的最少出席人数没有写依据", x.kind));
             }
         }
         for m in &r.reserved {
@@ -153,7 +167,17 @@ mod tests {
         for k in MeetingKind::ALL {
             let x = r.kind(k);
             assert!(!x.majority.basis.clause.is_empty());
+            assert!(!x.min_present.basis.clause.is_empty());
         }
+        // Quotations of clauses not yet checked against the official text say so.
+        assert!(r.notice.basis.clause.contains("待核对原文"));
+        let k = MeetingKind::Deliberation;
+        assert!(r.kind(k).quorum.basis.clause.contains("待核对原文"));
+        assert!(r.kind(k).majority.basis.clause.contains("待核对原文"));
+        assert!(r.publicity.clause.contains("待核对原文"));
+        let reps = r.kind(MeetingKind::RepresentativesMeeting);
+        assert!(reps.quorum.basis.document.contains("类推"));
+        assert!(reps.quorum.basis.document.contains("待核对"));
         assert!(r.reserved("common_interest").is_some());
     }
 
@@ -165,6 +189,16 @@ mod tests {
         assert_eq!(half.smallest(100), 51);
         assert_eq!(half.smallest(7), 4);
         assert_eq!(half.describe(), "过半数");
+    }
+
+    #[test]
+    fn a_minimum_attendance_without_its_citation_is_refused() {
+        let bad =
+            SHIPPED_RULES_TOML.replacen("clause = \"无人出席", "clause = \"\"\nignored = \"", 1);
+        assert_ne!(bad, SHIPPED_RULES_TOML);
+        assert!(MeetingRules::from_toml(&bad).is_err());
+        let missing = SHIPPED_RULES_TOML.replacen("[kinds.min_present]", "[kinds.unused]", 1);
+        assert!(MeetingRules::from_toml(&missing).is_err());
     }
 
     #[test]

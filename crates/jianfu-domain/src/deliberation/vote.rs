@@ -97,41 +97,66 @@ impl Choice {
     }
 }
 
-/// The household key: 楼-单元-室 as digits, e.g. "3-2-501". Accepts full-width digits and the
-/// words people write (3号楼2单元501室, ３－２－５０１).
+/// Words and marks that separate 楼、单元、室 (longest first: 号楼 before 号).
+const HOUSEHOLD_SEPARATORS: [&str; 13] = [
+    "号楼", "单元", "座", "栋", "室", "号", "-", "－", "—", "–", "/", "／", " ",
+];
+
+/// The household key: 楼-单元-室, e.g. "3-2-501" or "A-2-501B". Accepts full-width digits and
+/// letters, and the words people write (3号楼2单元501室, A座2单元501, ３－２－５０１). Letters are
+/// kept (upper-cased): 501A and 501B are two households. Any other character is refused rather
+/// than dropped, so two households never collapse into one key.
 pub fn normalise_household(raw: &str) -> Result<String, Refusal> {
+    let bad = |why: String| {
+        Refusal::new(
+            "bad_household",
+            format!(
+                "“{}”不是“楼-单元-室”{why}，请写成 3-2-501、A座2单元501B 这样。",
+                raw.trim()
+            ),
+        )
+    };
     let mut parts: Vec<String> = Vec::new();
     let mut cur = String::new();
-    for c in raw.chars() {
-        let d = match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
-            '0'..='9' => Some(c),
-            _ => None,
-        };
-        match d {
-            Some(d) => cur.push(d),
-            None => {
+    let mut rest = raw.trim();
+    'scan: while let Some(c) = rest.chars().next() {
+        for sep in HOUSEHOLD_SEPARATORS {
+            if let Some(r) = rest.strip_prefix(sep) {
                 if !cur.is_empty() {
                     parts.push(std::mem::take(&mut cur));
                 }
+                rest = r;
+                continue 'scan;
             }
         }
+        let c = match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+                // Full-width forms sit 0xFEE0 above their ASCII letters and digits.
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            _ => c,
+        };
+        if !c.is_ascii_alphanumeric() {
+            return Err(bad(format!("（不认识“{c}”）")));
+        }
+        cur.push(c.to_ascii_uppercase());
+        rest = &rest[rest.chars().next().map_or(0, char::len_utf8)..];
     }
     if !cur.is_empty() {
         parts.push(cur);
     }
-    let ok = parts.len() == 3 && parts.iter().all(|p| p.len() <= 6);
-    if !ok {
-        return Err(Refusal::new(
-            "bad_household",
-            format!("“{}”不是“楼-单元-室”，请写成 3-2-501 这样。", raw.trim()),
-        ));
+    if parts.len() != 3 || parts.iter().any(|p| p.len() > 6) {
+        return Err(bad(String::new()));
     }
     let parts: Vec<String> = parts
         .into_iter()
         .map(|p| {
-            let t = p.trim_start_matches('0');
-            if t.is_empty() { "0".into() } else { t.into() }
+            // 0501 is 501; a lone 0 stays, and so does the 0 before a letter.
+            let mut t = p.as_str();
+            while t.len() > 1 && t.starts_with('0') && t.as_bytes()[1].is_ascii_digit() {
+                t = &t[1..];
+            }
+            t.to_string()
         })
         .collect();
     Ok(parts.join("-"))
@@ -169,6 +194,10 @@ pub fn check_online_ballot(mode: VoteMode, state: MeetingState) -> Result<(), Re
         MeetingState::Closed => Err(Refusal::new(
             "vote_closed",
             "会议已经结束，投票已截止，这一票没有计入。",
+        )),
+        MeetingState::Cancelled => Err(Refusal::new(
+            "vote_closed",
+            "会议已经取消，不再投票，这一票没有计入。",
         )),
         _ => Err(Refusal::new(
             "vote_not_open",
@@ -222,6 +251,39 @@ mod tests {
         assert_eq!(normalise_household("3号楼2单元0501室").unwrap(), "3-2-501");
         assert_eq!(
             normalise_household("3-501").unwrap_err().code,
+            "bad_household"
+        );
+    }
+
+    #[test]
+    fn letters_in_household_numbers_are_kept() {
+        let a = normalise_household("3-2-501A").unwrap();
+        let b = normalise_household("3-2-501B").unwrap();
+        assert_eq!(a, "3-2-501A");
+        assert_ne!(a, b, "two flats, two households");
+        assert_eq!(normalise_household("3-2-501a").unwrap(), "3-2-501A");
+        assert_eq!(normalise_household("３－２－５０１Ａ").unwrap(), "3-2-501A");
+        assert_eq!(normalise_household("A座2单元501").unwrap(), "A-2-501");
+        assert_eq!(normalise_household("Ｂ栋2单元0501室").unwrap(), "B-2-501");
+        assert_eq!(normalise_household("12号2单元301").unwrap(), "12-2-301");
+        assert_eq!(normalise_household("3/2/501").unwrap(), "3-2-501");
+        assert_eq!(normalise_household("0-1-0A").unwrap(), "0-1-0A");
+    }
+
+    #[test]
+    fn unknown_characters_are_refused_not_dropped() {
+        for raw in ["3-2-501#", "3#2#501", "3-2-501（东）", "三-2-501", "3-2-"] {
+            let e = normalise_household(raw).unwrap_err();
+            assert_eq!(e.code, "bad_household", "{raw}");
+        }
+        assert!(
+            normalise_household("3-2-501#")
+                .unwrap_err()
+                .message
+                .contains("“#”")
+        );
+        assert_eq!(
+            normalise_household("3-2-1234567").unwrap_err().code,
             "bad_household"
         );
     }

@@ -206,6 +206,7 @@ impl AuditPage {
             "deliberation.meeting_create" => "筹备会议",
             "deliberation.meeting_notice" => "发布会议通知",
             "deliberation.meeting_open" => "开始会议",
+            "deliberation.meeting_cancel" => "取消会议",
             "deliberation.attendance" => "登记会议出席",
             "deliberation.tally" => "录入现场表决票数",
             "deliberation.meeting_close" => "结束会议并判定表决结果",

@@ -46,9 +46,11 @@ CREATE TABLE delib_supports (
 );
 
 -- kind: residents_meeting | representatives_meeting | deliberation; state: draft | noticed |
--- open | closed. voter_basis: person | household; vote_mode: in_room | online (one per meeting).
+-- open | closed | cancelled (from draft or noticed). voter_basis: person | household; vote_mode: in_room | online (one per meeting).
 -- base: those entitled to attend (应到); present: attendance in the room (实到); ballots: online
--- ballots received; voices: minutes entries so far.
+-- ballots received; voices: minutes entries so far; revision: bumped by every attendance and
+-- in-room tally write, so a close computed from an older reading writes nothing.
+-- Once signed_at is set the row never changes again (trigger delib_meetings_signed).
 CREATE TABLE delib_meetings (
     community    TEXT NOT NULL REFERENCES orgs (code),
     id           TEXT NOT NULL,
@@ -74,6 +76,7 @@ CREATE TABLE delib_meetings (
     signed_at    BIGINT,
     created_by   TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
+    revision     BIGINT NOT NULL,
     PRIMARY KEY (community, id)
 );
 CREATE INDEX delib_meetings_recent ON delib_meetings (community, held_on);
@@ -94,6 +97,8 @@ CREATE TABLE delib_motions (
 
 -- Online ballots: one per voter key (u:<user> or h:<community>:<household>) per meeting, so a
 -- resubmission, however concurrent, is refused by the key. ballot: JSON [[topic_id, choice]].
+-- One ballot per account too: a resident whose household is re-registered while the meeting is
+-- open gets a new voter key but still cannot vote twice.
 CREATE TABLE delib_votes (
     community  TEXT NOT NULL REFERENCES orgs (code),
     meeting_id TEXT NOT NULL,
@@ -101,7 +106,8 @@ CREATE TABLE delib_votes (
     user_id    TEXT NOT NULL,
     ballot     TEXT NOT NULL,
     cast_at    BIGINT NOT NULL,
-    PRIMARY KEY (community, meeting_id, voter_key)
+    PRIMARY KEY (community, meeting_id, voter_key),
+    UNIQUE (community, meeting_id, user_id)
 );
 
 -- The minutes: every voice (electronic ledger, 三(二)).
@@ -116,6 +122,35 @@ CREATE TABLE delib_voices (
     recorded_at BIGINT NOT NULL,
     PRIMARY KEY (community, meeting_id, seq)
 );
+
+-- Signed minutes never change (the application also refuses, these guard against anything else
+-- writing to the database; listed in guards.rs): no voice is changed or removed, none is added
+-- once the minutes are signed, and a signed meeting's row is frozen.
+CREATE OR REPLACE FUNCTION seal_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$;
+-- Two functions, not one that looks at TG_TABLE_NAME: on a partitioned table that is the
+-- partition's name.
+CREATE OR REPLACE FUNCTION delib_meeting_signed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.signed_at IS NOT NULL THEN RAISE EXCEPTION 'the minutes are signed'; END IF;
+    RETURN NEW;
+END; $$;
+CREATE OR REPLACE FUNCTION delib_voice_signed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM delib_meetings m WHERE m.community = NEW.community
+               AND m.id = NEW.meeting_id AND m.signed_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'the minutes are signed';
+    END IF;
+    RETURN NEW;
+END; $$;
+CREATE TRIGGER delib_voices_no_update BEFORE UPDATE OR DELETE ON delib_voices
+    FOR EACH ROW EXECUTE FUNCTION seal_append_only();
+CREATE TRIGGER delib_voices_no_truncate BEFORE TRUNCATE ON delib_voices
+    FOR EACH STATEMENT EXECUTE FUNCTION seal_append_only();
+CREATE TRIGGER delib_voices_signed BEFORE INSERT ON delib_voices
+    FOR EACH ROW EXECUTE FUNCTION delib_voice_signed();
+CREATE TRIGGER delib_meetings_signed BEFORE UPDATE ON delib_meetings
+    FOR EACH ROW EXECUTE FUNCTION delib_meeting_signed();
 
 -- Carrying a decision out. state: open | done.
 CREATE TABLE delib_actions (

@@ -46,9 +46,11 @@ CREATE TABLE delib_supports (
 );
 
 -- kind: residents_meeting | representatives_meeting | deliberation; state: draft | noticed |
--- open | closed. voter_basis: person | household; vote_mode: in_room | online (one per meeting).
+-- open | closed | cancelled (from draft or noticed). voter_basis: person | household; vote_mode: in_room | online (one per meeting).
 -- base: those entitled to attend (应到); present: attendance in the room (实到); ballots: online
--- ballots received; voices: minutes entries so far.
+-- ballots received; voices: minutes entries so far; revision: bumped by every attendance and
+-- in-room tally write, so a close computed from an older reading writes nothing.
+-- Once signed_at is set the row never changes again (trigger delib_meetings_signed).
 CREATE TABLE delib_meetings (
     community    TEXT NOT NULL REFERENCES orgs (code),
     id           TEXT NOT NULL,
@@ -74,6 +76,7 @@ CREATE TABLE delib_meetings (
     signed_at    BIGINT,
     created_by   TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
+    revision     BIGINT NOT NULL,
     PRIMARY KEY (community, id)
 );
 CREATE INDEX delib_meetings_recent ON delib_meetings (community, held_on);
@@ -94,6 +97,8 @@ CREATE TABLE delib_motions (
 
 -- Online ballots: one per voter key (u:<user> or h:<community>:<household>) per meeting, so a
 -- resubmission, however concurrent, is refused by the key. ballot: JSON [[topic_id, choice]].
+-- One ballot per account too: a resident whose household is re-registered while the meeting is
+-- open gets a new voter key but still cannot vote twice.
 CREATE TABLE delib_votes (
     community  TEXT NOT NULL REFERENCES orgs (code),
     meeting_id TEXT NOT NULL,
@@ -101,7 +106,8 @@ CREATE TABLE delib_votes (
     user_id    TEXT NOT NULL,
     ballot     TEXT NOT NULL,
     cast_at    BIGINT NOT NULL,
-    PRIMARY KEY (community, meeting_id, voter_key)
+    PRIMARY KEY (community, meeting_id, voter_key),
+    UNIQUE (community, meeting_id, user_id)
 );
 
 -- The minutes: every voice (electronic ledger, 三(二)).
@@ -116,6 +122,21 @@ CREATE TABLE delib_voices (
     recorded_at BIGINT NOT NULL,
     PRIMARY KEY (community, meeting_id, seq)
 );
+
+-- Signed minutes never change (the application also refuses, these guard against anything else
+-- writing to the database; listed in guards.rs): no voice is changed or removed, none is added
+-- once the minutes are signed, and a signed meeting's row is frozen.
+CREATE TRIGGER IF NOT EXISTS delib_voices_no_update BEFORE UPDATE ON delib_voices
+BEGIN SELECT RAISE(ABORT, 'delib_voices is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS delib_voices_no_delete BEFORE DELETE ON delib_voices
+BEGIN SELECT RAISE(ABORT, 'delib_voices is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS delib_voices_signed BEFORE INSERT ON delib_voices
+WHEN EXISTS (SELECT 1 FROM delib_meetings m WHERE m.community = NEW.community
+             AND m.id = NEW.meeting_id AND m.signed_at IS NOT NULL)
+BEGIN SELECT RAISE(ABORT, 'the minutes are signed'); END;
+CREATE TRIGGER IF NOT EXISTS delib_meetings_signed BEFORE UPDATE ON delib_meetings
+WHEN OLD.signed_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'the minutes are signed'); END;
 
 -- Carrying a decision out. state: open | done.
 CREATE TABLE delib_actions (

@@ -63,6 +63,31 @@ pub trait DeliberationFollowUpStore: Send + Sync + 'static {
         at: i64,
         audit: AuditDraft,
     ) -> Result<bool>;
+    // Reads by a list of topic ids (the public page's decisions, the requests' titles): one
+    // query each, never one per topic.
+    /// The actions of these topics of a community, oldest first.
+    async fn actions_of_topics(
+        &self,
+        community: &str,
+        topic_ids: &[String],
+    ) -> Result<Vec<ActionRow>>;
+    /// The progress notes of these topics' actions, oldest first.
+    async fn progress_notes_of_topics(
+        &self,
+        community: &str,
+        topic_ids: &[String],
+    ) -> Result<Vec<ProgressRow>>;
+    /// (topic, verdict, count) of these topics' feedback.
+    async fn feedback_counts_of_topics(
+        &self,
+        community: &str,
+        topic_ids: &[String],
+    ) -> Result<Vec<(String, String, i64)>>;
+    /// (community, topic id, title) of these (community, topic id) pairs; missing ones are absent.
+    async fn topic_titles(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<(String, String, String)>>;
 }
 
 macro_rules! impl_deliberation_follow_up_store {
@@ -358,6 +383,94 @@ macro_rules! impl_deliberation_follow_up_store {
                     })
                     .await
                 }
+
+                async fn actions_of_topics(&self, community: &str, topic_ids: &[String]) -> Result<Vec<ActionRow>> {
+                    let mut out = Vec::new();
+                    for chunk in topic_ids.chunks(IDS_PER_QUERY) {
+                        let sql = format!(
+                            "SELECT {ACTION} FROM delib_actions WHERE community = $1 AND topic_id IN ({}) \
+                             ORDER BY created_at, id",
+                            placeholders(2, chunk.len())
+                        );
+                        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community);
+                        for t in chunk {
+                            q = q.bind(t);
+                        }
+                        out.extend(q.fetch_all(&self.pool).await?);
+                    }
+                    Ok(out)
+                }
+
+                async fn progress_notes_of_topics(
+                    &self,
+                    community: &str,
+                    topic_ids: &[String],
+                ) -> Result<Vec<ProgressRow>> {
+                    let mut out: Vec<ProgressRow> = Vec::new();
+                    for chunk in topic_ids.chunks(IDS_PER_QUERY) {
+                        let sql = format!(
+                            "SELECT p.community, p.action_id, p.seq, p.note, p.done, p.noted_by, p.noted_at \
+                             FROM delib_progress p JOIN delib_actions a ON a.community = p.community AND a.id = p.action_id \
+                             WHERE p.community = $1 AND a.topic_id IN ({}) ORDER BY p.noted_at, p.seq",
+                            placeholders(2, chunk.len())
+                        );
+                        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community);
+                        for t in chunk {
+                            q = q.bind(t);
+                        }
+                        out.extend(q.fetch_all(&self.pool).await?);
+                    }
+                    out.sort_by_key(|p| (p.noted_at, p.seq));
+                    Ok(out)
+                }
+
+                async fn feedback_counts_of_topics(
+                    &self,
+                    community: &str,
+                    topic_ids: &[String],
+                ) -> Result<Vec<(String, String, i64)>> {
+                    let mut out = Vec::new();
+                    for chunk in topic_ids.chunks(IDS_PER_QUERY) {
+                        let sql = format!(
+                            "SELECT topic_id, verdict, COUNT(*) FROM delib_feedback WHERE community = $1 \
+                             AND topic_id IN ({}) GROUP BY topic_id, verdict",
+                            placeholders(2, chunk.len())
+                        );
+                        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community);
+                        for t in chunk {
+                            q = q.bind(t);
+                        }
+                        out.extend(q.fetch_all(&self.pool).await?);
+                    }
+                    Ok(out)
+                }
+
+                async fn topic_titles(&self, keys: &[(String, String)]) -> Result<Vec<(String, String, String)>> {
+                    let mut out = Vec::new();
+                    for chunk in keys.chunks(IDS_PER_QUERY / 2) {
+                        let pairs: Vec<String> = (0..chunk.len())
+                            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                            .collect();
+                        let sql = format!(
+                            "SELECT community, id, title FROM delib_topics WHERE (community, id) IN ({})",
+                            pairs.join(", ")
+                        );
+                        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                        for (c, t) in chunk {
+                            q = q.bind(c).bind(t);
+                        }
+                        out.extend(q.fetch_all(&self.pool).await?);
+                    }
+                    Ok(out)
+                }
+            }
+
+            /// Ids per `IN (…)` list: well under both backends' parameter limits.
+            const IDS_PER_QUERY: usize = 500;
+
+            /// `$first, $first+1, …` for `n` parameters.
+            fn placeholders(first: usize, n: usize) -> String {
+                (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
             }
         }
     };

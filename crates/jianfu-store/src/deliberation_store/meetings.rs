@@ -66,31 +66,47 @@ pub trait DeliberationStore: Send + Sync + 'static {
         at: i64,
         audit: AuditDraft,
     ) -> Result<bool>;
-    /// Attendance in the room, while open.
+    /// Cancels a draft or noticed meeting (`from`), its agenda topics back to accepted; false if
+    /// it moved on.
+    async fn cancel_meeting(
+        &self,
+        community: &str,
+        id: &str,
+        from: &str,
+        at: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Attendance in the room, while open and still at `revision` (bumped); false otherwise.
     async fn set_attendance(
         &self,
         community: &str,
         id: &str,
         present: i64,
+        revision: i64,
         audit: AuditDraft,
     ) -> Result<bool>;
-    /// An in-room tally for one motion, while open.
+    /// An in-room tally for one motion, while open, still at `revision` (bumped) and within the
+    /// attendance; false otherwise.
     async fn set_tally(
         &self,
         community: &str,
         meeting_id: &str,
         topic_id: &str,
         tally: (i64, i64, i64),
+        revision: i64,
         audit: AuditDraft,
     ) -> Result<bool>;
-    /// Closes an open meeting at `ballots` (online: the ballots it counted; the close fails if
-    /// more arrived meanwhile), writing each motion's result and moving each topic to decided,
-    /// not_adopted, or back to accepted if adjourned. False if it is not open or ballots moved.
+    /// Closes an open meeting at `ballots` (online: the ballot rows it counted) and `revision`
+    /// (in the room: the attendance and tallies it read); the close fails if a ballot, an
+    /// attendance or a tally arrived meanwhile. Writes each motion's result and moves each topic
+    /// to decided, not_adopted, or back to accepted if adjourned. False if it is not open or
+    /// either moved.
     async fn close_meeting(
         &self,
         community: &str,
         id: &str,
         ballots: i64,
+        revision: i64,
         adjourned: bool,
         results: &[MotionResult],
         at: i64,
@@ -133,7 +149,7 @@ macro_rules! impl_deliberation_store {
                 by_committee, state, decline_reason, meeting_id, supports, created_at, updated_at";
             const MEETING: &str = "community, id, kind, title, held_on, held_at, place, material, \
                 participants, voter_basis, vote_mode, base, present, ballots, voices, state, adjourned, \
-                noticed_at, opened_at, closed_at, signed_by, signed_at, created_by, created_at";
+                noticed_at, opened_at, closed_at, signed_by, signed_at, created_by, created_at, revision";
 
             #[allow(clippy::too_many_arguments)]
             #[async_trait::async_trait]
@@ -312,7 +328,7 @@ macro_rules! impl_deliberation_store {
                             }
                         }
                         let mut batch = Batch::new("会议");
-                        batch.insert(&format!("INSERT INTO delib_meetings ({MEETING}) "), 24, [m], |mut b, m| {
+                        batch.insert(&format!("INSERT INTO delib_meetings ({MEETING}) "), 25, [m], |mut b, m| {
                             b.push_bind(&m.community)
                                 .push_bind(&m.id)
                                 .push_bind(&m.kind)
@@ -336,7 +352,8 @@ macro_rules! impl_deliberation_store {
                                 .push_bind(&m.signed_by)
                                 .push_bind(m.signed_at)
                                 .push_bind(&m.created_by)
-                                .push_bind(m.created_at);
+                                .push_bind(m.created_at)
+                                .push_bind(m.revision);
                         });
                         batch.insert(
                             "INSERT INTO delib_motions (community, meeting_id, topic_id, position, title, \
@@ -425,21 +442,66 @@ macro_rules! impl_deliberation_store {
                     .await
                 }
 
+                async fn cancel_meeting(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    from: &str,
+                    at: i64,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let mut tx = begin_audited(self.writer()).await?;
+                        let n = sqlx::query(
+                            "UPDATE delib_meetings SET state = 'cancelled', closed_at = $1 \
+                             WHERE community = $2 AND id = $3 AND state = $4",
+                        )
+                        .bind(at)
+                        .bind(community)
+                        .bind(id)
+                        .bind(from)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        let mut batch = Batch::new("会议");
+                        batch
+                            .write(3)
+                            .push("UPDATE delib_topics SET state = 'accepted', updated_at = ")
+                            .push_bind(at)
+                            .push(" WHERE community = ")
+                            .push_bind(community)
+                            .push(" AND meeting_id = ")
+                            .push_bind(id)
+                            .push(" AND state = 'on_agenda'");
+                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
                 async fn set_attendance(
                     &self,
                     community: &str,
                     id: &str,
                     present: i64,
+                    revision: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
                         let update = sqlx::query(
-                            "UPDATE delib_meetings SET present = $1 WHERE community = $2 AND id = $3 AND state = 'open'",
+                            "UPDATE delib_meetings SET present = $1, revision = revision + 1 \
+                             WHERE community = $2 AND id = $3 AND state = 'open' AND revision = $4",
                         )
                         .bind(present)
                         .bind(community)
-                        .bind(id);
+                        .bind(id)
+                        .bind(revision);
                         update_audited(self.writer(), update, "会议", audit.clone()).await
                     })
                     .await
@@ -451,24 +513,47 @@ macro_rules! impl_deliberation_store {
                     meeting_id: &str,
                     topic_id: &str,
                     tally: (i64, i64, i64),
+                    revision: i64,
                     audit: AuditDraft,
                 ) -> Result<bool> {
                     let audit = &audit;
                     retrying(move || async move {
-                        let update = sqlx::query(
-                            "UPDATE delib_motions SET votes_for = $1, votes_against = $2, votes_abstain = $3 \
-                             WHERE community = $4 AND meeting_id = $5 AND topic_id = $6 AND EXISTS \
-                             (SELECT 1 FROM delib_meetings m WHERE m.community = $4 AND m.id = $5 \
-                              AND m.state = 'open' AND m.vote_mode = 'in_room' \
-                              AND $1 + $2 + $3 <= m.present)",
+                        let mut tx = begin_audited(self.writer()).await?;
+                        // The meeting row first: still open, in the room, at the revision read
+                        // and within its attendance; bumping it makes a close read again.
+                        let n = sqlx::query(
+                            "UPDATE delib_meetings SET revision = revision + 1 WHERE community = $1 \
+                             AND id = $2 AND state = 'open' AND vote_mode = 'in_room' AND revision = $3 \
+                             AND present >= $4",
                         )
-                        .bind(tally.0)
-                        .bind(tally.1)
-                        .bind(tally.2)
                         .bind(community)
                         .bind(meeting_id)
-                        .bind(topic_id);
-                        update_audited(self.writer(), update, "表决", audit.clone()).await
+                        .bind(revision)
+                        .bind(tally.0 + tally.1 + tally.2)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if n == 0 {
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
+                        let mut batch = Batch::new("表决");
+                        batch
+                            .write(6)
+                            .push("UPDATE delib_motions SET votes_for = ")
+                            .push_bind(tally.0)
+                            .push(", votes_against = ")
+                            .push_bind(tally.1)
+                            .push(", votes_abstain = ")
+                            .push_bind(tally.2)
+                            .push(" WHERE community = ")
+                            .push_bind(community)
+                            .push(" AND meeting_id = ")
+                            .push_bind(meeting_id)
+                            .push(" AND topic_id = ")
+                            .push_bind(topic_id);
+                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
+                        Ok(true)
                     })
                     .await
                 }
@@ -478,6 +563,7 @@ macro_rules! impl_deliberation_store {
                     community: &str,
                     id: &str,
                     ballots: i64,
+                    revision: i64,
                     adjourned: bool,
                     results: &[MotionResult],
                     at: i64,
@@ -488,13 +574,15 @@ macro_rules! impl_deliberation_store {
                         let mut tx = begin_audited(self.writer()).await?;
                         let n = sqlx::query(
                             "UPDATE delib_meetings SET state = 'closed', closed_at = $1, adjourned = $2 \
-                             WHERE community = $3 AND id = $4 AND state = 'open' AND ballots = $5",
+                             WHERE community = $3 AND id = $4 AND state = 'open' AND ballots = $5 \
+                             AND revision = $6",
                         )
                         .bind(at)
                         .bind(adjourned)
                         .bind(community)
                         .bind(id)
                         .bind(ballots)
+                        .bind(revision)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
@@ -564,6 +652,9 @@ macro_rules! impl_deliberation_store {
                             .rows_affected();
                             open.insert(key, if n == 0 { -1 } else { 0 });
                         }
+                        // No conflict target: a second ballot under the same voter key (person or
+                        // household) and a second ballot from the same account (its household
+                        // re-registered meanwhile) are both already_voted, on both backends.
                         let mut outcomes = Vec::with_capacity(group.len());
                         let mut audits = Vec::new();
                         for b in group {
@@ -574,8 +665,7 @@ macro_rules! impl_deliberation_store {
                             }
                             let n = sqlx::query(
                                 "INSERT INTO delib_votes (community, meeting_id, voter_key, user_id, ballot, cast_at) \
-                                 VALUES ($1, $2, $3, $4, $5, $6) \
-                                 ON CONFLICT (community, meeting_id, voter_key) DO NOTHING",
+                                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                             )
                             .bind(&b.community)
                             .bind(&b.meeting_id)

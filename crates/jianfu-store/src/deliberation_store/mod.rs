@@ -72,6 +72,9 @@ pub struct MeetingRow {
     pub signed_at: Option<i64>,
     pub created_by: String,
     pub created_at: i64,
+    /// Bumped by every attendance and in-room tally write; a close or tally computed from an
+    /// older reading writes nothing.
+    pub revision: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

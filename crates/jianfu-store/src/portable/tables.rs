@@ -586,6 +586,22 @@ pub const TABLES: &[Table] = &[
         ],
         order_by: "community, topic_id, user_id",
     },
+    // Before the meetings: once a meeting's minutes are signed no voice may be added to them
+    // (trigger delib_voices_signed), so the voices are imported first.
+    Table {
+        name: "delib_voices",
+        columns: &[
+            ("community", Text),
+            ("meeting_id", Text),
+            ("seq", Int),
+            ("speaker", Text),
+            ("category", Text),
+            ("said", Text),
+            ("recorded_by", Text),
+            ("recorded_at", Int),
+        ],
+        order_by: "community, meeting_id, seq",
+    },
     Table {
         name: "delib_meetings",
         columns: &[
@@ -613,6 +629,7 @@ pub const TABLES: &[Table] = &[
             ("signed_at", OptInt),
             ("created_by", Text),
             ("created_at", Int),
+            ("revision", Int),
         ],
         order_by: "community, id",
     },
@@ -642,20 +659,6 @@ pub const TABLES: &[Table] = &[
             ("cast_at", Int),
         ],
         order_by: "community, meeting_id, voter_key",
-    },
-    Table {
-        name: "delib_voices",
-        columns: &[
-            ("community", Text),
-            ("meeting_id", Text),
-            ("seq", Int),
-            ("speaker", Text),
-            ("category", Text),
-            ("said", Text),
-            ("recorded_by", Text),
-            ("recorded_at", Int),
-        ],
-        order_by: "community, meeting_id, seq",
     },
     Table {
         name: "delib_actions",

@@ -7,14 +7,51 @@
 //! goes to a department, which alone sees and answers it. Bad input comes back with its code, a
 //! Chinese message and what was typed.
 
-use crate::helpers::{TestServer, api_get, api_post, backends, expect_code, hidden_field, json_ok};
+use crate::helpers::{
+    TestDb, TestServer, api_get, api_post, backends, expect_code, hidden_field, json_ok,
+};
 use jianfu_server::service::RequestMeta;
 use jianfu_server::service::accounts::NewAccount;
+use jianfu_store::DatabaseUrl;
 use serde_json::{Value, json};
+use sqlx::Connection;
 
 const SANHE: &str = "110115001901";
+/// The test clock starts on 2026-11-28; the notice must come 3 days ahead.
+const HELD_ON: &str = "2026-12-01";
 
 async fn second_resident(s: &TestServer, username: &str) {
+    resident_of(s, username, SANHE).await;
+}
+
+/// One statement straight on the database, as anyone with write access could run it.
+async fn raw_exec(db: &TestDb, sql: &str) -> Result<u64, String> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &db.url {
+        DatabaseUrl::Sqlite { path } => {
+            let mut c = sqlx::SqliteConnection::connect_with(
+                &sqlx::sqlite::SqliteConnectOptions::new().filename(path),
+            )
+            .await
+            .unwrap();
+            sqlx::query(sql)
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
+        }
+        DatabaseUrl::Postgres { url } => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(sql)
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+async fn resident_of(s: &TestServer, username: &str, community: &str) {
     s.app
         .create_account_owned(
             &jianfu_server::service::Actor::console(),
@@ -24,7 +61,7 @@ async fn second_resident(s: &TestServer, username: &str) {
                 display_name: "刘居民".into(),
                 password: jianfu_server::service::demo::DEMO_PASSWORD.into(),
                 roles: vec!["resident".into()],
-                org: SANHE.into(),
+                org: community.into(),
             },
         )
         .await
@@ -63,8 +100,19 @@ async fn accept(s: &TestServer, token: &str, id: &str) {
 }
 
 fn meeting_body(kind: &str, mode: &str, basis: &str, base: i64, topics: &[&str]) -> Value {
+    meeting_on(HELD_ON, kind, mode, basis, base, topics)
+}
+
+fn meeting_on(
+    held_on: &str,
+    kind: &str,
+    mode: &str,
+    basis: &str,
+    base: i64,
+    topics: &[&str],
+) -> Value {
     json!({
-        "kind": kind, "title": "测试会议", "held_on": "2026-12-08", "held_at": "19:00",
+        "kind": kind, "title": "测试会议", "held_on": held_on, "held_at": "19:00",
         "place": "居委会会议室", "material": "议题材料",
         "participants": [["residents", "各楼居民"], ["property_company", "物业"]],
         "voter_basis": basis, "vote_mode": mode, "base": base, "topics": topics,
@@ -89,9 +137,7 @@ async fn deliberation_end_to_end() {
         let resident = s.api_token("jumin").await;
         let resident2 = s.api_token("jumin2").await;
         let worker = s.api_token("shegong").await;
-        let chair = s.api_token("shuji").await;
         let other_worker = s.api_token("shegong2").await;
-        let clerk = s.api_token("minzheng").await;
 
         // Topics: proposed, supported, declined with a reason, accepted.
         let t1 = topic(&s, &resident, "电动自行车集中充电棚").await;
@@ -183,6 +229,41 @@ async fn deliberation_end_to_end() {
         accept(&s, &worker, &t1).await;
         accept(&s, &worker, &t2).await;
 
+        // A date too soon is refused when the meeting is drafted: it could never be noticed.
+        let msg = expect_code(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_on(
+                    "2026-11-30",
+                    "residents_meeting",
+                    "in_room",
+                    "person",
+                    10,
+                    &[&t2],
+                ),
+            )
+            .await,
+            422,
+            "notice_too_late",
+        )
+        .await;
+        assert!(msg.contains("2026-11-30") && msg.contains("41号"), "{msg}");
+        // A draft for 2026-12-01 that is never noticed in time: cancelled, its topic waits again.
+        let mc = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_body("residents_meeting", "online", "household", 1, &[&t2]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let mc = mc["id"].as_str().unwrap().to_string();
+
         // A residents' meeting in the room: quorum and majority from the data file.
         let m = json_ok(
             api_post(
@@ -213,6 +294,42 @@ async fn deliberation_end_to_end() {
                 .await
                 .status(),
             404
+        );
+        // Noticed is not open: the meeting opens on the date in its notice, not before.
+        let msg = expect_code(
+            step(&s, &worker, &ma, json!({ "action": "open" })).await,
+            422,
+            "meeting_not_yet",
+        )
+        .await;
+        assert!(msg.contains(HELD_ON) && msg.contains("41号"), "{msg}");
+        s.clock.advance(time::Duration::days(3));
+        // Sessions expire meanwhile: log in again.
+        let resident = s.api_token("jumin").await;
+        let worker = s.api_token("shegong").await;
+        let chair = s.api_token("shuji").await;
+        // The draft dated today can no longer be noticed; cancelling frees its topic.
+        expect_code(
+            step(&s, &worker, &mc, json!({ "action": "notice" })).await,
+            422,
+            "notice_too_late",
+        )
+        .await;
+        let cancelled = json_ok(
+            step(&s, &worker, &mc, json!({ "action": "cancel" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(cancelled["state"], "cancelled");
+        expect_code(
+            step(&s, &worker, &mc, json!({ "action": "cancel" })).await,
+            422,
+            "meeting_wrong_state",
+        )
+        .await;
+        assert_eq!(
+            s.audit_records("deliberation.meeting_cancel").await.len(),
+            1
         );
         json_ok(
             step(&s, &worker, &ma, json!({ "action": "open" })).await,
@@ -294,13 +411,21 @@ async fn deliberation_end_to_end() {
         )
         .await;
 
-        // An online meeting, one vote per household.
+        // An online meeting, one vote per household; its topic is free again (the draft above
+        // was cancelled).
         let m = json_ok(
             api_post(
                 &s,
                 &worker,
                 "/api/v1/deliberation/meetings",
-                &meeting_body("residents_meeting", "online", "household", 1, &[&t2]),
+                &meeting_on(
+                    "2026-12-04",
+                    "residents_meeting",
+                    "online",
+                    "household",
+                    1,
+                    &[&t2],
+                ),
             )
             .await,
             201,
@@ -312,11 +437,19 @@ async fn deliberation_end_to_end() {
             200,
         )
         .await;
+        s.clock.advance(time::Duration::days(3));
+        let resident = s.api_token("jumin").await;
+        let resident2 = s.api_token("jumin2").await;
+        let worker = s.api_token("shegong").await;
+        let chair = s.api_token("shuji").await;
+        let clerk = s.api_token("minzheng").await;
         json_ok(
             step(&s, &worker, &mb, json!({ "action": "open" })).await,
             200,
         )
         .await;
+        // A voice in mb's minutes: not public until signed.
+        json_ok(api_post(&s, &worker, &format!("/api/v1/deliberation/meetings/{mb}/voices"), &json!({ "speaker": "居民王阿姨", "category": "residents", "said": "围墙东段先修" })).await, 201).await;
         expect_code(step(&s, &worker, &mb, json!({ "action": "tally", "topic_id": t2, "votes_for": 1, "votes_against": 0, "votes_abstain": 0 })).await, 422, "online_meeting").await;
         let ballot = json!({ "choices": [{ "topic_id": t2, "choice": "for" }] });
         let votes = format!("/api/v1/deliberation/meetings/{mb}/votes");
@@ -374,6 +507,30 @@ async fn deliberation_end_to_end() {
             "already_voted",
         )
         .await;
+        // Re-registered to another household while the meeting is open: a new household key,
+        // but still the same resident, who has voted.
+        json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/households",
+                &json!({ "username": "jumin", "household": "3-2-501A" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        expect_code(
+            api_post(&s, &resident, &votes, &ballot).await,
+            422,
+            "already_voted",
+        )
+        .await;
+        // A resident of another community cannot vote in this one.
+        resident_of(&s, "jumin_other", "110115001902").await;
+        let outsider = s.api_token("jumin_other").await;
+        let r = api_post(&s, &outsider, &votes, &ballot).await;
+        assert_eq!(r.status(), 404, "another community's meeting is not found");
         let closed = json_ok(
             step(&s, &worker, &mb, json!({ "action": "close" })).await,
             200,
@@ -486,6 +643,21 @@ async fn deliberation_end_to_end() {
             pm["voices"].as_array().unwrap().is_empty(),
             "unsigned minutes are not public"
         );
+        json_ok(
+            step(&s, &chair, &mb, json!({ "action": "sign" })).await,
+            200,
+        )
+        .await;
+        let pm = json_ok(
+            reqwest::get(s.url(&format!(
+                "/api/v1/public/deliberation/{SANHE}/meetings/{mb}"
+            )))
+            .await
+            .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(pm["voices"][0]["said"], "围墙东段先修", "signed: public");
         expect_code(
             reqwest::get(s.url(&format!(
                 "/api/v1/public/deliberation/{SANHE}?state=nonsense"
@@ -568,8 +740,8 @@ async fn deliberation_end_to_end() {
         )
         .await;
         assert_eq!(ans["state"], "answered");
-        // 2026-11-28 (Saturday) to 2026-12-01 (Tuesday): Monday and Tuesday.
-        assert_eq!(ans["answer_days"], 2);
+        // Asked 2026-12-04 (Friday), answered 2026-12-07 (Monday): Monday only.
+        assert_eq!(ans["answer_days"], 1);
         let theirs = json_ok(
             api_get(&s, &street, "/api/v1/deliberation/requests").await,
             200,
@@ -579,15 +751,15 @@ async fn deliberation_end_to_end() {
         assert_eq!(theirs[0]["id"], r2["id"]);
 
         // The departments' answer figures (their indicator), for supervisors district-wide.
-        department_figures(&s, 2).await;
+        department_figures(&s, 1).await;
         // A day later the pending request has waited one working day more.
         s.clock.advance(time::Duration::days(1));
-        department_figures(&s, 3).await;
+        department_figures(&s, 2).await;
     }
 }
 
-/// After 民政局 answered its request in 2 working days and the street left its own pending since
-/// 2026-11-28: the supervisor sees both rows, the street's pending one with `pending_days` so far
+/// After 民政局 answered its request in 1 working day and the street left its own pending since
+/// 2026-12-04: the supervisor sees both rows, the street's pending one with `pending_days` so far
 /// (the slowest first); the department sees its own row only; a resident is refused; the
 /// supervisor's page draws the chart and the table.
 async fn department_figures(s: &TestServer, pending_days: i64) {
@@ -609,15 +781,15 @@ async fn department_figures(s: &TestServer, pending_days: i64) {
         street["average_days_with_pending"],
         json!(pending_days as f64)
     );
-    assert_eq!(street["oldest_pending_on"], "2026-11-28");
+    assert_eq!(street["oldest_pending_on"], "2026-12-04");
     assert_eq!(street["oldest_pending_days"], pending_days);
     let mzj = &all[1];
     assert_eq!(mzj["department"], "110115-MZJ");
     assert_eq!(mzj["received"], 1);
     assert_eq!(mzj["answered"], 1);
     assert_eq!(mzj["pending"], 0);
-    assert_eq!(mzj["average_answer_days"], json!(2.0));
-    assert_eq!(mzj["average_days_with_pending"], json!(2.0));
+    assert_eq!(mzj["average_answer_days"], json!(1.0));
+    assert_eq!(mzj["average_days_with_pending"], json!(1.0));
     assert_eq!(mzj["oldest_pending_days"], Value::Null);
 
     let clerk = s.api_token("minzheng").await;
@@ -649,7 +821,7 @@ async fn department_figures(s: &TestServer, pending_days: i64) {
     let html = page.text().await.unwrap();
     assert!(html.contains("<svg"), "chart drawn");
     assert!(
-        html.contains(&format!("{pending_days} 个工作日（2026-11-28 提出）")),
+        html.contains(&format!("{pending_days} 个工作日（2026-12-04 提出）")),
         "{html}"
     );
     let page = s
@@ -688,6 +860,9 @@ async fn concurrent_resubmissions_count_once() {
             200,
         )
         .await;
+        s.clock.advance(time::Duration::days(3));
+        let resident = s.api_token("jumin").await;
+        let worker = s.api_token("shegong").await;
         json_ok(
             step(&s, &worker, &id, json!({ "action": "open" })).await,
             200,
@@ -793,6 +968,12 @@ async fn pages_keep_what_was_typed() {
         200,
     )
     .await;
+    s.clock.advance(time::Duration::days(3));
+    let worker_token = s.api_token("shegong").await;
+    let resident_token = s.api_token("jumin").await;
+    let resident = s.web_login("jumin").await;
+    let hub = resident.get(s.url("/deliberation")).send().await.unwrap();
+    let csrf = hidden_field(&hub.text().await.unwrap(), "csrf").unwrap();
     json_ok(
         step(&s, &worker_token, &id, json!({ "action": "open" })).await,
         200,
@@ -829,7 +1010,6 @@ async fn pages_keep_what_was_typed() {
     assert!(page.contains("投票已截止"), "{page}");
 
     // A meeting below quorum cannot decide: the committee's page says why, with its basis.
-    let worker = s.web_login("shegong").await;
     let t2 = topic(&s, &resident_token, "停车位划线").await;
     accept(&s, &worker_token, &t2).await;
     let m = json_ok(
@@ -837,7 +1017,14 @@ async fn pages_keep_what_was_typed() {
             &s,
             &worker_token,
             "/api/v1/deliberation/meetings",
-            &meeting_body("residents_meeting", "in_room", "person", 10, &[&t2]),
+            &meeting_on(
+                "2026-12-04",
+                "residents_meeting",
+                "in_room",
+                "person",
+                10,
+                &[&t2],
+            ),
         )
         .await,
         201,
@@ -849,6 +1036,9 @@ async fn pages_keep_what_was_typed() {
         200,
     )
     .await;
+    s.clock.advance(time::Duration::days(3));
+    let worker = s.web_login("shegong").await;
+    let worker_token = s.api_token("shegong").await;
     json_ok(
         step(&s, &worker_token, &id, json!({ "action": "open" })).await,
         200,
@@ -1017,4 +1207,393 @@ async fn demo_loads_and_every_page_renders() {
             .await
             .is_empty()
     );
+}
+
+/// Two members of one household vote at the same moment in a per-household meeting: exactly one
+/// ballot counts, the other is `already_voted`.
+#[tokio::test]
+async fn one_household_voting_at_once_counts_once() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        second_resident(&s, "jumin2").await;
+        let resident = s.api_token("jumin").await;
+        let worker = s.api_token("shegong").await;
+        let t = topic(&s, &resident, "单元门禁").await;
+        accept(&s, &worker, &t).await;
+        for (who, h) in [("jumin", "5-1-302B"), ("jumin2", "5号楼1单元302b室")] {
+            json_ok(
+                api_post(
+                    &s,
+                    &worker,
+                    "/api/v1/deliberation/households",
+                    &json!({ "username": who, "household": h }),
+                )
+                .await,
+                200,
+            )
+            .await;
+        }
+        let m = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_body("residents_meeting", "online", "household", 1, &[&t]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let id = m["id"].as_str().unwrap().to_string();
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        s.clock.advance(time::Duration::days(3));
+        let worker = s.api_token("shegong").await;
+        let tokens = [s.api_token("jumin").await, s.api_token("jumin2").await];
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "open" })).await,
+            200,
+        )
+        .await;
+        let url = s.url(&format!("/api/v1/deliberation/meetings/{id}/votes"));
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (url, token, t, barrier) = (
+                url.clone(),
+                tokens[i % 2].clone(),
+                t.clone(),
+                barrier.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let req = reqwest::Client::new()
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({ "choices": [{ "topic_id": t, "choice": "for" }] }));
+                barrier.wait().await;
+                let r = req.send().await.unwrap();
+                let status = r.status().as_u16();
+                let body: Value = r.json().await.unwrap_or(Value::Null);
+                (status, body["code"].as_str().unwrap_or("").to_string())
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        assert_eq!(out.iter().filter(|(s, _)| *s == 201).count(), 1, "{out:?}");
+        assert!(
+            out.iter()
+                .filter(|(s, _)| *s != 201)
+                .all(|(s, c)| *s == 422 && c == "already_voted"),
+            "{out:?}"
+        );
+        let closed = json_ok(
+            step(&s, &worker, &id, json!({ "action": "close" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(closed["ballots"], 1);
+    }
+}
+
+/// Signed minutes are protected by the database too: raw SQL can neither change nor remove a
+/// voice, nor add one, nor change the signed meeting; an unsigned meeting still takes voices.
+#[tokio::test]
+async fn signed_minutes_hold_in_the_database() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let resident = s.api_token("jumin").await;
+        let worker = s.api_token("shegong").await;
+        let t = topic(&s, &resident, "垃圾分类桶站").await;
+        accept(&s, &worker, &t).await;
+        let m = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_body("deliberation", "in_room", "person", 5, &[&t]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let id = m["id"].as_str().unwrap().to_string();
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        s.clock.advance(time::Duration::days(3));
+        let worker = s.api_token("shegong").await;
+        let chair = s.api_token("shuji").await;
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "open" })).await,
+            200,
+        )
+        .await;
+        json_ok(
+            api_post(
+                &s,
+                &worker,
+                &format!("/api/v1/deliberation/meetings/{id}/voices"),
+                &json!({ "speaker": "居民", "category": "residents", "said": "桶站挪到北门" }),
+            )
+            .await,
+            201,
+        )
+        .await;
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "adjourn" })).await,
+            200,
+        )
+        .await;
+        let insert = |seq: i64| {
+            format!(
+                "INSERT INTO delib_voices (community, meeting_id, seq, speaker, category, said, \
+                 recorded_by, recorded_at) VALUES ('{SANHE}', '{id}', {seq}, '补记', 'residents', \
+                 '补一句', 'x', 0)"
+            )
+        };
+        // Before signing the database takes a voice (the application numbers them).
+        assert_eq!(raw_exec(&s.db, &insert(2)).await, Ok(1));
+        json_ok(
+            step(&s, &chair, &id, json!({ "action": "sign" })).await,
+            200,
+        )
+        .await;
+        let label = s.db.label;
+        for sql in [
+            format!("UPDATE delib_voices SET said = '改过' WHERE meeting_id = '{id}'"),
+            format!("DELETE FROM delib_voices WHERE meeting_id = '{id}'"),
+            insert(3),
+            format!("UPDATE delib_meetings SET signed_at = NULL WHERE id = '{id}'"),
+            format!("UPDATE delib_meetings SET voices = 9 WHERE id = '{id}'"),
+        ] {
+            let r = raw_exec(&s.db, &sql).await;
+            assert!(r.is_err(), "{label}: {sql} must be refused: {r:?}");
+        }
+        // And the guards are listed: dropping one is noticed and put back.
+        let pm = json_ok(
+            reqwest::get(s.url(&format!(
+                "/api/v1/public/deliberation/{SANHE}/meetings/{id}"
+            )))
+            .await
+            .unwrap(),
+            200,
+        )
+        .await;
+        let said: Vec<&str> = pm["voices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["said"].as_str().unwrap())
+            .collect();
+        assert_eq!(said, ["桶站挪到北门", "补一句"], "{label}");
+
+        // An export of signed minutes imports (the voices go in before their meeting is signed).
+        let mut out = Vec::new();
+        jianfu_store::portable::export(s.app.store.as_ref(), &mut out)
+            .await
+            .expect("export");
+        let copy_db = crate::helpers::sqlite_db();
+        let copy = jianfu_store::open(&copy_db.url).await.unwrap();
+        jianfu_store::portable::import(copy.as_ref(), &mut &out[..])
+            .await
+            .expect("signed minutes import");
+        let voices = copy.voices(SANHE, &id).await.unwrap();
+        assert_eq!(voices.len(), 2, "{label}");
+        let m = copy.delib_meeting(SANHE, &id).await.unwrap().unwrap();
+        assert!(m.signed_at.is_some());
+    }
+}
+
+/// A close or an attendance computed from an older reading writes nothing (the meeting's
+/// `revision` moved on), and an online close counts at the number of ballot rows it read.
+#[tokio::test]
+async fn a_close_from_an_older_reading_writes_nothing() {
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let resident = s.api_token("jumin").await;
+        let worker = s.api_token("shegong").await;
+        let t = topic(&s, &resident, "小区照明").await;
+        accept(&s, &worker, &t).await;
+        let mut ids = Vec::new();
+        for mode in ["in_room", "online"] {
+            let m = json_ok(
+                api_post(
+                    &s,
+                    &worker,
+                    "/api/v1/deliberation/meetings",
+                    &meeting_body("deliberation", mode, "person", 5, &[&t]),
+                )
+                .await,
+                201,
+            )
+            .await;
+            let id = m["id"].as_str().unwrap().to_string();
+            json_ok(
+                step(&s, &worker, &id, json!({ "action": "notice" })).await,
+                200,
+            )
+            .await;
+            ids.push(id);
+            if mode == "in_room" {
+                // The online meeting needs the topic too: cancel and reuse it.
+                json_ok(
+                    step(&s, &worker, &ids[0], json!({ "action": "cancel" })).await,
+                    200,
+                )
+                .await;
+            }
+        }
+        // The in-room meeting again, on another topic.
+        let t2 = topic(&s, &resident, "楼道堆物").await;
+        accept(&s, &worker, &t2).await;
+        let m = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/meetings",
+                &meeting_body("deliberation", "in_room", "person", 5, &[&t2]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let room = m["id"].as_str().unwrap().to_string();
+        json_ok(
+            step(&s, &worker, &room, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        let online = ids[1].clone();
+        s.clock.advance(time::Duration::days(3));
+        let worker = s.api_token("shegong").await;
+        let resident = s.api_token("jumin").await;
+        for id in [&room, &online] {
+            json_ok(
+                step(&s, &worker, id, json!({ "action": "open" })).await,
+                200,
+            )
+            .await;
+        }
+        let store = s.app.store.clone();
+        let audit = || {
+            s.app.audit(
+                &jianfu_server::service::Actor::console(),
+                &RequestMeta::console(),
+                "deliberation.meeting_close",
+                "delib_meeting:test",
+            )
+        };
+        // In the room: attendance 3, read; then attendance 4 and a tally arrive; the close from
+        // the first reading writes nothing.
+        json_ok(
+            step(
+                &s,
+                &worker,
+                &room,
+                json!({ "action": "attendance", "present": 3 }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let read = store.delib_meeting(SANHE, &room).await.unwrap().unwrap();
+        json_ok(
+            step(
+                &s,
+                &worker,
+                &room,
+                json!({ "action": "attendance", "present": 4 }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert!(
+            !store
+                .set_attendance(SANHE, &room, 2, read.revision, audit())
+                .await
+                .unwrap(),
+            "an attendance from an older reading"
+        );
+        let now = store.delib_meeting(SANHE, &room).await.unwrap().unwrap();
+        assert_eq!(now.present, 4);
+        assert!(now.revision > read.revision);
+        json_ok(step(&s, &worker, &room, json!({ "action": "tally", "topic_id": t2, "votes_for": 3, "votes_against": 1, "votes_abstain": 0 })).await, 200).await;
+        assert!(
+            !store
+                .set_tally(SANHE, &room, &t2, (1, 0, 0), now.revision, audit())
+                .await
+                .unwrap(),
+            "a tally from an older reading"
+        );
+        let stale = jianfu_store::MotionResult {
+            topic_id: t2.clone(),
+            votes_for: 0,
+            votes_against: 0,
+            votes_abstain: 0,
+            outcome: Some("not_passed".into()),
+        };
+        assert!(
+            !store
+                .close_meeting(
+                    SANHE,
+                    &room,
+                    0,
+                    now.revision,
+                    false,
+                    std::slice::from_ref(&stale),
+                    0,
+                    audit()
+                )
+                .await
+                .unwrap(),
+            "a close from an older reading"
+        );
+        let closed = json_ok(
+            step(&s, &worker, &room, json!({ "action": "close" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(closed["present"], 4);
+        assert_eq!(closed["motions"][0]["votes_for"], 3);
+        assert_eq!(closed["motions"][0]["outcome"], "passed");
+
+        // Online: a close at a ballot count other than the rows is refused; the service counts
+        // the rows and closes with attendance = ballots counted.
+        json_ok(
+            api_post(
+                &s,
+                &resident,
+                &format!("/api/v1/deliberation/meetings/{online}/votes"),
+                &json!({ "choices": [{ "topic_id": t, "choice": "for" }] }),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let m = store.delib_meeting(SANHE, &online).await.unwrap().unwrap();
+        let mut r = stale.clone();
+        r.topic_id = t.clone();
+        assert!(
+            !store
+                .close_meeting(SANHE, &online, 0, m.revision, false, &[r], 0, audit())
+                .await
+                .unwrap(),
+            "a close that counted fewer ballots than arrived"
+        );
+        let closed = json_ok(
+            step(&s, &worker, &online, json!({ "action": "close" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(closed["ballots"], 1);
+        assert_eq!(closed["motions"][0]["votes_for"], 1);
+    }
 }

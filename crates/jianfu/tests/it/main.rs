@@ -15,6 +15,7 @@ mod certificates;
 mod cli;
 mod comprehensive;
 mod deliberation;
+mod deliberation_pages;
 mod distribution;
 mod evaluations;
 mod gate_assignments;

@@ -32,7 +32,7 @@ pub struct DelibMeetingRequest {
 
 /// 筹备会议（社区）：议程中的议题变为“已列入议程”。
 ///
-/// 错误码：`unknown_meeting_kind`、`title_missing`、`bad_date`、`unknown_voter_basis`、`unknown_vote_mode`、`bad_number`、`unknown_participant`、`participants_missing`、`agenda_empty`、`reserved_for_residents`、`topic_not_accepted`、`text_too_long`。
+/// 错误码：`unknown_meeting_kind`、`title_missing`、`bad_date`、`unknown_voter_basis`、`unknown_vote_mode`、`bad_number`、`unknown_participant`、`participants_missing`、`agenda_empty`、`notice_too_late`（开会日期离今天不足通知天数）、`material_missing`、`reserved_for_residents`、`topic_not_accepted`、`text_too_long`。
 #[utoipa::path(post, path = "/api/v1/deliberation/meetings", tag = "deliberation", security(("bearer" = [])),
     request_body = DelibMeetingRequest,
     responses((status = 201, body = DelibMeeting), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -69,7 +69,7 @@ pub async fn create_meeting(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelibStepRequest {
-    /// `notice`（发布通知）| `open`（开会）| `attendance`（登记实到，填 present）| `tally`（录入现场票数，填 topic_id 和三个票数）| `close`（结束并按法定人数和多数判定）| `adjourn`（流会）| `sign`（主持人签署会议记录）。
+    /// `notice`（发布通知）| `open`（开会）| `attendance`（登记实到，填 present）| `tally`（录入现场票数，填 topic_id 和三个票数）| `close`（结束并按法定人数和多数判定）| `adjourn`（流会）| `cancel`（取消筹备中或已发布通知的会议，议程上的议题回到已采纳待上会）| `sign`（主持人签署会议记录）。
     pub action: String,
     #[serde(default)]
     pub present: Option<i64>,
@@ -85,7 +85,7 @@ pub struct DelibStepRequest {
 
 /// 会议的一步（社区；签署须书记/主任）。
 ///
-/// 错误码：`unknown_action`、`notice_too_late`、`material_missing`、`notice_not_published`、`meeting_wrong_state`、`meeting_not_open`、`meeting_changed`、`bad_number`、`attendance_exceeds_base`、`online_meeting`、`tally_exceeds_attendance`、`below_quorum`、`meeting_not_closed`、`minutes_empty`、`minutes_signed`。
+/// 错误码：`unknown_action`、`notice_too_late`、`material_missing`、`notice_not_published`、`meeting_not_yet`（通知上的开会日期还没到）、`meeting_wrong_state`、`meeting_not_open`、`meeting_changed`、`bad_number`、`attendance_exceeds_base`、`online_meeting`、`tally_exceeds_attendance`、`below_quorum`、`meeting_not_closed`、`minutes_empty`、`minutes_signed`。
 #[utoipa::path(post, path = "/api/v1/deliberation/meetings/{id}/steps", tag = "deliberation", security(("bearer" = [])),
     params(("id" = String, Path, description = "会议 id")), request_body = DelibStepRequest,
     responses((status = 200, body = DelibMeeting), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -119,6 +119,7 @@ pub async fn meeting_step(
         }
         "close" => app.close_meeting(a, &meta, &c, &id, false).await?,
         "adjourn" => app.close_meeting(a, &meta, &c, &id, true).await?,
+        "cancel" => app.cancel_meeting(a, &meta, &c, &id).await?,
         "sign" => {
             app.sign_minutes(a, &meta, &c, &id).await?;
             app.delib_meeting(&c, &id).await?
@@ -126,8 +127,9 @@ pub async fn meeting_step(
         _ => {
             return Err(ServiceError::Rejected {
                 code: "unknown_action",
-                message: "action 只能是 notice、open、attendance、tally、close、adjourn、sign。"
-                    .into(),
+                message:
+                    "action 只能是 notice、open、attendance、tally、close、adjourn、cancel、sign。"
+                        .into(),
             }
             .into());
         }

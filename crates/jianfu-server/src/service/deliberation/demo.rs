@@ -126,7 +126,8 @@ impl App {
             .await?;
         self.publish_meeting_notice(&worker, meta, COMMUNITY, &m.id)
             .await?;
-        self.open_meeting(&worker, meta, COMMUNITY, &m.id).await?;
+        self.open_meeting_for_demo(&worker, meta, COMMUNITY, &m.id)
+            .await?;
         self.record_attendance(&worker, meta, COMMUNITY, &m.id, "18")
             .await?;
         self.enter_tally(&worker, meta, COMMUNITY, &m.id, &a.id, ("15", "2", "1"))
@@ -245,7 +246,8 @@ impl App {
             .await?;
         self.publish_meeting_notice(&worker, meta, COMMUNITY, &m2.id)
             .await?;
-        self.open_meeting(&worker, meta, COMMUNITY, &m2.id).await?;
+        self.open_meeting_for_demo(&worker, meta, COMMUNITY, &m2.id)
+            .await?;
         self.set_resident_household(&worker, meta, COMMUNITY, "jumin", "3-2-501")
             .await?;
         Ok(())

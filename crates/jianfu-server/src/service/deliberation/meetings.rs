@@ -74,6 +74,9 @@ pub struct MeetingView {
     pub noticed_at: Option<String>,
     pub signed_by: Option<String>,
     pub signed_at: Option<String>,
+    /// Bumped by every attendance and tally write (a close computed from an older reading
+    /// writes nothing and counts again).
+    pub revision: i64,
     pub motions: Vec<MotionView>,
     /// The quorum and majority rule with their basis, as shown on the notice.
     pub quorum_rule: String,
@@ -110,6 +113,13 @@ impl MeetingView {
     }
     pub fn is_closed(&self) -> bool {
         self.state == MeetingState::Closed
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.state == MeetingState::Cancelled
+    }
+    /// A draft or noticed meeting may be cancelled (`cancel_meeting`).
+    pub fn may_cancel(&self) -> bool {
+        meeting::transition(self.state, MeetingState::Cancelled).is_ok()
     }
     pub fn signed(&self) -> bool {
         self.signed_at.is_some()
@@ -195,6 +205,7 @@ pub(crate) fn meeting_view(r: MeetingRow, motions: Vec<MotionRow>) -> MeetingVie
         voices: r.voices,
         adjourned: r.adjourned,
         signed_by: r.signed_by,
+        revision: r.revision,
     }
 }
 
@@ -257,6 +268,9 @@ impl App {
         let held_at = line(&input.held_at, 20, "开会时间")?;
         let place = line(&input.place, 100, "地点")?;
         let material = paragraph(&input.material, 5000, "会议材料")?;
+        // A date too soon could never be noticed, and its agenda topics would be locked in it:
+        // the same check as the notice, now.
+        meeting::check_notice(rules(), self.today(), held_on, &material).map_err(refused)?;
         let voter_basis = VoterBasis::parse(&input.voter_basis)
             .ok_or_else(|| bad("unknown_voter_basis", "请选择每人一票或每户一票。"))?;
         let vote_mode = VoteMode::parse(&input.vote_mode)
@@ -329,6 +343,7 @@ impl App {
             signed_at: None,
             created_by: actor.display_name.clone(),
             created_at: self.now_ms(),
+            revision: 0,
         };
         let audit = self.audit(
             actor,
@@ -345,6 +360,7 @@ impl App {
         self.delib_meeting(&community, &id).await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn move_meeting(
         &self,
         actor: &Actor,
@@ -353,15 +369,19 @@ impl App {
         id: &str,
         to: MeetingState,
         action: &str,
+        on_its_day: bool,
     ) -> Result<MeetingView, ServiceError> {
         let (community, _) = self.delib_community(community).await?;
         self.own_community(actor, Permission::RunDeliberation, &community)?;
         let m = self.delib_meeting(&community, id).await?;
         meeting::transition(m.state, to).map_err(refused)?;
+        let held_on = jianfu_domain::inventory::status::parse_day(&m.held_on)
+            .ok_or_else(|| ServiceError::Internal(format!("meeting {id} held_on")))?;
         if to == MeetingState::Noticed {
-            let held_on = jianfu_domain::inventory::status::parse_day(&m.held_on)
-                .ok_or_else(|| ServiceError::Internal(format!("meeting {id} held_on")))?;
             meeting::check_notice(rules(), self.today(), held_on, &m.material).map_err(refused)?;
+        }
+        if to == MeetingState::Open && on_its_day {
+            meeting::check_opening(rules(), self.today(), held_on).map_err(refused)?;
         }
         let audit = self.audit(
             actor,
@@ -401,10 +421,12 @@ impl App {
             id,
             MeetingState::Noticed,
             "deliberation.meeting_notice",
+            true,
         )
         .await
     }
 
+    /// Opens a noticed meeting on the date in its notice or later (`meeting_not_yet` before).
     pub async fn open_meeting(
         &self,
         actor: &Actor,
@@ -419,8 +441,84 @@ impl App {
             id,
             MeetingState::Open,
             "deliberation.meeting_open",
+            true,
         )
         .await
+    }
+
+    /// Only for the demo (`serve --demo`, loaded at once): opens a noticed meeting before its
+    /// date, so the demo shows an open meeting. Never reachable from a page or the API.
+    pub(crate) async fn open_meeting_for_demo(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        self.move_meeting(
+            actor,
+            meta,
+            community,
+            id,
+            MeetingState::Open,
+            "deliberation.meeting_open",
+            false,
+        )
+        .await
+    }
+
+    /// Cancels a draft or noticed meeting (for instance one dated too soon, or called off); its
+    /// agenda topics go back to 已采纳待上会. `Op::Check` checks and writes nothing.
+    pub(crate) async fn cancel_meeting_op(
+        &self,
+        actor: &Actor,
+        op: Op<'_>,
+        community: &str,
+        id: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::RunDeliberation, &community)?;
+        let m = self.delib_meeting(&community, id).await?;
+        meeting::transition(m.state, MeetingState::Cancelled).map_err(refused)?;
+        let Op::Do(meta) = op else {
+            return Ok(m);
+        };
+        let mut audit = self.audit(
+            actor,
+            meta,
+            "deliberation.meeting_cancel",
+            format!("delib_meeting:{community}/{id}"),
+        );
+        audit.detail = serde_json::json!({ "from": m.state.as_str() }).to_string();
+        if !self
+            .store
+            .cancel_meeting(&community, id, m.state.as_str(), self.now_ms(), audit)
+            .await?
+        {
+            return Err(bad("meeting_changed", "会议刚被别人处理过，请刷新后再看。"));
+        }
+        self.delib_meeting(&community, id).await
+    }
+
+    pub async fn check_cancel_meeting(
+        &self,
+        actor: &Actor,
+        community: &str,
+        id: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        self.cancel_meeting_op(actor, Op::Check, community, id)
+            .await
+    }
+
+    pub async fn cancel_meeting(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<MeetingView, ServiceError> {
+        self.cancel_meeting_op(actor, Op::Do(meta), community, id)
+            .await
     }
 
     /// Attendance in the room (实到).
@@ -453,7 +551,7 @@ impl App {
         );
         if !self
             .store
-            .set_attendance(&community, id, present, audit)
+            .set_attendance(&community, id, present, m.revision, audit)
             .await?
         {
             return Err(bad("meeting_changed", "会议刚被别人处理过，请刷新后再看。"));
@@ -491,12 +589,12 @@ impl App {
         );
         if !self
             .store
-            .set_tally(&community, id, topic_id, (f, a, s), audit)
+            .set_tally(&community, id, topic_id, (f, a, s), m.revision, audit)
             .await?
         {
             return Err(bad(
                 "meeting_changed",
-                "会议刚被别人处理过（出席人数或状态变了），请刷新后再录入。",
+                "会议刚被别人处理过（出席人数、票数或状态变了），请刷新后再录入。",
             ));
         }
         self.delib_meeting(&community, id).await
@@ -518,18 +616,29 @@ impl App {
         for _ in 0..5 {
             let m = self.delib_meeting(&community, id).await?;
             meeting::transition(m.state, MeetingState::Closed).map_err(refused)?;
-            let present = m.attendance() as u64;
+            // Online, the attendance is the ballot rows actually counted (read after the
+            // meeting), and the close writes only if the meeting still has exactly that many:
+            // a ballot arriving meanwhile makes it count again, never a false refusal.
+            let online = if m.online() && !adjourn {
+                Some(self.count_ballots(&community, id).await?)
+            } else {
+                None
+            };
+            let ballots = match &online {
+                Some((_, rows)) => *rows,
+                None => m.ballots,
+            };
+            let present = if m.online() {
+                ballots as u64
+            } else {
+                m.present as u64
+            };
             let mut results = Vec::new();
             if !adjourn {
                 meeting::check_quorum(rules(), m.kind, m.base as u64, present).map_err(refused)?;
-                let online = if m.online() {
-                    Some(self.count_ballots(&community, id).await?)
-                } else {
-                    None
-                };
                 for x in &m.motions {
                     let (f, a, s) = match &online {
-                        Some(c) => c.get(&x.topic_id).copied().unwrap_or((0, 0, 0)),
+                        Some((c, _)) => c.get(&x.topic_id).copied().unwrap_or((0, 0, 0)),
                         None => (x.votes_for, x.votes_against, x.votes_abstain),
                     };
                     let o =
@@ -574,7 +683,8 @@ impl App {
                 .close_meeting(
                     &community,
                     id,
-                    m.ballots,
+                    ballots,
+                    m.revision,
                     adjourn,
                     &results,
                     self.now_ms(),
@@ -584,7 +694,7 @@ impl App {
             {
                 return self.delib_meeting(&community, id).await;
             }
-            // A ballot arrived between counting and closing: count again.
+            // A ballot, an attendance or a tally arrived between reading and closing: again.
         }
         Err(ServiceError::Unavailable(
             "投票仍在进行，请稍后再结束会议".into(),
@@ -614,14 +724,17 @@ impl App {
             .await
     }
 
-    /// Online ballots counted per motion: topic → (for, against, abstain).
+    /// Online ballots counted per motion: topic → (for, against, abstain), and how many ballot
+    /// rows were counted.
     pub(crate) async fn count_ballots(
         &self,
         community: &str,
         id: &str,
-    ) -> Result<std::collections::HashMap<String, (i64, i64, i64)>, ServiceError> {
+    ) -> Result<(std::collections::HashMap<String, (i64, i64, i64)>, i64), ServiceError> {
         let mut out = std::collections::HashMap::new();
-        for b in self.store.ballots(community, id).await? {
+        let rows = self.store.ballots(community, id).await?;
+        let counted = rows.len() as i64;
+        for b in rows {
             let choices: Vec<(String, String)> = serde_json::from_str(&b)
                 .map_err(|e| ServiceError::Internal(format!("ballot: {e}")))?;
             for (t, c) in choices {
@@ -634,7 +747,7 @@ impl App {
                 }
             }
         }
-        Ok(out)
+        Ok((out, counted))
     }
 
     /// A community's meetings, newest first; drafts only for its committee.
@@ -648,7 +761,8 @@ impl App {
             .delib_meetings(community, 50)
             .await?
             .into_iter()
-            .filter(|m| with_drafts || m.state != MeetingState::Draft.as_str())
+            // Public once its notice went out: a draft, or a draft cancelled before any notice, is not.
+            .filter(|m| with_drafts || m.noticed_at.is_some())
             .map(|m| meeting_view(m, Vec::new()))
             .collect())
     }

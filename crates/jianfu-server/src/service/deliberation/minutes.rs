@@ -8,7 +8,8 @@ use jianfu_domain::clock::format_beijing;
 use jianfu_domain::deliberation::ParticipantCategory;
 use jianfu_domain::deliberation::minutes;
 use jianfu_domain::permission::Permission;
-use jianfu_store::VoiceRow;
+use jianfu_domain::shared_data::ledger::check_record;
+use jianfu_store::{LedgerRecordRow, VoiceRow};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +35,43 @@ pub(crate) fn voice_view(v: VoiceRow) -> VoiceView {
     }
 }
 
+/// A voice as the public sees it in signed minutes (居务公开 publishes what was said and for
+/// which side; a resident's name is personal data, 个人信息保护法 第五十一条): residents' and
+/// residents' representatives' names are masked (王**) and keep their role; organisations
+/// (物业、业委会、驻区单位、职能部门) speak under their own name. Who recorded it is not shown.
+pub(crate) fn public_voice(v: VoiceRow) -> VoiceView {
+    let private = matches!(
+        ParticipantCategory::parse(&v.category),
+        Some(ParticipantCategory::Residents | ParticipantCategory::Representatives)
+    );
+    let speaker = if private {
+        jianfu_domain::masking::mask_name_initial(v.speaker.trim())
+    } else {
+        v.speaker.clone()
+    };
+    VoiceView {
+        speaker,
+        recorded_by: String::new(),
+        ..voice_view(v)
+    }
+}
+
 impl App {
+    /// Signed minutes as the public sees them (`public_voice`).
+    pub async fn public_voices(
+        &self,
+        community: &str,
+        id: &str,
+    ) -> Result<Vec<VoiceView>, ServiceError> {
+        Ok(self
+            .store
+            .voices(community, id)
+            .await?
+            .into_iter()
+            .map(public_voice)
+            .collect())
+    }
+
     pub async fn meeting_voices(
         &self,
         community: &str,
@@ -134,6 +171,98 @@ impl App {
         {
             return Err(bad("minutes_signed", "会议记录已经签署过了。"));
         }
+        self.minutes_to_ledger(actor, meta, &community, id).await
+    }
+
+    /// Collect once (三(二) 电子台账): the signed minutes go into the community's electronic
+    /// ledger as a `meeting` record (会议记录: date, title, chair, attendance, topics, decisions),
+    /// so nobody types the meeting in again. The record's id is the meeting's, so it is written
+    /// once. It is a second transaction after the signing (the ledger is another capability's
+    /// table); if it fails the signing stands and the error is returned.
+    async fn minutes_to_ledger(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+    ) -> Result<(), ServiceError> {
+        let Some(t) = crate::service::shared_data::ledgers::templates().get("meeting") else {
+            return Ok(());
+        };
+        let m = self.delib_meeting(community, id).await?;
+        let topics = m
+            .motions
+            .iter()
+            .map(|x| x.title.as_str())
+            .collect::<Vec<_>>()
+            .join("；");
+        let decisions = if m.adjourned {
+            "流会，未作决定".to_string()
+        } else {
+            m.motions
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{}：{}（同意 {}，反对 {}，弃权 {}）",
+                        x.title,
+                        x.outcome_label(),
+                        x.votes_for,
+                        x.votes_against,
+                        x.votes_abstain
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；")
+        };
+        let input: std::collections::BTreeMap<String, String> = [
+            ("date", m.held_on.clone()),
+            ("title", format!("{}（{}）", m.title, m.kind_label())),
+            ("chair", actor.display_name.clone()),
+            ("attendance", m.attendance().to_string()),
+            (
+                "topics",
+                if topics.is_empty() {
+                    "（无表决事项）".into()
+                } else {
+                    topics
+                },
+            ),
+            ("decisions", decisions),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let (values, day) = check_record(t, &input).map_err(|p| {
+            bad(
+                "ledger_record_invalid",
+                format!(
+                    "会议记录已签署，但写入电子台账失败：{}",
+                    p.iter()
+                        .map(|x| x.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("；")
+                ),
+            )
+        })?;
+        let row = LedgerRecordRow {
+            community: community.to_string(),
+            id: id.to_string(),
+            template: t.code.clone(),
+            day,
+            fields_json: serde_json::to_string(&values).unwrap_or_else(|_| "{}".into()),
+            entered_by: actor.username.clone().unwrap_or_default(),
+            entered_at: self.now_ms(),
+        };
+        let mut audit = self.audit(
+            actor,
+            meta,
+            "shared_data.ledger_record",
+            format!("ledger:{community}:{id}"),
+        );
+        audit.detail =
+            serde_json::json!({ "template": t.code, "from": format!("delib_meeting:{community}/{id}") })
+                .to_string();
+        self.store.add_ledger_record(&row, audit).await?;
         Ok(())
     }
 

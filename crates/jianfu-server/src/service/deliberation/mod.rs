@@ -18,7 +18,7 @@ pub use meetings::{MeetingInput, MeetingView, MotionView};
 pub use minutes::VoiceView;
 pub use public::{DecisionView, PublicMeeting, PublicPage, TOPICS_PER_PAGE};
 pub use requests::{DepartmentFigures, RequestView};
-pub use topics::{TopicInput, TopicView};
+pub use topics::{HUB_TOPICS_PER_PAGE, TopicInput, TopicPage, TopicView};
 pub use votes::BallotIntake;
 
 use super::{Actor, App, ServiceError};

@@ -10,7 +10,8 @@ use super::topics::topic_view;
 use super::{ActionView, MeetingView, NoteView, TopicView};
 use crate::service::{App, ServiceError};
 use jianfu_domain::deliberation::carrying_out::{self, ActionState, FeedbackCounts, Progress};
-use jianfu_domain::deliberation::{MeetingState, TopicState, rules};
+use jianfu_domain::deliberation::{TopicState, rules};
+use jianfu_domain::masking::mask_name_initial;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -73,21 +74,47 @@ fn feedback_of(rows: &[(String, String, i64)], topic: &str) -> FeedbackCounts {
     f
 }
 
+/// How a topic's proposer shows to the public (no login, or anyone who is not the community's
+/// staff): "居委会" for the committee's; "居民" and the masked name (王**, `masking`) for a
+/// resident's, never the full name (个人信息保护法 第五十一条, see `masking::MASKING_CITATION`).
+pub fn public_proposer(by_committee: bool, name: &str) -> String {
+    if by_committee {
+        "居委会".into()
+    } else {
+        match mask_name_initial(name.trim()) {
+            m if m.is_empty() => "居民".into(),
+            m => format!("居民 {m}"),
+        }
+    }
+}
+
+/// A topic as the public sees it.
+pub(crate) fn public_topic(mut t: TopicView) -> TopicView {
+    t.proposer_name = public_proposer(t.by_committee, &t.proposer_name);
+    t
+}
+
 impl App {
+    /// The decisions of `topics` with their actions and feedback: two queries for the listed
+    /// topics only, whatever the community's history.
     async fn decisions_of(
         &self,
         community: &str,
         topics: Vec<TopicView>,
     ) -> Result<Vec<DecisionView>, ServiceError> {
         let today = self.today();
+        let ids: Vec<String> = topics.iter().map(|t| t.id.clone()).collect();
         let mut by_topic: HashMap<String, Vec<ActionView>> = HashMap::new();
-        for a in self.store.actions(community, None).await? {
+        for a in self.store.actions_of_topics(community, &ids).await? {
             by_topic
                 .entry(a.topic_id.clone())
                 .or_default()
                 .push(action_view(a));
         }
-        let feedback = self.store.feedback_counts(community).await?;
+        let feedback = self
+            .store
+            .feedback_counts_of_topics(community, &ids)
+            .await?;
         Ok(topics
             .into_iter()
             .map(|t| {
@@ -104,7 +131,7 @@ impl App {
                 DecisionView {
                     progress: carrying_out::progress(&states, today),
                     feedback: feedback_of(&feedback, &t.id),
-                    topic: t,
+                    topic: public_topic(t),
                     actions,
                 }
             })
@@ -154,7 +181,10 @@ impl App {
         Ok(PublicPage {
             counts,
             state: state.map(|s| s.as_str().to_string()),
-            topics: rows.into_iter().map(topic_view).collect(),
+            topics: rows
+                .into_iter()
+                .map(|r| public_topic(topic_view(r)))
+                .collect(),
             total,
             page,
             pages: ((total + TOPICS_PER_PAGE - 1) / TOPICS_PER_PAGE).max(1),
@@ -177,31 +207,34 @@ impl App {
             .store
             .delib_meeting(&community, id)
             .await?
-            .filter(|m| m.state != MeetingState::Draft.as_str())
+            .filter(|m| m.noticed_at.is_some())
             .ok_or_else(|| ServiceError::NotFound("该会议不存在".into()))?;
         let motions = self.store.motions(&community, id).await?;
         let meeting = meeting_view(r, motions);
         let voices = if meeting.signed() {
-            self.meeting_voices(&community, id).await?
+            self.public_voices(&community, id).await?
         } else {
             Vec::new()
         };
+        let passed: Vec<String> = meeting
+            .motions
+            .iter()
+            .filter(|m| m.outcome.as_deref() == Some("passed"))
+            .map(|m| m.topic_id.clone())
+            .collect();
         let mut decided = Vec::new();
-        let mut notes = Vec::new();
-        for m in &meeting.motions {
-            if m.outcome.as_deref() == Some("passed")
-                && let Some(t) = self.store.delib_topic(&community, &m.topic_id).await?
-            {
-                notes.extend(
-                    self.store
-                        .progress_notes(&community, &t.id)
-                        .await?
-                        .into_iter()
-                        .map(note_view),
-                );
+        for t in &passed {
+            if let Some(t) = self.store.delib_topic(&community, t).await? {
                 decided.push(topic_view(t));
             }
         }
+        let notes = self
+            .store
+            .progress_notes_of_topics(&community, &passed)
+            .await?
+            .into_iter()
+            .map(note_view)
+            .collect();
         let decisions = self.decisions_of(&community, decided).await?;
         Ok(PublicMeeting {
             community_name,

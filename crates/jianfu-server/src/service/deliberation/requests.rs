@@ -90,36 +90,68 @@ impl DepartmentFigures {
     }
 }
 
+fn request_view_of(
+    tree: &jianfu_domain::org::OrgTree,
+    r: DelibRequestRow,
+    topic_title: String,
+) -> RequestView {
+    RequestView {
+        community_name: tree.name_or_code(&r.community),
+        department_name: tree.name_or_code(&r.department),
+        state: if r.answered_at.is_some() {
+            RequestState::Answered
+        } else {
+            RequestState::Pending
+        },
+        community: r.community,
+        id: r.id,
+        topic_id: r.topic_id,
+        topic_title,
+        department: r.department,
+        asked: r.asked,
+        asked_on: r.asked_on,
+        asked_by: r.asked_by,
+        answer: r.answer,
+        answered_on: r.answered_on,
+        answered_by: r.answered_by,
+        answer_days: r.answer_days,
+    }
+}
+
 impl App {
     async fn request_view(&self, r: DelibRequestRow) -> Result<RequestView, ServiceError> {
+        Ok(self.request_views(vec![r]).await?.remove(0))
+    }
+
+    /// The views of `rows`, their topics' titles read in one query (not one per request).
+    async fn request_views(
+        &self,
+        rows: Vec<DelibRequestRow>,
+    ) -> Result<Vec<RequestView>, ServiceError> {
         let tree = self.org_tree().await?;
-        let topic_title = self
+        let mut keys: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.community.clone(), r.topic_id.clone()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let titles: std::collections::HashMap<(String, String), String> = self
             .store
-            .delib_topic(&r.community, &r.topic_id)
+            .topic_titles(&keys)
             .await?
-            .map(|t| t.title)
-            .unwrap_or_default();
-        Ok(RequestView {
-            community_name: tree.name_or_code(&r.community),
-            department_name: tree.name_or_code(&r.department),
-            state: if r.answered_at.is_some() {
-                RequestState::Answered
-            } else {
-                RequestState::Pending
-            },
-            community: r.community,
-            id: r.id,
-            topic_id: r.topic_id,
-            topic_title,
-            department: r.department,
-            asked: r.asked,
-            asked_on: r.asked_on,
-            asked_by: r.asked_by,
-            answer: r.answer,
-            answered_on: r.answered_on,
-            answered_by: r.answered_by,
-            answer_days: r.answer_days,
-        })
+            .into_iter()
+            .map(|(c, t, title)| ((c, t), title))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let topic_title = titles
+                    .get(&(r.community.clone(), r.topic_id.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                request_view_of(&tree, r, topic_title)
+            })
+            .collect())
     }
 
     /// The committee asks a department (or street) to act on a decision.
@@ -198,11 +230,7 @@ impl App {
         } else {
             return Err(ServiceError::Forbidden);
         };
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(self.request_view(r).await?);
-        }
-        Ok(out)
+        self.request_views(rows).await
     }
 
     /// The departments' answer figures (the indicator of the reverse direction of the gate):

@@ -37,6 +37,27 @@ pub struct TopicView {
     pub proposed_at: String,
 }
 
+/// Topics per page on the hub's lists of proposed and accepted topics.
+pub const HUB_TOPICS_PER_PAGE: i64 = 20;
+
+/// One page of topics in one state.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TopicPage {
+    pub topics: Vec<TopicView>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+impl TopicPage {
+    pub fn prev(&self) -> Option<i64> {
+        (self.page > 1).then(|| self.page - 1)
+    }
+    pub fn next(&self) -> Option<i64> {
+        (self.page < self.pages).then(|| self.page + 1)
+    }
+}
+
 impl TopicView {
     pub fn state_label(&self) -> &'static str {
         self.state.label_zh()
@@ -216,6 +237,50 @@ impl App {
             .delib_topics(community, Some(TopicState::Accepted.as_str()), 200, 0)
             .await?;
         Ok(rows.into_iter().map(topic_view).collect())
+    }
+
+    /// One page of a community's topics in `state` for the hub, newest first, with the total:
+    /// the committee (the community's staff) sees proposers' names, residents see them masked as
+    /// on the public page. `page` counts from 1.
+    pub async fn hub_topics(
+        &self,
+        actor: &Actor,
+        community: &str,
+        state: TopicState,
+        page: i64,
+    ) -> Result<TopicPage, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::ProposeTopics, &community)
+            .or_else(|_| self.own_community(actor, Permission::RunDeliberation, &community))?;
+        let staff = self
+            .own_community(actor, Permission::RunDeliberation, &community)
+            .is_ok();
+        let page = page.max(1);
+        let (rows, total) = self
+            .store
+            .delib_topics(
+                &community,
+                Some(state.as_str()),
+                HUB_TOPICS_PER_PAGE,
+                (page - 1) * HUB_TOPICS_PER_PAGE,
+            )
+            .await?;
+        Ok(TopicPage {
+            topics: rows
+                .into_iter()
+                .map(topic_view)
+                .map(|t| {
+                    if staff {
+                        t
+                    } else {
+                        super::public::public_topic(t)
+                    }
+                })
+                .collect(),
+            total,
+            page,
+            pages: ((total + HUB_TOPICS_PER_PAGE - 1) / HUB_TOPICS_PER_PAGE).max(1),
+        })
     }
 
     /// Topics the person supported.

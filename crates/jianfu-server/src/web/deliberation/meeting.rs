@@ -296,6 +296,53 @@ pub(super) async fn close(
     }
 }
 
+/// Cancelling a meeting not yet opened (e.g. dated too soon for its notice): asks first; the
+/// agenda topics go back to “已采纳待上会”.
+pub(super) async fn cancel(
+    State(app): State<App>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form_value(&fields, "csrf"))?;
+    let community = home(&app, &ctx)?;
+    let actor = ctx.actor();
+    match confirm::Step::of(&fields) {
+        confirm::Step::Back => return meeting_page(&app, ctx, &id, None, Typed::none()).await,
+        confirm::Step::Ask => {
+            let m = match app.check_cancel_meeting(&actor, &community, &id).await {
+                Ok(m) => m,
+                Err(ServiceError::Rejected { message, .. }) => {
+                    return meeting_page(&app, ctx, &id, Some(message), Typed::none()).await;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let q = Question {
+                subject: m.title.clone(),
+                title: "确认取消这次会议？".into(),
+                consequences: vec![
+                    "会议取消后不能再开，已发布的通知旁标明“已取消”。".into(),
+                    "列入议程的议题回到“已采纳待上会”，可以列入新的会议。".into(),
+                ],
+                typed: vec![],
+                action: format!("/deliberation/meetings/{id}/cancel"),
+                confirm_label: "确认取消会议".into(),
+                danger: true,
+            };
+            return Ok(render(&ConfirmPage::new(ctx, q, &fields)));
+        }
+        confirm::Step::Confirmed => {}
+    }
+    match app.cancel_meeting(&actor, &meta, &community, &id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/deliberation/meetings/{id}")).into_response()),
+        Err(ServiceError::Rejected { message, .. }) => {
+            meeting_page(&app, ctx, &id, Some(message), Typed::none()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The chair signs the minutes: asks first, they never change afterwards.
 pub(super) async fn sign(
     State(app): State<App>,

@@ -14,16 +14,17 @@ use super::{PageContext, PageForm, form_value, render};
 use crate::App;
 use crate::http::error::PageError;
 use crate::service::deliberation::{
-    DepartmentFigures, MeetingInput, MeetingView, RequestView, TopicInput, TopicView,
+    DepartmentFigures, MeetingInput, MeetingView, RequestView, TopicInput, TopicPage, TopicView,
 };
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use jianfu_domain::deliberation::{MeetingKind, ParticipantCategory, rules};
+use jianfu_domain::deliberation::{MeetingKind, ParticipantCategory, TopicState, rules};
 use jianfu_domain::permission::Permission;
+use std::collections::HashMap;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -42,6 +43,7 @@ pub fn routes() -> Router<App> {
         .route("/deliberation/meetings/{id}", get(meeting::page))
         .route("/deliberation/meetings/{id}/step", post(meeting::step))
         .route("/deliberation/meetings/{id}/close", post(meeting::close))
+        .route("/deliberation/meetings/{id}/cancel", post(meeting::cancel))
         .route("/deliberation/meetings/{id}/sign", post(meeting::sign))
         .route("/deliberation/meetings/{id}/vote", post(public::vote))
         .route(
@@ -111,7 +113,10 @@ pub struct HubPage {
     pub can_run: bool,
     pub can_propose: bool,
     pub can_answer: bool,
-    pub topics: Vec<TopicView>,
+    /// Topics awaiting the committee's acceptance (征集中), paged by `pp`.
+    pub proposed: TopicPage,
+    /// Accepted topics awaiting a meeting (已采纳待上会), paged by `ap`.
+    pub waiting: TopicPage,
     pub supported: Vec<String>,
     pub accepted: Vec<TopicView>,
     pub meetings: Vec<MeetingView>,
@@ -142,6 +147,15 @@ impl HubPage {
             .map(|m| (m.key.clone(), m.name.clone()))
             .collect()
     }
+    /// The hub with the proposed list on page `pp` and the accepted list on page `ap`.
+    pub fn pages_link(
+        &self,
+        pp: impl std::fmt::Display,
+        ap: impl std::fmt::Display,
+        anchor: &str,
+    ) -> String {
+        format!("/deliberation?pp={pp}&ap={ap}#{anchor}")
+    }
     pub fn supported_it(&self, id: &str) -> bool {
         self.supported.iter().any(|s| s == id)
     }
@@ -159,11 +173,49 @@ impl HubPage {
     }
 }
 
+/// Which page of the hub's two topic lists to show (read leniently: a bad number is page 1).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HubPages {
+    proposed: i64,
+    accepted: i64,
+}
+
+impl HubPages {
+    pub(super) fn first() -> Self {
+        HubPages {
+            proposed: 1,
+            accepted: 1,
+        }
+    }
+    fn of(q: &HashMap<String, String>) -> Self {
+        let read = |k: &str| {
+            q.get(k)
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|p| (1..=100_000).contains(p))
+                .unwrap_or(1)
+        };
+        HubPages {
+            proposed: read("pp"),
+            accepted: read("ap"),
+        }
+    }
+}
+
 pub(super) async fn hub_page(
     app: &App,
     ctx: PageContext,
     error: Option<String>,
     typed: Typed,
+) -> Result<Response, PageError> {
+    hub_page_at(app, ctx, error, typed, HubPages::first()).await
+}
+
+async fn hub_page_at(
+    app: &App,
+    ctx: PageContext,
+    error: Option<String>,
+    typed: Typed,
+    pages: HubPages,
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
     let can_answer = actor.may(Permission::AnswerDeliberationRequests);
@@ -174,7 +226,8 @@ pub(super) async fn hub_page(
         can_answer,
         community: String::new(),
         community_name: String::new(),
-        topics: Vec::new(),
+        proposed: TopicPage::default(),
+        waiting: TopicPage::default(),
         supported: Vec::new(),
         accepted: Vec::new(),
         meetings: Vec::new(),
@@ -187,8 +240,12 @@ pub(super) async fn hub_page(
     };
     if let Some(c) = app.home_community(&actor) {
         let (code, name) = app.delib_community(&c).await?;
-        let p = app.public_deliberation(&code, None, 1).await?;
-        page.topics = p.topics;
+        page.proposed = app
+            .hub_topics(&actor, &code, TopicState::Proposed, pages.proposed)
+            .await?;
+        page.waiting = app
+            .hub_topics(&actor, &code, TopicState::Accepted, pages.accepted)
+            .await?;
         page.supported = app.supported_topics(&actor, &code).await?;
         page.meetings = app.delib_meetings(&code, page.can_run).await?;
         if page.can_run {
@@ -214,8 +271,12 @@ pub(super) async fn hub_page(
     Ok(if refused { unprocessable(r) } else { r })
 }
 
-async fn hub(State(app): State<App>, ctx: PageContext) -> Result<Response, PageError> {
-    hub_page(&app, ctx, None, Typed::none()).await
+async fn hub(
+    State(app): State<App>,
+    ctx: PageContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    hub_page_at(&app, ctx, None, Typed::none(), HubPages::of(&q)).await
 }
 
 /// Runs a hub form's action: on success back to the hub (or `to`), on a refusal the hub again
