@@ -70,10 +70,24 @@ impl<T: serde::de::DeserializeOwned> FromRequest<App> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, app).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+        match axum::Json::<ObjectBody<T>>::from_request(req, app).await {
+            Ok(axum::Json(ObjectBody(v))) => Ok(ApiJson(v)),
             Err(r) => Err(json_rejection(r, app.config.max_json_bytes)),
         }
+    }
+}
+
+/// Every request body is a JSON object (the OpenAPI document says so). serde would otherwise read
+/// a struct from an array too (`[]` as a request with every field defaulted), which schemathesis
+/// rightly reports as a schema-violating request accepted.
+struct ObjectBody<T>(T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for ObjectBody<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        T::deserialize(serde_json::Value::Object(map))
+            .map(ObjectBody)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -12,7 +12,9 @@ use async_trait::async_trait;
 pub trait DeliberationFollowUpStore: Send + Sync + 'static {
     async fn set_household(&self, row: &HouseholdRow, audit: AuditDraft) -> Result<()>;
     async fn household_of(&self, community: &str, user_id: &str) -> Result<Option<String>>;
-    async fn households(&self, community: &str) -> Result<Vec<HouseholdRow>>;
+    /// The roster as the committee reads it: (door number, resident "name（username）"), one
+    /// query with the accounts (users is a reference table, so this join stays local).
+    async fn households(&self, community: &str) -> Result<Vec<(String, String)>>;
 
     async fn insert_action(&self, row: &ActionRow, audit: AuditDraft) -> Result<()>;
     /// A community's actions (of one topic when given).
@@ -141,10 +143,12 @@ macro_rules! impl_deliberation_follow_up_store {
                     Ok(r.map(|x| x.0))
                 }
 
-                async fn households(&self, community: &str) -> Result<Vec<HouseholdRow>> {
+                async fn households(&self, community: &str) -> Result<Vec<(String, String)>> {
                     Ok(sqlx::query_as(
-                        "SELECT community, user_id, household_key, set_by, set_at FROM resident_households \
-                         WHERE community = $1 ORDER BY household_key, user_id",
+                        "SELECT h.household_key, \
+                                COALESCE(u.display_name || '（' || u.username || '）', h.user_id) \
+                         FROM resident_households h LEFT JOIN users u ON u.id = h.user_id \
+                         WHERE h.community = $1 ORDER BY h.household_key, h.user_id",
                     )
                     .bind(community)
                     .fetch_all(&self.pool)

@@ -4,10 +4,10 @@
 //! proposals can be decided; signed minutes go into the community's electronic ledger (三(二),
 //! collect once); requests list their topics' titles.
 
+use crate::deliberation_support::SANHE;
 use crate::helpers::{TestServer, api_get, api_post, backends, json_ok};
 use serde_json::{Value, json};
 
-const SANHE: &str = "110115001901";
 /// The demo resident `jumin`'s full name.
 const RESIDENT_NAME: &str = "王居民（演示）";
 /// A resident speaking at the meeting, named in the minutes.

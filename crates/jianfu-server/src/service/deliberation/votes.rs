@@ -229,16 +229,6 @@ impl App {
         community: &str,
     ) -> Result<Vec<(String, String)>, ServiceError> {
         self.own_community(actor, Permission::RunDeliberation, community)?;
-        let mut out = Vec::new();
-        for h in self.store.households(community).await? {
-            let name = self
-                .store
-                .user_by_id(&h.user_id)
-                .await?
-                .map(|u| format!("{}（{}）", u.display_name, u.username))
-                .unwrap_or(h.user_id);
-            out.push((h.household_key, name));
-        }
-        Ok(out)
+        Ok(self.store.households(community).await?)
     }
 }
