@@ -50,8 +50,8 @@ pub use comprehensive_store::{ComprehensiveStore, CycleRow, NominationRow, Score
 pub use credential_store::{CredentialInfo, CredentialStore, SecondFactorRow};
 pub use deliberation_store::{
     ActionRow, BallotOutcome, BallotWrite, DelibRequestRow, DeliberationFollowUpStore,
-    DeliberationStore, HouseholdRow, MeetingRow, MotionResult, MotionRow, ProgressRow,
-    RequestTallyRow, TopicRow, VoiceRow,
+    DeliberationStore, DeliberationTopicStore, HouseholdRow, MeetingRow, MotionResult, MotionRow,
+    ProgressRow, RequestTallyRow, TopicRow, VoiceRow,
 };
 pub use error::StoreError;
 pub use evaluation_store::{EvaluationFilter, EvaluationRow, EvaluationStore};
@@ -84,8 +84,8 @@ pub use violation_store::{
     ViolationStore,
 };
 pub use volunteer_store::{
-    ActivityRow, CancelOutcome, HoursWrite, ServiceRecordRow, SignUpOutcome, SignupRow,
-    VolunteerCertificateRow, VolunteerRow, VolunteerStore,
+    ActivityRow, CancelOutcome, EvaluationWrite, HoursWrite, ServiceRecordRow, SignUpOutcome,
+    SignupRow, VolunteerCertificateRow, VolunteerRow, VolunteerStore,
 };
 
 use std::sync::Arc;

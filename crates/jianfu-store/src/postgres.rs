@@ -59,6 +59,7 @@ crate::violation_store::impl_violation_store!(PgStore, sqlx::Postgres);
 crate::inventory_store::impl_inventory_store!(PgStore, sqlx::Postgres);
 crate::evaluation_store::impl_evaluation_store!(PgStore, sqlx::Postgres);
 crate::survey_store::impl_survey_store!(PgStore, sqlx::Postgres);
+crate::deliberation_store::impl_deliberation_topic_store!(PgStore, sqlx::Postgres);
 crate::deliberation_store::impl_deliberation_store!(PgStore, sqlx::Postgres);
 crate::deliberation_store::impl_deliberation_follow_up_store!(PgStore, sqlx::Postgres);
 crate::volunteer_store::impl_volunteer_store!(PgStore, sqlx::Postgres);

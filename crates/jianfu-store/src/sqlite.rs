@@ -71,6 +71,7 @@ crate::violation_store::impl_violation_store!(SqliteStore, sqlx::Sqlite);
 crate::inventory_store::impl_inventory_store!(SqliteStore, sqlx::Sqlite);
 crate::evaluation_store::impl_evaluation_store!(SqliteStore, sqlx::Sqlite);
 crate::survey_store::impl_survey_store!(SqliteStore, sqlx::Sqlite);
+crate::deliberation_store::impl_deliberation_topic_store!(SqliteStore, sqlx::Sqlite);
 crate::deliberation_store::impl_deliberation_store!(SqliteStore, sqlx::Sqlite);
 crate::deliberation_store::impl_deliberation_follow_up_store!(SqliteStore, sqlx::Sqlite);
 crate::volunteer_store::impl_volunteer_store!(SqliteStore, sqlx::Sqlite);

@@ -19,6 +19,7 @@ pub trait Store:
     + crate::InventoryStore
     + crate::EvaluationStore
     + crate::SurveyStore
+    + crate::DeliberationTopicStore
     + crate::DeliberationStore
     + crate::DeliberationFollowUpStore
     + crate::VolunteerStore
@@ -41,6 +42,7 @@ impl<T> Store for T where
         + crate::InventoryStore
         + crate::EvaluationStore
         + crate::SurveyStore
+        + crate::DeliberationTopicStore
         + crate::DeliberationStore
         + crate::DeliberationFollowUpStore
         + crate::VolunteerStore

@@ -64,6 +64,14 @@ pub struct SignupRow {
     pub recorded_by: Option<String>,
     pub recorded_at: Option<i64>,
     pub recorded_late: bool,
+    /// The service-quality evaluation's level key (办法第十条); `None`: not evaluated.
+    pub evaluation: Option<String>,
+    pub evaluation_remark: String,
+    /// Who evaluated (username) and when (ms); `None` when not evaluated.
+    pub evaluated_by: Option<String>,
+    pub evaluated_at: Option<i64>,
+    /// The first evaluation came after the record deadline (办法第十一条).
+    pub evaluated_late: bool,
 }
 
 /// One line of a volunteer's record: the sign-up with its activity.
@@ -81,14 +89,30 @@ pub struct ServiceRecordRow {
     pub minutes: Option<i64>,
     pub recorded_at: Option<i64>,
     pub recorded_late: bool,
+    pub evaluation: Option<String>,
+    pub evaluation_remark: String,
+    pub evaluated_by: Option<String>,
+    pub evaluated_at: Option<i64>,
+    pub evaluated_late: bool,
 }
 
-/// The organiser's record of one attendee.
+/// The organiser's record of one attendee: what changed of the hours and of the evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HoursWrite {
     pub volunteer_id: String,
+    /// Attendance and hours changed: `attended`, `minutes` and who recorded them, when, are written.
+    pub record_hours: bool,
     pub attended: bool,
     pub minutes: i64,
+    /// `Some`: the evaluation changed (given, changed or cleared); `None`: left as it is.
+    pub evaluation: Option<EvaluationWrite>,
+}
+
+/// A changed evaluation: `level` `None` clears it (no level, no remark, no evaluator, no date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvaluationWrite {
+    pub level: Option<String>,
+    pub remark: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -187,9 +211,10 @@ pub trait VolunteerStore: Send + Sync + 'static {
         community: &str,
         volunteer_id: &str,
     ) -> Result<Vec<ServiceRecordRow>>;
-    /// Records attendance and hours of signed-up volunteers; the number of sign-ups written.
-    /// `late` (past the deadline) marks only rows recorded for the first time; the caller leaves
-    /// out rows whose values are unchanged.
+    /// Records attendance, hours and evaluations of signed-up volunteers, in one transaction with
+    /// one audit record; the number of sign-ups that changed. `late` (past the deadline) marks
+    /// only hours recorded and evaluations given for the first time; the caller leaves out what
+    /// is unchanged (`record_hours: false`, `evaluation: None`).
     #[allow(clippy::too_many_arguments)]
     async fn record_hours(
         &self,
@@ -247,7 +272,8 @@ macro_rules! impl_volunteer_store {
             const ACTIVITY_COLUMNS: &str = "community_code, id, title, place, needs, organiser, \
                 source, starts_at, ends_at, capacity, taken, cancelled, created_by, created_at";
             const SIGNUP_COLUMNS: &str = "community_code, activity_id, volunteer_id, \
-                signed_up_at, attended, minutes, recorded_by, recorded_at, recorded_late";
+                signed_up_at, attended, minutes, recorded_by, recorded_at, recorded_late, \
+                evaluation, evaluation_remark, evaluated_by, evaluated_at, evaluated_late";
             const CERT_COLUMNS: &str = "community_code, number, volunteer_id, body_enc, \
                 holder_masked, total_minutes, issued_on, issued_at, issued_by, verify_code_hash, \
                 verify_code_enc, seal_log, seal_seq";
@@ -584,7 +610,8 @@ macro_rules! impl_volunteer_store {
                     Ok(sqlx::query_as(
                         "SELECT a.id AS activity_id, a.title, a.place, a.organiser, a.starts_at, \
                          a.ends_at, a.cancelled, s.signed_up_at, s.attended, s.minutes, s.recorded_at, \
-                         s.recorded_late FROM volunteer_signups s JOIN volunteer_activities a \
+                         s.recorded_late, s.evaluation, s.evaluation_remark, s.evaluated_by, \
+                         s.evaluated_at, s.evaluated_late FROM volunteer_signups s JOIN volunteer_activities a \
                          ON a.community_code = s.community_code AND a.id = s.activity_id \
                          WHERE s.community_code = $1 AND s.volunteer_id = $2 \
                          ORDER BY a.starts_at DESC, a.id",
@@ -610,25 +637,69 @@ macro_rules! impl_volunteer_store {
                         let mut tx = begin_audited(self.writer()).await?;
                         let mut written = 0usize;
                         for e in entries {
-                            // Late only for a first record: a correction keeps whether the
-                            // record was made in time.
-                            written += sqlx::query(
-                                "UPDATE volunteer_signups SET attended = $1, minutes = $2, \
-                                 recorded_by = $3, recorded_at = $4, \
-                                 recorded_late = CASE WHEN recorded_at IS NULL THEN $5 ELSE recorded_late END \
-                                 WHERE community_code = $6 AND activity_id = $7 AND volunteer_id = $8",
-                            )
-                            .bind(e.attended)
-                            .bind(e.minutes)
-                            .bind(by)
-                            .bind(at)
-                            .bind(late)
-                            .bind(community)
-                            .bind(activity_id)
-                            .bind(&e.volunteer_id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected() as usize;
+                            let mut changed = 0u64;
+                            if e.record_hours {
+                                // Late only for a first record: a correction keeps whether the
+                                // record was made in time.
+                                changed += sqlx::query(
+                                    "UPDATE volunteer_signups SET attended = $1, minutes = $2, \
+                                     recorded_by = $3, recorded_at = $4, \
+                                     recorded_late = CASE WHEN recorded_at IS NULL THEN $5 ELSE recorded_late END \
+                                     WHERE community_code = $6 AND activity_id = $7 AND volunteer_id = $8",
+                                )
+                                .bind(e.attended)
+                                .bind(e.minutes)
+                                .bind(by)
+                                .bind(at)
+                                .bind(late)
+                                .bind(community)
+                                .bind(activity_id)
+                                .bind(&e.volunteer_id)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                            }
+                            match &e.evaluation {
+                                None => {}
+                                // Given or changed: the evaluator and the date are the latest;
+                                // late only for a first evaluation, as for the hours.
+                                Some(ev) if ev.level.is_some() => {
+                                    changed += sqlx::query(
+                                        "UPDATE volunteer_signups SET evaluation = $1, evaluation_remark = $2, \
+                                         evaluated_by = $3, evaluated_at = $4, \
+                                         evaluated_late = CASE WHEN evaluated_at IS NULL THEN $5 ELSE evaluated_late END \
+                                         WHERE community_code = $6 AND activity_id = $7 AND volunteer_id = $8",
+                                    )
+                                    .bind(&ev.level)
+                                    .bind(&ev.remark)
+                                    .bind(by)
+                                    .bind(at)
+                                    .bind(late)
+                                    .bind(community)
+                                    .bind(activity_id)
+                                    .bind(&e.volunteer_id)
+                                    .execute(&mut *tx)
+                                    .await?
+                                    .rows_affected();
+                                }
+                                // Cleared: nothing of it stays.
+                                Some(_) => {
+                                    changed += sqlx::query(
+                                        "UPDATE volunteer_signups SET evaluation = NULL, evaluation_remark = '', \
+                                         evaluated_by = NULL, evaluated_at = NULL, evaluated_late = FALSE \
+                                         WHERE community_code = $1 AND activity_id = $2 AND volunteer_id = $3",
+                                    )
+                                    .bind(community)
+                                    .bind(activity_id)
+                                    .bind(&e.volunteer_id)
+                                    .execute(&mut *tx)
+                                    .await?
+                                    .rows_affected();
+                                }
+                            }
+                            if changed > 0 {
+                                written += 1;
+                            }
                         }
                         commit_audited(tx, audit.clone()).await?;
                         Ok(written)

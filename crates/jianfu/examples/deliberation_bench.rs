@@ -109,6 +109,7 @@ async fn seed_decisions(
                     vote_mode: "in_room".into(),
                     base: "10".into(),
                     topics: topics.clone(),
+                    ..Default::default()
                 },
             )
             .await?;
@@ -205,7 +206,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         motions.push(t.id);
     }
-    let held_on = app.today() + time::Duration::days(7);
+    let held_on = app.today() + time::Duration::days(10);
     let m = app
         .create_meeting(
             &worker,
@@ -223,12 +224,13 @@ async fn main() -> anyhow::Result<()> {
                 vote_mode: "online".into(),
                 base: o.voters.to_string(),
                 topics: motions.clone(),
+                ..Default::default()
             },
         )
         .await?;
     app.publish_meeting_notice(&worker, &meta, COMMUNITY, &m.id)
         .await?;
-    clock.advance(time::Duration::days(7));
+    clock.advance(time::Duration::days(10));
     app.open_meeting(&worker, &meta, COMMUNITY, &m.id).await?;
     let voters: Vec<Actor> = (0..o.voters)
         .map(|i| Actor {

@@ -155,39 +155,64 @@ pub fn transition(from: MeetingState, to: MeetingState) -> Result<MeetingState, 
     }
 }
 
-/// The notice is published on `today` for a meeting held on `held_on`: at least the data file's
-/// number of days ahead, and with material.
+/// The notice is published on `today` for a meeting held on `held_on`: with material, and at
+/// least the data file's number of days ahead for this kind of meeting — or, where the law allows
+/// it (居民会议: 组织法第二十六条“遇有特殊情况的，可以临时通知居民”), sooner with the special
+/// circumstance stated in `special_reason`, which the notice then shows. Never after the date.
 pub fn check_notice(
     rules: &MeetingRules,
+    kind: MeetingKind,
     today: Date,
     held_on: Date,
     material: &str,
+    special_reason: &str,
 ) -> Result<(), Refusal> {
+    let notice = &rules.kind(kind).notice;
     if material.trim().is_empty() {
         return Err(Refusal::new(
             "material_missing",
             "发布通知前请填写会议材料（议题的情况和相关信息），随通知一并公开。",
         )
-        .cited(&rules.notice.basis));
+        .cited(&notice.basis));
     }
     let days = (held_on - today).whole_days();
-    if days < rules.notice.min_days {
+    if days < 0 {
         return Err(Refusal::new(
             "notice_too_late",
-            format!(
-                "会议通知至少要提前 {} 天发布；会议定在 {held_on}，今天发布只提前了 {} 天，请改期。",
-                rules.notice.min_days,
-                days.max(0)
-            ),
+            format!("会议日期 {held_on} 已经过去，请改期后再发布通知。"),
         )
-        .cited(&rules.notice.basis));
+        .cited(&notice.basis));
     }
-    Ok(())
+    if days >= notice.days {
+        return Ok(());
+    }
+    if notice.special_circumstances && !special_reason.trim().is_empty() {
+        return Ok(());
+    }
+    let how = if notice.special_circumstances {
+        "请改期；遇有特殊情况可以临时通知，须在“特殊情况说明”里写明原因，随通知公开。"
+    } else {
+        "请改期。"
+    };
+    Err(Refusal::new(
+        "notice_too_late",
+        format!(
+            "{}的通知至少要提前 {} 天发布；会议定在 {held_on}，今天发布只提前了 {days} 天，{how}",
+            kind.label_zh(),
+            notice.days,
+        ),
+    )
+    .cited(&notice.basis))
 }
 
 /// A noticed meeting opens on the day in its notice, not before: otherwise the notice period
 /// could be skipped by noticing and opening on the same day.
-pub fn check_opening(rules: &MeetingRules, today: Date, held_on: Date) -> Result<(), Refusal> {
+pub fn check_opening(
+    rules: &MeetingRules,
+    kind: MeetingKind,
+    today: Date,
+    held_on: Date,
+) -> Result<(), Refusal> {
     if today < held_on {
         return Err(Refusal::new(
             "meeting_not_yet",
@@ -195,7 +220,7 @@ pub fn check_opening(rules: &MeetingRules, today: Date, held_on: Date) -> Result
                 "通知上的开会日期是 {held_on}，今天（{today}）还不能开会；通知期是为了让参与各方提前知道协商内容。"
             ),
         )
-        .cited(&rules.notice.basis));
+        .cited(&rules.kind(kind).notice.basis));
     }
     Ok(())
 }
@@ -307,6 +332,45 @@ pub fn check_reserved(
     .cited(&m.basis))
 }
 
+/// A matter the residents' (or representatives') meeting must decide is discussed by the
+/// community Party organisation first (组织法第三十条第四款): the committee states the date, on
+/// or before today. `matters` are the agenda topics' reserved-matter keys.
+pub fn check_party_review(
+    rules: &MeetingRules,
+    kind: MeetingKind,
+    matters: &[Option<&str>],
+    reviewed_on: Option<Date>,
+    today: Date,
+) -> Result<(), Refusal> {
+    if let Some(d) = reviewed_on {
+        if d > today {
+            return Err(Refusal::new(
+                "party_review_in_future",
+                format!("社区党组织研究讨论的日期 {d} 还没有到，请填写已经研究讨论的日期。"),
+            )
+            .cited(&rules.party_review));
+        }
+        return Ok(());
+    }
+    let reserved: Vec<&str> = matters
+        .iter()
+        .filter_map(|m| m.and_then(|k| rules.reserved(k)))
+        .filter(|m| m.decided_by.iter().any(|k| k == kind.as_str()))
+        .map(|m| m.name.as_str())
+        .collect();
+    match reserved.first() {
+        None => Ok(()),
+        Some(name) => Err(Refusal::new(
+            "party_review_missing",
+            format!(
+                "议程中的“{name}”须由{}决定，应当先经社区党组织研究讨论：请填写研究讨论的日期。",
+                kind.label_zh()
+            ),
+        )
+        .cited(&rules.party_review)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,8 +383,14 @@ mod tests {
         let k = MeetingKind::ResidentsMeeting;
         let e = check_quorum(r, k, 100, 50).unwrap_err();
         assert_eq!(e.code, "below_quorum");
-        assert!(e.explained().contains("第九条"));
+        assert!(e.explained().contains("第二十七条"));
         assert!(check_quorum(r, k, 100, 51).is_ok());
+        // 第二十九条: two thirds or more of the representatives' meeting's members.
+        let reps = MeetingKind::RepresentativesMeeting;
+        assert!(check_quorum(r, reps, 30, 20).is_ok());
+        let e = check_quorum(r, reps, 30, 19).unwrap_err();
+        assert_eq!(e.code, "below_quorum");
+        assert!(e.explained().contains("第二十九条"));
         assert_eq!(check_quorum(r, k, 10, 0).unwrap_err().code, "below_quorum");
         assert_eq!(
             check_quorum(r, k, 10, 11).unwrap_err().code,
@@ -362,12 +432,15 @@ mod tests {
     fn a_meeting_opens_on_its_day_not_before() {
         let r = rules();
         let held_on = date!(2026 - 12 - 08);
-        let e = check_opening(r, date!(2026 - 12 - 07), held_on).unwrap_err();
+        let e = check_opening(r, MeetingKind::Deliberation, date!(2026 - 12 - 07), held_on)
+            .unwrap_err();
         assert_eq!(e.code, "meeting_not_yet");
         assert!(e.message.contains("2026-12-08"), "{}", e.message);
         assert!(e.explained().contains("41号"));
-        assert!(check_opening(r, held_on, held_on).is_ok());
-        assert!(check_opening(r, date!(2026 - 12 - 09), held_on).is_ok());
+        assert!(check_opening(r, MeetingKind::Deliberation, held_on, held_on).is_ok());
+        assert!(
+            check_opening(r, MeetingKind::Deliberation, date!(2026 - 12 - 09), held_on).is_ok()
+        );
     }
 
     #[test]
@@ -387,15 +460,57 @@ mod tests {
     fn notice_must_come_early_enough_and_carry_material() {
         let r = rules();
         let today = date!(2026 - 11 - 28);
-        let min = r.notice.min_days;
-        assert!(check_notice(r, today, today + time::Duration::days(min), "材料").is_ok());
-        let e = check_notice(r, today, today + time::Duration::days(min - 1), "材料").unwrap_err();
-        assert_eq!(e.code, "notice_too_late");
+        let in_days = |n: i64| today + time::Duration::days(n);
+        for k in MeetingKind::ALL {
+            let min = r.kind(k).notice.days;
+            assert!(check_notice(r, k, today, in_days(min), "材料", "").is_ok());
+            let e = check_notice(r, k, today, in_days(min - 1), "材料", "").unwrap_err();
+            assert_eq!(e.code, "notice_too_late");
+            assert_eq!(
+                check_notice(r, k, today, in_days(30), " ", "")
+                    .unwrap_err()
+                    .code,
+                "material_missing"
+            );
+            // Never after the date, whatever the reason.
+            assert!(check_notice(r, k, today, in_days(-1), "材料", "停水抢修").is_err());
+        }
+        // 组织法第二十六条: a residents' meeting 10 days ahead, or at short notice in a special
+        // circumstance that is stated.
+        let res = MeetingKind::ResidentsMeeting;
+        assert_eq!(r.kind(res).notice.days, 10);
+        let e = check_notice(r, res, today, in_days(9), "材料", "").unwrap_err();
+        assert!(e.explained().contains("第二十六条"), "{}", e.explained());
+        assert!(e.explained().contains("特殊情况说明"));
+        assert!(check_notice(r, res, today, in_days(0), "材料", "管道爆裂须当天决定").is_ok());
+        assert!(check_notice(r, res, today, in_days(2), "材料", "  ").is_err());
+        // Where the period is the district's own, no special circumstance shortens it.
+        let reps = MeetingKind::RepresentativesMeeting;
+        let short = in_days(r.kind(reps).notice.days - 1);
+        assert!(check_notice(r, reps, today, short, "材料", "紧急").is_err());
+    }
+
+    #[test]
+    fn reserved_matters_are_discussed_by_the_party_organisation_first() {
+        let r = rules();
+        let today = date!(2026 - 11 - 28);
+        let k = MeetingKind::ResidentsMeeting;
+        let e =
+            check_party_review(r, k, &[None, Some("residents_compact")], None, today).unwrap_err();
+        assert_eq!(e.code, "party_review_missing");
+        assert!(
+            e.explained().contains("第三十条第四款"),
+            "{}",
+            e.explained()
+        );
+        assert!(check_party_review(r, k, &[Some("residents_compact")], Some(today), today).is_ok());
+        assert!(check_party_review(r, k, &[None], None, today).is_ok());
+        let later = today + time::Duration::days(1);
         assert_eq!(
-            check_notice(r, today, today + time::Duration::days(30), " ")
+            check_party_review(r, k, &[Some("annual_report")], Some(later), today)
                 .unwrap_err()
                 .code,
-            "material_missing"
+            "party_review_in_future"
         );
     }
 

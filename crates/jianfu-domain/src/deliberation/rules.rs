@@ -1,6 +1,7 @@
 //! The numbers of the residents' meeting, the representatives' meeting and the deliberation
 //! meeting, read from the versioned data file `data/self_governance/meeting_rules.toml`: quorum and
-//! majority as fractions, the notice period, the matters only the residents decide. Each number
+//! majority as fractions, the notice period per kind, the matters only the residents decide and
+//! their Party review first. Each number
 //! carries its citation in the file; nothing here hard-codes them.
 
 use super::MeetingKind;
@@ -47,13 +48,28 @@ impl Share {
         let frac = if self.numerator * 2 == self.denominator {
             "半数".to_string()
         } else {
-            format!("{}分之{}", self.denominator, self.numerator)
+            format!(
+                "{}分之{}",
+                chinese_number(self.denominator),
+                chinese_number(self.numerator)
+            )
         };
         if self.strict {
             format!("过{frac}")
         } else {
             format!("{frac}以上")
         }
+    }
+}
+
+/// 2 → 二, as the law writes its fractions (三分之二); beyond ten, digits.
+fn chinese_number(n: u64) -> String {
+    const DIGITS: [&str; 11] = [
+        "零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+    ];
+    match DIGITS.get(n as usize) {
+        Some(d) => (*d).to_string(),
+        None => n.to_string(),
     }
 }
 
@@ -70,14 +86,19 @@ pub struct MinPresent {
 pub struct KindRule {
     pub kind: String,
     pub name: String,
+    /// How many days ahead the notice goes out, and whether the law lets a special circumstance
+    /// shorten it (居民会议: 组织法第二十六条).
+    pub notice: KindNotice,
     pub quorum: Share,
     pub majority: Share,
     pub min_present: MinPresent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoticeRule {
-    pub min_days: i64,
+pub struct KindNotice {
+    pub days: i64,
+    /// A shorter notice is allowed when a special circumstance is stated (临时通知).
+    pub special_circumstances: bool,
     #[serde(flatten)]
     pub basis: Cited,
 }
@@ -94,7 +115,8 @@ pub struct ReservedMatter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingRules {
     pub version: String,
-    pub notice: NoticeRule,
+    /// Reserved matters are discussed by the community Party organisation first.
+    pub party_review: Cited,
     pub kinds: Vec<KindRule>,
     #[serde(default)]
     pub reserved: Vec<ReservedMatter>,
@@ -122,14 +144,21 @@ impl MeetingRules {
             if b.document.trim().is_empty() || b.clause.trim().is_empty() {
                 return Err(format!("{} 的最少出席人数没有写依据", x.kind));
             }
+            let n = &x.notice;
+            if n.days < 0 {
+                return Err(format!("{} 的通知天数不能为负", x.kind));
+            }
+            if n.basis.document.trim().is_empty() || n.basis.clause.trim().is_empty() {
+                return Err(format!("{} 的通知期限没有写依据", x.kind));
+            }
         }
         for m in &r.reserved {
             if m.decided_by.iter().any(|k| MeetingKind::parse(k).is_none()) {
                 return Err(format!("事项 {} 的会议类型不对", m.key));
             }
         }
-        if r.notice.min_days < 0 {
-            return Err("通知天数不能为负".into());
+        if r.party_review.document.trim().is_empty() || r.party_review.clause.trim().is_empty() {
+            return Err("党组织研究讨论的规则没有写依据".into());
         }
         Ok(r)
     }
@@ -162,23 +191,41 @@ mod tests {
     #[test]
     fn the_shipped_rules_parse_and_cite_every_number() {
         let r = MeetingRules::from_toml(SHIPPED_RULES_TOML).unwrap();
-        assert!(r.notice.min_days >= 1);
-        assert!(!r.notice.basis.document.is_empty());
         for k in MeetingKind::ALL {
             let x = r.kind(k);
+            assert!(x.notice.days >= 1);
+            assert!(!x.notice.basis.clause.is_empty());
             assert!(!x.majority.basis.clause.is_empty());
             assert!(!x.min_present.basis.clause.is_empty());
         }
-        // Quotations of clauses not yet checked against the official text say so.
-        assert!(r.notice.basis.clause.contains("待核对原文"));
-        let k = MeetingKind::Deliberation;
-        assert!(r.kind(k).quorum.basis.clause.contains("待核对原文"));
-        assert!(r.kind(k).majority.basis.clause.contains("待核对原文"));
-        assert!(r.publicity.clause.contains("待核对原文"));
+        // 2025 组织法 (in force 2026-01-01): the residents' meeting.
+        let res = r.kind(MeetingKind::ResidentsMeeting);
+        assert!(res.quorum.basis.document.contains("2025"));
+        assert!(res.quorum.basis.clause.starts_with("第二十七条"));
+        assert!(res.majority.basis.clause.contains("到会人员的过半数通过"));
+        assert_eq!(res.notice.days, 10);
+        assert!(res.notice.special_circumstances);
+        assert!(res.notice.basis.clause.starts_with("第二十六条"));
+        // The representatives' meeting: two thirds of its members, "以上" counts the number itself.
         let reps = r.kind(MeetingKind::RepresentativesMeeting);
-        assert!(reps.quorum.basis.document.contains("类推"));
-        assert!(reps.quorum.basis.document.contains("待核对"));
+        assert_eq!((reps.quorum.numerator, reps.quorum.denominator), (2, 3));
+        assert!(!reps.quorum.strict);
+        assert!(reps.quorum.basis.clause.starts_with("第二十九条"));
+        assert!(reps.majority.strict);
+        // A district setting says it is one.
+        assert!(reps.notice.basis.document.contains("本区"));
+        assert!(!reps.notice.special_circumstances);
+        // Quotations of clauses not yet checked against the official text say so.
+        let k = MeetingKind::Deliberation;
+        assert!(r.kind(k).notice.basis.clause.contains("待核对原文"));
+        assert!(r.kind(k).majority.basis.clause.contains("待核对原文"));
+        assert!(r.publicity.clause.contains("第三十四条"));
+        assert!(r.publicity.clause.contains("十五日"));
+        assert!(r.party_review.clause.starts_with("第三十条第四款"));
         assert!(r.reserved("common_interest").is_some());
+        assert!(r.reserved("annual_report").is_some());
+        // 2025 第四十二条: raising money from residents no longer needs the residents' meeting.
+        assert!(r.reserved("public_welfare_funding").is_none());
     }
 
     #[test]
@@ -189,6 +236,30 @@ mod tests {
         assert_eq!(half.smallest(100), 51);
         assert_eq!(half.smallest(7), 4);
         assert_eq!(half.describe(), "过半数");
+    }
+
+    #[test]
+    fn two_thirds_or_more_counts_the_number_itself() {
+        let q = rules()
+            .kind(MeetingKind::RepresentativesMeeting)
+            .quorum
+            .clone();
+        assert!(q.met(20, 30));
+        assert!(!q.met(19, 30));
+        assert_eq!(q.smallest(30), 20);
+        assert_eq!(q.smallest(31), 21);
+        assert_eq!(q.describe(), "三分之二以上");
+    }
+
+    #[test]
+    fn a_notice_period_without_its_citation_is_refused() {
+        let bad = SHIPPED_RULES_TOML.replacen(
+            "clause = \"第二十六条第二款",
+            "clause = \"\"\nignored = \"",
+            1,
+        );
+        assert_ne!(bad, SHIPPED_RULES_TOML);
+        assert!(MeetingRules::from_toml(&bad).is_err());
     }
 
     #[test]
@@ -204,7 +275,7 @@ mod tests {
     #[test]
     fn a_rule_without_its_citation_is_refused() {
         let bad = SHIPPED_RULES_TOML.replacen(
-            "clause = \"第九条第三款：居民会议必须有",
+            "clause = \"第二十七条：居民会议应当有",
             "clause = \"\"\nignored = \"",
             1,
         );

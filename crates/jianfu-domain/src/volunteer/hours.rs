@@ -1,5 +1,6 @@
 //! 服务时间：组织者按参加者逐人记录，以小时计（办法第七条），按半小时一档，不超过活动时长；
 //! 活动结束后 10 个工作日内完成记录（办法第十一条）——超期照样记录，但标出“逾期记录”。
+//! 同一期限也约束服务质量评价（`evaluation.rs`）。
 
 use super::VolunteerError;
 use super::rules::rules;
@@ -107,11 +108,12 @@ pub fn is_late(ended_on: Date, recorded_on: Date, cal: &WorkCalendar) -> bool {
     recorded_on > record_due(ended_on, cal)
 }
 
-/// The warning shown for a late record.
+/// The warning shown for a late record: the deadline binds the service time and the evaluation
+/// alike (办法第十一条“志愿服务情况和评价情况”).
 pub fn late_warning(due: Date) -> String {
     let r = &rules().record;
     format!(
-        "已超过记录期限（{due}，活动结束后 {} 个工作日内，{}）。本次照常记录，并标为“逾期记录”",
+        "已超过服务时间和评价的记录期限（{due}，活动结束后 {} 个工作日内，{}）。照常记录，首次记录的标为“逾期记录”，首次评价的标为“逾期评价”",
         r.deadline_working_days, r.cite
     )
 }
@@ -168,6 +170,10 @@ mod tests {
         assert!(w.contains("第十一条"), "{w}");
         assert!(
             w.contains(&rules().record.cite) && w.contains("10 个工作日"),
+            "{w}"
+        );
+        assert!(
+            w.contains("服务时间和评价") && w.contains("逾期记录") && w.contains("逾期评价"),
             "{w}"
         );
     }

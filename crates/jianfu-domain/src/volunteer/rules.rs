@@ -13,6 +13,7 @@ pub struct VolunteerRules {
     pub guardian_consent: GuardianConsent,
     pub personal_information: PersonalInformation,
     pub record: Record,
+    pub evaluation: EvaluationRules,
     pub certificate: CertificateRules,
     pub activity: ActivityLimits,
 }
@@ -58,6 +59,23 @@ pub struct Record {
     pub hours_cite: String,
 }
 
+/// The service-quality evaluation (服务质量评价, 办法第十条): its levels are a district setting.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EvaluationRules {
+    pub levels: Vec<Level>,
+    /// The longest remark, in characters.
+    pub remark_max_chars: usize,
+    pub cite: String,
+    pub levels_cite: String,
+}
+
+/// One level of the evaluation: a stable key (stored, sent through the API) and its label.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Level {
+    pub key: String,
+    pub label: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct CertificateRules {
     pub fee: i64,
@@ -100,6 +118,35 @@ mod tests {
         assert_eq!(r.record.deadline_working_days, 10);
         assert!(r.record.cite.contains("第十一条"));
         assert_eq!(r.record.hours_step_minutes, 30);
+        // The evaluation: the measures' 第十条 and the deadline of 第十一条; the levels are the
+        // district's own, and the file says so.
+        let keys: Vec<&str> = r.evaluation.levels.iter().map(|l| l.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["excellent", "good", "satisfactory", "needs_improvement"]
+        );
+        let labels: Vec<&str> = r
+            .evaluation
+            .levels
+            .iter()
+            .map(|l| l.label.as_str())
+            .collect();
+        assert_eq!(labels, ["优秀", "良好", "合格", "有待改进"]);
+        for l in &r.evaluation.levels {
+            assert!(
+                !l.key.is_empty() && l.key.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "a key is a stable ASCII code: {}",
+                l.key
+            );
+        }
+        assert_eq!(r.evaluation.remark_max_chars, 100);
+        assert!(
+            r.evaluation.cite.contains("第十条") && r.evaluation.cite.contains("第十一条"),
+            "{}",
+            r.evaluation.cite
+        );
+        assert!(r.evaluation.levels_cite.contains("本区设定"));
+        assert!(RULES_TOML.contains("评价只给志愿者本人和组织者看"));
         // Free: no fee, ever.
         assert_eq!(r.certificate.fee, 0);
         assert!(r.certificate.cite.contains("第十九条"));

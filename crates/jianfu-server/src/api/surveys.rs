@@ -132,7 +132,7 @@ pub struct SurveyCreateRequest {
 
 /// 新建问卷草稿（区社会办）：从标准模板开始，或复制已发布问卷另起新版本。
 ///
-/// 错误码：`still_a_draft`。
+/// 错误码：`still_a_draft`、`unknown_survey`（`revise` 指向的问卷不存在）。
 #[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", security(("bearer" = [])),
     request_body = SurveyCreateRequest,
     responses((status = 201, body = SurveyOut), (status = 403, body = ErrorBody),
@@ -293,7 +293,7 @@ pub struct SurveyCodesRequest {
 
 /// 打印一批入户码（街道、区社会办；被评价的社区不能打印）：返回 PDF，每页 10 张纸条。码只在这份 PDF 里出现一次，系统只存摘要。
 ///
-/// 错误码：`survey_not_open`、`bad_code_count`、`slip_text_does_not_fit`。
+/// 错误码：`survey_not_open`、`bad_code_count`、`slip_text_does_not_fit`、`unknown_community`（社区不存在或不在权限范围内）。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/codes", tag = "surveys", security(("bearer" = [])),
     params(("id" = String, Path, description = "问卷 id")), request_body = SurveyCodesRequest,
     responses((status = 200, content_type = "application/pdf", description = "入户码纸条 PDF"),
@@ -331,7 +331,7 @@ pub struct SurveyVoidRequest {
 
 /// 作废一批入户码中未使用的码（纸条丢失或未发出）。
 ///
-/// 错误码：`batch_not_found`、`survey_closed`。
+/// 错误码：`batch_not_found`、`survey_closed`、`unknown_community`（社区不存在或不在权限范围内）。
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/codes/void", tag = "surveys", security(("bearer" = [])),
     params(("id" = String, Path, description = "问卷 id")), request_body = SurveyVoidRequest,
     responses((status = 204, description = "已作废"), (status = 403, body = ErrorBody),
@@ -515,7 +515,7 @@ pub struct ResultsParams {
 
 /// 调查结果（社区、街道、区社会办、督查，按权限范围）：调查结束后才有分布和得分；少于 5 份答卷的群体不显示；意见原文只对本社区。
 ///
-/// 错误码：`survey_draft`。
+/// 错误码：`survey_draft`、`unknown_community`（社区不存在或不在权限范围内）。
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", security(("bearer" = [])),
     params(("id" = String, Path, description = "问卷 id"), ResultsParams),
     responses((status = 200, body = SurveyResultsOut), (status = 403, body = ErrorBody),

@@ -96,7 +96,7 @@ pub async fn list_volunteers(
     Ok(Json(app.community_volunteers(&caller.actor).await?))
 }
 
-/// 本人的志愿者登记、每次活动的到场和服务时间、合计、已出具的证明。服务时间只给本人和组织者看。未登记时返回 404 `not_found`。
+/// 本人的志愿者登记、每次活动的到场、服务时间和服务质量评价（档次、说明、评价人、评价日期）、合计、已出具的证明。服务时间和评价只给本人和组织者看。未登记时返回 404 `not_found`。
 #[utoipa::path(get, path = "/api/v1/volunteers/me", tag = "volunteers", security(("bearer" = [])),
     responses((status = 200, body = MyVolunteering), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn my_volunteering(
@@ -267,7 +267,7 @@ pub async fn cancel_sign_up(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// 报名名单与服务时间（只给本社区的组织者；姓名脱敏）。
+/// 报名名单、服务时间和服务质量评价（只给本社区的组织者；姓名脱敏）。
 #[utoipa::path(get, path = "/api/v1/volunteer-activities/{community}/{id}/attendees", tag = "volunteers", security(("bearer" = [])),
     params(("community" = String, Path, description = "社区代码"), ("id" = String, Path, description = "活动 id")),
     responses((status = 200, body = Vec<AttendeeView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -281,7 +281,7 @@ pub async fn attendees(
     Ok(Json(page.attendees.unwrap_or_default()))
 }
 
-/// 一位报名者的到场和服务时间。
+/// 一位报名者的到场、服务时间和服务质量评价。不带 `evaluation` 字段时已有的评价保持不变（只记服务时间的客户端不会抹掉评价）；带空字符串为不评价，已有的评价随之清除；未到场的人已有的评价一律清除。
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VolHoursEntry {
@@ -290,6 +290,12 @@ pub struct VolHoursEntry {
     /// 服务时间（小时，半小时一档），如 `2` 或 `2.5`；未到场时忽略。
     #[serde(default)]
     pub hours: String,
+    /// 服务质量评价的档次（办法第十条；档次为本区设定，见数据文件 `evaluation.levels`）：`excellent`（优秀）| `good`（良好）| `satisfactory`（合格）| `needs_improvement`（有待改进），也认中文档次名；空字符串为不评价（清除已有的评价）；不带此字段为保持原评价。只能评价到场并记录了服务时间的人。
+    #[serde(default)]
+    pub evaluation: Option<String>,
+    /// 评价说明（一行，最多数据文件 `evaluation.remark_max_chars` 个字，按字符计），须同时给出档次 `evaluation`；可不填。
+    #[serde(default)]
+    pub remark: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -298,9 +304,9 @@ pub struct VolHoursRequest {
     pub entries: Vec<VolHoursEntry>,
 }
 
-/// 记录到场和服务时间（组织者，活动开始后）。不用定位签到、不要截图。过了记录期限（活动结束后若干个工作日，数见数据文件 `record.deadline_working_days`，办法第十一条）才首次记录的照常记录并标为逾期；与已记录的相同的行不再写，原记录人、记录时间和是否逾期不变。
+/// 记录到场、服务时间和服务质量评价（组织者，活动开始后）。不用定位签到、不要截图。评价（办法第十条）连同评价人和评价日期记入志愿服务记录，只给志愿者本人和组织者看，不公开，也不写进志愿服务记录证明；未到场的人已有的评价被清除。过了记录期限（活动结束后若干个工作日，数见数据文件 `record.deadline_working_days`，办法第十一条）才首次记录或首次评价的照常记录并标为逾期；与已记录的相同的不再写，原记录人、记录时间、评价人、评价日期和是否逾期不变（只改评价时服务时间的记录时间不变）。全部检查通过才写入，任何一行有误都什么也不写。
 ///
-/// 错误码：`hours_exceed_activity`（超过活动时长）、`hours_invalid`、`not_signed_up`、`duplicate_entry`（同一位志愿者在一次提交中出现两次）、`activity_not_started`、`activity_cancelled`、`no_entries`。
+/// 错误码：`hours_exceed_activity`（超过活动时长）、`hours_invalid`、`not_signed_up`、`duplicate_entry`（同一位志愿者在一次提交中出现两次）、`activity_not_started`、`activity_cancelled`、`no_entries`、`evaluation_without_service`（评价了未到场或没有服务时间的人）、`unknown_evaluation_level`（档次不是上列之一）、`evaluation_level_missing`（有评价说明而没有档次）、`evaluation_remark_too_long`（评价说明超过字数）、`line_break_not_allowed`、`control_character`（评价说明中）。评价的错误消息点出是哪位志愿者（脱敏姓名）。
 #[utoipa::path(post, path = "/api/v1/volunteer-activities/{community}/{id}/hours", tag = "volunteers", security(("bearer" = [])),
     params(("community" = String, Path, description = "社区代码"), ("id" = String, Path, description = "活动 id")),
     request_body = VolHoursRequest,
@@ -319,6 +325,10 @@ pub async fn record_hours(
             volunteer_id: e.volunteer_id,
             attended: e.attended,
             hours: e.hours,
+            evaluation: match (e.evaluation, e.remark) {
+                (None, None) => None,
+                (level, remark) => Some((level.unwrap_or_default(), remark.unwrap_or_default())),
+            },
         })
         .collect();
     Ok(Json(

@@ -245,7 +245,7 @@ impl AuditPage {
             "volunteer_activity.post" => "发布志愿服务活动",
             "volunteer_activity.sign_up" => "报名志愿服务活动",
             "volunteer_activity.cancel_sign_up" => "取消志愿服务活动报名",
-            "volunteer_activity.record_hours" => "记录志愿服务时间",
+            "volunteer_activity.record_hours" => "记录志愿服务时间和评价",
             "volunteer_certificate.issue" => "出具志愿服务记录证明",
             other => other,
         }

@@ -1,7 +1,7 @@
-//! Topics, meetings, online ballots and minutes: `DeliberationStore` and its implementation
-//! macro.
+//! Meetings, online ballots and minutes: `DeliberationStore` and its implementation macro
+//! (topics and supports are in `topics.rs`).
 
-use super::{BallotOutcome, BallotWrite, MeetingRow, MotionResult, MotionRow, TopicRow, VoiceRow};
+use super::{BallotOutcome, BallotWrite, MeetingRow, MotionResult, MotionRow, VoiceRow};
 use crate::AuditDraft;
 use crate::store::Result;
 use async_trait::async_trait;
@@ -9,41 +9,6 @@ use async_trait::async_trait;
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
 pub trait DeliberationStore: Send + Sync + 'static {
-    async fn insert_topic(&self, row: &TopicRow, audit: AuditDraft) -> Result<()>;
-    async fn delib_topic(&self, community: &str, id: &str) -> Result<Option<TopicRow>>;
-    /// One page of a community's topics, newest first (of `state` when given), and the total.
-    async fn delib_topics(
-        &self,
-        community: &str,
-        state: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<(Vec<TopicRow>, i64)>;
-    /// (state, count) of a community's topics.
-    async fn delib_topic_counts(&self, community: &str) -> Result<Vec<(String, i64)>>;
-    /// Adds one support; false if this person supported it already.
-    async fn support_topic(
-        &self,
-        community: &str,
-        topic_id: &str,
-        user_id: &str,
-        at: i64,
-        audit: AuditDraft,
-    ) -> Result<bool>;
-    /// Which of `topic_ids` the person supported.
-    async fn supported(&self, community: &str, user_id: &str) -> Result<Vec<String>>;
-    /// Moves a topic from `from` to `to` (compare-and-set); false if it moved on.
-    async fn set_topic_state(
-        &self,
-        community: &str,
-        id: &str,
-        from: &str,
-        to: &str,
-        decline_reason: Option<&str>,
-        at: i64,
-        audit: AuditDraft,
-    ) -> Result<bool>;
-
     /// A new meeting with its motions; each agenda topic moves from accepted to on_agenda in the
     /// same transaction. False (nothing written) if one of them is no longer accepted.
     async fn insert_meeting(
@@ -137,170 +102,22 @@ macro_rules! impl_deliberation_store {
     ($store:ident, $db:ty) => {
         mod deliberation_sql {
             use super::$store;
-            use super::shared_sql::{Batch, begin_audited, commit_audited_batch, update_audited, write_audited};
+            use super::shared_sql::{Batch, begin_audited, commit_audited_batch, update_audited};
             use $crate::retry::retrying;
             use $crate::store::Result;
             use $crate::{
-                AuditDraft, BallotOutcome, BallotWrite, MeetingRow, MotionResult, MotionRow, TopicRow, VoiceRow,
+                AuditDraft, BallotOutcome, BallotWrite, MeetingRow, MotionResult, MotionRow, VoiceRow,
             };
             use std::collections::BTreeMap;
 
-            const TOPIC: &str = "community, id, title, body, matter, proposer_id, proposer_name, \
-                by_committee, state, decline_reason, meeting_id, supports, created_at, updated_at";
             const MEETING: &str = "community, id, kind, title, held_on, held_at, place, material, \
                 participants, voter_basis, vote_mode, base, present, ballots, voices, state, adjourned, \
-                noticed_at, opened_at, closed_at, signed_by, signed_at, created_by, created_at, revision";
+                noticed_at, opened_at, closed_at, signed_by, signed_at, created_by, created_at, revision, \
+                notice_reason, party_reviewed_on";
 
             #[allow(clippy::too_many_arguments)]
             #[async_trait::async_trait]
             impl $crate::DeliberationStore for $store {
-                async fn insert_topic(&self, r: &TopicRow, audit: AuditDraft) -> Result<()> {
-                    let audit = &audit;
-                    retrying(move || async move {
-                        let mut batch = Batch::new("议题");
-                        batch.insert(&format!("INSERT INTO delib_topics ({TOPIC}) "), 14, [r], |mut b, r| {
-                            b.push_bind(&r.community)
-                                .push_bind(&r.id)
-                                .push_bind(&r.title)
-                                .push_bind(&r.body)
-                                .push_bind(&r.matter)
-                                .push_bind(&r.proposer_id)
-                                .push_bind(&r.proposer_name)
-                                .push_bind(r.by_committee)
-                                .push_bind(&r.state)
-                                .push_bind(&r.decline_reason)
-                                .push_bind(&r.meeting_id)
-                                .push_bind(r.supports)
-                                .push_bind(r.created_at)
-                                .push_bind(r.updated_at);
-                        });
-                        write_audited(self.writer(), batch, vec![audit.clone()]).await
-                    })
-                    .await
-                }
-
-                async fn delib_topic(&self, community: &str, id: &str) -> Result<Option<TopicRow>> {
-                    let sql = format!("SELECT {TOPIC} FROM delib_topics WHERE community = $1 AND id = $2");
-                    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(community)
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?)
-                }
-
-                async fn delib_topics(
-                    &self,
-                    community: &str,
-                    state: Option<&str>,
-                    limit: i64,
-                    offset: i64,
-                ) -> Result<(Vec<TopicRow>, i64)> {
-                    let filter = if state.is_some() { " AND state = $2" } else { "" };
-                    let (lim, off) = if state.is_some() { ("$3", "$4") } else { ("$2", "$3") };
-                    let sql = format!(
-                        "SELECT {TOPIC} FROM delib_topics WHERE community = $1{filter} \
-                         ORDER BY created_at DESC, id DESC LIMIT {lim} OFFSET {off}"
-                    );
-                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community);
-                    if let Some(s) = state {
-                        q = q.bind(s);
-                    }
-                    let rows: Vec<TopicRow> = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
-                    let count_sql = format!("SELECT COUNT(*) FROM delib_topics WHERE community = $1{filter}");
-                    let mut c = sqlx::query_as(sqlx::AssertSqlSafe(count_sql)).bind(community);
-                    if let Some(s) = state {
-                        c = c.bind(s);
-                    }
-                    let (total,): (i64,) = c.fetch_one(&self.pool).await?;
-                    Ok((rows, total))
-                }
-
-                async fn delib_topic_counts(&self, community: &str) -> Result<Vec<(String, i64)>> {
-                    Ok(sqlx::query_as(
-                        "SELECT state, COUNT(*) FROM delib_topics WHERE community = $1 GROUP BY state",
-                    )
-                    .bind(community)
-                    .fetch_all(&self.pool)
-                    .await?)
-                }
-
-                async fn support_topic(
-                    &self,
-                    community: &str,
-                    topic_id: &str,
-                    user_id: &str,
-                    at: i64,
-                    audit: AuditDraft,
-                ) -> Result<bool> {
-                    let audit = &audit;
-                    retrying(move || async move {
-                        let mut tx = begin_audited(self.writer()).await?;
-                        let n = sqlx::query(
-                            "INSERT INTO delib_supports (community, topic_id, user_id, at) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (community, topic_id, user_id) DO NOTHING",
-                        )
-                        .bind(community)
-                        .bind(topic_id)
-                        .bind(user_id)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if n == 0 {
-                            tx.rollback().await?;
-                            return Ok(false);
-                        }
-                        let mut batch = Batch::new("附议");
-                        batch
-                            .write(2)
-                            .push("UPDATE delib_topics SET supports = supports + 1 WHERE community = ")
-                            .push_bind(community)
-                            .push(" AND id = ")
-                            .push_bind(topic_id);
-                        commit_audited_batch(tx, batch, vec![audit.clone()]).await?;
-                        Ok(true)
-                    })
-                    .await
-                }
-
-                async fn supported(&self, community: &str, user_id: &str) -> Result<Vec<String>> {
-                    let rows: Vec<(String,)> = sqlx::query_as(
-                        "SELECT topic_id FROM delib_supports WHERE community = $1 AND user_id = $2",
-                    )
-                    .bind(community)
-                    .bind(user_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    Ok(rows.into_iter().map(|r| r.0).collect())
-                }
-
-                async fn set_topic_state(
-                    &self,
-                    community: &str,
-                    id: &str,
-                    from: &str,
-                    to: &str,
-                    decline_reason: Option<&str>,
-                    at: i64,
-                    audit: AuditDraft,
-                ) -> Result<bool> {
-                    let audit = &audit;
-                    retrying(move || async move {
-                        let update = sqlx::query(
-                            "UPDATE delib_topics SET state = $1, decline_reason = COALESCE($2, decline_reason), \
-                             updated_at = $3 WHERE community = $4 AND id = $5 AND state = $6",
-                        )
-                        .bind(to)
-                        .bind(decline_reason)
-                        .bind(at)
-                        .bind(community)
-                        .bind(id)
-                        .bind(from);
-                        update_audited(self.writer(), update, "议题", audit.clone()).await
-                    })
-                    .await
-                }
-
                 async fn insert_meeting(
                     &self,
                     m: &MeetingRow,
@@ -328,7 +145,7 @@ macro_rules! impl_deliberation_store {
                             }
                         }
                         let mut batch = Batch::new("会议");
-                        batch.insert(&format!("INSERT INTO delib_meetings ({MEETING}) "), 25, [m], |mut b, m| {
+                        batch.insert(&format!("INSERT INTO delib_meetings ({MEETING}) "), 27, [m], |mut b, m| {
                             b.push_bind(&m.community)
                                 .push_bind(&m.id)
                                 .push_bind(&m.kind)
@@ -353,7 +170,9 @@ macro_rules! impl_deliberation_store {
                                 .push_bind(m.signed_at)
                                 .push_bind(&m.created_by)
                                 .push_bind(m.created_at)
-                                .push_bind(m.revision);
+                                .push_bind(m.revision)
+                                .push_bind(&m.notice_reason)
+                                .push_bind(&m.party_reviewed_on);
                         });
                         batch.insert(
                             "INSERT INTO delib_motions (community, meeting_id, topic_id, position, title, \

@@ -3,8 +3,9 @@
 //! out, residents' feedback, requests to departments and the household roster. Every table is
 //! distributed by community (migration 0024).
 //!
-//! Two capabilities, each a trait with its own implementation macro (invoked once per backend):
-//! `DeliberationStore` (`meetings.rs`: topics, meetings, ballots, minutes) and
+//! Three capabilities, each a trait with its own implementation macro (invoked once per backend):
+//! `DeliberationTopicStore` (`topics.rs`: topics and supports), `DeliberationStore`
+//! (`meetings.rs`: meetings, ballots, minutes) and
 //! `DeliberationFollowUpStore` (`follow_up.rs`: the household roster, carrying out, feedback,
 //! requests to departments and their figures). The row types are here.
 
@@ -12,11 +13,14 @@ use crate::AuditDraft;
 
 mod follow_up;
 mod meetings;
+mod topics;
 
 pub use follow_up::DeliberationFollowUpStore;
 pub(crate) use follow_up::impl_deliberation_follow_up_store;
 pub use meetings::DeliberationStore;
 pub(crate) use meetings::impl_deliberation_store;
+pub use topics::DeliberationTopicStore;
+pub(crate) use topics::impl_deliberation_topic_store;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HouseholdRow {
@@ -75,6 +79,11 @@ pub struct MeetingRow {
     /// Bumped by every attendance and in-room tally write; a close or tally computed from an
     /// older reading writes nothing.
     pub revision: i64,
+    /// The special circumstance for a notice shorter than the law's period ('' = none).
+    pub notice_reason: String,
+    /// `YYYY-MM-DD` the community Party organisation discussed the reserved matters first
+    /// ('' = not stated; required only for those matters).
+    pub party_reviewed_on: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -126,7 +126,7 @@ async fn deliberation_end_to_end() {
                 "/api/v1/deliberation/meetings",
                 &meeting_on(
                     "2026-11-30",
-                    "residents_meeting",
+                    "deliberation",
                     "in_room",
                     "person",
                     10,
@@ -145,7 +145,7 @@ async fn deliberation_end_to_end() {
                 &s,
                 &worker,
                 "/api/v1/deliberation/meetings",
-                &meeting_body("residents_meeting", "online", "household", 1, &[&t2]),
+                &meeting_body("deliberation", "online", "household", 1, &[&t2]),
             )
             .await,
             201,
@@ -191,7 +191,7 @@ async fn deliberation_end_to_end() {
             "meeting_not_yet",
         )
         .await;
-        assert!(msg.contains(HELD_ON) && msg.contains("41号"), "{msg}");
+        assert!(msg.contains(HELD_ON) && msg.contains("第二十六条"), "{msg}");
         s.clock.advance(time::Duration::days(3));
         // Sessions expire meanwhile: log in again.
         let resident = s.api_token("jumin").await;
@@ -242,7 +242,7 @@ async fn deliberation_end_to_end() {
             "below_quorum",
         )
         .await;
-        assert!(msg.contains("第九条"), "cites the law: {msg}");
+        assert!(msg.contains("第二十七条"), "cites the law: {msg}");
         json_ok(
             step(
                 &s,

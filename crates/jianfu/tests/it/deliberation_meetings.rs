@@ -306,3 +306,125 @@ async fn a_close_from_an_older_reading_writes_nothing() {
         assert_eq!(closed["motions"][0]["votes_for"], 1);
     }
 }
+
+/// The 2025 城市居民委员会组织法 on meetings: a residents' meeting is noticed 10 days ahead, or
+/// sooner in a special circumstance that is stated and published (第二十六条); a matter only the
+/// residents' (representatives') meeting may decide is discussed by the community Party
+/// organisation first (第三十条第四款), and cannot go to a deliberation meeting at all.
+#[tokio::test]
+async fn the_2025_law_on_notice_and_reserved_matters() {
+    use crate::helpers::expect_code;
+    for db in backends().await {
+        let s = TestServer::start(db).await;
+        let worker = s.api_token("shegong").await;
+        let reserved = json_ok(
+            api_post(
+                &s,
+                &worker,
+                "/api/v1/deliberation/topics",
+                &json!({ "title": "修改居民公约", "body": "增加养犬条款", "matter": "residents_compact" }),
+            )
+            .await,
+            201,
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        accept(&s, &worker, &reserved).await;
+        let create = |body: serde_json::Value| {
+            let (s, worker) = (&s, &worker);
+            async move { api_post(s, worker, "/api/v1/deliberation/meetings", &body).await }
+        };
+        let residents_on = |held_on: &str, reason: &str, reviewed: &str| {
+            let mut b = meeting_body("residents_meeting", "in_room", "person", 10, &[&reserved]);
+            b["held_on"] = json!(held_on);
+            b["notice_reason"] = json!(reason);
+            b["party_reviewed_on"] = json!(reviewed);
+            b
+        };
+        // Nine days' notice without a special circumstance: refused, citing 第二十六条.
+        let msg = expect_code(
+            create(residents_on("2026-12-07", "", "2026-11-27")).await,
+            422,
+            "notice_too_late",
+        )
+        .await;
+        assert!(
+            msg.contains("第二十六条") && msg.contains("特殊情况说明"),
+            "{msg}"
+        );
+        // Reserved to the residents: not a deliberation meeting's business.
+        let mut b = meeting_body("deliberation", "in_room", "person", 10, &[&reserved]);
+        b["held_on"] = json!("2026-12-08");
+        expect_code(create(b).await, 422, "reserved_for_residents").await;
+        // The Party organisation's discussion first: missing, then in the future.
+        let msg = expect_code(
+            create(residents_on("2026-12-08", "", "")).await,
+            422,
+            "party_review_missing",
+        )
+        .await;
+        assert!(msg.contains("第三十条第四款"), "{msg}");
+        expect_code(
+            create(residents_on("2026-12-08", "", "2026-11-29")).await,
+            422,
+            "party_review_in_future",
+        )
+        .await;
+        // Ten days ahead with the discussion stated: drafted; the rule shows on the meeting.
+        let m = json_ok(
+            create(residents_on("2026-12-08", "", "2026-11-27")).await,
+            201,
+        )
+        .await;
+        assert_eq!(m["party_reviewed_on"], "2026-11-27");
+        assert!(
+            m["notice_rule"].as_str().unwrap().contains("提前 10 天"),
+            "{m}"
+        );
+        let id = m["id"].as_str().unwrap().to_string();
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "cancel" })).await,
+            200,
+        )
+        .await;
+
+        // Short notice in a special circumstance: allowed, and the reason is published with
+        // the notice for everyone to read.
+        let m = json_ok(
+            create(residents_on(
+                "2026-11-30",
+                "外墙脱落，须尽快决定维修",
+                "2026-11-27",
+            ))
+            .await,
+            201,
+        )
+        .await;
+        let id = m["id"].as_str().unwrap().to_string();
+        json_ok(
+            step(&s, &worker, &id, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        let public = reqwest::get(s.url(&format!("/public/deliberation/{SANHE}/meetings/{id}")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(public.contains("外墙脱落，须尽快决定维修"), "{public}");
+        assert!(public.contains("2026-11-27"));
+        let api = json_ok(
+            reqwest::get(s.url(&format!(
+                "/api/v1/public/deliberation/{SANHE}/meetings/{id}"
+            )))
+            .await
+            .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(api["meeting"]["notice_reason"], "外墙脱落，须尽快决定维修");
+    }
+}

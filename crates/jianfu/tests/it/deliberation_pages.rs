@@ -332,6 +332,20 @@ async fn requests_list_their_topics_titles() {
             "every request with its topic's title: {r}"
         );
     }
+    // The demo's department answered on the day it was asked: the figure says so in words,
+    // not "0.0 个工作日".
+    let html = s
+        .web_login("ducha")
+        .await
+        .get(s.url("/deliberation/departments"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("当天答复"), "{html}");
+    assert!(!html.contains("0.0 个工作日"), "{html}");
 }
 
 /// The committee cancels a meeting from its page through a confirm step; a draft cancelled before

@@ -112,11 +112,19 @@ pub(crate) fn meeting_on(
     base: i64,
     topics: &[&str],
 ) -> Value {
+    // A residents' meeting is noticed 10 days ahead (组织法第二十六条); these tests hold it
+    // sooner under the law's special-circumstance clause, which `meeting_notice` tests itself.
+    let reason = if kind == "residents_meeting" {
+        "楼体外墙脱落须尽快决定维修方案（测试）"
+    } else {
+        ""
+    };
     json!({
         "kind": kind, "title": "测试会议", "held_on": held_on, "held_at": "19:00",
         "place": "居委会会议室", "material": "议题材料",
         "participants": [["residents", "各楼居民"], ["property_company", "物业"]],
         "voter_basis": basis, "vote_mode": mode, "base": base, "topics": topics,
+        "notice_reason": reason,
     })
 }
 

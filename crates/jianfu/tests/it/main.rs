@@ -43,5 +43,6 @@ mod shared_data;
 mod store_contract;
 mod surveys;
 mod volunteer_contention;
+mod volunteer_evaluation;
 mod volunteer_records;
 mod volunteers;

@@ -373,6 +373,19 @@ async fn run_flow(db: TestDb) {
     )
     .await;
     assert_eq!(void.status(), 204);
+    // A community that does not exist: the survey in the path is there, so not 404.
+    expect_code(
+        api_post(
+            &s,
+            &jiedao,
+            &format!("/api/v1/surveys/{id}/codes/void"),
+            &json!({"community": "不是社区", "batch": 1}),
+        )
+        .await,
+        422,
+        "unknown_community",
+    )
+    .await;
     expect_code(
         answer(&s, &id, &codes[6], "v", full("5", "")).await,
         422,
@@ -472,18 +485,34 @@ async fn run_flow(db: TestDb) {
         .find(|q| q["number"] == 3)
         .unwrap();
     assert_eq!(q3["answered"], 6);
-    // Another community's worker cannot look.
-    expect_code(
+    // Another community's worker cannot look; a refused community in the query is a refused
+    // input (422), not a missing survey (404), and reads the same as one that does not exist.
+    let refused = expect_code(
         api_get(
             &s,
             &shegong2,
             &format!("/api/v1/surveys/{id}/results?community={SANHE}"),
         )
         .await,
-        404,
-        "not_found",
+        422,
+        "unknown_community",
     )
     .await;
+    let missing = expect_code(
+        api_get(
+            &s,
+            &shegong2,
+            &format!("/api/v1/surveys/{id}/results?community=110115009999"),
+        )
+        .await,
+        422,
+        "unknown_community",
+    )
+    .await;
+    assert_eq!(
+        refused.replace(SANHE, "X"),
+        missing.replace("110115009999", "X")
+    );
     // The street's overall figures leave out the community too small to show, and say so:
     // otherwise its two answers could be had by subtracting SANHE's.
     let overall = json_ok(

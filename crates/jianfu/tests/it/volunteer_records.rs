@@ -20,10 +20,11 @@ fn entry(volunteer_id: &str, hours: &str) -> HoursEntry {
         volunteer_id: volunteer_id.into(),
         attended: !hours.is_empty(),
         hours: hours.into(),
+        ..Default::default()
     }
 }
 
-async fn signup(app: &App, activity: &str, volunteer: &str) -> SignupRow {
+pub(crate) async fn signup(app: &App, activity: &str, volunteer: &str) -> SignupRow {
     app.store
         .signups_of_activity(COMMUNITY, activity)
         .await
@@ -35,7 +36,7 @@ async fn signup(app: &App, activity: &str, volunteer: &str) -> SignupRow {
 
 /// Posts an activity from `starts` to `ends` and signs up `n` new confirmed volunteers
 /// (numbered from `seq`); returns the activity id, the volunteers' ids and the worker.
-async fn activity_with(
+pub(crate) async fn activity_with(
     s: &TestServer,
     starts: &str,
     ends: &str,

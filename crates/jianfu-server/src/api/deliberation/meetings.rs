@@ -28,11 +28,17 @@ pub struct DelibMeetingRequest {
     pub base: i64,
     /// 列入议程的已采纳议题 id。
     pub topics: Vec<String>,
+    /// 特殊情况说明：居民会议不足 10 天通知（组织法第二十六条“遇有特殊情况的，可以临时通知居民”）时必填，随通知公开。
+    #[serde(default)]
+    pub notice_reason: String,
+    /// 社区党组织研究讨论的日期 `YYYY-MM-DD`：议程中有须由居民会议或居民代表会议决定的事项时必填（组织法第三十条第四款）。
+    #[serde(default)]
+    pub party_reviewed_on: String,
 }
 
 /// 筹备会议（社区）：议程中的议题变为“已列入议程”。
 ///
-/// 错误码：`unknown_meeting_kind`、`title_missing`、`bad_date`、`unknown_voter_basis`、`unknown_vote_mode`、`bad_number`、`unknown_participant`、`participants_missing`、`agenda_empty`、`notice_too_late`（开会日期离今天不足通知天数）、`material_missing`、`reserved_for_residents`、`topic_not_accepted`、`text_too_long`。
+/// 错误码：`unknown_meeting_kind`、`title_missing`、`bad_date`、`unknown_voter_basis`、`unknown_vote_mode`、`bad_number`、`unknown_participant`、`participants_missing`、`agenda_empty`、`unknown_topic`、`notice_too_late`（开会日期离今天不足该类会议的通知天数；居民会议可写明 `notice_reason` 特殊情况临时通知）、`material_missing`、`reserved_for_residents`、`party_review_missing`（须由居民会议或居民代表会议决定的事项未填社区党组织研究讨论日期 `party_reviewed_on`）、`party_review_in_future`、`topic_not_accepted`、`text_too_long`。
 #[utoipa::path(post, path = "/api/v1/deliberation/meetings", tag = "deliberation", security(("bearer" = [])),
     request_body = DelibMeetingRequest,
     responses((status = 201, body = DelibMeeting), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -60,6 +66,8 @@ pub async fn create_meeting(
                 vote_mode: r.vote_mode,
                 base: r.base.to_string(),
                 topics: r.topics,
+                notice_reason: r.notice_reason,
+                party_reviewed_on: r.party_reviewed_on,
             },
         )
         .await?;
@@ -85,7 +93,7 @@ pub struct DelibStepRequest {
 
 /// 会议的一步（社区；签署须书记/主任）。
 ///
-/// 错误码：`unknown_action`、`notice_too_late`、`material_missing`、`notice_not_published`、`meeting_not_yet`（通知上的开会日期还没到）、`meeting_wrong_state`、`meeting_not_open`、`meeting_changed`、`bad_number`、`attendance_exceeds_base`、`online_meeting`、`tally_exceeds_attendance`、`below_quorum`、`meeting_not_closed`、`minutes_empty`、`minutes_signed`。
+/// 错误码：`unknown_action`、`notice_too_late`、`material_missing`、`notice_not_published`、`meeting_not_yet`（通知上的开会日期还没到）、`meeting_wrong_state`、`meeting_not_open`、`meeting_changed`、`bad_number`、`unknown_motion`、`attendance_exceeds_base`、`online_meeting`、`tally_exceeds_attendance`、`below_quorum`、`meeting_not_closed`、`minutes_empty`、`minutes_signed`。
 #[utoipa::path(post, path = "/api/v1/deliberation/meetings/{id}/steps", tag = "deliberation", security(("bearer" = [])),
     params(("id" = String, Path, description = "会议 id")), request_body = DelibStepRequest,
     responses((status = 200, body = DelibMeeting), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]

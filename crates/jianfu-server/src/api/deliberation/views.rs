@@ -80,6 +80,12 @@ pub struct DelibMeeting {
     pub adjourned: bool,
     pub signed_by: Option<String>,
     pub signed_at: Option<String>,
+    /// 通知期限及依据。
+    pub notice_rule: String,
+    /// 特殊情况临时通知的说明（组织法第二十六条）；空为按期通知。
+    pub notice_reason: String,
+    /// 社区党组织研究讨论议程中须由会议决定的事项的日期（组织法第三十条第四款）；空为不涉及。
+    pub party_reviewed_on: String,
     pub quorum_rule: String,
     pub majority_rule: String,
     pub motions: Vec<DelibMotion>,
@@ -118,6 +124,9 @@ impl From<MeetingView> for DelibMeeting {
             adjourned: m.adjourned,
             signed_by: m.signed_by,
             signed_at: m.signed_at,
+            notice_rule: m.notice_rule,
+            notice_reason: m.notice_reason,
+            party_reviewed_on: m.party_reviewed_on,
             quorum_rule: m.quorum_rule,
             majority_rule: m.majority_rule,
         }

@@ -98,8 +98,11 @@ impl App {
             self.decide_topic(&worker, meta, COMMUNITY, &x.id, true, "")
                 .await?;
         }
-        let held_on = self.today()
-            + time::Duration::days(jianfu_domain::deliberation::rules().notice.min_days);
+        let notice_days = |k: jianfu_domain::deliberation::MeetingKind| {
+            time::Duration::days(jianfu_domain::deliberation::rules().kind(k).notice.days)
+        };
+        let held_on =
+            self.today() + notice_days(jianfu_domain::deliberation::MeetingKind::Deliberation);
         let m = self
             .create_meeting(
                 &worker,
@@ -121,6 +124,7 @@ impl App {
                     vote_mode: "in_room".into(),
                     base: "25".into(),
                     topics: vec![a.id.clone(), b.id.clone()],
+                    ..Default::default()
                 },
             )
             .await?;
@@ -232,7 +236,10 @@ impl App {
                 &MeetingInput {
                     kind: "residents_meeting".into(),
                     title: "居民会议：公共收益修缮围墙".into(),
-                    held_on: held_on.to_string(),
+                    // 组织法第二十六条: ten days' notice for a residents' meeting.
+                    held_on: (self.today()
+                        + notice_days(jianfu_domain::deliberation::MeetingKind::ResidentsMeeting))
+                    .to_string(),
                     held_at: "全天（网上投票）".into(),
                     place: "网上投票，社区居委会设现场协助点".into(),
                     material: "围墙修缮方案、三家施工单位报价、公共收益账目。".into(),
@@ -241,6 +248,10 @@ impl App {
                     vote_mode: "online".into(),
                     base: "400".into(),
                     topics: vec![c.id.clone()],
+                    // 第三十条第四款: a matter for the residents is discussed by the Party
+                    // organisation first.
+                    party_reviewed_on: (self.today() - time::Duration::days(3)).to_string(),
+                    ..Default::default()
                 },
             )
             .await?;

@@ -30,6 +30,11 @@ pub struct MeetingInput {
     pub base: String,
     /// Accepted topics to decide.
     pub topics: Vec<String>,
+    /// The special circumstance for a shorter notice (居民会议, 组织法第二十六条); empty if none.
+    pub notice_reason: String,
+    /// `YYYY-MM-DD`: when the community Party organisation discussed the reserved matters on the
+    /// agenda (组织法第三十条第四款); empty when there are none.
+    pub party_reviewed_on: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +83,12 @@ pub struct MeetingView {
     /// writes nothing and counts again).
     pub revision: i64,
     pub motions: Vec<MotionView>,
+    /// The special circumstance of a short notice (临时通知), shown with the notice; '' if none.
+    pub notice_reason: String,
+    /// When the community Party organisation discussed the reserved matters; '' if not stated.
+    pub party_reviewed_on: String,
+    /// The notice period with its basis, as shown on the notice.
+    pub notice_rule: String,
     /// The quorum and majority rule with their basis, as shown on the notice.
     pub quorum_rule: String,
     pub majority_rule: String,
@@ -163,6 +174,10 @@ pub(crate) fn meeting_view(r: MeetingRow, motions: Vec<MotionRow>) -> MeetingVie
     let k = rules().kind(kind);
     MeetingView {
         kind,
+        notice_rule: format!(
+            "提前 {} 天通知（{}{}）",
+            k.notice.days, k.notice.basis.document, k.notice.basis.clause
+        ),
         quorum_rule: format!(
             "应到人数的{}出席（{}{}）",
             k.quorum.describe(),
@@ -206,6 +221,8 @@ pub(crate) fn meeting_view(r: MeetingRow, motions: Vec<MotionRow>) -> MeetingVie
         adjourned: r.adjourned,
         signed_by: r.signed_by,
         revision: r.revision,
+        notice_reason: r.notice_reason,
+        party_reviewed_on: r.party_reviewed_on,
     }
 }
 
@@ -268,9 +285,29 @@ impl App {
         let held_at = line(&input.held_at, 20, "开会时间")?;
         let place = line(&input.place, 100, "地点")?;
         let material = paragraph(&input.material, 5000, "会议材料")?;
+        let notice_reason = line(&input.notice_reason, 200, "特殊情况说明")?;
         // A date too soon could never be noticed, and its agenda topics would be locked in it:
         // the same check as the notice, now.
-        meeting::check_notice(rules(), self.today(), held_on, &material).map_err(refused)?;
+        meeting::check_notice(
+            rules(),
+            kind,
+            self.today(),
+            held_on,
+            &material,
+            &notice_reason,
+        )
+        .map_err(refused)?;
+        let party_reviewed_on = match input.party_reviewed_on.trim() {
+            "" => None,
+            d => Some(
+                jianfu_domain::inventory::status::parse_day(d).ok_or_else(|| {
+                    bad(
+                        "bad_date",
+                        "社区党组织研究讨论的日期请写成 2026-12-01 这样。",
+                    )
+                })?,
+            ),
+        };
         let voter_basis = VoterBasis::parse(&input.voter_basis)
             .ok_or_else(|| bad("unknown_voter_basis", "请选择每人一票或每户一票。"))?;
         let vote_mode = VoteMode::parse(&input.vote_mode)
@@ -296,9 +333,19 @@ impl App {
             ));
         }
         let mut motions = Vec::new();
+        let mut matter_keys: Vec<Option<String>> = Vec::new();
         for (i, t) in input.topics.iter().enumerate() {
-            let topic = self.delib_topic(&community, t).await?;
+            let topic = match self.delib_topic(&community, t).await {
+                Err(ServiceError::NotFound(_)) => {
+                    return Err(bad(
+                        "unknown_topic",
+                        "所选议题不存在，请从已采纳的议题中选择。",
+                    ));
+                }
+                other => other?,
+            };
             meeting::check_reserved(rules(), kind, topic.matter.as_deref()).map_err(refused)?;
+            matter_keys.push(topic.matter.clone());
             motions.push(MotionRow {
                 community: community.clone(),
                 meeting_id: String::new(),
@@ -314,6 +361,9 @@ impl App {
         if motions.is_empty() {
             return Err(bad("agenda_empty", "请至少选一个已采纳的议题列入议程。"));
         }
+        let matters: Vec<Option<&str>> = matter_keys.iter().map(|m| m.as_deref()).collect();
+        meeting::check_party_review(rules(), kind, &matters, party_reviewed_on, self.today())
+            .map_err(refused)?;
         let id = new_id();
         for m in &mut motions {
             m.meeting_id = id.clone();
@@ -344,6 +394,8 @@ impl App {
             created_by: actor.display_name.clone(),
             created_at: self.now_ms(),
             revision: 0,
+            notice_reason,
+            party_reviewed_on: party_reviewed_on.map(|d| d.to_string()).unwrap_or_default(),
         };
         let audit = self.audit(
             actor,
@@ -378,10 +430,18 @@ impl App {
         let held_on = jianfu_domain::inventory::status::parse_day(&m.held_on)
             .ok_or_else(|| ServiceError::Internal(format!("meeting {id} held_on")))?;
         if to == MeetingState::Noticed {
-            meeting::check_notice(rules(), self.today(), held_on, &m.material).map_err(refused)?;
+            meeting::check_notice(
+                rules(),
+                m.kind,
+                self.today(),
+                held_on,
+                &m.material,
+                &m.notice_reason,
+            )
+            .map_err(refused)?;
         }
         if to == MeetingState::Open && on_its_day {
-            meeting::check_opening(rules(), self.today(), held_on).map_err(refused)?;
+            meeting::check_opening(rules(), m.kind, self.today(), held_on).map_err(refused)?;
         }
         let audit = self.audit(
             actor,
@@ -575,7 +635,11 @@ impl App {
         let m = self.delib_meeting(&community, id).await?;
         vote::check_tally_entry(m.vote_mode, m.state).map_err(refused)?;
         if !m.motions.iter().any(|x| x.topic_id == topic_id) {
-            return Err(ServiceError::NotFound("本次会议没有这个议题".into()));
+            // The meeting in the path exists; a topic not on its agenda is a refused input.
+            return Err(bad(
+                "unknown_motion",
+                "本次会议没有这个议题，请从议程中选择。",
+            ));
         }
         let f = number(tally.0, "bad_number", "同意票")?;
         let a = number(tally.1, "bad_number", "反对票")?;

@@ -64,8 +64,10 @@ pub struct DepartmentFigures {
     pub oldest_pending_days: Option<i64>,
 }
 
-fn tenths_label(t: Option<i64>) -> String {
+/// `zero` is what no working day at all reads as ("0.0 个工作日" looks like a missing figure).
+fn tenths_label(t: Option<i64>, zero: &str) -> String {
     match t {
+        Some(0) => zero.into(),
         Some(t) => format!("{}.{} 个工作日", t / 10, t % 10),
         None => "—".into(),
     }
@@ -73,10 +75,10 @@ fn tenths_label(t: Option<i64>) -> String {
 
 impl DepartmentFigures {
     pub fn average_label(&self) -> String {
-        tenths_label(self.average_days_tenths)
+        tenths_label(self.average_days_tenths, "当天答复")
     }
     pub fn overall_label(&self) -> String {
-        tenths_label(self.overall_days_tenths)
+        tenths_label(self.overall_days_tenths, "0 个工作日")
     }
     pub fn oldest_label(&self) -> String {
         match (&self.oldest_pending_on, self.oldest_pending_days) {

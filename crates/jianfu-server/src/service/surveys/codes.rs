@@ -58,6 +58,23 @@ impl App {
         Ok(org.clone())
     }
 
+    /// A community named in a request body or query (not the path): one that does not exist or
+    /// lies outside the actor's scope is a refused input (422 `unknown_community`), so that a 404
+    /// always means the survey in the path, and the answer does not tell which of the two it was.
+    pub(super) async fn named_community_in_scope(
+        &self,
+        actor: &Actor,
+        community: &str,
+    ) -> Result<Org, ServiceError> {
+        match self.community_in_scope(actor, community).await {
+            Err(ServiceError::NotFound(_)) => Err(ServiceError::rejected(
+                "unknown_community",
+                format!("没有机构代码为“{community}”的社区，或它不在您的管辖范围内。"),
+            )),
+            other => other,
+        }
+    }
+
     /// Prints `count` new codes for `community` as a PDF of slips.
     pub async fn print_survey_codes(
         &self,
@@ -80,7 +97,7 @@ impl App {
                 ),
             ));
         }
-        let org = self.community_in_scope(actor, community).await?;
+        let org = self.named_community_in_scope(actor, community).await?;
         let count: usize = jianfu_domain::text::half_width_text(count.trim())
             .parse()
             .ok()
@@ -186,7 +203,7 @@ impl App {
                 "调查已经结束，入户码不能再作废：作废会改变已公布的回收率。",
             ));
         }
-        let org = self.community_in_scope(actor, community).await?;
+        let org = self.named_community_in_scope(actor, community).await?;
         let a = self.audit(
             actor,
             meta,

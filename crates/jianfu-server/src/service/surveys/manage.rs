@@ -176,7 +176,12 @@ impl App {
         let id = super::new_survey_id()?;
         let (series, version, questionnaire) = match revise {
             Some(from) => {
-                let old = self.store.survey(from).await?.ok_or_else(not_found)?;
+                let old = self.store.survey(from).await?.ok_or_else(|| {
+                    bad(
+                        "unknown_survey",
+                        format!("没有编号为“{from}”的问卷，无法据此另起新版本。"),
+                    )
+                })?;
                 if old.published_at.is_none() {
                     return Err(bad(
                         "still_a_draft",

@@ -99,7 +99,7 @@ impl App {
         let tree = self.org_tree().await?;
         let scope = actor.scope();
         let community = match community.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(c) => Some(self.community_in_scope(actor, c).await?),
+            Some(c) => Some(self.named_community_in_scope(actor, c).await?),
             None => match &scope {
                 Scope::Community(c) => tree.get(c).cloned(),
                 _ => None,

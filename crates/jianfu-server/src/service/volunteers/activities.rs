@@ -1,7 +1,8 @@
 //! 志愿服务活动：社区发布（时间、地点、名额、所需，可注明指定的社会组织和来源），公开列表不含
-//! 志愿者姓名和服务时间（条例第二十条）；组织者在活动页看到报名名单（脱敏）并记录服务时间。
+//! 志愿者姓名和服务时间（条例第二十条）；组织者在活动页看到报名名单（脱敏）并记录服务时间和
+//! 服务质量评价。
 
-use super::{ActivityView, phase_of, refused};
+use super::{ActivityView, EvaluationView, StoredEvaluation, phase_of, refused};
 use crate::service::text_field::{line, paragraph};
 use crate::service::{Actor, App, RequestMeta, ServiceError};
 use jianfu_domain::OrgKind;
@@ -44,6 +45,8 @@ pub struct AttendeeView {
     pub hours: String,
     /// 逾期记录（首次记录晚于记录期限：活动结束后的工作日数见数据文件 `record.deadline_working_days`，办法第十一条）。
     pub recorded_late: bool,
+    /// 服务质量评价（办法第十条），未评价为空；只给志愿者本人和组织者看，不写进记录证明。
+    pub evaluation: Option<EvaluationView>,
 }
 
 /// An activity's page for one reader.
@@ -227,6 +230,7 @@ impl App {
         }
         if organiser {
             let mut list = Vec::new();
+            let mut names = std::collections::HashMap::new();
             for s in &signups {
                 let (name, phone, minor) =
                     match self.store.volunteer(community, &s.volunteer_id).await? {
@@ -237,6 +241,18 @@ impl App {
                         ),
                         None => ("（已删除）".into(), String::new(), false),
                     };
+                let evaluation = self
+                    .evaluation_view(
+                        StoredEvaluation {
+                            level: s.evaluation.as_deref(),
+                            remark: &s.evaluation_remark,
+                            by: s.evaluated_by.as_deref(),
+                            at: s.evaluated_at,
+                            late: s.evaluated_late,
+                        },
+                        &mut names,
+                    )
+                    .await?;
                 list.push(AttendeeView {
                     volunteer_id: s.volunteer_id.clone(),
                     name,
@@ -246,6 +262,7 @@ impl App {
                     attended: s.attended,
                     hours: s.minutes.map(format_hours).unwrap_or_default(),
                     recorded_late: s.recorded_late,
+                    evaluation,
                 });
             }
             page.attendees = Some(list);

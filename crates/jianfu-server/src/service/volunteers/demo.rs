@@ -7,7 +7,7 @@ use crate::service::{App, RequestMeta, ServiceError};
 use jianfu_domain::certificate::id_number::check_char;
 use jianfu_domain::masking::mask_name;
 use jianfu_domain::volunteer::activity::parse_beijing_datetime;
-use jianfu_store::{ActivityRow, HoursWrite, VolunteerRow};
+use jianfu_store::{ActivityRow, EvaluationWrite, HoursWrite, VolunteerRow};
 
 pub const DEMO_COMMUNITY: &str = "110115001901";
 
@@ -197,10 +197,17 @@ impl App {
             self.store
                 .sign_up(DEMO_COMMUNITY, &past.id, v, starts - 2 * day, audit)
                 .await?;
+            // The demo resident's own record shows an evaluation (办法第十条).
+            let evaluation = (v == &me.id).then(|| EvaluationWrite {
+                level: Some("excellent".into()),
+                remark: "包饺子又快又好，还陪老人聊了很久".into(),
+            });
             writes.push(HoursWrite {
                 volunteer_id: v.clone(),
+                record_hours: true,
                 attended: minutes > 0,
                 minutes,
+                evaluation,
             });
         }
         let audit = self.audit(

@@ -1,10 +1,10 @@
 //! 志愿服务（议题 13 三(五)）：居民登记为志愿者（实名、同意，未成年人须监护人同意），社区确认；
 //! 社区（或其指定的社会组织）发布活动，居民报名和取消（名额在 SQL 里原子地占，不会超员），
-//! 组织者记录到场和服务时间；志愿者看自己的记录，按需无偿出具志愿服务记录证明（PDF、核验码、
+//! 组织者记录到场、服务时间和服务质量评价；志愿者看自己的记录，按需无偿出具志愿服务记录证明（PDF、核验码、
 //! 用印登记），任何人凭编号和核验码公开核验。规则在 `jianfu_domain::volunteer`。
 //!
 //! 一个用例一个文件：`register`（登记、确认、名单）、`activities`（发布、列表、公开页）、
-//! `signups`（报名、取消）、`hours`（到场和服务时间）、`records`（本人记录）、`certificate`
+//! `signups`（报名、取消）、`hours`（到场、服务时间和服务质量评价）、`records`（本人记录）、`certificate`
 //! （出具、PDF、核验）、`demo`（演示数据）。本文件放共用的视图和检查。
 
 mod activities;
@@ -28,6 +28,7 @@ use jianfu_domain::volunteer::activity::Phase;
 use jianfu_domain::volunteer::hours::format_hours;
 use jianfu_store::ActivityRow;
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub(crate) fn refused(e: VolunteerError) -> ServiceError {
     ServiceError::Rejected {
@@ -84,6 +85,35 @@ impl ActivityView {
     pub fn is_open(&self) -> bool {
         self.phase == "open"
     }
+}
+
+/// The service-quality evaluation of one attendee (办法第十条：服务质量评价和评价日期), as the
+/// volunteer and the organiser see it; nobody else does, and the record certificate does not
+/// state it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = VolEvaluation)]
+pub struct EvaluationView {
+    /// 档次的键：`excellent` | `good` | `satisfactory` | `needs_improvement`（数据文件 `evaluation.levels`，本区设定）。
+    pub level: String,
+    /// 档次的文字，如“良好”。
+    pub label: String,
+    /// 评价说明，可为空。
+    pub remark: String,
+    /// 评价人（账号的显示名称）。
+    pub evaluator: String,
+    /// 评价日期（北京时间，`YYYY-MM-DD`）。
+    pub date: String,
+    /// 逾期评价：首次评价晚于记录期限（活动结束后的工作日数见数据文件 `record.deadline_working_days`，办法第十一条）。
+    pub late: bool,
+}
+
+/// The evaluation columns of a sign-up, as stored.
+pub(crate) struct StoredEvaluation<'a> {
+    pub level: Option<&'a str>,
+    pub remark: &'a str,
+    pub by: Option<&'a str>,
+    pub at: Option<i64>,
+    pub late: bool,
 }
 
 /// How an activity names the deliberation decision it carries out.
@@ -199,6 +229,45 @@ impl App {
                 .volunteer_community(actor)
                 .await
                 .is_ok_and(|c| c == community)
+    }
+
+    /// The evaluation as shown, naming the evaluator by their account's display name (looked up
+    /// once per page in `names`, as the violations page names a reporter).
+    pub(crate) async fn evaluation_view(
+        &self,
+        e: StoredEvaluation<'_>,
+        names: &mut HashMap<String, String>,
+    ) -> Result<Option<EvaluationView>, ServiceError> {
+        let (Some(level), Some(at)) = (e.level, e.at) else {
+            return Ok(None);
+        };
+        let by = e.by.unwrap_or_default();
+        let evaluator = match names.get(by) {
+            Some(n) => n.clone(),
+            None => {
+                let n = self
+                    .store
+                    .user_by_username(by)
+                    .await?
+                    .map(|u| u.display_name)
+                    .unwrap_or_else(|| by.to_string());
+                names.insert(by.to_string(), n.clone());
+                n
+            }
+        };
+        Ok(Some(EvaluationView {
+            level: level.to_string(),
+            label: jianfu_domain::volunteer::evaluation::level_label(level)
+                .unwrap_or(level)
+                .to_string(),
+            remark: e.remark.to_string(),
+            evaluator,
+            date: jianfu_domain::clock::format_beijing(at)
+                .chars()
+                .take(10)
+                .collect(),
+            late: e.late,
+        }))
     }
 
     pub(crate) async fn stored_activity(

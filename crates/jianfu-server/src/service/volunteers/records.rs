@@ -1,7 +1,9 @@
-//! 本人的志愿服务记录：登记、每次活动的到场和服务时间、合计、已出具的证明。服务时间只给本人和
-//! 组织者看，没有按时长的公开排名（条例第二十条）。
+//! 本人的志愿服务记录：登记、每次活动的到场、服务时间和服务质量评价（办法第十条）、合计、已出具的
+//! 证明。服务时间和评价只给本人和组织者看，没有按时长的公开排名（条例第二十条），评价也不写进证明。
 
-use super::{VolunteerCertificateView, VolunteerView, short_time};
+use super::{
+    EvaluationView, StoredEvaluation, VolunteerCertificateView, VolunteerView, short_time,
+};
 use crate::service::{Actor, App, ServiceError};
 use jianfu_domain::permission::Permission;
 use jianfu_domain::volunteer::hours::format_hours;
@@ -23,6 +25,8 @@ pub struct RecordLine {
     /// 服务时间（小时），未记录为空。
     pub hours: String,
     pub recorded_late: bool,
+    /// 组织者的服务质量评价（办法第十条：档次、说明、评价人、评价日期），未评价为空。
+    pub evaluation: Option<EvaluationView>,
 }
 
 /// The volunteer's own page.
@@ -48,32 +52,44 @@ impl App {
         };
         let rows = self.store.service_record(&v.community_code, &v.id).await?;
         let total: i64 = rows.iter().filter_map(|r| r.minutes).sum();
-        let records = rows
-            .into_iter()
-            .map(|r| {
-                let (state, label) = if r.cancelled {
-                    ("cancelled", "活动已取消")
-                } else if r.recorded_at.is_some() && r.attended {
-                    ("attended", "已到场")
-                } else if r.recorded_at.is_some() {
-                    ("absent", "未到场")
-                } else {
-                    ("signed_up", "已报名")
-                };
-                RecordLine {
-                    community: v.community_code.clone(),
-                    activity_id: r.activity_id,
-                    title: r.title,
-                    place: r.place,
-                    organiser: r.organiser,
-                    starts_text: short_time(r.starts_at),
-                    state: state.into(),
-                    state_label: label.into(),
-                    hours: r.minutes.map(format_hours).unwrap_or_default(),
-                    recorded_late: r.recorded_late,
-                }
-            })
-            .collect();
+        let mut names = std::collections::HashMap::new();
+        let mut records = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (state, label) = if r.cancelled {
+                ("cancelled", "活动已取消")
+            } else if r.recorded_at.is_some() && r.attended {
+                ("attended", "已到场")
+            } else if r.recorded_at.is_some() {
+                ("absent", "未到场")
+            } else {
+                ("signed_up", "已报名")
+            };
+            let evaluation = self
+                .evaluation_view(
+                    StoredEvaluation {
+                        level: r.evaluation.as_deref(),
+                        remark: &r.evaluation_remark,
+                        by: r.evaluated_by.as_deref(),
+                        at: r.evaluated_at,
+                        late: r.evaluated_late,
+                    },
+                    &mut names,
+                )
+                .await?;
+            records.push(RecordLine {
+                community: v.community_code.clone(),
+                activity_id: r.activity_id,
+                title: r.title,
+                place: r.place,
+                organiser: r.organiser,
+                starts_text: short_time(r.starts_at),
+                state: state.into(),
+                state_label: label.into(),
+                hours: r.minutes.map(format_hours).unwrap_or_default(),
+                recorded_late: r.recorded_late,
+                evaluation,
+            });
+        }
         let certificates = self
             .store
             .volunteer_certificates_of(&v.community_code, &v.id)

@@ -168,8 +168,16 @@ impl HubPage {
     pub fn public_path(&self) -> String {
         format!("/public/deliberation/{}", self.community)
     }
-    pub fn min_days(&self) -> i64 {
-        rules().notice.min_days
+    pub fn residents_notice_days(&self) -> i64 {
+        rules().kind(MeetingKind::ResidentsMeeting).notice.days
+    }
+    /// Each kind's notice period, as the form's hint: "居民会议提前 10 天……".
+    pub fn notice_periods(&self) -> String {
+        MeetingKind::ALL
+            .iter()
+            .map(|k| format!("{}提前 {} 天", k.label_zh(), rules().kind(*k).notice.days))
+            .collect::<Vec<_>>()
+            .join("，")
     }
 }
 
@@ -386,6 +394,8 @@ async fn create_meeting(
         vote_mode: form_value(&fields, "vote_mode"),
         base: form_value(&fields, "base"),
         topics: all("topic"),
+        notice_reason: form_value(&fields, "notice_reason"),
+        party_reviewed_on: form_value(&fields, "party_reviewed_on"),
     };
     let r = app
         .create_meeting(&ctx.actor(), &meta, &community, &input)

@@ -1,10 +1,13 @@
-//! 志愿服务活动的页面：发布（社区）、活动页（报名、取消；组织者记录到场和服务时间）、公开的
+//! 志愿服务活动的页面：发布（社区）、活动页（报名、取消；组织者记录到场、服务时间和服务质量
+//! 评价）、公开的
 //! 活动列表（不含志愿者姓名和服务时间，无需登录）。
 
 use super::super::{PageContext, PageForm, form_value, render};
 use crate::App;
 use crate::http::error::PageError;
-use crate::service::volunteers::{ActivityInput, ActivityPage, ActivityView, HoursEntry};
+use crate::service::volunteers::{
+    ActivityInput, ActivityPage, ActivityView, AttendeeView, HoursEntry,
+};
 use crate::service::{RequestMeta, ServiceError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -103,22 +106,53 @@ pub struct DetailPage {
     pub p: ActivityPage,
     pub notice: Option<String>,
     pub error: Option<String>,
-    /// What the organiser typed in the hours form, by volunteer id: (attended, hours).
-    pub typed: HashMap<String, (bool, String)>,
+    /// What the organiser typed in the hours form, by volunteer id (shown again on a refusal).
+    pub typed: HashMap<String, Typed>,
     pub rules: &'static VolunteerRules,
+}
+
+/// One attendee's row of the hours form as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    pub attended: bool,
+    pub hours: String,
+    /// The level key chosen ('' = 不评价).
+    pub evaluation: String,
+    pub remark: String,
 }
 
 impl DetailPage {
     pub fn typed_hours(&self, id: &str, recorded: &str) -> String {
         self.typed
             .get(id)
-            .map(|(_, h)| h.clone())
+            .map(|t| t.hours.clone())
             .unwrap_or_else(|| recorded.to_string())
     }
     pub fn typed_attended(&self, id: &str, attended: &bool, was_recorded: &bool) -> bool {
         match self.typed.get(id) {
-            Some((a, _)) => *a,
+            Some(t) => t.attended,
             None => *attended || !*was_recorded,
+        }
+    }
+    /// The level to select: as typed, else the stored one.
+    pub fn typed_evaluation(&self, a: &AttendeeView) -> String {
+        match self.typed.get(&a.volunteer_id) {
+            Some(t) => t.evaluation.clone(),
+            None => a
+                .evaluation
+                .as_ref()
+                .map(|e| e.level.clone())
+                .unwrap_or_default(),
+        }
+    }
+    pub fn typed_remark(&self, a: &AttendeeView) -> String {
+        match self.typed.get(&a.volunteer_id) {
+            Some(t) => t.remark.clone(),
+            None => a
+                .evaluation
+                .as_ref()
+                .map(|e| e.remark.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -136,7 +170,7 @@ async fn detail_page(
     id: &str,
     notice: Option<String>,
     error: Option<String>,
-    typed: HashMap<String, (bool, String)>,
+    typed: HashMap<String, Typed>,
 ) -> Result<Response, PageError> {
     let p = app.activity_page(&ctx.actor(), community, id).await?;
     let refused = error.is_some();
@@ -166,7 +200,9 @@ pub(super) async fn detail(
             "报名成功。请按时到场；如不能参加，请在活动开始前取消报名，把名额让给别人。".into(),
         ),
         "cancelled" => Some("已取消报名，名额已退回。".into()),
-        "recorded" => Some("已记录到场和服务时间。志愿者本人可以在“我的志愿服务”中看到。".into()),
+        "recorded" => {
+            Some("已记录到场、服务时间和评价。志愿者本人可以在“我的志愿服务”中看到。".into())
+        }
         _ => None,
     };
     detail_page(&app, ctx, &community, &id, notice, None, HashMap::new()).await
@@ -232,7 +268,8 @@ pub(super) async fn cancel(
     }
 }
 
-/// The organiser's hours form: `attended_<id>` (checkbox) and `hours_<id>` per signed-up volunteer.
+/// The organiser's hours form, per signed-up volunteer: `attended_<id>` (checkbox), `hours_<id>`,
+/// `evaluation_<id>` (level key, '' = 不评价) and `remark_<id>`.
 pub(super) async fn hours(
     State(app): State<App>,
     ctx: PageContext,
@@ -242,24 +279,30 @@ pub(super) async fn hours(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form_value(&fields, "csrf"))?;
     let actor = ctx.require_caller()?.actor.clone();
-    let mut typed: HashMap<String, (bool, String)> = HashMap::new();
+    let mut typed: HashMap<String, Typed> = HashMap::new();
     let mut order = Vec::new();
     for (k, v) in &fields {
         if let Some(vid) = k.strip_prefix("hours_") {
             order.push(vid.to_string());
-            typed.entry(vid.to_string()).or_default().1 = v.clone();
+            typed.entry(vid.to_string()).or_default().hours = v.clone();
         } else if let Some(vid) = k.strip_prefix("attended_") {
-            typed.entry(vid.to_string()).or_default().0 = !v.is_empty();
+            typed.entry(vid.to_string()).or_default().attended = !v.is_empty();
+        } else if let Some(vid) = k.strip_prefix("evaluation_") {
+            typed.entry(vid.to_string()).or_default().evaluation = v.clone();
+        } else if let Some(vid) = k.strip_prefix("remark_") {
+            typed.entry(vid.to_string()).or_default().remark = v.clone();
         }
     }
     let entries: Vec<HoursEntry> = order
         .iter()
         .map(|vid| {
-            let (attended, hours) = typed.get(vid).cloned().unwrap_or_default();
+            let t = typed.get(vid).cloned().unwrap_or_default();
             HoursEntry {
                 volunteer_id: vid.clone(),
-                attended,
-                hours,
+                attended: t.attended,
+                hours: t.hours,
+                // The form always shows the evaluation: what it posts is what is meant.
+                evaluation: Some((t.evaluation, t.remark)),
             }
         })
         .collect();
@@ -274,7 +317,10 @@ pub(super) async fn hours(
                     ctx,
                     &community,
                     &id,
-                    Some(format!("已记录 {} 人的到场和服务时间。{w}", r.recorded)),
+                    Some(format!(
+                        "已记录 {} 人的到场、服务时间或评价。{w}",
+                        r.recorded
+                    )),
                     None,
                     HashMap::new(),
                 )
