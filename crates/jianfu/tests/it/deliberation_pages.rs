@@ -451,3 +451,49 @@ async fn the_committee_cancels_a_meeting_on_its_page_and_unnoticed_drafts_stay_p
         assert_eq!(r.status(), 404, "nor is its public page");
     }
 }
+
+/// "据此发布志愿活动" opens the new-activity form with the decision shown by its title and
+/// linked to its meeting, not as a raw `deliberation:<id>` key to edit; a key naming no decision
+/// stays an editable box (and is refused on submit with `unknown_source`).
+#[tokio::test]
+async fn the_volunteer_form_shows_the_decision_it_carries_out() {
+    let s = TestServer::sqlite().await;
+    s.app
+        .load_demo_deliberation(&jianfu_server::service::RequestMeta::console())
+        .await
+        .expect("demo deliberation");
+    let decided = json_ok(
+        reqwest::get(s.url(&format!(
+            "/api/v1/public/deliberation/{SANHE}?state=decided"
+        )))
+        .await
+        .unwrap(),
+        200,
+    )
+    .await["topics"][0]
+        .clone();
+    let id = decided["id"].as_str().expect("the demo decides a topic");
+    let title = decided["title"].as_str().unwrap();
+    let worker = s.web_login("shegong").await;
+    let form = |source: String| {
+        let worker = &worker;
+        let url = s.url(&format!("/volunteers/activities/new?source={source}"));
+        async move {
+            let r = worker.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    let page = form(format!("deliberation:{id}")).await;
+    assert!(page.contains(&format!("议事协商决定：{title}")), "{page}");
+    assert!(page.contains(&format!("/public/deliberation/{SANHE}/meetings/")));
+    assert!(page.contains(&format!(
+        "type=\"hidden\" name=\"source\" value=\"deliberation:{id}\""
+    )));
+    assert!(!page.contains("id=\"source\""), "no raw key to edit");
+    let page = form("deliberation:D-7".into()).await;
+    assert!(
+        page.contains("id=\"source\""),
+        "an unknown key stays editable"
+    );
+}

@@ -165,16 +165,26 @@ impl App {
     /// How an activity's source reads: a deliberation decision by its topic's title, linked to
     /// the public meeting page where it was decided.
     async fn source_of(&self, a: &ActivityRow) -> Result<(String, Option<String>), ServiceError> {
-        let Some(id) = a.source.strip_prefix(DELIBERATION_SOURCE) else {
-            return Ok((a.source.clone(), None));
+        self.source_reading(&a.community_code, &a.source).await
+    }
+
+    /// A source as it reads in `community` (the new-activity form shows a decision this way
+    /// instead of its raw `deliberation:<id>` key).
+    pub async fn source_reading(
+        &self,
+        community: &str,
+        source: &str,
+    ) -> Result<(String, Option<String>), ServiceError> {
+        let Some(id) = source.strip_prefix(DELIBERATION_SOURCE) else {
+            return Ok((source.to_string(), None));
         };
-        Ok(match self.store.delib_topic(&a.community_code, id).await? {
+        Ok(match self.store.delib_topic(community, id).await? {
             Some(t) => (
                 format!("议事协商决定：{}", t.title),
                 t.meeting_id
-                    .map(|m| format!("/public/deliberation/{}/meetings/{m}", a.community_code)),
+                    .map(|m| format!("/public/deliberation/{community}/meetings/{m}")),
             ),
-            None => (a.source.clone(), None),
+            None => (source.to_string(), None),
         })
     }
 

@@ -25,22 +25,36 @@ pub struct NewPage {
     pub form: ActivityInput,
     pub error: Option<String>,
     pub rules: &'static VolunteerRules,
+    /// A deliberation decision the activity carries out, as it reads (and its public page):
+    /// shown instead of the raw `deliberation:<id>` source key, which stays in a hidden field.
+    pub decision: Option<(String, Option<String>)>,
 }
 
-fn new_page(
+async fn new_page(
+    app: &App,
     ctx: PageContext,
     form: ActivityInput,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    ctx.require_caller()?
-        .actor
-        .require(Permission::ManageVolunteers)?;
+    let actor = ctx.require_caller()?.actor.clone();
+    actor.require(Permission::ManageVolunteers)?;
+    let decision = match (
+        form.source
+            .starts_with(crate::service::volunteers::DELIBERATION_SOURCE),
+        actor.org.as_ref(),
+    ) {
+        // A key naming no topic of this community stays editable (and is refused on submit).
+        (true, Some(org)) => Some(app.source_reading(org.as_str(), &form.source).await?)
+            .filter(|(label, _)| *label != form.source),
+        _ => None,
+    };
     let refused = error.is_some();
     let mut resp = render(&NewPage {
         ctx,
         form,
         error,
         rules: rules(),
+        decision,
     });
     if refused {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -57,10 +71,12 @@ pub struct NewQuery {
 }
 
 pub(super) async fn new_form(
+    State(app): State<App>,
     ctx: PageContext,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     new_page(
+        &app,
         ctx,
         ActivityInput {
             source: q.source,
@@ -69,6 +85,7 @@ pub(super) async fn new_form(
         },
         None,
     )
+    .await
 }
 
 pub(super) async fn create(
@@ -93,7 +110,7 @@ pub(super) async fn create(
     match app.post_activity(&actor, &meta, &form).await {
         Ok(a) => Ok(Redirect::to(&format!("{}?done=posted", a.path())).into_response()),
         Err(e @ (ServiceError::Rejected { .. } | ServiceError::Invalid(_))) => {
-            new_page(ctx, form, Some(e.message()))
+            new_page(&app, ctx, form, Some(e.message())).await
         }
         Err(e) => Err(e.into()),
     }
