@@ -68,7 +68,7 @@ pub async fn list_tokens(
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", security(("bearer" = [])),
     request_body = IssueTokenRequest,
     responses((status = 201, body = IssuedToken), (status = 403, body = ErrorBody),
-              (status = 422, description = "不是系统账号 (`not_a_system_account`) 或名称不符合要求", body = ErrorBody)))]
+              (status = 422, description = "不是系统账号 (`not_a_system_account`)、没有这个账号 (`unknown_user`) 或名称不符合要求", body = ErrorBody)))]
 pub async fn issue_token(
     State(app): State<App>,
     meta: RequestMeta,

@@ -35,7 +35,17 @@ impl App {
                 "令牌名称须为 1–60 个字符，例如“民政局业务系统”".into(),
             ));
         }
-        let user = self.find_account(actor, for_user).await?;
+        // The account is named in the body: one that does not exist (or is out of sight) is a
+        // refused input, not a missing resource.
+        let user = match self.find_account(actor, for_user).await {
+            Err(ServiceError::NotFound(_)) => {
+                return Err(ServiceError::rejected(
+                    "unknown_user",
+                    format!("没有用户名或编号为“{for_user}”的账号。"),
+                ));
+            }
+            other => other?,
+        };
         if user.disabled {
             return Err(ServiceError::Invalid("不能为已停用的账号签发令牌".into()));
         }

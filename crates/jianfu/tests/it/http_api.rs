@@ -460,9 +460,10 @@ async fn http_api_long_lived_tokens_issue_use_and_revoke() {
     )
     .await;
     expect_error(
+        // Named in the body: a refused input (422, as documented), not a missing resource.
         issue(admin.clone(), json!({"name": "x", "username": "nobody"})).await,
-        404,
-        "not_found",
+        422,
+        "unknown_user",
     )
     .await;
 
