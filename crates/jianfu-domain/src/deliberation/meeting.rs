@@ -205,6 +205,35 @@ pub fn check_notice(
     .cited(&notice.basis))
 }
 
+/// Whether a notice published on `today` needs the special circumstance stated: the law allows
+/// one for this kind and the notice is shorter than the period. A reason given when none is
+/// needed is not kept (the notice would read "临时通知" when it was not).
+pub fn needs_special_circumstance(
+    rules: &MeetingRules,
+    kind: MeetingKind,
+    today: Date,
+    held_on: Date,
+) -> bool {
+    let n = &rules.kind(kind).notice;
+    let days = (held_on - today).whole_days();
+    n.special_circumstances && (0..n.days).contains(&days)
+}
+
+/// The agenda's matters reserved to this kind of meeting, by name (those the community Party
+/// organisation discusses first, 组织法第三十条第四款).
+pub fn reserved_on_agenda<'r>(
+    rules: &'r MeetingRules,
+    kind: MeetingKind,
+    matters: &[Option<&str>],
+) -> Vec<&'r str> {
+    matters
+        .iter()
+        .filter_map(|m| m.and_then(|k| rules.reserved(k)))
+        .filter(|m| m.decided_by.iter().any(|k| k == kind.as_str()))
+        .map(|m| m.name.as_str())
+        .collect()
+}
+
 /// A noticed meeting opens on the day in its notice, not before: otherwise the notice period
 /// could be skipped by noticing and opening on the same day.
 pub fn check_opening(
@@ -352,13 +381,7 @@ pub fn check_party_review(
         }
         return Ok(());
     }
-    let reserved: Vec<&str> = matters
-        .iter()
-        .filter_map(|m| m.and_then(|k| rules.reserved(k)))
-        .filter(|m| m.decided_by.iter().any(|k| k == kind.as_str()))
-        .map(|m| m.name.as_str())
-        .collect();
-    match reserved.first() {
+    match reserved_on_agenda(rules, kind, matters).first() {
         None => Ok(()),
         Some(name) => Err(Refusal::new(
             "party_review_missing",
@@ -488,6 +511,27 @@ mod tests {
         let reps = MeetingKind::RepresentativesMeeting;
         let short = in_days(r.kind(reps).notice.days - 1);
         assert!(check_notice(r, reps, today, short, "材料", "紧急").is_err());
+    }
+
+    #[test]
+    fn a_special_circumstance_is_kept_only_where_it_shortens_a_legal_notice() {
+        let r = rules();
+        let today = date!(2026 - 11 - 28);
+        let res = MeetingKind::ResidentsMeeting;
+        let in_days = |n: i64| today + time::Duration::days(n);
+        assert!(needs_special_circumstance(r, res, today, in_days(0)));
+        assert!(needs_special_circumstance(r, res, today, in_days(9)));
+        assert!(!needs_special_circumstance(r, res, today, in_days(10)));
+        assert!(!needs_special_circumstance(r, res, today, in_days(-1)));
+        let reps = MeetingKind::RepresentativesMeeting;
+        assert!(!needs_special_circumstance(r, reps, today, in_days(1)));
+        assert_eq!(
+            reserved_on_agenda(r, res, &[None, Some("annual_report"), Some("nonsense")]).len(),
+            1
+        );
+        assert!(
+            reserved_on_agenda(r, MeetingKind::Deliberation, &[Some("annual_report")]).is_empty()
+        );
     }
 
     #[test]

@@ -31,6 +31,17 @@ pub trait DeliberationStore: Send + Sync + 'static {
         at: i64,
         audit: AuditDraft,
     ) -> Result<bool>;
+    /// Publishes a draft's notice with the special circumstance and the Party review date as they
+    /// stand at publication ('' for none); false if it is no longer a draft.
+    async fn notice_meeting(
+        &self,
+        community: &str,
+        id: &str,
+        at: i64,
+        notice_reason: &str,
+        party_reviewed_on: &str,
+        audit: AuditDraft,
+    ) -> Result<bool>;
     /// Cancels a draft or noticed meeting (`from`), its agenda topics back to accepted; false if
     /// it moved on.
     async fn cancel_meeting(
@@ -256,6 +267,32 @@ macro_rules! impl_deliberation_store {
                             .bind(community)
                             .bind(id)
                             .bind(from);
+                        update_audited(self.writer(), update, "会议", audit.clone()).await
+                    })
+                    .await
+                }
+
+                async fn notice_meeting(
+                    &self,
+                    community: &str,
+                    id: &str,
+                    at: i64,
+                    notice_reason: &str,
+                    party_reviewed_on: &str,
+                    audit: AuditDraft,
+                ) -> Result<bool> {
+                    let audit = &audit;
+                    retrying(move || async move {
+                        let update = sqlx::query(
+                            "UPDATE delib_meetings SET state = 'noticed', noticed_at = $1, \
+                             notice_reason = $2, party_reviewed_on = $3 \
+                             WHERE community = $4 AND id = $5 AND state = 'draft'",
+                        )
+                        .bind(at)
+                        .bind(notice_reason)
+                        .bind(party_reviewed_on)
+                        .bind(community)
+                        .bind(id);
                         update_audited(self.writer(), update, "会议", audit.clone()).await
                     })
                     .await

@@ -5,7 +5,7 @@
 //! import are generic over that list, and a test compares it with the real schema, so a new table
 //! or column cannot be forgotten. Sessions are not exported: they are short-lived.
 //!
-//! Format: the first line is a header `{"format":"jianfu-export","version":3,...}` ([`VERSION`]); each further
+//! Format: the first line is a header `{"format":"jianfu-export","version":4,...}` ([`VERSION`]); each further
 //! line is `{"table": "...", "row": {column: value, ...}}`. Binary columns are base64. IDs, audit
 //! sequence numbers and hashes are kept, so the audit chain still verifies after the move.
 
@@ -17,7 +17,9 @@ use std::io::{BufRead, Write};
 
 pub const FORMAT: &str = "jianfu-export";
 /// 3: one seal log per community (the seal tables carry `log`).
-pub const VERSION: u32 = 3;
+/// 4: volunteer evaluations (0026) and meeting notice reasons and Party review dates (0027), new
+/// required columns: an older file is refused with the way to bring it over, not half read.
+pub const VERSION: u32 = 4;
 
 mod tables;
 

@@ -389,12 +389,72 @@ async fn the_2025_law_on_notice_and_reserved_matters() {
             200,
         )
         .await;
+        // A special circumstance where none shortens the notice is not published ("临时通知"
+        // would be untrue); a Party review date with no reserved matter on the agenda neither.
+        let plain = topic(&s, &worker, "楼道灯更换").await;
+        accept(&s, &worker, &plain).await;
+        let mut b = meeting_body("residents_meeting", "in_room", "person", 10, &[&plain]);
+        b["held_on"] = json!("2026-12-08");
+        b["party_reviewed_on"] = json!("2026-11-27");
+        let m = json_ok(create(b).await, 201).await;
+        assert_eq!(m["party_reviewed_on"], "", "{m}");
+        let plain_id = m["id"].as_str().unwrap().to_string();
+        let noticed = json_ok(
+            step(&s, &worker, &plain_id, json!({ "action": "notice" })).await,
+            200,
+        )
+        .await;
+        assert_eq!(noticed["notice_reason"], "", "{noticed}");
+        json_ok(
+            step(&s, &worker, &plain_id, json!({ "action": "cancel" })).await,
+            200,
+        )
+        .await;
+
+        // Drafted in time, noticed late: the special circumstance can be stated when the
+        // notice goes out.
+        let m = json_ok(
+            create(residents_on("2026-12-10", "", "2026-11-27")).await,
+            201,
+        )
+        .await;
+        let late_id = m["id"].as_str().unwrap().to_string();
+        s.clock.advance(time::Duration::days(5));
+        let worker = s.api_token("shegong").await;
+        expect_code(
+            step(&s, &worker, &late_id, json!({ "action": "notice" })).await,
+            422,
+            "notice_too_late",
+        )
+        .await;
+        let noticed = json_ok(
+            step(
+                &s,
+                &worker,
+                &late_id,
+                json!({ "action": "notice", "notice_reason": "汛期临近，围墙须尽快加固" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(noticed["state"], "noticed");
+        assert_eq!(noticed["notice_reason"], "汛期临近，围墙须尽快加固");
+        json_ok(
+            step(&s, &worker, &late_id, json!({ "action": "cancel" })).await,
+            200,
+        )
+        .await;
+        let create = |body: serde_json::Value| {
+            let (s, worker) = (&s, &worker);
+            async move { api_post(s, worker, "/api/v1/deliberation/meetings", &body).await }
+        };
 
         // Short notice in a special circumstance: allowed, and the reason is published with
         // the notice for everyone to read.
         let m = json_ok(
             create(residents_on(
-                "2026-11-30",
+                "2026-12-05",
                 "外墙脱落，须尽快决定维修",
                 "2026-11-27",
             ))

@@ -496,4 +496,19 @@ async fn the_volunteer_form_shows_the_decision_it_carries_out() {
         page.contains("id=\"source\""),
         "an unknown key stays editable"
     );
+    // A topic not (yet) decided is not a decision to carry out: editable too.
+    let proposed = json_ok(
+        reqwest::get(s.url(&format!(
+            "/api/v1/public/deliberation/{SANHE}?state=proposed"
+        )))
+        .await
+        .unwrap(),
+        200,
+    )
+    .await["topics"][0]["id"]
+        .as_str()
+        .expect("the demo has a proposed topic")
+        .to_string();
+    let page = form(format!("deliberation:{proposed}")).await;
+    assert!(page.contains("id=\"source\""), "{page}");
 }

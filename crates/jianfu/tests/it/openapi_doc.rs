@@ -145,3 +145,35 @@ fn no_two_api_schema_types_share_a_name() {
         "the scan found the API types"
     );
 }
+
+/// The topic request documents the reserved-matter keys of the shipped data file, no more and
+/// no fewer (a key retired from `meeting_rules.toml` answers `unknown_matter`).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_topic_request_documents_the_data_files_reserved_matters() {
+    let server = TestServer::sqlite().await;
+    let doc: Value = Client::new()
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text =
+        doc["components"]["schemas"]["DelibTopicRequest"]["properties"]["matter"]["description"]
+            .as_str()
+            .expect("the matter field is described");
+    let keys: BTreeSet<String> = text
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(str::to_string)
+        .collect();
+    let shipped: BTreeSet<String> = jianfu_domain::deliberation::rules()
+        .reserved
+        .iter()
+        .map(|m| m.key.clone())
+        .collect();
+    assert_eq!(keys, shipped, "{text}");
+}

@@ -294,15 +294,17 @@ async fn damaged_files_are_refused_with_the_line_number() {
         "not an export: {e:?}"
     );
 
-    // A file of the previous version (one district seal log) is refused with what to do.
+    // A file of the previous version (without the volunteer evaluations and meeting notice
+    // columns) is refused with what to do.
     let mut old = good_lines.clone();
-    old[0] = old[0].replace("\"version\":3", "\"version\":2");
+    old[0] = old[0].replace("\"version\":4", "\"version\":3");
+    assert_ne!(old[0], good_lines[0], "the header names the version");
     let e = import(store.as_ref(), &mut old.join("\n").as_bytes())
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::BadImport { line: 1, .. }), "{e:?}");
     assert!(
-        e.to_string().contains("第 2 版") && e.to_string().contains("jianfu migrate"),
+        e.to_string().contains("第 3 版") && e.to_string().contains("jianfu migrate"),
         "{e}"
     );
 

@@ -246,7 +246,8 @@ async fn run_evaluation(db: TestDb) {
         201,
     )
     .await;
-    assert!(!cert.to_string().contains("良好"), "{label}: {cert}");
+    // (Its body is encrypted at rest: that it does not carry the evaluation shows below, where
+    // changing the evaluation gives back the same certificate, `already_issued`.)
 
     // The same form again: nothing written, the evaluator and the date stay.
     let before = signup(&s.app, &aid, &mid).await;
@@ -406,9 +407,10 @@ async fn run_evaluation(db: TestDb) {
         (format!("hours_{mid}"), "2".into()),
         (format!("evaluation_{mid}"), "satisfactory".into()),
         (format!("remark_{mid}"), "下次请早点到".into()),
-        (format!("hours_{}", v[0]), String::new()),
-        (format!("evaluation_{}", v[0]), "good".into()),
-        (format!("remark_{}", v[0]), "没来也想评".into()),
+        (format!("attended_{}", v[0]), "1".into()),
+        (format!("hours_{}", v[0]), "1".into()),
+        (format!("evaluation_{}", v[0]), String::new()),
+        (format!("remark_{}", v[0]), "只写说明不选档次".into()),
         (format!("hours_{}", v[1]), String::new()),
         (format!("evaluation_{}", v[1]), String::new()),
         (format!("remark_{}", v[1]), String::new()),
@@ -422,7 +424,7 @@ async fn run_evaluation(db: TestDb) {
     assert_eq!(r.status(), 422, "{label}");
     let refused = r.text().await.unwrap();
     assert!(
-        refused.contains("只能评价到场并记录了服务时间的志愿者"),
+        refused.contains("没有选择服务质量评价的档次"),
         "{label}: the reason"
     );
     for (name, kept) in [
@@ -431,8 +433,8 @@ async fn run_evaluation(db: TestDb) {
             "value=\"satisfactory\" selected",
         ),
         (format!("remark_{mid}"), "value=\"下次请早点到\""),
-        (format!("evaluation_{}", v[0]), "value=\"good\" selected"),
-        (format!("remark_{}", v[0]), "value=\"没来也想评\""),
+        (format!("evaluation_{}", v[0]), "value=\"\" selected"),
+        (format!("remark_{}", v[0]), "value=\"只写说明不选档次\""),
         (format!("evaluation_{}", v[1]), "value=\"\" selected"),
     ] {
         let c = control(&refused, &name);
@@ -459,6 +461,26 @@ async fn run_evaluation(db: TestDb) {
     let saved = signup(&s.app, &aid, &mid).await;
     assert_eq!(saved.evaluation.as_deref(), Some("satisfactory"), "{label}");
     assert_eq!(saved.evaluation_remark, "下次请早点到");
+    // Unticking 到场 on the form withdraws the evaluation with it, although the select still
+    // shows the level.
+    let mut absent = ok.clone();
+    absent.retain(|(k, _)| k != &format!("attended_{mid}"));
+    let r = wweb
+        .post(s.url(&format!("{path}/hours")))
+        .form(&absent)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{label}: {}",
+        r.status()
+    );
+    let gone = signup(&s.app, &aid, &mid).await;
+    assert!(
+        !gone.attended && gone.evaluation.is_none() && gone.evaluated_by.is_none(),
+        "{label}: {gone:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

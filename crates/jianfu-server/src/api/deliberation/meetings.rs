@@ -3,6 +3,7 @@
 
 use super::views::*;
 use super::*;
+use crate::service::deliberation::NoticeExtras;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -89,11 +90,17 @@ pub struct DelibStepRequest {
     pub votes_against: Option<i64>,
     #[serde(default)]
     pub votes_abstain: Option<i64>,
+    /// 仅 `notice`：特殊情况说明（居民会议不足 10 天通知时，组织法第二十六条）；不填沿用筹备时填的。
+    #[serde(default)]
+    pub notice_reason: Option<String>,
+    /// 仅 `notice`：社区党组织研究讨论日期 `YYYY-MM-DD`（议程中有须由会议决定的事项时，组织法第三十条第四款）；不填沿用筹备时填的。
+    #[serde(default)]
+    pub party_reviewed_on: Option<String>,
 }
 
 /// 会议的一步（社区；签署须书记/主任）。
 ///
-/// 错误码：`unknown_action`、`notice_too_late`、`material_missing`、`notice_not_published`、`meeting_not_yet`（通知上的开会日期还没到）、`meeting_wrong_state`、`meeting_not_open`、`meeting_changed`、`bad_number`、`unknown_motion`、`attendance_exceeds_base`、`online_meeting`、`tally_exceeds_attendance`、`below_quorum`、`meeting_not_closed`、`minutes_empty`、`minutes_signed`。
+/// 错误码：`unknown_action`、`notice_too_late`、`material_missing`、`party_review_missing`、`party_review_in_future`、`bad_date`、`notice_not_published`、`meeting_not_yet`（通知上的开会日期还没到）、`meeting_wrong_state`、`meeting_not_open`、`meeting_changed`、`bad_number`、`unknown_motion`、`attendance_exceeds_base`、`online_meeting`、`tally_exceeds_attendance`、`below_quorum`、`meeting_not_closed`、`minutes_empty`、`minutes_signed`。
 #[utoipa::path(post, path = "/api/v1/deliberation/meetings/{id}/steps", tag = "deliberation", security(("bearer" = [])),
     params(("id" = String, Path, description = "会议 id")), request_body = DelibStepRequest,
     responses((status = 200, body = DelibMeeting), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -108,7 +115,14 @@ pub async fn meeting_step(
     let c = community_of(&app, a)?;
     let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     let m = match r.action.as_str() {
-        "notice" => app.publish_meeting_notice(a, &meta, &c, &id).await?,
+        "notice" => {
+            let extras = NoticeExtras {
+                notice_reason: r.notice_reason.clone().unwrap_or_default(),
+                party_reviewed_on: r.party_reviewed_on.clone().unwrap_or_default(),
+            };
+            app.publish_meeting_notice_with(a, &meta, &c, &id, &extras)
+                .await?
+        }
         "open" => app.open_meeting(a, &meta, &c, &id).await?,
         "attendance" => {
             app.record_attendance(a, &meta, &c, &id, &n(r.present))

@@ -10,7 +10,7 @@ pub struct DelibTopicRequest {
     pub title: String,
     #[serde(default)]
     pub body: String,
-    /// 必须由居民会议决定的事项类别：`common_interest`、`committee_members`、`residents_compact`、`public_welfare_funding`。
+    /// 须由居民会议（或经其授权的居民代表会议）决定的事项类别，取自数据文件 `meeting_rules.toml` 的 `[[reserved]]`（组织法 2025 年修订第三十条等）：`common_interest`（涉及全体居民利益的重要事项）、`residents_compact`（居民自治章程、居民公约）、`annual_report`（年度工作报告、评议成员）、`committee_members`（补选成员、审议辞职）；空为不属于。
     #[serde(default)]
     pub matter: String,
 }

@@ -128,6 +128,17 @@ impl MeetingView {
     pub fn is_cancelled(&self) -> bool {
         self.state == MeetingState::Cancelled
     }
+    /// The law lets this kind be noticed at short notice in a special circumstance.
+    pub fn special_notice_allowed(&self) -> bool {
+        rules().kind(self.kind).notice.special_circumstances
+    }
+    /// This kind decides reserved matters (and so may need the Party review date).
+    pub fn decides_reserved_matters(&self) -> bool {
+        rules()
+            .reserved
+            .iter()
+            .any(|m| m.decided_by.iter().any(|k| k == self.kind.as_str()))
+    }
     /// A draft or noticed meeting may be cancelled (`cancel_meeting`).
     pub fn may_cancel(&self) -> bool {
         meeting::transition(self.state, MeetingState::Cancelled).is_ok()
@@ -226,6 +237,28 @@ pub(crate) fn meeting_view(r: MeetingRow, motions: Vec<MotionRow>) -> MeetingVie
     }
 }
 
+/// What the committee may add when it publishes the notice (empty: as drafted).
+#[derive(Debug, Clone, Default)]
+pub struct NoticeExtras {
+    pub notice_reason: String,
+    pub party_reviewed_on: String,
+}
+
+/// The Party review date as typed (`YYYY-MM-DD`), or none.
+fn parse_review_day(raw: &str) -> Result<Option<time::Date>, ServiceError> {
+    match raw.trim() {
+        "" => Ok(None),
+        d => jianfu_domain::inventory::status::parse_day(d)
+            .map(Some)
+            .ok_or_else(|| {
+                bad(
+                    "bad_date",
+                    "社区党组织研究讨论的日期请写成 2026-12-01 这样。",
+                )
+            }),
+    }
+}
+
 fn number(raw: &str, code: &'static str, what: &str) -> Result<i64, ServiceError> {
     let s: String = raw
         .trim()
@@ -297,17 +330,7 @@ impl App {
             &notice_reason,
         )
         .map_err(refused)?;
-        let party_reviewed_on = match input.party_reviewed_on.trim() {
-            "" => None,
-            d => Some(
-                jianfu_domain::inventory::status::parse_day(d).ok_or_else(|| {
-                    bad(
-                        "bad_date",
-                        "社区党组织研究讨论的日期请写成 2026-12-01 这样。",
-                    )
-                })?,
-            ),
-        };
+        let party_reviewed_on = parse_review_day(&input.party_reviewed_on)?;
         let voter_basis = VoterBasis::parse(&input.voter_basis)
             .ok_or_else(|| bad("unknown_voter_basis", "请选择每人一票或每户一票。"))?;
         let vote_mode = VoteMode::parse(&input.vote_mode)
@@ -364,6 +387,16 @@ impl App {
         let matters: Vec<Option<&str>> = matter_keys.iter().map(|m| m.as_deref()).collect();
         meeting::check_party_review(rules(), kind, &matters, party_reviewed_on, self.today())
             .map_err(refused)?;
+        // Kept only where they apply: a special circumstance where the law allows one (whether
+        // it is needed is decided again when the notice goes out), a review date where the
+        // agenda has a reserved matter.
+        let notice_reason = if rules().kind(kind).notice.special_circumstances {
+            notice_reason
+        } else {
+            String::new()
+        };
+        let party_reviewed_on = party_reviewed_on
+            .filter(|_| !meeting::reserved_on_agenda(rules(), kind, &matters).is_empty());
         let id = new_id();
         for m in &mut motions {
             m.meeting_id = id.clone();
@@ -429,17 +462,6 @@ impl App {
         meeting::transition(m.state, to).map_err(refused)?;
         let held_on = jianfu_domain::inventory::status::parse_day(&m.held_on)
             .ok_or_else(|| ServiceError::Internal(format!("meeting {id} held_on")))?;
-        if to == MeetingState::Noticed {
-            meeting::check_notice(
-                rules(),
-                m.kind,
-                self.today(),
-                held_on,
-                &m.material,
-                &m.notice_reason,
-            )
-            .map_err(refused)?;
-        }
         if to == MeetingState::Open && on_its_day {
             meeting::check_opening(rules(), m.kind, self.today(), held_on).map_err(refused)?;
         }
@@ -474,16 +496,89 @@ impl App {
         community: &str,
         id: &str,
     ) -> Result<MeetingView, ServiceError> {
-        self.move_meeting(
+        self.publish_meeting_notice_with(actor, meta, community, id, &NoticeExtras::default())
+            .await
+    }
+
+    /// Publishes the notice, with the special circumstance or the Party review date given now
+    /// (empty: as drafted). Checked as at publication: the notice period from today (a shorter
+    /// one only with a stated special circumstance, 组织法第二十六条) and the Party review of
+    /// reserved matters (第三十条第四款, also for drafts made before that rule). A reason that
+    /// shortens nothing and a review date with no reserved matter are not published.
+    pub async fn publish_meeting_notice_with(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        community: &str,
+        id: &str,
+        extras: &NoticeExtras,
+    ) -> Result<MeetingView, ServiceError> {
+        let (community, _) = self.delib_community(community).await?;
+        self.own_community(actor, Permission::RunDeliberation, &community)?;
+        let m = self.delib_meeting(&community, id).await?;
+        meeting::transition(m.state, MeetingState::Noticed).map_err(refused)?;
+        let held_on = jianfu_domain::inventory::status::parse_day(&m.held_on)
+            .ok_or_else(|| ServiceError::Internal(format!("meeting {id} held_on")))?;
+        let today = self.today();
+        let typed_reason = line(&extras.notice_reason, 200, "特殊情况说明")?;
+        let reason = if typed_reason.is_empty() {
+            m.notice_reason.clone()
+        } else {
+            typed_reason
+        };
+        meeting::check_notice(rules(), m.kind, today, held_on, &m.material, &reason)
+            .map_err(refused)?;
+        let reason = if meeting::needs_special_circumstance(rules(), m.kind, today, held_on) {
+            reason
+        } else {
+            String::new()
+        };
+        let reviewed = match extras.party_reviewed_on.trim() {
+            "" => m.party_reviewed_on.clone(),
+            d => d.to_string(),
+        };
+        let reviewed_on = parse_review_day(&reviewed)?;
+        let matters = self.agenda_matters(&community, &m).await?;
+        let matters: Vec<Option<&str>> = matters.iter().map(|x| x.as_deref()).collect();
+        meeting::check_party_review(rules(), m.kind, &matters, reviewed_on, today)
+            .map_err(refused)?;
+        let reviewed = if meeting::reserved_on_agenda(rules(), m.kind, &matters).is_empty() {
+            String::new()
+        } else {
+            reviewed_on.map(|d| d.to_string()).unwrap_or_default()
+        };
+        let audit = self.audit(
             actor,
             meta,
-            community,
-            id,
-            MeetingState::Noticed,
             "deliberation.meeting_notice",
-            true,
-        )
-        .await
+            format!("delib_meeting:{community}/{id}"),
+        );
+        if !self
+            .store
+            .notice_meeting(&community, id, self.now_ms(), &reason, &reviewed, audit)
+            .await?
+        {
+            return Err(bad("meeting_changed", "会议刚被别人处理过，请刷新后再看。"));
+        }
+        self.delib_meeting(&community, id).await
+    }
+
+    /// The reserved-matter keys of a meeting's agenda topics.
+    async fn agenda_matters(
+        &self,
+        community: &str,
+        m: &MeetingView,
+    ) -> Result<Vec<Option<String>>, ServiceError> {
+        let mut matters = Vec::with_capacity(m.motions.len());
+        for x in &m.motions {
+            matters.push(
+                self.store
+                    .delib_topic(community, &x.topic_id)
+                    .await?
+                    .and_then(|t| t.matter),
+            );
+        }
+        Ok(matters)
     }
 
     /// Opens a noticed meeting on the date in its notice or later (`meeting_not_yet` before).

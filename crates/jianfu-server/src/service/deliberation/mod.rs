@@ -14,7 +14,7 @@ mod topics;
 mod votes;
 
 pub use decisions::{ActionView, NoteView};
-pub use meetings::{MeetingInput, MeetingView, MotionView};
+pub use meetings::{MeetingInput, MeetingView, MotionView, NoticeExtras};
 pub use minutes::VoiceView;
 pub use public::{DecisionView, PublicMeeting, PublicPage, TOPICS_PER_PAGE};
 pub use requests::{DepartmentFigures, RequestView};

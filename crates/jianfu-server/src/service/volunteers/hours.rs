@@ -110,7 +110,14 @@ impl App {
                 None => None,
             };
             let (level, remark) = typed.unwrap_or_default();
-            let evaluation =
+            // The stored evaluation, sent back as it is, is taken as it is: a level the data
+            // file has since retired must not stop the hours being saved.
+            let as_stored = attended
+                && before.evaluation.as_deref() == Some(level.as_str())
+                && before.evaluation_remark == remark;
+            let evaluation = if as_stored {
+                Some(jianfu_domain::volunteer::evaluation::Evaluation { level, remark })
+            } else {
                 match parse_evaluation(&level, &remark, if attended { minutes } else { 0 }) {
                     Ok(ev) => ev,
                     Err(err) => {
@@ -122,7 +129,8 @@ impl App {
                             format!("志愿者 {name}：{}", err.message()),
                         ));
                     }
-                };
+                }
+            };
             // What is stored already is not written again: who recorded it, when, and whether
             // that was late stay as they were (a form re-sent after the deadline changes nothing).
             let hours_unchanged = before.recorded_at.is_some()

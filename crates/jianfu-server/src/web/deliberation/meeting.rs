@@ -4,7 +4,9 @@
 use super::{Typed, home, unprocessable};
 use crate::App;
 use crate::http::error::PageError;
-use crate::service::deliberation::{DecisionView, MeetingView, NoteView, RequestView, VoiceView};
+use crate::service::deliberation::{
+    DecisionView, MeetingView, NoteView, NoticeExtras, RequestView, VoiceView,
+};
 use crate::service::{RequestMeta, ServiceError};
 use crate::web::confirm::{self, ConfirmPage, Question};
 use crate::web::{PageContext, PageForm, form_value, render};
@@ -127,7 +129,16 @@ pub(super) async fn step(
     let back = format!("/deliberation/meetings/{id}");
     let r: Result<String, ServiceError> = match action.as_str() {
         "notice" => app
-            .publish_meeting_notice(&actor, &meta, &community, &id)
+            .publish_meeting_notice_with(
+                &actor,
+                &meta,
+                &community,
+                &id,
+                &NoticeExtras {
+                    notice_reason: f("notice_reason"),
+                    party_reviewed_on: f("party_reviewed_on"),
+                },
+            )
             .await
             .map(|_| back.clone()),
         "open" => app

@@ -43,9 +43,11 @@ async fn new_page(
             .starts_with(crate::service::volunteers::DELIBERATION_SOURCE),
         actor.org.as_ref(),
     ) {
-        // A key naming no topic of this community stays editable (and is refused on submit).
-        (true, Some(org)) => Some(app.source_reading(org.as_str(), &form.source).await?)
-            .filter(|(label, _)| *label != form.source),
+        // Only a decided topic of this community reads as a decision; any other key stays
+        // editable (and is refused on submit with `unknown_source`), so the form never traps.
+        (true, Some(org)) if app.check_source(org.as_str(), &form.source).await.is_ok() => {
+            Some(app.source_reading(org.as_str(), &form.source).await?)
+        }
         _ => None,
     };
     let refused = error.is_some();
@@ -150,6 +152,10 @@ impl DetailPage {
             Some(t) => t.attended,
             None => *attended || !*was_recorded,
         }
+    }
+    /// A level of the current data file (a stored one may have been retired since).
+    pub fn is_current_level(&self, key: &str) -> bool {
+        self.rules.evaluation.levels.iter().any(|l| l.key == key)
     }
     /// The level to select: as typed, else the stored one.
     pub fn typed_evaluation(&self, a: &AttendeeView) -> String {
@@ -318,8 +324,13 @@ pub(super) async fn hours(
                 volunteer_id: vid.clone(),
                 attended: t.attended,
                 hours: t.hours,
-                // The form always shows the evaluation: what it posts is what is meant.
-                evaluation: Some((t.evaluation, t.remark)),
+                // The form always shows the evaluation: what it posts is what is meant. Unticking
+                // 到场 withdraws the evaluation with it (the select may still show the level).
+                evaluation: Some(if t.attended {
+                    (t.evaluation, t.remark)
+                } else {
+                    Default::default()
+                }),
             }
         })
         .collect();
