@@ -59,6 +59,25 @@ async fn pages_keep_what_was_typed() {
     )
     .await;
     let id = m["id"].as_str().unwrap().to_string();
+    // The draft's page: the notice form and the button that submits it, beside the cancel
+    // button; a deliberation meeting has no special-circumstance box (the law allows one only
+    // for a residents' meeting).
+    let draft = s
+        .web_login("shegong")
+        .await
+        .get(s.url(&format!("/deliberation/meetings/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        draft.contains("id=\"notice-form\"")
+            && draft.contains("form=\"notice-form\"")
+            && !draft.contains("name=\"notice_reason\""),
+        "{draft}"
+    );
     json_ok(
         step(&s, &worker_token, &id, json!({ "action": "notice" })).await,
         200,
@@ -127,6 +146,20 @@ async fn pages_keep_what_was_typed() {
     )
     .await;
     let id = m["id"].as_str().unwrap().to_string();
+    let draft = s
+        .web_login("shegong")
+        .await
+        .get(s.url(&format!("/deliberation/meetings/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        draft.contains("name=\"notice_reason\""),
+        "a residents' meeting: {draft}"
+    );
     json_ok(
         step(&s, &worker_token, &id, json!({ "action": "notice" })).await,
         200,
