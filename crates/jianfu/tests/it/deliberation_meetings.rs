@@ -4,7 +4,9 @@
 //! older reading of a meeting (its `revision` moved on, e.g. after another step or a cancel)
 //! writes nothing, and an online close counts exactly the ballot rows it read.
 
-use crate::deliberation_support::{SANHE, accept, meeting_body, raw_exec, step, topic};
+use crate::deliberation_support::{
+    SANHE, accept, meeting_body, noticed_meeting, raw_exec, step, topic,
+};
 use crate::helpers::{TestServer, api_post, backends, json_ok};
 use jianfu_server::service::RequestMeta;
 use serde_json::json;
@@ -19,21 +21,10 @@ async fn signed_minutes_hold_in_the_database() {
         let worker = s.api_token("shegong").await;
         let t = topic(&s, &resident, "垃圾分类桶站").await;
         accept(&s, &worker, &t).await;
-        let m = json_ok(
-            api_post(
-                &s,
-                &worker,
-                "/api/v1/deliberation/meetings",
-                &meeting_body("deliberation", "in_room", "person", 5, &[&t]),
-            )
-            .await,
-            201,
-        )
-        .await;
-        let id = m["id"].as_str().unwrap().to_string();
-        json_ok(
-            step(&s, &worker, &id, json!({ "action": "notice" })).await,
-            200,
+        let id = noticed_meeting(
+            &s,
+            &worker,
+            &meeting_body("deliberation", "in_room", "person", 5, &[&t]),
         )
         .await;
         s.clock.advance(time::Duration::days(3));
@@ -132,21 +123,10 @@ async fn a_close_from_an_older_reading_writes_nothing() {
         accept(&s, &worker, &t).await;
         let mut ids = Vec::new();
         for mode in ["in_room", "online"] {
-            let m = json_ok(
-                api_post(
-                    &s,
-                    &worker,
-                    "/api/v1/deliberation/meetings",
-                    &meeting_body("deliberation", mode, "person", 5, &[&t]),
-                )
-                .await,
-                201,
-            )
-            .await;
-            let id = m["id"].as_str().unwrap().to_string();
-            json_ok(
-                step(&s, &worker, &id, json!({ "action": "notice" })).await,
-                200,
+            let id = noticed_meeting(
+                &s,
+                &worker,
+                &meeting_body("deliberation", mode, "person", 5, &[&t]),
             )
             .await;
             ids.push(id);
@@ -162,21 +142,10 @@ async fn a_close_from_an_older_reading_writes_nothing() {
         // The in-room meeting again, on another topic.
         let t2 = topic(&s, &resident, "楼道堆物").await;
         accept(&s, &worker, &t2).await;
-        let m = json_ok(
-            api_post(
-                &s,
-                &worker,
-                "/api/v1/deliberation/meetings",
-                &meeting_body("deliberation", "in_room", "person", 5, &[&t2]),
-            )
-            .await,
-            201,
-        )
-        .await;
-        let room = m["id"].as_str().unwrap().to_string();
-        json_ok(
-            step(&s, &worker, &room, json!({ "action": "notice" })).await,
-            200,
+        let room = noticed_meeting(
+            &s,
+            &worker,
+            &meeting_body("deliberation", "in_room", "person", 5, &[&t2]),
         )
         .await;
         let online = ids[1].clone();

@@ -1,8 +1,8 @@
 //! Shared by the 议事协商 test modules (`deliberation`, `deliberation_votes`,
 //! `deliberation_meetings`, `deliberation_forms`, `deliberation_demo`, `deliberation_pages`): the
 //! community and meeting date the tests use, extra residents, raw SQL on the test database, and
-//! the API steps every scenario takes (propose and accept a topic, draft a meeting, run one of its
-//! steps). No tests.
+//! the API steps every scenario takes (propose and accept a topic, draft a meeting and publish its
+//! notice, run one of its steps). No tests.
 
 use crate::helpers::{TestDb, TestServer, api_post, json_ok};
 use jianfu_server::service::RequestMeta;
@@ -126,6 +126,22 @@ pub(crate) fn meeting_on(
         "voter_basis": basis, "vote_mode": mode, "base": base, "topics": topics,
         "notice_reason": reason,
     })
+}
+
+/// A meeting drafted from `body` by the holder of `token` and its notice published: its id.
+pub(crate) async fn noticed_meeting(s: &TestServer, token: &str, body: &Value) -> String {
+    let m = json_ok(
+        api_post(s, token, "/api/v1/deliberation/meetings", body).await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap().to_string();
+    json_ok(
+        step(s, token, &id, json!({ "action": "notice" })).await,
+        200,
+    )
+    .await;
+    id
 }
 
 pub(crate) async fn step(s: &TestServer, token: &str, id: &str, body: Value) -> reqwest::Response {

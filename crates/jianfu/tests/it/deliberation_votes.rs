@@ -3,7 +3,9 @@
 //! one household voting at the same moment in a per-household meeting have one ballot counted and
 //! the other refused as `already_voted`.
 
-use crate::deliberation_support::{accept, meeting_body, second_resident, step, topic};
+use crate::deliberation_support::{
+    accept, meeting_body, noticed_meeting, second_resident, step, topic,
+};
 use crate::helpers::{TestServer, api_post, backends, json_ok};
 use serde_json::{Value, json};
 
@@ -16,21 +18,10 @@ async fn concurrent_resubmissions_count_once() {
         let worker = s.api_token("shegong").await;
         let t = topic(&s, &resident, "楼道扶手").await;
         accept(&s, &worker, &t).await;
-        let m = json_ok(
-            api_post(
-                &s,
-                &worker,
-                "/api/v1/deliberation/meetings",
-                &meeting_body("deliberation", "online", "person", 5, &[&t]),
-            )
-            .await,
-            201,
-        )
-        .await;
-        let id = m["id"].as_str().unwrap().to_string();
-        json_ok(
-            step(&s, &worker, &id, json!({ "action": "notice" })).await,
-            200,
+        let id = noticed_meeting(
+            &s,
+            &worker,
+            &meeting_body("deliberation", "online", "person", 5, &[&t]),
         )
         .await;
         s.clock.advance(time::Duration::days(3));
@@ -107,21 +98,10 @@ async fn one_household_voting_at_once_counts_once() {
             )
             .await;
         }
-        let m = json_ok(
-            api_post(
-                &s,
-                &worker,
-                "/api/v1/deliberation/meetings",
-                &meeting_body("residents_meeting", "online", "household", 1, &[&t]),
-            )
-            .await,
-            201,
-        )
-        .await;
-        let id = m["id"].as_str().unwrap().to_string();
-        json_ok(
-            step(&s, &worker, &id, json!({ "action": "notice" })).await,
-            200,
+        let id = noticed_meeting(
+            &s,
+            &worker,
+            &meeting_body("residents_meeting", "online", "household", 1, &[&t]),
         )
         .await;
         s.clock.advance(time::Duration::days(3));

@@ -6,6 +6,7 @@
 
 mod decisions;
 mod demo;
+mod in_session;
 mod meetings;
 mod minutes;
 mod public;

@@ -119,6 +119,16 @@ pub(crate) struct StoredEvaluation<'a> {
 /// How an activity names the deliberation decision it carries out.
 pub const DELIBERATION_SOURCE: &str = "deliberation:";
 
+/// "议事协商决定：<议题>" and the public page of the meeting that decided it.
+fn decision_reading(community: &str, t: &jianfu_store::TopicRow) -> (String, Option<String>) {
+    (
+        format!("议事协商决定：{}", t.title),
+        t.meeting_id
+            .as_ref()
+            .map(|m| format!("/public/deliberation/{community}/meetings/{m}")),
+    )
+}
+
 pub(crate) fn phase_of(a: &ActivityRow, now: i64) -> Phase {
     Phase::of(a.starts_at, a.ends_at, a.cancelled, now)
 }
@@ -168,9 +178,8 @@ impl App {
         self.source_reading(&a.community_code, &a.source).await
     }
 
-    /// A source as it reads in `community` (the new-activity form shows a decision this way
-    /// instead of its raw `deliberation:<id>` key).
-    pub async fn source_reading(
+    /// A source as it reads in `community`: a deliberation topic by its title and meeting page.
+    async fn source_reading(
         &self,
         community: &str,
         source: &str,
@@ -179,13 +188,28 @@ impl App {
             return Ok((source.to_string(), None));
         };
         Ok(match self.store.delib_topic(community, id).await? {
-            Some(t) => (
-                format!("议事协商决定：{}", t.title),
-                t.meeting_id
-                    .map(|m| format!("/public/deliberation/{community}/meetings/{m}")),
-            ),
+            Some(t) => decision_reading(community, &t),
             None => (source.to_string(), None),
         })
+    }
+
+    /// The decision a `deliberation:<id>` source names, as the new-activity form shows it
+    /// instead of the raw key: only a topic of `community` that was decided (what
+    /// `check_source` accepts); anything else stays an editable source.
+    pub async fn decided_source(
+        &self,
+        community: &str,
+        source: &str,
+    ) -> Result<Option<(String, Option<String>)>, ServiceError> {
+        let Some(id) = source.strip_prefix(DELIBERATION_SOURCE) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .delib_topic(community, id)
+            .await?
+            .filter(|t| t.state == "decided")
+            .map(|t| decision_reading(community, &t)))
     }
 
     /// A source naming a deliberation decision must be one of this community's decided topics
@@ -195,16 +219,15 @@ impl App {
         community: &str,
         source: &str,
     ) -> Result<(), ServiceError> {
-        let Some(id) = source.strip_prefix(DELIBERATION_SOURCE) else {
+        if !source.starts_with(DELIBERATION_SOURCE)
+            || self.decided_source(community, source).await?.is_some()
+        {
             return Ok(());
-        };
-        match self.store.delib_topic(community, id).await? {
-            Some(t) if t.state == "decided" => Ok(()),
-            _ => Err(rejected(
-                "unknown_source",
-                "来源写的议事协商决定在本社区不存在或还没有表决通过，请从会议页的“据此发布志愿活动”进入，或清空来源",
-            )),
         }
+        Err(rejected(
+            "unknown_source",
+            "来源写的议事协商决定在本社区不存在或还没有表决通过，请从会议页的“据此发布志愿活动”进入，或清空来源",
+        ))
     }
 
     /// The actor's own community (residents and workers alike belong to one).

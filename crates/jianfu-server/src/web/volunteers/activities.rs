@@ -38,17 +38,11 @@ async fn new_page(
 ) -> Result<Response, PageError> {
     let actor = ctx.require_caller()?.actor.clone();
     actor.require(Permission::ManageVolunteers)?;
-    let decision = match (
-        form.source
-            .starts_with(crate::service::volunteers::DELIBERATION_SOURCE),
-        actor.org.as_ref(),
-    ) {
-        // Only a decided topic of this community reads as a decision; any other key stays
-        // editable (and is refused on submit with `unknown_source`), so the form never traps.
-        (true, Some(org)) if app.check_source(org.as_str(), &form.source).await.is_ok() => {
-            Some(app.source_reading(org.as_str(), &form.source).await?)
-        }
-        _ => None,
+    // Only a decided topic of this community reads as a decision; any other key stays
+    // editable (and is refused on submit with `unknown_source`), so the form never traps.
+    let decision = match actor.org.as_ref() {
+        Some(org) => app.decided_source(org.as_str(), &form.source).await?,
+        None => None,
     };
     let refused = error.is_some();
     let mut resp = render(&NewPage {
